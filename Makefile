@@ -1,0 +1,46 @@
+# agentd: `make run` starts a dev daemon, `make test` runs the whole suite.
+SWIFT ?= swift
+DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev pkg-config
+BIN := .build/debug
+
+.PHONY: deps build run test bench completions clean
+
+# Installs the system packages the build needs, only those missing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "run as root, or: sudo apt-get install -y$$missing"; exit 1; fi; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --product agentd
+	$(SWIFT) build --product agentctl
+
+# Dev mode: state under ./.agentd/, socket ./.agentd/agentd.sock, HTTP on 127.0.0.1:8700.
+run: build
+	$(BIN)/agentd serve --dev
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-xctest
+
+# Benchmarks (release build), not part of `make test`.
+bench: deps
+	$(SWIFT) build -c release --product agentd
+	$(SWIFT) build -c release --product writer-bench
+	$(SWIFT) build -c release --product api-bench
+	.build/release/writer-bench
+	.build/release/api-bench --agentd .build/release/agentd
+
+completions: build
+	mkdir -p completions
+	$(BIN)/agentctl --generate-completion-script bash > completions/agentctl.bash
+	$(BIN)/agentctl --generate-completion-script zsh > completions/_agentctl
+	$(BIN)/agentctl --generate-completion-script fish > completions/agentctl.fish
+
+clean:
+	rm -rf .build .agentd completions

@@ -1,0 +1,130 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Targets follow ../shared/DESIGN.md §3: dependencies point down the list only.
+// A target appears when it gets its first real code.
+let package = Package(
+    name: "agentd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "agentd", targets: ["agentd"]),
+        .executable(name: "agentctl", targets: ["agentctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // Executables: argument parsing, config loading, wiring.
+        .executableTarget(
+            name: "agentd",
+            dependencies: [
+                "API", "Storage", "Platform", "Core",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "agentctl",
+            dependencies: [
+                "Client", "Core",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The HTTP client agentctl and the tests use to talk to a daemon (socket or TCP).
+        .target(
+            name: "Client",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "API",
+            dependencies: [
+                "Storage", "Platform", "Core",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "Core",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Platform",
+            dependencies: [
+                "CSystemd", "Core",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "Core"),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // Benchmarks (`make bench`), not part of `make test`.
+        .executableTarget(
+            name: "writer-bench",
+            dependencies: [
+                "Storage", "Core", "CSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "bench/writer-bench"
+        ),
+        .executableTarget(
+            name: "api-bench",
+            dependencies: [
+                "Client",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "bench/api-bench"
+        ),
+
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "Storage", "Core",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "Client", "Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

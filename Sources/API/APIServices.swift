@@ -1,0 +1,52 @@
+import Core
+import Platform
+import Prometheus
+import Storage
+
+/// What route handlers may use. Built once by `agentd serve` and shared by both listeners.
+public struct APIServices: Sendable {
+    public let database: AgentDatabase
+    public let orgs: OrgStore
+    public let clock: WallClock
+    public let limits: RequestLimits
+    public let info: ServerInfo
+    public let identity: SocketIdentityPolicy
+    public let registry: PrometheusCollectorRegistry
+
+    public init(database: AgentDatabase, clock: WallClock, limits: RequestLimits, info: ServerInfo,
+                identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry) {
+        self.database = database
+        self.orgs = OrgStore(database: database)
+        self.clock = clock
+        self.limits = limits
+        self.info = info
+        self.identity = identity
+        self.registry = registry
+    }
+}
+
+/// Bounds on what a request may carry.
+public struct RequestLimits: Sendable, Hashable {
+    public var maxBodyBytes: Int
+    public var maxJSONDepth: Int
+
+    public init(maxBodyBytes: Int = 1 << 20, maxJSONDepth: Int = 32) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxJSONDepth = maxJSONDepth
+    }
+}
+
+/// Facts about this running daemon, for `GET /api/v1/status`.
+public struct ServerInfo: Sendable {
+    public let version: String
+    public let startedAt: Instant
+    public let startedAtMonotonic: ContinuousClock.Instant
+    public let devMode: Bool
+
+    public init(version: String, startedAt: Instant, startedAtMonotonic: ContinuousClock.Instant, devMode: Bool) {
+        self.version = version
+        self.startedAt = startedAt
+        self.startedAtMonotonic = startedAtMonotonic
+        self.devMode = devMode
+    }
+}

@@ -1,0 +1,40 @@
+import Core
+import Platform
+
+/// Who a Unix-socket peer is, from the kernel's credentials. Until users and API keys exist
+/// (the identity issue), socket administrators are the only callers:
+///
+/// - uid 0 (root) is an administrator;
+/// - so is any member of `adminGroup` (primary or supplementary group);
+/// - in dev mode, so is the user who started the daemon;
+/// - anyone else is not identified (401), with a detail that says how to get access.
+///
+/// Administrators act as `admin` of the default org with a scope that reaches the whole
+/// installation (they create and delete orgs).
+public struct SocketIdentityPolicy: Sendable {
+    public let adminGroup: String?
+    public let devUID: UInt32?
+    public let defaultOrg: OrgID
+
+    public init(adminGroup: String?, devUID: UInt32?, defaultOrg: OrgID) {
+        self.adminGroup = adminGroup
+        self.devUID = devUID
+        self.defaultOrg = defaultOrg
+    }
+
+    public func caller(for peer: PeerCredentials) -> Result<Caller, APIError> {
+        let user = UnixAccounts.userName(uid: peer.uid) ?? "?"
+        let name = "uid:\(peer.uid)(\(user))"
+        let isAdmin = peer.uid == 0 || peer.uid == devUID || isMemberOfAdminGroup(peer)
+        guard isAdmin else {
+            let how = adminGroup.map { "add the user to the group `\($0)` (server.admin_group)" } ?? "set server.admin_group and add the user to it"
+            return .failure(.unauthenticated("Socket user \(name) is not an agentd administrator; \(how), or call as root."))
+        }
+        return .success(Caller(name: name, scope: Scope(orgID: defaultOrg, reach: .installation, roles: [.admin])))
+    }
+
+    private func isMemberOfAdminGroup(_ peer: PeerCredentials) -> Bool {
+        guard let adminGroup, let gid = UnixAccounts.groupID(named: adminGroup) else { return false }
+        return UnixAccounts.user(uid: peer.uid, primaryGID: peer.gid, isMemberOf: gid)
+    }
+}

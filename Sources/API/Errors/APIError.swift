@@ -1,0 +1,16 @@
+import Core
+
+/// Failures the HTTP layer itself detects, before or around a route's work.
+public enum APIError: Error, Hashable, Sendable {
+    case malformedJSON(String)
+    case jsonTooDeep(limit: Int)
+    case unknownField(String, allowed: [String])
+    case unsupportedMediaType(got: String?)
+    case bodyTooLarge(limit: Int)
+    case invalidParameter(name: String, String)
+    case routeNotFound(path: String)
+    case methodNotAllowed(method: String, allowed: [String])
+    case unauthenticated(String)
+    case forbidden(Permission)
+    case notReady(String)
+}

@@ -1,0 +1,27 @@
+/// The stable `code` of every problem agentd answers with. Clients match on these; a code,
+/// once shipped, keeps its meaning. `API/Errors/Problems.swift` gives each its status.
+public enum ProblemCode: String, CaseIterable, Sendable, Codable {
+    // The request itself
+    case malformedJSON = "malformed_json"
+    case jsonTooDeep = "json_too_deep"
+    case unknownField = "unknown_field"
+    case unsupportedMediaType = "unsupported_media_type"
+    case bodyTooLarge = "body_too_large"
+    case validationFailed = "validation_failed"
+    case invalidParameter = "invalid_parameter"
+    case invalidCursor = "invalid_cursor"
+    // Routing
+    case routeNotFound = "route_not_found"
+    case methodNotAllowed = "method_not_allowed"
+    // Who is calling
+    case unauthenticated
+    case forbidden
+    // Resources
+    case notFound = "not_found"
+    case alreadyExists = "already_exists"
+    case protected
+    // The server
+    case notReady = "not_ready"
+    case shuttingDown = "shutting_down"
+    case internalError = "internal"
+}

@@ -1,0 +1,84 @@
+import Core
+import Hummingbird
+import Storage
+
+/// The one table from errors to HTTP problems. Only this file knows statuses.
+enum Problems {
+    static func problem(for error: any Error) -> Problem {
+        switch error {
+        case let error as APIError: return problem(for: error)
+        case let error as StorageError: return problem(for: error)
+        case let error as ValidationError:
+            let fields = error.violations.map(\.field).joined(separator: ", ")
+            return Problem(code: .validationFailed, status: 422, title: "Validation failed",
+                           detail: "Fix the fields named in `errors` (\(fields)) and send the request again.",
+                           errors: error.violations)
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return Problem(code: .bodyTooLarge, status: 413, title: "Request body too large",
+                           detail: "Send a smaller body.")
+        default:
+            return Problem(code: .internalError, status: 500, title: "Internal error",
+                           detail: "agentd failed unexpectedly; the log entry with this request_id has the cause.")
+        }
+    }
+
+    static func problem(for error: APIError) -> Problem {
+        switch error {
+        case .malformedJSON(let reason):
+            return Problem(code: .malformedJSON, status: 400, title: "Malformed JSON",
+                           detail: "The body is not valid JSON: \(reason). Send one JSON object.")
+        case .jsonTooDeep(let limit):
+            return Problem(code: .jsonTooDeep, status: 400, title: "JSON nested too deeply",
+                           detail: "The body nests arrays and objects more than \(limit) levels deep; flatten it.")
+        case .unknownField(let field, let allowed):
+            return Problem(code: .unknownField, status: 400, title: "Unknown field",
+                           detail: "The body has a field `\(field)` that this route does not take. "
+                               + "Allowed fields: \(allowed.joined(separator: ", ")).")
+        case .unsupportedMediaType(let got):
+            return Problem(code: .unsupportedMediaType, status: 415, title: "Unsupported media type",
+                           detail: "Send the body as `Content-Type: application/json`"
+                               + (got.map { "; got `\($0)`." } ?? "; the request had no Content-Type."))
+        case .bodyTooLarge(let limit):
+            return Problem(code: .bodyTooLarge, status: 413, title: "Request body too large",
+                           detail: "The body is larger than the limit of \(limit) bytes (server.max_body_bytes); send a smaller body.")
+        case .invalidParameter(let name, let reason):
+            return Problem(code: .invalidParameter, status: 400, title: "Invalid parameter",
+                           detail: "Query parameter `\(name)` \(reason).")
+        case .routeNotFound(let path):
+            return Problem(code: .routeNotFound, status: 404, title: "No such route",
+                           detail: "Nothing is served at `\(path)`. GET /api/v1/openapi.json lists every route.")
+        case .methodNotAllowed(let method, let allowed):
+            return Problem(code: .methodNotAllowed, status: 405, title: "Method not allowed",
+                           detail: "\(method) is not served here; use \(allowed.joined(separator: " or ")).")
+        case .unauthenticated(let reason):
+            return Problem(code: .unauthenticated, status: 401, title: "Authentication required", detail: reason)
+        case .forbidden(let permission):
+            return Problem(code: .forbidden, status: 403, title: "Forbidden",
+                           detail: "This needs the permission `\(permission.rawValue)`, which your roles do not grant; ask an administrator.")
+        case .notReady(let reason):
+            return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
+        }
+    }
+
+    static func problem(for error: StorageError) -> Problem {
+        switch error {
+        case .notFound(let type, let id):
+            return Problem(code: .notFound, status: 404, title: "Not found",
+                           detail: "No \(type.rawValue) `\(id)` exists that you can see. Check the ID or name, and list what exists.")
+        case .alreadyExists(let type, let field, let value):
+            return Problem(code: .alreadyExists, status: 409, title: "Already exists",
+                           detail: "An \(type.rawValue) with \(field) `\(value)` already exists; choose another \(field).")
+        case .protected(_, _, let reason):
+            return Problem(code: .protected, status: 409, title: "Protected", detail: "Refused: \(reason).")
+        case .invalidCursor:
+            return Problem(code: .invalidCursor, status: 400, title: "Invalid cursor",
+                           detail: "The `cursor` was not issued by this listing; start again without one and follow `next_cursor`.")
+        case .writerStopped:
+            return Problem(code: .shuttingDown, status: 503, title: "Shutting down",
+                           detail: "agentd is stopping and takes no more changes; try again once it has restarted.")
+        case .schemaTooNew, .notAgentdDatabase:
+            return Problem(code: .internalError, status: 500, title: "Internal error",
+                           detail: "The database cannot be used; see the daemon's log.")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+/// JSON Schemas of response bodies, shared by route declarations and the OpenAPI document.
+enum Schemas {
+    static let timestamp: JSON = ["type": "string", "format": "date-time"]
+
+    static let health: JSON = [
+        "type": "object", "required": ["status"],
+        "properties": ["status": ["type": "string"]],
+    ]
+
+    static let org: JSON = [
+        "type": "object",
+        "required": ["id", "name", "display_name", "created_at", "updated_at"],
+        "properties": [
+            "id": ["type": "string", "pattern": "^org_[0-9A-HJKMNP-TV-Z]{26}$"],
+            "name": ["type": "string"],
+            "display_name": ["type": "string"],
+            "created_at": timestamp,
+            "updated_at": timestamp,
+        ],
+    ]
+
+    static func list(of item: JSON) -> JSON {
+        [
+            "type": "object", "required": ["items"],
+            "properties": [
+                "items": ["type": "array", "items": item],
+                "next_cursor": ["type": "string", "description": "Pass as `cursor` for the next page; absent on the last page."],
+            ],
+        ]
+    }
+
+    static let writer: JSON = [
+        "type": "object",
+        "properties": [
+            "commits": ["type": "integer"], "failed_commits": ["type": "integer"],
+            "units": ["type": "integer"], "failed_units": ["type": "integer"],
+            "max_batch": ["type": "integer"], "mean_batch": ["type": "number"],
+            "total_commit_micros": ["type": "integer"], "max_commit_micros": ["type": "integer"],
+            "mean_commit_micros": ["type": "number"],
+        ],
+    ]
+
+    static let status: JSON = [
+        "type": "object",
+        "required": ["version", "schema_version", "database", "started_at", "uptime_seconds", "writer"],
+        "properties": [
+            "version": ["type": "string"],
+            "schema_version": ["type": "integer"],
+            "database": [
+                "type": "object",
+                "properties": [
+                    "path": ["type": "string"], "size_bytes": ["type": "integer"], "synchronous": ["type": "string"],
+                ],
+            ],
+            "started_at": timestamp,
+            "uptime_seconds": ["type": "number"],
+            "dev_mode": ["type": "boolean"],
+            "writer": writer,
+        ],
+    ]
+
+    static let problem: JSON = [
+        "type": "object",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": [
+            "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],
+            "detail": ["type": "string"], "code": ["type": "string", "enum": .array(ProblemCode.allCases.map { .string($0.rawValue) })],
+            "instance": ["type": "string"], "request_id": ["type": "string"],
+            "errors": [
+                "type": "array",
+                "items": ["type": "object", "properties": ["field": ["type": "string"], "message": ["type": "string"]]],
+            ],
+        ],
+    ]
+}

@@ -1,0 +1,74 @@
+import Core
+import Hummingbird
+
+/// Builds the one router both listeners serve, from the route files' tables.
+public enum APIRouter {
+    /// Every route agentd serves. Adding a route file means adding it here.
+    public static var routes: [RouteSpec] {
+        SystemRoutes.routes + OrgRoutes.routes
+    }
+
+    public enum TableError: Error, CustomStringConvertible {
+        case duplicate(String)
+        case badPath(String)
+
+        public var description: String {
+            switch self {
+            case .duplicate(let route): "route declared twice: \(route)"
+            case .badPath(let path): "route path must start with / and have no trailing /: \(path)"
+            }
+        }
+    }
+
+    /// Checks the table (no route twice, well-formed paths); agentd does not start otherwise.
+    public static func validate(_ routes: [RouteSpec]) throws {
+        var seen = Set<String>()
+        for route in routes {
+            guard route.path.hasPrefix("/"), route.path == "/" || !route.path.hasSuffix("/") else {
+                throw TableError.badPath(route.path)
+            }
+            let key = "\(route.method.rawValue) \(route.path)"
+            guard seen.insert(key).inserted else { throw TableError.duplicate(key) }
+        }
+    }
+
+    public static func build(services: APIServices, routes: [RouteSpec] = APIRouter.routes) throws -> Router<AgentRequestContext> {
+        try validate(routes)
+        let router = Router(context: AgentRequestContext.self)
+        router.add(middleware: RequestIDMiddleware(clock: services.clock))
+        router.add(middleware: HTTPMetricsMiddleware(registry: services.registry, knownPaths: Set(routes.map(\.path))))
+        router.add(middleware: ProblemMiddleware(routes: routes))
+        router.add(middleware: IdentityMiddleware(policy: services.identity))
+        for route in routes {
+            router.on(RouterPath(route.path), method: route.method) { request, context in
+                try authorize(route.access, context)
+                return try await route.handler(request, context, services)
+            }
+        }
+        return router
+    }
+
+    /// The permission check every route goes through. `.public` needs nothing; otherwise the
+    /// caller must be identified, and for `.permission` its scope must grant the permission.
+    static func authorize(_ access: Access, _ context: AgentRequestContext) throws {
+        switch access {
+        case .public:
+            return
+        case .authenticated:
+            guard context.caller != nil else { throw context.identityFailure ?? APIError.unauthenticated("Identify yourself.") }
+        case .permission(let permission):
+            guard let caller = context.caller else {
+                throw context.identityFailure ?? APIError.unauthenticated("Identify yourself.")
+            }
+            guard caller.scope.allows(permission) else { throw APIError.forbidden(permission) }
+        }
+    }
+}
+
+extension AgentRequestContext {
+    /// The caller's scope; routes with `.permission` access always have one.
+    func scope() throws -> Scope {
+        guard let caller else { throw identityFailure ?? APIError.unauthenticated("Identify yourself.") }
+        return caller.scope
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// Cursor pagination: `?limit=N&cursor=C`. A cursor is opaque to callers: the base64url of
+/// `"v1:" + the last ID of the previous page`.
+enum Pagination {
+    static let parameters: [(name: String, schema: JSON, description: String)] = [
+        ("limit", ["type": "integer", "minimum": 1, "maximum": JSON.number(Double(PageRequest.maximumLimit))],
+         "Items per page (default \(PageRequest.defaultLimit))."),
+        ("cursor", ["type": "string"], "The `next_cursor` of the previous page."),
+    ]
+
+    static func request(from request: Request) throws -> PageRequest {
+        let query = request.uri.queryParameters
+        var limit = PageRequest.defaultLimit
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...PageRequest.maximumLimit).contains(value) else {
+                throw APIError.invalidParameter(name: "limit", "must be an integer from 1 to \(PageRequest.maximumLimit); got `\(text)`")
+            }
+            limit = value
+        }
+        var after: String?
+        if let cursor = query["cursor"].map(String.init) {
+            guard let decoded = decode(cursor) else { throw StorageError.invalidCursor }
+            after = decoded
+        }
+        return PageRequest(limit: limit, after: after)
+    }
+
+    static func cursor(after id: String) -> String {
+        Data(("v1:" + id).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> String? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard cursor.count <= 200, let data = Data(base64Encoded: base64),
+              let text = String(data: data, encoding: .utf8), text.hasPrefix("v1:") else { return nil }
+        return String(text.dropFirst(3))
+    }
+}

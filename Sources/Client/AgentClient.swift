@@ -1,0 +1,122 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Where a daemon answers: its Unix socket (the default) or an HTTP base URL.
+public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
+    case socket(String)
+    case url(String)
+
+    public var description: String {
+        switch self {
+        case .socket(let path): "socket \(path)"
+        case .url(let url): url
+        }
+    }
+}
+
+/// A response as the client saw it.
+public struct ClientResponse: Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: Data
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    /// The body decoded as a JSON object (nil if it is not one).
+    public var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+    }
+}
+
+/// An RFC 9457 problem as agentd sends it.
+public struct ProblemDetails: Sendable, Decodable, Hashable {
+    public let title: String
+    public let status: Int
+    public let detail: String
+    public let code: String
+    public let requestId: String?
+
+    enum CodingKeys: String, CodingKey { case title, status, detail, code, requestId = "request_id" }
+}
+
+public enum ClientError: Error, CustomStringConvertible {
+    /// The daemon answered with a problem.
+    case problem(ProblemDetails)
+    /// Nothing answered at the endpoint.
+    case unreachable(Endpoint, String)
+    /// Something answered, but not as agentd would.
+    case unexpected(status: Int, String)
+
+    public var description: String {
+        switch self {
+        case .problem(let problem): "\(problem.title) (\(problem.code)): \(problem.detail)"
+        case .unreachable(let endpoint, let reason): "cannot reach agentd at \(endpoint): \(reason)"
+        case .unexpected(let status, let body): "unexpected answer (HTTP \(status)): \(body.prefix(200))"
+        }
+    }
+}
+
+/// Talks HTTP to a daemon, over its Unix socket or TCP. Used by agentctl and by the tests.
+public struct AgentClient: Sendable {
+    public let endpoint: Endpoint
+    private let http: HTTPClient
+    public var timeout: TimeAmount = .seconds(30)
+    /// Responses larger than this are refused (a status answer is a few KiB).
+    public var maxResponseBytes = 64 << 20
+
+    public init(endpoint: Endpoint, http: HTTPClient = .shared) {
+        self.endpoint = endpoint
+        self.http = http
+    }
+
+    /// Sends one request and returns whatever came back, problem or not.
+    public func send(_ method: HTTPMethod, _ path: String, body: Data? = nil,
+                     headers: [(String, String)] = []) async throws -> ClientResponse {
+        var request = HTTPClientRequest(url: url(for: path))
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                request.headers.add(name: "Content-Type", value: "application/json")
+            }
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw ClientError.unreachable(endpoint, String(describing: error))
+        }
+        let buffer = try await response.body.collect(upTo: maxResponseBytes)
+        return ClientResponse(status: Int(response.status.code),
+                              headers: response.headers.map { ($0.name, $0.value) },
+                              body: Data(buffer.readableBytesView))
+    }
+
+    /// Sends a request whose success is a JSON body (or none); a problem becomes `ClientError.problem`.
+    public func call(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil) async throws -> ClientResponse {
+        let body = try json.map { try JSONSerialization.data(withJSONObject: $0) }
+        let response = try await send(method, path, body: body)
+        guard (200..<300).contains(response.status) else {
+            if let problem = try? JSONDecoder().decode(ProblemDetails.self, from: response.body) {
+                throw ClientError.problem(problem)
+            }
+            throw ClientError.unexpected(status: response.status, String(decoding: response.body, as: UTF8.self))
+        }
+        return response
+    }
+
+    private func url(for path: String) -> String {
+        switch endpoint {
+        case .socket(let socketPath):
+            let encoded = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? socketPath
+            return "http+unix://\(encoded)\(path)"
+        case .url(let base):
+            return (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// Something a caller may be allowed to do. Every route declares exactly one (or `.public`).
+///
+/// The raw values are the stable names shown in the API, the OpenAPI document and audit rows.
+public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
+    // Installation: the box itself and its tenants.
+    case systemView = "system.view"
+    case orgsView = "orgs.view"
+    case orgsCreate = "orgs.create"
+    case orgsEdit = "orgs.edit"
+    case orgsDelete = "orgs.delete"
+    // Within an org (DESIGN §7); routes arrive with their issues.
+    case settingsManage = "settings.manage"
+    case workflowsCreate = "workflows.create"
+    case workflowsEdit = "workflows.edit"
+    case workflowsDelete = "workflows.delete"
+    case workflowsExecute = "workflows.execute"
+    case agentsCreate = "agents.create"
+    case agentsPublish = "agents.publish"
+    case executionsView = "executions.view"
+    case executionsCancel = "executions.cancel"
+}
+
+extension Permission {
+    /// Permissions over the installation as a whole rather than one org: only callers whose
+    /// scope reaches the whole installation may use them, whatever their role in their own org.
+    public var isInstallationWide: Bool {
+        switch self {
+        case .systemView, .orgsCreate, .orgsDelete: true
+        default: false
+        }
+    }
+}
+
+/// A named bundle of permissions.
+public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
+    case admin, developer, `operator`, viewer, guest
+
+    /// What each role may do. `admin` may do everything; the others are subsets.
+    public var permissions: Set<Permission> {
+        switch self {
+        case .admin:
+            return Set(Permission.allCases)
+        case .developer:
+            return [.orgsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
+                    .agentsCreate, .agentsPublish, .executionsView, .executionsCancel]
+        case .operator:
+            return [.orgsView, .workflowsExecute, .executionsView, .executionsCancel]
+        case .viewer:
+            return [.orgsView, .executionsView]
+        case .guest:
+            return []
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/// The kinds of stored resources, as named in errors and the API (`"org"`).
+public enum ResourceType: String, Hashable, Sendable, Codable {
+    case org
+}

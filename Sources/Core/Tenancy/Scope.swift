@@ -1,0 +1,37 @@
+/// What a caller may see: the org it acts in, how far it reaches, and its roles.
+///
+/// Every repository method that reads or writes tenant data takes a `Scope`; there is no
+/// unscoped path a route handler can reach. A row outside the scope is "not found", never
+/// "forbidden", so that callers cannot learn what exists in other tenants.
+public struct Scope: Hashable, Sendable {
+    /// How far a caller reaches beyond its own org.
+    public enum Reach: Hashable, Sendable {
+        /// Only rows of `orgID`.
+        case org
+        /// Every org on this installation: the box's administrators (root and the admin group
+        /// on the Unix socket), who create and remove tenants.
+        case installation
+    }
+
+    public let orgID: OrgID
+    public let reach: Reach
+    public let roles: Set<Role>
+
+    public init(orgID: OrgID, reach: Reach, roles: Set<Role>) {
+        self.orgID = orgID
+        self.reach = reach
+        self.roles = roles
+    }
+
+    /// True when this scope may see rows owned by `org`.
+    public func canSee(org: OrgID) -> Bool {
+        reach == .installation || org == orgID
+    }
+
+    /// True when one of the caller's roles grants `permission` and, for installation-wide
+    /// permissions, the scope reaches the whole installation.
+    public func allows(_ permission: Permission) -> Bool {
+        if permission.isInstallationWide && reach != .installation { return false }
+        return roles.contains { $0.permissions.contains(permission) }
+    }
+}

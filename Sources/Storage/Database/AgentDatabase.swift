@@ -1,0 +1,76 @@
+import Core
+import Foundation
+import GRDB
+import Metrics
+
+/// agentd's one database file: a WAL-mode pool whose writes all go through one `Writer`.
+///
+/// Opening it applies pending migrations (all in one transaction) and refuses a file from a
+/// newer agentd. Reads go straight to the pool's read connections (`read`); writes go through
+/// `writer.submit`. Repositories take an `AgentDatabase` and never the pool itself.
+public final class AgentDatabase: Sendable {
+    public let options: DatabaseOptions
+    public let writer: Writer
+    /// The schema version after migration.
+    public let schemaVersion: Int
+    /// The migrations this start applied (empty when the file was up to date).
+    public let appliedMigrations: [Int]
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) and migrates the database. The writer is not started yet:
+    /// call `writer.start()`, or run the `WriterService`.
+    public init(options: DatabaseOptions, writerOptions: Writer.Options = .init(),
+                migrator: Migrator = Migrator(), metrics: (any MetricsFactory)? = nil, now: Instant) throws {
+        self.options = options
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(TimeInterval(options.busyTimeoutMilliseconds) / 1000)
+        configuration.maximumReaderCount = options.maximumReaders
+        configuration.label = "agentd"
+        let synchronous = options.synchronous.rawValue
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o750])
+        let pool = try DatabasePool(path: options.path, configuration: configuration)
+        // why: GRDB's WAL set-up sets synchronous=NORMAL on the writer connection after
+        // prepareDatabase runs; assert the configured level again (PLATFORM.md).
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        self.pool = pool
+        self.appliedMigrations = try migrator.migrate(pool, now: now)
+        self.schemaVersion = try pool.read { db in try Migrator.version(of: db) }
+        self.writer = Writer(database: pool, options: writerOptions, metrics: metrics)
+    }
+
+    /// Runs a read on one of the pool's read connections. Never blocks, nor is blocked by, the writer.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// The bytes the database uses on disk: the main file plus its write-ahead log.
+    public func sizeOnDisk() -> Int64 {
+        let files = [options.path, options.path + "-wal"]
+        return files.reduce(0) { total, path in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+            return total + (size ?? 0)
+        }
+    }
+
+    /// A pragma's current value on the writer connection (for status and tests).
+    public func writerPragma(_ name: String) async throws -> String? {
+        try await writer.submit { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+
+    /// Folds the write-ahead log into the main file and closes every connection. Call after
+    /// the writer has stopped; the `AgentDatabase` must not be used afterwards.
+    public func close() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+        try pool.close()
+    }
+}

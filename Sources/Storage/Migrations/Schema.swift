@@ -1,0 +1,37 @@
+/// agentd's schema, in order. Append only; see `Migration`.
+///
+/// Conventions: STRICT tables; IDs are prefixed text (`org_…`); times are UTC milliseconds in
+/// INTEGER columns named `…_at`; money is INTEGER micro-dollars named `…_micros`.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "installation", sql: """
+            CREATE TABLE schema_migration (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT    NOT NULL,
+                applied_at INTEGER NOT NULL
+            ) STRICT;
+
+            -- One row: facts about this installation.
+            CREATE TABLE installation (
+                singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+                created_at INTEGER NOT NULL
+            ) STRICT;
+            """),
+        Migration(version: 2, name: "orgs", sql: """
+            CREATE TABLE org (
+                id           TEXT    PRIMARY KEY,
+                name         TEXT    NOT NULL UNIQUE,
+                display_name TEXT    NOT NULL,
+                created_at   INTEGER NOT NULL,
+                updated_at   INTEGER NOT NULL
+            ) STRICT;
+            """),
+    ]
+
+    /// The schema version this binary writes.
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Marks agentd's database files (`PRAGMA application_id`), so that agentd refuses to
+    /// migrate some other program's SQLite file that a path typo pointed it at. ASCII "agtd".
+    public static let applicationID: Int32 = 0x6167_7464
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Core
+
+@main
+struct Agentctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agentctl",
+        abstract: "Drive agentd: over its Unix socket by default, or over HTTP with --url.",
+        discussion: """
+            Exit status: 0 on success, 1 when agentd answered with a problem (its title, code and
+            detail are printed), 2 when agentd could not be reached or answered unexpectedly.
+            """,
+        version: AgentdVersion.current,
+        subcommands: [Status.self, Orgs.self]
+    )
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Client
+import Foundation
+
+/// How agentctl reaches agentd and how it prints. Shared by every command.
+struct ConnectionOptions: ParsableArguments {
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, json
+    }
+
+    @Option(name: .long, help: ArgumentHelp("The daemon's Unix socket.", discussion: """
+        Default: $AGENTCTL_SOCKET, else ./.agentd/agentd.sock when it exists (dev mode), else /run/agentd/agentd.sock.
+        """))
+    var socket: String?
+
+    @Option(name: .long, help: "Talk HTTP to this base URL instead of the socket, e.g. http://127.0.0.1:8700 (or $AGENTCTL_URL).")
+    var url: String?
+
+    @Option(name: [.short, .long], help: "table for people, json for programs.")
+    var output: OutputFormat = .table
+
+    static let systemSocket = "/run/agentd/agentd.sock"
+    static let devSocket = ".agentd/agentd.sock"
+
+    var endpoint: Endpoint {
+        if let url { return .url(url) }
+        if let socket { return .socket(socket) }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["AGENTCTL_URL"], !fromEnvironment.isEmpty {
+            return .url(fromEnvironment)
+        }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["AGENTCTL_SOCKET"], !fromEnvironment.isEmpty {
+            return .socket(fromEnvironment)
+        }
+        if FileManager.default.fileExists(atPath: Self.devSocket) { return .socket(Self.devSocket) }
+        return .socket(Self.systemSocket)
+    }
+
+    func validate() throws {
+        if url != nil && socket != nil { throw ValidationError("give --socket or --url, not both") }
+    }
+
+    var client: AgentClient { AgentClient(endpoint: endpoint) }
+}

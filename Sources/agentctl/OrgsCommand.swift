@@ -1,0 +1,116 @@
+import ArgumentParser
+import Client
+import Foundation
+
+/// `agentctl orgs …`: the tenants of this installation.
+struct Orgs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, list, show, rename and delete orgs.",
+        subcommands: [Create.self, List.self, Get.self, Rename.self, Delete.self]
+    )
+
+    static let headers = ["ID", "NAME", "DISPLAY NAME", "CREATED"]
+
+    static func row(_ org: [String: Any]) -> [String] {
+        [org.text("id"), org.text("name"), org.text("display_name"), org.text("created_at")]
+    }
+
+    static func show(_ org: [String: Any], as format: ConnectionOptions.OutputFormat) {
+        if format == .json { return Output.json(org) }
+        Output.table(headers: headers, rows: [row(org)])
+    }
+
+    /// Path-escapes an ID or name for use in a URL.
+    static func path(_ reference: String) -> String {
+        "/api/v1/orgs/" + (reference.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_"))) ?? reference)
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an org.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Short unique name: 2-63 of a-z, 0-9 and -, starting with a letter.") var name: String
+        @Option(help: "Name for people (default: the name).") var displayName: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                var body: [String: Any] = ["name": name]
+                if let displayName { body["display_name"] = displayName }
+                let response = try await connection.client.call(.POST, "/api/v1/orgs", json: body)
+                Orgs.show(response.json ?? [:], as: connection.output)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List orgs, oldest first.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Orgs per page (1-200).") var limit: Int = 50
+        @Option(help: "Start after this page cursor (from a previous --output json listing).") var cursor: String?
+        @Flag(help: "Follow cursors and print every page.") var all = false
+
+        func run() async throws {
+            try await reportingFailures {
+                var items: [[String: Any]] = []
+                var next = cursor
+                var nextCursor: String?
+                repeat {
+                    var path = "/api/v1/orgs?limit=\(limit)"
+                    if let next { path += "&cursor=\(next)" }
+                    let page = try await connection.client.call(.GET, path).json ?? [:]
+                    items += page["items"] as? [[String: Any]] ?? []
+                    nextCursor = page["next_cursor"] as? String
+                    next = nextCursor
+                } while all && next != nil
+                if connection.output == .json {
+                    var body: [String: Any] = ["items": items]
+                    if let nextCursor, !all { body["next_cursor"] = nextCursor }
+                    return Output.json(body)
+                }
+                Output.table(headers: Orgs.headers, rows: items.map(Orgs.row))
+                if let nextCursor, !all { Output.error("more: --cursor \(nextCursor) (or --all)") }
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one org.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The org's ID (org_…) or name.") var org: String
+
+        func run() async throws {
+            try await reportingFailures {
+                Orgs.show(try await connection.client.call(.GET, Orgs.path(org)).json ?? [:], as: connection.output)
+            }
+        }
+    }
+
+    struct Rename: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rename an org (and optionally change its display name).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The org's ID (org_…) or current name.") var org: String
+        @Argument(help: "The new name.") var newName: String
+        @Option(help: "A new name for people too.") var displayName: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                var body: [String: Any] = ["name": newName]
+                if let displayName { body["display_name"] = displayName }
+                let response = try await connection.client.call(.PATCH, Orgs.path(org), json: body)
+                Orgs.show(response.json ?? [:], as: connection.output)
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an org.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The org's ID (org_…) or name.") var org: String
+
+        func run() async throws {
+            try await reportingFailures {
+                _ = try await connection.client.call(.DELETE, Orgs.path(org))
+                if connection.output == .json { Output.json(["deleted": org]) } else { print("deleted \(org)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Client
+import Foundation
+
+/// `agentctl status`: the daemon's version, schema, database and writer.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's version, database and writer statistics.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let response = try await connection.client.call(.GET, "/api/v1/status")
+            guard let status = response.json else { throw ClientError.unexpected(status: response.status, "not JSON") }
+            if connection.output == .json { return Output.json(status) }
+            let database = status["database"] as? [String: Any] ?? [:]
+            let writer = status["writer"] as? [String: Any] ?? [:]
+            let size = Int64(database.text("size_bytes")) ?? 0
+            let uptime = Double(status.text("uptime_seconds")) ?? 0
+            Output.pairs([
+                ("version", status.text("version")),
+                ("schema version", status.text("schema_version")),
+                ("database", database.text("path")),
+                ("database size", ByteCountFormatter.string(fromByteCount: size, countStyle: .file)),
+                ("synchronous", database.text("synchronous")),
+                ("dev mode", (status["dev_mode"] as? Bool) == true ? "yes" : "no"),
+                ("started", status.text("started_at")),
+                ("uptime", Self.duration(uptime)),
+                ("writer commits", "\(writer.text("commits")) (\(writer.text("failed_commits")) failed)"),
+                ("writer units", "\(writer.text("units")) (\(writer.text("failed_units")) failed)"),
+                ("writer batch", "mean \(Self.decimal(writer["mean_batch"])), max \(writer.text("max_batch"))"),
+                ("writer commit", "mean \(Self.decimal(writer["mean_commit_micros"])) µs, max \(writer.text("max_commit_micros")) µs"),
+            ])
+        }
+    }
+
+    static func decimal(_ value: Any?) -> String {
+        String(format: "%.1f", (value as? NSNumber)?.doubleValue ?? 0)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds)
+        let (days, hours, minutes, secs) = (total / 86400, total % 86400 / 3600, total % 3600 / 60, total % 60)
+        if days > 0 { return "\(days)d \(hours)h \(minutes)m" }
+        if hours > 0 { return "\(hours)h \(minutes)m \(secs)s" }
+        if minutes > 0 { return "\(minutes)m \(secs)s" }
+        return String(format: "%.1fs", seconds)
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+/// `agentd check-config FILE`: validates a configuration file (and the environment's
+/// `AGENTD_*` overrides) without starting anything.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file without starting the daemon."
+    )
+
+    @Argument(help: "The file to check.")
+    var file: String = ConfigOptions.defaultFile
+
+    func run() throws {
+        do {
+            let config = try ConfigLoader.load(file: file, requireFile: true, base: Config())
+            print("ok: \(file)")
+            print("  server.listen = \(config.server.listen)")
+            print("  server.socket = \(config.server.socket)")
+            print("  database.path = \(config.database.path)")
+            print("  database.synchronous = \(config.database.synchronous.rawValue.lowercased())")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(file): \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

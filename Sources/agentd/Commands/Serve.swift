@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Platform
+
+/// `agentd serve` (the default command): runs the daemon until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon: the API on TCP and on the Unix socket."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Override server.listen (host:port; port 0 picks a free port).")
+    var listen: String?
+
+    @Option(help: "Override server.socket.")
+    var socket: String?
+
+    @Option(help: "Override database.path.")
+    var database: String?
+
+    func run() async throws {
+        let config: Config
+        do {
+            var loaded = try options.load()
+            let overrides: [(String, String, String?)] = [("server", "listen", listen), ("server", "socket", socket),
+                                                          ("database", "path", database)]
+            for (section, name, value) in overrides {
+                if let value, let key = ConfigKeys.key(section: section, name: name) {
+                    try key.apply(.string(value), &loaded)
+                }
+            }
+            config = loaded
+        } catch {
+            FileHandle.standardError.write(Data("error: configuration: \(error.description)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        // why: the database and the socket are created by this process; nobody outside the
+        // service's user and group may read them (the socket's mode is then set explicitly).
+        umask(0o027)
+        let level = Logger.Level(rawValue: config.log.level) ?? .info
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
+        let logger = Logger(label: "agentd")
+        do {
+            try await Daemon(config: config, devMode: options.dev, logger: logger).run()
+        } catch let error as DaemonStartError {
+            logger.critical("agentd cannot start", metadata: ["reason": "\(error.description)"])
+            throw ExitCode(1)
+        }
+    }
+}

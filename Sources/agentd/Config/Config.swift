@@ -1,0 +1,51 @@
+import Storage
+
+/// agentd's configuration: `/etc/agentd/agentd.toml`, then `AGENTD_SECTION_KEY` environment
+/// variables, then command-line flags, each overriding the one before. `ConfigKeys.all` lists
+/// every key with its type, default and rule; docs/configuration.md shows them for people.
+struct Config: Sendable, Equatable {
+    struct Server: Sendable, Equatable {
+        /// TCP listener, `host:port`.
+        var listen = "127.0.0.1:8700"
+        /// Unix socket path.
+        var socket = "/run/agentd/agentd.sock"
+        /// Mode of the socket file (octal in TOML as a string, e.g. "0660").
+        var socketMode: UInt16 = 0o660
+        /// Members of this group are agentd administrators on the socket (as is root).
+        var adminGroup = "agentd-admin"
+        var maxBodyBytes = 1 << 20
+        var maxJSONDepth = 32
+        /// How long SIGTERM waits for in-flight requests and queued writes before cancelling them.
+        var shutdownGraceMilliseconds = 10_000
+    }
+
+    struct Database: Sendable, Equatable {
+        var path = "/var/lib/agentd/agentd.db"
+        var synchronous = DatabaseOptions.Synchronous.full
+        var busyTimeoutMilliseconds = 5000
+        var readers = 8
+    }
+
+    struct Writer: Sendable, Equatable {
+        var batchMax = 256
+        var batchWindowMicroseconds = 0
+    }
+
+    struct Log: Sendable, Equatable {
+        var level = "info"
+    }
+
+    var server = Server()
+    var database = Database()
+    var writer = Writer()
+    var log = Log()
+
+    /// Dev mode keeps everything under `./.agentd/` of the current directory.
+    static func dev(directory: String) -> Config {
+        var config = Config()
+        config.server.socket = directory + "/agentd.sock"
+        config.database.path = directory + "/agentd.db"
+        config.log.level = "info"
+        return config
+    }
+}

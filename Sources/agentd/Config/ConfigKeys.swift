@@ -1,0 +1,147 @@
+import Foundation
+import Storage
+
+/// A value read from TOML or from the environment, before it is checked against its key.
+enum ConfigValue {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case other(String)
+
+    var typeName: String {
+        switch self {
+        case .string: "a string"
+        case .int: "an integer"
+        case .bool: "a boolean"
+        case .other(let name): name
+        }
+    }
+}
+
+/// A config key that is missing, mistyped or out of range, named as the file spells it.
+struct ConfigError: Error, CustomStringConvertible, Equatable {
+    let key: String
+    let reason: String
+    var description: String { "\(key): \(reason)" }
+}
+
+/// One configuration key: where it lives, how it is parsed and checked, and where it goes.
+struct ConfigKey: Sendable {
+    let section: String
+    let name: String
+    let help: String
+    let apply: @Sendable (ConfigValue, inout Config) throws(ConfigError) -> Void
+
+    var path: String { "\(section).\(name)" }
+    var environmentName: String { "AGENTD_\(section.uppercased())_\(name.uppercased())" }
+}
+
+enum ConfigKeys {
+    static let all: [ConfigKey] = [
+        string("server", "listen", "TCP listener as host:port") { value, config in
+            guard HostPort(value) != nil else { throw Rule("must be host:port with a port from 0 to 65535, e.g. 127.0.0.1:8700") }
+            config.server.listen = value
+        },
+        string("server", "socket", "Unix socket path") { value, config in
+            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
+            guard value.utf8.count < 108 else { throw Rule("must be shorter than 108 bytes (the kernel's limit for socket paths)") }
+            config.server.socket = value
+        },
+        string("server", "socket_mode", "Mode of the socket file, octal, e.g. \"0660\"") { value, config in
+            guard let mode = UInt16(value, radix: 8), mode <= 0o777 else { throw Rule("must be an octal mode like \"0660\"") }
+            guard mode & 0o007 == 0 else { throw Rule("must not give access to others (last digit 0): anyone who can connect is identified by uid") }
+            config.server.socketMode = mode
+        },
+        string("server", "admin_group", "Group whose members are administrators on the socket") { value, config in
+            guard !value.isEmpty else { throw Rule("must not be empty") }
+            config.server.adminGroup = value
+        },
+        int("server", "max_body_bytes", "Largest request body accepted", 1024...(64 << 20)) { $1.server.maxBodyBytes = $0 },
+        int("server", "max_json_depth", "Deepest JSON nesting accepted", 2...256) { $1.server.maxJSONDepth = $0 },
+        int("server", "shutdown_grace_ms", "How long SIGTERM waits for in-flight work", 0...600_000) {
+            $1.server.shutdownGraceMilliseconds = $0
+        },
+        string("database", "path", "The database file") { value, config in
+            guard !value.isEmpty else { throw Rule("must not be empty") }
+            config.database.path = value
+        },
+        string("database", "synchronous", "full (default) or normal") { value, config in
+            guard let mode = DatabaseOptions.Synchronous(rawValue: value.uppercased()) else {
+                throw Rule("must be \"full\" or \"normal\"")
+            }
+            config.database.synchronous = mode
+        },
+        int("database", "busy_timeout_ms", "How long to wait on a lock held by another process", 0...600_000) {
+            $1.database.busyTimeoutMilliseconds = $0
+        },
+        int("database", "readers", "Read connections in the pool", 1...64) { $1.database.readers = $0 },
+        int("writer", "batch_max", "Most units in one group commit", 1...10_000) { $1.writer.batchMax = $0 },
+        int("writer", "batch_window_us", "How long a batch waits for more units", 0...100_000) {
+            $1.writer.batchWindowMicroseconds = $0
+        },
+        string("log", "level", "trace, debug, info, notice, warning, error or critical") { value, config in
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
+                throw Rule("must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            config.log.level = value
+        },
+    ]
+
+    static let sections = Set(all.map(\.section))
+
+    static func key(section: String, name: String) -> ConfigKey? {
+        all.first { $0.section == section && $0.name == name }
+    }
+
+    private static func string(_ section: String, _ name: String, _ help: String,
+                               _ set: @escaping @Sendable (String, inout Config) throws -> Void) -> ConfigKey {
+        ConfigKey(section: section, name: name, help: help) { (value, config) throws(ConfigError) in
+            guard case .string(let text) = value else {
+                throw ConfigError(key: "\(section).\(name)", reason: "must be a string; got \(value.typeName)")
+            }
+            do { try set(text, &config) } catch { throw ConfigError(key: "\(section).\(name)", reason: (error as? Rule)?.text ?? "\(error)") }
+        }
+    }
+
+    private static func int(_ section: String, _ name: String, _ help: String, _ range: ClosedRange<Int>,
+                            _ set: @escaping @Sendable (Int, inout Config) -> Void) -> ConfigKey {
+        ConfigKey(section: section, name: name, help: help) { (value, config) throws(ConfigError) in
+            let number: Int
+            switch value {
+            case .int(let parsed): number = parsed
+            case .string(let text):
+                // Environment variables arrive as text.
+                guard let parsed = Int(text) else {
+                    throw ConfigError(key: "\(section).\(name)", reason: "must be an integer; got \"\(text)\"")
+                }
+                number = parsed
+            default:
+                throw ConfigError(key: "\(section).\(name)", reason: "must be an integer; got \(value.typeName)")
+            }
+            guard range.contains(number) else {
+                throw ConfigError(key: "\(section).\(name)", reason: "must be from \(range.lowerBound) to \(range.upperBound); got \(number)")
+            }
+            set(number, &config)
+        }
+    }
+}
+
+/// Why a value breaks its key's rule (the key is added by the caller).
+struct Rule: Error {
+    let text: String
+    init(_ text: String) { self.text = text }
+}
+
+/// `host:port`, parsed.
+struct HostPort: Equatable {
+    let host: String
+    let port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        let host = String(text[..<colon])
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        self.port = port
+    }
+}

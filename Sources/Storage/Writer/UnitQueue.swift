@@ -38,6 +38,12 @@ final class UnitQueue: @unchecked Sendable {
         }
     }
 
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return units.count
+    }
+
     var isClosed: Bool {
         condition.lock()
         defer { condition.unlock() }

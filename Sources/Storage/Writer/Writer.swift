@@ -83,6 +83,9 @@ public final class Writer: Sendable {
         }
     }
 
+    /// Units waiting for the writer thread right now.
+    public var queueDepth: Int { queue.count }
+
     /// Counters and histograms since start, for `agentctl status` and `/metrics`.
     public var currentStatistics: WriterStatistics { statistics.snapshot }
 

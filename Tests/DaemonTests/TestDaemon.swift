@@ -1,0 +1,178 @@
+import Client
+import Foundation
+import Testing
+
+/// The real `agentd` binary, started on a temp directory, a temp socket and a free TCP port.
+///
+/// `start` returns once the daemon logged `msg=ready` (both listeners up); the TCP port is read
+/// from its `listening` log line. `stop` sends SIGTERM and returns the exit status.
+final class TestDaemon: @unchecked Sendable {
+    let directory: String
+    let socketPath: String
+    let databasePath: String
+    let process: Process
+    let log: LogCollector
+    private(set) var tcpPort = 0
+
+    var socket: AgentClient { AgentClient(endpoint: .socket(socketPath)) }
+    var tcp: AgentClient { AgentClient(endpoint: .url("http://127.0.0.1:\(tcpPort)")) }
+
+    /// The directory holding the built products (agentd, agentctl): the test bundle's own.
+    static var binaries: String {
+        if let dir = ProcessInfo.processInfo.environment["AGENTD_TEST_BIN_DIR"] { return dir }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    }
+
+    static func makeDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "agentd-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    init(directory: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        self.directory = try directory ?? Self.makeDirectory()
+        socketPath = self.directory + "/.agentd/agentd.sock"
+        databasePath = self.directory + "/.agentd/agentd.db"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/agentd")
+        process.arguments = ["serve", "--dev", "--listen", "127.0.0.1:0", "--socket", socketPath,
+                             "--database", databasePath] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: self.directory)
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AGENTD_") }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        log = LogCollector()
+        process.standardError = log.pipe
+        process.standardOutput = FileHandle.nullDevice
+    }
+
+    /// Starts a daemon and waits until it is ready.
+    static func start(directory: String? = nil, arguments: [String] = [],
+                      environment: [String: String] = [:]) async throws -> TestDaemon {
+        let daemon = try TestDaemon(directory: directory, arguments: arguments, environment: environment)
+        try daemon.process.run()
+        guard let ready = try await daemon.log.waitFor(timeout: .seconds(30), { $0.contains("msg=ready") || $0.contains("level=critical") }),
+              ready.contains("msg=ready") else {
+            daemon.process.terminate()
+            throw TestFailure("agentd did not become ready:\n\(daemon.log.text)")
+        }
+        guard let line = daemon.log.lines.first(where: { $0.contains("transport=tcp") }),
+              let address = LogCollector.field("address", in: line),
+              let port = address.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw TestFailure("no TCP address in the log:\n\(daemon.log.text)")
+        }
+        daemon.tcpPort = port
+        return daemon
+    }
+
+    /// Runs `body` against a fresh daemon, then stops it and expects a clean exit.
+    static func run(arguments: [String] = [], _ body: (TestDaemon) async throws -> Void) async throws {
+        let daemon = try await start(arguments: arguments)
+        do {
+            try await body(daemon)
+        } catch {
+            _ = try? await daemon.stop()
+            throw error
+        }
+        let status = try await daemon.stop()
+        #expect(status == 0, "agentd exited with \(status):\n\(daemon.log.text)")
+        try? FileManager.default.removeItem(atPath: daemon.directory)
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; returns its exit status.
+    func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        return try await waitForExit(timeout: timeout)
+    }
+
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                process.terminate()
+                throw TestFailure("agentd did not exit in time:\n\(log.text)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return process.terminationStatus
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Collects a process's stderr lines as they arrive and lets tests wait for one.
+final class LogCollector: @unchecked Sendable {
+    let pipe = Pipe()
+    private let lock = NSLock()
+    private var buffer = ""
+    private var collected: [String] = []
+
+    init() {
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { handle.readabilityHandler = nil; return }
+            self.lock.lock()
+            self.buffer += String(decoding: data, as: UTF8.self)
+            while let newline = self.buffer.firstIndex(of: "\n") {
+                self.collected.append(String(self.buffer[..<newline]))
+                self.buffer = String(self.buffer[self.buffer.index(after: newline)...])
+            }
+            self.lock.unlock()
+        }
+    }
+
+    var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
+
+    var text: String { lines.joined(separator: "\n") }
+
+    /// Polls (with a deadline) until a line matches; returns it, or nil on timeout.
+    func waitFor(timeout: Duration = .seconds(10), _ match: (String) -> Bool) async throws -> String? {
+        let deadline = ContinuousClock.now + timeout
+        repeat {
+            if let line = lines.first(where: match) { return line }
+            try await Task.sleep(for: .milliseconds(5))
+        } while ContinuousClock.now < deadline
+        return lines.first(where: match)
+    }
+
+    /// The value of `key=value` (or `key="value"`) in a logfmt line.
+    static func field(_ key: String, in line: String) -> String? {
+        guard let range = line.range(of: " \(key)=") else { return nil }
+        let rest = line[range.upperBound...]
+        if rest.hasPrefix("\"") {
+            return rest.dropFirst().split(separator: "\"", maxSplits: 1).first.map(String.init)
+        }
+        return rest.split(separator: " ", maxSplits: 1).first.map(String.init)
+    }
+}
+
+/// Runs a program to completion, returning its exit status, stdout and stderr.
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:],
+                directory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AGENTD_") && !$0.key.hasPrefix("AGENTCTL_") }
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    // stderr goes to a file so that neither pipe can fill up and block the child.
+    let errPath = NSTemporaryDirectory() + "agentd-stderr-" + UUID().uuidString
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errPath) }
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle(forWritingAtPath: errPath)
+    try process.run()
+    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let stderrData = FileManager.default.contents(atPath: errPath) ?? Data()
+    return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData, as: UTF8.self))
+}

@@ -68,7 +68,16 @@ public struct AgentClient: Sendable {
     /// Responses larger than this are refused (a status answer is a few KiB).
     public var maxResponseBytes = 64 << 20
 
-    public init(endpoint: Endpoint, http: HTTPClient = .shared) {
+    /// The HTTP client agentctl uses: it fails at once when nothing listens, rather than
+    /// retrying the connection until the request deadline (AsyncHTTPClient's default).
+    public static let failFastHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(endpoint: Endpoint, http: HTTPClient = AgentClient.failFastHTTPClient) {
         self.endpoint = endpoint
         self.http = http
     }
@@ -91,7 +100,12 @@ public struct AgentClient: Sendable {
         } catch {
             throw ClientError.unreachable(endpoint, String(describing: error))
         }
-        let buffer = try await response.body.collect(upTo: maxResponseBytes)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: maxResponseBytes)
+        } catch {
+            throw ClientError.unexpected(status: Int(response.status.code), "the response body could not be read: \(error)")
+        }
         return ClientResponse(status: Int(response.status.code),
                               headers: response.headers.map { ($0.name, $0.value) },
                               body: Data(buffer.readableBytesView))

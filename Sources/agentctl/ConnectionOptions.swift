@@ -9,7 +9,8 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     @Option(name: .long, help: ArgumentHelp("The daemon's Unix socket.", discussion: """
-        Default: $AGENTCTL_SOCKET, else ./.agentd/agentd.sock when it exists (dev mode), else /run/agentd/agentd.sock.
+        Default: $AGENTCTL_URL if set (then HTTP), else $AGENTCTL_SOCKET, else ./.agentd/agentd.sock when it \
+        exists (dev mode), else /run/agentd/agentd.sock.
         """))
     var socket: String?
 

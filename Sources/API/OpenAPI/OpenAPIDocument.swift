@@ -1,8 +1,8 @@
+import Core
+
 /// Builds the OpenAPI 3.1 document from the route table, so the document cannot describe a
 /// route that is not served, nor miss one that is.
 public enum OpenAPIDocument {
-    public static let version = "0.1.0"
-
     public static func build(routes: [RouteSpec]) -> JSON {
         var paths: [String: [String: JSON]] = [:]
         for route in routes {
@@ -12,18 +12,16 @@ public enum OpenAPIDocument {
             "openapi": "3.1.0",
             "info": [
                 "title": "agentd API",
-                "version": .string(version),
-                "description": "Every error is an RFC 9457 problem (application/problem+json) with a stable `code`.",
+                "version": .string(AgentdVersion.current),
+                "description": """
+                    Every error is an RFC 9457 problem (application/problem+json) with a stable `code`. \
+                    On the Unix socket the kernel identifies the caller (SO_PEERCRED); each operation's \
+                    `x-agentd-permission` names what the caller's roles must grant.
+                    """,
             ],
             "paths": .object(paths.mapValues { .object($0) }),
             "components": [
                 "schemas": ["Problem": Schemas.problem],
-                "securitySchemes": [
-                    "peerCredentials": [
-                        "type": "http", "scheme": "none",
-                        "description": "On the Unix socket the caller is identified by the kernel (SO_PEERCRED).",
-                    ],
-                ],
             ],
         ]
     }

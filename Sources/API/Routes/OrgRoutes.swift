@@ -11,7 +11,7 @@ public enum OrgRoutes: RouteFile {
                       Operation(id: "createOrg", summary: "Create an org.", tag: "orgs",
                                 requestBody: CreateOrgBody.schema.json,
                                 success: (201, Schemas.org, "application/json"),
-                                problems: [400, 409, 413, 415, 422]),
+                                problems: [400, 409, 413, 415, 422, 503]),
                       handler: create),
             RouteSpec(.get, "/api/v1/orgs", needs: .permission(.orgsView),
                       Operation(id: "listOrgs", summary: "List the orgs you can see, oldest first.", tag: "orgs",
@@ -27,11 +27,11 @@ public enum OrgRoutes: RouteFile {
                       Operation(id: "updateOrg", summary: "Rename an org or change its display name.", tag: "orgs",
                                 requestBody: UpdateOrgBody.schema.json,
                                 success: (200, Schemas.org, "application/json"),
-                                problems: [400, 404, 409, 413, 415, 422]),
+                                problems: [400, 404, 409, 413, 415, 422, 503]),
                       handler: update),
             RouteSpec(.delete, "/api/v1/orgs/{org}", needs: .permission(.orgsDelete),
                       Operation(id: "deleteOrg", summary: "Delete an org.", tag: "orgs",
-                                success: (204, nil, "application/json"), problems: [404, 409]),
+                                success: (204, nil, "application/json"), problems: [404, 409, 503]),
                       handler: delete),
         ]
     }
@@ -71,10 +71,10 @@ public enum OrgRoutes: RouteFile {
     }
 
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let page = try Pagination.request(from: request)
+        let page = try Pagination.request(from: request, listing: "orgs")
         let result = try await services.orgs.list(in: context.scope(), page: page)
         return try JSONResponse.make(.ok, ListBody(items: result.items.map(OrgResource.init),
-                                                   nextCursor: result.nextAfter.map(Pagination.cursor(after:))))
+                                                   nextCursor: result.nextAfter.map { Pagination.cursor(after: $0, listing: "orgs") }))
     }
 
     static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {

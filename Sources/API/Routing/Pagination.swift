@@ -3,7 +3,7 @@ import Hummingbird
 import Storage
 
 /// Cursor pagination: `?limit=N&cursor=C`. A cursor is opaque to callers: the base64url of
-/// `"v1:" + the last ID of the previous page`.
+/// `"v1:<listing>:<last ID of the previous page>"`, so a cursor from one listing is refused by another.
 enum Pagination {
     static let parameters: [(name: String, schema: JSON, description: String)] = [
         ("limit", ["type": "integer", "minimum": 1, "maximum": JSON.number(Double(PageRequest.maximumLimit))],
@@ -11,7 +11,7 @@ enum Pagination {
         ("cursor", ["type": "string"], "The `next_cursor` of the previous page."),
     ]
 
-    static func request(from request: Request) throws -> PageRequest {
+    static func request(from request: Request, listing: String) throws -> PageRequest {
         let query = request.uri.queryParameters
         var limit = PageRequest.defaultLimit
         if let text = query["limit"] {
@@ -22,23 +22,23 @@ enum Pagination {
         }
         var after: String?
         if let cursor = query["cursor"].map(String.init) {
-            guard let decoded = decode(cursor) else { throw StorageError.invalidCursor }
+            guard let decoded = decode(cursor, listing: listing) else { throw StorageError.invalidCursor }
             after = decoded
         }
         return PageRequest(limit: limit, after: after)
     }
 
-    static func cursor(after id: String) -> String {
-        Data(("v1:" + id).utf8).base64EncodedString()
+    static func cursor(after id: String, listing: String) -> String {
+        Data("v1:\(listing):\(id)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func decode(_ cursor: String) -> String? {
+    static func decode(_ cursor: String, listing: String) -> String? {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard cursor.count <= 200, let data = Data(base64Encoded: base64),
-              let text = String(data: data, encoding: .utf8), text.hasPrefix("v1:") else { return nil }
-        return String(text.dropFirst(3))
+              let text = String(data: data, encoding: .utf8), text.hasPrefix("v1:\(listing):") else { return nil }
+        return String(text.dropFirst(4 + listing.count))
     }
 }

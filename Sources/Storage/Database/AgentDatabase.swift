@@ -36,7 +36,7 @@ public final class AgentDatabase: Sendable {
                                                 attributes: [.posixPermissions: 0o750])
         let pool = try DatabasePool(path: options.path, configuration: configuration)
         // why: GRDB's WAL set-up sets synchronous=NORMAL on the writer connection after
-        // prepareDatabase runs; assert the configured level again (PLATFORM.md).
+        // prepareDatabase runs; assert the configured level again (../shared/PLATFORM.md).
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }

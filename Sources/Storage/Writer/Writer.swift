@@ -71,7 +71,7 @@ public final class Writer: Sendable {
     }
 
     /// True from `start()` until `stop()` is called.
-    public var isRunning: Bool { !queue.isClosed }
+    public var isRunning: Bool { started.wasStarted && !queue.isClosed }
 
     /// Runs `body` inside the next group commit and returns its result once committed.
     public func submit<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

@@ -12,8 +12,10 @@ public struct WriterStatistics: Sendable, Hashable, Codable {
     public var failedUnits: Int = 0
     /// The largest batch so far.
     public var maxBatch: Int = 0
-    /// Mean units per commit.
-    public var meanBatch: Double { commits == 0 ? 0 : Double(units + failedUnits) / Double(commits) }
+    /// Mean units per transaction (committed or not).
+    public var meanBatch: Double {
+        commits + failedCommits == 0 ? 0 : Double(units + failedUnits) / Double(commits + failedCommits)
+    }
     /// Mean and worst time from BEGIN to the end of COMMIT, in microseconds.
     public var totalCommitMicros: Int64 = 0
     public var maxCommitMicros: Int64 = 0

@@ -21,7 +21,7 @@ struct CheckConfig: ParsableCommand {
             print("  database.path = \(config.database.path)")
             print("  database.synchronous = \(config.database.synchronous.rawValue.lowercased())")
         } catch {
-            FileHandle.standardError.write(Data("error: \(file): \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
                                                           ("database", "path", database)]
             for (section, name, value) in overrides {
                 if let value, let key = ConfigKeys.key(section: section, name: name) {
-                    try key.apply(.string(value), &loaded)
+                    try key.apply(.text(value), &loaded)
                 }
             }
             config = loaded
@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
         let level = Logger.Level(rawValue: config.log.level) ?? .info
         LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
         let logger = Logger(label: "agentd")
+        if !options.dev && options.config == nil && !FileManager.default.fileExists(atPath: ConfigOptions.defaultFile) {
+            logger.notice("no configuration file; using defaults", metadata: ["file": "\(ConfigOptions.defaultFile)"])
+        }
         do {
             try await Daemon(config: config, devMode: options.dev, logger: logger).run()
         } catch let error as DaemonStartError {

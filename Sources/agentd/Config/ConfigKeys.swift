@@ -3,6 +3,8 @@ import Storage
 
 /// A value read from TOML or from the environment, before it is checked against its key.
 enum ConfigValue {
+    /// Text from an environment variable or a flag: parsed as the key's type.
+    case text(String)
     case string(String)
     case int(Int)
     case bool(Bool)
@@ -10,7 +12,7 @@ enum ConfigValue {
 
     var typeName: String {
         switch self {
-        case .string: "a string"
+        case .string, .text: "a string"
         case .int: "an integer"
         case .bool: "a boolean"
         case .other(let name): name
@@ -96,8 +98,10 @@ enum ConfigKeys {
     private static func string(_ section: String, _ name: String, _ help: String,
                                _ set: @escaping @Sendable (String, inout Config) throws -> Void) -> ConfigKey {
         ConfigKey(section: section, name: name, help: help) { (value, config) throws(ConfigError) in
-            guard case .string(let text) = value else {
-                throw ConfigError(key: "\(section).\(name)", reason: "must be a string; got \(value.typeName)")
+            let text: String
+            switch value {
+            case .string(let string), .text(let string): text = string
+            default: throw ConfigError(key: "\(section).\(name)", reason: "must be a string; got \(value.typeName)")
             }
             do { try set(text, &config) } catch { throw ConfigError(key: "\(section).\(name)", reason: (error as? Rule)?.text ?? "\(error)") }
         }
@@ -109,8 +113,8 @@ enum ConfigKeys {
             let number: Int
             switch value {
             case .int(let parsed): number = parsed
-            case .string(let text):
-                // Environment variables arrive as text.
+            case .text(let text):
+                // Environment variables and flags arrive as text.
                 guard let parsed = Int(text) else {
                     throw ConfigError(key: "\(section).\(name)", reason: "must be an integer; got \"\(text)\"")
                 }

@@ -15,9 +15,11 @@ enum ConfigLoader {
                 do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
                     throw ConfigError(key: file, reason: "cannot be read: \(error.localizedDescription)")
                 }
-                try apply(toml: text, to: &config)
+                do { try apply(toml: text, to: &config) } catch {
+                    throw ConfigError(key: "\(file): \(error.key)", reason: error.reason)
+                }
             } else if requireFile {
-                throw ConfigError(key: file, reason: "does not exist; create it (see docs/configuration.md) or pass --config")
+                throw ConfigError(key: file, reason: "does not exist; create it (see docs/configuration.md)")
             }
         }
         try apply(environment: environment, to: &config)
@@ -51,7 +53,7 @@ enum ConfigLoader {
     static func apply(environment: [String: String], to config: inout Config) throws(ConfigError) {
         for (variable, value) in environment.sorted(by: { $0.key < $1.key }) where variable.hasPrefix("AGENTD_") {
             if let key = ConfigKeys.all.first(where: { $0.environmentName == variable }) {
-                try key.apply(.string(value), &config)
+                try key.apply(.text(value), &config)
             } else if ConfigKeys.sections.contains(where: { variable.hasPrefix("AGENTD_\($0.uppercased())_") }) {
                 throw ConfigError(key: variable, reason: "is not a known setting; see docs/configuration.md")
             }

@@ -62,7 +62,14 @@ struct Daemon {
         // The writer must run before the default org can be ensured; WriterService.run's own
         // start() is then a no-op.
         database.writer.start()
-        let defaultOrg = try await OrgStore(database: database).ensureDefault(now: clock.now())
+        let defaultOrg: Org
+        do {
+            defaultOrg = try await OrgStore(database: database).ensureDefault(now: clock.now())
+        } catch {
+            await database.writer.stop()
+            try? database.close()
+            throw DaemonStartError(description: "cannot write to the database \(config.database.path): \(error)")
+        }
 
         let services = APIServices(
             database: database, clock: clock,
@@ -83,8 +90,13 @@ struct Daemon {
         let socketPath = config.server.socket
         let socketMode = config.server.socketMode
         let socketDirectory = URL(fileURLWithPath: socketPath).deletingLastPathComponent().path
-        try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o750])
+        let socketGroup = UnixAccounts.groupID(named: config.server.adminGroup)
+        if !FileManager.default.fileExists(atPath: socketDirectory) {
+            try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o750])
+            // why: members of the admin group must be able to reach the socket inside it.
+            if let socketGroup { chown(socketDirectory, uid_t.max, socketGroup) }
+        }
 
         let tcpApp = Application(
             responder: responder,
@@ -102,6 +114,7 @@ struct Daemon {
                 // why: the socket is created with the process umask; only the configured
                 // mode (default 0660: owner and group) may connect.
                 chmod(socketPath, mode_t(socketMode))
+                if let socketGroup { chown(socketPath, uid_t.max, socketGroup) }
                 logger.info("listening", metadata: ["transport": "unix", "path": "\(socketPath)"])
                 await readiness.listenerUp()
             },
@@ -132,6 +145,7 @@ struct Daemon {
             logger.error("service failed", metadata: ["error": "\(error)"])
             await database.writer.stop()
             try? database.close()
+            try? FileManager.default.removeItem(atPath: socketPath)
             throw error
         }
         await database.writer.stop()

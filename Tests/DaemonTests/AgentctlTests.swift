@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// agentctl as a person runs it: the real binary against the real daemon.
+@Suite(.serialized) struct AgentctlTests {
+    static var agentctl: String { TestDaemon.binaries + "/agentctl" }
+
+    func agentctl(_ daemon: TestDaemon, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        // Options follow the subcommand: `agentctl orgs list --socket S`.
+        try runProgram(Self.agentctl, arguments + ["--socket", daemon.socketPath])
+    }
+
+    @Test func statusPrintsATableAndJSON() async throws {
+        try await TestDaemon.run { daemon in
+            let table = try agentctl(daemon, ["status"])
+            #expect(table.status == 0, "\(table.stderr)")
+            for label in ["version", "schema version", "database", "database size", "uptime", "writer commits", "writer batch"] {
+                #expect(table.stdout.contains(label), "missing \(label) in:\n\(table.stdout)")
+            }
+            #expect(table.stdout.contains(daemon.databasePath))
+
+            let json = try agentctl(daemon, ["status", "--output", "json"])
+            #expect(json.status == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            #expect(object?["schema_version"] as? Int == 2)
+        }
+    }
+
+    @Test func orgsLifecycleThroughTheCommandLine() async throws {
+        try await TestDaemon.run { daemon in
+            let created = try agentctl(daemon, ["orgs", "create", "acme", "--display-name", "ACME Corp"])
+            #expect(created.status == 0, "\(created.stderr)")
+            #expect(created.stdout.contains("acme"))
+            #expect(created.stdout.contains("ACME Corp"))
+
+            let list = try agentctl(daemon, ["orgs", "list"])
+            #expect(list.stdout.split(separator: "\n").count == 3)  // header, default, acme
+            #expect(list.stdout.hasPrefix("ID"))
+
+            let renamed = try agentctl(daemon, ["orgs", "rename", "acme", "acme-corp"])
+            #expect(renamed.status == 0)
+            let got = try agentctl(daemon, ["orgs", "get", "acme-corp", "-o", "json"])
+            let org = try JSONSerialization.jsonObject(with: Data(got.stdout.utf8)) as? [String: Any]
+            #expect(org?["name"] as? String == "acme-corp")
+
+            let deleted = try agentctl(daemon, ["orgs", "delete", "acme-corp"])
+            #expect(deleted.status == 0)
+            #expect(deleted.stdout.contains("deleted acme-corp"))
+
+            let page = try agentctl(daemon, ["orgs", "list", "--limit", "1", "-o", "json"])
+            let first = try JSONSerialization.jsonObject(with: Data(page.stdout.utf8)) as? [String: Any]
+            #expect((first?["items"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test func aProblemExitsOneWithTitleCodeAndDetail() async throws {
+        try await TestDaemon.run { daemon in
+            let duplicate = try agentctl(daemon, ["orgs", "create", "default"])
+            #expect(duplicate.status == 1)
+            #expect(duplicate.stderr.contains("Already exists (already_exists)"))
+            #expect(duplicate.stderr.contains("choose another name"))
+            #expect(duplicate.stdout.isEmpty)
+
+            let missing = try agentctl(daemon, ["orgs", "get", "nobody"])
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("not_found"))
+
+            let invalid = try agentctl(daemon, ["orgs", "create", "Bad Name"])
+            #expect(invalid.status == 1)
+            #expect(invalid.stderr.contains("validation_failed"))
+        }
+    }
+
+    @Test func anUnreachableDaemonExitsTwoAndSaysWhatToDo() throws {
+        let result = try runProgram(Self.agentctl, ["status", "--socket", "/nonexistent/agentd.sock"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot reach agentd"))
+        #expect(result.stderr.contains("make run"))
+    }
+
+    @Test func overTCPTheAPIAsksForAKey() async throws {
+        try await TestDaemon.run { daemon in
+            let result = try runProgram(Self.agentctl, ["orgs", "list", "--url", "http://127.0.0.1:\(daemon.tcpPort)"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("unauthenticated"))
+        }
+    }
+
+    @Test func shellCompletionsAreGenerated() throws {
+        let bash = try runProgram(Self.agentctl, ["--generate-completion-script", "bash"])
+        #expect(bash.status == 0)
+        #expect(bash.stdout.contains("orgs"))
+        #expect(bash.stdout.contains("rename"))
+    }
+}

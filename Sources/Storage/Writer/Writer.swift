@@ -19,9 +19,11 @@ import Metrics
 /// Because only this thread writes, no caller in the process ever waits on SQLite's write lock
 /// or sees `SQLITE_BUSY`. Readers use the pool's read connections and never block the writer.
 ///
-/// Rule for units: a unit runs on the writer thread while other callers wait, so it does
-/// database work only — no network, no sleeping, no awaiting. The `Database` it is given is
-/// valid only during the call.
+/// Rules for units: a unit runs on the writer thread while other callers wait, so it does
+/// database work only — no network, no sleeping, no awaiting, no effects outside the database.
+/// It may run more than once before its transaction commits (see `runBatch`), so it must
+/// depend only on the database and on values it captured. The `Database` it is given is valid
+/// only during the call.
 ///
 /// ```swift
 /// let org = try await writer.submit { db in try OrgRecord.insert(...) }
@@ -75,7 +77,9 @@ public final class Writer: Sendable {
 
     /// Runs `body` inside the next group commit and returns its result once committed.
     public func submit<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        // why unsafe: the writer resumes every unit exactly once (after its batch), and the
+        // checked variant's bookkeeping shows up on the hot path.
+        try await withUnsafeThrowingContinuation { continuation in
             let unit = Unit(body: body, continuation: continuation)
             if !queue.push(unit) {
                 continuation.resume(throwing: StorageError.writerStopped)
@@ -98,28 +102,25 @@ public final class Writer: Sendable {
         stoppedSignal.fire()
     }
 
+    /// Runs a batch optimistically: every unit in one transaction with no savepoints (the
+    /// common case, and the cheapest). If a unit throws, that transaction is rolled back whole
+    /// and the batch runs again with each unit in its own savepoint, so only the failing units
+    /// fail. A batch of one needs no second pass: its failure is its own.
     private func runBatch(_ batch: [any PendingUnit]) {
         let started = ContinuousClock.now
         var failedUnits = 0
         do {
-            try database.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    for unit in batch {
-                        do {
-                            try db.inSavepoint {
-                                try unit.run(db)
-                                return .commit
-                            }
-                        } catch {
-                            unit.fail(error)
-                            failedUnits += 1
-                            // If SQLite aborted the whole transaction (disk full, I/O error),
-                            // the units before this one are gone too: fail the batch.
-                            if !db.isInsideTransaction { throw error }
-                        }
-                    }
-                    return .commit
+            do {
+                try runTogether(batch)
+            } catch let failure as UnitFailure {
+                if batch.count == 1 {
+                    batch[0].fail(failure.error)
+                    failedUnits = 1
+                    statistics.recordCommit(units: 1, failedUnits: 1, duration: ContinuousClock.now - started)
+                    batch[0].resume()
+                    return
                 }
+                failedUnits = try runIsolated(batch)
             }
         } catch {
             for unit in batch { unit.fail(error) }
@@ -131,6 +132,41 @@ public final class Writer: Sendable {
                                 duration: ContinuousClock.now - started)
         for unit in batch { unit.resume() }
     }
+
+    /// First pass: one transaction, no savepoints. A unit's error aborts it as `UnitFailure`.
+    private func runTogether(_ batch: [any PendingUnit]) throws {
+        try database.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                for unit in batch {
+                    do { try unit.run(db) } catch { throw UnitFailure(error: error) }
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// Second pass: one transaction, each unit in its own savepoint. Returns how many failed.
+    private func runIsolated(_ batch: [any PendingUnit]) throws -> Int {
+        var failedUnits = 0
+        try database.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                for unit in batch {
+                    try UnitSavepoint.run(in: db) { try unit.run(db) } onFailure: { error in
+                        unit.fail(error)
+                        failedUnits += 1
+                    }
+                }
+                return .commit
+            }
+        }
+        return failedUnits
+    }
+
+}
+
+/// A unit's own error, raised out of the optimistic first pass to trigger the isolated pass.
+struct UnitFailure: Error {
+    let error: any Error
 }
 
 /// A unit waiting in the queue or running on the writer thread.
@@ -147,10 +183,10 @@ protocol PendingUnit: AnyObject, Sendable {
 /// being taken from the queue and `resume()`; the queue's lock orders the hand-over.
 final class Unit<T: Sendable>: PendingUnit, @unchecked Sendable {
     private let body: @Sendable (Database) throws -> T
-    private let continuation: CheckedContinuation<T, any Error>
+    private let continuation: UnsafeContinuation<T, any Error>
     private var outcome: Result<T, any Error>?
 
-    init(body: @escaping @Sendable (Database) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init(body: @escaping @Sendable (Database) throws -> T, continuation: UnsafeContinuation<T, any Error>) {
         self.body = body
         self.continuation = continuation
     }

@@ -47,6 +47,32 @@ import Testing
         }
     }
 
+    @Test func twoHundredConcurrentCreatesAllLand() async throws {
+        try await TestDaemon.run { daemon in
+            let client = daemon.socket
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        try await client.send(.POST, "/api/v1/orgs", body: Data(#"{"name":"load-\#(index)"}"#.utf8),
+                                              headers: [("Content-Type", "application/json")]).status
+                    }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(statuses == [201: 200], "no request may fail or see a busy database: \(statuses)")
+            var names = Set<String>()
+            var cursor: String?
+            repeat {
+                let page = try #require(try await client.call(.GET, "/api/v1/orgs?limit=200" + (cursor.map { "&cursor=\($0)" } ?? "")).json)
+                names.formUnion((page["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil
+            #expect(names.count == 201)
+            let writer = try #require(try await client.call(.GET, "/api/v1/status").json?["writer"] as? [String: Any])
+            #expect((writer["max_batch"] as? Int ?? 0) > 1, "concurrent requests should share commits")
+        }
+    }
+
     @Test func orgsSurviveARestart() async throws {
         let first = try await TestDaemon.start()
         _ = try await first.socket.call(.POST, "/api/v1/orgs", json: ["name": "durable"])

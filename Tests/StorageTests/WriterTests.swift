@@ -66,6 +66,25 @@ import Testing
         try queue.close()
     }
 
+    @Test func aLoneFailingUnitLeavesNoTrace() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try openDatabase(in: directory)
+        try await Self.makeTable(database)
+        await #expect(throws: PlannedFailure(index: 1)) {
+            try await database.writer.submit { db in
+                try db.execute(sql: "INSERT INTO item (value) VALUES ('half-done')")
+                throw PlannedFailure(index: 1)
+            }
+        }
+        let count = try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM item") }
+        #expect(count == 0)
+        // The writer carries on.
+        try await database.writer.submit { db in try db.execute(sql: "INSERT INTO item (value) VALUES ('next')") }
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM item") } == 1)
+        #expect(database.writer.currentStatistics.failedUnits == 1)
+        await database.writer.stop()
+    }
+
     @Test func twoHundredConcurrentWritersNeverSeeBusy() async throws {
         let directory = try TemporaryDirectory()
         let database = try openDatabase(in: directory)

@@ -2,7 +2,7 @@ import Core
 
 /// Who is calling and what they may see, once the request has been identified.
 public struct Caller: Sendable, Hashable {
-    /// A name for logs and audit: `uid:0(root)`.
+    /// A name for logs and audit: `uid:0`.
     public let name: String
     public let scope: Scope
 

@@ -33,13 +33,7 @@ struct Daemon {
         }
 
         let registry = PrometheusCollectorRegistry()
-        var metricsFactory = PrometheusMetricsFactory(registry: registry)
-        metricsFactory.valueHistogramBuckets["agentd_writer_batch_units"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-        metricsFactory.durationHistogramBuckets["agentd_writer_commit_seconds"] = [
-            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
-            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-            .milliseconds(250), .seconds(1),
-        ]
+        let metricsFactory = MetricsSetup.factory(registry: registry)
 
         let database: AgentDatabase
         do {
@@ -88,37 +82,8 @@ struct Daemon {
             logger.info("ready", metadata: ["startup_ms": "\(millis)"])
         }
         let socketPath = config.server.socket
-        let socketMode = config.server.socketMode
-        let socketDirectory = URL(fileURLWithPath: socketPath).deletingLastPathComponent().path
-        let socketGroup = UnixAccounts.groupID(named: config.server.adminGroup)
-        if !FileManager.default.fileExists(atPath: socketDirectory) {
-            try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o750])
-            // why: members of the admin group must be able to reach the socket inside it.
-            if let socketGroup { chown(socketDirectory, uid_t.max, socketGroup) }
-        }
-
-        let tcpApp = Application(
-            responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(tcp.host, port: tcp.port), serverName: nil),
-            onServerRunning: { [logger] channel in
-                logger.info("listening", metadata: ["transport": "tcp",
-                                                    "address": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)"])
-                await readiness.listenerUp()
-            },
-            logger: logger)
-        let socketApp = Application(
-            responder: responder,
-            configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: nil),
-            onServerRunning: { [logger] _ in
-                // why: the socket is created with the process umask; only the configured
-                // mode (default 0660: owner and group) may connect.
-                chmod(socketPath, mode_t(socketMode))
-                if let socketGroup { chown(socketPath, uid_t.max, socketGroup) }
-                logger.info("listening", metadata: ["transport": "unix", "path": "\(socketPath)"])
-                await readiness.listenerUp()
-            },
-            logger: logger)
+        let (tcpApp, socketApp) = Listeners.make(server: config.server, tcp: tcp, responder: responder,
+                                                 readiness: readiness, logger: logger)
 
         // Order matters: ServiceGroup stops services in reverse, so listeners stop first and
         // the writer last.
@@ -152,36 +117,5 @@ struct Daemon {
         try database.close()
         try? FileManager.default.removeItem(atPath: socketPath)
         logger.info("stopped", metadata: ["database": "closed"])
-    }
-}
-
-/// Counts listeners that are up and runs `onReady` once all are.
-actor ListenerReadiness {
-    private let expected: Int
-    private var up = 0
-    private let onReady: @Sendable () -> Void
-
-    init(expected: Int, onReady: @escaping @Sendable () -> Void) {
-        self.expected = expected
-        self.onReady = onReady
-    }
-
-    func listenerUp() {
-        up += 1
-        if up == expected { onReady() }
-    }
-}
-
-/// Logs the start of a graceful shutdown and tells systemd (`STOPPING=1`). Listed last in the
-/// group, so it is the first service to hear of the shutdown.
-struct ShutdownAnnouncer: Service {
-    let notifier: SystemdNotifier
-    let logger: Logger
-    let graceMilliseconds: Int
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        notifier.stopping(status: "draining")
-        logger.info("shutting down", metadata: ["grace_ms": "\(graceMilliseconds)"])
     }
 }

@@ -13,6 +13,7 @@ import Testing
         #expect(try await database.writerPragma("synchronous") == "2")  // FULL
         #expect(try await database.writerPragma("foreign_keys") == "1")
         #expect(try await database.writerPragma("journal_mode") == "wal")
+        #expect(try await database.writerPragma("busy_timeout") == "5000")
         #expect(try await database.writerPragma("application_id") == String(Schema.applicationID))
         let tables = try await database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")

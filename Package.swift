@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "agentd",
             dependencies: [
-                "API", "Storage", "Platform", "Core",
+                "API", "Security", "Storage", "Platform", "Core",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -56,13 +56,17 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Storage", "Platform", "Core",
+                "Security", "Storage", "Platform", "Core",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
+        ),
+        .target(
+            name: "Security",
+            dependencies: ["Storage", "Core", "CSodium"]
         ),
         .target(
             name: "Storage",
@@ -86,6 +90,11 @@ let package = Package(
             name: "CSystemd",
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
         ),
         .systemLibrary(
             name: "CSQLite",
@@ -114,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Core",
+                "Storage", "Security", "Core",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -7,16 +7,18 @@ import Storage
 public struct APIServices: Sendable {
     public let database: AgentDatabase
     public let orgs: OrgStore
+    public let audit: AuditLog
     public let clock: WallClock
     public let limits: RequestLimits
     public let info: ServerInfo
     public let identity: SocketIdentityPolicy
     public let registry: PrometheusCollectorRegistry
 
-    public init(database: AgentDatabase, clock: WallClock, limits: RequestLimits, info: ServerInfo,
+    public init(database: AgentDatabase, audit: AuditLog, clock: WallClock, limits: RequestLimits, info: ServerInfo,
                 identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry) {
         self.database = database
-        self.orgs = OrgStore(database: database)
+        self.audit = audit
+        self.orgs = OrgStore(database: database, audit: audit)
         self.clock = clock
         self.limits = limits
         self.info = info

@@ -32,6 +32,7 @@ import Glibc
 
     @Test func aDatabaseFromANewerAgentdIsRefusedNamingBothVersions() async throws {
         let first = try await TestDaemon.start()
+        let binaryVersion = try #require(try await first.socket.call(.GET, "/api/v1/status").json?["schema_version"] as? Int)
         #expect(try await first.stop() == 0)
         let python = try runProgram("/usr/bin/env", ["python3", "-c",
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 99'); c.commit()",
@@ -43,7 +44,7 @@ import Glibc
         #expect(try await second.waitForExit() == 1)
         let text = second.log.text
         #expect(text.contains("schema version 99"), "\(text)")
-        #expect(text.contains("this agentd's 2"), "\(text)")
+        #expect(text.contains("this agentd's \(binaryVersion)"), "\(text)")
     }
 
     @Test func aSecondDaemonOnTheSameSocketIsRefused() async throws {

@@ -18,11 +18,11 @@ import Testing
         let tables = try await database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        #expect(tables == ["installation", "org", "schema_migration"])
+        #expect(tables == ["audit_event", "installation", "org", "schema_migration"])
         let strict = try await database.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_table_list WHERE strict = 1 AND schema = 'main'")
         }
-        #expect(strict == 3)
+        #expect(strict == tables.count, "every table is STRICT")
         await database.writer.stop()
     }
 

@@ -1,4 +1,5 @@
 import Core
+import Security
 import Testing
 @testable import Storage
 
@@ -6,17 +7,23 @@ import Testing
     let directory: TemporaryDirectory
     let database: AgentDatabase
     let orgs: OrgStore
+    let audit: AuditLog
     let installation: Scope
 
     init() throws {
         directory = try TemporaryDirectory()
         database = try openDatabase(in: directory)
-        orgs = OrgStore(database: database)
+        audit = AuditLog(database: database, digest: ChainDigest.sha256)
+        orgs = OrgStore(database: database, audit: audit)
         installation = Scope(orgID: OrgID.generate(at: testNow), reach: .installation, roles: [.admin])
     }
 
+    func change(_ scope: Scope, at now: Instant = testNow) -> ChangeContext {
+        ChangeContext(scope: scope, actor: "uid:0", requestID: "req-test", now: now)
+    }
+
     @Test func createsAndFindsByIDOrName() async throws {
-        let acme = try await orgs.create(name: "acme", displayName: "ACME Corp", in: installation, now: testNow)
+        let acme = try await orgs.create(name: "acme", displayName: "ACME Corp", context: change(installation))
         #expect(try await orgs.get(acme.id.rawValue, in: installation) == acme)
         #expect(try await orgs.get("acme", in: installation) == acme)
         #expect(acme.displayName == "ACME Corp")
@@ -25,9 +32,9 @@ import Testing
     }
 
     @Test func aTakenNameIsRefusedAndNothingIsWritten() async throws {
-        _ = try await orgs.create(name: "acme", displayName: nil, in: installation, now: testNow)
+        _ = try await orgs.create(name: "acme", displayName: nil, context: change(installation))
         await #expect(throws: StorageError.alreadyExists(.org, field: "name", value: "acme")) {
-            try await orgs.create(name: "acme", displayName: nil, in: installation, now: testNow)
+            try await orgs.create(name: "acme", displayName: nil, context: change(installation))
         }
         #expect(try await orgs.list(in: installation, page: PageRequest()).items.count == 1)
         await database.writer.stop()
@@ -35,14 +42,14 @@ import Testing
 
     @Test func aBadNameIsAValidationError() async throws {
         await #expect(throws: ValidationError.self) {
-            try await orgs.create(name: "Not Valid", displayName: nil, in: installation, now: testNow)
+            try await orgs.create(name: "Not Valid", displayName: nil, context: change(installation))
         }
         await database.writer.stop()
     }
 
     @Test func anotherTenantsOrgIsNotFoundNeverForbidden() async throws {
-        let acme = try await orgs.create(name: "acme", displayName: nil, in: installation, now: testNow)
-        let globex = try await orgs.create(name: "globex", displayName: nil, in: installation, now: testNow)
+        let acme = try await orgs.create(name: "acme", displayName: nil, context: change(installation))
+        let globex = try await orgs.create(name: "globex", displayName: nil, context: change(installation))
         let acmeAdmin = Scope(orgID: acme.id, reach: .org, roles: [.admin])
 
         #expect(try await orgs.get("acme", in: acmeAdmin) == acme)
@@ -50,10 +57,10 @@ import Testing
             try await orgs.get(globex.id.rawValue, in: acmeAdmin)
         }
         await #expect(throws: StorageError.notFound(.org, id: "globex")) {
-            try await orgs.update("globex", name: "taken", displayName: nil, in: acmeAdmin, now: testNow)
+            try await orgs.update("globex", name: "taken", displayName: nil, context: change(acmeAdmin))
         }
         await #expect(throws: StorageError.notFound(.org, id: "globex")) {
-            try await orgs.delete("globex", in: acmeAdmin)
+            try await orgs.delete("globex", context: change(acmeAdmin))
         }
         #expect(try await orgs.list(in: acmeAdmin, page: PageRequest()).items.map(\.name) == ["acme"])
         #expect(try await orgs.get("globex", in: installation).name == "globex")
@@ -62,8 +69,7 @@ import Testing
 
     @Test func pagesFollowOneAnotherWithoutGapsOrRepeats() async throws {
         for index in 0..<5 {
-            _ = try await orgs.create(name: "org-\(index)", displayName: nil, in: installation,
-                                      now: testNow.adding(milliseconds: Int64(index)))
+            _ = try await orgs.create(name: "org-\(index)", displayName: nil, context: change(installation, at: testNow.adding(milliseconds: Int64(index))))
         }
         var names: [String] = []
         var after: String?
@@ -80,14 +86,13 @@ import Testing
     }
 
     @Test func renamesAndRefusesATakenName() async throws {
-        _ = try await orgs.create(name: "acme", displayName: nil, in: installation, now: testNow)
-        _ = try await orgs.create(name: "globex", displayName: nil, in: installation, now: testNow)
-        let renamed = try await orgs.update("acme", name: "acme-corp", displayName: "ACME", in: installation,
-                                            now: testNow.adding(milliseconds: 5))
+        _ = try await orgs.create(name: "acme", displayName: nil, context: change(installation))
+        _ = try await orgs.create(name: "globex", displayName: nil, context: change(installation))
+        let renamed = try await orgs.update("acme", name: "acme-corp", displayName: "ACME", context: change(installation, at: testNow.adding(milliseconds: 5)))
         #expect(renamed.name == "acme-corp")
         #expect(renamed.updatedAt == testNow.adding(milliseconds: 5))
         await #expect(throws: StorageError.alreadyExists(.org, field: "name", value: "globex")) {
-            try await orgs.update("acme-corp", name: "globex", displayName: nil, in: installation, now: testNow)
+            try await orgs.update("acme-corp", name: "globex", displayName: nil, context: change(installation))
         }
         #expect(try await orgs.get(renamed.id.rawValue, in: installation).name == "acme-corp")
         await database.writer.stop()
@@ -97,17 +102,17 @@ import Testing
         let first = try await orgs.ensureDefault(now: testNow)
         let second = try await orgs.ensureDefault(now: testNow.adding(milliseconds: 10))
         #expect(first == second)
-        await #expect(throws: StorageError.self) { try await orgs.delete("default", in: installation) }
+        await #expect(throws: StorageError.self) { try await orgs.delete("default", context: change(installation)) }
         await #expect(throws: StorageError.self) {
-            try await orgs.update("default", name: "other", displayName: nil, in: installation, now: testNow)
+            try await orgs.update("default", name: "other", displayName: nil, context: change(installation))
         }
         #expect(try await orgs.get("default", in: installation) == first)
         await database.writer.stop()
     }
 
     @Test func deleteRemovesTheOrg() async throws {
-        let acme = try await orgs.create(name: "acme", displayName: nil, in: installation, now: testNow)
-        #expect(try await orgs.delete("acme", in: installation) == acme)
+        let acme = try await orgs.create(name: "acme", displayName: nil, context: change(installation))
+        #expect(try await orgs.delete("acme", context: change(installation)) == acme)
         await #expect(throws: StorageError.notFound(.org, id: "acme")) { try await orgs.get("acme", in: installation) }
         await database.writer.stop()
     }

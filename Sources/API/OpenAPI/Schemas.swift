@@ -59,6 +59,27 @@ enum Schemas {
         ],
     ]
 
+    static let auditEvent: JSON = [
+        "type": "object",
+        "required": ["seq", "at", "actor", "action", "outcome", "details", "prev_hash", "hash"],
+        "properties": [
+            "seq": ["type": "integer"], "at": timestamp, "org_id": ["type": "string"],
+            "actor": ["type": "string"], "action": ["type": "string"], "outcome": ["type": "string"],
+            "target_type": ["type": "string"], "target_id": ["type": "string"], "request_id": ["type": "string"],
+            "details": ["type": "object", "additionalProperties": ["type": "string"]],
+            "prev_hash": ["type": "string"], "hash": ["type": "string"],
+        ],
+    ]
+
+    static let auditVerification: JSON = [
+        "type": "object",
+        "required": ["ok", "checked", "last_seq"],
+        "properties": [
+            "ok": ["type": "boolean"], "checked": ["type": "integer"], "last_seq": ["type": "integer"],
+            "broken_seq": ["type": "integer"], "reason": ["type": "string"],
+        ],
+    ]
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

@@ -64,7 +64,7 @@ public enum OrgRoutes: RouteFile {
     static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateOrgBody.self, from: request, limits: services.limits)
         let org = try await services.orgs.create(name: body.name, displayName: body.displayName,
-                                                 in: context.scope(), now: services.clock.now())
+                                                 context: context.change(services))
         var response = try JSONResponse.make(.created, OrgResource(org))
         response.headers[.location] = "/api/v1/orgs/\(org.id.rawValue)"
         return response
@@ -88,13 +88,12 @@ public enum OrgRoutes: RouteFile {
             throw ValidationError(field: "name", "give `name`, `display_name` or both")
         }
         let org = try await services.orgs.update(context.parameters.require("org"), name: body.name,
-                                                 displayName: body.displayName, in: context.scope(),
-                                                 now: services.clock.now())
+                                                 displayName: body.displayName, context: context.change(services))
         return try JSONResponse.make(.ok, OrgResource(org))
     }
 
     static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        _ = try await services.orgs.delete(context.parameters.require("org"), in: context.scope())
+        _ = try await services.orgs.delete(context.parameters.require("org"), context: context.change(services))
         return Response(status: .noContent)
     }
 }

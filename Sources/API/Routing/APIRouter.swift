@@ -5,7 +5,7 @@ import Hummingbird
 public enum APIRouter {
     /// Every route agentd serves. Adding a route file means adding it here.
     public static var routes: [RouteSpec] {
-        SystemRoutes.routes + OrgRoutes.routes
+        SystemRoutes.routes + OrgRoutes.routes + AuditRoutes.routes
     }
 
     public enum TableError: Error, CustomStringConvertible {
@@ -41,7 +41,17 @@ public enum APIRouter {
         router.add(middleware: IdentityMiddleware(policy: services.identity))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in
-                try authorize(route.access, context)
+                do {
+                    try authorize(route.access, context)
+                } catch APIError.forbidden(let permission) {
+                    // A refused request is a security event: audit it (it changes nothing else).
+                    try await services.audit.record(AuditEntry(
+                        at: services.clock.now(), orgID: context.caller?.scope.orgID.rawValue,
+                        actor: context.caller?.name ?? "unknown", action: .permissionDenied, outcome: .denied,
+                        requestID: context.requestID,
+                        details: ["permission": permission.rawValue, "route": "\(route.method.rawValue) \(route.path)"]))
+                    throw APIError.forbidden(permission)
+                }
                 return try await route.handler(request, context, services)
             }
         }
@@ -70,5 +80,11 @@ extension AgentRequestContext {
     func scope() throws -> Scope {
         guard let caller else { throw identityFailure ?? APIError.unauthenticated("Identify yourself.") }
         return caller.scope
+    }
+
+    /// What a mutating repository method needs: scope, audit actor, request id, time.
+    func change(_ services: APIServices) throws -> ChangeContext {
+        guard let caller else { throw identityFailure ?? APIError.unauthenticated("Identify yourself.") }
+        return ChangeContext(scope: caller.scope, actor: caller.name, requestID: requestID, now: services.clock.now())
     }
 }

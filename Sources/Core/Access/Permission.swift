@@ -18,6 +18,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case agentsPublish = "agents.publish"
     case executionsView = "executions.view"
     case executionsCancel = "executions.cancel"
+    case auditView = "audit.view"
+    case auditVerify = "audit.verify"
 }
 
 extension Permission {
@@ -25,7 +27,7 @@ extension Permission {
     /// scope reaches the whole installation may use them, whatever their role in their own org.
     public var isInstallationWide: Bool {
         switch self {
-        case .systemView, .orgsCreate, .orgsDelete: true
+        case .systemView, .orgsCreate, .orgsDelete, .auditVerify: true
         default: false
         }
     }

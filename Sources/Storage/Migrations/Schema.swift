@@ -26,6 +26,26 @@ public enum Schema {
                 updated_at   INTEGER NOT NULL
             ) STRICT;
             """),
+        Migration(version: 3, name: "audit", sql: """
+            -- The audit hash chain. Rows are only ever inserted: no route updates or deletes them.
+            CREATE TABLE audit_event (
+                seq         INTEGER PRIMARY KEY,
+                at          INTEGER NOT NULL,
+                org_id      TEXT,
+                actor       TEXT    NOT NULL,
+                action      TEXT    NOT NULL,
+                outcome     TEXT    NOT NULL,
+                target_type TEXT,
+                target_id   TEXT,
+                request_id  TEXT,
+                details     TEXT    NOT NULL,
+                prev_hash   TEXT    NOT NULL,
+                hash        TEXT    NOT NULL
+            ) STRICT;
+            CREATE INDEX audit_event_org_seq ON audit_event (org_id, seq);
+            CREATE INDEX audit_event_action_seq ON audit_event (action, seq);
+            CREATE INDEX audit_event_at ON audit_event (at);
+            """),
     ]
 
     /// The schema version this binary writes.

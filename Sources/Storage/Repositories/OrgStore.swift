@@ -7,34 +7,45 @@ import GRDB
 /// any other org is `notFound`, exactly as if it did not exist.
 public struct OrgStore: Sendable {
     private let database: AgentDatabase
+    private let audit: AuditLog
 
-    public init(database: AgentDatabase) { self.database = database }
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
 
     /// Creates an org. Throws `ValidationError` for a bad name and `alreadyExists` for a taken one.
-    public func create(name: String, displayName: String?, in scope: Scope, now: Instant) async throws -> Org {
+    public func create(name: String, displayName: String?, context: ChangeContext) async throws -> Org {
         try Self.validate(name: name, displayName: displayName)
-        guard scope.reach == .installation else {
+        guard context.scope.reach == .installation else {
             // An org-scoped caller cannot make tenants; the API checks the permission first,
             // this keeps the rule true for every other caller too.
             throw StorageError.notFound(.org, id: name)
         }
+        let now = context.now
         let org = Org(id: OrgID.generate(at: now), name: name, displayName: displayName ?? name,
                       createdAt: now, updatedAt: now)
+        let audit = self.audit
         return try await database.writer.submit { db in
             try Self.insert(org, db)
+            try audit.append(Self.event(.orgCreated, org, context, details: ["name": org.name]), in: db)
             return org
         }
     }
 
     /// Makes sure the org socket administrators act in exists, and returns it.
     public func ensureDefault(now: Instant) async throws -> Org {
-        try await database.writer.submit { db in
+        let audit = self.audit
+        return try await database.writer.submit { db in
             if let existing = try Self.fetch(sql: "SELECT * FROM org WHERE name = ?", [Org.defaultName], db) {
                 return existing
             }
             let org = Org(id: OrgID.generate(at: now), name: Org.defaultName, displayName: "Default organisation",
                           createdAt: now, updatedAt: now)
             try Self.insert(org, db)
+            try audit.append(AuditEntry(at: now, orgID: org.id.rawValue, actor: "system", action: .orgCreated,
+                                        targetType: ResourceType.org.rawValue, targetID: org.id.rawValue,
+                                        details: ["name": org.name]), in: db)
             return org
         }
     }
@@ -62,12 +73,15 @@ public struct OrgStore: Sendable {
     }
 
     /// Renames an org and/or changes its display name. The default org keeps its name.
-    public func update(_ reference: String, name: String?, displayName: String?, in scope: Scope,
-                       now: Instant) async throws -> Org {
+    public func update(_ reference: String, name: String?, displayName: String?,
+                       context: ChangeContext) async throws -> Org {
         if let name { try Self.validate(name: name, displayName: displayName) }
         else if let displayName, let violation = OrgRules.checkDisplayName(displayName) { throw ValidationError([violation]) }
+        let audit = self.audit
+        let now = context.now
         return try await database.writer.submit { db in
-            var org = try Self.resolve(reference, in: scope, db)
+            var org = try Self.resolve(reference, in: context.scope, db)
+            let before = org
             if let name, name != org.name {
                 if org.name == Org.defaultName {
                     throw StorageError.protected(.org, id: org.id.rawValue,
@@ -83,25 +97,38 @@ public struct OrgStore: Sendable {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw StorageError.alreadyExists(.org, field: "name", value: org.name)
             }
+            var details: [String: String] = [:]
+            if before.name != org.name { details["name"] = "\(before.name) -> \(org.name)" }
+            if before.displayName != org.displayName { details["display_name"] = "changed" }
+            try audit.append(Self.event(.orgUpdated, org, context, details: details), in: db)
             return org
         }
     }
 
     /// Deletes an org. The default org cannot be deleted.
-    public func delete(_ reference: String, in scope: Scope) async throws -> Org {
-        try await database.writer.submit { db in
-            let org = try Self.resolve(reference, in: scope, db)
-            guard scope.reach == .installation else { throw StorageError.notFound(.org, id: reference) }
+    public func delete(_ reference: String, context: ChangeContext) async throws -> Org {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let org = try Self.resolve(reference, in: context.scope, db)
+            guard context.scope.reach == .installation else { throw StorageError.notFound(.org, id: reference) }
             if org.name == Org.defaultName {
                 throw StorageError.protected(.org, id: org.id.rawValue,
                                              reason: "the default org cannot be deleted; socket administrators act in it")
             }
             try db.execute(sql: "DELETE FROM org WHERE id = ?", arguments: [org.id.rawValue])
+            try audit.append(Self.event(.orgDeleted, org, context, details: ["name": org.name]), in: db)
             return org
         }
     }
 
     // MARK: - Rows
+
+    private static func event(_ action: AuditAction, _ org: Org, _ context: ChangeContext,
+                              details: [String: String]) -> AuditEntry {
+        AuditEntry(at: context.now, orgID: org.id.rawValue, actor: context.actor, action: action,
+                   targetType: ResourceType.org.rawValue, targetID: org.id.rawValue, requestID: context.requestID,
+                   details: details)
+    }
 
     private static func validate(name: String, displayName: String?) throws {
         var violations: [FieldViolation] = []

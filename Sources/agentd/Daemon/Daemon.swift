@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import Platform
 import Prometheus
+import Security
 import ServiceLifecycle
 import Storage
 
@@ -53,12 +54,15 @@ struct Daemon {
             "synchronous": "\(config.database.synchronous.rawValue.lowercased())",
         ])
 
+        guard ChainDigest.prepare() else { throw DaemonStartError(description: "libsodium failed to initialise") }
+        let audit = AuditLog(database: database, digest: ChainDigest.sha256)
+
         // The writer must run before the default org can be ensured; WriterService.run's own
         // start() is then a no-op.
         database.writer.start()
         let defaultOrg: Org
         do {
-            defaultOrg = try await OrgStore(database: database).ensureDefault(now: clock.now())
+            defaultOrg = try await OrgStore(database: database, audit: audit).ensureDefault(now: clock.now())
         } catch {
             await database.writer.stop()
             try? database.close()
@@ -66,7 +70,7 @@ struct Daemon {
         }
 
         let services = APIServices(
-            database: database, clock: clock,
+            database: database, audit: audit, clock: clock,
             limits: RequestLimits(maxBodyBytes: config.server.maxBodyBytes, maxJSONDepth: config.server.maxJSONDepth),
             info: ServerInfo(version: AgentdVersion.current, startedAt: startedAt,
                              startedAtMonotonic: startedMonotonic, devMode: devMode),

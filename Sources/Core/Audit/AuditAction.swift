@@ -1,0 +1,15 @@
+/// What an audit event records. The raw values are stable names shown in the API, in exports
+/// and in filters (`agentctl audit list --action org.created`).
+public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
+    case orgCreated = "org.created"
+    case orgUpdated = "org.updated"
+    case orgDeleted = "org.deleted"
+    /// A caller was identified but lacked the permission a route needs.
+    case permissionDenied = "permission.denied"
+}
+
+/// How the recorded act ended.
+public enum AuditOutcome: String, CaseIterable, Hashable, Sendable, Codable {
+    case success
+    case denied
+}

@@ -1,0 +1,20 @@
+/// Reads the times people type in filters: an RFC 3339 UTC time (`2026-01-01T00:00:00Z`), a
+/// date (`2026-01-01`, midnight UTC), or a duration back from now (`30m`, `1h`, `7d`).
+public enum TimeFilter {
+    public static func instant(_ text: String, now: Instant) -> Instant? {
+        if let instant = Instant(rfc3339: text) { return instant }
+        if text.count == 10, let instant = Instant(rfc3339: text + "T00:00:00Z") { return instant }
+        guard let unit = text.last, let amount = Int64(text.dropLast()), amount >= 0 else { return nil }
+        let millis: Int64
+        switch unit {
+        case "s": millis = 1000
+        case "m": millis = 60_000
+        case "h": millis = 3_600_000
+        case "d": millis = 86_400_000
+        default: return nil
+        }
+        let (product, overflow) = amount.multipliedReportingOverflow(by: millis)
+        guard !overflow else { return nil }
+        return now.adding(milliseconds: -product)
+    }
+}

@@ -1,0 +1,139 @@
+import Core
+import Foundation
+import GRDB
+
+/// The audit hash chain in the database.
+///
+/// `append` runs inside the writer unit of the change it records, so the change and its audit
+/// row commit together or not at all; a unit that fails takes its audit rows with it. Rows are
+/// never updated or deleted.
+public struct AuditLog: Sendable {
+    private let database: AgentDatabase
+    private let digest: AuditChain.Digest
+
+    public init(database: AgentDatabase, digest: @escaping AuditChain.Digest) {
+        self.database = database
+        self.digest = digest
+    }
+
+    /// Appends `entry` to the chain. Call only inside a writer unit (`writer.submit`).
+    @discardableResult
+    public func append(_ entry: AuditEntry, in db: Database) throws -> AuditRecord {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        let sequence: Int64 = (last?["seq"] as Int64? ?? 0) + 1
+        let previousHash: String = last?["hash"] ?? AuditChain.genesis
+        let hash = AuditChain.hash(sequence: sequence, entry: entry, previousHash: previousHash, digest: digest)
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_event (seq, at, org_id, actor, action, outcome, target_type, target_id, request_id,
+                                     details, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                sequence, entry.at.millisecondsSinceEpoch, entry.orgID, entry.actor, entry.action.rawValue,
+                entry.outcome.rawValue, entry.targetType, entry.targetID, entry.requestID,
+                Self.encode(entry.details), previousHash, hash,
+            ])
+        return AuditRecord(sequence: sequence, entry: entry, previousHash: previousHash, hash: hash)
+    }
+
+    /// Appends an event that accompanies no other change (e.g. a refused request).
+    public func record(_ entry: AuditEntry) async throws {
+        let log = self
+        try await database.writer.submit { db in _ = try log.append(entry, in: db) }
+    }
+
+    /// Which events to list.
+    public struct Filter: Sendable, Hashable {
+        public var action: AuditAction?
+        public var actor: String?
+        public var since: Instant?
+        public var until: Instant?
+
+        public init(action: AuditAction? = nil, actor: String? = nil, since: Instant? = nil, until: Instant? = nil) {
+            self.action = action
+            self.actor = actor
+            self.since = since
+            self.until = until
+        }
+    }
+
+    /// Events the scope may see, oldest first. An org-scoped caller sees its own org's events only.
+    public func list(in scope: Scope, filter: Filter, page: PageRequest) async throws -> Page<AuditRecord> {
+        let after: Int64
+        if let text = page.after {
+            guard let value = Int64(text) else { throw StorageError.invalidCursor }
+            after = value
+        } else {
+            after = 0
+        }
+        return try await database.read { db in
+            var sql = "SELECT * FROM audit_event WHERE seq > ?"
+            var arguments: [any DatabaseValueConvertible] = [after]
+            if scope.reach == .org {
+                sql += " AND org_id = ?"
+                arguments.append(scope.orgID.rawValue)
+            }
+            if let action = filter.action { sql += " AND action = ?"; arguments.append(action.rawValue) }
+            if let actor = filter.actor { sql += " AND actor = ?"; arguments.append(actor) }
+            if let since = filter.since { sql += " AND at >= ?"; arguments.append(since.millisecondsSinceEpoch) }
+            if let until = filter.until { sql += " AND at < ?"; arguments.append(until.millisecondsSinceEpoch) }
+            sql += " ORDER BY seq LIMIT ?"
+            arguments.append(page.limit + 1)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let records = try rows.prefix(page.limit).map(Self.record(from:))
+            return Page(items: records, nextAfter: rows.count > page.limit ? records.last.map { String($0.sequence) } : nil)
+        }
+    }
+
+    /// The outcome of checking the whole chain.
+    public struct Verification: Sendable, Hashable {
+        public let checked: Int64
+        public let lastSequence: Int64
+        public let firstBreak: AuditChain.Break?
+    }
+
+    /// Recomputes every row's hash and link, oldest first, in chunks. Installation-wide: the
+    /// chain is one for the whole box.
+    public func verify(chunk: Int = 2000) async throws -> Verification {
+        var previous: (sequence: Int64, hash: String)?
+        var checked: Int64 = 0
+        while true {
+            let after = previous?.sequence ?? 0
+            let records = try await database.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM audit_event WHERE seq > ? ORDER BY seq LIMIT ?",
+                                 arguments: [after, chunk]).map(Self.record(from:))
+            }
+            if records.isEmpty { break }
+            if let broken = AuditChain.verify(records, after: previous, digest: digest) {
+                let good = records.prefix { $0.sequence < broken.sequence }.count
+                return Verification(checked: checked + Int64(good), lastSequence: records.last?.sequence ?? after,
+                                    firstBreak: broken)
+            }
+            checked += Int64(records.count)
+            if let last = records.last { previous = (last.sequence, last.hash) }
+        }
+        return Verification(checked: checked, lastSequence: previous?.sequence ?? 0, firstBreak: nil)
+    }
+
+    // MARK: - Rows
+
+    static func encode(_ details: [String: String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [String: String] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
+    }
+
+    static func record(from row: Row) throws -> AuditRecord {
+        // An unknown action in the table can only come from tampering or a newer agentd; it is
+        // kept as a content change so verification names the row.
+        let action = AuditAction(rawValue: row["action"]) ?? .permissionDenied
+        let outcome = AuditOutcome(rawValue: row["outcome"]) ?? .denied
+        let entry = AuditEntry(at: Instant(millisecondsSinceEpoch: row["at"]), orgID: row["org_id"], actor: row["actor"],
+                               action: action, outcome: outcome, targetType: row["target_type"],
+                               targetID: row["target_id"], requestID: row["request_id"],
+                               details: decode(row["details"]))
+        return AuditRecord(sequence: row["seq"], entry: entry, previousHash: row["prev_hash"], hash: row["hash"])
+    }
+}

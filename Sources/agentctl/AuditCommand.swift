@@ -1,0 +1,92 @@
+import ArgumentParser
+import Client
+import Foundation
+
+/// `agentctl audit …`: the audit hash chain.
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, verify and export the audit chain.",
+        subcommands: [List.self, Verify.self, Export.self]
+    )
+
+    /// Filters shared by list and export.
+    struct Filters: ParsableArguments {
+        @Option(help: "Only this action, e.g. org.created.") var action: String?
+        @Option(help: "Only this actor, e.g. uid:0.") var actor: String?
+        @Option(help: "From this time: RFC 3339, a date (2026-01-01) or a duration back from now (30m, 1h, 7d).") var since: String?
+        @Option(help: "Before this time (same forms as --since).") var until: String?
+
+        var query: [String] {
+            [("action", action), ("actor", actor), ("since", since), ("until", until)].compactMap { name, value in
+                value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&="))) ?? $0)" }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List audit events, oldest first.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var filters: Filters
+        @Option(help: "Events per page (1-200).") var limit: Int = 50
+        @Flag(help: "Follow cursors and print every page.") var all = false
+
+        func run() async throws {
+            try await reportingFailures {
+                var items: [[String: Any]] = []
+                var cursor: String?
+                repeat {
+                    let query = filters.query + ["limit=\(limit)"] + (cursor.map { ["cursor=\($0)"] } ?? [])
+                    let page = try await connection.client.call(.GET, "/api/v1/audit?" + query.joined(separator: "&")).json ?? [:]
+                    items += page["items"] as? [[String: Any]] ?? []
+                    cursor = page["next_cursor"] as? String
+                } while all && cursor != nil
+                if connection.output == .json {
+                    var body: [String: Any] = ["items": items]
+                    if let cursor, !all { body["next_cursor"] = cursor }
+                    return Output.json(body)
+                }
+                Output.table(headers: ["SEQ", "AT", "ACTOR", "ACTION", "OUTCOME", "TARGET"], rows: items.map { event in
+                    [event.text("seq"), event.text("at"), event.text("actor"), event.text("action"),
+                     event.text("outcome"), event.text("target_id")]
+                })
+                if cursor != nil && !all { Output.error("more events: use --all, or narrow with --since/--action") }
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the whole chain; exit 1 and name the first broken row if it was tampered with.")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var broken = false
+            try await reportingFailures {
+                let result = try await connection.client.call(.GET, "/api/v1/audit/verify").json ?? [:]
+                broken = (result["ok"] as? Bool) != true
+                if connection.output == .json { return Output.json(result) }
+                if broken {
+                    print("BROKEN at row \(result.text("broken_seq")): \(result.text("reason"))")
+                    print("\(result.text("checked")) rows before it verified.")
+                } else {
+                    print("ok: \(result.text("checked")) events verified, chain intact up to row \(result.text("last_seq"))")
+                }
+            }
+            if broken { throw ExitCode(1) }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write audit events as JSON lines (for a SIEM) to stdout.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var filters: Filters
+
+        func run() async throws {
+            try await reportingFailures {
+                let query = filters.query.isEmpty ? "" : "?" + filters.query.joined(separator: "&")
+                let response = try await connection.client.call(.GET, "/api/v1/audit/export" + query)
+                FileHandle.standardOutput.write(response.body)
+            }
+        }
+    }
+}

@@ -1,24 +1,32 @@
 import Core
 import Platform
 import Prometheus
+import Security
 import Storage
 
 /// What route handlers may use. Built once by `agentd serve` and shared by both listeners.
 public struct APIServices: Sendable {
     public let database: AgentDatabase
     public let orgs: OrgStore
+    public let users: UserStore
+    public let keys: APIKeyStore
     public let audit: AuditLog
+    /// Checks API keys; routes use it only to make new keys' hashes and to drop revoked keys.
+    public let authenticator: APIKeyAuthenticator
     public let clock: WallClock
     public let limits: RequestLimits
     public let info: ServerInfo
     public let identity: SocketIdentityPolicy
     public let registry: PrometheusCollectorRegistry
 
-    public init(database: AgentDatabase, audit: AuditLog, clock: WallClock, limits: RequestLimits, info: ServerInfo,
-                identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry) {
+    public init(database: AgentDatabase, audit: AuditLog, hasher: SecretHasher, clock: WallClock, limits: RequestLimits,
+                info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry) {
         self.database = database
         self.audit = audit
         self.orgs = OrgStore(database: database, audit: audit)
+        self.users = UserStore(database: database, audit: audit)
+        self.keys = APIKeyStore(database: database, audit: audit)
+        self.authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)
         self.clock = clock
         self.limits = limits
         self.info = info

@@ -65,6 +65,8 @@ public struct AgentClient: Sendable {
     public let endpoint: Endpoint
     private let http: HTTPClient
     public var timeout: TimeAmount = .seconds(30)
+    /// Sent as `Authorization: Bearer …` when set (an API key).
+    public var bearerToken: String?
     /// Responses larger than this are refused (a status answer is a few KiB).
     public var maxResponseBytes = 64 << 20
 
@@ -87,6 +89,9 @@ public struct AgentClient: Sendable {
                      headers: [(String, String)] = []) async throws -> ClientResponse {
         var request = HTTPClientRequest(url: url(for: path))
         request.method = method
+        if let bearerToken, !headers.contains(where: { $0.0.lowercased() == "authorization" }) {
+            request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
+        }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {

@@ -9,6 +9,8 @@ public enum StorageError: Error, Hashable, Sendable {
     case alreadyExists(ResourceType, field: String, value: String)
     /// The row exists but the rule named in `reason` forbids the change.
     case protected(ResourceType, id: String, reason: String)
+    /// The caller tried to give a role (or key scopes) with permissions it does not hold itself.
+    case grantRefused(String)
     /// A pagination cursor that this server did not issue, or for another listing.
     case invalidCursor
     /// The database was written by a newer agentd; this binary cannot use it safely.

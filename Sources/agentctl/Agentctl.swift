@@ -11,6 +11,6 @@ struct Agentctl: AsyncParsableCommand {
             detail are printed), 2 when agentd could not be reached or answered unexpectedly.
             """,
         version: AgentdVersion.current,
-        subcommands: [Status.self, Orgs.self, Audit.self]
+        subcommands: [Status.self, WhoAmI.self, Orgs.self, Users.self, Keys.self, Audit.self]
     )
 }

@@ -17,6 +17,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Talk HTTP to this base URL instead of the socket, e.g. http://127.0.0.1:8700 (or $AGENTCTL_URL).")
     var url: String?
 
+    @Option(name: .long, help: "An API key to send as a bearer token (or $AGENTCTL_API_KEY); needed with --url.")
+    var apiKey: String?
+
     @Option(name: [.short, .long], help: "table for people, json for programs.")
     var output: OutputFormat = .table
 
@@ -40,5 +43,10 @@ struct ConnectionOptions: ParsableArguments {
         if url != nil && socket != nil { throw ValidationError("give --socket or --url, not both") }
     }
 
-    var client: AgentClient { AgentClient(endpoint: endpoint) }
+    var client: AgentClient {
+        var client = AgentClient(endpoint: endpoint)
+        let key = apiKey ?? ProcessInfo.processInfo.environment["AGENTCTL_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if let key { client.bearerToken = key }
+        return client
+    }
 }

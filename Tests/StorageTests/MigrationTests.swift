@@ -18,7 +18,7 @@ import Testing
         let tables = try await database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        #expect(tables == ["audit_event", "installation", "org", "schema_migration"])
+        #expect(tables == ["api_key", "audit_event", "installation", "membership", "org", "schema_migration", "user_account"])
         let strict = try await database.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_table_list WHERE strict = 1 AND schema = 'main'")
         }

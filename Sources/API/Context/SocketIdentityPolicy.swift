@@ -22,6 +22,22 @@ public struct SocketIdentityPolicy: Sendable {
         self.defaultOrg = defaultOrg
     }
 
+    /// The socket administrator `peer` is, or nil when it is not one (then a user mapped to its
+    /// uid may still be found by the caller).
+    public func administrator(for peer: PeerCredentials) -> Caller? {
+        let isAdmin = peer.uid == 0 || peer.uid == devUID || isMemberOfAdminGroup(peer)
+        guard isAdmin else { return nil }
+        return Caller(name: "uid:\(peer.uid)", scope: Scope(orgID: defaultOrg, reach: .installation, roles: [.admin]))
+    }
+
+    /// The 401 for a socket peer that is neither an administrator nor a mapped user.
+    public func refusal(for peer: PeerCredentials) -> APIError {
+        let user = UnixAccounts.userName(uid: peer.uid).map { " (\($0))" } ?? ""
+        let how = adminGroup.map { "add the user to the group `\($0)` (server.admin_group)" } ?? "set server.admin_group and add the user to it"
+        return .unauthenticated("Socket user uid:\(peer.uid)\(user) is not an agentd administrator nor mapped to an agentd user; "
+            + "\(how), map the uid to a user (agentctl users create … --unix-uid \(peer.uid)), or call as root.")
+    }
+
     public func caller(for peer: PeerCredentials) -> Result<Caller, APIError> {
         // why no user-name lookup here: it reads the passwd database (NSS) on every request,
         // which showed up in the API benchmark; the uid is what identifies the caller.

@@ -15,7 +15,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case methodNotAllowed = "method_not_allowed"
     // Who is calling
     case unauthenticated
-    case forbidden
+    case permissionDenied = "permission_denied"
     // Resources
     case notFound = "not_found"
     case alreadyExists = "already_exists"

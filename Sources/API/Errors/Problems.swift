@@ -53,7 +53,7 @@ enum Problems {
         case .unauthenticated(let reason):
             return Problem(code: .unauthenticated, status: 401, title: "Authentication required", detail: reason)
         case .forbidden(let permission):
-            return Problem(code: .forbidden, status: 403, title: "Forbidden",
+            return Problem(code: .permissionDenied, status: 403, title: "Permission denied",
                            detail: "This needs the permission `\(permission.rawValue)`, which your roles do not grant; ask an administrator.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
@@ -70,6 +70,9 @@ enum Problems {
                            detail: "An \(type.rawValue) with \(field) `\(value)` already exists; choose another \(field).")
         case .protected(_, _, let reason):
             return Problem(code: .protected, status: 409, title: "Protected", detail: "Refused: \(reason).")
+        case .grantRefused(let what):
+            return Problem(code: .permissionDenied, status: 403, title: "Permission denied",
+                           detail: "You cannot grant \(what): it carries permissions your own roles do not. Ask an administrator.")
         case .invalidCursor:
             return Problem(code: .invalidCursor, status: 400, title: "Invalid cursor",
                            detail: "The `cursor` was not issued by this listing; start again without one and follow `next_cursor`.")

@@ -1,32 +1,78 @@
+import Core
+import HTTPTypes
 import Hummingbird
+import Platform
+import Security
+import Storage
 
 /// Finds out who is calling and records it on the context; routes then check `Access`.
 ///
-/// On the Unix socket the kernel's peer credentials decide (`SocketIdentityPolicy`). On TCP no
-/// caller can be identified until API keys exist (identity issue), so every non-public route
-/// there answers 401.
+/// - `Authorization: Bearer agk_…` (either listener): the API key's owner, limited to the key's
+///   scopes, in the key's org.
+/// - Otherwise on the Unix socket, the kernel's peer credentials: root, the admin group and in
+///   dev mode the daemon's own user are installation administrators; a uid mapped to a user
+///   (`unix_uid`) acts as that user in its org (`X-Agentd-Org` picks one of several).
+/// - Otherwise on TCP: nobody; non-public routes answer 401.
 struct IdentityMiddleware: RouterMiddleware {
     typealias Context = AgentRequestContext
     let policy: SocketIdentityPolicy
+    let authenticator: APIKeyAuthenticator
+    let users: UserStore
+    let clock: WallClock
+
+    static let invalidKey = APIError.unauthenticated(
+        "The API key is invalid, expired or revoked. Create a new one with `agentctl keys create` and send it as `Authorization: Bearer <key>`.")
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if context.isUnixSocket {
-            if let peer = await context.peerCredentials() {
-                switch policy.caller(for: peer) {
-                case .success(let caller):
-                    context.caller = caller
-                    context.logger[metadataKey: "caller"] = .string(caller.name)
-                case .failure(let failure):
-                    context.identityFailure = failure
-                }
-            } else {
-                context.identityFailure = .unauthenticated("The kernel did not report who is calling on the socket.")
-            }
+        if let authorization = request.headers[.authorization] {
+            await identifyByKey(authorization, &context)
+        } else if context.isUnixSocket {
+            await identifyByPeer(request, &context)
         } else {
             context.identityFailure = .unauthenticated(
-                "The API over TCP needs an API key, and this version of agentd issues none yet; call over the Unix socket (agentctl does by default).")
+                "Send an API key as `Authorization: Bearer <key>` (create one with `agentctl keys create`), or call over the Unix socket.")
         }
+        if let caller = context.caller { context.logger[metadataKey: "caller"] = .string(caller.name) }
         return try await next(request, context)
     }
+
+    private func identifyByKey(_ authorization: String, _ context: inout Context) async {
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            context.identityFailure = Self.invalidKey
+            return
+        }
+        do {
+            let identity = try await authenticator.authenticate(String(parts[1]), now: clock.now())
+            context.caller = Caller(name: "key:\(identity.keyID.rawValue)", scope: identity.scope,
+                                    userID: identity.userID, login: identity.login)
+        } catch {
+            context.identityFailure = Self.invalidKey
+        }
+    }
+
+    private func identifyByPeer(_ request: Request, _ context: inout Context) async {
+        guard let peer = await context.peerCredentials() else {
+            context.identityFailure = .unauthenticated("The kernel did not report who is calling on the socket.")
+            return
+        }
+        if let administrator = policy.administrator(for: peer) {
+            context.caller = administrator
+            return
+        }
+        let orgName = request.headers[.agentdOrg]
+        if let (user, membership) = try? await users.socketMember(uid: peer.uid, orgName: orgName) {
+            context.caller = Caller(name: "user:\(user.id.rawValue)",
+                                    scope: Scope(orgID: membership.orgID, reach: .org, roles: [membership.role]),
+                                    userID: user.id, login: user.login)
+        } else {
+            context.identityFailure = policy.refusal(for: peer)
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// Picks the org a socket user acts in when it belongs to several.
+    static let agentdOrg = HTTPField.Name("X-Agentd-Org")!
 }

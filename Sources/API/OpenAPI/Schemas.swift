@@ -80,6 +80,46 @@ enum Schemas {
         ],
     ]
 
+    static let membership: JSON = [
+        "type": "object", "required": ["org_id", "user_id", "role"],
+        "properties": ["org_id": ["type": "string"], "user_id": ["type": "string"], "role": ["type": "string"]],
+    ]
+
+    static let user: JSON = [
+        "type": "object",
+        "required": ["id", "login", "display_name", "disabled", "created_at", "memberships"],
+        "properties": [
+            "id": ["type": "string"], "login": ["type": "string"], "display_name": ["type": "string"],
+            "unix_uid": ["type": "integer"], "disabled": ["type": "boolean"], "created_at": timestamp,
+            "memberships": ["type": "array", "items": membership],
+        ],
+    ]
+
+    static let whoami: JSON = [
+        "type": "object",
+        "required": ["name", "org_id", "reach", "roles", "permissions"],
+        "properties": [
+            "name": ["type": "string"], "user_id": ["type": "string"], "login": ["type": "string"],
+            "org_id": ["type": "string"], "reach": ["type": "string", "enum": ["org", "installation"]],
+            "roles": ["type": "array", "items": ["type": "string"]],
+            "permissions": ["type": "array", "items": ["type": "string"]],
+        ],
+    ]
+
+    static let apiKey: JSON = [
+        "type": "object",
+        "required": ["id", "org_id", "user_id", "name", "created_at"],
+        "properties": [
+            "id": ["type": "string"], "org_id": ["type": "string"], "user_id": ["type": "string"], "name": ["type": "string"],
+            "scopes": ["type": "array", "items": ["type": "string"]], "expires_at": timestamp, "revoked_at": timestamp,
+            "last_used_at": timestamp, "created_at": timestamp,
+        ],
+    ]
+
+    static let apiKeyWithToken: JSON = [
+        "allOf": [apiKey, ["type": "object", "required": ["token"], "properties": ["token": ["type": "string", "description": "Shown once."]]]],
+    ]
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

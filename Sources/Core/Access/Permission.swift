@@ -20,6 +20,9 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case executionsCancel = "executions.cancel"
     case auditView = "audit.view"
     case auditVerify = "audit.verify"
+    case usersView = "users.view"
+    case usersManage = "users.manage"
+    case apiKeysManage = "api_keys.manage"
 }
 
 extension Permission {
@@ -43,14 +46,22 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
         case .admin:
             return Set(Permission.allCases)
         case .developer:
-            return [.orgsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
+            return [.orgsView, .usersView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
                     .agentsCreate, .agentsPublish, .executionsView, .executionsCancel]
         case .operator:
-            return [.orgsView, .workflowsExecute, .executionsView, .executionsCancel]
+            return [.orgsView, .usersView, .workflowsExecute, .executionsView, .executionsCancel]
         case .viewer:
-            return [.orgsView, .executionsView]
+            return [.orgsView, .usersView, .executionsView]
         case .guest:
             return []
         }
+    }
+}
+
+extension Role {
+    /// Whether a caller in `scope` may give someone this role: only if the caller already holds
+    /// every permission the role grants (no one grants more than they have).
+    public func canBeGranted(by scope: Scope) -> Bool {
+        permissions.allSatisfy { scope.allows($0) || $0.isInstallationWide }
     }
 }

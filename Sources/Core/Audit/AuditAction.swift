@@ -4,6 +4,12 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case orgCreated = "org.created"
     case orgUpdated = "org.updated"
     case orgDeleted = "org.deleted"
+    case userCreated = "user.created"
+    case userUpdated = "user.updated"
+    case userDisabled = "user.disabled"
+    case membershipChanged = "membership.changed"
+    case keyCreated = "key.created"
+    case keyRevoked = "key.revoked"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

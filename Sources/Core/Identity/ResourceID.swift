@@ -78,3 +78,9 @@ public typealias OrgID = ResourceID<OrgKind>
 
 public enum RequestKind: ResourceKind { public static let prefix = "req" }
 public typealias RequestID = ResourceID<RequestKind>
+
+public enum UserKind: ResourceKind { public static let prefix = "usr" }
+public typealias UserID = ResourceID<UserKind>
+
+public enum APIKeyKind: ResourceKind { public static let prefix = "agk" }
+public typealias APIKeyID = ResourceID<APIKeyKind>

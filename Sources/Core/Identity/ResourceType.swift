@@ -1,4 +1,6 @@
 /// The kinds of stored resources, as named in errors and the API (`"org"`).
 public enum ResourceType: String, Hashable, Sendable, Codable {
     case org
+    case user
+    case apiKey = "api_key"
 }

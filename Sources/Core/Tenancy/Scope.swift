@@ -16,11 +16,14 @@ public struct Scope: Hashable, Sendable {
     public let orgID: OrgID
     public let reach: Reach
     public let roles: Set<Role>
+    /// An API key's scopes: when set, only these permissions (and only those the roles grant).
+    public let permissionLimit: Set<Permission>?
 
-    public init(orgID: OrgID, reach: Reach, roles: Set<Role>) {
+    public init(orgID: OrgID, reach: Reach, roles: Set<Role>, permissionLimit: Set<Permission>? = nil) {
         self.orgID = orgID
         self.reach = reach
         self.roles = roles
+        self.permissionLimit = permissionLimit
     }
 
     /// True when this scope may see rows owned by `org`.
@@ -32,6 +35,7 @@ public struct Scope: Hashable, Sendable {
     /// permissions, the scope reaches the whole installation.
     public func allows(_ permission: Permission) -> Bool {
         if permission.isInstallationWide && reach != .installation { return false }
+        if let permissionLimit, !permissionLimit.contains(permission) { return false }
         return roles.contains { $0.permissions.contains(permission) }
     }
 }

@@ -4,6 +4,11 @@ public enum TimeFilter {
     public static func instant(_ text: String, now: Instant) -> Instant? {
         if let instant = Instant(rfc3339: text) { return instant }
         if text.count == 10, let instant = Instant(rfc3339: text + "T00:00:00Z") { return instant }
+        return milliseconds(text).map { now.adding(milliseconds: -$0) }
+    }
+
+    /// A duration typed as a number and a unit: `90s`, `30m`, `12h`, `90d`; nil otherwise.
+    public static func milliseconds(_ text: String) -> Int64? {
         guard let unit = text.last, let amount = Int64(text.dropLast()), amount >= 0 else { return nil }
         let millis: Int64
         switch unit {
@@ -15,6 +20,6 @@ public enum TimeFilter {
         }
         let (product, overflow) = amount.multipliedReportingOverflow(by: millis)
         guard !overflow else { return nil }
-        return now.adding(milliseconds: -product)
+        return product
     }
 }

@@ -46,6 +46,44 @@ public enum Schema {
             CREATE INDEX audit_event_action_seq ON audit_event (action, seq);
             CREATE INDEX audit_event_at ON audit_event (at);
             """),
+        Migration(version: 4, name: "users and api keys", sql: """
+            CREATE TABLE user_account (
+                id           TEXT    PRIMARY KEY,
+                login        TEXT    NOT NULL UNIQUE,
+                display_name TEXT    NOT NULL,
+                unix_uid     INTEGER UNIQUE,
+                disabled_at  INTEGER,
+                created_at   INTEGER NOT NULL,
+                created_by   TEXT    NOT NULL
+            ) STRICT;
+
+            -- A user's role in one org. Removing an org or a user removes its memberships.
+            CREATE TABLE membership (
+                org_id     TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                user_id    TEXT    NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                role       TEXT    NOT NULL,
+                created_at INTEGER NOT NULL,
+                created_by TEXT    NOT NULL,
+                PRIMARY KEY (org_id, user_id)
+            ) STRICT;
+            CREATE INDEX membership_user ON membership (user_id);
+
+            -- API keys: only a keyed hash of the secret is stored.
+            CREATE TABLE api_key (
+                id           TEXT    PRIMARY KEY,
+                org_id       TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                user_id      TEXT    NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                name         TEXT    NOT NULL,
+                secret_hash  BLOB    NOT NULL,
+                scopes       TEXT    NOT NULL,
+                expires_at   INTEGER,
+                revoked_at   INTEGER,
+                last_used_at INTEGER,
+                created_at   INTEGER NOT NULL,
+                created_by   TEXT    NOT NULL
+            ) STRICT;
+            CREATE INDEX api_key_org ON api_key (org_id, id);
+            """),
     ]
 
     /// The schema version this binary writes.

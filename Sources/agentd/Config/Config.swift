@@ -31,6 +31,11 @@ struct Config: Sendable, Equatable {
         var batchWindowMicroseconds = 0
     }
 
+    struct Auth: Sendable, Equatable {
+        /// The 32-byte key for API-key hashes; default `auth.key` beside the database.
+        var hashKeyFile: String?
+    }
+
     struct Log: Sendable, Equatable {
         var level = "info"
     }
@@ -38,6 +43,7 @@ struct Config: Sendable, Equatable {
     var server = Server()
     var database = Database()
     var writer = Writer()
+    var auth = Auth()
     var log = Log()
 
     /// Dev mode keeps everything under `./.agentd/` of the current directory.

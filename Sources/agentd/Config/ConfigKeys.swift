@@ -81,6 +81,10 @@ enum ConfigKeys {
         int("writer", "batch_window_us", "How long a batch waits for more units", 0...100_000) {
             $1.writer.batchWindowMicroseconds = $0
         },
+        string("auth", "hash_key_file", "32-byte key for API-key hashes (default: auth.key beside the database)") { value, config in
+            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
+            config.auth.hashKeyFile = value
+        },
         string("log", "level", "trace, debug, info, notice, warning, error or critical") { value, config in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw Rule("must be one of trace, debug, info, notice, warning, error, critical")

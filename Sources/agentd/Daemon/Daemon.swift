@@ -56,6 +56,12 @@ struct Daemon {
 
         guard ChainDigest.prepare() else { throw DaemonStartError(description: "libsodium failed to initialise") }
         let audit = AuditLog(database: database, digest: ChainDigest.sha256)
+        let hashKey: [UInt8]
+        do {
+            hashKey = try HashKeyFile.loadOrCreate(at: config.auth.hashKeyFile ?? Self.siblingHashKey(of: config.database.path))
+        } catch {
+            throw DaemonStartError(description: "the API key hash key: \(error)")
+        }
 
         // The writer must run before the default org can be ensured; WriterService.run's own
         // start() is then a no-op.
@@ -70,7 +76,7 @@ struct Daemon {
         }
 
         let services = APIServices(
-            database: database, audit: audit, clock: clock,
+            database: database, audit: audit, hasher: SecretHasher(key: hashKey), clock: clock,
             limits: RequestLimits(maxBodyBytes: config.server.maxBodyBytes, maxJSONDepth: config.server.maxJSONDepth),
             info: ServerInfo(version: AgentdVersion.current, startedAt: startedAt,
                              startedAtMonotonic: startedMonotonic, devMode: devMode),
@@ -121,5 +127,10 @@ struct Daemon {
         try database.close()
         try? FileManager.default.removeItem(atPath: socketPath)
         logger.info("stopped", metadata: ["database": "closed"])
+    }
+
+    /// By default the hash key lives beside the database (`auth.key`), in the state directory.
+    static func siblingHashKey(of databasePath: String) -> String {
+        URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("auth.key").path
     }
 }

@@ -1,0 +1,128 @@
+import Core
+import Foundation
+import GRDB
+
+/// An API key as stored and shown: never its secret.
+public struct APIKey: Sendable, Hashable {
+    public let id: APIKeyID
+    public let orgID: OrgID
+    public let userID: UserID
+    public let name: String
+    /// Nil: everything the owner's role allows. Otherwise only these permissions.
+    public let scopes: Set<Permission>?
+    public let expiresAt: Instant?
+    public let revokedAt: Instant?
+    public let lastUsedAt: Instant?
+    public let createdAt: Instant
+}
+
+/// API keys of a scope's org: create (the caller hands in the secret's keyed hash), list, revoke.
+public struct APIKeyStore: Sendable {
+    private let database: AgentDatabase
+    private let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    public static let nameLengths = 1...100
+
+    /// Stores a new key for `userReference` in `orgReference` (the caller's org when nil).
+    /// Scopes must be permissions the owner's role grants; the caller must be able to grant them.
+    public func create(id: APIKeyID, secretHash: [UInt8], name: String, userReference: String, orgReference: String?,
+                       scopes: Set<Permission>?, expiresAt: Instant?, context: ChangeContext) async throws -> APIKey {
+        guard Self.nameLengths.contains(name.count), !name.contains(where: \.isNewline) else {
+            throw ValidationError(field: "name", "must be 1 to 100 characters on one line")
+        }
+        if let expiresAt, expiresAt <= context.now { throw ValidationError(field: "expires_at", "must be in the future") }
+        if let scopes, let beyond = scopes.first(where: { !context.scope.allows($0) }) {
+            throw StorageError.grantRefused("scope \(beyond.rawValue)")
+        }
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let org = try UserStore.org(orgReference, context.scope, db)
+            let user = try UserStore.resolve(userReference, in: Scope(orgID: org, reach: .org, roles: []), db)
+            guard let roleText = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
+                                                     arguments: [org.rawValue, user.id.rawValue]),
+                  let role = Role(rawValue: roleText) else { throw StorageError.notFound(.user, id: userReference) }
+            if let scopes, let beyond = scopes.first(where: { !role.permissions.contains($0) || $0.isInstallationWide }) {
+                throw ValidationError(field: "scopes", "\(beyond.rawValue) is not granted to \(user.login)'s role \(role.rawValue) in this org")
+            }
+            let key = APIKey(id: id, orgID: org, userID: user.id, name: name, scopes: scopes, expiresAt: expiresAt,
+                             revokedAt: nil, lastUsedAt: nil, createdAt: context.now)
+            try db.execute(sql: """
+                INSERT INTO api_key (id, org_id, user_id, name, secret_hash, scopes, expires_at, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id.rawValue, org.rawValue, user.id.rawValue, name, Data(secretHash),
+                                 Self.encode(scopes), expiresAt?.millisecondsSinceEpoch,
+                                 context.now.millisecondsSinceEpoch, context.actor])
+            try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .keyCreated,
+                                        targetType: ResourceType.apiKey.rawValue, targetID: id.rawValue,
+                                        requestID: context.requestID,
+                                        details: ["name": name, "user": user.id.rawValue, "scopes": Self.encode(scopes)]), in: db)
+            return key
+        }
+    }
+
+    /// Keys of the scope's org (every org for an installation scope), oldest first.
+    public func list(in scope: Scope, page: PageRequest) async throws -> Page<APIKey> {
+        try await database.read { db in
+            var sql = "SELECT * FROM api_key WHERE id > ?"
+            var arguments: [any DatabaseValueConvertible] = [page.after ?? ""]
+            if scope.reach == .org {
+                sql += " AND org_id = ?"
+                arguments.append(scope.orgID.rawValue)
+            }
+            sql += " ORDER BY id LIMIT ?"
+            arguments.append(page.limit + 1)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let keys = try rows.prefix(page.limit).map(Self.key(from:))
+            return Page(items: keys, nextAfter: rows.count > page.limit ? keys.last?.id.rawValue : nil)
+        }
+    }
+
+    /// Revokes a key at once; later requests with it get 401.
+    public func revoke(_ reference: String, context: ChangeContext) async throws -> APIKey {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            guard let id = APIKeyID(reference),
+                  let row = try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [id.rawValue]) else {
+                throw StorageError.notFound(.apiKey, id: reference)
+            }
+            let key = try Self.key(from: row)
+            guard context.scope.canSee(org: key.orgID) else { throw StorageError.notFound(.apiKey, id: reference) }
+            try db.execute(sql: "UPDATE api_key SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+                           arguments: [context.now.millisecondsSinceEpoch, id.rawValue])
+            try audit.append(AuditEntry(at: context.now, orgID: key.orgID.rawValue, actor: context.actor, action: .keyRevoked,
+                                        targetType: ResourceType.apiKey.rawValue, targetID: id.rawValue,
+                                        requestID: context.requestID, details: ["name": key.name]), in: db)
+            return try Self.key(from: try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [id.rawValue]) ?? row)
+        }
+    }
+
+    // MARK: - Rows
+
+    static func encode(_ scopes: Set<Permission>?) -> String {
+        guard let scopes else { return "*" }
+        return scopes.map(\.rawValue).sorted().joined(separator: ",")
+    }
+
+    static func decode(_ text: String) -> Set<Permission>? {
+        if text == "*" { return nil }
+        return Set(text.split(separator: ",").compactMap { Permission(rawValue: String($0)) })
+    }
+
+    static func key(from row: Row) throws -> APIKey {
+        let idText: String = row["id"]
+        guard let id = APIKeyID(idText), let org = OrgID(row["org_id"]), let user = UserID(row["user_id"]) else {
+            throw StorageError.notFound(.apiKey, id: idText)
+        }
+        func instant(_ column: String) -> Instant? {
+            (row[column] as Int64?).map { Instant(millisecondsSinceEpoch: $0) }
+        }
+        return APIKey(id: id, orgID: org, userID: user, name: row["name"], scopes: decode(row["scopes"]),
+                      expiresAt: instant("expires_at"), revokedAt: instant("revoked_at"), lastUsedAt: instant("last_used_at"),
+                      createdAt: Instant(millisecondsSinceEpoch: row["created_at"]))
+    }
+}

@@ -1,0 +1,236 @@
+import Core
+import Foundation
+import GRDB
+
+/// Users and their memberships in orgs.
+///
+/// A scope that reaches one org sees only users who are members of that org; others are
+/// `notFound`. Roles are granted only by callers who hold every permission of the role, and
+/// no change may leave an org without an admin.
+public struct UserStore: Sendable {
+    private let database: AgentDatabase
+    private let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    /// A user with the memberships the scope can see.
+    public struct Profile: Sendable, Hashable {
+        public let user: User
+        public let memberships: [Membership]
+    }
+
+    /// Creates a user and makes it a member of `orgReference` (the caller's org when nil).
+    public func create(login: String, displayName: String?, unixUID: UInt32?, orgReference: String?, role: Role,
+                       context: ChangeContext) async throws -> Profile {
+        if let violation = UserRules.checkLogin(login) { throw ValidationError([violation]) }
+        if let displayName, let violation = OrgRules.checkDisplayName(displayName) { throw ValidationError([violation]) }
+        guard role.canBeGranted(by: context.scope) else { throw StorageError.grantRefused("role \(role.rawValue)") }
+        let user = User(id: UserID.generate(at: context.now), login: login, displayName: displayName ?? login,
+                        unixUID: unixUID, disabled: false, createdAt: context.now)
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let org = try Self.org(orgReference, context.scope, db)
+            do {
+                try db.execute(sql: """
+                    INSERT INTO user_account (id, login, display_name, unix_uid, created_at, created_by)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [user.id.rawValue, user.login, user.displayName, unixUID.map { Int64($0) },
+                                     context.now.millisecondsSinceEpoch, context.actor])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                let taken = try Row.fetchOne(db, sql: "SELECT 1 FROM user_account WHERE login = ?", arguments: [login]) != nil
+                throw taken ? StorageError.alreadyExists(.user, field: "login", value: login)
+                            : StorageError.alreadyExists(.user, field: "unix_uid", value: unixUID.map(String.init) ?? "")
+            }
+            try Self.setMembership(org: org, user: user.id, role: role, context: context, db)
+            try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .userCreated,
+                                        targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
+                                        requestID: context.requestID, details: ["login": login, "role": role.rawValue]), in: db)
+            return Profile(user: user, memberships: [Membership(orgID: org, userID: user.id, role: role)])
+        }
+    }
+
+    /// Finds a user by ID (`usr_…`) or login.
+    public func get(_ reference: String, in scope: Scope) async throws -> Profile {
+        try await database.read { db in
+            let user = try Self.resolve(reference, in: scope, db)
+            return Profile(user: user, memberships: try Self.memberships(of: user.id, in: scope, db))
+        }
+    }
+
+    /// Users the scope can see, oldest first.
+    public func list(in scope: Scope, page: PageRequest) async throws -> Page<Profile> {
+        try await database.read { db in
+            var sql = "SELECT u.* FROM user_account u WHERE u.id > ?"
+            var arguments: [any DatabaseValueConvertible] = [page.after ?? ""]
+            if scope.reach == .org {
+                sql += " AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id AND m.org_id = ?)"
+                arguments.append(scope.orgID.rawValue)
+            }
+            sql += " ORDER BY u.id LIMIT ?"
+            arguments.append(page.limit + 1)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let users = try rows.prefix(page.limit).map(Self.user(from:))
+            let profiles = try users.map { Profile(user: $0, memberships: try Self.memberships(of: $0.id, in: scope, db)) }
+            return Page(items: profiles, nextAfter: rows.count > page.limit ? users.last?.id.rawValue : nil)
+        }
+    }
+
+    /// Changes a user's display name, socket uid, or disables/enables it.
+    public func update(_ reference: String, displayName: String?, unixUID: UInt32??, disabled: Bool?,
+                       context: ChangeContext) async throws -> Profile {
+        if let displayName, let violation = OrgRules.checkDisplayName(displayName) { throw ValidationError([violation]) }
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            var user = try Self.resolve(reference, in: context.scope, db)
+            var details: [String: String] = [:]
+            if let displayName { user.displayName = displayName; details["display_name"] = "changed" }
+            if let unixUID { user.unixUID = unixUID; details["unix_uid"] = unixUID.map(String.init) ?? "none" }
+            if let disabled {
+                user.disabled = disabled
+                details["disabled"] = String(disabled)
+            }
+            do {
+                try db.execute(sql: """
+                    UPDATE user_account SET display_name = ?, unix_uid = ?,
+                        disabled_at = CASE WHEN ? THEN coalesce(disabled_at, ?) ELSE NULL END
+                    WHERE id = ?
+                    """, arguments: [user.displayName, user.unixUID.map { Int64($0) }, user.disabled,
+                                     context.now.millisecondsSinceEpoch, user.id.rawValue])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StorageError.alreadyExists(.user, field: "unix_uid", value: user.unixUID.map(String.init) ?? "")
+            }
+            let action: AuditAction = disabled == true ? .userDisabled : .userUpdated
+            try audit.append(AuditEntry(at: context.now, orgID: context.scope.orgID.rawValue, actor: context.actor,
+                                        action: action, targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
+                                        requestID: context.requestID, details: details), in: db)
+            return Profile(user: user, memberships: try Self.memberships(of: user.id, in: context.scope, db))
+        }
+    }
+
+    /// Gives `user` a role in `org` (adding the membership if needed), or removes the membership
+    /// when `role` is nil. Refuses to leave the org without an admin.
+    public func setMembership(org orgReference: String, user reference: String, role: Role?,
+                              context: ChangeContext) async throws -> Membership? {
+        if let role, !role.canBeGranted(by: context.scope) { throw StorageError.grantRefused("role \(role.rawValue)") }
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let org = try Self.org(orgReference, context.scope, db)
+            // The user must exist; an installation scope sees every user, an org scope must
+            // reach the org (checked above), and may add users it cannot see yet by ID only.
+            let user = try Self.resolve(reference, in: Scope(orgID: org, reach: .installation, roles: []), db)
+            let previous = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
+                                               arguments: [org.rawValue, user.id.rawValue])
+            if context.scope.reach == .org && previous == nil && UserID(reference) == nil {
+                // An org admin may not probe other orgs' users by login.
+                throw StorageError.notFound(.user, id: reference)
+            }
+            if previous == Role.admin.rawValue && role != .admin {
+                let admins = try Int.fetchOne(db, sql: "SELECT count(*) FROM membership WHERE org_id = ? AND role = 'admin'",
+                                              arguments: [org.rawValue]) ?? 0
+                if admins <= 1 {
+                    throw StorageError.protected(.user, id: user.id.rawValue,
+                                                 reason: "\(user.login) is the last admin of this org; make someone else admin first")
+                }
+            }
+            if let role {
+                try Self.setMembership(org: org, user: user.id, role: role, context: context, db)
+            } else {
+                guard previous != nil else { throw StorageError.notFound(.user, id: reference) }
+                try db.execute(sql: "DELETE FROM membership WHERE org_id = ? AND user_id = ?",
+                               arguments: [org.rawValue, user.id.rawValue])
+            }
+            try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .membershipChanged,
+                                        targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
+                                        requestID: context.requestID,
+                                        details: ["from": previous ?? "none", "to": role?.rawValue ?? "none"]), in: db)
+            return role.map { Membership(orgID: org, userID: user.id, role: $0) }
+        }
+    }
+
+    /// The active user with this Unix uid, and its membership in `orgName` (or, when nil, its
+    /// oldest membership), for socket identification.
+    public func socketMember(uid: UInt32, orgName: String?) async throws -> (User, Membership)? {
+        try await database.read { db in
+            var sql = """
+                SELECT u.*, m.role AS member_role, m.org_id AS member_org FROM user_account u
+                JOIN membership m ON m.user_id = u.id
+                JOIN org o ON o.id = m.org_id
+                WHERE u.unix_uid = ? AND u.disabled_at IS NULL
+                """
+            var arguments: [any DatabaseValueConvertible] = [Int64(uid)]
+            if let orgName {
+                sql += " AND (o.name = ? OR o.id = ?)"
+                arguments += [orgName, orgName]
+            }
+            sql += " ORDER BY m.created_at, m.org_id LIMIT 1"
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)),
+                  let role = Role(rawValue: row["member_role"]), let org = OrgID(row["member_org"]) else { return nil }
+            let user = try Self.user(from: row)
+            return (user, Membership(orgID: org, userID: user.id, role: role))
+        }
+    }
+
+    // MARK: - Rows
+
+    static func org(_ reference: String?, _ scope: Scope, _ db: Database) throws -> OrgID {
+        guard let reference else { return scope.orgID }
+        let id: String?
+        if let orgID = OrgID(reference) {
+            id = try String.fetchOne(db, sql: "SELECT id FROM org WHERE id = ?", arguments: [orgID.rawValue])
+        } else {
+            id = try String.fetchOne(db, sql: "SELECT id FROM org WHERE name = ?", arguments: [reference])
+        }
+        guard let id, let orgID = OrgID(id), scope.canSee(org: orgID) else { throw StorageError.notFound(.org, id: reference) }
+        return orgID
+    }
+
+    private static func setMembership(org: OrgID, user: UserID, role: Role, context: ChangeContext, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO membership (org_id, user_id, role, created_at, created_by) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role
+            """, arguments: [org.rawValue, user.rawValue, role.rawValue, context.now.millisecondsSinceEpoch, context.actor])
+    }
+
+    static func resolve(_ reference: String, in scope: Scope, _ db: Database) throws -> User {
+        let row: Row?
+        if let id = UserID(reference) {
+            row = try Row.fetchOne(db, sql: "SELECT * FROM user_account WHERE id = ?", arguments: [id.rawValue])
+        } else {
+            row = try Row.fetchOne(db, sql: "SELECT * FROM user_account WHERE login = ?", arguments: [reference])
+        }
+        guard let row else { throw StorageError.notFound(.user, id: reference) }
+        let user = try user(from: row)
+        if scope.reach == .org {
+            let member = try Row.fetchOne(db, sql: "SELECT 1 FROM membership WHERE org_id = ? AND user_id = ?",
+                                          arguments: [scope.orgID.rawValue, user.id.rawValue]) != nil
+            // why: a user of another tenant is reported exactly like a missing one.
+            guard member else { throw StorageError.notFound(.user, id: reference) }
+        }
+        return user
+    }
+
+    private static func memberships(of user: UserID, in scope: Scope, _ db: Database) throws -> [Membership] {
+        var sql = "SELECT org_id, role FROM membership WHERE user_id = ?"
+        var arguments: [any DatabaseValueConvertible] = [user.rawValue]
+        if scope.reach == .org {
+            sql += " AND org_id = ?"
+            arguments.append(scope.orgID.rawValue)
+        }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY org_id", arguments: StatementArguments(arguments)).compactMap { row in
+            guard let org = OrgID(row["org_id"]), let role = Role(rawValue: row["role"]) else { return nil }
+            return Membership(orgID: org, userID: user, role: role)
+        }
+    }
+
+    static func user(from row: Row) throws -> User {
+        let idText: String = row["id"]
+        guard let id = UserID(idText) else { throw StorageError.notFound(.user, id: idText) }
+        let uid: Int64? = row["unix_uid"]
+        let disabledAt: Int64? = row["disabled_at"]
+        return User(id: id, login: row["login"], displayName: row["display_name"], unixUID: uid.map { UInt32($0) },
+                    disabled: disabledAt != nil, createdAt: Instant(millisecondsSinceEpoch: row["created_at"]))
+    }
+}

@@ -1,0 +1,217 @@
+import Client
+import Foundation
+import Testing
+
+/// Users, memberships and API keys through the real daemon: bearer keys over TCP, scopes,
+/// revocation, expiry, tenant isolation and the no-escalation rules.
+@Suite(.serialized) struct IdentityTests {
+    /// Creates an org, a user in it with `role`, and a key for that user; returns the key's token.
+    static func keyFor(_ daemon: TestDaemon, login: String, role: String, org: String = "default",
+                       scopes: [String]? = nil, expiresIn: String? = nil) async throws -> String {
+        let existing = try await daemon.socket.send(.GET, "/api/v1/orgs/\(org)")
+        if existing.status == 404 { _ = try await daemon.socket.call(.POST, "/api/v1/orgs", json: ["name": org]) }
+        _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": login, "role": role, "org": org])
+        var body: [String: Any] = ["name": "test", "user": login, "org": org]
+        if let scopes { body["scopes"] = scopes }
+        if let expiresIn { body["expires_in"] = expiresIn }
+        let created = try await daemon.socket.call(.POST, "/api/v1/api-keys", json: body)
+        #expect(created.header("Cache-Control") == "no-store")
+        return try #require(created.json?["token"] as? String)
+    }
+
+    static func tcp(_ daemon: TestDaemon, key: String) -> AgentClient {
+        var client = daemon.tcp
+        client.bearerToken = key
+        return client
+    }
+
+    @Test func aKeyOpensTheAPIOverTCPAsItsOwner() async throws {
+        try await TestDaemon.run { daemon in
+            let token = try await Self.keyFor(daemon, login: "alice@acme", role: "developer")
+            let me = try #require(try await Self.tcp(daemon, key: token).call(.GET, "/api/v1/whoami").json)
+            #expect(me["login"] as? String == "alice@acme")
+            #expect(me["roles"] as? [String] == ["developer"])
+            #expect(me["reach"] as? String == "org")
+            let orgs = try await Self.tcp(daemon, key: token).call(.GET, "/api/v1/orgs").json?["items"] as? [[String: Any]]
+            #expect(orgs?.map { $0["name"] as? String } == ["default"])
+
+            // The token is never shown again, and the stored row has no secret.
+            let keys = try await daemon.socket.call(.GET, "/api/v1/api-keys").json?["items"] as? [[String: Any]] ?? []
+            #expect(keys.count == 1)
+            #expect(keys.first?["token"] == nil)
+            let python = try runProgram("/usr/bin/env", ["python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('SELECT hex(secret_hash) FROM api_key').fetchone()[0])",
+                daemon.databasePath])
+            let secret = String(token.split(separator: "_").last ?? "")
+            #expect(!python.stdout.contains(secret))
+            #expect(!daemon.log.text.contains(secret), "the secret must never be logged")
+        }
+    }
+
+    @Test func aRoleWithoutThePermissionGets403NamingItAndTheDenialIsAudited() async throws {
+        try await TestDaemon.run { daemon in
+            let token = try await Self.keyFor(daemon, login: "vic", role: "viewer")
+            let response = try await Self.tcp(daemon, key: token).send(.POST, "/api/v1/users",
+                body: Data(#"{"login":"mallory","role":"admin"}"#.utf8), headers: [("Content-Type", "application/json")])
+            #expect(response.status == 403)
+            #expect(response.json?["code"] as? String == "permission_denied")
+            #expect((response.json?["detail"] as? String)?.contains("users.manage") == true)
+            let denied = try await daemon.socket.call(.GET, "/api/v1/audit?action=permission.denied").json?["items"] as? [[String: Any]]
+            #expect(denied?.count == 1)
+            #expect((denied?.first?["actor"] as? String)?.hasPrefix("key:agk_") == true)
+        }
+    }
+
+    @Test func aScopedKeyCanDoOnlyWhatItsScopesSay() async throws {
+        try await TestDaemon.run { daemon in
+            let token = try await Self.keyFor(daemon, login: "ann", role: "admin", scopes: ["orgs.view"])
+            let client = Self.tcp(daemon, key: token)
+            #expect(try await client.send(.GET, "/api/v1/orgs").status == 200)
+            #expect(try await client.send(.GET, "/api/v1/users").status == 403)
+            let me = try await client.call(.GET, "/api/v1/whoami").json
+            #expect(me?["permissions"] as? [String] == ["orgs.view"])
+        }
+    }
+
+    @Test func revokedExpiredAndMalformedKeysAllGetTheSame401() async throws {
+        try await TestDaemon.run { daemon in
+            let token = try await Self.keyFor(daemon, login: "bob", role: "operator")
+            let client = Self.tcp(daemon, key: token)
+            #expect(try await client.send(.GET, "/api/v1/whoami").status == 200)
+            let keyID = String(token.prefix(30))
+            _ = try await daemon.socket.call(.DELETE, "/api/v1/api-keys/\(keyID)")
+            let revoked = try await client.send(.GET, "/api/v1/whoami")
+            #expect(revoked.status == 401)
+
+            let shortLived = try await Self.keyFor(daemon, login: "carl", role: "operator", expiresIn: "1s")
+            let expiring = Self.tcp(daemon, key: shortLived)
+            #expect(try await expiring.send(.GET, "/api/v1/whoami").status == 200)
+            var status = 200
+            let deadline = ContinuousClock.now + .seconds(5)
+            while status == 200 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await expiring.send(.GET, "/api/v1/whoami").status
+            }
+            #expect(status == 401)
+
+            var details = Set<String>()
+            for bad in [token, shortLived, token + "x", "agk_nonsense", String(token.dropLast()) + "0"] {
+                let response = try await Self.tcp(daemon, key: bad).send(.GET, "/api/v1/whoami")
+                #expect(response.status == 401, "\(bad)")
+                details.insert(response.json?["detail"] as? String ?? "")
+            }
+            #expect(details.count == 1, "every bad key gets the same answer: \(details)")
+            let basic = try await daemon.tcp.send(.GET, "/api/v1/whoami", headers: [("Authorization", "Basic YWxpY2U6cHc=")])
+            #expect(basic.status == 401)
+        }
+    }
+
+    @Test func anotherOrgsObjectsAreNotFound() async throws {
+        try await TestDaemon.run { daemon in
+            let acmeAdmin = try await Self.keyFor(daemon, login: "root@acme", role: "admin", org: "acme")
+            _ = try await Self.keyFor(daemon, login: "root@globex", role: "admin", org: "globex")
+            let client = Self.tcp(daemon, key: acmeAdmin)
+            let globexOrg = try await client.send(.GET, "/api/v1/orgs/globex")
+            #expect(globexOrg.status == 404)
+            #expect(globexOrg.json?["code"] as? String == "not_found")
+            #expect(try await client.send(.GET, "/api/v1/users/root@globex").status == 404)
+            let users = try await client.call(.GET, "/api/v1/users").json?["items"] as? [[String: Any]]
+            #expect(users?.map { $0["login"] as? String } == ["root@acme"])
+            let events = try await client.call(.GET, "/api/v1/audit?limit=200").json?["items"] as? [[String: Any]] ?? []
+            let acmeID = try await client.call(.GET, "/api/v1/orgs/acme").json?["id"] as? String
+            #expect(!events.isEmpty)
+            #expect(events.allSatisfy { $0["org_id"] as? String == acmeID })
+            // An org admin cannot make or remove tenants: those are installation acts.
+            let create = try await client.send(.POST, "/api/v1/orgs", body: Data(#"{"name":"evil"}"#.utf8),
+                                               headers: [("Content-Type", "application/json")])
+            #expect(create.status == 403)
+            #expect(try await client.send(.DELETE, "/api/v1/orgs/globex").status == 403)
+            // Nor add a user of another org by login.
+            let steal = try await client.send(.PUT, "/api/v1/orgs/acme/members/root@globex",
+                                              body: Data(#"{"role":"viewer"}"#.utf8), headers: [("Content-Type", "application/json")])
+            #expect(steal.status == 404)
+        }
+    }
+
+    @Test func nobodyGrantsMoreThanTheyHaveNorRemovesTheLastAdmin() async throws {
+        try await TestDaemon.run { daemon in
+            let adminToken = try await Self.keyFor(daemon, login: "ada", role: "admin", org: "acme")
+            // A key limited to users.manage cannot hand out admin.
+            let limited = try #require(try await Self.tcp(daemon, key: adminToken).call(.POST, "/api/v1/api-keys",
+                json: ["name": "limited", "scopes": ["users.manage", "users.view"]]).json?["token"] as? String)
+            let escalate = try await Self.tcp(daemon, key: limited).send(.POST, "/api/v1/users",
+                body: Data(#"{"login":"eve","role":"admin"}"#.utf8), headers: [("Content-Type", "application/json")])
+            #expect(escalate.status == 403)
+            #expect(escalate.json?["code"] as? String == "permission_denied")
+
+            // ada is acme's only admin: she cannot be demoted or removed.
+            let demote = try await daemon.socket.send(.PUT, "/api/v1/orgs/acme/members/ada",
+                                                      body: Data(#"{"role":"viewer"}"#.utf8), headers: [("Content-Type", "application/json")])
+            #expect(demote.status == 409)
+            #expect(demote.json?["code"] as? String == "protected")
+            #expect(try await daemon.socket.send(.DELETE, "/api/v1/orgs/acme/members/ada").status == 409)
+            // With a second admin she can.
+            _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": "bea", "role": "admin", "org": "acme"])
+            #expect(try await daemon.socket.send(.DELETE, "/api/v1/orgs/acme/members/ada").status == 204)
+            // Her key no longer works: she is not a member any more.
+            #expect(try await Self.tcp(daemon, key: adminToken).send(.GET, "/api/v1/whoami").status == 401)
+        }
+    }
+
+    @Test func aMappedUidActsAsItsUserOnTheSocket() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.POST, "/api/v1/users",
+                                             json: ["login": "nobody-user", "role": "viewer", "unix_uid": 65534])
+            chmod(daemon.directory, 0o755)
+            chmod(daemon.directory + "/.agentd", 0o755)
+            chmod(daemon.socketPath, 0o666)
+            let script = """
+                import os, socket, sys
+                os.setgid(65534); os.setuid(65534)
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(sys.argv[1])
+                s.sendall(b"GET /api/v1/whoami HTTP/1.1\\r\\nHost: agentd\\r\\nConnection: close\\r\\n\\r\\n")
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                sys.stdout.write(data.decode())
+                """
+            let result = try runProgram("/usr/bin/env", ["python3", "-c", script, daemon.socketPath])
+            #expect(result.stdout.hasPrefix("HTTP/1.1 200"), "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("\"login\":\"nobody-user\""))
+            #expect(result.stdout.contains("\"roles\":[\"viewer\"]"))
+        }
+    }
+
+    @Test func agentctlManagesUsersAndKeys() async throws {
+        try await TestDaemon.run { daemon in
+            let agentctl = TestDaemon.binaries + "/agentctl"
+            let socket = ["--socket", daemon.socketPath]
+            let created = try runProgram(agentctl, ["users", "create", "dev@acme", "--role", "developer"] + socket)
+            #expect(created.status == 0, "\(created.stderr)")
+            #expect(created.stdout.contains("dev@acme"))
+            let key = try runProgram(agentctl, ["keys", "create", "--name", "ci", "--user", "dev@acme", "--expires", "90d",
+                                                "--scope", "orgs.view"] + socket)
+            #expect(key.status == 0, "\(key.stderr)")
+            let token = key.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(token.hasPrefix("agk_"))
+            #expect(key.stderr.contains("shown only once"))
+
+            let whoami = try runProgram(agentctl, ["whoami", "--url", "http://127.0.0.1:\(daemon.tcpPort)", "--api-key", token])
+            #expect(whoami.status == 0, "\(whoami.stderr)")
+            #expect(whoami.stdout.contains("dev@acme"))
+
+            let list = try runProgram(agentctl, ["keys", "list"] + socket)
+            #expect(list.stdout.contains("ci"))
+            #expect(!list.stdout.contains(token))
+            let keyID = String(token.prefix(30))
+            let revoke = try runProgram(agentctl, ["keys", "revoke", keyID] + socket)
+            #expect(revoke.status == 0, "\(revoke.stderr)")
+            let after = try runProgram(agentctl, ["whoami", "--url", "http://127.0.0.1:\(daemon.tcpPort)", "--api-key", token])
+            #expect(after.status == 1)
+            #expect(after.stderr.contains("unauthenticated"))
+        }
+    }
+}

@@ -13,6 +13,9 @@ public struct APIServices: Sendable {
     public let audit: AuditLog
     /// Checks API keys; routes use it only to make new keys' hashes and to drop revoked keys.
     public let authenticator: APIKeyAuthenticator
+    public let logins: LoginStore
+    public let passwordLogin: PasswordLogin
+    public let passwordPolicy: PasswordPolicy
     public let clock: WallClock
     public let limits: RequestLimits
     public let info: ServerInfo
@@ -20,13 +23,17 @@ public struct APIServices: Sendable {
     public let registry: PrometheusCollectorRegistry
 
     public init(database: AgentDatabase, audit: AuditLog, hasher: SecretHasher, clock: WallClock, limits: RequestLimits,
-                info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry) {
+                info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
+                sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init()) {
         self.database = database
         self.audit = audit
         self.orgs = OrgStore(database: database, audit: audit)
         self.users = UserStore(database: database, audit: audit)
         self.keys = APIKeyStore(database: database, audit: audit)
         self.authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)
+        self.logins = LoginStore(database: database, audit: audit)
+        self.passwordLogin = PasswordLogin(store: logins, hasher: hasher, sessions: sessionPolicy)
+        self.passwordPolicy = passwordPolicy
         self.clock = clock
         self.limits = limits
         self.info = info

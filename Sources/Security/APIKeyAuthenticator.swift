@@ -23,6 +23,7 @@ public final class APIKeyAuthenticator: Sendable {
     private let hasher: SecretHasher
     private let cacheTTL: Int64
     private let cache = KeyCache()
+    private let touches = TouchThrottle()
 
     public init(lookup: CredentialLookup, hasher: SecretHasher, cacheTTLMilliseconds: Int64 = 10_000) {
         self.lookup = lookup
@@ -53,7 +54,7 @@ public final class APIKeyAuthenticator: Sendable {
         guard key.revokedAt == nil, key.expiresAt.map({ now < $0 }) ?? true, let role = credential.ownerRole else {
             throw Failure.invalidKey
         }
-        if cache.shouldTouch(token.id, now: now) {
+        if touches.shouldTouch(token.id.rawValue, now: now) {
             let lookup = self.lookup
             Task { try? await lookup.touch(token.id, at: now) }
         }
@@ -72,8 +73,6 @@ public final class APIKeyAuthenticator: Sendable {
 final class KeyCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [APIKeyID: (CredentialLookup.KeyCredential, Instant)] = [:]
-    private var touched: [APIKeyID: Instant] = [:]
-    static let touchEvery: Int64 = 60_000
     static let maximumEntries = 10_000
 
     func get(_ id: APIKeyID, now: Instant, ttl: Int64) -> CredentialLookup.KeyCredential? {
@@ -88,15 +87,6 @@ final class KeyCache: @unchecked Sendable {
         defer { lock.unlock() }
         if entries.count >= Self.maximumEntries { entries.removeAll(keepingCapacity: true) }
         entries[id] = (credential, now)
-    }
-
-    func shouldTouch(_ id: APIKeyID, now: Instant) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if let last = touched[id], now.millisecondsSinceEpoch - last.millisecondsSinceEpoch < Self.touchEvery { return false }
-        if touched.count >= Self.maximumEntries { touched.removeAll(keepingCapacity: true) }
-        touched[id] = now
-        return true
     }
 
     func remove(_ id: APIKeyID) {

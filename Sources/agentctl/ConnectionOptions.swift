@@ -45,8 +45,9 @@ struct ConnectionOptions: ParsableArguments {
 
     var client: AgentClient {
         var client = AgentClient(endpoint: endpoint)
+        // An explicit key wins; otherwise a session from `agentctl login` for this address.
         let key = apiKey ?? ProcessInfo.processInfo.environment["AGENTCTL_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        if let key { client.bearerToken = key }
+        if let token = key ?? SessionFile.token(for: endpoint.description) { client.bearerToken = token }
         return client
     }
 }

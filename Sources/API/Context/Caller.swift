@@ -8,11 +8,14 @@ public struct Caller: Sendable, Hashable {
     /// The user acting, when the caller is one (socket administrators by uid are not).
     public let userID: UserID?
     public let login: String?
+    /// The login session the request came with, if any (for logout).
+    public let sessionID: SessionID?
 
-    public init(name: String, scope: Scope, userID: UserID? = nil, login: String? = nil) {
+    public init(name: String, scope: Scope, userID: UserID? = nil, login: String? = nil, sessionID: SessionID? = nil) {
         self.name = name
         self.scope = scope
         self.userID = userID
         self.login = login
+        self.sessionID = sessionID
     }
 }

@@ -15,6 +15,9 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case methodNotAllowed = "method_not_allowed"
     // Who is calling
     case unauthenticated
+    case invalidCredentials = "invalid_credentials"
+    case accountLocked = "account_locked"
+    case noMembership = "no_membership"
     case permissionDenied = "permission_denied"
     // Resources
     case notFound = "not_found"

@@ -1,5 +1,6 @@
 import Core
 import Hummingbird
+import Security
 import Storage
 
 /// The one table from errors to HTTP problems. Only this file knows statuses.
@@ -7,6 +8,7 @@ enum Problems {
     static func problem(for error: any Error) -> Problem {
         switch error {
         case let error as APIError: return problem(for: error)
+        case let error as LoginError: return problem(for: error)
         case let error as StorageError: return problem(for: error)
         case let error as ValidationError:
             let fields = error.violations.map(\.field).joined(separator: ", ")
@@ -57,6 +59,23 @@ enum Problems {
                            detail: "This needs the permission `\(permission.rawValue)`, which your roles do not grant; ask an administrator.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
+        }
+    }
+
+    static func problem(for error: LoginError) -> Problem {
+        switch error {
+        case .invalidCredentials:
+            return Problem(code: .invalidCredentials, status: 401, title: "Login failed",
+                           detail: "The login or the password is wrong. Repeated failures lock the account for a while.")
+        case .locked(let until):
+            return Problem(code: .accountLocked, status: 429, title: "Account locked",
+                           detail: "Too many failed logins; try again after \(until.rfc3339), or ask an administrator to set a new password.")
+        case .noMembership:
+            return Problem(code: .noMembership, status: 403, title: "No org",
+                           detail: "This user belongs to no org (or not to the one asked for); ask an administrator to add you.")
+        case .invalidSession:
+            return Problem(code: .unauthenticated, status: 401, title: "Authentication required",
+                           detail: "The session is invalid, expired or ended; log in again (agentctl login).")
         }
     }
 

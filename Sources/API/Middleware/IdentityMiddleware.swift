@@ -8,7 +8,7 @@ import Storage
 /// Finds out who is calling and records it on the context; routes then check `Access`.
 ///
 /// - `Authorization: Bearer agk_…` (either listener): the API key's owner, limited to the key's
-///   scopes, in the key's org.
+///   scopes, in the key's org; `Bearer ags_…`: a login session's user in the session's org.
 /// - Otherwise on the Unix socket, the kernel's peer credentials: root, the admin group and in
 ///   dev mode the daemon's own user are installation administrators; a uid mapped to a user
 ///   (`unix_uid`) acts as that user in its org (`X-Agentd-Org` picks one of several).
@@ -17,9 +17,12 @@ struct IdentityMiddleware: RouterMiddleware {
     typealias Context = AgentRequestContext
     let policy: SocketIdentityPolicy
     let authenticator: APIKeyAuthenticator
+    let passwordLogin: PasswordLogin
     let users: UserStore
     let clock: WallClock
 
+    static let invalidSession = APIError.unauthenticated(
+        "The session is invalid, expired or ended; log in again (agentctl login).")
     static let invalidKey = APIError.unauthenticated(
         "The API key is invalid, expired or revoked. Create a new one with `agentctl keys create` and send it as `Authorization: Bearer <key>`.")
 
@@ -43,12 +46,19 @@ struct IdentityMiddleware: RouterMiddleware {
             context.identityFailure = Self.invalidKey
             return
         }
+        let token = String(parts[1])
         do {
-            let identity = try await authenticator.authenticate(String(parts[1]), now: clock.now())
-            context.caller = Caller(name: "key:\(identity.keyID.rawValue)", scope: identity.scope,
-                                    userID: identity.userID, login: identity.login)
+            if token.hasPrefix(SessionKind.prefix + "_") {
+                let identity = try await passwordLogin.authenticate(token, now: clock.now())
+                context.caller = Caller(name: "user:\(identity.userID.rawValue)", scope: identity.scope,
+                                        userID: identity.userID, login: identity.login, sessionID: identity.sessionID)
+            } else {
+                let identity = try await authenticator.authenticate(token, now: clock.now())
+                context.caller = Caller(name: "key:\(identity.keyID.rawValue)", scope: identity.scope,
+                                        userID: identity.userID, login: identity.login)
+            }
         } catch {
-            context.identityFailure = Self.invalidKey
+            context.identityFailure = token.hasPrefix(SessionKind.prefix + "_") ? Self.invalidSession : Self.invalidKey
         }
     }
 

@@ -1,5 +1,7 @@
 import Hummingbird
 import Logging
+import Platform
+import Security
 
 /// Turns every error a route or middleware throws into a problem+json response, so that no
 /// caller ever sees a stack trace, an empty 500 or Hummingbird's own error text. Unexpected
@@ -26,6 +28,10 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             if problem.status == 401 {
                 response.headers[.wwwAuthenticate] = "Bearer"
+            }
+            if case LoginError.locked(let until) = error {
+                let seconds = max(1, (until.millisecondsSinceEpoch - WallClock().now().millisecondsSinceEpoch + 999) / 1000)
+                response.headers[.retryAfter] = String(seconds)
             }
             return response
         }

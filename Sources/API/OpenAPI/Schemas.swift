@@ -120,6 +120,19 @@ enum Schemas {
         "allOf": [apiKey, ["type": "object", "required": ["token"], "properties": ["token": ["type": "string", "description": "Shown once."]]]],
     ]
 
+    static let session: JSON = [
+        "type": "object",
+        "required": ["id", "user_id", "org_id", "created_at", "last_seen_at", "expires_at", "client"],
+        "properties": [
+            "id": ["type": "string"], "user_id": ["type": "string"], "org_id": ["type": "string"],
+            "created_at": timestamp, "last_seen_at": timestamp, "expires_at": timestamp, "client": ["type": "string"],
+        ],
+    ]
+
+    static let sessionWithToken: JSON = [
+        "allOf": [session, ["type": "object", "required": ["token"], "properties": ["token": ["type": "string", "description": "Shown once."]]]],
+    ]
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

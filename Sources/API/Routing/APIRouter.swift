@@ -5,7 +5,7 @@ import Hummingbird
 public enum APIRouter {
     /// Every route agentd serves. Adding a route file means adding it here.
     public static var routes: [RouteSpec] {
-        SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
+        SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + SessionRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
     }
 
     public enum TableError: Error, CustomStringConvertible {
@@ -39,7 +39,8 @@ public enum APIRouter {
         router.add(middleware: HTTPMetricsMiddleware(registry: services.registry, knownPaths: Set(routes.map(\.path))))
         router.add(middleware: ProblemMiddleware(routes: routes))
         router.add(middleware: IdentityMiddleware(policy: services.identity, authenticator: services.authenticator,
-                                                  users: services.users, clock: services.clock))
+                                                  passwordLogin: services.passwordLogin, users: services.users,
+                                                  clock: services.clock))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in
                 do {

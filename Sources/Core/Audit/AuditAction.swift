@@ -10,6 +10,12 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case membershipChanged = "membership.changed"
     case keyCreated = "key.created"
     case keyRevoked = "key.revoked"
+    case passwordChanged = "password.changed"
+    case loginSucceeded = "login.succeeded"
+    case loginFailed = "login.failed"
+    case loginLocked = "login.locked"
+    case logout = "logout"
+    case sessionRevoked = "session.revoked"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

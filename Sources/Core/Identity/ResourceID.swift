@@ -84,3 +84,6 @@ public typealias UserID = ResourceID<UserKind>
 
 public enum APIKeyKind: ResourceKind { public static let prefix = "agk" }
 public typealias APIKeyID = ResourceID<APIKeyKind>
+
+public enum SessionKind: ResourceKind { public static let prefix = "ags" }
+public typealias SessionID = ResourceID<SessionKind>

@@ -3,4 +3,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case org
     case user
     case apiKey = "api_key"
+    case session
 }

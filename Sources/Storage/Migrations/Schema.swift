@@ -84,6 +84,36 @@ public enum Schema {
             ) STRICT;
             CREATE INDEX api_key_org ON api_key (org_id, id);
             """),
+        Migration(version: 5, name: "passwords and sessions", sql: """
+            -- Argon2id strings from libsodium (they carry their own salt and parameters).
+            CREATE TABLE password (
+                user_id      TEXT    PRIMARY KEY REFERENCES user_account(id) ON DELETE CASCADE,
+                hash         TEXT    NOT NULL,
+                set_at       INTEGER NOT NULL,
+                failed_count INTEGER NOT NULL DEFAULT 0,
+                locked_until INTEGER
+            ) STRICT;
+
+            CREATE TABLE password_history (
+                user_id TEXT    NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                hash    TEXT    NOT NULL,
+                set_at  INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX password_history_user ON password_history (user_id, set_at);
+
+            -- Login sessions: only a keyed hash of the token's secret is stored.
+            CREATE TABLE session (
+                id           TEXT    PRIMARY KEY,
+                user_id      TEXT    NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                org_id       TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                secret_hash  BLOB    NOT NULL,
+                created_at   INTEGER NOT NULL,
+                last_seen_at INTEGER NOT NULL,
+                revoked_at   INTEGER,
+                client       TEXT    NOT NULL
+            ) STRICT;
+            CREATE INDEX session_user ON session (user_id, id);
+            """),
     ]
 
     /// The schema version this binary writes.

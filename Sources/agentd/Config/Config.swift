@@ -34,6 +34,10 @@ struct Config: Sendable, Equatable {
     struct Auth: Sendable, Equatable {
         /// The 32-byte key for API-key hashes; default `auth.key` beside the database.
         var hashKeyFile: String?
+        /// A login session unused this long ends.
+        var sessionIdleMinutes = 30
+        /// A login session ends this long after login, however busy.
+        var sessionMaxHours = 12
     }
 
     struct Log: Sendable, Equatable {

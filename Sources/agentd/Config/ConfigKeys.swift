@@ -85,6 +85,12 @@ enum ConfigKeys {
             guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
             config.auth.hashKeyFile = value
         },
+        int("auth", "session_idle_minutes", "A login session unused this long ends", 1...1440) {
+            $1.auth.sessionIdleMinutes = $0
+        },
+        int("auth", "session_max_hours", "A login session ends this long after login", 1...720) {
+            $1.auth.sessionMaxHours = $0
+        },
         string("log", "level", "trace, debug, info, notice, warning, error or critical") { value, config in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw Rule("must be one of trace, debug, info, notice, warning, error, critical")

@@ -82,7 +82,9 @@ struct Daemon {
                              startedAtMonotonic: startedMonotonic, devMode: devMode),
             identity: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                            devUID: devMode ? getuid() : nil, defaultOrg: defaultOrg.id),
-            registry: registry)
+            registry: registry,
+            sessionPolicy: SessionPolicy(idleMilliseconds: Int64(config.auth.sessionIdleMinutes) * 60_000,
+                                         absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000))
         let responder = try APIRouter.build(services: services).buildResponder()
 
         let readiness = ListenerReadiness(expected: 2) {

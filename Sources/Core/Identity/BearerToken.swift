@@ -1,21 +1,22 @@
-/// The text of an API key as its holder sees it: `agk_<key id>_<secret>`.
+/// The text of a bearer credential as its holder sees it: `<prefix>_<id>_<secret>`, e.g. an
+/// API key `agk_…_…` or a login session `ags_…_…`.
 ///
-/// The key id (an `APIKeyID`) is public and names the stored row; the secret is 32 random
-/// bytes in Crockford base32 (52 characters), shown once and stored only as a keyed hash.
-/// The `agk_` prefix makes leaked keys easy to recognise (secret scanners, logs).
-public struct APIKeyToken: Hashable, Sendable {
-    public let id: APIKeyID
+/// The id is public and names the stored row; the secret is 32 random bytes in Crockford
+/// base32 (52 characters), shown once and stored only as a keyed hash. The prefix makes leaked
+/// tokens easy to recognise (secret scanners, logs).
+public struct BearerToken<Kind: ResourceKind>: Hashable, Sendable {
+    public let id: ResourceID<Kind>
     public let secret: String
 
-    public static let secretLength = 52
+    public static var secretLength: Int { 52 }
 
-    public init(id: APIKeyID, secret: String) {
+    public init(id: ResourceID<Kind>, secret: String) {
         self.id = id
         self.secret = secret
     }
 
     /// Makes a token for `id` from 32 random bytes.
-    public init(id: APIKeyID, randomBytes: [UInt8]) {
+    public init(id: ResourceID<Kind>, randomBytes: [UInt8]) {
         precondition(randomBytes.count == 32, "an API key secret is 32 bytes")
         var text = ""
         var buffer: UInt64 = 0
@@ -35,9 +36,9 @@ public struct APIKeyToken: Hashable, Sendable {
     /// Parses a presented token; nil unless it has the exact shape (no hint which part is wrong).
     public init?(_ text: some StringProtocol) {
         let text = String(text)
-        guard text.utf8.count == 4 + 26 + 1 + Self.secretLength,
+        guard text.utf8.count == Kind.prefix.utf8.count + 1 + 26 + 1 + Self.secretLength,
               let separator = text.lastIndex(of: "_"),
-              let id = APIKeyID(String(text[..<separator])) else { return nil }
+              let id = ResourceID<Kind>(String(text[..<separator])) else { return nil }
         let secret = String(text[text.index(after: separator)...])
         guard secret.count == Self.secretLength, CrockfordBase32.isValid(secret), secret == secret.uppercased() else { return nil }
         self.init(id: id, secret: secret)
@@ -45,3 +46,6 @@ public struct APIKeyToken: Hashable, Sendable {
 
     public var text: String { id.rawValue + "_" + secret }
 }
+
+public typealias APIKeyToken = BearerToken<APIKeyKind>
+public typealias SessionToken = BearerToken<SessionKind>

@@ -1,0 +1,149 @@
+import Core
+import Foundation
+import Hummingbird
+import Security
+import Storage
+
+/// Password logins, sessions and password changes.
+public enum SessionRoutes: RouteFile {
+    public static var routes: [RouteSpec] {
+        [
+            RouteSpec(.post, "/api/v1/login", needs: .public,
+                      Operation(id: "login", summary: "Log in with a password; returns a session token (shown once).",
+                                tag: "sessions", requestBody: LoginBody.schema.json,
+                                success: (201, Schemas.sessionWithToken, "application/json"), problems: [400, 401, 403, 413, 415, 422, 429]),
+                      handler: login),
+            RouteSpec(.post, "/api/v1/logout", needs: .authenticated,
+                      Operation(id: "logout", summary: "End the session this request came with.", tag: "sessions",
+                                success: (204, nil, "application/json"), problems: [400]),
+                      handler: logout),
+            RouteSpec(.get, "/api/v1/sessions", needs: .authenticated,
+                      Operation(id: "listSessions", summary: "Your open sessions, newest first.", tag: "sessions",
+                                success: (200, Schemas.list(of: Schemas.session), "application/json")),
+                      handler: list),
+            RouteSpec(.delete, "/api/v1/sessions/{session}", needs: .authenticated,
+                      Operation(id: "revokeSession", summary: "End a session: your own, or with users.manage anyone's in your org.",
+                                tag: "sessions", success: (204, nil, "application/json"), problems: [404]),
+                      handler: revoke),
+            RouteSpec(.put, "/api/v1/users/{user}/password", needs: .authenticated,
+                      Operation(id: "setPassword", summary: "Set a password: your own (give the current one), or with users.manage anyone's.",
+                                tag: "sessions", requestBody: PasswordBody.schema.json,
+                                success: (204, nil, "application/json"), problems: [400, 401, 403, 404, 413, 415, 422]),
+                      handler: setPassword),
+        ]
+    }
+
+    struct LoginBody: RequestBody {
+        let login: String
+        let password: String
+        let org: String?
+
+        static let schema = ObjectSchema([
+            .init("login", ["type": "string"], required: true, "Your login."),
+            .init("password", ["type": "string"], required: true, "Your password."),
+            .init("org", ["type": "string"], "The org to act in (ID or name); default: your oldest membership."),
+        ])
+    }
+
+    struct PasswordBody: RequestBody {
+        let password: String
+        let currentPassword: String?
+
+        enum CodingKeys: String, CodingKey { case password, currentPassword = "current_password" }
+
+        static let schema = ObjectSchema([
+            .init("password", ["type": "string", "minLength": 12], required: true, "The new password."),
+            .init("current_password", ["type": "string"], "Required when changing your own password."),
+        ])
+    }
+
+    static func login(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(LoginBody.self, from: request, limits: services.limits)
+        let agent = request.headers[.userAgent].map { String($0.prefix(100)) } ?? "unknown client"
+        let client = (context.isUnixSocket ? "socket" : "tcp") + ", " + agent
+        let (token, session) = try await services.passwordLogin.login(body.login, password: body.password, orgName: body.org,
+                                                                      client: client, requestID: context.requestID,
+                                                                      now: services.clock.now())
+        var response = try JSONResponse.make(.created, SessionResource(session, policy: services.passwordLogin.sessions,
+                                                                       token: token.text))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    static func logout(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let caller = try requireCaller(context)
+        guard let session = caller.sessionID else {
+            throw APIError.invalidParameter(name: "Authorization", "is not a login session; only sessions log out (revoke API keys instead)")
+        }
+        _ = try await services.logins.revoke(session.rawValue, byUser: caller.userID, mayRevokeOthers: false, logout: true,
+                                             context: context.change(services))
+        return Response(status: .noContent)
+    }
+
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let caller = try requireCaller(context)
+        guard let user = caller.userID else { return try JSONResponse.make(.ok, ListBody<SessionResource>(items: [], nextCursor: nil)) }
+        let sessions = try await services.logins.sessions(of: user)
+        return try JSONResponse.make(.ok, ListBody(items: sessions.map { SessionResource($0, policy: services.passwordLogin.sessions, token: nil) },
+                                                   nextCursor: nil))
+    }
+
+    static func revoke(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let caller = try requireCaller(context)
+        _ = try await services.logins.revoke(context.parameters.require("session"), byUser: caller.userID,
+                                             mayRevokeOthers: caller.scope.allows(.usersManage), logout: false,
+                                             context: context.change(services))
+        return Response(status: .noContent)
+    }
+
+    static func setPassword(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(PasswordBody.self, from: request, limits: services.limits)
+        let caller = try requireCaller(context)
+        let policy = services.passwordPolicy
+        let (user, hashes) = try await services.logins.passwordHashes(of: context.parameters.require("user"), in: caller.scope,
+                                                                      depth: policy.historyDepth)
+        let ownPassword = user.id == caller.userID
+        if !ownPassword {
+            guard caller.scope.allows(.usersManage) else { throw APIError.forbidden(.usersManage) }
+        } else if !hashes.isEmpty {
+            // why: a stolen session must not be enough to take over the account for good.
+            guard let current = body.currentPassword,
+                  await PasswordLogin.verifyOffThread(current, against: hashes[0]) else {
+                throw ValidationError(field: "current_password", "is missing or wrong")
+            }
+        }
+        if let violation = policy.check(body.password, login: user.login) { throw ValidationError([violation]) }
+        for old in hashes where await PasswordLogin.verifyOffThread(body.password, against: old) {
+            throw ValidationError(field: "password", "was used recently; choose one not among your last \(policy.historyDepth + 1)")
+        }
+        guard let hash = await PasswordLogin.hashOffThread(body.password) else {
+            throw APIError.notReady("The password could not be hashed (out of memory); try again.")
+        }
+        try await services.logins.setPassword(of: user.id, hash: hash, historyDepth: policy.historyDepth,
+                                              context: context.change(services))
+        return Response(status: .noContent)
+    }
+}
+
+/// A session as the API shows it; `token` only in the login response.
+struct SessionResource: Encodable {
+    let id: String
+    let userId: String
+    let orgId: String
+    let createdAt: String
+    let lastSeenAt: String
+    let expiresAt: String
+    let client: String
+    let token: String?
+
+    init(_ session: Session, policy: SessionPolicy, token: String?) {
+        id = session.id.rawValue
+        userId = session.userID.rawValue
+        orgId = session.orgID.rawValue
+        createdAt = session.createdAt.rfc3339
+        lastSeenAt = session.lastSeenAt.rfc3339
+        expiresAt = policy.expiry(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt).rfc3339
+        client = session.client
+        self.token = token
+    }
+}

@@ -1,0 +1,116 @@
+import Core
+import Foundation
+import Storage
+
+/// Who a login session acts for, once its token checked out.
+public struct SessionIdentity: Sendable, Hashable {
+    public let sessionID: SessionID
+    public let userID: UserID
+    public let login: String
+    public let scope: Scope
+}
+
+/// Why a login or a session token was refused. A wrong login and a wrong password are the same
+/// `invalidCredentials`, and take the same time.
+public enum LoginError: Error, Hashable, Sendable {
+    case invalidCredentials
+    case locked(until: Instant)
+    case noMembership
+    case invalidSession
+}
+
+/// Password logins and the sessions they open: Argon2id verification off the cooperative
+/// threads, lockout with backoff (`LockoutPolicy`), idle and absolute expiry (`SessionPolicy`).
+public final class PasswordLogin: Sendable {
+    private let store: LoginStore
+    private let hasher: SecretHasher
+    public let lockout: LockoutPolicy
+    public let sessions: SessionPolicy
+    private let touches = TouchThrottle()
+
+    public init(store: LoginStore, hasher: SecretHasher, lockout: LockoutPolicy = .init(), sessions: SessionPolicy = .init()) {
+        self.store = store
+        self.hasher = hasher
+        self.lockout = lockout
+        self.sessions = sessions
+    }
+
+    /// Checks a password and opens a session. Returns the token (shown once) and the session.
+    public func login(_ login: String, password: String, orgName: String?, client: String, requestID: String?,
+                      now: Instant) async throws -> (SessionToken, Session) {
+        guard let candidate = try await store.candidate(login: login, orgName: orgName) else {
+            _ = await Self.verifyOffThread(password, against: PasswordHasher.decoy)
+            throw LoginError.invalidCredentials
+        }
+        if let lockedUntil = candidate.lockedUntil, now < lockedUntil {
+            throw LoginError.locked(until: lockedUntil)
+        }
+        guard let stored = candidate.passwordHash, !candidate.user.disabled else {
+            _ = await Self.verifyOffThread(password, against: PasswordHasher.decoy)
+            throw LoginError.invalidCredentials
+        }
+        guard await Self.verifyOffThread(password, against: stored) else {
+            let failures = candidate.failedCount + 1
+            let lockedUntil = lockout.lockedUntil(failures: failures, now: now)
+            try await store.recordFailure(candidate.user, failures: failures, lockedUntil: lockedUntil,
+                                          orgID: candidate.membership?.orgID, requestID: requestID, now: now)
+            if let lockedUntil { throw LoginError.locked(until: lockedUntil) }
+            throw LoginError.invalidCredentials
+        }
+        guard let membership = candidate.membership else { throw LoginError.noMembership }
+        let token = SessionToken(id: SessionID.generate(at: now), randomBytes: SecretHasher.randomBytes(32))
+        let session = try await store.startSession(id: token.id, secretHash: hasher.hash(token.secret), membership: membership,
+                                                   login: candidate.user.login, client: client, requestID: requestID, now: now)
+        return (token, session)
+    }
+
+    /// Checks a presented session token.
+    public func authenticate(_ presented: String, now: Instant) async throws -> SessionIdentity {
+        guard let token = SessionToken(presented), let credential = try await store.credential(token.id),
+              hasher.matches(token.secret, expected: credential.secretHash) else { throw LoginError.invalidSession }
+        let session = credential.session
+        guard session.revokedAt == nil, let role = credential.ownerRole,
+              sessions.isActive(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now) else {
+            throw LoginError.invalidSession
+        }
+        if touches.shouldTouch(token.id.rawValue, now: now) {
+            let store = self.store
+            Task { try? await store.touch(token.id, at: now) }
+        }
+        return SessionIdentity(sessionID: session.id, userID: session.userID, login: credential.ownerLogin,
+                               scope: Scope(orgID: session.orgID, reach: .org, roles: [role]))
+    }
+
+    /// Hashes a new password off the cooperative threads (Argon2id takes tens of milliseconds).
+    public static func hashOffThread(_ password: String) async -> String? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: PasswordHasher.hash(password)) }
+        }
+    }
+
+    public static func verifyOffThread(_ password: String, against stored: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: PasswordHasher.verify(password, against: stored))
+            }
+        }
+    }
+}
+
+/// Lets a credential's `last_seen_at`/`last_used_at` be written about once a minute at most.
+///
+/// why @unchecked: `last` is guarded by `lock`.
+final class TouchThrottle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: [String: Int64] = [:]
+    static let every: Int64 = 60_000
+
+    func shouldTouch(_ id: String, now: Instant) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let previous = last[id], now.millisecondsSinceEpoch - previous < Self.every { return false }
+        if last.count >= 10_000 { last.removeAll(keepingCapacity: true) }
+        last[id] = now.millisecondsSinceEpoch
+        return true
+    }
+}

@@ -1,0 +1,216 @@
+import Core
+import Foundation
+import GRDB
+
+/// A login session as stored and shown: never its secret.
+public struct Session: Sendable, Hashable {
+    public let id: SessionID
+    public let userID: UserID
+    public let orgID: OrgID
+    public let createdAt: Instant
+    public let lastSeenAt: Instant
+    public let revokedAt: Instant?
+    /// Where the login came from, for people reviewing sessions (listener and user agent).
+    public let client: String
+}
+
+/// Passwords, failed-login counting and sessions. Password hashes are computed by the caller
+/// (Argon2id takes tens of milliseconds and must not run on the writer thread).
+///
+/// `candidate` and `session(_:)` read by login or token before any scope exists: they serve
+/// authentication only.
+public struct LoginStore: Sendable {
+    private let database: AgentDatabase
+    private let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    // MARK: Passwords
+
+    /// The user and its current and previous password hashes (newest first), for the reuse check.
+    public func passwordHashes(of reference: String, in scope: Scope, depth: Int) async throws -> (User, [String]) {
+        try await database.read { db in
+            let user = try UserStore.resolve(reference, in: scope, db)
+            var hashes = try String.fetchAll(db, sql: "SELECT hash FROM password WHERE user_id = ?", arguments: [user.id.rawValue])
+            hashes += try String.fetchAll(db, sql: "SELECT hash FROM password_history WHERE user_id = ? ORDER BY set_at DESC LIMIT ?",
+                                          arguments: [user.id.rawValue, depth])
+            return (user, hashes)
+        }
+    }
+
+    /// Sets a user's password (already hashed), keeping the old one in the history and clearing
+    /// any lockout.
+    public func setPassword(of user: UserID, hash: String, historyDepth: Int, context: ChangeContext) async throws {
+        let audit = self.audit
+        try await database.writer.submit { db in
+            if let old = try Row.fetchOne(db, sql: "SELECT hash, set_at FROM password WHERE user_id = ?", arguments: [user.rawValue]) {
+                try db.execute(sql: "INSERT INTO password_history (user_id, hash, set_at) VALUES (?, ?, ?)",
+                               arguments: [user.rawValue, old["hash"] as String, old["set_at"] as Int64])
+                try db.execute(sql: """
+                    DELETE FROM password_history WHERE user_id = ? AND rowid NOT IN
+                        (SELECT rowid FROM password_history WHERE user_id = ? ORDER BY set_at DESC LIMIT ?)
+                    """, arguments: [user.rawValue, user.rawValue, historyDepth])
+            }
+            try db.execute(sql: """
+                INSERT INTO password (user_id, hash, set_at) VALUES (?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, set_at = excluded.set_at,
+                    failed_count = 0, locked_until = NULL
+                """, arguments: [user.rawValue, hash, context.now.millisecondsSinceEpoch])
+            try audit.append(AuditEntry(at: context.now, orgID: context.scope.orgID.rawValue, actor: context.actor,
+                                        action: .passwordChanged, targetType: ResourceType.user.rawValue,
+                                        targetID: user.rawValue, requestID: context.requestID), in: db)
+        }
+    }
+
+    // MARK: Login
+
+    /// What a login attempt needs to know about a login name.
+    public struct Candidate: Sendable {
+        public let user: User
+        public let passwordHash: String?
+        public let failedCount: Int
+        public let lockedUntil: Instant?
+        /// The membership the session will act in (`orgName`, else the oldest); nil if none.
+        public let membership: Membership?
+    }
+
+    public func candidate(login: String, orgName: String?) async throws -> Candidate? {
+        try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM user_account WHERE login = ?", arguments: [login]) else {
+                return nil
+            }
+            let user = try UserStore.user(from: row)
+            let password = try Row.fetchOne(db, sql: "SELECT * FROM password WHERE user_id = ?", arguments: [user.id.rawValue])
+            var sql = "SELECT m.org_id, m.role FROM membership m JOIN org o ON o.id = m.org_id WHERE m.user_id = ?"
+            var arguments: [any DatabaseValueConvertible] = [user.id.rawValue]
+            if let orgName {
+                sql += " AND (o.name = ? OR o.id = ?)"
+                arguments += [orgName, orgName]
+            }
+            let member = try Row.fetchOne(db, sql: sql + " ORDER BY m.created_at, m.org_id LIMIT 1", arguments: StatementArguments(arguments))
+            let membership = member.flatMap { row -> Membership? in
+                guard let org = OrgID(row["org_id"]), let role = Role(rawValue: row["role"]) else { return nil }
+                return Membership(orgID: org, userID: user.id, role: role)
+            }
+            return Candidate(user: user, passwordHash: password?["hash"], failedCount: password?["failed_count"] ?? 0,
+                             lockedUntil: (password?["locked_until"] as Int64?).map { Instant(millisecondsSinceEpoch: $0) },
+                             membership: membership)
+        }
+    }
+
+    /// Counts a failed attempt (and the lock it earns), audited.
+    public func recordFailure(_ user: User, failures: Int, lockedUntil: Instant?, orgID: OrgID?, requestID: String?,
+                              now: Instant) async throws {
+        let audit = self.audit
+        try await database.writer.submit { db in
+            try db.execute(sql: "UPDATE password SET failed_count = ?, locked_until = ? WHERE user_id = ?",
+                           arguments: [failures, lockedUntil?.millisecondsSinceEpoch, user.id.rawValue])
+            var details = ["login": user.login, "failures": String(failures)]
+            if let lockedUntil { details["locked_until"] = lockedUntil.rfc3339 }
+            try audit.append(AuditEntry(at: now, orgID: orgID?.rawValue, actor: "login:\(user.login)",
+                                        action: lockedUntil == nil ? .loginFailed : .loginLocked, outcome: .denied,
+                                        targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
+                                        requestID: requestID, details: details), in: db)
+        }
+    }
+
+    /// Records a successful login: clears failures and stores the new session, audited.
+    public func startSession(id: SessionID, secretHash: [UInt8], membership: Membership, login: String, client: String,
+                             requestID: String?, now: Instant) async throws -> Session {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            try db.execute(sql: "UPDATE password SET failed_count = 0, locked_until = NULL WHERE user_id = ?",
+                           arguments: [membership.userID.rawValue])
+            try db.execute(sql: """
+                INSERT INTO session (id, user_id, org_id, secret_hash, created_at, last_seen_at, client)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id.rawValue, membership.userID.rawValue, membership.orgID.rawValue, Data(secretHash),
+                                 now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, client])
+            try audit.append(AuditEntry(at: now, orgID: membership.orgID.rawValue, actor: "user:\(membership.userID.rawValue)",
+                                        action: .loginSucceeded, targetType: ResourceType.session.rawValue,
+                                        targetID: id.rawValue, requestID: requestID,
+                                        details: ["login": login, "client": client]), in: db)
+            return Session(id: id, userID: membership.userID, orgID: membership.orgID, createdAt: now, lastSeenAt: now,
+                           revokedAt: nil, client: client)
+        }
+    }
+
+    // MARK: Sessions
+
+    /// A session's row, its owner's role in the session's org, for authentication only.
+    public struct SessionCredential: Sendable {
+        public let session: Session
+        public let secretHash: [UInt8]
+        public let ownerRole: Role?
+        public let ownerLogin: String
+    }
+
+    public func credential(_ id: SessionID) async throws -> SessionCredential? {
+        try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT s.*, u.login AS owner_login, u.disabled_at AS owner_disabled, m.role AS owner_role
+                FROM session s JOIN user_account u ON u.id = s.user_id
+                LEFT JOIN membership m ON m.org_id = s.org_id AND m.user_id = s.user_id
+                WHERE s.id = ?
+                """, arguments: [id.rawValue]) else { return nil }
+            let disabled = (row["owner_disabled"] as Int64?) != nil
+            let hash: Data = row["secret_hash"]
+            return SessionCredential(session: try Self.session(from: row), secretHash: Array(hash),
+                                     ownerRole: disabled ? nil : (row["owner_role"] as String?).flatMap(Role.init(rawValue:)),
+                                     ownerLogin: row["owner_login"])
+        }
+    }
+
+    public func touch(_ id: SessionID, at now: Instant) async throws {
+        try await database.writer.submit { db in
+            try db.execute(sql: "UPDATE session SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                           arguments: [now.millisecondsSinceEpoch, id.rawValue])
+        }
+    }
+
+    /// A user's sessions that have not been revoked, newest first.
+    public func sessions(of user: UserID) async throws -> [Session] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM session WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC",
+                             arguments: [user.rawValue]).map(Self.session(from:))
+        }
+    }
+
+    /// Revokes a session. `mayRevokeOthers` lets an administrator end other users' sessions in
+    /// its scope; anyone may end their own.
+    public func revoke(_ reference: String, byUser: UserID?, mayRevokeOthers: Bool, logout: Bool,
+                       context: ChangeContext) async throws -> Session {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            guard let id = SessionID(reference),
+                  let row = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [id.rawValue]) else {
+                throw StorageError.notFound(.session, id: reference)
+            }
+            let session = try Self.session(from: row)
+            let own = session.userID == byUser
+            guard own || (mayRevokeOthers && context.scope.canSee(org: session.orgID)) else {
+                throw StorageError.notFound(.session, id: reference)
+            }
+            try db.execute(sql: "UPDATE session SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+                           arguments: [context.now.millisecondsSinceEpoch, id.rawValue])
+            try audit.append(AuditEntry(at: context.now, orgID: session.orgID.rawValue, actor: context.actor,
+                                        action: logout ? .logout : .sessionRevoked, targetType: ResourceType.session.rawValue,
+                                        targetID: id.rawValue, requestID: context.requestID), in: db)
+            return session
+        }
+    }
+
+    static func session(from row: Row) throws -> Session {
+        let idText: String = row["id"]
+        guard let id = SessionID(idText), let user = UserID(row["user_id"]), let org = OrgID(row["org_id"]) else {
+            throw StorageError.notFound(.session, id: idText)
+        }
+        return Session(id: id, userID: user, orgID: org, createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+                       lastSeenAt: Instant(millisecondsSinceEpoch: row["last_seen_at"]),
+                       revokedAt: (row["revoked_at"] as Int64?).map { Instant(millisecondsSinceEpoch: $0) },
+                       client: row["client"])
+    }
+}

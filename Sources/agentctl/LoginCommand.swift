@@ -1,0 +1,125 @@
+import ArgumentParser
+import Client
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `agentctl login`: opens a session with a password and keeps its token for later commands.
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Log in with your password; later commands to the same address use the session.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Your login (asked for when missing).") var login: String?
+    @Option(help: "The org to act in (ID or name); default: your oldest membership.") var org: String?
+    @Flag(help: "Read the password from standard input instead of asking.") var passwordStdin = false
+
+    func run() async throws {
+        let name = login ?? prompt("login: ")
+        let password: String
+        if passwordStdin {
+            password = readLine(strippingNewline: true) ?? ""
+        } else {
+            password = getpass("password: ").map { String(cString: $0) } ?? ""
+        }
+        try await reportingFailures {
+            var body: [String: Any] = ["login": name, "password": password]
+            if let org { body["org"] = org }
+            var client = connection.client
+            client.bearerToken = nil
+            let session = try await client.call(.POST, "/api/v1/login", json: body).json ?? [:]
+            try SessionFile.save(session.text("token"), for: connection.endpoint.description)
+            if connection.output == .json {
+                var shown = session
+                shown["token"] = nil
+                return Output.json(shown)
+            }
+            print("logged in as \(name); session \(session.text("id")) until \(session.text("expires_at")) (sooner when idle)")
+        }
+    }
+
+    private func prompt(_ text: String) -> String {
+        FileHandle.standardError.write(Data(text.utf8))
+        return readLine(strippingNewline: true) ?? ""
+    }
+}
+
+/// `agentctl logout`: ends the stored session for this address.
+struct Logout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "End your session and forget its token.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let endpoint = connection.endpoint.description
+        guard SessionFile.token(for: endpoint) != nil else {
+            Output.error("not logged in at \(endpoint)")
+            return
+        }
+        try await reportingFailures {
+            defer { try? SessionFile.save(nil, for: endpoint) }
+            _ = try await connection.client.call(.POST, "/api/v1/logout")
+            print("logged out")
+        }
+    }
+}
+
+/// `agentctl sessions list|revoke`.
+struct Sessions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List and end your login sessions.",
+                                                    subcommands: [List.self, Revoke.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Your open sessions.")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let page = try await connection.client.call(.GET, "/api/v1/sessions").json ?? [:]
+                if connection.output == .json { return Output.json(page) }
+                Output.table(headers: ["ID", "CREATED", "LAST SEEN", "EXPIRES", "CLIENT"],
+                             rows: (page["items"] as? [[String: Any]] ?? []).map {
+                                 [$0.text("id"), $0.text("created_at"), $0.text("last_seen_at"), $0.text("expires_at"), $0.text("client")]
+                             })
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "End a session (yours, or anyone's in your org with users.manage).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The session's ID (ags_…).") var session: String
+
+        func run() async throws {
+            try await reportingFailures {
+                _ = try await connection.client.call(.DELETE, "/api/v1/sessions/\(session)")
+                print("revoked \(session)")
+            }
+        }
+    }
+}
+
+/// `agentctl passwd`: sets a password (yours, or another user's with users.manage).
+struct Passwd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Set a password: yours, or another user's as an administrator.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The user (ID or login).") var user: String
+    @Flag(help: "Read the new password (and then the current one, if any) from standard input, one per line.")
+    var passwordStdin = false
+
+    func run() async throws {
+        let password: String
+        var current: String?
+        if passwordStdin {
+            password = readLine(strippingNewline: true) ?? ""
+            current = readLine(strippingNewline: true)
+        } else {
+            password = getpass("new password: ").map { String(cString: $0) } ?? ""
+        }
+        try await reportingFailures {
+            var body: [String: Any] = ["password": password]
+            if let current, !current.isEmpty { body["current_password"] = current }
+            _ = try await connection.client.call(.PUT, "/api/v1/users/\(Users.escape(user))/password", json: body)
+            print("password set for \(user)")
+        }
+    }
+}

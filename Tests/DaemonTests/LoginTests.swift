@@ -1,0 +1,167 @@
+import Client
+import Foundation
+import Testing
+
+/// Passwords, logins, lockout and sessions through the real daemon.
+@Suite(.serialized) struct LoginTests {
+    static let json = [("Content-Type", "application/json")]
+
+    static func makeUser(_ daemon: TestDaemon, _ login: String, password: String, role: String = "developer") async throws {
+        _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": login, "role": role])
+        _ = try await daemon.socket.call(.PUT, "/api/v1/users/\(login)/password", json: ["password": password])
+    }
+
+    static func login(_ daemon: TestDaemon, _ login: String, _ password: String) async throws -> ClientResponse {
+        try await daemon.tcp.send(.POST, "/api/v1/login",
+                                  body: try JSONSerialization.data(withJSONObject: ["login": login, "password": password]),
+                                  headers: json)
+    }
+
+    @Test func aPasswordLoginOpensASessionThatLogoutEnds() async throws {
+        try await TestDaemon.run { daemon in
+            try await Self.makeUser(daemon, "alice", password: "correct horse battery")
+            let response = try await Self.login(daemon, "alice", "correct horse battery")
+            #expect(response.status == 201, "\(String(decoding: response.body, as: UTF8.self))")
+            let token = try #require(response.json?["token"] as? String)
+            #expect(token.hasPrefix("ags_"))
+            var client = daemon.tcp
+            client.bearerToken = token
+            #expect(try await client.call(.GET, "/api/v1/whoami").json?["login"] as? String == "alice")
+            let sessions = try await client.call(.GET, "/api/v1/sessions").json?["items"] as? [[String: Any]]
+            #expect(sessions?.count == 1)
+            #expect(sessions?.first?["token"] == nil)
+            #expect((sessions?.first?["client"] as? String)?.hasPrefix("tcp") == true)
+
+            #expect(try await client.send(.POST, "/api/v1/logout").status == 204)
+            let after = try await client.send(.GET, "/api/v1/whoami")
+            #expect(after.status == 401)
+            let actions = try await daemon.socket.call(.GET, "/api/v1/audit?limit=200").json?["items"] as? [[String: Any]] ?? []
+            let names = actions.compactMap { $0["action"] as? String }
+            #expect(names.contains("password.changed") && names.contains("login.succeeded") && names.contains("logout"))
+            #expect(!daemon.log.text.contains("correct horse battery"), "a password must never be logged")
+        }
+    }
+
+    @Test func aWrongPasswordAndAnUnknownLoginLookTheSame() async throws {
+        try await TestDaemon.run { daemon in
+            try await Self.makeUser(daemon, "bob", password: "a long enough secret")
+            let wrong = try await Self.login(daemon, "bob", "not the password")
+            let unknown = try await Self.login(daemon, "nobody-here", "not the password")
+            #expect(wrong.status == 401)
+            #expect(unknown.status == 401)
+            #expect(wrong.json?["code"] as? String == "invalid_credentials")
+            #expect(wrong.json?["detail"] as? String == unknown.json?["detail"] as? String)
+        }
+    }
+
+    @Test func repeatedFailuresLockTheAccountWithRetryAfter() async throws {
+        try await TestDaemon.run { daemon in
+            try await Self.makeUser(daemon, "carol", password: "a long enough secret")
+            var statuses: [Int] = []
+            for _ in 0..<5 { statuses.append(try await Self.login(daemon, "carol", "wrong wrong wrong").status) }
+            #expect(statuses == [401, 401, 401, 401, 429])
+            // Locked: even the right password is refused until the lock ends.
+            let locked = try await Self.login(daemon, "carol", "a long enough secret")
+            #expect(locked.status == 429)
+            #expect(locked.json?["code"] as? String == "account_locked")
+            #expect(Int(locked.header("Retry-After") ?? "") ?? 0 > 0)
+            let events = try await daemon.socket.call(.GET, "/api/v1/audit?action=login.locked").json?["items"] as? [[String: Any]]
+            #expect(events?.count == 1)
+            // An administrator's reset clears the lock.
+            _ = try await daemon.socket.call(.PUT, "/api/v1/users/carol/password", json: ["password": "a brand new secret"])
+            #expect(try await Self.login(daemon, "carol", "a brand new secret").status == 201)
+        }
+    }
+
+    @Test(arguments: [
+        ("short", "at least 12"),
+        ("passwordpassword", "most common"),
+        ("aaaaaaaaaaaaaaaa", "too few different"),
+        ("dave-is-my-name!", "login name"),
+    ])
+    func thePasswordPolicyIsEnforced(_ password: String, _ reason: String) async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": "dave", "role": "viewer"])
+            let response = try await daemon.socket.send(.PUT, "/api/v1/users/dave/password",
+                body: try JSONSerialization.data(withJSONObject: ["password": password]), headers: Self.json)
+            #expect(response.status == 422)
+            let errors = response.json?["errors"] as? [[String: Any]]
+            #expect((errors?.first?["message"] as? String)?.contains(reason) == true, "\(errors ?? [])")
+        }
+    }
+
+    @Test func changingYourOwnPasswordNeedsTheCurrentOneAndNoReuse() async throws {
+        try await TestDaemon.run { daemon in
+            try await Self.makeUser(daemon, "erin", password: "first secret phrase")
+            let token = try #require(try await Self.login(daemon, "erin", "first secret phrase").json?["token"] as? String)
+            var client = daemon.tcp
+            client.bearerToken = token
+            func change(_ body: [String: Any]) async throws -> ClientResponse {
+                try await client.send(.PUT, "/api/v1/users/erin/password", body: try JSONSerialization.data(withJSONObject: body),
+                                      headers: Self.json)
+            }
+            #expect(try await change(["password": "second secret phrase"]).status == 422)
+            #expect(try await change(["password": "second secret phrase", "current_password": "wrong one"]).status == 422)
+            let reuse = try await change(["password": "first secret phrase", "current_password": "first secret phrase"])
+            #expect(reuse.status == 422)
+            #expect((reuse.json?["errors"] as? [[String: Any]])?.first?["message"] as? String ?? "" != "")
+            #expect(try await change(["password": "second secret phrase", "current_password": "first secret phrase"]).status == 204)
+            #expect(try await Self.login(daemon, "erin", "second secret phrase").status == 201)
+            // Someone else's password needs users.manage.
+            _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": "frank", "role": "viewer"])
+            let other = try await client.send(.PUT, "/api/v1/users/frank/password",
+                body: try JSONSerialization.data(withJSONObject: ["password": "takeover attempt 1"]), headers: Self.json)
+            #expect(other.status == 403)
+        }
+    }
+
+    @Test func agentctlLogsInKeepsTheSessionPrivateAndLogsOut() async throws {
+        try await TestDaemon.run { daemon in
+            try await Self.makeUser(daemon, "gina", password: "a long secret phrase")
+            let config = try TestDaemon.makeDirectory()
+            defer { try? FileManager.default.removeItem(atPath: config) }
+            let agentctl = TestDaemon.binaries + "/agentctl"
+            let url = ["--url", "http://127.0.0.1:\(daemon.tcpPort)"]
+            let env = ["XDG_CONFIG_HOME": config]
+            let login = try runProgramWithInput(agentctl, ["login", "--login", "gina", "--password-stdin"] + url,
+                                                input: "a long secret phrase\n", environment: env)
+            #expect(login.status == 0, "\(login.stderr)")
+            let file = config + "/agentctl/sessions.json"
+            let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o600)
+            let whoami = try runProgram(agentctl, ["whoami"] + url, environment: env)
+            #expect(whoami.stdout.contains("gina"), "\(whoami.stderr)")
+            let sessions = try runProgram(agentctl, ["sessions", "list"] + url, environment: env)
+            #expect(sessions.stdout.contains("ags_"))
+            let logout = try runProgram(agentctl, ["logout"] + url, environment: env)
+            #expect(logout.status == 0, "\(logout.stderr)")
+            let after = try runProgram(agentctl, ["whoami"] + url, environment: env)
+            #expect(after.status == 1)
+        }
+    }
+}
+
+/// Runs a program with `input` on its standard input.
+func runProgramWithInput(_ path: String, _ arguments: [String], input: String,
+                         environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AGENTD_") && !$0.key.hasPrefix("AGENTCTL_") }
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    let stdin = Pipe(), stdout = Pipe()
+    let errPath = NSTemporaryDirectory() + "agentd-stderr-" + UUID().uuidString
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errPath) }
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = FileHandle(forWritingAtPath: errPath)
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let err = FileManager.default.contents(atPath: errPath) ?? Data()
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+}

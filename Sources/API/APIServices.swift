@@ -16,6 +16,7 @@ public struct APIServices: Sendable {
     public let logins: LoginStore
     public let passwordLogin: PasswordLogin
     public let passwordPolicy: PasswordPolicy
+    public let rateLimits: RateLimits
     public let clock: WallClock
     public let limits: RequestLimits
     public let info: ServerInfo
@@ -24,7 +25,8 @@ public struct APIServices: Sendable {
 
     public init(database: AgentDatabase, audit: AuditLog, hasher: SecretHasher, clock: WallClock, limits: RequestLimits,
                 info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
-                sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init()) {
+                sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init(),
+                rateLimits: RateLimits = .init()) {
         self.database = database
         self.audit = audit
         self.orgs = OrgStore(database: database, audit: audit)
@@ -34,6 +36,7 @@ public struct APIServices: Sendable {
         self.logins = LoginStore(database: database, audit: audit)
         self.passwordLogin = PasswordLogin(store: logins, hasher: hasher, sessions: sessionPolicy)
         self.passwordPolicy = passwordPolicy
+        self.rateLimits = rateLimits
         self.clock = clock
         self.limits = limits
         self.info = info

@@ -215,3 +215,27 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct RateLimitTests {
+    @Test func aKeyOverItsBudgetGets429WithRetryAfterAndHeaders() async throws {
+        let daemon = try await TestDaemon.start(environment: ["AGENTD_LIMITS_KEY_PER_HOUR": "5"])
+        let token = try await IdentityTests.keyFor(daemon, login: "busy", role: "viewer")
+        let client = IdentityTests.tcp(daemon, key: token)
+        var statuses: [Int] = []
+        var last: ClientResponse?
+        for _ in 0..<6 {
+            let response = try await client.send(.GET, "/api/v1/whoami")
+            statuses.append(response.status)
+            last = response
+        }
+        #expect(statuses == [200, 200, 200, 200, 200, 429])
+        let limited = try #require(last)
+        #expect(limited.json?["code"] as? String == "rate_limited")
+        #expect(limited.header("Retry-After") == "720")  // one token per 3600/5 s
+        #expect(limited.header("RateLimit-Limit") == "5")
+        #expect(limited.header("RateLimit-Remaining") == "0")
+        // Socket administrators are not limited.
+        for _ in 0..<10 { #expect(try await daemon.socket.send(.GET, "/api/v1/whoami").status == 200) }
+        #expect(try await daemon.stop() == 0)
+    }
+}

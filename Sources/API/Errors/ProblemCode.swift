@@ -20,6 +20,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case noMembership = "no_membership"
     case permissionDenied = "permission_denied"
     // Resources
+    case rateLimited = "rate_limited"
     case notFound = "not_found"
     case alreadyExists = "already_exists"
     case protected

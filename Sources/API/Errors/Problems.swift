@@ -9,6 +9,10 @@ enum Problems {
         switch error {
         case let error as APIError: return problem(for: error)
         case let error as LoginError: return problem(for: error)
+        case let error as RateLimited:
+            let seconds = (error.decision.retryAfterMilliseconds + 999) / 1000
+            return Problem(code: .rateLimited, status: 429, title: "Too many requests",
+                           detail: "This key, user or org has used its \(error.decision.limit) requests per hour; retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
         case let error as ValidationError:
             let fields = error.violations.map(\.field).joined(separator: ", ")

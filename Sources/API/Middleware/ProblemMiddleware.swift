@@ -29,6 +29,10 @@ struct ProblemMiddleware: RouterMiddleware {
             if problem.status == 401 {
                 response.headers[.wwwAuthenticate] = "Bearer"
             }
+            if let limited = error as? RateLimited {
+                response.headers[.retryAfter] = String((limited.decision.retryAfterMilliseconds + 999) / 1000)
+                RateLimitMiddleware.addHeaders(limited.decision, to: &response.headers)
+            }
             if case LoginError.locked(let until) = error {
                 let seconds = max(1, (until.millisecondsSinceEpoch - WallClock().now().millisecondsSinceEpoch + 999) / 1000)
                 response.headers[.retryAfter] = String(seconds)

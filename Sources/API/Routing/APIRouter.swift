@@ -41,6 +41,7 @@ public enum APIRouter {
         router.add(middleware: IdentityMiddleware(policy: services.identity, authenticator: services.authenticator,
                                                   passwordLogin: services.passwordLogin, users: services.users,
                                                   clock: services.clock))
+        router.add(middleware: RateLimitMiddleware(limits: services.rateLimits, buckets: BucketStore(), clock: services.clock))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in
                 do {

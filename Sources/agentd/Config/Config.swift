@@ -40,6 +40,13 @@ struct Config: Sendable, Equatable {
         var sessionMaxHours = 12
     }
 
+    /// Requests per hour before 429 `rate_limited`.
+    struct Limits: Sendable, Equatable {
+        var keyPerHour = 1000
+        var userPerHour = 1000
+        var orgPerHour = 10_000
+    }
+
     struct Log: Sendable, Equatable {
         var level = "info"
     }
@@ -48,6 +55,7 @@ struct Config: Sendable, Equatable {
     var database = Database()
     var writer = Writer()
     var auth = Auth()
+    var limits = Limits()
     var log = Log()
 
     /// Dev mode keeps everything under `./.agentd/` of the current directory.

@@ -91,6 +91,9 @@ enum ConfigKeys {
         int("auth", "session_max_hours", "A login session ends this long after login", 1...720) {
             $1.auth.sessionMaxHours = $0
         },
+        int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
+        int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
+        int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },
         string("log", "level", "trace, debug, info, notice, warning, error or critical") { value, config in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw Rule("must be one of trace, debug, info, notice, warning, error, critical")

@@ -84,7 +84,9 @@ struct Daemon {
                                            devUID: devMode ? getuid() : nil, defaultOrg: defaultOrg.id),
             registry: registry,
             sessionPolicy: SessionPolicy(idleMilliseconds: Int64(config.auth.sessionIdleMinutes) * 60_000,
-                                         absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000))
+                                         absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000),
+            rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,
+                                   orgPerHour: config.limits.orgPerHour))
         let responder = try APIRouter.build(services: services).buildResponder()
 
         let readiness = ListenerReadiness(expected: 2) {

@@ -65,8 +65,10 @@ public struct AgentClient: Sendable {
     public let endpoint: Endpoint
     private let http: HTTPClient
     public var timeout: TimeAmount = .seconds(30)
-    /// Sent as `Authorization: Bearer …` when set (an API key).
+    /// Sent as `Authorization: Bearer …` when set (an API key or a session token).
     public var bearerToken: String?
+    /// Sent with every request (e.g. `X-Agentd-Org` for a socket user in several orgs).
+    public var extraHeaders: [(String, String)] = []
     /// Responses larger than this are refused (a status answer is a few KiB).
     public var maxResponseBytes = 64 << 20
 
@@ -92,7 +94,7 @@ public struct AgentClient: Sendable {
         if let bearerToken, !headers.contains(where: { $0.0.lowercased() == "authorization" }) {
             request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
         }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        for (name, value) in extraHeaders + headers { request.headers.add(name: name, value: value) }
         if let body {
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
                 request.headers.add(name: "Content-Type", value: "application/json")

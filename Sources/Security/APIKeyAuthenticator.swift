@@ -45,9 +45,12 @@ public final class APIKeyAuthenticator: Sendable {
         if let cached = cache.get(token.id, now: now, ttl: cacheTTL) {
             credential = cached
         } else {
+            let generation = cache.generation
             guard let fresh = try await lookup.apiKey(token.id) else { throw Failure.invalidKey }
             credential = fresh
-            cache.put(token.id, credential, at: now)
+            // why the generation: a revocation between our read and this put must not be
+            // undone by caching the row we read before it.
+            cache.put(token.id, credential, at: now, ifGeneration: generation)
         }
         guard hasher.matches(token.secret, expected: credential.secretHash) else { throw Failure.invalidKey }
         let key = credential.key
@@ -73,6 +76,7 @@ public final class APIKeyAuthenticator: Sendable {
 final class KeyCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [APIKeyID: (CredentialLookup.KeyCredential, Instant)] = [:]
+    private var currentGeneration = 0
     static let maximumEntries = 10_000
 
     func get(_ id: APIKeyID, now: Instant, ttl: Int64) -> CredentialLookup.KeyCredential? {
@@ -82,9 +86,17 @@ final class KeyCache: @unchecked Sendable {
         return credential
     }
 
-    func put(_ id: APIKeyID, _ credential: CredentialLookup.KeyCredential, at now: Instant) {
+    /// Bumped by every removal.
+    var generation: Int {
         lock.lock()
         defer { lock.unlock() }
+        return currentGeneration
+    }
+
+    func put(_ id: APIKeyID, _ credential: CredentialLookup.KeyCredential, at now: Instant, ifGeneration: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard ifGeneration == currentGeneration else { return }
         if entries.count >= Self.maximumEntries { entries.removeAll(keepingCapacity: true) }
         entries[id] = (credential, now)
     }
@@ -92,12 +104,14 @@ final class KeyCache: @unchecked Sendable {
     func remove(_ id: APIKeyID) {
         lock.lock()
         entries[id] = nil
+        currentGeneration += 1
         lock.unlock()
     }
 
     func removeAll() {
         lock.lock()
         entries.removeAll()
+        currentGeneration += 1
         lock.unlock()
     }
 }

@@ -1,5 +1,8 @@
 import CSodium
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Keyed hashes of bearer secrets (API keys; later session tokens): HMAC-SHA-256 under a
 /// server key that is kept outside the database, so that a copy of the database alone does
@@ -57,8 +60,13 @@ public enum HashKeyFile {
         let manager = FileManager.default
         if !manager.fileExists(atPath: path) {
             let key = SecretHasher.randomBytes(32)
-            guard manager.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
-                throw Failure.unreadable(path: path, "could not create the file")
+            // why open(2): the file must be 0600 from the moment it exists, and O_EXCL refuses to
+            // follow a planted symlink or overwrite a file created meanwhile.
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw Failure.unreadable(path: path, "could not create the file (errno \(errno))") }
+            defer { close(fd) }
+            guard write(fd, key, key.count) == key.count, fsync(fd) == 0 else {
+                throw Failure.unreadable(path: path, "could not write the file (errno \(errno))")
             }
             return key
         }

@@ -20,6 +20,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "An API key to send as a bearer token (or $AGENTCTL_API_KEY); needed with --url.")
     var apiKey: String?
 
+    @Option(name: .long, help: "On the socket, as a user who belongs to several orgs: act in this org (ID or name).")
+    var asOrg: String?
+
     @Option(name: [.short, .long], help: "table for people, json for programs.")
     var output: OutputFormat = .table
 
@@ -48,6 +51,7 @@ struct ConnectionOptions: ParsableArguments {
         // An explicit key wins; otherwise a session from `agentctl login` for this address.
         let key = apiKey ?? ProcessInfo.processInfo.environment["AGENTCTL_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if let token = key ?? SessionFile.token(for: endpoint.description) { client.bearerToken = token }
+        if let asOrg { client.extraHeaders.append(("X-Agentd-Org", asOrg)) }
         return client
     }
 }

@@ -102,7 +102,7 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The user's ID (usr_…) or login.") var user: String
         @Argument(help: "admin, developer, operator, viewer or guest.") var role: String
-        @Option(help: "The org (ID or name).") var org: String = "default"
+        @Option(help: "The org (ID or name).") var org: String
 
         func run() async throws {
             try await reportingFailures {
@@ -118,7 +118,7 @@ struct Users: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a user from an org.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The user's ID (usr_…) or login.") var user: String
-        @Option(help: "The org (ID or name).") var org: String = "default"
+        @Option(help: "The org (ID or name).") var org: String
 
         func run() async throws {
             try await reportingFailures {

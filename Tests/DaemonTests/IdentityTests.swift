@@ -239,3 +239,58 @@ import Testing
         #expect(try await daemon.stop() == 0)
     }
 }
+
+/// The holes a review found, each closed and kept closed.
+@Suite(.serialized) struct TenantIsolationTests {
+    static let json = [("Content-Type", "application/json")]
+
+    @Test func anOrgAdminCannotTakeOverAUserSharedWithAnotherOrg() async throws {
+        try await TestDaemon.run { daemon in
+            let acmeAdmin = try await IdentityTests.keyFor(daemon, login: "boss@acme", role: "admin", org: "acme")
+            _ = try await IdentityTests.keyFor(daemon, login: "boss@globex", role: "admin", org: "globex")
+            // An installation administrator shares globex's admin with acme as a viewer.
+            _ = try await daemon.socket.call(.PUT, "/api/v1/orgs/acme/members/boss@globex", json: ["role": "viewer"])
+            let client = IdentityTests.tcp(daemon, key: acmeAdmin)
+            let remap = try await client.send(.PATCH, "/api/v1/users/boss@globex",
+                                              body: Data(#"{"unix_uid": 4242}"#.utf8), headers: Self.json)
+            #expect(remap.status == 409, "\(String(decoding: remap.body, as: UTF8.self))")
+            let disable = try await client.send(.PATCH, "/api/v1/users/boss@globex",
+                                                body: Data(#"{"disabled": true}"#.utf8), headers: Self.json)
+            #expect(disable.status == 409)
+            let password = try await client.send(.PUT, "/api/v1/users/boss@globex/password",
+                                                 body: Data(#"{"password":"taken over at last"}"#.utf8), headers: Self.json)
+            #expect(password.status == 409)
+            // Nor pull in another org's user by ID.
+            _ = try await IdentityTests.keyFor(daemon, login: "dev@globex", role: "developer", org: "globex")
+            let devID = try #require(try await daemon.socket.call(.GET, "/api/v1/users/dev@globex").json?["id"] as? String)
+            let pull = try await client.send(.PUT, "/api/v1/orgs/acme/members/\(devID)",
+                                             body: Data(#"{"role":"viewer"}"#.utf8), headers: Self.json)
+            #expect(pull.status == 404)
+            let globex = try await daemon.socket.call(.GET, "/api/v1/users/boss@globex").json
+            #expect(globex?["unix_uid"] == nil)
+            #expect(globex?["disabled"] as? Bool == false)
+        }
+    }
+
+    @Test func aScopedKeyCannotMintAnUnscopedOne() async throws {
+        try await TestDaemon.run { daemon in
+            let admin = try await IdentityTests.keyFor(daemon, login: "kim", role: "admin", org: "acme")
+            let limited = try #require(try await IdentityTests.tcp(daemon, key: admin).call(.POST, "/api/v1/api-keys",
+                json: ["name": "limited", "scopes": ["api_keys.manage"]]).json?["token"] as? String)
+            let mint = try await IdentityTests.tcp(daemon, key: limited).send(.POST, "/api/v1/api-keys",
+                body: Data(#"{"name":"everything"}"#.utf8), headers: Self.json)
+            #expect(mint.status == 403)
+            #expect(mint.json?["code"] as? String == "permission_denied")
+        }
+    }
+
+    @Test func theLastAdminCannotBeDisabled() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await IdentityTests.keyFor(daemon, login: "solo", role: "admin", org: "acme")
+            let disable = try await daemon.socket.send(.PATCH, "/api/v1/users/solo",
+                                                       body: Data(#"{"disabled": true}"#.utf8), headers: Self.json)
+            #expect(disable.status == 409)
+            #expect(disable.json?["code"] as? String == "protected")
+        }
+    }
+}

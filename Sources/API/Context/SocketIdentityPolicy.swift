@@ -1,16 +1,15 @@
 import Core
 import Platform
 
-/// Who a Unix-socket peer is, from the kernel's credentials. Until users and API keys exist
-/// (the identity issue), socket administrators are the only callers:
+/// Which Unix-socket peers are the box's administrators, from the kernel's credentials:
 ///
-/// - uid 0 (root) is an administrator;
-/// - so is any member of `adminGroup` (primary or supplementary group);
-/// - in dev mode, so is the user who started the daemon;
-/// - anyone else is not identified (401), with a detail that says how to get access.
+/// - uid 0 (root);
+/// - any member of `adminGroup` (primary or supplementary group);
+/// - in dev mode, the user who started the daemon.
 ///
 /// Administrators act as `admin` of the default org with a scope that reaches the whole
-/// installation (they create and delete orgs).
+/// installation (they create and delete orgs). Other peers may still be users mapped by uid
+/// (`IdentityMiddleware`); `refusal` says how to get access when they are not.
 public struct SocketIdentityPolicy: Sendable {
     public let adminGroup: String?
     public let devUID: UInt32?
@@ -36,19 +35,6 @@ public struct SocketIdentityPolicy: Sendable {
         let how = adminGroup.map { "add the user to the group `\($0)` (server.admin_group)" } ?? "set server.admin_group and add the user to it"
         return .unauthenticated("Socket user uid:\(peer.uid)\(user) is not an agentd administrator nor mapped to an agentd user; "
             + "\(how), map the uid to a user (agentctl users create … --unix-uid \(peer.uid)), or call as root.")
-    }
-
-    public func caller(for peer: PeerCredentials) -> Result<Caller, APIError> {
-        // why no user-name lookup here: it reads the passwd database (NSS) on every request,
-        // which showed up in the API benchmark; the uid is what identifies the caller.
-        let name = "uid:\(peer.uid)"
-        let isAdmin = peer.uid == 0 || peer.uid == devUID || isMemberOfAdminGroup(peer)
-        guard isAdmin else {
-            let how = adminGroup.map { "add the user to the group `\($0)` (server.admin_group)" } ?? "set server.admin_group and add the user to it"
-            let user = UnixAccounts.userName(uid: peer.uid).map { " (\($0))" } ?? ""
-            return .failure(.unauthenticated("Socket user \(name)\(user) is not an agentd administrator; \(how), or call as root."))
-        }
-        return .success(Caller(name: name, scope: Scope(orgID: defaultOrg, reach: .installation, roles: [.admin])))
     }
 
     private func isMemberOfAdminGroup(_ peer: PeerCredentials) -> Bool {

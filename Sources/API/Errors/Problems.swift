@@ -60,7 +60,8 @@ enum Problems {
             return Problem(code: .unauthenticated, status: 401, title: "Authentication required", detail: reason)
         case .forbidden(let permission):
             return Problem(code: .permissionDenied, status: 403, title: "Permission denied",
-                           detail: "This needs the permission `\(permission.rawValue)`, which your roles do not grant; ask an administrator.")
+                           detail: "This needs the permission `\(permission.rawValue)`, which you lack (your roles, your key's scopes, "
+                               + "or, for installation-wide permissions, your org-level access do not grant it); ask an administrator.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
         }
@@ -90,7 +91,7 @@ enum Problems {
                            detail: "No \(type.rawValue) `\(id)` exists that you can see. Check the ID or name, and list what exists.")
         case .alreadyExists(let type, let field, let value):
             return Problem(code: .alreadyExists, status: 409, title: "Already exists",
-                           detail: "An \(type.rawValue) with \(field) `\(value)` already exists; choose another \(field).")
+                           detail: "Another \(type.rawValue) already has \(field) `\(value)`; choose another \(field).")
         case .protected(_, _, let reason):
             return Problem(code: .protected, status: 409, title: "Protected", detail: "Refused: \(reason).")
         case .grantRefused(let what):

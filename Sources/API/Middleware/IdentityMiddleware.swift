@@ -72,12 +72,20 @@ struct IdentityMiddleware: RouterMiddleware {
             return
         }
         let orgName = request.headers[.agentdOrg]
-        if let (user, membership) = try? await users.socketMember(uid: peer.uid, orgName: orgName) {
-            context.caller = Caller(name: "user:\(user.id.rawValue)",
-                                    scope: Scope(orgID: membership.orgID, reach: .org, roles: [membership.role]),
-                                    userID: user.id, login: user.login)
-        } else {
-            context.identityFailure = policy.refusal(for: peer)
+        do {
+            if let (user, membership) = try await users.socketMember(uid: peer.uid, orgName: orgName) {
+                context.caller = Caller(name: "user:\(user.id.rawValue)",
+                                        scope: Scope(orgID: membership.orgID, reach: .org, roles: [membership.role]),
+                                        userID: user.id, login: user.login)
+            } else if let orgName {
+                context.identityFailure = .unauthenticated(
+                    "Socket user uid:\(peer.uid) is not mapped to a user who is a member of `\(orgName)` (X-Agentd-Org).")
+            } else {
+                context.identityFailure = policy.refusal(for: peer)
+            }
+        } catch {
+            context.logger.error("socket user look-up failed", metadata: ["error": "\(error)"])
+            context.identityFailure = .notReady("agentd could not look up the socket user; see its log.")
         }
     }
 }

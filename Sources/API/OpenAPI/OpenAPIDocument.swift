@@ -15,13 +15,21 @@ public enum OpenAPIDocument {
                 "version": .string(AgentdVersion.current),
                 "description": """
                     Every error is an RFC 9457 problem (application/problem+json) with a stable `code`. \
-                    On the Unix socket the kernel identifies the caller (SO_PEERCRED); each operation's \
-                    `x-agentd-permission` names what the caller's roles must grant.
+                    Callers send a bearer API key or session token; on the Unix socket the kernel may \
+                    identify them instead (SO_PEERCRED). Each operation's `x-agentd-permission` names \
+                    what the caller must be granted.
                     """,
             ],
             "paths": .object(paths.mapValues { .object($0) }),
+            "security": [["bearer": []]],
             "components": [
                 "schemas": ["Problem": Schemas.problem],
+                "securitySchemes": [
+                    "bearer": [
+                        "type": "http", "scheme": "bearer",
+                        "description": "An API key (agk_…) or a login session token (ags_…).",
+                    ],
+                ],
             ],
         ]
     }

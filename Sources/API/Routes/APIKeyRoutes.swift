@@ -75,7 +75,6 @@ public enum APIKeyRoutes: RouteFile {
                                                  userReference: owner, orgReference: body.org, scopes: scopes,
                                                  expiresAt: expiresAt, context: change)
         var response = try JSONResponse.make(.created, APIKeyResource(key, token: token.text))
-        response.headers[.location] = "/api/v1/api-keys/\(key.id.rawValue)"
         response.headers[.cacheControl] = "no-store"
         return response
     }

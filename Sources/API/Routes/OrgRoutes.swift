@@ -94,6 +94,8 @@ public enum OrgRoutes: RouteFile {
 
     static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         _ = try await services.orgs.delete(context.parameters.require("org"), context: context.change(services))
+        // The org's keys and sessions are gone with it; none may live on in the cache.
+        services.authenticator.forgetAll()
         return Response(status: .noContent)
     }
 }

@@ -101,7 +101,8 @@ public enum SessionRoutes: RouteFile {
         let caller = try requireCaller(context)
         let policy = services.passwordPolicy
         let (user, hashes) = try await services.logins.passwordHashes(of: context.parameters.require("user"), in: caller.scope,
-                                                                      depth: policy.historyDepth)
+                                                                      depth: policy.historyDepth,
+                                                                      actingUser: caller.userID)
         let ownPassword = user.id == caller.userID
         if !ownPassword {
             guard caller.scope.allows(.usersManage) else { throw APIError.forbidden(.usersManage) }

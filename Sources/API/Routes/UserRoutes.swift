@@ -116,6 +116,9 @@ public enum UserRoutes: RouteFile {
 
     static func update(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let body = try await BodyDecoder.decode(UpdateUserBody.self, from: request, limits: services.limits)
+        guard body.displayName != nil || body.unixUid != nil || body.clearUnixUid == true || body.disabled != nil else {
+            throw ValidationError(field: "display_name", "give at least one of display_name, unix_uid, clear_unix_uid, disabled")
+        }
         if body.unixUid != nil && body.clearUnixUid == true {
             throw ValidationError(field: "clear_unix_uid", "give `unix_uid` or `clear_unix_uid`, not both")
         }

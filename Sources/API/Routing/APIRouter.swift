@@ -48,11 +48,16 @@ public enum APIRouter {
                     try authorize(route.access, context)
                 } catch APIError.forbidden(let permission) {
                     // A refused request is a security event: audit it (it changes nothing else).
-                    try await services.audit.record(AuditEntry(
-                        at: services.clock.now(), orgID: context.caller?.scope.orgID.rawValue,
-                        actor: context.caller?.name ?? "unknown", action: .permissionDenied, outcome: .denied,
-                        requestID: context.requestID,
-                        details: ["permission": permission.rawValue, "route": "\(route.method.rawValue) \(route.path)"]))
+                    // The caller gets its 403 even if the audit write fails (that is logged).
+                    do {
+                        try await services.audit.record(AuditEntry(
+                            at: services.clock.now(), orgID: context.caller?.scope.orgID.rawValue,
+                            actor: context.caller?.name ?? "unknown", action: .permissionDenied, outcome: .denied,
+                            requestID: context.requestID,
+                            details: ["permission": permission.rawValue, "route": "\(route.method.rawValue) \(route.path)"]))
+                    } catch {
+                        context.logger.error("could not audit a refused request", metadata: ["error": "\(error)"])
+                    }
                     throw APIError.forbidden(permission)
                 }
                 return try await route.handler(request, context, services)

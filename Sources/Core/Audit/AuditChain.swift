@@ -10,19 +10,24 @@ public enum AuditChain {
     public static let genesis = String(repeating: "0", count: 64)
 
     /// The bytes that are hashed: the previous hash, then every field in a fixed order, each
-    /// length-prefixed so that no two different records share an encoding.
+    /// length-prefixed (`5:hello`), an absent optional as `~`, so that no two different records
+    /// share an encoding.
     public static func canonicalBytes(sequence: Int64, entry: AuditEntry, previousHash: String) -> [UInt8] {
-        var fields: [String] = [
+        var fields: [String?] = [
             "agentd-audit-v1", previousHash, String(sequence), String(entry.at.millisecondsSinceEpoch),
-            entry.orgID ?? "", entry.actor, entry.action.rawValue, entry.outcome.rawValue,
-            entry.targetType ?? "", entry.targetID ?? "", entry.requestID ?? "",
+            entry.orgID, entry.actor, entry.action.rawValue, entry.outcome.rawValue,
+            entry.targetType, entry.targetID, entry.requestID, String(entry.details.count),
         ]
         for key in entry.details.keys.sorted() {
             fields.append(key)
-            fields.append(entry.details[key] ?? "")
+            fields.append(entry.details[key])
         }
         var bytes: [UInt8] = []
         for field in fields {
+            guard let field else {
+                bytes.append(UInt8(ascii: "~"))
+                continue
+            }
             let utf8 = Array(field.utf8)
             bytes += String(utf8.count).utf8
             bytes.append(UInt8(ascii: ":"))

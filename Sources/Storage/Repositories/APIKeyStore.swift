@@ -39,6 +39,10 @@ public struct APIKeyStore: Sendable {
         if let scopes, let beyond = scopes.first(where: { !context.scope.allows($0) }) {
             throw StorageError.grantRefused("scope \(beyond.rawValue)")
         }
+        if scopes == nil, context.scope.permissionLimit != nil {
+            // why: a key limited to some permissions must not mint a key with all of them.
+            throw StorageError.grantRefused("a key without scopes (your own key is limited; list the scopes)")
+        }
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
@@ -48,6 +52,9 @@ public struct APIKeyStore: Sendable {
                   let role = Role(rawValue: roleText) else { throw StorageError.notFound(.user, id: userReference) }
             if let scopes, let beyond = scopes.first(where: { !role.permissions.contains($0) || $0.isInstallationWide }) {
                 throw ValidationError(field: "scopes", "\(beyond.rawValue) is not granted to \(user.login)'s role \(role.rawValue) in this org")
+            }
+            if scopes == nil, !role.canBeGranted(by: context.scope) {
+                throw StorageError.grantRefused("a key with every permission of role \(role.rawValue)")
             }
             let key = APIKey(id: id, orgID: org, userID: user.id, name: name, scopes: scopes, expiresAt: expiresAt,
                              revokedAt: nil, lastUsedAt: nil, createdAt: context.now)

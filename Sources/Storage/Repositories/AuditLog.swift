@@ -87,6 +87,7 @@ public struct AuditLog: Sendable {
     /// The outcome of checking the whole chain.
     public struct Verification: Sendable, Hashable {
         public let checked: Int64
+        /// The last row that verified.
         public let lastSequence: Int64
         public let firstBreak: AuditChain.Break?
     }
@@ -105,7 +106,7 @@ public struct AuditLog: Sendable {
             if records.isEmpty { break }
             if let broken = AuditChain.verify(records, after: previous, digest: digest) {
                 let good = records.prefix { $0.sequence < broken.sequence }.count
-                return Verification(checked: checked + Int64(good), lastSequence: records.last?.sequence ?? after,
+                return Verification(checked: checked + Int64(good), lastSequence: after + Int64(good),
                                     firstBreak: broken)
             }
             checked += Int64(records.count)

@@ -31,9 +31,13 @@ public struct LoginStore: Sendable {
     // MARK: Passwords
 
     /// The user and its current and previous password hashes (newest first), for the reuse check.
-    public func passwordHashes(of reference: String, in scope: Scope, depth: Int) async throws -> (User, [String]) {
+    /// When `actingUser` is someone else, an org-scoped caller may set the password only of a
+    /// user of its org alone.
+    public func passwordHashes(of reference: String, in scope: Scope, depth: Int,
+                               actingUser: UserID?) async throws -> (User, [String]) {
         try await database.read { db in
             let user = try UserStore.resolve(reference, in: scope, db)
+            if user.id != actingUser { try UserStore.checkOnlyInScope(user, scope, db) }
             var hashes = try String.fetchAll(db, sql: "SELECT hash FROM password WHERE user_id = ?", arguments: [user.id.rawValue])
             hashes += try String.fetchAll(db, sql: "SELECT hash FROM password_history WHERE user_id = ? ORDER BY set_at DESC LIMIT ?",
                                           arguments: [user.id.rawValue, depth])

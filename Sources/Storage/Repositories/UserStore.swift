@@ -27,6 +27,7 @@ public struct UserStore: Sendable {
                        context: ChangeContext) async throws -> Profile {
         if let violation = UserRules.checkLogin(login) { throw ValidationError([violation]) }
         if let displayName, let violation = OrgRules.checkDisplayName(displayName) { throw ValidationError([violation]) }
+        if let unixUID, unixUID == 0 { throw ValidationError(field: "unix_uid", "must not be 0: root is already an administrator") }
         guard role.canBeGranted(by: context.scope) else { throw StorageError.grantRefused("role \(role.rawValue)") }
         let user = User(id: UserID.generate(at: context.now), login: login, displayName: displayName ?? login,
                         unixUID: unixUID, disabled: false, createdAt: context.now)
@@ -82,9 +83,12 @@ public struct UserStore: Sendable {
     public func update(_ reference: String, displayName: String?, unixUID: UInt32??, disabled: Bool?,
                        context: ChangeContext) async throws -> Profile {
         if let displayName, let violation = OrgRules.checkDisplayName(displayName) { throw ValidationError([violation]) }
+        if case .some(.some(0)) = unixUID { throw ValidationError(field: "unix_uid", "must not be 0: root is already an administrator") }
         let audit = self.audit
         return try await database.writer.submit { db in
             var user = try Self.resolve(reference, in: context.scope, db)
+            try Self.checkOnlyInScope(user, context.scope, db)
+            if disabled == true, !user.disabled { try Self.checkNotLastAdmin(user, leaving: nil, db) }
             var details: [String: String] = [:]
             if let displayName { user.displayName = displayName; details["display_name"] = "changed" }
             if let unixUID { user.unixUID = unixUID; details["unix_uid"] = unixUID.map(String.init) ?? "none" }
@@ -123,17 +127,13 @@ public struct UserStore: Sendable {
             let user = try Self.resolve(reference, in: Scope(orgID: org, reach: .installation, roles: []), db)
             let previous = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
                                                arguments: [org.rawValue, user.id.rawValue])
-            if context.scope.reach == .org && previous == nil && UserID(reference) == nil {
-                // An org admin may not probe other orgs' users by login.
+            if context.scope.reach == .org && previous == nil {
+                // why: an org admin adds people by creating users; joining another org's user
+                // would let it act on (and through) that user. Installation admins may.
                 throw StorageError.notFound(.user, id: reference)
             }
             if previous == Role.admin.rawValue && role != .admin {
-                let admins = try Int.fetchOne(db, sql: "SELECT count(*) FROM membership WHERE org_id = ? AND role = 'admin'",
-                                              arguments: [org.rawValue]) ?? 0
-                if admins <= 1 {
-                    throw StorageError.protected(.user, id: user.id.rawValue,
-                                                 reason: "\(user.login) is the last admin of this org; make someone else admin first")
-                }
+                try Self.checkNotLastAdmin(user, leaving: org, db)
             }
             if let role {
                 try Self.setMembership(org: org, user: user.id, role: role, context: context, db)
@@ -170,6 +170,41 @@ public struct UserStore: Sendable {
                   let role = Role(rawValue: row["member_role"]), let org = OrgID(row["member_org"]) else { return nil }
             let user = try Self.user(from: row)
             return (user, Membership(orgID: org, userID: user.id, role: role))
+        }
+    }
+
+    // MARK: - Rules
+
+    /// An org-scoped caller may change a user's own attributes (name, uid, disabled, password)
+    /// only when the user belongs to no other org: those attributes act in every org.
+    static func checkOnlyInScope(_ user: User, _ scope: Scope, _ db: Database) throws {
+        guard scope.reach == .org else { return }
+        let elsewhere = try Int.fetchOne(db, sql: "SELECT count(*) FROM membership WHERE user_id = ? AND org_id != ?",
+                                         arguments: [user.id.rawValue, scope.orgID.rawValue]) ?? 0
+        if elsewhere > 0 {
+            throw StorageError.protected(.user, id: user.id.rawValue,
+                                         reason: "\(user.login) is also a member of another org; an installation administrator must change it")
+        }
+    }
+
+    /// Refuses a change that would leave an org without an enabled admin: `user` leaving `org`
+    /// (demotion or removal), or, when `org` is nil, `user` being disabled (every org it admins).
+    static func checkNotLastAdmin(_ user: User, leaving org: OrgID?, _ db: Database) throws {
+        var sql = "SELECT org_id FROM membership WHERE user_id = ? AND role = 'admin'"
+        var arguments: [any DatabaseValueConvertible] = [user.id.rawValue]
+        if let org {
+            sql += " AND org_id = ?"
+            arguments.append(org.rawValue)
+        }
+        for orgID in try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
+            let others = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM membership m JOIN user_account u ON u.id = m.user_id
+                WHERE m.org_id = ? AND m.role = 'admin' AND m.user_id != ? AND u.disabled_at IS NULL
+                """, arguments: [orgID, user.id.rawValue]) ?? 0
+            if others == 0 {
+                throw StorageError.protected(.user, id: user.id.rawValue,
+                                             reason: "\(user.login) is the last admin of an org; make someone else admin first")
+            }
         }
     }
 

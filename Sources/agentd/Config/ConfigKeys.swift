@@ -58,6 +58,10 @@ enum ConfigKeys {
             guard !value.isEmpty else { throw Rule("must not be empty") }
             config.server.adminGroup = value
         },
+        string("server", "socket_group", "Group that may connect to the socket (mapped users join it)") { value, config in
+            guard !value.isEmpty else { throw Rule("must not be empty") }
+            config.server.socketGroup = value
+        },
         int("server", "max_body_bytes", "Largest request body accepted", 1024...(64 << 20)) { $1.server.maxBodyBytes = $0 },
         int("server", "max_json_depth", "Deepest JSON nesting accepted", 2...256) { $1.server.maxJSONDepth = $0 },
         int("server", "shutdown_grace_ms", "How long SIGTERM waits for in-flight work", 0...600_000) {

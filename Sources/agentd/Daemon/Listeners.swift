@@ -11,7 +11,9 @@ enum Listeners {
                      readiness: ListenerReadiness, logger: Logger) -> (tcp: any Service, socket: any Service) {
         let socketPath = server.socket
         let socketMode = server.socketMode
-        let socketGroup = UnixAccounts.groupID(named: server.adminGroup)
+        // Who may connect: the socket group, else the admin group. Who is an administrator is
+        // decided per request from the peer's credentials, not by this.
+        let socketGroup = UnixAccounts.groupID(named: server.socketGroup) ?? UnixAccounts.groupID(named: server.adminGroup)
         prepareSocketDirectory(for: socketPath, group: socketGroup)
 
         let tcpApp = Application(
@@ -28,7 +30,7 @@ enum Listeners {
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: nil),
             onServerRunning: { _ in
                 // why: the socket is created with the process umask; only the configured mode
-                // (default 0660: owner and group) may connect, and the group is the admin group.
+                // (default 0660: owner and group) may connect; the group is the socket group.
                 chmod(socketPath, mode_t(socketMode))
                 if let socketGroup { chown(socketPath, uid_t.max, socketGroup) }
                 logger.info("listening", metadata: ["transport": "unix", "path": "\(socketPath)"])

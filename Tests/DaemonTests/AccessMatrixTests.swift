@@ -1,0 +1,101 @@
+import Client
+import Foundation
+import Testing
+
+/// Every route × {a role that has its permission in the org, a role that lacks it, an admin of
+/// another org} → {2xx, 403, 404}, generated from the served OpenAPI document. A route added
+/// without a fixture here fails the test, so no route escapes the matrix.
+@Suite(.serialized) struct AccessMatrixTests {
+    /// How to call one operation against org A's objects, and what a foreign admin must get.
+    struct Fixture: Sendable {
+        let path: String
+        /// The JSON body, if the operation takes one.
+        let body: String?
+        /// Foreign org admin: `.notFound`, or `.ownOnly` for listings (200 without A's rows).
+        let foreign: Foreign
+    }
+
+    enum Foreign: Sendable { case notFound, ownOnly, forbidden }
+
+    /// Operation id → fixture. Placeholders: ORG (acme's name), USER-x (logins), KEY (a key id).
+    static let fixtures: [String: Fixture] = [
+        "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
+        "createOrg": Fixture(path: "/api/v1/orgs", body: #"{"name":"matrix-new"}"#, foreign: .forbidden),
+        "listOrgs": Fixture(path: "/api/v1/orgs", body: nil, foreign: .ownOnly),
+        "getOrg": Fixture(path: "/api/v1/orgs/acme", body: nil, foreign: .notFound),
+        "updateOrg": Fixture(path: "/api/v1/orgs/acme", body: #"{"display_name":"ACME Matrix"}"#, foreign: .notFound),
+        "deleteOrg": Fixture(path: "/api/v1/orgs/acme", body: nil, foreign: .forbidden),
+        "createUser": Fixture(path: "/api/v1/users", body: #"{"login":"matrix-created","role":"viewer","org":"acme"}"#,
+                              foreign: .notFound),
+        "listUsers": Fixture(path: "/api/v1/users", body: nil, foreign: .ownOnly),
+        "getUser": Fixture(path: "/api/v1/users/u-get", body: nil, foreign: .notFound),
+        "updateUser": Fixture(path: "/api/v1/users/u-patch", body: #"{"display_name":"Patched"}"#, foreign: .notFound),
+        "setMember": Fixture(path: "/api/v1/orgs/acme/members/u-member", body: #"{"role":"operator"}"#, foreign: .notFound),
+        "removeMember": Fixture(path: "/api/v1/orgs/acme/members/u-remove", body: nil, foreign: .notFound),
+        "createAPIKey": Fixture(path: "/api/v1/api-keys",
+                                body: #"{"name":"matrix","user":"u-get","org":"acme","scopes":["orgs.view"]}"#, foreign: .notFound),
+        "listAPIKeys": Fixture(path: "/api/v1/api-keys", body: nil, foreign: .ownOnly),
+        "revokeAPIKey": Fixture(path: "/api/v1/api-keys/KEY", body: nil, foreign: .notFound),
+        "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
+        "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),
+        "exportAudit": Fixture(path: "/api/v1/audit/export", body: nil, foreign: .ownOnly),
+    ]
+
+    @Test func everyRouteAnswersEachKindOfCallerAsItMust() async throws {
+        try await TestDaemon.run { daemon in
+            // Org A (acme): an admin, a guest, and objects to act on. Org B (globex): an admin.
+            let admin = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "boss", role: "admin", org: "acme"))
+            let guest = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "visitor", role: "guest", org: "acme"))
+            let foreign = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "other-boss", role: "admin", org: "globex"))
+            for login in ["u-get", "u-patch", "u-member", "u-remove"] {
+                _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": login, "role": "viewer", "org": "acme"])
+            }
+            let keyID = try #require(try await daemon.socket.call(.POST, "/api/v1/api-keys",
+                json: ["name": "victim", "user": "u-get", "org": "acme", "scopes": ["orgs.view"]]).json?["id"] as? String)
+            let acmeID = try #require(try await daemon.socket.call(.GET, "/api/v1/orgs/acme").json?["id"] as? String)
+
+            let document = try #require(try await daemon.socket.call(.GET, "/api/v1/openapi.json").json)
+            let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+            var covered = 0
+            for (_, methods) in paths {
+                for (method, operation) in methods {
+                    guard let permission = operation["x-agentd-permission"] as? String, permission != "authenticated",
+                          let id = operation["operationId"] as? String else { continue }
+                    let fixture = try #require(Self.fixtures[id], "operation \(id) has no access-matrix fixture: add one")
+                    covered += 1
+                    let path = fixture.path.replacingOccurrences(of: "KEY", with: keyID)
+                    let verb = method.uppercased()
+                    let body = fixture.body.map { Data($0.utf8) }
+                    let headers = body == nil ? [] : [("Content-Type", "application/json")]
+                    let installationWide = fixture.foreign == .forbidden
+
+                    // A role without the permission: 403 naming it.
+                    let refused = try await guest.send(.init(rawValue: verb), path, body: body, headers: headers)
+                    #expect(refused.status == 403, "guest \(verb) \(path)")
+                    #expect((refused.json?["detail"] as? String)?.contains(permission) == true, "\(id)")
+
+                    // An admin of another org: 404 (or its own rows only, or 403 for installation acts).
+                    let outsider = try await foreign.send(.init(rawValue: verb), path, body: body, headers: headers)
+                    switch fixture.foreign {
+                    case .notFound: #expect(outsider.status == 404, "foreign \(verb) \(path): \(outsider.status)")
+                    case .forbidden: #expect(outsider.status == 403, "foreign \(verb) \(path): \(outsider.status)")
+                    case .ownOnly:
+                        #expect(outsider.status == 200, "foreign \(verb) \(path)")
+                        let text = String(decoding: outsider.body, as: UTF8.self)
+                        #expect(!text.contains(acmeID) && !text.contains("u-get"), "foreign \(verb) \(path) leaks org A")
+                    }
+
+                    // A role that has the permission in its org: success (installation acts stay 403).
+                    let allowed = try await admin.send(.init(rawValue: verb), path, body: body, headers: headers)
+                    if installationWide {
+                        #expect(allowed.status == 403, "org admin \(verb) \(path) is an installation act")
+                    } else {
+                        #expect((200..<300).contains(allowed.status),
+                                "admin \(verb) \(path): \(allowed.status) \(String(decoding: allowed.body, as: UTF8.self))")
+                    }
+                }
+            }
+            #expect(covered == Self.fixtures.count, "fixtures for operations that no longer exist: remove them")
+        }
+    }
+}

@@ -33,7 +33,9 @@ bench: deps
 	$(SWIFT) build -c release --product agentd
 	$(SWIFT) build -c release --product writer-bench
 	$(SWIFT) build -c release --product api-bench
+	$(SWIFT) build -c release --product auth-bench
 	.build/release/writer-bench
+	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
 
 completions: build

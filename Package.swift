@@ -111,6 +111,11 @@ let package = Package(
             path: "bench/writer-bench"
         ),
         .executableTarget(
+            name: "auth-bench",
+            dependencies: ["Security", "Storage", "Core"],
+            path: "bench/auth-bench"
+        ),
+        .executableTarget(
             name: "api-bench",
             dependencies: [
                 "Client",

@@ -2,18 +2,28 @@
 enum CrockfordBase32 {
     static let alphabet: [Character] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
+    /// ASCII byte → digit value, or -1. A table, because IDs and tokens are parsed on every request.
+    private static let values: [Int8] = {
+        var table = [Int8](repeating: -1, count: 128)
+        for (index, character) in alphabet.enumerated() {
+            if let ascii = character.asciiValue { table[Int(ascii)] = Int8(index) }
+        }
+        return table
+    }()
+
     static func value(of character: Character) -> UInt64? {
         guard let ascii = character.asciiValue else { return nil }
-        switch ascii {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(ascii - UInt8(ascii: "0"))
-        default:
-            guard let index = alphabet.firstIndex(of: character) else { return nil }
-            return UInt64(index)
-        }
+        return value(ofByte: ascii)
+    }
+
+    static func value(ofByte byte: UInt8) -> UInt64? {
+        guard byte < 128 else { return nil }
+        let value = values[Int(byte)]
+        return value < 0 ? nil : UInt64(value)
     }
 
     static func isValid(_ text: some StringProtocol) -> Bool {
-        text.allSatisfy { value(of: $0) != nil }
+        text.utf8.allSatisfy { value(ofByte: $0) != nil }
     }
 
     /// Encodes 128 bits as 26 characters, most significant first.

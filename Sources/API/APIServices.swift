@@ -16,6 +16,8 @@ public struct APIServices: Sendable {
     public let logins: LoginStore
     public let passwordLogin: PasswordLogin
     public let passwordPolicy: PasswordPolicy
+    public let mfaStore: MFAStore
+    public let mfa: MFAService
     public let rateLimits: RateLimits
     public let clock: WallClock
     public let limits: RequestLimits
@@ -23,7 +25,7 @@ public struct APIServices: Sendable {
     public let identity: SocketIdentityPolicy
     public let registry: PrometheusCollectorRegistry
 
-    public init(database: AgentDatabase, audit: AuditLog, hasher: SecretHasher, clock: WallClock, limits: RequestLimits,
+    public init(database: AgentDatabase, audit: AuditLog, hashKey: [UInt8], clock: WallClock, limits: RequestLimits,
                 info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
                 sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init(),
                 rateLimits: RateLimits = .init()) {
@@ -32,9 +34,12 @@ public struct APIServices: Sendable {
         self.orgs = OrgStore(database: database, audit: audit)
         self.users = UserStore(database: database, audit: audit)
         self.keys = APIKeyStore(database: database, audit: audit)
+        let hasher = SecretHasher(key: hashKey)
         self.authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)
         self.logins = LoginStore(database: database, audit: audit)
-        self.passwordLogin = PasswordLogin(store: logins, hasher: hasher, sessions: sessionPolicy)
+        self.mfaStore = MFAStore(database: database, audit: audit)
+        self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
+        self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)
         self.passwordPolicy = passwordPolicy
         self.rateLimits = rateLimits
         self.clock = clock

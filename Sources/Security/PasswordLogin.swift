@@ -8,6 +8,8 @@ public struct SessionIdentity: Sendable, Hashable {
     public let userID: UserID
     public let login: String
     public let scope: Scope
+    /// The user must enrol in MFA before this session may do anything else.
+    public let mfaPending: Bool
 }
 
 /// Why a login or a session token was refused. A wrong login and a wrong password are the same
@@ -17,27 +19,32 @@ public enum LoginError: Error, Hashable, Sendable {
     case locked(until: Instant)
     case noMembership
     case invalidSession
+    /// The password was right, but this user must also give a TOTP or recovery code.
+    case mfaRequired
 }
 
 /// Password logins and the sessions they open: Argon2id verification off the cooperative
 /// threads, lockout with backoff (`LockoutPolicy`), idle and absolute expiry (`SessionPolicy`).
 public final class PasswordLogin: Sendable {
     private let store: LoginStore
+    private let mfa: MFAService
     private let hasher: SecretHasher
     public let lockout: LockoutPolicy
     public let sessions: SessionPolicy
     private let touches = TouchThrottle()
 
-    public init(store: LoginStore, hasher: SecretHasher, lockout: LockoutPolicy = .init(), sessions: SessionPolicy = .init()) {
+    public init(store: LoginStore, mfa: MFAService, hasher: SecretHasher, lockout: LockoutPolicy = .init(),
+                sessions: SessionPolicy = .init()) {
         self.store = store
+        self.mfa = mfa
         self.hasher = hasher
         self.lockout = lockout
         self.sessions = sessions
     }
 
     /// Checks a password and opens a session. Returns the token (shown once) and the session.
-    public func login(_ login: String, password: String, orgName: String?, client: String, requestID: String?,
-                      now: Instant) async throws -> (SessionToken, Session) {
+    public func login(_ login: String, password: String, totpCode: String? = nil, recoveryCode: String? = nil,
+                      orgName: String?, client: String, requestID: String?, now: Instant) async throws -> (SessionToken, Session) {
         guard let candidate = try await store.candidate(login: login, orgName: orgName) else {
             _ = await Self.verifyOffThread(password, against: PasswordHasher.decoy)
             throw LoginError.invalidCredentials
@@ -49,7 +56,7 @@ public final class PasswordLogin: Sendable {
             _ = await Self.verifyOffThread(password, against: PasswordHasher.decoy)
             throw LoginError.invalidCredentials
         }
-        guard await Self.verifyOffThread(password, against: stored) else {
+        func fail() async throws -> Never {
             let failures = candidate.failedCount + 1
             let lockedUntil = lockout.lockedUntil(failures: failures, now: now)
             try await store.recordFailure(candidate.user, failures: failures, lockedUntil: lockedUntil,
@@ -57,10 +64,26 @@ public final class PasswordLogin: Sendable {
             if let lockedUntil { throw LoginError.locked(until: lockedUntil) }
             throw LoginError.invalidCredentials
         }
+        guard await Self.verifyOffThread(password, against: stored) else { try await fail() }
+        var mfaPending = false
+        if let enrolment = candidate.mfa, enrolment.confirmed {
+            // A wrong or replayed second factor counts as a failed login (lockout applies).
+            if let totpCode {
+                guard try await mfa.verify(totpCode, user: candidate.user.id, state: enrolment, now: now) else { try await fail() }
+            } else if let recoveryCode {
+                guard try await mfa.useRecoveryCode(recoveryCode, user: candidate.user.id, orgID: candidate.membership?.orgID,
+                                                    requestID: requestID, now: now) else { try await fail() }
+            } else {
+                throw LoginError.mfaRequired
+            }
+        } else if candidate.mfaRequired {
+            mfaPending = true
+        }
         guard let membership = candidate.membership else { throw LoginError.noMembership }
         let token = SessionToken(id: SessionID.generate(at: now), randomBytes: SecretHasher.randomBytes(32))
         let session = try await store.startSession(id: token.id, secretHash: hasher.hash(token.secret), membership: membership,
-                                                   login: candidate.user.login, client: client, requestID: requestID, now: now)
+                                                   login: candidate.user.login, client: client, mfaPending: mfaPending,
+                                                   requestID: requestID, now: now)
         return (token, session)
     }
 
@@ -77,8 +100,12 @@ public final class PasswordLogin: Sendable {
             let store = self.store
             Task { try? await store.touch(token.id, at: now) }
         }
+        // A session that must enrol first is granted no permission: only routes that need just
+        // an identified caller (whoami, MFA enrolment, logout) answer it.
         return SessionIdentity(sessionID: session.id, userID: session.userID, login: credential.ownerLogin,
-                               scope: Scope(orgID: session.orgID, reach: .org, roles: [role]))
+                               scope: Scope(orgID: session.orgID, reach: .org, roles: [role],
+                                            permissionLimit: session.mfaPending ? [] : nil),
+                               mfaPending: session.mfaPending)
     }
 
     /// Hashes a new password off the cooperative threads (Argon2id takes tens of milliseconds).

@@ -36,6 +36,7 @@ import Testing
                                 body: #"{"name":"matrix","user":"u-get","org":"acme","scopes":["orgs.view"]}"#, foreign: .notFound),
         "listAPIKeys": Fixture(path: "/api/v1/api-keys", body: nil, foreign: .ownOnly),
         "revokeAPIKey": Fixture(path: "/api/v1/api-keys/KEY", body: nil, foreign: .notFound),
+        "setMFAPolicy": Fixture(path: "/api/v1/orgs/acme/mfa-policy", body: #"{"required_roles":[]}"#, foreign: .notFound),
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
         "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),
         "exportAudit": Fixture(path: "/api/v1/audit/export", body: nil, foreign: .ownOnly),

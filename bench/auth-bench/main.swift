@@ -65,7 +65,9 @@ for _ in 0..<min(iterations, 5_000) {
 let logins = LoginStore(database: database, audit: audit)
 let userID = try await UserStore(database: database, audit: audit).get("bench-user", in: installation).user.id
 try await logins.setPassword(of: userID, hash: PasswordHasher.hash("bench password phrase")!, historyDepth: 5, context: context)
-let passwordLogin = PasswordLogin(store: logins, hasher: hasher)
+let hashKey = SecretHasher.randomBytes(32)
+let mfa = MFAService(store: MFAStore(database: database, audit: audit), sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
+let passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher)
 var loginTimes: [Double] = []
 for _ in 0..<30 {
     let started = ContinuousClock.now

@@ -18,6 +18,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case invalidCredentials = "invalid_credentials"
     case accountLocked = "account_locked"
     case noMembership = "no_membership"
+    case mfaRequired = "mfa_required"
     case permissionDenied = "permission_denied"
     // Resources
     case rateLimited = "rate_limited"

@@ -78,6 +78,9 @@ enum Problems {
         case .noMembership:
             return Problem(code: .noMembership, status: 403, title: "No org",
                            detail: "This user belongs to no org (or not to the one asked for); ask an administrator to add you.")
+        case .mfaRequired:
+            return Problem(code: .mfaRequired, status: 401, title: "Second factor required",
+                           detail: "Send `totp_code` (from your authenticator app) or a `recovery_code` with the password.")
         case .invalidSession:
             return Problem(code: .unauthenticated, status: 401, title: "Authentication required",
                            detail: "The session is invalid, expired or ended; log in again (agentctl login).")

@@ -133,6 +133,19 @@ enum Schemas {
         "allOf": [session, ["type": "object", "required": ["token"], "properties": ["token": ["type": "string", "description": "Shown once."]]]],
     ]
 
+    static let totpEnrolment: JSON = [
+        "type": "object", "required": ["otpauth_uri", "secret", "recovery_codes"],
+        "properties": [
+            "otpauth_uri": ["type": "string"], "secret": ["type": "string"],
+            "recovery_codes": ["type": "array", "items": ["type": "string"]],
+        ],
+    ]
+
+    static let mfaPolicy: JSON = [
+        "type": "object", "required": ["required_roles"],
+        "properties": ["required_roles": ["type": "array", "items": ["type": "string"]]],
+    ]
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

@@ -37,10 +37,18 @@ public enum SessionRoutes: RouteFile {
         let login: String
         let password: String
         let org: String?
+        let totpCode: String?
+        let recoveryCode: String?
+
+        enum CodingKeys: String, CodingKey {
+            case login, password, org, totpCode = "totp_code", recoveryCode = "recovery_code"
+        }
 
         static let schema = ObjectSchema([
             .init("login", ["type": "string"], required: true, "Your login."),
             .init("password", ["type": "string"], required: true, "Your password."),
+            .init("totp_code", ["type": "string", "pattern": "^[0-9]{6}$"], "The current code of your authenticator app, when you enrolled in MFA."),
+            .init("recovery_code", ["type": "string"], "One of your recovery codes, instead of `totp_code`."),
             .init("org", ["type": "string"], "The org to act in (ID or name); default: your oldest membership."),
         ])
     }
@@ -61,7 +69,9 @@ public enum SessionRoutes: RouteFile {
         let body = try await BodyDecoder.decode(LoginBody.self, from: request, limits: services.limits)
         let agent = request.headers[.userAgent].map { String($0.prefix(100)) } ?? "unknown client"
         let client = (context.isUnixSocket ? "socket" : "tcp") + ", " + agent
-        let (token, session) = try await services.passwordLogin.login(body.login, password: body.password, orgName: body.org,
+        let (token, session) = try await services.passwordLogin.login(body.login, password: body.password,
+                                                                      totpCode: body.totpCode, recoveryCode: body.recoveryCode,
+                                                                      orgName: body.org,
                                                                       client: client, requestID: context.requestID,
                                                                       now: services.clock.now())
         var response = try JSONResponse.make(.created, SessionResource(session, policy: services.passwordLogin.sessions,
@@ -135,6 +145,7 @@ struct SessionResource: Encodable {
     let lastSeenAt: String
     let expiresAt: String
     let client: String
+    let mfaPending: Bool
     let token: String?
 
     init(_ session: Session, policy: SessionPolicy, token: String?) {
@@ -145,6 +156,7 @@ struct SessionResource: Encodable {
         lastSeenAt = session.lastSeenAt.rfc3339
         expiresAt = policy.expiry(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt).rfc3339
         client = session.client
+        mfaPending = session.mfaPending
         self.token = token
     }
 }

@@ -90,6 +90,7 @@ public enum UserRoutes: RouteFile {
         let permissions = Permission.allCases.filter { caller.scope.allows($0) }.map(\.rawValue)
         return try JSONResponse.make(.ok, WhoAmIBody(
             name: caller.name, userId: caller.userID?.rawValue, login: caller.login, orgId: caller.scope.orgID.rawValue,
+            mfaEnrolmentRequired: caller.scope.permissionLimit == [] && caller.sessionID != nil,
             reach: caller.scope.reach == .installation ? "installation" : "org",
             roles: caller.scope.roles.map(\.rawValue).sorted(), permissions: permissions))
     }
@@ -151,6 +152,8 @@ public enum UserRoutes: RouteFile {
         let userId: String?
         let login: String?
         let orgId: String
+        /// A session that may do nothing but enrol in MFA (`POST /api/v1/mfa/totp`).
+        let mfaEnrolmentRequired: Bool
         let reach: String
         let roles: [String]
         let permissions: [String]

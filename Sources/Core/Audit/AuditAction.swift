@@ -16,6 +16,10 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case loginLocked = "login.locked"
     case logout = "logout"
     case sessionRevoked = "session.revoked"
+    case mfaEnrolled = "mfa.enrolled"
+    case mfaRemoved = "mfa.removed"
+    case mfaRecoveryUsed = "mfa.recovery_used"
+    case mfaPolicyChanged = "mfa.policy_changed"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

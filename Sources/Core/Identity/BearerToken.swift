@@ -17,20 +17,8 @@ public struct BearerToken<Kind: ResourceKind>: Hashable, Sendable {
 
     /// Makes a token for `id` from 32 random bytes.
     public init(id: ResourceID<Kind>, randomBytes: [UInt8]) {
-        precondition(randomBytes.count == 32, "an API key secret is 32 bytes")
-        var text = ""
-        var buffer: UInt64 = 0
-        var bits = 0
-        for byte in randomBytes {
-            buffer = (buffer << 8) | UInt64(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                text.append(CrockfordBase32.alphabet[Int((buffer >> UInt64(bits)) & 0x1F)])
-            }
-        }
-        if bits > 0 { text.append(CrockfordBase32.alphabet[Int((buffer << UInt64(5 - bits)) & 0x1F)]) }
-        self.init(id: id, secret: text)
+        precondition(randomBytes.count == 32, "a bearer token secret is 32 bytes")
+        self.init(id: id, secret: CrockfordBase32.encode(bytes: randomBytes))
     }
 
     /// Parses a presented token; nil unless it has the exact shape (no hint which part is wrong).

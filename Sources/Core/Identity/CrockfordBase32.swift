@@ -1,5 +1,6 @@
-/// Crockford's base32 alphabet (no I, L, O, U), used for the body of resource IDs.
-enum CrockfordBase32 {
+/// Crockford's base32 alphabet (no I, L, O, U), used for the body of resource IDs and for
+/// secrets people may have to read or type.
+public enum CrockfordBase32 {
     static let alphabet: [Character] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
     /// ASCII byte → digit value, or -1. A table, because IDs and tokens are parsed on every request.
@@ -24,6 +25,23 @@ enum CrockfordBase32 {
 
     static func isValid(_ text: some StringProtocol) -> Bool {
         text.utf8.allSatisfy { value(ofByte: $0) != nil }
+    }
+
+    /// Encodes bytes, 5 bits a character (the last one zero-padded).
+    public static func encode(bytes: [UInt8]) -> String {
+        var text = ""
+        var buffer: UInt64 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = (buffer << 8) | UInt64(byte)
+            bits += 8
+            while bits >= 5 {
+                bits -= 5
+                text.append(alphabet[Int((buffer >> UInt64(bits)) & 0x1F)])
+            }
+        }
+        if bits > 0 { text.append(alphabet[Int((buffer << UInt64(5 - bits)) & 0x1F)]) }
+        return text
     }
 
     /// Encodes 128 bits as 26 characters, most significant first.

@@ -114,6 +114,30 @@ public enum Schema {
             ) STRICT;
             CREATE INDEX session_user ON session (user_id, id);
             """),
+        Migration(version: 6, name: "mfa", sql: """
+            -- TOTP seeds, sealed (XChaCha20-Poly1305 under a key derived from the hash key,
+            -- bound to the user id); last_step stops a code from working twice.
+            CREATE TABLE mfa_totp (
+                user_id      TEXT    PRIMARY KEY REFERENCES user_account(id) ON DELETE CASCADE,
+                secret_box   BLOB    NOT NULL,
+                confirmed_at INTEGER,
+                last_step    INTEGER,
+                created_at   INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE mfa_recovery_code (
+                user_id   TEXT    NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                code_hash BLOB    NOT NULL,
+                used_at   INTEGER
+            ) STRICT;
+            CREATE INDEX mfa_recovery_code_user ON mfa_recovery_code (user_id);
+
+            -- Roles whose members must use MFA in this org (comma-separated role names).
+            ALTER TABLE org ADD COLUMN mfa_required_roles TEXT NOT NULL DEFAULT '';
+
+            -- A session opened by a user who must enrol in MFA first: it may only enrol.
+            ALTER TABLE session ADD COLUMN mfa_pending INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -12,6 +12,8 @@ public struct Session: Sendable, Hashable {
     public let revokedAt: Instant?
     /// Where the login came from, for people reviewing sessions (listener and user agent).
     public let client: String
+    /// Opened by a user who must enrol in MFA first: it may only enrol (and log out).
+    public let mfaPending: Bool
 }
 
 /// Passwords, failed-login counting and sessions. Password hashes are computed by the caller
@@ -79,6 +81,10 @@ public struct LoginStore: Sendable {
         public let lockedUntil: Instant?
         /// The membership the session will act in (`orgName`, else the oldest); nil if none.
         public let membership: Membership?
+        /// The user's TOTP enrolment, if any.
+        public let mfa: MFAStore.State?
+        /// Whether the membership's org requires MFA of the membership's role.
+        public let mfaRequired: Bool
     }
 
     public func candidate(login: String, orgName: String?) async throws -> Candidate? {
@@ -88,7 +94,7 @@ public struct LoginStore: Sendable {
             }
             let user = try UserStore.user(from: row)
             let password = try Row.fetchOne(db, sql: "SELECT * FROM password WHERE user_id = ?", arguments: [user.id.rawValue])
-            var sql = "SELECT m.org_id, m.role FROM membership m JOIN org o ON o.id = m.org_id WHERE m.user_id = ?"
+            var sql = "SELECT m.org_id, m.role, o.mfa_required_roles FROM membership m JOIN org o ON o.id = m.org_id WHERE m.user_id = ?"
             var arguments: [any DatabaseValueConvertible] = [user.id.rawValue]
             if let orgName {
                 sql += " AND (o.name = ? OR o.id = ?)"
@@ -99,9 +105,11 @@ public struct LoginStore: Sendable {
                 guard let org = OrgID(row["org_id"]), let role = Role(rawValue: row["role"]) else { return nil }
                 return Membership(orgID: org, userID: user.id, role: role)
             }
+            let required = member.map { MFAStore.roles($0["mfa_required_roles"]) } ?? []
             return Candidate(user: user, passwordHash: password?["hash"], failedCount: password?["failed_count"] ?? 0,
                              lockedUntil: (password?["locked_until"] as Int64?).map { Instant(millisecondsSinceEpoch: $0) },
-                             membership: membership)
+                             membership: membership, mfa: try MFAStore.state(user.id, db),
+                             mfaRequired: membership.map { required.contains($0.role) } ?? false)
         }
     }
 
@@ -123,22 +131,22 @@ public struct LoginStore: Sendable {
 
     /// Records a successful login: clears failures and stores the new session, audited.
     public func startSession(id: SessionID, secretHash: [UInt8], membership: Membership, login: String, client: String,
-                             requestID: String?, now: Instant) async throws -> Session {
+                             mfaPending: Bool, requestID: String?, now: Instant) async throws -> Session {
         let audit = self.audit
         return try await database.writer.submit { db in
             try db.execute(sql: "UPDATE password SET failed_count = 0, locked_until = NULL WHERE user_id = ?",
                            arguments: [membership.userID.rawValue])
             try db.execute(sql: """
-                INSERT INTO session (id, user_id, org_id, secret_hash, created_at, last_seen_at, client)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO session (id, user_id, org_id, secret_hash, created_at, last_seen_at, client, mfa_pending)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id.rawValue, membership.userID.rawValue, membership.orgID.rawValue, Data(secretHash),
-                                 now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, client])
+                                 now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, client, mfaPending])
             try audit.append(AuditEntry(at: now, orgID: membership.orgID.rawValue, actor: "user:\(membership.userID.rawValue)",
                                         action: .loginSucceeded, targetType: ResourceType.session.rawValue,
                                         targetID: id.rawValue, requestID: requestID,
-                                        details: ["login": login, "client": client]), in: db)
+                                        details: ["login": login, "client": client, "mfa_pending": String(mfaPending)]), in: db)
             return Session(id: id, userID: membership.userID, orgID: membership.orgID, createdAt: now, lastSeenAt: now,
-                           revokedAt: nil, client: client)
+                           revokedAt: nil, client: client, mfaPending: mfaPending)
         }
     }
 
@@ -165,6 +173,13 @@ public struct LoginStore: Sendable {
             return SessionCredential(session: try Self.session(from: row), secretHash: Array(hash),
                                      ownerRole: disabled ? nil : (row["owner_role"] as String?).flatMap(Role.init(rawValue:)),
                                      ownerLogin: row["owner_login"])
+        }
+    }
+
+    /// Lifts the enrolment-only restriction from a user's sessions once MFA is confirmed.
+    public func clearMFAPending(of user: UserID) async throws {
+        try await database.writer.submit { db in
+            try db.execute(sql: "UPDATE session SET mfa_pending = 0 WHERE user_id = ?", arguments: [user.rawValue])
         }
     }
 
@@ -215,6 +230,6 @@ public struct LoginStore: Sendable {
         return Session(id: id, userID: user, orgID: org, createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
                        lastSeenAt: Instant(millisecondsSinceEpoch: row["last_seen_at"]),
                        revokedAt: (row["revoked_at"] as Int64?).map { Instant(millisecondsSinceEpoch: $0) },
-                       client: row["client"])
+                       client: row["client"], mfaPending: row["mfa_pending"])
     }
 }

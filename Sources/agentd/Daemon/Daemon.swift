@@ -76,7 +76,7 @@ struct Daemon {
         }
 
         let services = APIServices(
-            database: database, audit: audit, hasher: SecretHasher(key: hashKey), clock: clock,
+            database: database, audit: audit, hashKey: hashKey, clock: clock,
             limits: RequestLimits(maxBodyBytes: config.server.maxBodyBytes, maxJSONDepth: config.server.maxJSONDepth),
             info: ServerInfo(version: AgentdVersion.current, startedAt: startedAt,
                              startedAtMonotonic: startedMonotonic, devMode: devMode),

@@ -1,0 +1,93 @@
+import Core
+import Foundation
+import Hummingbird
+import Security
+import Storage
+
+/// TOTP enrolment, removal and each org's MFA policy.
+public enum MFARoutes: RouteFile {
+    public static var routes: [RouteSpec] {
+        [
+            RouteSpec(.post, "/api/v1/mfa/totp", needs: .authenticated,
+                      Operation(id: "enrolTOTP", summary: "Start TOTP enrolment: the otpauth URI and recovery codes (shown once).",
+                                tag: "mfa", success: (201, Schemas.totpEnrolment, "application/json"), problems: [400, 409]),
+                      handler: enrol),
+            RouteSpec(.post, "/api/v1/mfa/totp/confirm", needs: .authenticated,
+                      Operation(id: "confirmTOTP", summary: "Confirm enrolment with a current code from the app.", tag: "mfa",
+                                requestBody: CodeBody.schema.json, success: (204, nil, "application/json"),
+                                problems: [400, 404, 413, 415, 422]),
+                      handler: confirm),
+            RouteSpec(.delete, "/api/v1/users/{user}/mfa", needs: .authenticated,
+                      Operation(id: "removeMFA", summary: "Remove a user's TOTP: your own, or with users.manage anyone's.",
+                                tag: "mfa", success: (204, nil, "application/json"), problems: [403, 404, 409]),
+                      handler: remove),
+            RouteSpec(.put, "/api/v1/orgs/{org}/mfa-policy", needs: .permission(.settingsManage),
+                      Operation(id: "setMFAPolicy", summary: "Set which roles must use MFA in an org.", tag: "mfa",
+                                requestBody: PolicyBody.schema.json, success: (200, Schemas.mfaPolicy, "application/json"),
+                                problems: [400, 404, 413, 415, 422]),
+                      handler: setPolicy),
+        ]
+    }
+
+    struct CodeBody: RequestBody {
+        let code: String
+        static let schema = ObjectSchema([.init("code", ["type": "string", "pattern": "^[0-9]{6}$"], required: true,
+                                                "The 6-digit code your authenticator app shows now.")])
+    }
+
+    struct PolicyBody: RequestBody {
+        let requiredRoles: [Role]
+        enum CodingKeys: String, CodingKey { case requiredRoles = "required_roles" }
+        static let schema = ObjectSchema([.init("required_roles", ["type": "array", "items": UserRoutes.roleSchema], required: true,
+                                                "Roles whose members must enrol in MFA (empty: none).")])
+    }
+
+    static func user(_ context: AgentRequestContext) throws -> (UserID, String) {
+        let caller = try requireCaller(context)
+        guard let user = caller.userID, let login = caller.login else {
+            throw ValidationError(field: "user", "MFA belongs to users; socket administrators by uid have none")
+        }
+        return (user, login)
+    }
+
+    static func enrol(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let (user, login) = try user(context)
+        let enrolment = try await services.mfa.enrol(user, login: login, now: services.clock.now())
+        var response = try JSONResponse.make(.created, EnrolmentBody(otpauthUri: enrolment.provisioningURI, secret: enrolment.secret,
+                                                                     recoveryCodes: enrolment.recoveryCodes))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    static func confirm(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(CodeBody.self, from: request, limits: services.limits)
+        let (user, _) = try user(context)
+        guard try await services.mfa.confirm(body.code, user: user, context: context.change(services)) else {
+            throw ValidationError(field: "code", "does not match; check the app's clock and enter the code it shows now")
+        }
+        try await services.logins.clearMFAPending(of: user)
+        return Response(status: .noContent)
+    }
+
+    static func remove(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let caller = try requireCaller(context)
+        let reference = try context.parameters.require("user")
+        let own = reference == caller.login || reference == caller.userID?.rawValue
+        if !own && !caller.scope.allows(.usersManage) { throw APIError.forbidden(.usersManage) }
+        try await services.mfaStore.remove(reference, context: context.change(services), actingUser: caller.userID)
+        return Response(status: .noContent)
+    }
+
+    static func setPolicy(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(PolicyBody.self, from: request, limits: services.limits)
+        let roles = try await services.mfaStore.setRequiredRoles(Set(body.requiredRoles), org: context.parameters.require("org"),
+                                                                 context: context.change(services))
+        return try JSONResponse.make(.ok, ["required_roles": roles.map(\.rawValue).sorted()])
+    }
+
+    struct EnrolmentBody: Encodable {
+        let otpauthUri: String
+        let secret: String
+        let recoveryCodes: [String]
+    }
+}

@@ -6,7 +6,7 @@ import Foundation
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and revoke API keys.",
-        subcommands: [Create.self, List.self, Revoke.self]
+        subcommands: [Create.self, List.self, Rotate.self, Revoke.self]
     )
 
     static let headers = ["ID", "NAME", "USER", "SCOPES", "EXPIRES", "LAST USED", "REVOKED"]
@@ -51,6 +51,24 @@ struct Keys: AsyncParsableCommand {
                 let page = try await connection.client.call(.GET, "/api/v1/api-keys?limit=200").json ?? [:]
                 if connection.output == .json { return Output.json(page) }
                 Output.table(headers: Keys.headers, rows: (page["items"] as? [[String: Any]] ?? []).map(Keys.row))
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a successor key (its token printed once); the old one works for --overlap only.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The key's ID (agk_…).") var key: String
+        @Option(help: "How long the old key keeps working, e.g. 24h (0s: stop now).") var overlap: String = "24h"
+
+        func run() async throws {
+            try await reportingFailures {
+                let successor = try await connection.client.call(.POST, "/api/v1/api-keys/\(key)/rotate",
+                                                                 json: ["overlap": overlap]).json ?? [:]
+                if connection.output == .json { return Output.json(successor) }
+                print(successor.text("token"))
+                Output.error("key \(successor.text("id")) replaces \(key), which stops working after \(overlap); the token above is shown only once.")
             }
         }
     }

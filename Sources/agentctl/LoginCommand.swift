@@ -13,6 +13,8 @@ struct Login: AsyncParsableCommand {
     @Option(help: "Your login (asked for when missing).") var login: String?
     @Option(help: "The org to act in (ID or name); default: your oldest membership.") var org: String?
     @Flag(help: "Read the password from standard input instead of asking.") var passwordStdin = false
+    @Option(help: "The code your authenticator app shows (asked for when agentd needs one).") var totp: String?
+    @Option(help: "A recovery code, instead of a TOTP code.") var recoveryCode: String?
 
     func run() async throws {
         let name = login ?? prompt("login: ")
@@ -25,9 +27,17 @@ struct Login: AsyncParsableCommand {
         try await reportingFailures {
             var body: [String: Any] = ["login": name, "password": password]
             if let org { body["org"] = org }
+            if let totp { body["totp_code"] = totp }
+            if let recoveryCode { body["recovery_code"] = recoveryCode }
             var client = connection.client
             client.bearerToken = nil
-            let session = try await client.call(.POST, "/api/v1/login", json: body).json ?? [:]
+            let session: [String: Any]
+            do {
+                session = try await client.call(.POST, "/api/v1/login", json: body).json ?? [:]
+            } catch ClientError.problem(let problem) where problem.code == "mfa_required" && !passwordStdin {
+                body["totp_code"] = prompt("authenticator code: ")
+                session = try await client.call(.POST, "/api/v1/login", json: body).json ?? [:]
+            }
             try SessionFile.save(session.text("token"), for: connection.endpoint.description)
             if connection.output == .json {
                 var shown = session
@@ -35,6 +45,9 @@ struct Login: AsyncParsableCommand {
                 return Output.json(shown)
             }
             print("logged in as \(name); session \(session.text("id")) until \(session.text("expires_at")) (sooner when idle)")
+            if (session["mfa_pending"] as? Bool) == true {
+                print("your org requires MFA for your role: run `agentctl mfa enrol` before anything else")
+            }
         }
     }
 

@@ -35,6 +35,7 @@ import Testing
         "createAPIKey": Fixture(path: "/api/v1/api-keys",
                                 body: #"{"name":"matrix","user":"u-get","org":"acme","scopes":["orgs.view"]}"#, foreign: .notFound),
         "listAPIKeys": Fixture(path: "/api/v1/api-keys", body: nil, foreign: .ownOnly),
+        "rotateAPIKey": Fixture(path: "/api/v1/api-keys/KEY/rotate", body: #"{"overlap":"1h"}"#, foreign: .notFound),
         "revokeAPIKey": Fixture(path: "/api/v1/api-keys/KEY", body: nil, foreign: .notFound),
         "setMFAPolicy": Fixture(path: "/api/v1/orgs/acme/mfa-policy", body: #"{"required_roles":[]}"#, foreign: .notFound),
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),

@@ -113,3 +113,35 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct KeyRotationTests {
+    @Test func theOldKeyWorksForTheOverlapOnlyAndTheNewOneCarriesOn() async throws {
+        try await TestDaemon.run { daemon in
+            let old = try await IdentityTests.keyFor(daemon, login: "rotor", role: "developer", scopes: ["orgs.view"])
+            let keyID = String(old.prefix(30))
+            let rotated = try #require(try await daemon.socket.call(.POST, "/api/v1/api-keys/\(keyID)/rotate",
+                                                                    json: ["overlap": "1s"]).json)
+            let new = try #require(rotated["token"] as? String)
+            #expect(rotated["scopes"] as? [String] == ["orgs.view"])
+            #expect(try await IdentityTests.tcp(daemon, key: new).send(.GET, "/api/v1/orgs").status == 200)
+            #expect(try await IdentityTests.tcp(daemon, key: old).send(.GET, "/api/v1/orgs").status == 200)
+            var status = 200
+            let deadline = ContinuousClock.now + .seconds(5)
+            while status == 200 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await IdentityTests.tcp(daemon, key: old).send(.GET, "/api/v1/orgs").status
+            }
+            #expect(status == 401)
+            #expect(try await IdentityTests.tcp(daemon, key: new).send(.GET, "/api/v1/orgs").status == 200)
+            // A revoked key cannot be rotated.
+            _ = try await daemon.socket.call(.DELETE, "/api/v1/api-keys/\(String(new.prefix(30)))")
+            let again = try await daemon.socket.send(.POST, "/api/v1/api-keys/\(String(new.prefix(30)))/rotate",
+                                                     body: Data("{}".utf8), headers: [("Content-Type", "application/json")])
+            #expect(again.status == 409)
+            let agentctl = try runProgram(TestDaemon.binaries + "/agentctl",
+                                          ["mfa", "policy", "--org", "default", "--require", "admin", "--socket", daemon.socketPath])
+            #expect(agentctl.status == 0, "\(agentctl.stderr)")
+            #expect(agentctl.stdout.contains("admin"))
+        }
+    }
+}

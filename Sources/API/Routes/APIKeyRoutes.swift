@@ -18,6 +18,12 @@ public enum APIKeyRoutes: RouteFile {
                                 query: Pagination.parameters, success: (200, Schemas.list(of: Schemas.apiKey), "application/json"),
                                 problems: [400]),
                       handler: list),
+            RouteSpec(.post, "/api/v1/api-keys/{key}/rotate", needs: .permission(.apiKeysManage),
+                      Operation(id: "rotateAPIKey",
+                                summary: "Make a successor key (token shown once); the old key works for the overlap only.",
+                                tag: "api-keys", requestBody: RotateBody.schema.json,
+                                success: (201, Schemas.apiKeyWithToken, "application/json"), problems: [403, 404, 409, 422]),
+                      handler: rotate),
             RouteSpec(.delete, "/api/v1/api-keys/{key}", needs: .permission(.apiKeysManage),
                       Operation(id: "revokeAPIKey", summary: "Revoke an API key at once.", tag: "api-keys",
                                 success: (200, Schemas.apiKey, "application/json"), problems: [404]),
@@ -75,6 +81,34 @@ public enum APIKeyRoutes: RouteFile {
                                                  userReference: owner, orgReference: body.org, scopes: scopes,
                                                  expiresAt: expiresAt, context: change)
         var response = try JSONResponse.make(.created, APIKeyResource(key, token: token.text))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    struct RotateBody: RequestBody {
+        let overlap: String?
+        static let schema = ObjectSchema([.init("overlap", ["type": "string", "pattern": "^[0-9]+[smhd]$"],
+                                                "How long the old key keeps working, e.g. `24h` (default 24h; `0s` ends it now).")])
+    }
+
+    static func rotate(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(RotateBody.self, from: request, limits: services.limits)
+        let overlap: Int64
+        if let text = body.overlap {
+            guard let millis = TimeFilter.milliseconds(text), millis <= 30 * 86_400_000 else {
+                throw ValidationError(field: "overlap", "must be a duration up to 30d such as 24h or 0s")
+            }
+            overlap = millis
+        } else {
+            overlap = 86_400_000
+        }
+        let change = try context.change(services)
+        let token = APIKeyAuthenticator.newToken(at: change.now)
+        let (old, new) = try await services.keys.rotate(context.parameters.require("key"), successor: token.id,
+                                                       secretHash: services.authenticator.hash(token),
+                                                       overlapMilliseconds: overlap, context: change)
+        services.authenticator.forget(old.id)
+        var response = try JSONResponse.make(.created, APIKeyResource(new, token: token.text))
         response.headers[.cacheControl] = "no-store"
         return response
     }

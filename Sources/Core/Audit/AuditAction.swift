@@ -10,6 +10,7 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case membershipChanged = "membership.changed"
     case keyCreated = "key.created"
     case keyRevoked = "key.revoked"
+    case keyRotated = "key.rotated"
     case passwordChanged = "password.changed"
     case loginSucceeded = "login.succeeded"
     case loginFailed = "login.failed"

@@ -89,6 +89,47 @@ public struct APIKeyStore: Sendable {
         }
     }
 
+    /// Makes a successor of a key (same owner, org, scopes and expiry) and lets the old key live
+    /// on for `overlapMilliseconds` only, so that clients can switch without an outage.
+    public func rotate(_ reference: String, successor id: APIKeyID, secretHash: [UInt8], overlapMilliseconds: Int64,
+                       context: ChangeContext) async throws -> (old: APIKey, new: APIKey) {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            guard let oldID = APIKeyID(reference),
+                  let row = try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [oldID.rawValue]) else {
+                throw StorageError.notFound(.apiKey, id: reference)
+            }
+            let old = try Self.key(from: row)
+            guard context.scope.canSee(org: old.orgID) else { throw StorageError.notFound(.apiKey, id: reference) }
+            guard old.revokedAt == nil, old.expiresAt.map({ context.now < $0 }) ?? true else {
+                throw StorageError.protected(.apiKey, id: reference, reason: "the key is revoked or expired; create a new one instead")
+            }
+            if let scopes = old.scopes, let beyond = scopes.first(where: { !context.scope.allows($0) }) {
+                throw StorageError.grantRefused("scope \(beyond.rawValue)")
+            }
+            if old.scopes == nil, context.scope.permissionLimit != nil {
+                throw StorageError.grantRefused("a key without scopes (your own key is limited)")
+            }
+            let overlapEnd = context.now.adding(milliseconds: overlapMilliseconds)
+            let oldEnd = old.expiresAt.map { min($0, overlapEnd) } ?? overlapEnd
+            try db.execute(sql: "UPDATE api_key SET expires_at = ? WHERE id = ?", arguments: [oldEnd.millisecondsSinceEpoch, oldID.rawValue])
+            try db.execute(sql: """
+                INSERT INTO api_key (id, org_id, user_id, name, secret_hash, scopes, expires_at, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id.rawValue, old.orgID.rawValue, old.userID.rawValue, old.name, Data(secretHash),
+                                 Self.encode(old.scopes), old.expiresAt?.millisecondsSinceEpoch,
+                                 context.now.millisecondsSinceEpoch, context.actor])
+            try audit.append(AuditEntry(at: context.now, orgID: old.orgID.rawValue, actor: context.actor, action: .keyRotated,
+                                        targetType: ResourceType.apiKey.rawValue, targetID: oldID.rawValue,
+                                        requestID: context.requestID,
+                                        details: ["successor": id.rawValue, "old_expires_at": oldEnd.rfc3339]), in: db)
+            let new = APIKey(id: id, orgID: old.orgID, userID: old.userID, name: old.name, scopes: old.scopes,
+                             expiresAt: old.expiresAt, revokedAt: nil, lastUsedAt: nil, createdAt: context.now)
+            let updated = try Self.key(from: try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [oldID.rawValue]) ?? row)
+            return (updated, new)
+        }
+    }
+
     /// Revokes a key at once; later requests with it get 401.
     public func revoke(_ reference: String, context: ChangeContext) async throws -> APIKey {
         let audit = self.audit

@@ -17,6 +17,8 @@ public struct APIServices: Sendable {
     public let passwordLogin: PasswordLogin
     public let passwordPolicy: PasswordPolicy
     public let mfaStore: MFAStore
+    public let teams: TeamStore
+    public let quotas: QuotaStore
     public let mfa: MFAService
     public let rateLimits: RateLimits
     public let clock: WallClock
@@ -38,6 +40,8 @@ public struct APIServices: Sendable {
         self.authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)
         self.logins = LoginStore(database: database, audit: audit)
         self.mfaStore = MFAStore(database: database, audit: audit)
+        self.teams = TeamStore(database: database, audit: audit)
+        self.quotas = QuotaStore(database: database, audit: audit)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
         self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)
         self.passwordPolicy = passwordPolicy

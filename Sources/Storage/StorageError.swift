@@ -11,6 +11,8 @@ public enum StorageError: Error, Hashable, Sendable {
     case protected(ResourceType, id: String, reason: String)
     /// The caller tried to give a role (or key scopes) with permissions it does not hold itself.
     case grantRefused(String)
+    /// The org's plan allows no more of `resource`: `limit` reached (`used` now).
+    case quotaExceeded(resource: String, limit: Int, used: Int)
     /// A pagination cursor that this server did not issue, or for another listing.
     case invalidCursor
     /// The database was written by a newer agentd; this binary cannot use it safely.

@@ -34,6 +34,7 @@ struct Users: AsyncParsableCommand {
         @Option(help: "The org (ID or name); default: yours.") var org: String?
         @Option(help: "Name for people.") var displayName: String?
         @Option(help: "A Unix uid that acts as this user on the socket.") var unixUid: UInt32?
+        @Option(help: "A team (ID or name) of that org to add the user to.") var team: String?
 
         func run() async throws {
             try await reportingFailures {
@@ -41,7 +42,11 @@ struct Users: AsyncParsableCommand {
                 if let org { body["org"] = org }
                 if let displayName { body["display_name"] = displayName }
                 if let unixUid { body["unix_uid"] = unixUid }
-                Users.show(try await connection.client.call(.POST, "/api/v1/users", json: body).json ?? [:], as: connection.output)
+                let user = try await connection.client.call(.POST, "/api/v1/users", json: body).json ?? [:]
+                if let team {
+                    _ = try await connection.client.call(.PUT, "/api/v1/teams/\(Users.escape(team))/members/\(user.text("id"))", json: [:])
+                }
+                Users.show(user, as: connection.output)
             }
         }
     }

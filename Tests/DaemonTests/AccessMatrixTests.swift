@@ -17,7 +17,8 @@ import Testing
 
     enum Foreign: Sendable { case notFound, ownOnly, forbidden }
 
-    /// Operation id → fixture. Placeholders: ORG (acme's name), USER-x (logins), KEY (a key id).
+    /// Operation id → fixture. Placeholders: KEY and ROTKEY (key ids), TEAM, TEAM2, TEAM3 (team ids).
+    /// Operations run in no fixed order, so each mutating one has objects of its own.
     static let fixtures: [String: Fixture] = [
         "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
         "createOrg": Fixture(path: "/api/v1/orgs", body: #"{"name":"matrix-new"}"#, foreign: .forbidden),
@@ -35,9 +36,18 @@ import Testing
         "createAPIKey": Fixture(path: "/api/v1/api-keys",
                                 body: #"{"name":"matrix","user":"u-get","org":"acme","scopes":["orgs.view"]}"#, foreign: .notFound),
         "listAPIKeys": Fixture(path: "/api/v1/api-keys", body: nil, foreign: .ownOnly),
-        "rotateAPIKey": Fixture(path: "/api/v1/api-keys/KEY/rotate", body: #"{"overlap":"1h"}"#, foreign: .notFound),
+        "rotateAPIKey": Fixture(path: "/api/v1/api-keys/ROTKEY/rotate", body: #"{"overlap":"1h"}"#, foreign: .notFound),
         "revokeAPIKey": Fixture(path: "/api/v1/api-keys/KEY", body: nil, foreign: .notFound),
         "setMFAPolicy": Fixture(path: "/api/v1/orgs/acme/mfa-policy", body: #"{"required_roles":[]}"#, foreign: .notFound),
+        "createTeam": Fixture(path: "/api/v1/teams", body: #"{"name":"matrix-team","org":"acme"}"#, foreign: .notFound),
+        "listTeams": Fixture(path: "/api/v1/teams", body: nil, foreign: .ownOnly),
+        "getTeam": Fixture(path: "/api/v1/teams/TEAM", body: nil, foreign: .notFound),
+        "renameTeam": Fixture(path: "/api/v1/teams/TEAM", body: #"{"name":"matrix-renamed"}"#, foreign: .notFound),
+        "setTeamMember": Fixture(path: "/api/v1/teams/TEAM/members/u-get", body: #"{"role":"viewer"}"#, foreign: .notFound),
+        "removeTeamMember": Fixture(path: "/api/v1/teams/TEAM2/members/u-get", body: nil, foreign: .notFound),
+        "deleteTeam": Fixture(path: "/api/v1/teams/TEAM3", body: nil, foreign: .notFound),
+        "getQuota": Fixture(path: "/api/v1/orgs/acme/quota", body: nil, foreign: .notFound),
+        "setPlan": Fixture(path: "/api/v1/orgs/acme/plan", body: #"{"plan":"pro"}"#, foreign: .forbidden),
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
         "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),
         "exportAudit": Fixture(path: "/api/v1/audit/export", body: nil, foreign: .ownOnly),
@@ -54,7 +64,15 @@ import Testing
             }
             let keyID = try #require(try await daemon.socket.call(.POST, "/api/v1/api-keys",
                 json: ["name": "victim", "user": "u-get", "org": "acme", "scopes": ["orgs.view"]]).json?["id"] as? String)
+            let rotateID = try #require(try await daemon.socket.call(.POST, "/api/v1/api-keys",
+                json: ["name": "to-rotate", "user": "u-get", "org": "acme", "scopes": ["orgs.view"]]).json?["id"] as? String)
             let acmeID = try #require(try await daemon.socket.call(.GET, "/api/v1/orgs/acme").json?["id"] as? String)
+            var teamIDs: [String] = []
+            for name in ["t-one", "t-two", "t-three"] {
+                teamIDs.append(try #require(try await daemon.socket.call(.POST, "/api/v1/teams",
+                    json: ["name": name, "org": "acme"]).json?["id"] as? String))
+            }
+            _ = try await daemon.socket.call(.PUT, "/api/v1/teams/\(teamIDs[1])/members/u-get", json: [:])
 
             let document = try #require(try await daemon.socket.call(.GET, "/api/v1/openapi.json").json)
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
@@ -65,7 +83,9 @@ import Testing
                           let id = operation["operationId"] as? String else { continue }
                     let fixture = try #require(Self.fixtures[id], "operation \(id) has no access-matrix fixture: add one")
                     covered += 1
-                    let path = fixture.path.replacingOccurrences(of: "KEY", with: keyID)
+                    let path = fixture.path.replacingOccurrences(of: "ROTKEY", with: rotateID).replacingOccurrences(of: "KEY", with: keyID)
+                        .replacingOccurrences(of: "TEAM3", with: teamIDs[2]).replacingOccurrences(of: "TEAM2", with: teamIDs[1])
+                        .replacingOccurrences(of: "TEAM", with: teamIDs[0])
                     let verb = method.uppercased()
                     let body = fixture.body.map { Data($0.utf8) }
                     let headers = body == nil ? [] : [("Content-Type", "application/json")]

@@ -145,3 +145,50 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct TeamAndQuotaTests {
+    @Test func thePlansTeamQuotaIsEnforcedAndOverridable() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.POST, "/api/v1/orgs", json: ["name": "acme"])
+            let free = try await daemon.socket.call(.PUT, "/api/v1/orgs/acme/plan", json: ["plan": "free"]).json
+            #expect(free?["plan"] as? String == "free")
+            #expect(try await daemon.socket.send(.POST, "/api/v1/teams", body: Data(#"{"name":"payments","org":"acme"}"#.utf8),
+                                                 headers: [("Content-Type", "application/json")]).status == 201)
+            let second = try await daemon.socket.send(.POST, "/api/v1/teams", body: Data(#"{"name":"ops","org":"acme"}"#.utf8),
+                                                      headers: [("Content-Type", "application/json")])
+            #expect(second.status == 403)
+            #expect(second.json?["code"] as? String == "quota_exceeded")
+            #expect((second.json?["detail"] as? String)?.contains("allows 1 teams and 1 are in use") == true)
+            let quota = try await daemon.socket.call(.GET, "/api/v1/orgs/acme/quota").json?["quotas"] as? [String: [String: Any]]
+            #expect(quota?["teams"]?["limit"] as? Int == 1)
+            #expect(quota?["teams"]?["used"] as? Int == 1)
+            #expect(quota?["workflows"]?["limit"] as? Int == 5)
+
+            _ = try await daemon.socket.call(.PUT, "/api/v1/orgs/acme/plan", json: ["plan": "free", "overrides": ["teams": "unlimited"]])
+            #expect(try await daemon.socket.send(.POST, "/api/v1/teams", body: Data(#"{"name":"ops","org":"acme"}"#.utf8),
+                                                 headers: [("Content-Type", "application/json")]).status == 201)
+            let bad = try await daemon.socket.send(.PUT, "/api/v1/orgs/acme/plan", body: Data(#"{"plan":"free","overrides":{"robots":3}}"#.utf8),
+                                                   headers: [("Content-Type", "application/json")])
+            #expect(bad.status == 422)
+        }
+    }
+
+    @Test func aTeamRoleOnlyNarrowsTheOrgRole() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": "val", "role": "viewer"])
+            let team = try #require(try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": "payments"]).json?["id"] as? String)
+            let broader = try await daemon.socket.send(.PUT, "/api/v1/teams/\(team)/members/val", body: Data(#"{"role":"admin"}"#.utf8),
+                                                       headers: [("Content-Type", "application/json")])
+            #expect(broader.status == 422)
+            let added = try await daemon.socket.call(.PUT, "/api/v1/teams/payments/members/val", json: ["role": "guest"]).json
+            let members = added?["members"] as? [[String: Any]]
+            #expect(members?.first?["login"] as? String == "val")
+            #expect(members?.first?["role"] as? String == "guest")
+            // Someone who is not a member of the org cannot join its team.
+            _ = try await daemon.socket.call(.POST, "/api/v1/orgs", json: ["name": "globex"])
+            _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": "gus", "role": "viewer", "org": "globex"])
+            #expect(try await daemon.socket.send(.PUT, "/api/v1/teams/payments/members/gus", body: Data("{}".utf8),
+                                                 headers: [("Content-Type", "application/json")]).status == 404)
+        }
+    }
+}

@@ -37,7 +37,7 @@ import Testing
         Case(method: "GET", path: "/api/v1/orgs?limit=0", body: nil, contentType: nil, status: 400, code: "invalid_parameter"),
         Case(method: "GET", path: "/api/v1/orgs?limit=many", body: nil, contentType: nil, status: 400, code: "invalid_parameter"),
         Case(method: "GET", path: "/api/v1/orgs?cursor=not-a-cursor", body: nil, contentType: nil, status: 400, code: "invalid_cursor"),
-        Case(method: "GET", path: "/api/v1/teams", body: nil, contentType: nil, status: 404, code: "route_not_found"),
+        Case(method: "GET", path: "/api/v1/nowhere", body: nil, contentType: nil, status: 404, code: "route_not_found"),
         Case(method: "PUT", path: "/api/v1/orgs", body: "{}", contentType: "application/json", status: 405, code: "method_not_allowed"),
     ]
 

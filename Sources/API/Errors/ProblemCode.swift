@@ -22,6 +22,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case permissionDenied = "permission_denied"
     // Resources
     case rateLimited = "rate_limited"
+    case quotaExceeded = "quota_exceeded"
     case notFound = "not_found"
     case alreadyExists = "already_exists"
     case protected

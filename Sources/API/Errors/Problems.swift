@@ -100,6 +100,10 @@ enum Problems {
         case .grantRefused(let what):
             return Problem(code: .permissionDenied, status: 403, title: "Permission denied",
                            detail: "You cannot grant \(what): it carries permissions your own roles do not. Ask an administrator.")
+        case .quotaExceeded(let resource, let limit, let used):
+            return Problem(code: .quotaExceeded, status: 403, title: "Quota exceeded",
+                           detail: "The org's plan allows \(limit) \(resource) and \(used) are in use; remove one, "
+                               + "or ask an installation administrator to raise the limit (PUT /api/v1/orgs/{org}/plan).")
         case .invalidCursor:
             return Problem(code: .invalidCursor, status: 400, title: "Invalid cursor",
                            detail: "The `cursor` was not issued by this listing; start again without one and follow `next_cursor`.")

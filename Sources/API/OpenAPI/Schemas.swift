@@ -146,6 +146,26 @@ enum Schemas {
         "properties": ["required_roles": ["type": "array", "items": ["type": "string"]]],
     ]
 
+    static let team: JSON = [
+        "type": "object", "required": ["id", "org_id", "name", "created_at", "members"],
+        "properties": [
+            "id": ["type": "string"], "org_id": ["type": "string"], "name": ["type": "string"], "created_at": timestamp,
+            "members": ["type": "array", "items": ["type": "object", "properties": [
+                "user_id": ["type": "string"], "login": ["type": "string"], "role": ["type": "string"],
+            ]]],
+        ],
+    ]
+
+    static let quota: JSON = [
+        "type": "object", "required": ["org_id", "plan", "quotas"],
+        "properties": [
+            "org_id": ["type": "string"], "plan": ["type": "string"],
+            "quotas": ["type": "object", "additionalProperties": ["type": "object", "properties": [
+                "limit": ["type": ["integer", "null"]], "used": ["type": "integer"],
+            ]]],
+        ],
+    ]
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

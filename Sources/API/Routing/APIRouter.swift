@@ -5,7 +5,8 @@ import Hummingbird
 public enum APIRouter {
     /// Every route agentd serves. Adding a route file means adding it here.
     public static var routes: [RouteSpec] {
-        SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + SessionRoutes.routes + MFARoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
+        SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
+            + PlanRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
     }
 
     public enum TableError: Error, CustomStringConvertible {

@@ -23,6 +23,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case usersView = "users.view"
     case usersManage = "users.manage"
     case apiKeysManage = "api_keys.manage"
+    case teamsManage = "teams.manage"
+    case plansManage = "plans.manage"
 }
 
 extension Permission {
@@ -30,7 +32,7 @@ extension Permission {
     /// scope reaches the whole installation may use them, whatever their role in their own org.
     public var isInstallationWide: Bool {
         switch self {
-        case .systemView, .orgsCreate, .orgsDelete, .auditVerify: true
+        case .systemView, .orgsCreate, .orgsDelete, .auditVerify, .plansManage: true
         default: false
         }
     }

@@ -85,5 +85,8 @@ public typealias UserID = ResourceID<UserKind>
 public enum APIKeyKind: ResourceKind { public static let prefix = "agk" }
 public typealias APIKeyID = ResourceID<APIKeyKind>
 
+public enum TeamKind: ResourceKind { public static let prefix = "team" }
+public typealias TeamID = ResourceID<TeamKind>
+
 public enum SessionKind: ResourceKind { public static let prefix = "ags" }
 public typealias SessionID = ResourceID<SessionKind>

@@ -4,4 +4,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case user
     case apiKey = "api_key"
     case session
+    case team
 }

@@ -138,6 +138,29 @@ public enum Schema {
             -- A session opened by a user who must enrol in MFA first: it may only enrol.
             ALTER TABLE session ADD COLUMN mfa_pending INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(version: 7, name: "teams and plans", sql: """
+            CREATE TABLE team (
+                id         TEXT    PRIMARY KEY,
+                org_id     TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                name       TEXT    NOT NULL,
+                created_at INTEGER NOT NULL,
+                created_by TEXT    NOT NULL,
+                UNIQUE (org_id, name)
+            ) STRICT;
+
+            -- A user in a team, with an optional role narrower than its role in the org.
+            CREATE TABLE team_member (
+                team_id TEXT NOT NULL REFERENCES team(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                org_id  TEXT NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                role    TEXT,
+                PRIMARY KEY (team_id, user_id)
+            ) STRICT;
+            CREATE INDEX team_member_user ON team_member (user_id);
+
+            ALTER TABLE org ADD COLUMN plan TEXT NOT NULL DEFAULT 'enterprise';
+            ALTER TABLE org ADD COLUMN quota_overrides TEXT NOT NULL DEFAULT '{}';
+            """),
     ]
 
     /// The schema version this binary writes.

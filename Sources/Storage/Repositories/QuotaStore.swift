@@ -1,0 +1,70 @@
+import Core
+import Foundation
+import GRDB
+
+/// Each org's plan, its own overrides, and how much of each quota it uses.
+///
+/// Teams are counted now; workflows, agents and executions are counted once their tables exist
+/// (their issues add them to `usage`), and until then report zero.
+public struct QuotaStore: Sendable {
+    private let database: AgentDatabase
+    private let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    public struct Standing: Sendable, Hashable {
+        public let orgID: OrgID
+        public let plan: Plan
+        public let overrides: QuotaOverrides
+        public let limits: QuotaLimits
+        public let usage: [QuotaResource: Int]
+    }
+
+    public func standing(of reference: String, in scope: Scope) async throws -> Standing {
+        try await database.read { db in
+            let org = try UserStore.org(reference, scope, db)
+            return try Self.standing(org, db)
+        }
+    }
+
+    /// Sets an org's plan and overrides (installation administrators only).
+    public func setPlan(_ plan: Plan, overrides: QuotaOverrides, org reference: String,
+                        context: ChangeContext) async throws -> Standing {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let org = try UserStore.org(reference, context.scope, db)
+            let encoded = String(decoding: try JSONEncoder().encode(overrides), as: UTF8.self)
+            try db.execute(sql: "UPDATE org SET plan = ?, quota_overrides = ? WHERE id = ?",
+                           arguments: [plan.rawValue, encoded, org.rawValue])
+            try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .planChanged,
+                                        targetType: ResourceType.org.rawValue, targetID: org.rawValue,
+                                        requestID: context.requestID, details: ["plan": plan.rawValue, "overrides": encoded]), in: db)
+            return try Self.standing(org, db)
+        }
+    }
+
+    /// Throws `quotaExceeded` when one more `resource` would pass the org's limit. Call inside
+    /// the writer unit that adds it, so the count and the insert are one transaction.
+    static func check(_ resource: QuotaResource, org: OrgID, _ db: Database) throws {
+        let standing = try standing(org, db)
+        let used = standing.usage[resource] ?? 0
+        if let limit = QuotaRules.exceeded(resource, used: used, limits: standing.limits) {
+            throw StorageError.quotaExceeded(resource: resource.rawValue, limit: limit, used: used)
+        }
+    }
+
+    static func standing(_ org: OrgID, _ db: Database) throws -> Standing {
+        guard let row = try Row.fetchOne(db, sql: "SELECT plan, quota_overrides FROM org WHERE id = ?", arguments: [org.rawValue]) else {
+            throw StorageError.notFound(.org, id: org.rawValue)
+        }
+        let plan = Plan(rawValue: row["plan"]) ?? .enterprise
+        let overrides = (try? JSONDecoder().decode(QuotaOverrides.self, from: Data((row["quota_overrides"] as String).utf8)))
+            ?? QuotaOverrides()
+        let teams = try Int.fetchOne(db, sql: "SELECT count(*) FROM team WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
+        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: 0, .agents: 0, .executionsPerMonth: 0]
+        return Standing(orgID: org, plan: plan, overrides: overrides, limits: plan.limits.overridden(by: overrides), usage: usage)
+    }
+}

@@ -108,6 +108,25 @@ public final class PasswordLogin: Sendable {
                                mfaPending: session.mfaPending)
     }
 
+    /// The CSRF token of a cookie session: a keyed hash of the session id, so it needs no
+    /// storage and a page can only know it from the login response.
+    public func csrfToken(for session: SessionID) -> String {
+        hasher.hash("csrf:" + session.rawValue).map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+        }.joined()
+    }
+
+    /// True when `presented` is the CSRF token of `session` (constant-time).
+    public func checkCSRF(_ presented: String, for session: SessionID) -> Bool {
+        let expected = Array(csrfToken(for: session).utf8)
+        let given = Array(presented.utf8)
+        guard expected.count == given.count else { return false }
+        var difference: UInt8 = 0
+        for index in expected.indices { difference |= expected[index] ^ given[index] }
+        return difference == 0
+    }
+
     /// Hashes a new password off the cooperative threads (Argon2id takes tens of milliseconds).
     public static func hashOffThread(_ password: String) async -> String? {
         await withCheckedContinuation { continuation in

@@ -165,3 +165,35 @@ func runProgramWithInput(_ path: String, _ arguments: [String], input: String,
     let err = FileManager.default.contents(atPath: errPath) ?? Data()
     return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
+
+@Suite(.serialized) struct CookieSessionTests {
+    @Test func aBrowserSessionLivesInAnHttpOnlyCookieAndNeedsTheCSRFTokenToChangeThings() async throws {
+        try await TestDaemon.run { daemon in
+            try await LoginTests.makeUser(daemon, "bea", password: "browser long secret")
+            let login = try await daemon.tcp.send(.POST, "/api/v1/login",
+                body: Data(#"{"login":"bea","password":"browser long secret","cookie":true}"#.utf8), headers: LoginTests.json)
+            #expect(login.status == 201)
+            let setCookie = try #require(login.header("Set-Cookie"))
+            #expect(setCookie.hasPrefix("agentd_session=ags_"))
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+            #expect((login.json?["session"] as? [String: Any])?["token"] == nil, "the token must not reach page scripts")
+            let csrf = try #require(login.json?["csrf_token"] as? String)
+            let cookie = String(setCookie.split(separator: ";")[0])
+
+            let me = try await daemon.tcp.send(.GET, "/api/v1/whoami", headers: [("Cookie", cookie)])
+            #expect(me.json?["login"] as? String == "bea")
+            let forged = try await daemon.tcp.send(.POST, "/api/v1/mfa/totp", headers: [("Cookie", cookie)])
+            #expect(forged.status == 403)
+            #expect(forged.json?["code"] as? String == "csrf_failed")
+            let wrong = try await daemon.tcp.send(.POST, "/api/v1/mfa/totp", headers: [("Cookie", cookie), ("X-CSRF-Token", String(csrf.reversed()))])
+            #expect(wrong.status == 403)
+            let real = try await daemon.tcp.send(.POST, "/api/v1/mfa/totp", headers: [("Cookie", cookie), ("X-CSRF-Token", csrf)])
+            #expect(real.status == 201)
+
+            let logout = try await daemon.tcp.send(.POST, "/api/v1/logout", headers: [("Cookie", cookie), ("X-CSRF-Token", csrf)])
+            #expect(logout.status == 204)
+            #expect(logout.header("Set-Cookie")?.contains("Max-Age=0") == true)
+            #expect(try await daemon.tcp.send(.GET, "/api/v1/whoami", headers: [("Cookie", cookie)]).status == 401)
+        }
+    }
+}

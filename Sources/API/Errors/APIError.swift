@@ -11,6 +11,8 @@ public enum APIError: Error, Hashable, Sendable {
     case routeNotFound(path: String)
     case methodNotAllowed(method: String, allowed: [String])
     case unauthenticated(String)
+    /// A cookie session's unsafe request without its CSRF token.
+    case csrfFailed
     case forbidden(Permission)
     case notReady(String)
 }

@@ -20,6 +20,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case noMembership = "no_membership"
     case mfaRequired = "mfa_required"
     case permissionDenied = "permission_denied"
+    case csrfFailed = "csrf_failed"
     // Resources
     case rateLimited = "rate_limited"
     case quotaExceeded = "quota_exceeded"

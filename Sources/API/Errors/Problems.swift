@@ -58,6 +58,9 @@ enum Problems {
                            detail: "\(method) is not served here; use \(allowed.joined(separator: " or ")).")
         case .unauthenticated(let reason):
             return Problem(code: .unauthenticated, status: 401, title: "Authentication required", detail: reason)
+        case .csrfFailed:
+            return Problem(code: .csrfFailed, status: 403, title: "CSRF token missing or wrong",
+                           detail: "Requests that change something with a session cookie must send the login's `csrf_token` as X-CSRF-Token.")
         case .forbidden(let permission):
             return Problem(code: .permissionDenied, status: 403, title: "Permission denied",
                            detail: "This needs the permission `\(permission.rawValue)`, which you lack (your roles, your key's scopes, "

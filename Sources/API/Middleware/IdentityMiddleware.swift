@@ -30,6 +30,8 @@ struct IdentityMiddleware: RouterMiddleware {
         var context = context
         if let authorization = request.headers[.authorization] {
             await identifyByKey(authorization, &context)
+        } else if let cookie = request.headers[.cookie], let token = SessionCookie.token(in: cookie) {
+            await identifyByCookie(token, request, &context)
         } else if context.isUnixSocket {
             await identifyByPeer(request, &context)
         } else {
@@ -59,6 +61,23 @@ struct IdentityMiddleware: RouterMiddleware {
             }
         } catch {
             context.identityFailure = token.hasPrefix(SessionKind.prefix + "_") ? Self.invalidSession : Self.invalidKey
+        }
+    }
+
+    /// A browser's session cookie. Requests that change something must also carry the
+    /// session's CSRF token, which a page of another site cannot know.
+    private func identifyByCookie(_ token: String, _ request: Request, _ context: inout Context) async {
+        do {
+            let identity = try await passwordLogin.authenticate(token, now: clock.now())
+            let safe = [.get, .head, .options].contains(request.method)
+            guard safe || passwordLogin.checkCSRF(request.headers[.csrfToken] ?? "", for: identity.sessionID) else {
+                context.identityFailure = .csrfFailed
+                return
+            }
+            context.caller = Caller(name: "user:\(identity.userID.rawValue)", scope: identity.scope,
+                                    userID: identity.userID, login: identity.login, sessionID: identity.sessionID)
+        } catch {
+            context.identityFailure = Self.invalidSession
         }
     }
 
@@ -93,4 +112,6 @@ struct IdentityMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     /// Picks the org a socket user acts in when it belongs to several.
     static let agentdOrg = HTTPField.Name("X-Agentd-Org")!
+    /// Echoes a cookie session's CSRF token on requests that change something.
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
 }

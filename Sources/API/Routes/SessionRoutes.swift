@@ -39,9 +39,10 @@ public enum SessionRoutes: RouteFile {
         let org: String?
         let totpCode: String?
         let recoveryCode: String?
+        let cookie: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case login, password, org, totpCode = "totp_code", recoveryCode = "recovery_code"
+            case login, password, org, totpCode = "totp_code", recoveryCode = "recovery_code", cookie
         }
 
         static let schema = ObjectSchema([
@@ -49,6 +50,8 @@ public enum SessionRoutes: RouteFile {
             .init("password", ["type": "string"], required: true, "Your password."),
             .init("totp_code", ["type": "string", "pattern": "^[0-9]{6}$"], "The current code of your authenticator app, when you enrolled in MFA."),
             .init("recovery_code", ["type": "string"], "One of your recovery codes, instead of `totp_code`."),
+            .init("cookie", ["type": "boolean"],
+                  "For browsers: set the session as an HttpOnly, SameSite=Strict cookie and return a `csrf_token` instead of the token."),
             .init("org", ["type": "string"], "The org to act in (ID or name); default: your oldest membership."),
         ])
     }
@@ -74,6 +77,17 @@ public enum SessionRoutes: RouteFile {
                                                                       orgName: body.org,
                                                                       client: client, requestID: context.requestID,
                                                                       now: services.clock.now())
+        if body.cookie == true {
+            // The token goes only into the cookie, out of reach of page scripts; unsafe
+            // requests must echo the CSRF token in `X-CSRF-Token`.
+            let maxAge = services.passwordLogin.sessions.absoluteMilliseconds / 1000
+            var response = try JSONResponse.make(.created, CookieSessionBody(
+                session: SessionResource(session, policy: services.passwordLogin.sessions, token: nil),
+                csrfToken: services.passwordLogin.csrfToken(for: session.id)))
+            response.headers[.setCookie] = "\(SessionCookie.name)=\(token.text); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)"
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
         var response = try JSONResponse.make(.created, SessionResource(session, policy: services.passwordLogin.sessions,
                                                                        token: token.text))
         response.headers[.cacheControl] = "no-store"
@@ -87,7 +101,9 @@ public enum SessionRoutes: RouteFile {
         }
         _ = try await services.logins.revoke(session.rawValue, byUser: caller.userID, mayRevokeOthers: false, logout: true,
                                              context: context.change(services))
-        return Response(status: .noContent)
+        var response = Response(status: .noContent)
+        response.headers[.setCookie] = "\(SessionCookie.name)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        return response
     }
 
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
@@ -133,6 +149,26 @@ public enum SessionRoutes: RouteFile {
         try await services.logins.setPassword(of: user.id, hash: hash, historyDepth: policy.historyDepth,
                                               context: context.change(services))
         return Response(status: .noContent)
+    }
+}
+
+/// The login answer for browsers: the session without its token, and the CSRF token.
+struct CookieSessionBody: Encodable {
+    let session: SessionResource
+    let csrfToken: String
+}
+
+/// The browser session cookie.
+enum SessionCookie {
+    static let name = "agentd_session"
+
+    /// The session token in a `Cookie` header, if any.
+    static func token(in header: String) -> String? {
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
+        }
+        return nil
     }
 }
 

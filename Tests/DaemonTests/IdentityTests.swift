@@ -162,23 +162,7 @@ import Testing
         try await TestDaemon.run { daemon in
             _ = try await daemon.socket.call(.POST, "/api/v1/users",
                                              json: ["login": "nobody-user", "role": "viewer", "unix_uid": 65534])
-            chmod(daemon.directory, 0o755)
-            chmod(daemon.directory + "/.agentd", 0o755)
-            chmod(daemon.socketPath, 0o666)
-            let script = """
-                import os, socket, sys
-                os.setgid(65534); os.setuid(65534)
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(sys.argv[1])
-                s.sendall(b"GET /api/v1/whoami HTTP/1.1\\r\\nHost: agentd\\r\\nConnection: close\\r\\n\\r\\n")
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk: break
-                    data += chunk
-                sys.stdout.write(data.decode())
-                """
-            let result = try runProgram("/usr/bin/env", ["python3", "-c", script, daemon.socketPath])
+            let result = try daemon.getAsNobody("/api/v1/whoami")
             #expect(result.stdout.hasPrefix("HTTP/1.1 200"), "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("\"login\":\"nobody-user\""))
             #expect(result.stdout.contains("\"roles\":[\"viewer\"]"))

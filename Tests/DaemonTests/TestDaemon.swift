@@ -98,6 +98,31 @@ final class TestDaemon: @unchecked Sendable {
     }
 }
 
+extension TestDaemon {
+    /// Sends `GET path` over the socket as uid/gid 65534 (nobody), from a child process, and
+    /// returns the raw HTTP response. Opens the socket to others first: the test is about what
+    /// the daemon decides, not about file permissions.
+    func getAsNobody(_ path: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        chmod(directory, 0o755)
+        chmod(directory + "/.agentd", 0o755)
+        chmod(socketPath, 0o666)
+        let script = """
+            import os, socket, sys
+            os.setgid(65534); os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(sys.argv[1])
+            s.sendall(("GET " + sys.argv[2] + " HTTP/1.1\\r\\nHost: agentd\\r\\nConnection: close\\r\\n\\r\\n").encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk: break
+                data += chunk
+            sys.stdout.write(data.decode())
+            """
+        return try runProgram("/usr/bin/env", ["python3", "-c", script, socketPath, path])
+    }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

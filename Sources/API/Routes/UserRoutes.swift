@@ -160,12 +160,6 @@ public enum UserRoutes: RouteFile {
     }
 }
 
-/// The caller of a route whose access is not `.public`.
-func requireCaller(_ context: AgentRequestContext) throws -> Caller {
-    guard let caller = context.caller else { throw context.identityFailure ?? APIError.unauthenticated("Identify yourself.") }
-    return caller
-}
-
 /// A user as the API shows it.
 struct UserResource: Encodable {
     let id: String

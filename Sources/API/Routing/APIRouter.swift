@@ -97,3 +97,9 @@ extension AgentRequestContext {
         return ChangeContext(scope: caller.scope, actor: caller.name, requestID: requestID, now: services.clock.now())
     }
 }
+
+/// The caller of a route whose access is not `.public`.
+func requireCaller(_ context: AgentRequestContext) throws -> Caller {
+    guard let caller = context.caller else { throw context.identityFailure ?? APIError.unauthenticated("Identify yourself.") }
+    return caller
+}

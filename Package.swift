@@ -125,6 +125,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "APITests", dependencies: ["API", "Core"]),
         .testTarget(
             name: "StorageTests",
             dependencies: [

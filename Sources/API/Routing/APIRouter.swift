@@ -9,24 +9,34 @@ public enum APIRouter {
             + PlanRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
     }
 
-    public enum TableError: Error, CustomStringConvertible {
+    public enum TableError: Error, CustomStringConvertible, Equatable {
         case duplicate(String)
         case badPath(String)
+        case publicAPIRoute(String)
 
         public var description: String {
             switch self {
             case .duplicate(let route): "route declared twice: \(route)"
             case .badPath(let path): "route path must start with / and have no trailing /: \(path)"
+            case .publicAPIRoute(let route): "an /api/ route must need a caller or a permission: \(route)"
             }
         }
     }
 
-    /// Checks the table (no route twice, well-formed paths); agentd does not start otherwise.
+    /// The only `/api/` routes anyone may call unidentified.
+    static let publicAPIRoutes: Set<String> = ["POST /api/v1/login"]
+
+    /// Checks the table: no route twice, well-formed paths, and no `/api/` route open to
+    /// anyone except those named in `publicAPIRoutes`. agentd does not start otherwise.
     public static func validate(_ routes: [RouteSpec]) throws {
         var seen = Set<String>()
         for route in routes {
             guard route.path.hasPrefix("/"), route.path == "/" || !route.path.hasSuffix("/") else {
                 throw TableError.badPath(route.path)
+            }
+            let name = "\(route.method.rawValue) \(route.path)"
+            if route.path.hasPrefix("/api/"), route.access == .public, !publicAPIRoutes.contains(name) {
+                throw TableError.publicAPIRoute(name)
             }
             let key = "\(route.method.rawValue) \(route.path)"
             guard seen.insert(key).inserted else { throw TableError.duplicate(key) }

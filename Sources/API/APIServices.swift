@@ -18,6 +18,7 @@ public struct APIServices: Sendable {
     public let passwordPolicy: PasswordPolicy
     public let mfaStore: MFAStore
     public let teams: TeamStore
+    public let roles: RoleStore
     public let quotas: QuotaStore
     public let mfa: MFAService
     public let rateLimits: RateLimits
@@ -41,6 +42,7 @@ public struct APIServices: Sendable {
         self.logins = LoginStore(database: database, audit: audit)
         self.mfaStore = MFAStore(database: database, audit: audit)
         self.teams = TeamStore(database: database, audit: audit)
+        self.roles = RoleStore(database: database, audit: audit)
         self.quotas = QuotaStore(database: database, audit: audit)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
         self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)

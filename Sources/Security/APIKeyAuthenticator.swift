@@ -62,7 +62,7 @@ public final class APIKeyAuthenticator: Sendable {
             Task { try? await lookup.touch(token.id, at: now) }
         }
         return KeyIdentity(keyID: key.id, userID: key.userID, login: credential.ownerLogin,
-                           scope: Scope(orgID: key.orgID, reach: .org, roles: [role], permissionLimit: key.scopes))
+                           scope: role.scope(in: key.orgID, limit: key.scopes))
     }
 
     /// Drops a key from the cache (after a revocation or a change to its owner).

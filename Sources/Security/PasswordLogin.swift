@@ -103,8 +103,7 @@ public final class PasswordLogin: Sendable {
         // A session that must enrol first is granted no permission: only routes that need just
         // an identified caller (whoami, MFA enrolment, logout) answer it.
         return SessionIdentity(sessionID: session.id, userID: session.userID, login: credential.ownerLogin,
-                               scope: Scope(orgID: session.orgID, reach: .org, roles: [role],
-                                            permissionLimit: session.mfaPending ? [] : nil),
+                               scope: role.scope(in: session.orgID, limit: session.mfaPending ? [] : nil),
                                mfaPending: session.mfaPending)
     }
 

@@ -11,7 +11,7 @@ struct Agentctl: AsyncParsableCommand {
             detail are printed), 2 when agentd could not be reached or answered unexpectedly.
             """,
         version: AgentdVersion.current,
-        subcommands: [Status.self, Login.self, Logout.self, WhoAmI.self, Sessions.self, Passwd.self, Orgs.self, Users.self, Teams.self,
+        subcommands: [Status.self, Login.self, Logout.self, WhoAmI.self, Sessions.self, Passwd.self, Orgs.self, Users.self, Roles.self, Teams.self,
                       Keys.self, MFA.self, Audit.self]
     )
 }

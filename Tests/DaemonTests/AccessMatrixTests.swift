@@ -48,6 +48,9 @@ import Testing
         "deleteTeam": Fixture(path: "/api/v1/teams/TEAM3", body: nil, foreign: .notFound),
         "getQuota": Fixture(path: "/api/v1/orgs/acme/quota", body: nil, foreign: .notFound),
         "setPlan": Fixture(path: "/api/v1/orgs/acme/plan", body: #"{"plan":"pro"}"#, foreign: .forbidden),
+        "listRoles": Fixture(path: "/api/v1/roles?org=acme", body: nil, foreign: .notFound),
+        "putRole": Fixture(path: "/api/v1/roles/auditor", body: #"{"permissions":["orgs.view"],"org":"acme"}"#, foreign: .notFound),
+        "deleteRole": Fixture(path: "/api/v1/roles/spare?org=acme", body: nil, foreign: .notFound),
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
         "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),
         "exportAudit": Fixture(path: "/api/v1/audit/export", body: nil, foreign: .ownOnly),
@@ -67,6 +70,7 @@ import Testing
             let rotateID = try #require(try await daemon.socket.call(.POST, "/api/v1/api-keys",
                 json: ["name": "to-rotate", "user": "u-get", "org": "acme", "scopes": ["orgs.view"]]).json?["id"] as? String)
             let acmeID = try #require(try await daemon.socket.call(.GET, "/api/v1/orgs/acme").json?["id"] as? String)
+            _ = try await daemon.socket.call(.PUT, "/api/v1/roles/spare", json: ["permissions": ["orgs.view"], "org": "acme"])
             var teamIDs: [String] = []
             for name in ["t-one", "t-two", "t-three"] {
                 teamIDs.append(try #require(try await daemon.socket.call(.POST, "/api/v1/teams",

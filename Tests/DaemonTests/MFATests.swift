@@ -192,3 +192,57 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct CustomRoleTests {
+    static let json = [("Content-Type", "application/json")]
+
+    @Test func anOrgDefinesARoleGivesItAndItsPermissionsApplyAtOnce() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.POST, "/api/v1/orgs", json: ["name": "acme"])
+            let role = try await daemon.socket.call(.PUT, "/api/v1/roles/auditor",
+                                                    json: ["permissions": ["orgs.view", "audit.view"], "org": "acme"]).json
+            #expect(role?["permissions"] as? [String] == ["audit.view", "orgs.view"])
+            let token = try await IdentityTests.keyFor(daemon, login: "audrey", role: "auditor", org: "acme")
+            let client = IdentityTests.tcp(daemon, key: token)
+            #expect(try await client.send(.GET, "/api/v1/audit").status == 200)
+            #expect(try await client.send(.GET, "/api/v1/users").status == 403)
+            let me = try await client.call(.GET, "/api/v1/whoami").json
+            #expect(me?["roles"] as? [String] == ["auditor"])
+
+            // Widening the role takes effect for the holder's key right away.
+            _ = try await daemon.socket.call(.PUT, "/api/v1/roles/auditor",
+                                             json: ["permissions": ["orgs.view", "audit.view", "users.view"], "org": "acme"])
+            #expect(try await client.send(.GET, "/api/v1/users").status == 200)
+
+            // A role in use cannot be deleted; names and permissions are checked.
+            let inUse = try await daemon.socket.send(.DELETE, "/api/v1/roles/auditor?org=acme")
+            #expect(inUse.status == 409)
+            let wide = try await daemon.socket.send(.PUT, "/api/v1/roles/boxer",
+                body: Data(#"{"permissions":["audit.verify"],"org":"acme"}"#.utf8), headers: Self.json)
+            #expect(wide.status == 422)
+            let clash = try await daemon.socket.send(.PUT, "/api/v1/roles/admin",
+                body: Data(#"{"permissions":["orgs.view"],"org":"acme"}"#.utf8), headers: Self.json)
+            #expect(clash.status == 422)
+            let unknown = try await daemon.socket.send(.POST, "/api/v1/users",
+                body: Data(#"{"login":"zed","role":"wizard","org":"acme"}"#.utf8), headers: Self.json)
+            #expect(unknown.status == 422)
+            // Another org does not see acme's role.
+            _ = try await daemon.socket.call(.POST, "/api/v1/orgs", json: ["name": "globex"])
+            let elsewhere = try await daemon.socket.send(.POST, "/api/v1/users",
+                body: Data(#"{"login":"gil","role":"auditor","org":"globex"}"#.utf8), headers: Self.json)
+            #expect(elsewhere.status == 422)
+        }
+    }
+
+    @Test func nobodyDefinesARoleWithMoreThanTheyHold() async throws {
+        try await TestDaemon.run { daemon in
+            let admin = try await IdentityTests.keyFor(daemon, login: "ria", role: "admin", org: "acme")
+            let limited = try #require(try await IdentityTests.tcp(daemon, key: admin).call(.POST, "/api/v1/api-keys",
+                json: ["name": "roles-only", "scopes": ["roles.manage"]]).json?["token"] as? String)
+            let escalate = try await IdentityTests.tcp(daemon, key: limited).send(.PUT, "/api/v1/roles/superuser",
+                body: Data(#"{"permissions":["users.manage"]}"#.utf8), headers: Self.json)
+            #expect(escalate.status == 403)
+            #expect(escalate.json?["code"] as? String == "permission_denied")
+        }
+    }
+}

@@ -33,7 +33,7 @@ let installation = Scope(orgID: OrgID.generate(at: now), reach: .installation, r
 let context = ChangeContext(scope: installation, actor: "bench", requestID: nil, now: now)
 let org = try await OrgStore(database: database, audit: audit).create(name: "bench", displayName: nil, context: context)
 _ = try await UserStore(database: database, audit: audit).create(login: "bench-user", displayName: nil, unixUID: nil,
-                                                                 orgReference: org.id.rawValue, role: .developer, context: context)
+                                                                 orgReference: org.id.rawValue, role: "developer", context: context)
 let hasher = SecretHasher(key: SecretHasher.randomBytes(32))
 let authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher,
                                         cacheTTLMilliseconds: 3_600_000)

@@ -94,7 +94,7 @@ struct IdentityMiddleware: RouterMiddleware {
         do {
             if let (user, membership) = try await users.socketMember(uid: peer.uid, orgName: orgName) {
                 context.caller = Caller(name: "user:\(user.id.rawValue)",
-                                        scope: Scope(orgID: membership.orgID, reach: .org, roles: [membership.role]),
+                                        scope: membership.role.scope(in: membership.orgID),
                                         userID: user.id, login: user.login)
             } else if let orgName {
                 context.identityFailure = .unauthenticated(

@@ -166,6 +166,16 @@ enum Schemas {
         ],
     ]
 
+    static let role: JSON = [
+        "type": "object", "required": ["name", "built_in", "permissions"],
+        "properties": [
+            "name": ["type": "string"], "built_in": ["type": "boolean"],
+            "permissions": ["type": "array", "items": ["type": "string"]],
+        ],
+    ]
+
+    static let roles: JSON = list(of: role)
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

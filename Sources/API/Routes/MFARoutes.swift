@@ -36,7 +36,7 @@ public enum MFARoutes: RouteFile {
     }
 
     struct PolicyBody: RequestBody {
-        let requiredRoles: [Role]
+        let requiredRoles: [String]
         enum CodingKeys: String, CodingKey { case requiredRoles = "required_roles" }
         static let schema = ObjectSchema([.init("required_roles", ["type": "array", "items": UserRoutes.roleSchema], required: true,
                                                 "Roles whose members must enrol in MFA (empty: none).")])
@@ -82,7 +82,7 @@ public enum MFARoutes: RouteFile {
         let body = try await BodyDecoder.decode(PolicyBody.self, from: request, limits: services.limits)
         let roles = try await services.mfaStore.setRequiredRoles(Set(body.requiredRoles), org: context.parameters.require("org"),
                                                                  context: context.change(services))
-        return try JSONResponse.make(.ok, ["required_roles": roles.map(\.rawValue).sorted()])
+        return try JSONResponse.make(.ok, ["required_roles": roles.sorted()])
     }
 
     struct EnrolmentBody: Encodable {

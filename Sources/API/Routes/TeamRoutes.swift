@@ -55,7 +55,7 @@ public enum TeamRoutes: RouteFile {
     }
 
     struct MemberBody: RequestBody {
-        let role: Role?
+        let role: String?
         static let schema = ObjectSchema([.init("role", UserRoutes.roleSchema,
                                                 "A role in this team, no broader than the user's org role; default: the org role.")])
     }
@@ -119,6 +119,6 @@ struct TeamResource: Encodable {
         orgId = team.orgID.rawValue
         name = team.name
         createdAt = team.createdAt.rfc3339
-        members = team.members.map { Member(userId: $0.userID.rawValue, login: $0.login, role: $0.role?.rawValue) }
+        members = team.members.map { Member(userId: $0.userID.rawValue, login: $0.login, role: $0.role) }
     }
 }

@@ -42,14 +42,17 @@ public enum UserRoutes: RouteFile {
         ]
     }
 
-    static let roleSchema: JSON = ["type": "string", "enum": .array(Role.allCases.map { .string($0.rawValue) })]
+    static let roleSchema: JSON = [
+        "type": "string",
+        "description": .string("A built-in role (\(Role.allCases.map(\.rawValue).joined(separator: ", "))) or one of the org's custom roles."),
+    ]
 
     struct CreateUserBody: RequestBody {
         let login: String
         let displayName: String?
         let unixUid: UInt32?
         let org: String?
-        let role: Role
+        let role: String
 
         enum CodingKeys: String, CodingKey { case login, displayName = "display_name", unixUid = "unix_uid", org, role }
 
@@ -81,7 +84,7 @@ public enum UserRoutes: RouteFile {
     }
 
     struct MemberBody: RequestBody {
-        let role: Role
+        let role: String
         static let schema = ObjectSchema([.init("role", roleSchema, required: true, "The role in the org.")])
     }
 
@@ -92,7 +95,7 @@ public enum UserRoutes: RouteFile {
             name: caller.name, userId: caller.userID?.rawValue, login: caller.login, orgId: caller.scope.orgID.rawValue,
             mfaEnrolmentRequired: caller.scope.permissionLimit == [] && caller.sessionID != nil,
             reach: caller.scope.reach == .installation ? "installation" : "org",
-            roles: caller.scope.roles.map(\.rawValue).sorted(), permissions: permissions))
+            roles: (caller.scope.roles.map(\.rawValue) + caller.scope.customRoleNames).sorted(), permissions: permissions))
     }
 
     static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
@@ -189,6 +192,6 @@ struct MembershipResource: Encodable {
     init(_ membership: Membership?) {
         orgId = membership?.orgID.rawValue ?? ""
         userId = membership?.userID.rawValue ?? ""
-        role = membership?.role.rawValue ?? ""
+        role = membership?.role.name ?? ""
     }
 }

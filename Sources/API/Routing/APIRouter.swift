@@ -5,7 +5,7 @@ import Hummingbird
 public enum APIRouter {
     /// Every route agentd serves. Adding a route file means adding it here.
     public static var routes: [RouteSpec] {
-        SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
+        SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + RoleRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
             + PlanRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
     }
 

@@ -24,7 +24,13 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case usersManage = "users.manage"
     case apiKeysManage = "api_keys.manage"
     case teamsManage = "teams.manage"
+    case rolesManage = "roles.manage"
     case plansManage = "plans.manage"
+    // Named now so roles can be defined ahead of the features (vault, approvals, budgets).
+    case secretsRead = "secrets.read"
+    case secretsWrite = "secrets.write"
+    case approvalsDecide = "approvals.decide"
+    case budgetsManage = "budgets.manage"
 }
 
 extension Permission {
@@ -49,9 +55,9 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
             return Set(Permission.allCases)
         case .developer:
             return [.orgsView, .usersView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
-                    .agentsCreate, .agentsPublish, .executionsView, .executionsCancel]
+                    .agentsCreate, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite]
         case .operator:
-            return [.orgsView, .usersView, .workflowsExecute, .executionsView, .executionsCancel]
+            return [.orgsView, .usersView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide]
         case .viewer:
             return [.orgsView, .usersView, .executionsView]
         case .guest:
@@ -64,6 +70,6 @@ extension Role {
     /// Whether a caller in `scope` may give someone this role: only if the caller already holds
     /// every permission the role grants (no one grants more than they have).
     public func canBeGranted(by scope: Scope) -> Bool {
-        permissions.allSatisfy { scope.allows($0) || $0.isInstallationWide }
+        MemberRole.builtIn(self).canBeGranted(by: scope)
     }
 }

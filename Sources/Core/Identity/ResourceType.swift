@@ -5,4 +5,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case apiKey = "api_key"
     case session
     case team
+    case role
 }

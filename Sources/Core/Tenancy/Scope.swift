@@ -18,12 +18,20 @@ public struct Scope: Hashable, Sendable {
     public let roles: Set<Role>
     /// An API key's scopes: when set, only these permissions (and only those the roles grant).
     public let permissionLimit: Set<Permission>?
+    /// What the caller's custom roles (defined by its org) grant, besides `roles`.
+    public let customPermissions: Set<Permission>
+    /// The names of those custom roles, for display.
+    public let customRoleNames: Set<String>
 
-    public init(orgID: OrgID, reach: Reach, roles: Set<Role>, permissionLimit: Set<Permission>? = nil) {
+    public init(orgID: OrgID, reach: Reach, roles: Set<Role>, permissionLimit: Set<Permission>? = nil,
+                customPermissions: Set<Permission> = [], customRoleNames: Set<String> = []) {
         self.orgID = orgID
         self.reach = reach
         self.roles = roles
         self.permissionLimit = permissionLimit
+        // why: an org cannot hand out installation-wide permissions through a role it defines.
+        self.customPermissions = customPermissions.filter { !$0.isInstallationWide }
+        self.customRoleNames = customRoleNames
     }
 
     /// True when this scope may see rows owned by `org`.
@@ -36,6 +44,6 @@ public struct Scope: Hashable, Sendable {
     public func allows(_ permission: Permission) -> Bool {
         if permission.isInstallationWide && reach != .installation { return false }
         if let permissionLimit, !permissionLimit.contains(permission) { return false }
-        return roles.contains { $0.permissions.contains(permission) }
+        return customPermissions.contains(permission) || roles.contains { $0.permissions.contains(permission) }
     }
 }

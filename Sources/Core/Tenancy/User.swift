@@ -23,9 +23,9 @@ public struct User: Hashable, Sendable {
 public struct Membership: Hashable, Sendable {
     public let orgID: OrgID
     public let userID: UserID
-    public var role: Role
+    public var role: MemberRole
 
-    public init(orgID: OrgID, userID: UserID, role: Role) {
+    public init(orgID: OrgID, userID: UserID, role: MemberRole) {
         self.orgID = orgID
         self.userID = userID
         self.role = role

@@ -161,6 +161,18 @@ public enum Schema {
             ALTER TABLE org ADD COLUMN plan TEXT NOT NULL DEFAULT 'enterprise';
             ALTER TABLE org ADD COLUMN quota_overrides TEXT NOT NULL DEFAULT '{}';
             """),
+        Migration(version: 8, name: "custom roles", sql: """
+            -- Roles an org defines: a name (never a built-in role's) and its permissions.
+            -- membership.role and team_member.role name a built-in role or one of these.
+            CREATE TABLE custom_role (
+                org_id      TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                name        TEXT    NOT NULL,
+                permissions TEXT    NOT NULL,
+                created_at  INTEGER NOT NULL,
+                created_by  TEXT    NOT NULL,
+                PRIMARY KEY (org_id, name)
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -49,12 +49,12 @@ public struct APIKeyStore: Sendable {
             let user = try UserStore.resolve(userReference, in: Scope(orgID: org, reach: .org, roles: []), db)
             guard let roleText = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
                                                      arguments: [org.rawValue, user.id.rawValue]),
-                  let role = Role(rawValue: roleText) else { throw StorageError.notFound(.user, id: userReference) }
+                  let role = try RoleStore.resolve(roleText, org: org, db) else { throw StorageError.notFound(.user, id: userReference) }
             if let scopes, let beyond = scopes.first(where: { !role.permissions.contains($0) || $0.isInstallationWide }) {
-                throw ValidationError(field: "scopes", "\(beyond.rawValue) is not granted to \(user.login)'s role \(role.rawValue) in this org")
+                throw ValidationError(field: "scopes", "\(beyond.rawValue) is not granted to \(user.login)'s role \(role.name) in this org")
             }
             if scopes == nil, !role.canBeGranted(by: context.scope) {
-                throw StorageError.grantRefused("a key with every permission of role \(role.rawValue)")
+                throw StorageError.grantRefused("a key with every permission of role \(role.name)")
             }
             let key = APIKey(id: id, orgID: org, userID: user.id, name: name, scopes: scopes, expiresAt: expiresAt,
                              revokedAt: nil, lastUsedAt: nil, createdAt: context.now)

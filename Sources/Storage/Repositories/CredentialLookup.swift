@@ -15,7 +15,7 @@ public struct CredentialLookup: Sendable {
         public let key: APIKey
         public let secretHash: [UInt8]
         /// Nil when the owner is no longer a member of the org or is disabled.
-        public let ownerRole: Role?
+        public let ownerRole: MemberRole?
         public let ownerLogin: String
     }
 
@@ -29,10 +29,10 @@ public struct CredentialLookup: Sendable {
                 WHERE k.id = ?
                 """, arguments: [id.rawValue]) else { return nil }
             let disabled = (row["owner_disabled"] as Int64?) != nil
-            let role = disabled ? nil : (row["owner_role"] as String?).flatMap(Role.init(rawValue:))
+            let key = try APIKeyStore.key(from: row)
+            let role = disabled ? nil : try (row["owner_role"] as String?).flatMap { try RoleStore.resolve($0, org: key.orgID, db) }
             let hash: Data = row["secret_hash"]
-            return KeyCredential(key: try APIKeyStore.key(from: row), secretHash: Array(hash), ownerRole: role,
-                                 ownerLogin: row["owner_login"])
+            return KeyCredential(key: key, secretHash: Array(hash), ownerRole: role, ownerLogin: row["owner_login"])
         }
     }
 

@@ -101,15 +101,15 @@ public struct LoginStore: Sendable {
                 arguments += [orgName, orgName]
             }
             let member = try Row.fetchOne(db, sql: sql + " ORDER BY m.created_at, m.org_id LIMIT 1", arguments: StatementArguments(arguments))
-            let membership = member.flatMap { row -> Membership? in
-                guard let org = OrgID(row["org_id"]), let role = Role(rawValue: row["role"]) else { return nil }
-                return Membership(orgID: org, userID: user.id, role: role)
+            var membership: Membership?
+            if let member, let org = OrgID(member["org_id"]), let role = try RoleStore.resolve(member["role"], org: org, db) {
+                membership = Membership(orgID: org, userID: user.id, role: role)
             }
-            let required = member.map { MFAStore.roles($0["mfa_required_roles"]) } ?? []
+            let required = member.map { MFAStore.roleNames($0["mfa_required_roles"]) } ?? []
             return Candidate(user: user, passwordHash: password?["hash"], failedCount: password?["failed_count"] ?? 0,
                              lockedUntil: (password?["locked_until"] as Int64?).map { Instant(millisecondsSinceEpoch: $0) },
                              membership: membership, mfa: try MFAStore.state(user.id, db),
-                             mfaRequired: membership.map { required.contains($0.role) } ?? false)
+                             mfaRequired: membership.map { required.contains($0.role.name) } ?? false)
         }
     }
 
@@ -156,7 +156,7 @@ public struct LoginStore: Sendable {
     public struct SessionCredential: Sendable {
         public let session: Session
         public let secretHash: [UInt8]
-        public let ownerRole: Role?
+        public let ownerRole: MemberRole?
         public let ownerLogin: String
     }
 
@@ -170,9 +170,9 @@ public struct LoginStore: Sendable {
                 """, arguments: [id.rawValue]) else { return nil }
             let disabled = (row["owner_disabled"] as Int64?) != nil
             let hash: Data = row["secret_hash"]
-            return SessionCredential(session: try Self.session(from: row), secretHash: Array(hash),
-                                     ownerRole: disabled ? nil : (row["owner_role"] as String?).flatMap(Role.init(rawValue:)),
-                                     ownerLogin: row["owner_login"])
+            let session = try Self.session(from: row)
+            let role = disabled ? nil : try (row["owner_role"] as String?).flatMap { try RoleStore.resolve($0, org: session.orgID, db) }
+            return SessionCredential(session: session, secretHash: Array(hash), ownerRole: role, ownerLogin: row["owner_login"])
         }
     }
 

@@ -104,12 +104,13 @@ public struct MFAStore: Sendable {
         }
     }
 
-    /// Sets which roles must use MFA in an org.
-    public func setRequiredRoles(_ roles: Set<Role>, org reference: String, context: ChangeContext) async throws -> Set<Role> {
+    /// Sets which roles (built-in or the org's custom ones, by name) must use MFA in an org.
+    public func setRequiredRoles(_ roles: Set<String>, org reference: String, context: ChangeContext) async throws -> Set<String> {
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try UserStore.org(reference, context.scope, db)
-            let text = roles.map(\.rawValue).sorted().joined(separator: ",")
+            for name in roles { _ = try RoleStore.require(name, org: org, field: "required_roles", db) }
+            let text = roles.sorted().joined(separator: ",")
             try db.execute(sql: "UPDATE org SET mfa_required_roles = ? WHERE id = ?", arguments: [text, org.rawValue])
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .mfaPolicyChanged,
                                         targetType: ResourceType.org.rawValue, targetID: org.rawValue,
@@ -118,7 +119,7 @@ public struct MFAStore: Sendable {
         }
     }
 
-    static func roles(_ text: String) -> Set<Role> {
-        Set(text.split(separator: ",").compactMap { Role(rawValue: String($0)) })
+    static func roleNames(_ text: String) -> Set<String> {
+        Set(text.split(separator: ",").map(String.init))
     }
 }

@@ -8,14 +8,14 @@ public struct Team: Sendable, Hashable {
     public let orgID: OrgID
     public var name: String
     public let createdAt: Instant
-    /// Members and their team role (nil: their org role applies).
+    /// Members and their team role name (nil: their org role applies).
     public var members: [TeamMember]
 }
 
 public struct TeamMember: Sendable, Hashable {
     public let userID: UserID
     public let login: String
-    public let role: Role?
+    public let role: String?
 }
 
 /// Teams of the scope's org. A team role narrows a member's org role (it may not grant more).
@@ -92,7 +92,7 @@ public struct TeamStore: Sendable {
 
     /// Adds `user` (a member of the team's org) to the team, or changes its team role. The team
     /// role may only narrow the user's org role.
-    public func setMember(team reference: String, user userReference: String, role: Role?,
+    public func setMember(team reference: String, user userReference: String, role roleName: String?,
                           context: ChangeContext) async throws -> Team {
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -100,16 +100,19 @@ public struct TeamStore: Sendable {
             let user = try UserStore.resolve(userReference, in: Scope(orgID: team.orgID, reach: .org, roles: []), db)
             guard let orgRoleText = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
                                                         arguments: [team.orgID.rawValue, user.id.rawValue]),
-                  let orgRole = Role(rawValue: orgRoleText) else { throw StorageError.notFound(.user, id: userReference) }
+                  let orgRole = try RoleStore.resolve(orgRoleText, org: team.orgID, db) else {
+                throw StorageError.notFound(.user, id: userReference)
+            }
+            let role = try roleName.map { try RoleStore.require($0, org: team.orgID, db) }
             if let role, !role.permissions.isSubset(of: orgRole.permissions) {
-                throw ValidationError(field: "role", "\(role.rawValue) grants more than \(user.login)'s org role \(orgRole.rawValue); a team role can only narrow it")
+                throw ValidationError(field: "role", "\(role.name) grants more than \(user.login)'s org role \(orgRole.name); a team role can only narrow it")
             }
             try db.execute(sql: """
                 INSERT INTO team_member (team_id, user_id, org_id, role) VALUES (?, ?, ?, ?)
                 ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role
-                """, arguments: [team.id.rawValue, user.id.rawValue, team.orgID.rawValue, role?.rawValue])
+                """, arguments: [team.id.rawValue, user.id.rawValue, team.orgID.rawValue, role?.name])
             try audit.append(Self.event(.teamMembershipChanged, team, context,
-                                        ["user": user.id.rawValue, "role": role?.rawValue ?? "org role"]), in: db)
+                                        ["user": user.id.rawValue, "role": role?.name ?? "org role"]), in: db)
             team.members = try Self.members(team.id, db)
             return team
         }
@@ -153,7 +156,7 @@ public struct TeamStore: Sendable {
             WHERE t.team_id = ? ORDER BY u.login
             """, arguments: [team.rawValue]).compactMap { row in
             guard let user = UserID(row["user_id"]) else { return nil }
-            return TeamMember(userID: user, login: row["login"], role: (row["role"] as String?).flatMap(Role.init(rawValue:)))
+            return TeamMember(userID: user, login: row["login"], role: row["role"])
         }
     }
 

@@ -23,17 +23,18 @@ public struct UserStore: Sendable {
     }
 
     /// Creates a user and makes it a member of `orgReference` (the caller's org when nil).
-    public func create(login: String, displayName: String?, unixUID: UInt32?, orgReference: String?, role: Role,
+    public func create(login: String, displayName: String?, unixUID: UInt32?, orgReference: String?, role roleName: String,
                        context: ChangeContext) async throws -> Profile {
         if let violation = UserRules.checkLogin(login) { throw ValidationError([violation]) }
         if let displayName, let violation = OrgRules.checkDisplayName(displayName) { throw ValidationError([violation]) }
         if let unixUID, unixUID == 0 { throw ValidationError(field: "unix_uid", "must not be 0: root is already an administrator") }
-        guard role.canBeGranted(by: context.scope) else { throw StorageError.grantRefused("role \(role.rawValue)") }
         let user = User(id: UserID.generate(at: context.now), login: login, displayName: displayName ?? login,
                         unixUID: unixUID, disabled: false, createdAt: context.now)
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try Self.org(orgReference, context.scope, db)
+            let role = try RoleStore.require(roleName, org: org, db)
+            guard role.canBeGranted(by: context.scope) else { throw StorageError.grantRefused("role \(role.name)") }
             do {
                 try db.execute(sql: """
                     INSERT INTO user_account (id, login, display_name, unix_uid, created_at, created_by)
@@ -48,7 +49,7 @@ public struct UserStore: Sendable {
             try Self.setMembership(org: org, user: user.id, role: role, context: context, db)
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .userCreated,
                                         targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
-                                        requestID: context.requestID, details: ["login": login, "role": role.rawValue]), in: db)
+                                        requestID: context.requestID, details: ["login": login, "role": role.name]), in: db)
             return Profile(user: user, memberships: [Membership(orgID: org, userID: user.id, role: role)])
         }
     }
@@ -116,12 +117,13 @@ public struct UserStore: Sendable {
 
     /// Gives `user` a role in `org` (adding the membership if needed), or removes the membership
     /// when `role` is nil. Refuses to leave the org without an admin.
-    public func setMembership(org orgReference: String, user reference: String, role: Role?,
+    public func setMembership(org orgReference: String, user reference: String, role roleName: String?,
                               context: ChangeContext) async throws -> Membership? {
-        if let role, !role.canBeGranted(by: context.scope) { throw StorageError.grantRefused("role \(role.rawValue)") }
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try Self.org(orgReference, context.scope, db)
+            let role = try roleName.map { try RoleStore.require($0, org: org, db) }
+            if let role, !role.canBeGranted(by: context.scope) { throw StorageError.grantRefused("role \(role.name)") }
             // The user must exist; an installation scope sees every user, an org scope must
             // reach the org (checked above), and may add users it cannot see yet by ID only.
             let user = try Self.resolve(reference, in: Scope(orgID: org, reach: .installation, roles: []), db)
@@ -132,7 +134,7 @@ public struct UserStore: Sendable {
                 // would let it act on (and through) that user. Installation admins may.
                 throw StorageError.notFound(.user, id: reference)
             }
-            if previous == Role.admin.rawValue && role != .admin {
+            if previous == Role.admin.rawValue && role?.name != Role.admin.rawValue {
                 try Self.checkNotLastAdmin(user, leaving: org, db)
             }
             if let role {
@@ -145,7 +147,7 @@ public struct UserStore: Sendable {
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .membershipChanged,
                                         targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
                                         requestID: context.requestID,
-                                        details: ["from": previous ?? "none", "to": role?.rawValue ?? "none"]), in: db)
+                                        details: ["from": previous ?? "none", "to": role?.name ?? "none"]), in: db)
             return role.map { Membership(orgID: org, userID: user.id, role: $0) }
         }
     }
@@ -167,7 +169,8 @@ public struct UserStore: Sendable {
             }
             sql += " ORDER BY m.created_at, m.org_id LIMIT 1"
             guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)),
-                  let role = Role(rawValue: row["member_role"]), let org = OrgID(row["member_org"]) else { return nil }
+                  let org = OrgID(row["member_org"]),
+                  let role = try RoleStore.resolve(row["member_role"], org: org, db) else { return nil }
             let user = try Self.user(from: row)
             return (user, Membership(orgID: org, userID: user.id, role: role))
         }
@@ -222,11 +225,11 @@ public struct UserStore: Sendable {
         return orgID
     }
 
-    private static func setMembership(org: OrgID, user: UserID, role: Role, context: ChangeContext, _ db: Database) throws {
+    private static func setMembership(org: OrgID, user: UserID, role: MemberRole, context: ChangeContext, _ db: Database) throws {
         try db.execute(sql: """
             INSERT INTO membership (org_id, user_id, role, created_at, created_by) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role
-            """, arguments: [org.rawValue, user.rawValue, role.rawValue, context.now.millisecondsSinceEpoch, context.actor])
+            """, arguments: [org.rawValue, user.rawValue, role.name, context.now.millisecondsSinceEpoch, context.actor])
     }
 
     static func resolve(_ reference: String, in scope: Scope, _ db: Database) throws -> User {
@@ -255,7 +258,7 @@ public struct UserStore: Sendable {
             arguments.append(scope.orgID.rawValue)
         }
         return try Row.fetchAll(db, sql: sql + " ORDER BY org_id", arguments: StatementArguments(arguments)).compactMap { row in
-            guard let org = OrgID(row["org_id"]), let role = Role(rawValue: row["role"]) else { return nil }
+            guard let org = OrgID(row["org_id"]), let role = try RoleStore.resolve(row["role"], org: org, db) else { return nil }
             return Membership(orgID: org, userID: user, role: role)
         }
     }

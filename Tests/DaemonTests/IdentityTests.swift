@@ -222,6 +222,28 @@ import Testing
         for _ in 0..<10 { #expect(try await daemon.socket.send(.GET, "/api/v1/whoami").status == 200) }
         #expect(try await daemon.stop() == 0)
     }
+
+    @Test func aLimitedKeyRecoversAsTheBucketRefills() async throws {
+        // 3600 an hour: one token a second.
+        let daemon = try await TestDaemon.start(environment: ["AGENTD_LIMITS_KEY_PER_HOUR": "3600",
+                                                              "AGENTD_LIMITS_USER_PER_HOUR": "100000"])
+        let token = try await IdentityTests.keyFor(daemon, login: "steady", role: "viewer")
+        let client = IdentityTests.tcp(daemon, key: token)
+        var status = 200
+        var sent = 0
+        while status == 200 && sent < 4000 {
+            status = try await client.send(.GET, "/api/v1/whoami").status
+            sent += 1
+        }
+        #expect(status == 429)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while status == 429 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try await client.send(.GET, "/api/v1/whoami").status
+        }
+        #expect(status == 200, "the bucket refills one token a second")
+        #expect(try await daemon.stop() == 0)
+    }
 }
 
 /// The holes a review found, each closed and kept closed.

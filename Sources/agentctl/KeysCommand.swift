@@ -23,7 +23,8 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "What the key is for, e.g. ci.") var name: String
         @Option(help: "The owner (ID or login); default: you.") var user: String?
         @Option(help: "The org the key acts in (ID or name); default: the caller's.") var org: String?
-        @Option(name: .customLong("scope"), help: "A permission the key may use (repeat); default: all of the owner's.")
+        @Option(name: .customLong("scope"),
+                help: "A permission the key may use, or read-only / execute-only (repeat); default: all of the owner's.")
         var scopes: [String] = []
         @Option(help: "Lifetime such as 90d, 12h or 30m; default: no expiry.") var expires: String?
 

@@ -73,6 +73,18 @@ import Testing
         }
     }
 
+    @Test func presetsNarrowToWhatTheOwnerHolds() async throws {
+        try await TestDaemon.run { daemon in
+            let token = try await Self.keyFor(daemon, login: "vera", role: "viewer", scopes: ["read-only"])
+            let me = try await Self.tcp(daemon, key: token).call(.GET, "/api/v1/whoami").json
+            // A viewer holds orgs.view, users.view and executions.view of the view permissions.
+            #expect(Set(me?["permissions"] as? [String] ?? []) == ["executions.view", "orgs.view", "users.view"])
+            let bad = try await daemon.socket.send(.POST, "/api/v1/api-keys",
+                body: Data(#"{"name":"x","user":"vera","scopes":["read-mostly"]}"#.utf8), headers: [("Content-Type", "application/json")])
+            #expect(bad.status == 422)
+        }
+    }
+
     @Test func revokedExpiredAndMalformedKeysAllGetTheSame401() async throws {
         try await TestDaemon.run { daemon in
             let token = try await Self.keyFor(daemon, login: "bob", role: "operator")

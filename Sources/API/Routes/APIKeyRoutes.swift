@@ -44,8 +44,9 @@ public enum APIKeyRoutes: RouteFile {
             .init("name", ["type": "string", "maxLength": 100], required: true, "What the key is for, e.g. `ci`."),
             .init("user", ["type": "string"], "The owner (ID or login); defaults to you."),
             .init("org", ["type": "string"], "The org the key acts in (ID or name); defaults to yours."),
-            .init("scopes", ["type": "array", "items": ["type": "string", "enum": .array(Permission.allCases.map { .string($0.rawValue) })]],
-                  "Permissions the key may use (a subset of the owner's); all of the owner's when absent."),
+            .init("scopes", ["type": "array", "items": ["type": "string", "enum": .array(
+                    Permission.allCases.map { .string($0.rawValue) } + KeyScopePreset.allCases.map { .string($0.rawValue) })]],
+                  "Permissions the key may use (a subset of the owner's), or presets read-only / execute-only; all of the owner's when absent."),
             .init("expires_in", ["type": "string", "pattern": "^[0-9]+[smhd]$"], "Lifetime such as `90d` or `12h`; no expiry when absent."),
         ])
     }
@@ -57,16 +58,24 @@ public enum APIKeyRoutes: RouteFile {
             throw ValidationError(field: "user", "give the key's owner: socket administrators own no keys themselves")
         }
         var scopes: Set<Permission>?
+        var presets = Set<Permission>()
         if let names = body.scopes {
             var parsed = Set<Permission>()
             for name in names {
+                if let preset = KeyScopePreset(rawValue: name) {
+                    presets.formUnion(preset.permissions)
+                    continue
+                }
                 guard let permission = Permission(rawValue: name) else {
-                    throw ValidationError(field: "scopes", "`\(name)` is not a permission; see GET /api/v1/whoami for names")
+                    throw ValidationError(field: "scopes", "`\(name)` is neither a permission (GET /api/v1/roles lists them) nor a preset ("
+                        + KeyScopePreset.allCases.map(\.rawValue).joined(separator: ", ") + ")")
                 }
                 parsed.insert(permission)
             }
-            guard !parsed.isEmpty else { throw ValidationError(field: "scopes", "give at least one permission, or omit `scopes`") }
-            scopes = parsed
+            guard !parsed.isEmpty || !presets.isEmpty else {
+                throw ValidationError(field: "scopes", "give at least one permission, or omit `scopes`")
+            }
+            scopes = parsed.isEmpty ? nil : parsed
         }
         let change = try context.change(services)
         var expiresAt: Instant?
@@ -79,7 +88,7 @@ public enum APIKeyRoutes: RouteFile {
         let token = APIKeyAuthenticator.newToken(at: change.now)
         let key = try await services.keys.create(id: token.id, secretHash: services.authenticator.hash(token), name: body.name,
                                                  userReference: owner, orgReference: body.org, scopes: scopes,
-                                                 expiresAt: expiresAt, context: change)
+                                                 presetScopes: presets, expiresAt: expiresAt, context: change)
         var response = try JSONResponse.make(.created, APIKeyResource(key, token: token.text))
         response.headers[.cacheControl] = "no-store"
         return response

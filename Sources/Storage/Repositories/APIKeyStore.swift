@@ -30,16 +30,19 @@ public struct APIKeyStore: Sendable {
 
     /// Stores a new key for `userReference` in `orgReference` (the caller's org when nil).
     /// Scopes must be permissions the owner's role grants; the caller must be able to grant them.
+    /// `presetScopes` (from `KeyScopePreset`) are narrowed to what the owner's role grants.
     public func create(id: APIKeyID, secretHash: [UInt8], name: String, userReference: String, orgReference: String?,
-                       scopes: Set<Permission>?, expiresAt: Instant?, context: ChangeContext) async throws -> APIKey {
+                       scopes requestedScopes: Set<Permission>?, presetScopes: Set<Permission> = [], expiresAt: Instant?,
+                       context: ChangeContext) async throws -> APIKey {
+        let explicit = requestedScopes
         guard Self.nameLengths.contains(name.count), !name.contains(where: \.isNewline) else {
             throw ValidationError(field: "name", "must be 1 to 100 characters on one line")
         }
         if let expiresAt, expiresAt <= context.now { throw ValidationError(field: "expires_at", "must be in the future") }
-        if let scopes, let beyond = scopes.first(where: { !context.scope.allows($0) }) {
+        if let explicit, let beyond = explicit.first(where: { !context.scope.allows($0) }) {
             throw StorageError.grantRefused("scope \(beyond.rawValue)")
         }
-        if scopes == nil, context.scope.permissionLimit != nil {
+        if explicit == nil, presetScopes.isEmpty, context.scope.permissionLimit != nil {
             // why: a key limited to some permissions must not mint a key with all of them.
             throw StorageError.grantRefused("a key without scopes (your own key is limited; list the scopes)")
         }
@@ -50,6 +53,14 @@ public struct APIKeyStore: Sendable {
             guard let roleText = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
                                                      arguments: [org.rawValue, user.id.rawValue]),
                   let role = try RoleStore.resolve(roleText, org: org, db) else { throw StorageError.notFound(.user, id: userReference) }
+            var scopes = explicit
+            if !presetScopes.isEmpty {
+                let granted = presetScopes.intersection(role.permissions).filter { context.scope.allows($0) }
+                guard !granted.isEmpty else {
+                    throw ValidationError(field: "scopes", "the preset grants nothing \(user.login)'s role \(role.name) holds")
+                }
+                scopes = (scopes ?? []).union(granted)
+            }
             if let scopes, let beyond = scopes.first(where: { !role.permissions.contains($0) || $0.isInstallationWide }) {
                 throw ValidationError(field: "scopes", "\(beyond.rawValue) is not granted to \(user.login)'s role \(role.name) in this org")
             }

@@ -22,6 +22,9 @@ public struct APIServices: Sendable {
     public let quotas: QuotaStore
     public let mfa: MFAService
     public let rateLimits: RateLimits
+    /// Buckets for password logins, by client address and in all: every attempt costs an
+    /// Argon2id verification (64 MiB, tens of milliseconds), identified caller or not.
+    let loginBuckets = BucketStore()
     public let clock: WallClock
     public let limits: RequestLimits
     public let info: ServerInfo

@@ -25,12 +25,12 @@ public struct MFAService: Sendable {
     }
 
     /// Starts (or restarts) an unconfirmed enrolment.
-    public func enrol(_ user: UserID, login: String, now: Instant) async throws -> Enrolment {
+    public func enrol(_ user: UserID, login: String, context: ChangeContext) async throws -> Enrolment {
         let secret = SecretHasher.randomBytes(20)
         let totp = TOTP(secret: secret)
         let codes = (0..<Self.recoveryCodeCount).map { _ in Self.recoveryCode() }
         try await store.startEnrolment(of: user, secretBox: sealer.seal(secret, boundTo: user.rawValue),
-                                       recoveryHashes: codes.map { hasher.hash(Self.normalise($0)) }, now: now)
+                                       recoveryHashes: codes.map { hasher.hash(Self.normalise($0)) }, context: context)
         return Enrolment(provisioningURI: totp.provisioningURI(account: login), secret: Base32.encode(secret), recoveryCodes: codes)
     }
 
@@ -41,6 +41,14 @@ public struct MFAService: Sendable {
               let step = TOTP(secret: secret).matchingStep(code, at: context.now, after: nil) else { return false }
         try await store.confirm(user, step: step, context: context)
         return true
+    }
+
+    /// Checks a code the user gives to prove it holds its second factor: a TOTP code (marked
+    /// used) or a recovery code (spent).
+    public func checkOwnCode(_ code: String, user: UserID, now: Instant, requestID: String?) async throws -> Bool {
+        guard let state = try await store.state(of: user) else { return true }  // nothing to protect
+        if try await verify(code, user: user, state: state, now: now) { return true }
+        return try await useRecoveryCode(code, user: user, orgID: nil, requestID: requestID, now: now)
     }
 
     /// Checks a login's TOTP code and marks its step used (a code works once).

@@ -64,13 +64,20 @@ struct Logout: AsyncParsableCommand {
 
     func run() async throws {
         let endpoint = connection.endpoint.description
-        guard SessionFile.token(for: endpoint) != nil else {
+        guard let token = SessionFile.token(for: endpoint) else {
             Output.error("not logged in at \(endpoint)")
             return
         }
         try await reportingFailures {
-            defer { try? SessionFile.save(nil, for: endpoint) }
-            _ = try await connection.client.call(.POST, "/api/v1/logout")
+            // The stored session, not an API key that may also be configured.
+            var client = connection.client
+            client.bearerToken = token
+            do {
+                _ = try await client.call(.POST, "/api/v1/logout")
+            } catch ClientError.problem(let problem) where problem.status == 401 {
+                // Already ended or expired on the server: nothing left to end.
+            }
+            try SessionFile.save(nil, for: endpoint)
             print("logged out")
         }
     }
@@ -127,6 +134,7 @@ struct Passwd: AsyncParsableCommand {
             current = readLine(strippingNewline: true)
         } else {
             password = getpass("new password: ").map { String(cString: $0) } ?? ""
+            current = getpass("current password (empty when setting someone else's): ").map { String(cString: $0) }
         }
         try await reportingFailures {
             var body: [String: Any] = ["password": password]

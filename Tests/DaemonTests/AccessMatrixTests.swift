@@ -51,6 +51,7 @@ import Testing
         "listRoles": Fixture(path: "/api/v1/roles?org=acme", body: nil, foreign: .notFound),
         "putRole": Fixture(path: "/api/v1/roles/auditor", body: #"{"permissions":["orgs.view"],"org":"acme"}"#, foreign: .notFound),
         "deleteRole": Fixture(path: "/api/v1/roles/spare?org=acme", body: nil, foreign: .notFound),
+        "getMFAPolicy": Fixture(path: "/api/v1/orgs/acme/mfa-policy", body: nil, foreign: .notFound),
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
         "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),
         "exportAudit": Fixture(path: "/api/v1/audit/export", body: nil, foreign: .ownOnly),

@@ -197,3 +197,50 @@ func runProgramWithInput(_ path: String, _ arguments: [String], input: String,
         }
     }
 }
+
+@Suite(.serialized) struct LoginHardeningTests {
+    @Test func aNewPasswordEndsTheUsersOtherSessions() async throws {
+        try await TestDaemon.run { daemon in
+            try await LoginTests.makeUser(daemon, "hal", password: "first secret words")
+            let first = try #require(try await LoginTests.login(daemon, "hal", "first secret words").json?["token"] as? String)
+            let second = try #require(try await LoginTests.login(daemon, "hal", "first secret words").json?["token"] as? String)
+            var changer = daemon.tcp
+            changer.bearerToken = first
+            let change = try await changer.send(.PUT, "/api/v1/users/hal/password",
+                body: Data(#"{"password":"second secret words","current_password":"first secret words"}"#.utf8), headers: LoginTests.json)
+            #expect(change.status == 204)
+            var other = daemon.tcp
+            other.bearerToken = second
+            #expect(try await other.send(.GET, "/api/v1/whoami").status == 401, "the other session ended")
+            #expect(try await changer.send(.GET, "/api/v1/whoami").status == 200, "the session that changed it lives on")
+        }
+    }
+
+    @Test func aNonAdminLearnsNothingAboutOtherUsersFromThePasswordRoute() async throws {
+        try await TestDaemon.run { daemon in
+            try await LoginTests.makeUser(daemon, "ivy", password: "a viewer's long phrase", role: "viewer")
+            let token = try #require(try await LoginTests.login(daemon, "ivy", "a viewer's long phrase").json?["token"] as? String)
+            var client = daemon.tcp
+            client.bearerToken = token
+            for target in ["nobody-at-all", "root"] {
+                let response = try await client.send(.PUT, "/api/v1/users/\(target)/password",
+                    body: Data(#"{"password":"whatever long one"}"#.utf8), headers: LoginTests.json)
+                #expect(response.status == 403, "\(target)")
+            }
+        }
+    }
+
+    @Test func passwordGuessingFromOneClientIsThrottled() async throws {
+        try await TestDaemon.run { daemon in
+            var statuses: [Int] = []
+            // 30 a minute from one client: each attempt takes an Argon2id verification, so a
+            // token or two refills meanwhile; well past 30, the answers are 429.
+            for index in 0..<40 {
+                statuses.append(try await LoginTests.login(daemon, "ghost-\(index)", "not a password").status)
+            }
+            #expect(statuses.prefix(30).allSatisfy { $0 == 401 })
+            #expect(statuses.last == 429)
+            #expect(statuses.filter { $0 == 429 }.count >= 5)
+        }
+    }
+}

@@ -42,6 +42,14 @@ enum BodyDecoder {
         }
     }
 
+    /// Like `decode`, but a request with no body at all (no Content-Type, no or zero
+    /// Content-Length) gives nil: for routes whose body fields are all optional.
+    static func decodeIfPresent<Body: RequestBody>(_ type: Body.Type, from request: Request, limits: RequestLimits) async throws -> Body? {
+        let length = request.headers[.contentLength].flatMap(Int.init)
+        if request.headers[.contentType] == nil && (length == nil || length == 0) { return nil }
+        return try await decode(type, from: request, limits: limits)
+    }
+
     static func checkContentType(_ request: Request) throws {
         let value = request.headers[.contentType]
         let mediaType = value?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }

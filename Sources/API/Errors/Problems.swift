@@ -12,7 +12,7 @@ enum Problems {
         case let error as RateLimited:
             let seconds = (error.decision.retryAfterMilliseconds + 999) / 1000
             return Problem(code: .rateLimited, status: 429, title: "Too many requests",
-                           detail: "This key, user or org has used its \(error.decision.limit) requests per hour; retry in \(seconds) s (Retry-After).")
+                           detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
         case let error as ValidationError:
             let fields = error.violations.map(\.field).joined(separator: ", ")

@@ -6,7 +6,7 @@ import Platform
 
 /// Request budgets: a token bucket per API key, per user and per org (limits from `[limits]`).
 /// A request spends one token from each bucket that applies; when one is empty the answer is
-/// 429 `rate_limited` with `Retry-After`. Every limited answer carries `RateLimit-Limit`,
+/// 429 `rate_limited` with `Retry-After`. Successful answers and the 429 carry `RateLimit-Limit`,
 /// `RateLimit-Remaining` and `RateLimit-Reset` for the tightest bucket.
 ///
 /// Socket administrators (root, the admin group) are not limited: they are the box's operators.
@@ -66,7 +66,7 @@ public final class BucketStore: @unchecked Sendable {
 
     public init() {}
 
-    func take(_ keys: [(String, Int)], now: Instant) -> TokenBucket.Decision {
+    func take(_ keys: [(String, Int)], now: Instant, periodMilliseconds: Int64 = BucketStore.hour) -> TokenBucket.Decision {
         lock.lock()
         defer { lock.unlock() }
         if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }
@@ -74,7 +74,7 @@ public final class BucketStore: @unchecked Sendable {
         var tightest: TokenBucket.Decision?
         for (key, capacity) in keys {
             let original = buckets[key]
-            var bucket = original ?? TokenBucket(capacity: capacity, periodMilliseconds: Self.hour, now: now)
+            var bucket = original ?? TokenBucket(capacity: capacity, periodMilliseconds: periodMilliseconds, now: now)
             let decision = bucket.take(now: now)
             guard decision.allowed else {
                 // All or nothing: give back what this request took from the other buckets.

@@ -55,7 +55,7 @@ public enum OpenAPIDocument {
         parameters += op.query.map { ["name": .string($0.name), "in": "query", "schema": $0.schema, "description": .string($0.description)] }
         if !parameters.isEmpty { object["parameters"] = .array(parameters) }
         if let body = op.requestBody {
-            object["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
+            object["requestBody"] = ["required": .bool(op.requestBodyRequired), "content": ["application/json": ["schema": body]]]
         }
         var responses: [String: JSON] = [:]
         var success: [String: JSON] = ["description": "Success."]

@@ -101,6 +101,7 @@ enum Schemas {
         "properties": [
             "name": ["type": "string"], "user_id": ["type": "string"], "login": ["type": "string"],
             "org_id": ["type": "string"], "reach": ["type": "string", "enum": ["org", "installation"]],
+            "mfa_enrolment_required": ["type": "boolean"],
             "roles": ["type": "array", "items": ["type": "string"]],
             "permissions": ["type": "array", "items": ["type": "string"]],
         ],
@@ -126,7 +127,13 @@ enum Schemas {
         "properties": [
             "id": ["type": "string"], "user_id": ["type": "string"], "org_id": ["type": "string"],
             "created_at": timestamp, "last_seen_at": timestamp, "expires_at": timestamp, "client": ["type": "string"],
+            "mfa_pending": ["type": "boolean", "description": "The session may only enrol in MFA."],
         ],
+    ]
+
+    static let cookieLogin: JSON = [
+        "type": "object", "required": ["session", "csrf_token"],
+        "properties": ["session": session, "csrf_token": ["type": "string", "description": "Send as X-CSRF-Token on unsafe requests."]],
     ]
 
     static let sessionWithToken: JSON = [

@@ -21,7 +21,7 @@ public enum APIKeyRoutes: RouteFile {
             RouteSpec(.post, "/api/v1/api-keys/{key}/rotate", needs: .permission(.apiKeysManage),
                       Operation(id: "rotateAPIKey",
                                 summary: "Make a successor key (token shown once); the old key works for the overlap only.",
-                                tag: "api-keys", requestBody: RotateBody.schema.json,
+                                tag: "api-keys", requestBody: RotateBody.schema.json, requestBodyRequired: false,
                                 success: (201, Schemas.apiKeyWithToken, "application/json"), problems: [403, 404, 409, 422]),
                       handler: rotate),
             RouteSpec(.delete, "/api/v1/api-keys/{key}", needs: .permission(.apiKeysManage),
@@ -101,9 +101,9 @@ public enum APIKeyRoutes: RouteFile {
     }
 
     static func rotate(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let body = try await BodyDecoder.decode(RotateBody.self, from: request, limits: services.limits)
+        let body = try await BodyDecoder.decodeIfPresent(RotateBody.self, from: request, limits: services.limits)
         let overlap: Int64
-        if let text = body.overlap {
+        if let text = body?.overlap {
             guard let millis = TimeFilter.milliseconds(text), millis <= 30 * 86_400_000 else {
                 throw ValidationError(field: "overlap", "must be a duration up to 30d such as 24h or 0s")
             }

@@ -15,12 +15,18 @@ public enum MFARoutes: RouteFile {
             RouteSpec(.post, "/api/v1/mfa/totp/confirm", needs: .authenticated,
                       Operation(id: "confirmTOTP", summary: "Confirm enrolment with a current code from the app.", tag: "mfa",
                                 requestBody: CodeBody.schema.json, success: (204, nil, "application/json"),
-                                problems: [400, 404, 413, 415, 422]),
+                                problems: [400, 413, 415, 422]),
                       handler: confirm),
             RouteSpec(.delete, "/api/v1/users/{user}/mfa", needs: .authenticated,
-                      Operation(id: "removeMFA", summary: "Remove a user's TOTP: your own, or with users.manage anyone's.",
-                                tag: "mfa", success: (204, nil, "application/json"), problems: [403, 404, 409]),
+                      Operation(id: "removeMFA",
+                                summary: "Remove a user's TOTP: your own (with ?code= from the app or a recovery code), or with users.manage anyone's.",
+                                tag: "mfa", query: [("code", ["type": "string"], "For your own: a current code or a recovery code.")],
+                                success: (204, nil, "application/json"), problems: [403, 404, 409, 422]),
                       handler: remove),
+            RouteSpec(.get, "/api/v1/orgs/{org}/mfa-policy", needs: .permission(.orgsView),
+                      Operation(id: "getMFAPolicy", summary: "Which roles must use MFA in an org.", tag: "mfa",
+                                success: (200, Schemas.mfaPolicy, "application/json"), problems: [404]),
+                      handler: getPolicy),
             RouteSpec(.put, "/api/v1/orgs/{org}/mfa-policy", needs: .permission(.settingsManage),
                       Operation(id: "setMFAPolicy", summary: "Set which roles must use MFA in an org.", tag: "mfa",
                                 requestBody: PolicyBody.schema.json, success: (200, Schemas.mfaPolicy, "application/json"),
@@ -52,7 +58,7 @@ public enum MFARoutes: RouteFile {
 
     static func enrol(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let (user, login) = try user(context)
-        let enrolment = try await services.mfa.enrol(user, login: login, now: services.clock.now())
+        let enrolment = try await services.mfa.enrol(user, login: login, context: context.change(services))
         var response = try JSONResponse.make(.created, EnrolmentBody(otpauthUri: enrolment.provisioningURI, secret: enrolment.secret,
                                                                      recoveryCodes: enrolment.recoveryCodes))
         response.headers[.cacheControl] = "no-store"
@@ -72,10 +78,22 @@ public enum MFARoutes: RouteFile {
     static func remove(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let caller = try requireCaller(context)
         let reference = try context.parameters.require("user")
-        let own = reference == caller.login || reference == caller.userID?.rawValue
+        let own = reference == caller.login || UserID(reference) == caller.userID
         if !own && !caller.scope.allows(.usersManage) { throw APIError.forbidden(.usersManage) }
+        if own, let user = caller.userID {
+            // why: a stolen session or key alone must not be enough to strip the second factor.
+            let code = request.uri.queryParameters["code"].map(String.init) ?? ""
+            guard try await services.mfa.checkOwnCode(code, user: user, now: services.clock.now(), requestID: context.requestID) else {
+                throw ValidationError(field: "code", "give a current code from your app or a recovery code (?code=…)")
+            }
+        }
         try await services.mfaStore.remove(reference, context: context.change(services), actingUser: caller.userID)
         return Response(status: .noContent)
+    }
+
+    static func getPolicy(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let roles = try await services.mfaStore.requiredRoles(org: context.parameters.require("org"), in: context.scope())
+        return try JSONResponse.make(.ok, ["required_roles": roles.sorted()])
     }
 
     static func setPolicy(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {

@@ -11,11 +11,12 @@ public enum SessionRoutes: RouteFile {
             RouteSpec(.post, "/api/v1/login", needs: .public,
                       Operation(id: "login", summary: "Log in with a password; returns a session token (shown once).",
                                 tag: "sessions", requestBody: LoginBody.schema.json,
-                                success: (201, Schemas.sessionWithToken, "application/json"), problems: [400, 401, 403, 413, 415, 422, 429]),
+                                success: (201, ["oneOf": [Schemas.sessionWithToken, Schemas.cookieLogin]], "application/json"),
+                                problems: [400, 401, 403, 413, 415, 422, 429]),
                       handler: login),
             RouteSpec(.post, "/api/v1/logout", needs: .authenticated,
                       Operation(id: "logout", summary: "End the session this request came with.", tag: "sessions",
-                                success: (204, nil, "application/json"), problems: [400]),
+                                success: (204, nil, "application/json"), problems: [422]),
                       handler: logout),
             RouteSpec(.get, "/api/v1/sessions", needs: .authenticated,
                       Operation(id: "listSessions", summary: "Your open sessions, newest first.", tag: "sessions",
@@ -69,13 +70,17 @@ public enum SessionRoutes: RouteFile {
     }
 
     static func login(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let client = context.isUnixSocket ? "socket" : (context.channel.remoteAddress?.ipAddress ?? "unknown")
+        let decision = services.loginBuckets.take([("login:\(client)", 30), ("login:all", 600)], now: services.clock.now(),
+                                                  periodMilliseconds: 60_000)
+        guard decision.allowed else { throw RateLimited(decision: decision) }
         let body = try await BodyDecoder.decode(LoginBody.self, from: request, limits: services.limits)
         let agent = request.headers[.userAgent].map { String($0.prefix(100)) } ?? "unknown client"
-        let client = (context.isUnixSocket ? "socket" : "tcp") + ", " + agent
         let (token, session) = try await services.passwordLogin.login(body.login, password: body.password,
                                                                       totpCode: body.totpCode, recoveryCode: body.recoveryCode,
                                                                       orgName: body.org,
-                                                                      client: client, requestID: context.requestID,
+                                                                      client: (context.isUnixSocket ? "socket" : "tcp \(client)") + ", " + agent,
+                                                                      requestID: context.requestID,
                                                                       now: services.clock.now())
         if body.cookie == true {
             // The token goes only into the cookie, out of reach of page scripts; unsafe
@@ -97,7 +102,7 @@ public enum SessionRoutes: RouteFile {
     static func logout(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let caller = try requireCaller(context)
         guard let session = caller.sessionID else {
-            throw APIError.invalidParameter(name: "Authorization", "is not a login session; only sessions log out (revoke API keys instead)")
+            throw ValidationError(field: "Authorization", "is not a login session; only sessions log out (revoke API keys instead)")
         }
         _ = try await services.logins.revoke(session.rawValue, byUser: caller.userID, mayRevokeOthers: false, logout: true,
                                              context: context.change(services))
@@ -109,7 +114,10 @@ public enum SessionRoutes: RouteFile {
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let caller = try requireCaller(context)
         guard let user = caller.userID else { return try JSONResponse.make(.ok, ListBody<SessionResource>(items: [], nextCursor: nil)) }
+        let now = services.clock.now()
+        let policy = services.passwordLogin.sessions
         let sessions = try await services.logins.sessions(of: user)
+            .filter { policy.isActive(createdAt: $0.createdAt, lastSeenAt: $0.lastSeenAt, now: now) }
         return try JSONResponse.make(.ok, ListBody(items: sessions.map { SessionResource($0, policy: services.passwordLogin.sessions, token: nil) },
                                                    nextCursor: nil))
     }
@@ -125,8 +133,12 @@ public enum SessionRoutes: RouteFile {
     static func setPassword(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let body = try await BodyDecoder.decode(PasswordBody.self, from: request, limits: services.limits)
         let caller = try requireCaller(context)
+        let reference = try context.parameters.require("user")
+        // why first: a caller without users.manage must learn nothing about other users.
+        let namesSelf = reference == caller.login || UserID(reference) == caller.userID
+        if !namesSelf && !caller.scope.allows(.usersManage) { throw APIError.forbidden(.usersManage) }
         let policy = services.passwordPolicy
-        let (user, hashes) = try await services.logins.passwordHashes(of: context.parameters.require("user"), in: caller.scope,
+        let (user, hashes) = try await services.logins.passwordHashes(of: reference, in: caller.scope,
                                                                       depth: policy.historyDepth,
                                                                       actingUser: caller.userID)
         let ownPassword = user.id == caller.userID
@@ -147,7 +159,7 @@ public enum SessionRoutes: RouteFile {
             throw APIError.notReady("The password could not be hashed (out of memory); try again.")
         }
         try await services.logins.setPassword(of: user.id, hash: hash, historyDepth: policy.historyDepth,
-                                              context: context.change(services))
+                                              keeping: ownPassword ? caller.sessionID : nil, context: context.change(services))
         return Response(status: .noContent)
     }
 }

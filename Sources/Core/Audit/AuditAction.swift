@@ -25,6 +25,7 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case loginLocked = "login.locked"
     case logout = "logout"
     case sessionRevoked = "session.revoked"
+    case mfaEnrolmentStarted = "mfa.enrolment_started"
     case mfaEnrolled = "mfa.enrolled"
     case mfaRemoved = "mfa.removed"
     case mfaRecoveryUsed = "mfa.recovery_used"

@@ -35,8 +35,9 @@ public struct PasswordPolicy: Sendable, Hashable {
     }
 }
 
-/// Lockout with backoff after repeated failed logins: the first `freeAttempts` failures cost
-/// nothing; each later one locks the account for twice as long as the one before, up to `cap`.
+/// Lockout with backoff after repeated failed logins: the `freeAttempts`-th consecutive failure
+/// locks the account for `firstLockMilliseconds`; each later one locks it twice as long as the
+/// one before, up to `capMilliseconds`.
 public struct LockoutPolicy: Sendable, Hashable {
     public var freeAttempts: Int
     public var firstLockMilliseconds: Int64

@@ -38,7 +38,7 @@ public struct APIKeyStore: Sendable {
         guard Self.nameLengths.contains(name.count), !name.contains(where: \.isNewline) else {
             throw ValidationError(field: "name", "must be 1 to 100 characters on one line")
         }
-        if let expiresAt, expiresAt <= context.now { throw ValidationError(field: "expires_at", "must be in the future") }
+        if let expiresAt, expiresAt <= context.now { throw ValidationError(field: "expires_in", "must be in the future") }
         if let explicit, let beyond = explicit.first(where: { !context.scope.allows($0) }) {
             throw StorageError.grantRefused("scope \(beyond.rawValue)")
         }
@@ -118,8 +118,13 @@ public struct APIKeyStore: Sendable {
             if let scopes = old.scopes, let beyond = scopes.first(where: { !context.scope.allows($0) }) {
                 throw StorageError.grantRefused("scope \(beyond.rawValue)")
             }
-            if old.scopes == nil, context.scope.permissionLimit != nil {
-                throw StorageError.grantRefused("a key without scopes (your own key is limited)")
+            if old.scopes == nil {
+                let roleText = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
+                                                   arguments: [old.orgID.rawValue, old.userID.rawValue])
+                let role = try roleText.flatMap { try RoleStore.resolve($0, org: old.orgID, db) }
+                guard context.scope.permissionLimit == nil, let role, role.canBeGranted(by: context.scope) else {
+                    throw StorageError.grantRefused("a key with every permission of its owner's role")
+                }
             }
             let overlapEnd = context.now.adding(milliseconds: overlapMilliseconds)
             let oldEnd = old.expiresAt.map { min($0, overlapEnd) } ?? overlapEnd

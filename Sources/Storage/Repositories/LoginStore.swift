@@ -47,9 +47,10 @@ public struct LoginStore: Sendable {
         }
     }
 
-    /// Sets a user's password (already hashed), keeping the old one in the history and clearing
-    /// any lockout.
-    public func setPassword(of user: UserID, hash: String, historyDepth: Int, context: ChangeContext) async throws {
+    /// Sets a user's password (already hashed), keeping the old one in the history, clearing any
+    /// lockout, and ending the user's sessions except `keeping` (the one making the change).
+    public func setPassword(of user: UserID, hash: String, historyDepth: Int, keeping: SessionID? = nil,
+                            context: ChangeContext) async throws {
         let audit = self.audit
         try await database.writer.submit { db in
             if let old = try Row.fetchOne(db, sql: "SELECT hash, set_at FROM password WHERE user_id = ?", arguments: [user.rawValue]) {
@@ -65,6 +66,9 @@ public struct LoginStore: Sendable {
                 ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, set_at = excluded.set_at,
                     failed_count = 0, locked_until = NULL
                 """, arguments: [user.rawValue, hash, context.now.millisecondsSinceEpoch])
+            // why: whoever knew the old password may hold a session; a new password ends them.
+            try db.execute(sql: "UPDATE session SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id != ?",
+                           arguments: [context.now.millisecondsSinceEpoch, user.rawValue, keeping?.rawValue ?? ""])
             try audit.append(AuditEntry(at: context.now, orgID: context.scope.orgID.rawValue, actor: context.actor,
                                         action: .passwordChanged, targetType: ResourceType.user.rawValue,
                                         targetID: user.rawValue, requestID: context.requestID), in: db)

@@ -32,7 +32,9 @@ public struct MFAStore: Sendable {
     }
 
     /// Stores a new, unconfirmed seed and recovery codes (replacing an unconfirmed enrolment).
-    public func startEnrolment(of user: UserID, secretBox: [UInt8], recoveryHashes: [[UInt8]], now: Instant) async throws {
+    public func startEnrolment(of user: UserID, secretBox: [UInt8], recoveryHashes: [[UInt8]], context: ChangeContext) async throws {
+        let audit = self.audit
+        let now = context.now
         try await database.writer.submit { db in
             if let existing = try Self.state(user, db), existing.confirmed {
                 throw StorageError.alreadyExists(.user, field: "mfa", value: "totp")
@@ -47,6 +49,9 @@ public struct MFAStore: Sendable {
                 try db.execute(sql: "INSERT INTO mfa_recovery_code (user_id, code_hash) VALUES (?, ?)",
                                arguments: [user.rawValue, Data(hash)])
             }
+            try audit.append(AuditEntry(at: now, orgID: context.scope.orgID.rawValue, actor: context.actor,
+                                        action: .mfaEnrolmentStarted, targetType: ResourceType.user.rawValue,
+                                        targetID: user.rawValue, requestID: context.requestID), in: db)
         }
     }
 
@@ -116,6 +121,15 @@ public struct MFAStore: Sendable {
                                         targetType: ResourceType.org.rawValue, targetID: org.rawValue,
                                         requestID: context.requestID, details: ["required_roles": text]), in: db)
             return roles
+        }
+    }
+
+    /// The roles (by name) that must use MFA in an org.
+    public func requiredRoles(org reference: String, in scope: Scope) async throws -> Set<String> {
+        try await database.read { db in
+            let org = try UserStore.org(reference, scope, db)
+            return Self.roleNames(try String.fetchOne(db, sql: "SELECT mfa_required_roles FROM org WHERE id = ?",
+                                                      arguments: [org.rawValue]) ?? "")
         }
     }
 

@@ -139,9 +139,20 @@ public struct UserStore: Sendable {
             }
             if let role {
                 try Self.setMembership(org: org, user: user.id, role: role, context: context, db)
+                // A team role broader than the new org role falls back to the org role.
+                for row in try Row.fetchAll(db, sql: "SELECT team_id, role FROM team_member WHERE org_id = ? AND user_id = ? AND role IS NOT NULL",
+                                            arguments: [org.rawValue, user.id.rawValue]) {
+                    let teamRole = try (row["role"] as String?).flatMap { try RoleStore.resolve($0, org: org, db) }
+                    if teamRole.map({ !$0.permissions.isSubset(of: role.permissions) }) ?? true {
+                        try db.execute(sql: "UPDATE team_member SET role = NULL WHERE team_id = ? AND user_id = ?",
+                                       arguments: [row["team_id"] as String, user.id.rawValue])
+                    }
+                }
             } else {
                 guard previous != nil else { throw StorageError.notFound(.user, id: reference) }
                 try db.execute(sql: "DELETE FROM membership WHERE org_id = ? AND user_id = ?",
+                               arguments: [org.rawValue, user.id.rawValue])
+                try db.execute(sql: "DELETE FROM team_member WHERE org_id = ? AND user_id = ?",
                                arguments: [org.rawValue, user.id.rawValue])
             }
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .membershipChanged,

@@ -13,9 +13,9 @@ struct Config: Sendable, Equatable {
         var socketMode: UInt16 = 0o660
         /// Members of this group are agentd administrators on the socket (as is root).
         var adminGroup = "agentd-admin"
-        /// The socket's group: who may connect at all. Users mapped by uid join this group;
-        /// when it does not exist, the admin group is used.
-        var socketGroup = "agentd"
+        /// The socket's group: who may connect at all (default: the admin group). To let users
+        /// mapped by uid connect, name a group that holds them and the administrators.
+        var socketGroup: String?
         var maxBodyBytes = 1 << 20
         var maxJSONDepth = 32
         /// How long SIGTERM waits for in-flight requests and queued writes before cancelling them.

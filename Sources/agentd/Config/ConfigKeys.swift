@@ -89,7 +89,9 @@ enum ConfigKeys {
             guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
             config.auth.hashKeyFile = value
         },
-        int("auth", "session_idle_minutes", "A login session unused this long ends", 1...1440) {
+        // At least 5: last use is recorded about once a minute, so shorter idle times would end
+        // sessions that are in use.
+        int("auth", "session_idle_minutes", "A login session unused this long ends", 5...1440) {
             $1.auth.sessionIdleMinutes = $0
         },
         int("auth", "session_max_hours", "A login session ends this long after login", 1...720) {

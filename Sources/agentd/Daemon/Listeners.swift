@@ -13,7 +13,7 @@ enum Listeners {
         let socketMode = server.socketMode
         // Who may connect: the socket group, else the admin group. Who is an administrator is
         // decided per request from the peer's credentials, not by this.
-        let socketGroup = UnixAccounts.groupID(named: server.socketGroup) ?? UnixAccounts.groupID(named: server.adminGroup)
+        let socketGroup = server.socketGroup.flatMap(UnixAccounts.groupID(named:)) ?? UnixAccounts.groupID(named: server.adminGroup)
         prepareSocketDirectory(for: socketPath, group: socketGroup)
 
         let tcpApp = Application(

@@ -46,10 +46,12 @@ struct MFA: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a user's TOTP (yours, or anyone's with users.manage).")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The user (ID or login).") var user: String
+        @Option(help: "For your own: a current code from your app or a recovery code.") var code: String?
 
         func run() async throws {
             try await reportingFailures {
-                _ = try await connection.client.call(.DELETE, "/api/v1/users/\(Users.escape(user))/mfa")
+                let query = code.map { "?code=\(Users.escape($0))" } ?? ""
+                _ = try await connection.client.call(.DELETE, "/api/v1/users/\(Users.escape(user))/mfa" + query)
                 print("MFA removed for \(user)")
             }
         }

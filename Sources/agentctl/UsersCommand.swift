@@ -30,7 +30,7 @@ struct Users: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user and make it a member of an org.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Login: 2-128 of a-z, 0-9 and . _ @ + -.") var login: String
-        @Option(help: "Role in the org: admin, developer, operator, viewer or guest.") var role: String
+        @Option(help: "Role in the org: admin, developer, operator, viewer, guest, or one of the org's custom roles.") var role: String
         @Option(help: "The org (ID or name); default: yours.") var org: String?
         @Option(help: "Name for people.") var displayName: String?
         @Option(help: "A Unix uid that acts as this user on the socket.") var unixUid: UInt32?
@@ -106,7 +106,7 @@ struct Users: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Give a user a role in an org.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The user's ID (usr_…) or login.") var user: String
-        @Argument(help: "admin, developer, operator, viewer or guest.") var role: String
+        @Argument(help: "admin, developer, operator, viewer, guest, or one of the org's custom roles.") var role: String
         @Option(help: "The org (ID or name).") var org: String
 
         func run() async throws {

@@ -21,7 +21,7 @@ public enum MFARoutes: RouteFile {
                       Operation(id: "removeMFA",
                                 summary: "Remove a user's TOTP: your own (with ?code= from the app or a recovery code), or with users.manage anyone's.",
                                 tag: "mfa", query: [("code", ["type": "string"], "For your own: a current code or a recovery code.")],
-                                success: (204, nil, "application/json"), problems: [403, 404, 409, 422]),
+                                success: (204, nil, "application/json"), problems: [403, 404, 409, 422, 429]),
                       handler: remove),
             RouteSpec(.get, "/api/v1/orgs/{org}/mfa-policy", needs: .permission(.orgsView),
                       Operation(id: "getMFAPolicy", summary: "Which roles must use MFA in an org.", tag: "mfa",
@@ -81,7 +81,11 @@ public enum MFARoutes: RouteFile {
         let own = reference == caller.login || UserID(reference) == caller.userID
         if !own && !caller.scope.allows(.usersManage) { throw APIError.forbidden(.usersManage) }
         if own, let user = caller.userID {
-            // why: a stolen session or key alone must not be enough to strip the second factor.
+            // why: a stolen session or key alone must not be enough to strip the second factor;
+            // and guessing codes here is throttled like logins (5 a minute per user).
+            let decision = services.loginBuckets.take([("mfa-remove:\(user.rawValue)", 5)], now: services.clock.now(),
+                                                      periodMilliseconds: 60_000)
+            guard decision.allowed else { throw RateLimited(decision: decision) }
             let code = request.uri.queryParameters["code"].map(String.init) ?? ""
             guard try await services.mfa.checkOwnCode(code, user: user, now: services.clock.now(), requestID: context.requestID) else {
                 throw ValidationError(field: "code", "give a current code from your app or a recovery code (?code=…)")

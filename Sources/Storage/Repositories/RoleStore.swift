@@ -59,6 +59,10 @@ public struct RoleStore: Sendable {
             if holders > 0 {
                 throw StorageError.protected(.role, id: name, reason: "\(holders) membership(s) use the role `\(name)`; give them another role first")
             }
+            let policy = try String.fetchOne(db, sql: "SELECT mfa_required_roles FROM org WHERE id = ?", arguments: [org.rawValue]) ?? ""
+            if MFAStore.roleNames(policy).contains(name) {
+                throw StorageError.protected(.role, id: name, reason: "the org's MFA policy names `\(name)`; change the policy first")
+            }
             try db.execute(sql: "DELETE FROM custom_role WHERE org_id = ? AND name = ?", arguments: [org.rawValue, name])
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .roleDeleted,
                                         targetType: ResourceType.role.rawValue, targetID: name, requestID: context.requestID), in: db)

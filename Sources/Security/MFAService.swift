@@ -62,7 +62,7 @@ public struct MFAService: Sendable {
         try await store.useRecoveryCode(user, hash: hasher.hash(Self.normalise(code)), orgID: orgID, now: now, requestID: requestID)
     }
 
-    /// `XXXXX-XXXXX` from the Crockford alphabet: 50 bits, easy to type from paper.
+    /// Two groups of five Crockford characters joined by a dash: 50 bits, easy to type from paper.
     static func recoveryCode() -> String {
         let body = CrockfordBase32.encode(bytes: SecretHasher.randomBytes(7)).prefix(10)
         return "\(body.prefix(5))-\(body.suffix(5))"

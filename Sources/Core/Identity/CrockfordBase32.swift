@@ -29,19 +29,7 @@ public enum CrockfordBase32 {
 
     /// Encodes bytes, 5 bits a character (the last one zero-padded).
     public static func encode(bytes: [UInt8]) -> String {
-        var text = ""
-        var buffer: UInt64 = 0
-        var bits = 0
-        for byte in bytes {
-            buffer = (buffer << 8) | UInt64(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                text.append(alphabet[Int((buffer >> UInt64(bits)) & 0x1F)])
-            }
-        }
-        if bits > 0 { text.append(alphabet[Int((buffer << UInt64(5 - bits)) & 0x1F)]) }
-        return text
+        Base32.encode(bytes, alphabet: alphabet)
     }
 
     /// Encodes 128 bits as 26 characters, most significant first.

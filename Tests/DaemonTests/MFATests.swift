@@ -234,6 +234,20 @@ import Testing
         }
     }
 
+    @Test func narrowingAnOrgRoleResetsTeamRolesThatWouldBeBroader() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.PUT, "/api/v1/roles/reviewer", json: ["permissions": ["orgs.view", "users.view"]])
+            _ = try await daemon.socket.call(.PUT, "/api/v1/roles/peek", json: ["permissions": ["orgs.view", "users.view"]])
+            _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": "rex", "role": "reviewer"])
+            _ = try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": "review"])
+            let team = try await daemon.socket.call(.PUT, "/api/v1/teams/review/members/rex", json: ["role": "peek"]).json
+            #expect((team?["members"] as? [[String: Any]])?.first?["role"] as? String == "peek")
+            _ = try await daemon.socket.call(.PUT, "/api/v1/roles/reviewer", json: ["permissions": ["orgs.view"]])
+            let after = try await daemon.socket.call(.GET, "/api/v1/teams/review").json
+            #expect((after?["members"] as? [[String: Any]])?.first?["role"] == nil, "peek is now broader than reviewer")
+        }
+    }
+
     @Test func nobodyDefinesARoleWithMoreThanTheyHold() async throws {
         try await TestDaemon.run { daemon in
             let admin = try await IdentityTests.keyFor(daemon, login: "ria", role: "admin", org: "acme")

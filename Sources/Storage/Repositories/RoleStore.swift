@@ -29,6 +29,7 @@ public struct RoleStore: Sendable {
                 INSERT INTO custom_role (org_id, name, permissions, created_at, created_by) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (org_id, name) DO UPDATE SET permissions = excluded.permissions
                 """, arguments: [org.rawValue, name, Self.encode(permissions), context.now.millisecondsSinceEpoch, context.actor])
+            if existed { try UserStore.resetBroadTeamRoles(org: org, user: nil, db) }
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor,
                                         action: existed ? .roleUpdated : .roleCreated, targetType: ResourceType.role.rawValue,
                                         targetID: name, requestID: context.requestID,

@@ -139,15 +139,7 @@ public struct UserStore: Sendable {
             }
             if let role {
                 try Self.setMembership(org: org, user: user.id, role: role, context: context, db)
-                // A team role broader than the new org role falls back to the org role.
-                for row in try Row.fetchAll(db, sql: "SELECT team_id, role FROM team_member WHERE org_id = ? AND user_id = ? AND role IS NOT NULL",
-                                            arguments: [org.rawValue, user.id.rawValue]) {
-                    let teamRole = try (row["role"] as String?).flatMap { try RoleStore.resolve($0, org: org, db) }
-                    if teamRole.map({ !$0.permissions.isSubset(of: role.permissions) }) ?? true {
-                        try db.execute(sql: "UPDATE team_member SET role = NULL WHERE team_id = ? AND user_id = ?",
-                                       arguments: [row["team_id"] as String, user.id.rawValue])
-                    }
-                }
+                try Self.resetBroadTeamRoles(org: org, user: user.id, db)
             } else {
                 guard previous != nil else { throw StorageError.notFound(.user, id: reference) }
                 try db.execute(sql: "DELETE FROM membership WHERE org_id = ? AND user_id = ?",
@@ -188,6 +180,31 @@ public struct UserStore: Sendable {
     }
 
     // MARK: - Rules
+
+    /// Team roles may only narrow org roles: after an org role changes (or a custom role's
+    /// permissions do), a team role broader than its member's org role falls back to the org role.
+    /// `user` nil: every member of the org.
+    static func resetBroadTeamRoles(org: OrgID, user: UserID?, _ db: Database) throws {
+        var sql = """
+            SELECT t.team_id, t.user_id, t.role AS team_role, m.role AS org_role FROM team_member t
+            JOIN membership m ON m.org_id = t.org_id AND m.user_id = t.user_id
+            WHERE t.org_id = ? AND t.role IS NOT NULL
+            """
+        var arguments: [any DatabaseValueConvertible] = [org.rawValue]
+        if let user {
+            sql += " AND t.user_id = ?"
+            arguments.append(user.rawValue)
+        }
+        for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
+            let teamRole = try RoleStore.resolve(row["team_role"], org: org, db)
+            let orgRole = try RoleStore.resolve(row["org_role"], org: org, db)
+            guard let teamRole, let orgRole, teamRole.permissions.isSubset(of: orgRole.permissions) else {
+                try db.execute(sql: "UPDATE team_member SET role = NULL WHERE team_id = ? AND user_id = ?",
+                               arguments: [row["team_id"] as String, row["user_id"] as String])
+                continue
+            }
+        }
+    }
 
     /// An org-scoped caller may change a user's own attributes (name, uid, disabled, password)
     /// only when the user belongs to no other org: those attributes act in every org.

@@ -62,7 +62,7 @@ public final class APIKeyAuthenticator: Sendable {
             Task { try? await lookup.touch(token.id, at: now) }
         }
         return KeyIdentity(keyID: key.id, userID: key.userID, login: credential.ownerLogin,
-                           scope: role.scope(in: key.orgID, limit: key.scopes))
+                           scope: role.scope(in: key.orgID, limit: key.scopes, teams: credential.ownerTeams))
     }
 
     /// Drops a key from the cache (after a revocation or a change to its owner).

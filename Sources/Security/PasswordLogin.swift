@@ -103,7 +103,8 @@ public final class PasswordLogin: Sendable {
         // A session that must enrol first is granted no permission: only routes that need just
         // an identified caller (whoami, MFA enrolment, logout) answer it.
         return SessionIdentity(sessionID: session.id, userID: session.userID, login: credential.ownerLogin,
-                               scope: role.scope(in: session.orgID, limit: session.mfaPending ? [] : nil),
+                               scope: role.scope(in: session.orgID, limit: session.mfaPending ? [] : nil,
+                                                 teams: credential.ownerTeams),
                                mfaPending: session.mfaPending)
     }
 

@@ -49,6 +49,17 @@ import Testing
         #expect(boxAdmin.allows(.orgsCreate))
     }
 
+    @Test func teamRowsAreVisibleToTheirTeamsAndToAdmins() {
+        let payments = TeamID.generate(at: Instant(millisecondsSinceEpoch: 3))
+        let ops = TeamID.generate(at: Instant(millisecondsSinceEpoch: 4))
+        let member = Scope(orgID: orgA, reach: .org, roles: [.developer], teams: [payments])
+        #expect(member.canSee(org: orgA, team: payments))
+        #expect(!member.canSee(org: orgA, team: ops))
+        #expect(member.canSee(org: orgA, team: nil))
+        #expect(!member.canSee(org: orgB, team: nil))
+        #expect(Scope(orgID: orgA, reach: .org, roles: [.admin]).canSee(org: orgA, team: ops))
+    }
+
     @Test func rolesGrantOnlyTheirPermissions() {
         let viewer = Scope(orgID: orgA, reach: .installation, roles: [.viewer])
         #expect(viewer.allows(.orgsView))

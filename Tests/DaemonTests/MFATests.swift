@@ -173,6 +173,17 @@ import Testing
         }
     }
 
+    @Test func aCallersTeamsAreInItsScopeAtOnce() async throws {
+        try await TestDaemon.run { daemon in
+            let token = try await IdentityTests.keyFor(daemon, login: "tam", role: "developer")
+            let client = IdentityTests.tcp(daemon, key: token)
+            #expect(try await client.call(.GET, "/api/v1/whoami").json?["teams"] as? [String] == [])
+            let team = try #require(try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": "payments"]).json?["id"] as? String)
+            _ = try await daemon.socket.call(.PUT, "/api/v1/teams/payments/members/tam", json: [:])
+            #expect(try await client.call(.GET, "/api/v1/whoami").json?["teams"] as? [String] == [team])
+        }
+    }
+
     @Test func aTeamRoleOnlyNarrowsTheOrgRole() async throws {
         try await TestDaemon.run { daemon in
             _ = try await daemon.socket.call(.POST, "/api/v1/users", json: ["login": "val", "role": "viewer"])

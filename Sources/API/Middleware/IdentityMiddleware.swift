@@ -92,9 +92,9 @@ struct IdentityMiddleware: RouterMiddleware {
         }
         let orgName = request.headers[.agentdOrg]
         do {
-            if let (user, membership) = try await users.socketMember(uid: peer.uid, orgName: orgName) {
+            if let (user, membership, teams) = try await users.socketMember(uid: peer.uid, orgName: orgName) {
                 context.caller = Caller(name: "user:\(user.id.rawValue)",
-                                        scope: membership.role.scope(in: membership.orgID),
+                                        scope: membership.role.scope(in: membership.orgID, teams: teams),
                                         userID: user.id, login: user.login)
             } else if let orgName {
                 context.identityFailure = .unauthenticated(

@@ -103,6 +103,7 @@ enum Schemas {
             "org_id": ["type": "string"], "reach": ["type": "string", "enum": ["org", "installation"]],
             "mfa_enrolment_required": ["type": "boolean"],
             "roles": ["type": "array", "items": ["type": "string"]],
+            "teams": ["type": "array", "items": ["type": "string"]],
             "permissions": ["type": "array", "items": ["type": "string"]],
         ],
     ]

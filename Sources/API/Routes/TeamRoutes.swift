@@ -84,6 +84,7 @@ public enum TeamRoutes: RouteFile {
 
     static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         try await services.teams.delete(context.parameters.require("team"), context: context.change(services))
+        services.authenticator.forgetAll()  // cached keys carry their owners' teams
         return Response(status: .noContent)
     }
 
@@ -91,12 +92,14 @@ public enum TeamRoutes: RouteFile {
         let body = try await BodyDecoder.decode(MemberBody.self, from: request, limits: services.limits)
         let team = try await services.teams.setMember(team: context.parameters.require("team"), user: context.parameters.require("user"),
                                                       role: body.role, context: context.change(services))
+        services.authenticator.forgetAll()
         return try JSONResponse.make(.ok, TeamResource(team))
     }
 
     static func removeMember(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         try await services.teams.removeMember(team: context.parameters.require("team"), user: context.parameters.require("user"),
                                               context: context.change(services))
+        services.authenticator.forgetAll()
         return Response(status: .noContent)
     }
 }

@@ -95,7 +95,8 @@ public enum UserRoutes: RouteFile {
             name: caller.name, userId: caller.userID?.rawValue, login: caller.login, orgId: caller.scope.orgID.rawValue,
             mfaEnrolmentRequired: caller.scope.permissionLimit == [] && caller.sessionID != nil,
             reach: caller.scope.reach == .installation ? "installation" : "org",
-            roles: (caller.scope.roles.map(\.rawValue) + caller.scope.customRoleNames).sorted(), permissions: permissions))
+            roles: (caller.scope.roles.map(\.rawValue) + caller.scope.customRoleNames).sorted(),
+            teams: caller.scope.teams.map(\.rawValue).sorted(), permissions: permissions))
     }
 
     static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
@@ -159,6 +160,7 @@ public enum UserRoutes: RouteFile {
         let mfaEnrolmentRequired: Bool
         let reach: String
         let roles: [String]
+        let teams: [String]
         let permissions: [String]
     }
 }

@@ -55,13 +55,13 @@ public enum MemberRole: Hashable, Sendable {
     }
 
     /// The scope of a member of `org` with this role (optionally limited, e.g. by key scopes).
-    public func scope(in org: OrgID, limit: Set<Permission>? = nil) -> Scope {
+    public func scope(in org: OrgID, limit: Set<Permission>? = nil, teams: Set<TeamID> = []) -> Scope {
         switch self {
         case .builtIn(let role):
-            Scope(orgID: org, reach: .org, roles: [role], permissionLimit: limit)
+            Scope(orgID: org, reach: .org, roles: [role], permissionLimit: limit, teams: teams)
         case .custom(let role):
             Scope(orgID: org, reach: .org, roles: [], permissionLimit: limit, customPermissions: role.permissions,
-                  customRoleNames: [role.name])
+                  customRoleNames: [role.name], teams: teams)
         }
     }
 }

@@ -22,9 +22,11 @@ public struct Scope: Hashable, Sendable {
     public let customPermissions: Set<Permission>
     /// The names of those custom roles, for display.
     public let customRoleNames: Set<String>
+    /// The teams of `orgID` the caller belongs to: team-owned rows are visible through these.
+    public let teams: Set<TeamID>
 
     public init(orgID: OrgID, reach: Reach, roles: Set<Role>, permissionLimit: Set<Permission>? = nil,
-                customPermissions: Set<Permission> = [], customRoleNames: Set<String> = []) {
+                customPermissions: Set<Permission> = [], customRoleNames: Set<String> = [], teams: Set<TeamID> = []) {
         self.orgID = orgID
         self.reach = reach
         self.roles = roles
@@ -32,6 +34,15 @@ public struct Scope: Hashable, Sendable {
         // why: an org cannot hand out installation-wide permissions through a role it defines.
         self.customPermissions = customPermissions.filter { !$0.isInstallationWide }
         self.customRoleNames = customRoleNames
+        self.teams = teams
+    }
+
+    /// True when this scope may see a row of `org` owned by `team` (nil: the whole org's).
+    /// Installation reach and org admins see every team's rows.
+    public func canSee(org: OrgID, team: TeamID?) -> Bool {
+        guard canSee(org: org) else { return false }
+        guard let team, reach == .org, !roles.contains(.admin) else { return true }
+        return teams.contains(team)
     }
 
     /// True when this scope may see rows owned by `org`.

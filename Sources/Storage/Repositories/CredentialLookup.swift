@@ -17,6 +17,7 @@ public struct CredentialLookup: Sendable {
         /// Nil when the owner is no longer a member of the org or is disabled.
         public let ownerRole: MemberRole?
         public let ownerLogin: String
+        public let ownerTeams: Set<TeamID>
     }
 
     public func apiKey(_ id: APIKeyID) async throws -> KeyCredential? {
@@ -32,7 +33,8 @@ public struct CredentialLookup: Sendable {
             let key = try APIKeyStore.key(from: row)
             let role = disabled ? nil : try (row["owner_role"] as String?).flatMap { try RoleStore.resolve($0, org: key.orgID, db) }
             let hash: Data = row["secret_hash"]
-            return KeyCredential(key: key, secretHash: Array(hash), ownerRole: role, ownerLogin: row["owner_login"])
+            return KeyCredential(key: key, secretHash: Array(hash), ownerRole: role, ownerLogin: row["owner_login"],
+                                 ownerTeams: try TeamStore.teams(of: key.userID, in: key.orgID, db))
         }
     }
 

@@ -162,6 +162,7 @@ public struct LoginStore: Sendable {
         public let secretHash: [UInt8]
         public let ownerRole: MemberRole?
         public let ownerLogin: String
+        public let ownerTeams: Set<TeamID>
     }
 
     public func credential(_ id: SessionID) async throws -> SessionCredential? {
@@ -176,7 +177,8 @@ public struct LoginStore: Sendable {
             let hash: Data = row["secret_hash"]
             let session = try Self.session(from: row)
             let role = disabled ? nil : try (row["owner_role"] as String?).flatMap { try RoleStore.resolve($0, org: session.orgID, db) }
-            return SessionCredential(session: session, secretHash: Array(hash), ownerRole: role, ownerLogin: row["owner_login"])
+            return SessionCredential(session: session, secretHash: Array(hash), ownerRole: role, ownerLogin: row["owner_login"],
+                                     ownerTeams: try TeamStore.teams(of: session.userID, in: session.orgID, db))
         }
     }
 

@@ -129,6 +129,12 @@ public struct TeamStore: Sendable {
         }
     }
 
+    /// The teams of `org` that `user` belongs to (for its scope).
+    static func teams(of user: UserID, in org: OrgID, _ db: Database) throws -> Set<TeamID> {
+        Set(try String.fetchAll(db, sql: "SELECT team_id FROM team_member WHERE org_id = ? AND user_id = ?",
+                                arguments: [org.rawValue, user.rawValue]).compactMap(TeamID.init))
+    }
+
     // MARK: - Rows
 
     private static func event(_ action: AuditAction, _ team: Team, _ context: ChangeContext, _ details: [String: String]) -> AuditEntry {

@@ -157,7 +157,7 @@ public struct UserStore: Sendable {
 
     /// The active user with this Unix uid, and its membership in `orgName` (or, when nil, its
     /// oldest membership), for socket identification.
-    public func socketMember(uid: UInt32, orgName: String?) async throws -> (User, Membership)? {
+    public func socketMember(uid: UInt32, orgName: String?) async throws -> (User, Membership, Set<TeamID>)? {
         try await database.read { db in
             var sql = """
                 SELECT u.*, m.role AS member_role, m.org_id AS member_org FROM user_account u
@@ -175,7 +175,7 @@ public struct UserStore: Sendable {
                   let org = OrgID(row["member_org"]),
                   let role = try RoleStore.resolve(row["member_role"], org: org, db) else { return nil }
             let user = try Self.user(from: row)
-            return (user, Membership(orgID: org, userID: user.id, role: role))
+            return (user, Membership(orgID: org, userID: user.id, role: role), try TeamStore.teams(of: user.id, in: org, db))
         }
     }
 

@@ -126,6 +126,7 @@ let package = Package(
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "APITests", dependencies: ["API", "Core"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "Core"]),
         .testTarget(
             name: "StorageTests",
             dependencies: [

@@ -25,6 +25,21 @@ func transition(_ db: Database, state: Int, at: Int64) throws {
     try db.cachedStatement(sql: updateSQL).execute(arguments: [at, state])
 }
 
+/// The same transition through the statements' raw SQLite handles: GRDB prepares and caches
+/// them, the unit binds and steps them with the C API (what hot engine units can do).
+func rawTransition(_ db: Database, state: Int, at: Int64) throws {
+    let insert = try db.cachedStatement(sql: insertSQL).sqliteStatement
+    sqlite3_bind_int64(insert, 1, Int64(state))
+    sqlite3_bind_int64(insert, 2, at)
+    guard sqlite3_step(insert) == SQLITE_DONE else { throw BenchError("insert failed") }
+    sqlite3_reset(insert)
+    let update = try db.cachedStatement(sql: updateSQL).sqliteStatement
+    sqlite3_bind_int64(update, 1, at)
+    sqlite3_bind_int64(update, 2, Int64(state))
+    guard sqlite3_step(update) == SQLITE_DONE else { throw BenchError("update failed") }
+    sqlite3_reset(update)
+}
+
 func freshDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "agentd-bench-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -70,7 +85,7 @@ func onePerCall(callers: Int) async throws -> Double {
     }
 }
 
-func agentdWriter(callers: Int, window: Duration) async throws -> (Double, WriterStatistics) {
+func agentdWriter(callers: Int, window: Duration, raw: Bool = false) async throws -> (Double, WriterStatistics) {
     let directory = try freshDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let database = try AgentDatabase(options: DatabaseOptions(path: directory + "/agentd.db", synchronous: .full),
@@ -80,7 +95,11 @@ func agentdWriter(callers: Int, window: Duration) async throws -> (Double, Write
     writer.start()
     try await writer.submit(seed)
     let rate = try await drive(callers: callers) { state, at in
-        try await writer.submit { db in try transition(db, state: state, at: at) }
+        if raw {
+            try await writer.submit { db in try rawTransition(db, state: state, at: at) }
+        } else {
+            try await writer.submit { db in try transition(db, state: state, at: at) }
+        }
     }
     let statistics = writer.currentStatistics
     await writer.stop()
@@ -171,5 +190,8 @@ for callers in [1, 10, 100] {
     print(String(format: "%3d   %14.0f   %17.0f   %6.2f   %6.2f   %6.2f   %9.1f   %13.0f",
                  callers, a, b, b / a, b / ceiling, b / grdbCeiling, statistics.meanBatch, statistics.meanCommitMicros))
 }
+let (raw, rawStatistics) = try await agentdWriter(callers: 100, window: .microseconds(windowMicros), raw: true)
+print(String(format: "100   (b') agentd writer, units on raw statements: %.0f/s   b'/c %.2f   mean batch %.1f",
+             raw, raw / ceiling, rawStatistics.meanBatch))
 print("")
 print("targets: (b) >= 10000/s at K=100, b/a >= 5, b/c >= 0.6")

@@ -105,3 +105,43 @@ final class RawSocket {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// The vault's master key: created in dev, checked at every start, refused when wrong or exposed.
+@Suite(.serialized) struct MasterKeyStartTests {
+    @Test func aDifferentKeyStopsTheStartNamingTheExpectedKeyAndWhereItLooked() async throws {
+        let first = try await TestDaemon.start()
+        #expect(try await first.stop() == 0)
+        let keyring = first.directory + "/.agentd/master.keyring"
+        let mode = (try FileManager.default.attributesOfItem(atPath: keyring)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+        try FileManager.default.removeItem(atPath: keyring)
+        let made = try runProgram(TestDaemon.binaries + "/agentd", ["keygen", keyring])
+        #expect(made.status == 0, "\(made.stderr)")
+
+        let second = try TestDaemon(directory: first.directory)
+        try second.process.run()
+        #expect(try await second.waitForExit() == 1)
+        let text = second.log.text
+        #expect(text.contains("master key mk1"), "\(text)")
+        #expect(text.contains(keyring), "\(text)")
+    }
+
+    @Test func aKeyringOthersCanReadStopsTheStart() async throws {
+        let first = try await TestDaemon.start()
+        #expect(try await first.stop() == 0)
+        chmod(first.directory + "/.agentd/master.keyring", 0o644)
+        let second = try TestDaemon(directory: first.directory)
+        try second.process.run()
+        #expect(try await second.waitForExit() == 1)
+        #expect(second.log.text.contains("chmod 600"), "\(second.log.text)")
+    }
+
+    @Test func keygenRefusesToOverwrite() throws {
+        let directory = try TestDaemon.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/master.keyring"
+        #expect(try runProgram(TestDaemon.binaries + "/agentd", ["keygen", path]).status == 0)
+        let again = try runProgram(TestDaemon.binaries + "/agentd", ["keygen", path])
+        #expect(again.status == 1)
+    }
+}

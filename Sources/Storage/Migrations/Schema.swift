@@ -173,6 +173,16 @@ public enum Schema {
                 PRIMARY KEY (org_id, name)
             ) STRICT;
             """),
+        Migration(version: 9, name: "vault keys", sql: """
+            -- The master keys secrets are sealed under: their ids and check values only. The
+            -- keys themselves never enter the database.
+            CREATE TABLE vault_key (
+                id          TEXT    PRIMARY KEY,
+                check_value TEXT    NOT NULL,
+                created_at  INTEGER NOT NULL,
+                retired_at  INTEGER
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

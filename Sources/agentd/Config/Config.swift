@@ -43,6 +43,13 @@ struct Config: Sendable, Equatable {
         var sessionMaxHours = 12
     }
 
+    /// Where the vault's master keys come from: never the database.
+    struct Vault: Sendable, Equatable {
+        /// `file` (a root-only keyring file) or `credential` (systemd `LoadCredentialEncrypted=`).
+        var keySource = "file"
+        var keyFile = "/etc/agentd/master.keyring"
+    }
+
     /// Requests per hour before 429 `rate_limited`.
     struct Limits: Sendable, Equatable {
         var keyPerHour = 1000
@@ -59,6 +66,7 @@ struct Config: Sendable, Equatable {
     var writer = Writer()
     var auth = Auth()
     var limits = Limits()
+    var vault = Vault()
     var log = Log()
 
     /// Dev mode keeps everything under `./.agentd/` of the current directory.
@@ -66,6 +74,8 @@ struct Config: Sendable, Equatable {
         var config = Config()
         config.server.socket = directory + "/agentd.sock"
         config.database.path = directory + "/agentd.db"
+        // Dev keeps the key beside the database for convenience; an installation must not.
+        config.vault.keyFile = directory + "/master.keyring"
         config.log.level = "info"
         return config
     }

@@ -66,6 +66,15 @@ struct Daemon {
         // The writer must run before the default org can be ensured; WriterService.run's own
         // start() is then a no-op.
         database.writer.start()
+        let masterKeys: [MasterKey]
+        do {
+            masterKeys = try await Self.loadMasterKeys(config: config, devMode: devMode, database: database, now: clock.now())
+        } catch {
+            await database.writer.stop()
+            try? database.close()
+            throw DaemonStartError(description: "vault: \(error)")
+        }
+        logger.info("vault unsealed", metadata: ["keys": "\(masterKeys.map(\.id).joined(separator: ","))"])
         let defaultOrg: Org
         do {
             defaultOrg = try await OrgStore(database: database, audit: audit).ensureDefault(now: clock.now())
@@ -131,6 +140,36 @@ struct Daemon {
         try database.close()
         try? FileManager.default.removeItem(atPath: socketPath)
         logger.info("stopped", metadata: ["database": "closed"])
+    }
+
+    /// Loads the master keys from their source and checks them against the database. In dev
+    /// mode a missing keyring is created; elsewhere it must exist.
+    static func loadMasterKeys(config: Config, devMode: Bool, database: AgentDatabase, now: Instant) async throws -> [MasterKey] {
+        let source: MasterKeySource
+        if config.vault.keySource == "credential" {
+            guard let directory = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] else {
+                throw DaemonStartError(description: "[vault] key_source = credential, but $CREDENTIALS_DIRECTORY is not set "
+                    + "(run under systemd with LoadCredentialEncrypted=\(MasterKeySource.credentialName):…)")
+            }
+            source = .credential(directory: directory)
+        } else {
+            // Absolute, so messages say exactly where agentd looked.
+            source = .keyFile(URL(fileURLWithPath: config.vault.keyFile).standardizedFileURL.path)
+        }
+        let store = VaultKeyStore(database: database)
+        let expected = try await store.expected()
+        var keys: [MasterKey]
+        if devMode, expected.isEmpty, !FileManager.default.fileExists(atPath: source.path) {
+            keys = [try Keyring.create(source.path, id: "mk1")]
+        } else {
+            keys = try Keyring.load(source.path)
+        }
+        if expected.isEmpty {
+            try await store.register(keys.map { ($0.id, $0.checkValue) }, now: now)
+        } else {
+            try KeyVerification.verify(keys, expected: expected, source: source.description)
+        }
+        return keys
     }
 
     /// By default the hash key lives beside the database (`auth.key`), in the state directory.

@@ -1,0 +1,27 @@
+import Core
+import GRDB
+
+/// The master keys the database's secrets depend on, by id and check value (never the keys).
+public struct VaultKeyStore: Sendable {
+    private let database: AgentDatabase
+
+    public init(database: AgentDatabase) { self.database = database }
+
+    /// Key id → check value for every key not yet retired.
+    public func expected() async throws -> [String: String] {
+        try await database.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, check_value FROM vault_key WHERE retired_at IS NULL")
+                .map { ($0["id"] as String, $0["check_value"] as String) })
+        }
+    }
+
+    /// Records keys on first use (an empty table: a new installation).
+    public func register(_ keys: [(id: String, checkValue: String)], now: Instant) async throws {
+        try await database.writer.submit { db in
+            for key in keys {
+                try db.execute(sql: "INSERT OR IGNORE INTO vault_key (id, check_value, created_at) VALUES (?, ?, ?)",
+                               arguments: [key.id, key.checkValue, now.millisecondsSinceEpoch])
+            }
+        }
+    }
+}

@@ -19,6 +19,9 @@ public struct APIServices: Sendable {
     public let mfaStore: MFAStore
     public let teams: TeamStore
     public let roles: RoleStore
+    public let secrets: SecretStore
+    public let vault: Vault
+    public let vaultLimits: VaultLimits
     public let quotas: QuotaStore
     public let mfa: MFAService
     public let rateLimits: RateLimits
@@ -34,7 +37,7 @@ public struct APIServices: Sendable {
     public init(database: AgentDatabase, audit: AuditLog, hashKey: [UInt8], clock: WallClock, limits: RequestLimits,
                 info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
                 sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init(),
-                rateLimits: RateLimits = .init()) {
+                rateLimits: RateLimits = .init(), vault: Vault, vaultLimits: VaultLimits = .init()) {
         self.database = database
         self.audit = audit
         self.orgs = OrgStore(database: database, audit: audit)
@@ -46,6 +49,9 @@ public struct APIServices: Sendable {
         self.mfaStore = MFAStore(database: database, audit: audit)
         self.teams = TeamStore(database: database, audit: audit)
         self.roles = RoleStore(database: database, audit: audit)
+        self.secrets = SecretStore(database: database, audit: audit)
+        self.vault = vault
+        self.vaultLimits = vaultLimits
         self.quotas = QuotaStore(database: database, audit: audit)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
         self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)
@@ -57,6 +63,12 @@ public struct APIServices: Sendable {
         self.identity = identity
         self.registry = registry
     }
+}
+
+/// Bounds on secrets.
+public struct VaultLimits: Sendable, Hashable {
+    public var maximumValueBytes: Int
+    public init(maximumValueBytes: Int = SecretRules.defaultMaximumValueBytes) { self.maximumValueBytes = maximumValueBytes }
 }
 
 /// Bounds on what a request may carry.

@@ -52,6 +52,12 @@ import Testing
         "putRole": Fixture(path: "/api/v1/roles/auditor", body: #"{"permissions":["orgs.view"],"org":"acme"}"#, foreign: .notFound),
         "deleteRole": Fixture(path: "/api/v1/roles/spare?org=acme", body: nil, foreign: .notFound),
         "getMFAPolicy": Fixture(path: "/api/v1/orgs/acme/mfa-policy", body: nil, foreign: .notFound),
+        "putSecret": Fixture(path: "/api/v1/secrets",
+                             body: #"{"environment":"dev","path":"matrix/put","value":"v1-value","org":"acme"}"#, foreign: .notFound),
+        "listSecrets": Fixture(path: "/api/v1/secrets?org=acme", body: nil, foreign: .notFound),
+        "secretVersions": Fixture(path: "/api/v1/secrets/versions?org=acme&environment=dev&path=matrix/kept", body: nil, foreign: .notFound),
+        "deleteSecret": Fixture(path: "/api/v1/secrets?org=acme&environment=dev&path=matrix/doomed", body: nil, foreign: .notFound),
+        "vaultStatus": Fixture(path: "/api/v1/vault", body: nil, foreign: .forbidden),
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
         "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),
         "exportAudit": Fixture(path: "/api/v1/audit/export", body: nil, foreign: .ownOnly),
@@ -72,6 +78,10 @@ import Testing
                 json: ["name": "to-rotate", "user": "u-get", "org": "acme", "scopes": ["orgs.view"]]).json?["id"] as? String)
             let acmeID = try #require(try await daemon.socket.call(.GET, "/api/v1/orgs/acme").json?["id"] as? String)
             _ = try await daemon.socket.call(.PUT, "/api/v1/roles/spare", json: ["permissions": ["orgs.view"], "org": "acme"])
+            for path in ["matrix/kept", "matrix/doomed"] {
+                _ = try await daemon.socket.call(.PUT, "/api/v1/secrets",
+                                                 json: ["environment": "dev", "path": path, "value": "some-value", "org": "acme"])
+            }
             var teamIDs: [String] = []
             for name in ["t-one", "t-two", "t-three"] {
                 teamIDs.append(try #require(try await daemon.socket.call(.POST, "/api/v1/teams",

@@ -15,4 +15,5 @@ public enum APIError: Error, Hashable, Sendable {
     case csrfFailed
     case forbidden(Permission)
     case notReady(String)
+    case secretTooLarge(limit: Int)
 }

@@ -24,6 +24,9 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     // Resources
     case rateLimited = "rate_limited"
     case quotaExceeded = "quota_exceeded"
+    case secretTooLarge = "secret_too_large"
+    case vaultSealed = "vault_sealed"
+    case vaultError = "vault_error"
     case notFound = "not_found"
     case alreadyExists = "already_exists"
     case protected

@@ -9,6 +9,18 @@ enum Problems {
         switch error {
         case let error as APIError: return problem(for: error)
         case let error as LoginError: return problem(for: error)
+        case let error as VaultError:
+            switch error {
+            case .sealed:
+                return Problem(code: .vaultSealed, status: 503, title: "Vault sealed",
+                               detail: "The vault holds no master key; start agentd with its key (see docs/vault.md).")
+            case .unknownKey(let id):
+                return Problem(code: .vaultError, status: 500, title: "Vault key missing",
+                               detail: "The value is sealed under master key \(id), which this agentd does not hold.")
+            case .tampered, .malformed:
+                return Problem(code: .vaultError, status: 500, title: "Secret unreadable",
+                               detail: "A stored secret failed its integrity check; run `agentctl vault check`.")
+            }
         case let error as RateLimited:
             let seconds = (error.decision.retryAfterMilliseconds + 999) / 1000
             return Problem(code: .rateLimited, status: 429, title: "Too many requests",
@@ -67,6 +79,9 @@ enum Problems {
                                + "or, for installation-wide permissions, your org-level access do not grant it); ask an administrator.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
+        case .secretTooLarge(let limit):
+            return Problem(code: .secretTooLarge, status: 413, title: "Secret too large",
+                           detail: "A secret value may be at most \(limit) bytes; store a reference to large material instead.")
         }
     }
 

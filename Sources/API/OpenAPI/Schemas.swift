@@ -184,6 +184,27 @@ enum Schemas {
 
     static let roles: JSON = list(of: role)
 
+    static let secret: JSON = [
+        "type": "object", "required": ["org_id", "environment", "path", "version", "created_at", "updated_at", "updated_by"],
+        "properties": [
+            "org_id": ["type": "string"], "environment": ["type": "string"], "path": ["type": "string"],
+            "version": ["type": "integer"], "created_at": timestamp, "updated_at": timestamp, "updated_by": ["type": "string"],
+        ],
+    ]
+
+    static let secretVersion: JSON = [
+        "type": "object", "required": ["version", "key_id", "created_at", "created_by"],
+        "properties": ["version": ["type": "integer"], "key_id": ["type": "string"], "created_at": timestamp, "created_by": ["type": "string"]],
+    ]
+
+    static let vaultStatus: JSON = [
+        "type": "object", "required": ["sealed", "key_source", "key_ids", "secrets"],
+        "properties": [
+            "sealed": ["type": "boolean"], "key_source": ["type": "string"], "key_ids": ["type": "array", "items": ["type": "string"]],
+            "active_key_id": ["type": "string"], "secrets": ["type": "integer"],
+        ],
+    ]
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

@@ -6,7 +6,7 @@ public enum APIRouter {
     /// Every route agentd serves. Adding a route file means adding it here.
     public static var routes: [RouteSpec] {
         SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + RoleRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
-            + PlanRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
+            + PlanRoutes.routes + SecretRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
     }
 
     public enum TableError: Error, CustomStringConvertible, Equatable {

@@ -19,6 +19,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case roleCreated = "role.created"
     case roleUpdated = "role.updated"
     case roleDeleted = "role.deleted"
+    case secretWritten = "secret.written"
+    case secretDeleted = "secret.deleted"
     case passwordChanged = "password.changed"
     case loginSucceeded = "login.succeeded"
     case loginFailed = "login.failed"

@@ -6,4 +6,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case session
     case team
     case role
+    case secret
 }

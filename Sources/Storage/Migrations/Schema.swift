@@ -183,6 +183,34 @@ public enum Schema {
                 retired_at  INTEGER
             ) STRICT;
             """),
+        Migration(version: 10, name: "secrets", sql: """
+            CREATE TABLE secret (
+                org_id          TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                environment     TEXT    NOT NULL,
+                path            TEXT    NOT NULL,
+                current_version INTEGER NOT NULL,
+                created_at      INTEGER NOT NULL,
+                created_by      TEXT    NOT NULL,
+                updated_at      INTEGER NOT NULL,
+                updated_by      TEXT    NOT NULL,
+                PRIMARY KEY (org_id, environment, path)
+            ) STRICT;
+
+            -- Each version sealed on its own: a data key wrapped by master key key_id.
+            CREATE TABLE secret_version (
+                org_id      TEXT    NOT NULL,
+                environment TEXT    NOT NULL,
+                path        TEXT    NOT NULL,
+                version     INTEGER NOT NULL,
+                key_id      TEXT    NOT NULL,
+                wrapped_key BLOB    NOT NULL,
+                ciphertext  BLOB    NOT NULL,
+                created_at  INTEGER NOT NULL,
+                created_by  TEXT    NOT NULL,
+                PRIMARY KEY (org_id, environment, path, version),
+                FOREIGN KEY (org_id, environment, path) REFERENCES secret (org_id, environment, path) ON DELETE CASCADE
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

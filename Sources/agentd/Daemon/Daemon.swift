@@ -67,8 +67,9 @@ struct Daemon {
         // start() is then a no-op.
         database.writer.start()
         let masterKeys: [MasterKey]
+        let keySource: String
         do {
-            masterKeys = try await Self.loadMasterKeys(config: config, devMode: devMode, database: database, now: clock.now())
+            (masterKeys, keySource) = try await Self.loadMasterKeys(config: config, devMode: devMode, database: database, now: clock.now())
         } catch {
             await database.writer.stop()
             try? database.close()
@@ -95,7 +96,8 @@ struct Daemon {
             sessionPolicy: SessionPolicy(idleMilliseconds: Int64(config.auth.sessionIdleMinutes) * 60_000,
                                          absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000),
             rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,
-                                   orgPerHour: config.limits.orgPerHour))
+                                   orgPerHour: config.limits.orgPerHour),
+            vault: Vault(keys: masterKeys, source: keySource))
         let responder = try APIRouter.build(services: services).buildResponder()
 
         let readiness = ListenerReadiness(expected: 2) {
@@ -144,7 +146,8 @@ struct Daemon {
 
     /// Loads the master keys from their source and checks them against the database. In dev
     /// mode a missing keyring is created; elsewhere it must exist.
-    static func loadMasterKeys(config: Config, devMode: Bool, database: AgentDatabase, now: Instant) async throws -> [MasterKey] {
+    static func loadMasterKeys(config: Config, devMode: Bool, database: AgentDatabase,
+                               now: Instant) async throws -> ([MasterKey], String) {
         let source: MasterKeySource
         if config.vault.keySource == "credential" {
             guard let directory = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] else {
@@ -169,7 +172,7 @@ struct Daemon {
         } else {
             try KeyVerification.verify(keys, expected: expected, source: source.description)
         }
-        return keys
+        return (keys, source.description)
     }
 
     /// By default the hash key lives beside the database (`auth.key`), in the state directory.

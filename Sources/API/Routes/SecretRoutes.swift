@@ -1,0 +1,161 @@
+import Core
+import Foundation
+import Hummingbird
+import Security
+import Storage
+
+/// Secrets per org and environment. Values go in and never come out of any route; steps get
+/// them at run time. `agentctl secrets set|list|versions|delete`; `agentctl vault status`.
+public enum SecretRoutes: RouteFile {
+    static let query: [(name: String, schema: JSON, description: String)] = [
+        ("environment", ["type": "string", "enum": .array(DeployEnvironment.allCases.map { .string($0.rawValue) })], "dev, staging or prod."),
+        ("path", ["type": "string"], "The secret's path, e.g. payments/sfdc."),
+        ("org", ["type": "string"], "The org (ID or name); default: yours."),
+    ]
+
+    public static var routes: [RouteSpec] {
+        [
+            RouteSpec(.put, "/api/v1/secrets", needs: .permission(.secretsWrite),
+                      Operation(id: "putSecret", summary: "Store a new version of a secret (the value is never returned).",
+                                tag: "secrets", requestBody: PutBody.schema.json, success: (200, Schemas.secret, "application/json"),
+                                problems: [400, 404, 413, 415, 422, 503]),
+                      handler: put),
+            RouteSpec(.get, "/api/v1/secrets", needs: .permission(.secretsRead),
+                      Operation(id: "listSecrets", summary: "Secrets' paths, versions and who changed them when: never values.",
+                                tag: "secrets", query: query, success: (200, Schemas.list(of: Schemas.secret), "application/json"),
+                                problems: [400, 404]),
+                      handler: list),
+            RouteSpec(.get, "/api/v1/secrets/versions", needs: .permission(.secretsRead),
+                      Operation(id: "secretVersions", summary: "The versions of one secret, newest first.", tag: "secrets",
+                                query: query, success: (200, Schemas.list(of: Schemas.secretVersion), "application/json"),
+                                problems: [400, 404]),
+                      handler: versions),
+            RouteSpec(.delete, "/api/v1/secrets", needs: .permission(.secretsWrite),
+                      Operation(id: "deleteSecret", summary: "Delete a secret and every version of its value.", tag: "secrets",
+                                query: query, success: (204, nil, "application/json"), problems: [400, 404]),
+                      handler: delete),
+            RouteSpec(.get, "/api/v1/vault", needs: .permission(.systemView),
+                      Operation(id: "vaultStatus", summary: "Sealed or not, key source, key ids, number of secrets.", tag: "secrets",
+                                success: (200, Schemas.vaultStatus, "application/json")),
+                      handler: status),
+        ]
+    }
+
+    struct PutBody: RequestBody {
+        let environment: String
+        let path: String
+        let value: String?
+        let valueBase64: String?
+        let org: String?
+
+        enum CodingKeys: String, CodingKey { case environment, path, value, valueBase64 = "value_base64", org }
+
+        static let schema = ObjectSchema([
+            .init("environment", ["type": "string", "enum": .array(DeployEnvironment.allCases.map { .string($0.rawValue) })],
+                  required: true, "dev, staging or prod."),
+            .init("path", ["type": "string"], required: true, "e.g. payments/sfdc"),
+            .init("value", ["type": "string"], "The value as text."),
+            .init("value_base64", ["type": "string"], "Or the value as base64 bytes."),
+            .init("org", ["type": "string"], "The org (ID or name); default: yours."),
+        ])
+    }
+
+    static func environment(_ text: String?) throws -> DeployEnvironment {
+        guard let text, let environment = DeployEnvironment(rawValue: text) else {
+            throw ValidationError(field: "environment", "must be one of \(DeployEnvironment.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return environment
+    }
+
+    static func put(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(PutBody.self, from: request, limits: services.limits)
+        let environment = try Self.environment(body.environment)
+        var value: [UInt8]
+        switch (body.value, body.valueBase64) {
+        case (let text?, nil): value = Array(text.utf8)
+        case (nil, let encoded?):
+            guard let data = Data(base64Encoded: encoded) else { throw ValidationError(field: "value_base64", "is not base64") }
+            value = Array(data)
+        default: throw ValidationError(field: "value", "give `value` or `value_base64`, one of them")
+        }
+        defer { for index in value.indices { value[index] = 0 } }
+        guard value.count <= services.vaultLimits.maximumValueBytes else {
+            throw APIError.secretTooLarge(limit: services.vaultLimits.maximumValueBytes)
+        }
+        let sealer = try services.vault.sealer(for: value)
+        let info = try await services.secrets.put(path: body.path, environment: environment, orgReference: body.org,
+                                                  context: context.change(services), seal: sealer)
+        return try JSONResponse.make(.ok, SecretResource(info))
+    }
+
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let query = request.uri.queryParameters
+        let environment = try query["environment"].map { try Self.environment(String($0)) }
+        let items = try await services.secrets.list(orgReference: query["org"].map(String.init), environment: environment, in: context.scope())
+        return try JSONResponse.make(.ok, ListBody(items: items.map(SecretResource.init), nextCursor: nil))
+    }
+
+    static func versions(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let path = query["path"].map(String.init) else { throw APIError.invalidParameter(name: "path", "is required") }
+        let items = try await services.secrets.versions(path: path, environment: try Self.environment(query["environment"].map(String.init)),
+                                                        orgReference: query["org"].map(String.init), in: context.scope())
+        return try JSONResponse.make(.ok, ListBody(items: items.map(VersionResource.init), nextCursor: nil))
+    }
+
+    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let path = query["path"].map(String.init) else { throw APIError.invalidParameter(name: "path", "is required") }
+        try await services.secrets.delete(path: path, environment: try Self.environment(query["environment"].map(String.init)),
+                                          orgReference: query["org"].map(String.init), context: context.change(services))
+        return Response(status: .noContent)
+    }
+
+    static func status(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        try JSONResponse.make(.ok, VaultStatusBody(sealed: services.vault.keys.isEmpty, keySource: services.vault.source,
+                                                   keyIds: services.vault.keys.map(\.id), activeKeyId: services.vault.activeKey?.id,
+                                                   secrets: try await services.secrets.count()))
+    }
+
+    struct VaultStatusBody: Encodable {
+        let sealed: Bool
+        let keySource: String
+        let keyIds: [String]
+        let activeKeyId: String?
+        let secrets: Int
+    }
+}
+
+struct SecretResource: Encodable {
+    let orgId: String
+    let environment: String
+    let path: String
+    let version: Int
+    let createdAt: String
+    let updatedAt: String
+    let updatedBy: String
+
+    init(_ info: SecretInfo) {
+        orgId = info.orgID.rawValue
+        environment = info.environment.rawValue
+        path = info.path
+        version = info.currentVersion
+        createdAt = info.createdAt.rfc3339
+        updatedAt = info.updatedAt.rfc3339
+        updatedBy = info.updatedBy
+    }
+}
+
+struct VersionResource: Encodable {
+    let version: Int
+    let keyId: String
+    let createdAt: String
+    let createdBy: String
+
+    init(_ info: SecretVersionInfo) {
+        version = info.version
+        keyId = info.keyID
+        createdAt = info.createdAt.rfc3339
+        createdBy = info.createdBy
+    }
+}

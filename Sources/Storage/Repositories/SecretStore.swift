@@ -1,0 +1,158 @@
+import Core
+import Foundation
+import GRDB
+
+/// A secret's metadata: never its value.
+public struct SecretInfo: Sendable, Hashable {
+    public let orgID: OrgID
+    public let environment: DeployEnvironment
+    public let path: String
+    public let currentVersion: Int
+    public let createdAt: Instant
+    public let updatedAt: Instant
+    public let updatedBy: String
+}
+
+public struct SecretVersionInfo: Sendable, Hashable {
+    public let version: Int
+    public let keyID: String
+    public let createdAt: Instant
+    public let createdBy: String
+}
+
+/// Sealed secret values and their metadata, per org and environment. Values arrive sealed by
+/// the vault (the `seal` closure runs inside the writer unit, once the version is known) and
+/// are never returned by anything a route can reach: `sealedValue` serves steps and checks.
+public struct SecretStore: Sendable {
+    private let database: AgentDatabase
+    private let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    /// The sealed form of a value, as the vault makes it.
+    public struct Sealed: Sendable {
+        public let keyID: String
+        public let wrappedKey: [UInt8]
+        public let ciphertext: [UInt8]
+
+        public init(keyID: String, wrappedKey: [UInt8], ciphertext: [UInt8]) {
+            self.keyID = keyID
+            self.wrappedKey = wrappedKey
+            self.ciphertext = ciphertext
+        }
+    }
+
+    /// Stores a new version of `path` (version 1 for a new secret).
+    public func put(path: String, environment: DeployEnvironment, orgReference: String?, context: ChangeContext,
+                    seal: @escaping @Sendable (SecretRef) -> Sealed) async throws -> SecretInfo {
+        if let violation = SecretRules.checkPath(path) { throw ValidationError([violation]) }
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let org = try UserStore.org(orgReference, context.scope, db)
+            let current = try Int.fetchOne(db, sql: "SELECT current_version FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
+                                           arguments: [org.rawValue, environment.rawValue, path])
+            let version = (current ?? 0) + 1
+            let sealed = seal(SecretRef(orgID: org, environment: environment, path: path, version: version))
+            let now = context.now.millisecondsSinceEpoch
+            if current == nil {
+                try db.execute(sql: """
+                    INSERT INTO secret (org_id, environment, path, current_version, created_at, created_by, updated_at, updated_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [org.rawValue, environment.rawValue, path, version, now, context.actor, now, context.actor])
+            } else {
+                try db.execute(sql: """
+                    UPDATE secret SET current_version = ?, updated_at = ?, updated_by = ? WHERE org_id = ? AND environment = ? AND path = ?
+                    """, arguments: [version, now, context.actor, org.rawValue, environment.rawValue, path])
+            }
+            try db.execute(sql: """
+                INSERT INTO secret_version (org_id, environment, path, version, key_id, wrapped_key, ciphertext, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [org.rawValue, environment.rawValue, path, version, sealed.keyID, Data(sealed.wrappedKey),
+                                 Data(sealed.ciphertext), now, context.actor])
+            try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .secretWritten,
+                                        targetType: ResourceType.secret.rawValue, targetID: "\(environment.rawValue)/\(path)",
+                                        requestID: context.requestID, details: ["version": String(version)]), in: db)
+            return try Self.info(org, environment, path, db)
+        }
+    }
+
+    /// Secrets of an org (optionally one environment), by environment and path.
+    public func list(orgReference: String?, environment: DeployEnvironment?, in scope: Scope) async throws -> [SecretInfo] {
+        try await database.read { db in
+            let org = try UserStore.org(orgReference, scope, db)
+            var sql = "SELECT * FROM secret WHERE org_id = ?"
+            var arguments: [any DatabaseValueConvertible] = [org.rawValue]
+            if let environment {
+                sql += " AND environment = ?"
+                arguments.append(environment.rawValue)
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY environment, path", arguments: StatementArguments(arguments)).map(Self.info(from:))
+        }
+    }
+
+    /// The versions of one secret, newest first.
+    public func versions(path: String, environment: DeployEnvironment, orgReference: String?, in scope: Scope) async throws -> [SecretVersionInfo] {
+        try await database.read { db in
+            let org = try UserStore.org(orgReference, scope, db)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT version, key_id, created_at, created_by FROM secret_version
+                WHERE org_id = ? AND environment = ? AND path = ? ORDER BY version DESC
+                """, arguments: [org.rawValue, environment.rawValue, path])
+            guard !rows.isEmpty else { throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)") }
+            return rows.map { SecretVersionInfo(version: $0["version"], keyID: $0["key_id"],
+                                                createdAt: Instant(millisecondsSinceEpoch: $0["created_at"]), createdBy: $0["created_by"]) }
+        }
+    }
+
+    /// Deletes a secret and every version of its value.
+    public func delete(path: String, environment: DeployEnvironment, orgReference: String?, context: ChangeContext) async throws {
+        let audit = self.audit
+        try await database.writer.submit { db in
+            let org = try UserStore.org(orgReference, context.scope, db)
+            try db.execute(sql: "DELETE FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
+                           arguments: [org.rawValue, environment.rawValue, path])
+            guard db.changesCount == 1 else { throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)") }
+            try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .secretDeleted,
+                                        targetType: ResourceType.secret.rawValue, targetID: "\(environment.rawValue)/\(path)",
+                                        requestID: context.requestID), in: db)
+        }
+    }
+
+    /// Every stored version with its sealed value, for `vault check` and rotation (never a route's answer).
+    public func allSealed() async throws -> [(SecretRef, Sealed)] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM secret_version ORDER BY org_id, environment, path, version").compactMap { row in
+                guard let org = OrgID(row["org_id"]), let environment = DeployEnvironment(rawValue: row["environment"]) else { return nil }
+                let wrapped: Data = row["wrapped_key"]
+                let cipher: Data = row["ciphertext"]
+                return (SecretRef(orgID: org, environment: environment, path: row["path"], version: row["version"]),
+                        Sealed(keyID: row["key_id"], wrappedKey: Array(wrapped), ciphertext: Array(cipher)))
+            }
+        }
+    }
+
+    /// How many secrets exist (for vault status).
+    public func count() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM secret") ?? 0 }
+    }
+
+    static func info(_ org: OrgID, _ environment: DeployEnvironment, _ path: String, _ db: Database) throws -> SecretInfo {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
+                                         arguments: [org.rawValue, environment.rawValue, path]) else {
+            throw StorageError.notFound(.secret, id: path)
+        }
+        return try info(from: row)
+    }
+
+    static func info(from row: Row) throws -> SecretInfo {
+        guard let org = OrgID(row["org_id"]), let environment = DeployEnvironment(rawValue: row["environment"]) else {
+            throw StorageError.notFound(.secret, id: row["path"])
+        }
+        return SecretInfo(orgID: org, environment: environment, path: row["path"], currentVersion: row["current_version"],
+                          createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+                          updatedAt: Instant(millisecondsSinceEpoch: row["updated_at"]), updatedBy: row["updated_by"])
+    }
+}

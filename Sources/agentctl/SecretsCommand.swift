@@ -1,0 +1,119 @@
+import ArgumentParser
+import Client
+import Foundation
+
+/// `agentctl secrets …` and `agentctl vault status`.
+struct Secrets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Store, list and delete secrets (values go in, never come out).",
+        subcommands: [Set_.self, List.self, Versions.self, Delete.self]
+    )
+
+    static func query(_ pairs: [(String, String?)]) -> String {
+        let parts = pairs.compactMap { name, value in value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~/"))) ?? $0)" } }
+        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+    }
+
+    struct Set_: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set",
+            abstract: "Store a new version of a secret from a file or standard input.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The path, e.g. payments/sfdc.") var path: String
+        @Option(help: "dev, staging or prod.") var env: String = "dev"
+        @Option(help: "Read the value from this file (default: standard input).") var fromFile: String?
+        @Option(help: "The org (ID or name); default: yours.") var org: String?
+
+        func run() async throws {
+            let data: Data
+            if let fromFile {
+                guard let contents = FileManager.default.contents(atPath: fromFile) else {
+                    Output.error("error: cannot read \(fromFile)")
+                    throw ExitCode(2)
+                }
+                data = contents
+            } else {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            }
+            try await reportingFailures {
+                var body: [String: Any] = ["environment": env, "path": path, "value_base64": data.base64EncodedString()]
+                if let org { body["org"] = org }
+                let info = try await connection.client.call(.PUT, "/api/v1/secrets", json: body).json ?? [:]
+                if connection.output == .json { return Output.json(info) }
+                print("\(info.text("environment"))/\(info.text("path")) is now version \(info.text("version"))")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Paths, versions and who changed them when: never values.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Only this environment.") var env: String?
+        @Option(help: "The org (ID or name); default: yours.") var org: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let page = try await connection.client.call(.GET, "/api/v1/secrets" + Secrets.query([("environment", env), ("org", org)])).json ?? [:]
+                if connection.output == .json { return Output.json(page) }
+                Output.table(headers: ["ENV", "PATH", "VERSION", "UPDATED", "BY"], rows: (page["items"] as? [[String: Any]] ?? []).map {
+                    [$0.text("environment"), $0.text("path"), $0.text("version"), $0.text("updated_at"), $0.text("updated_by")]
+                })
+            }
+        }
+    }
+
+    struct Versions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The versions of one secret.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The path.") var path: String
+        @Option(help: "dev, staging or prod.") var env: String = "dev"
+        @Option(help: "The org (ID or name); default: yours.") var org: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let page = try await connection.client.call(.GET, "/api/v1/secrets/versions"
+                    + Secrets.query([("environment", env), ("path", path), ("org", org)])).json ?? [:]
+                if connection.output == .json { return Output.json(page) }
+                Output.table(headers: ["VERSION", "KEY", "CREATED", "BY"], rows: (page["items"] as? [[String: Any]] ?? []).map {
+                    [$0.text("version"), $0.text("key_id"), $0.text("created_at"), $0.text("created_by")]
+                })
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a secret and every version of its value.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The path.") var path: String
+        @Option(help: "dev, staging or prod.") var env: String = "dev"
+        @Option(help: "The org (ID or name); default: yours.") var org: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                _ = try await connection.client.call(.DELETE, "/api/v1/secrets" + Secrets.query([("environment", env), ("path", path), ("org", org)]))
+                print("deleted \(env)/\(path)")
+            }
+        }
+    }
+}
+
+struct VaultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "vault", abstract: "The vault's state.",
+                                                    subcommands: [Status.self])
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sealed or not, key source, key ids, number of secrets.")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let status = try await connection.client.call(.GET, "/api/v1/vault").json ?? [:]
+                if connection.output == .json { return Output.json(status) }
+                Output.pairs([
+                    ("sealed", (status["sealed"] as? Bool) == true ? "yes" : "no"), ("key source", status.text("key_source")),
+                    ("keys", (status["key_ids"] as? [String] ?? []).joined(separator: ", ")), ("active key", status.text("active_key_id")),
+                    ("secrets", status.text("secrets")),
+                ])
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Client
+import Foundation
+import Testing
+
+/// Secrets through the real daemon: values in, never out; sealed in the file; per environment.
+@Suite(.serialized) struct SecretTests {
+    static let json = [("Content-Type", "application/json")]
+
+    @Test func aValueGoesInSealedAndNeverComesBack() async throws {
+        try await TestDaemon.run { daemon in
+            let value = "sfdc-password-\(UUID().uuidString)"
+            let first = try await daemon.socket.call(.PUT, "/api/v1/secrets",
+                                                     json: ["environment": "prod", "path": "payments/sfdc", "value": value]).json
+            #expect(first?["version"] as? Int == 1)
+            let second = try await daemon.socket.call(.PUT, "/api/v1/secrets",
+                                                      json: ["environment": "prod", "path": "payments/sfdc", "value": value + "-2"]).json
+            #expect(second?["version"] as? Int == 2)
+            _ = try await daemon.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "dev", "path": "payments/sfdc", "value": "dev-only"])
+
+            let list = try await daemon.socket.send(.GET, "/api/v1/secrets")
+            let versions = try await daemon.socket.send(.GET, "/api/v1/secrets/versions?environment=prod&path=payments/sfdc")
+            let audit = try await daemon.socket.send(.GET, "/api/v1/audit?limit=200")
+            for response in [list, versions, audit] {
+                #expect(!String(decoding: response.body, as: UTF8.self).contains(value), "no route returns a value")
+            }
+            #expect((versions.json?["items"] as? [[String: Any]])?.map { $0["version"] as? Int } == [2, 1])
+            #expect((list.json?["items"] as? [[String: Any]])?.count == 2)
+            #expect(!daemon.log.text.contains(value), "values are never logged")
+            let python = try runProgram("/usr/bin/env", ["python3", "-c",
+                "import sqlite3,sys; d=open(sys.argv[1],'rb').read()+open(sys.argv[1]+'-wal','rb').read(); print(sys.argv[2].encode() in d)",
+                daemon.databasePath, value])
+            #expect(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "False", "the database file holds no plaintext")
+
+            let status = try await daemon.socket.call(.GET, "/api/v1/vault").json
+            #expect(status?["sealed"] as? Bool == false)
+            #expect(status?["secrets"] as? Int == 2)
+            #expect(status?["key_ids"] as? [String] == ["mk1"])
+
+            #expect(try await daemon.socket.send(.DELETE, "/api/v1/secrets?environment=prod&path=payments/sfdc").status == 204)
+            #expect(try await daemon.socket.send(.GET, "/api/v1/secrets/versions?environment=prod&path=payments/sfdc").status == 404)
+        }
+    }
+
+    @Test func badInputGetsItsOwnProblemAndWritesNothing() async throws {
+        try await TestDaemon.run { daemon in
+            let cases: [(String, Int, String)] = [
+                (#"{"environment":"prod","path":"big","value":"\#(String(repeating: "x", count: 70_000))"}"#, 413, "secret_too_large"),
+                (#"{"environment":"prod","path":"../etc/passwd","value":"x"}"#, 422, "validation_failed"),
+                (#"{"environment":"qa","path":"ok/path","value":"x"}"#, 422, "validation_failed"),
+                (#"{"environment":"prod","path":"ok/path"}"#, 422, "validation_failed"),
+                (#"{"environment":"prod","path":"ok/path","value_base64":"***"}"#, 422, "validation_failed"),
+            ]
+            for (body, status, code) in cases {
+                let response = try await daemon.socket.send(.PUT, "/api/v1/secrets", body: Data(body.utf8), headers: Self.json)
+                #expect(response.status == status, "\(body.prefix(60))")
+                #expect(response.json?["code"] as? String == code)
+            }
+            let list = try await daemon.socket.call(.GET, "/api/v1/secrets").json?["items"] as? [Any]
+            #expect(list?.isEmpty == true)
+        }
+    }
+
+    @Test func agentctlStoresFromAFileAndShowsTheVault() async throws {
+        try await TestDaemon.run { daemon in
+            let directory = try TestDaemon.makeDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let file = directory + "/creds.json"
+            try #"{"user":"svc","password":"p"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+            let agentctl = TestDaemon.binaries + "/agentctl"
+            let socket = ["--socket", daemon.socketPath]
+            let set = try runProgram(agentctl, ["secrets", "set", "payments/sfdc", "--env", "prod", "--from-file", file] + socket)
+            #expect(set.status == 0, "\(set.stderr)")
+            #expect(set.stdout.contains("prod/payments/sfdc is now version 1"))
+            let list = try runProgram(agentctl, ["secrets", "list"] + socket)
+            #expect(list.stdout.contains("payments/sfdc"))
+            #expect(!list.stdout.contains("svc"))
+            let vault = try runProgram(agentctl, ["vault", "status"] + socket)
+            #expect(vault.stdout.contains("mk1"), "\(vault.stdout)")
+        }
+    }
+}

@@ -81,11 +81,13 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: [
-                "CSystemd", "Core",
+                "CSystemd", "CProcess", "Core",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "Core"),
+        // A few lines of C for what Swift cannot call (variadic prctl).
+        .target(name: "CProcess"),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",

@@ -39,6 +39,8 @@ struct Serve: AsyncParsableCommand {
         // why: the database and the socket are created by this process; nobody outside the
         // service's user and group may read them (the socket's mode is then set explicitly).
         umask(0o027)
+        // why: a core dump would write master keys and secret values to disk; refuse them.
+        ProcessHardening.disableCoreDumps()
         let level = Logger.Level(rawValue: config.log.level) ?? .info
         LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
         let logger = Logger(label: "agentd")
@@ -53,3 +55,4 @@ struct Serve: AsyncParsableCommand {
         }
     }
 }
+

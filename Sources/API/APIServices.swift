@@ -21,6 +21,7 @@ public struct APIServices: Sendable {
     public let roles: RoleStore
     public let secrets: SecretStore
     public let vault: Vault
+    public let vaultKeys: VaultKeyStore
     public let vaultLimits: VaultLimits
     public let quotas: QuotaStore
     public let mfa: MFAService
@@ -51,6 +52,7 @@ public struct APIServices: Sendable {
         self.roles = RoleStore(database: database, audit: audit)
         self.secrets = SecretStore(database: database, audit: audit)
         self.vault = vault
+        self.vaultKeys = VaultKeyStore(database: database)
         self.vaultLimits = vaultLimits
         self.quotas = QuotaStore(database: database, audit: audit)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)

@@ -98,7 +98,41 @@ struct Secrets: AsyncParsableCommand {
 
 struct VaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vault", abstract: "The vault's state.",
-                                                    subcommands: [Status.self])
+                                                    subcommands: [Status.self, Check.self, Rotate.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open every stored secret; exit 1 and list any that fail.")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var failed = 0
+            try await reportingFailures {
+                let result = try await connection.client.call(.POST, "/api/v1/vault/check").json ?? [:]
+                let failures = result["failed"] as? [[String: Any]] ?? []
+                failed = failures.count
+                if connection.output == .json { return Output.json(result) }
+                print("checked \(result.text("checked")) stored versions; \(failures.count) failed")
+                for failure in failures {
+                    print("  \(failure.text("environment"))/\(failure.text("path")) v\(failure.text("version")): \(failure.text("error"))")
+                }
+            }
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "New master key; every secret re-wrapped online; the old key retired when nothing uses it.")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let result = try await connection.client.call(.POST, "/api/v1/vault/rotate").json ?? [:]
+                if connection.output == .json { return Output.json(result) }
+                print("active key \(result.text("active_key_id")); \(result.text("rewrapped")) values re-wrapped in \(result.text("milliseconds")) ms")
+            }
+        }
+    }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sealed or not, key source, key ids, number of secrets.")

@@ -79,3 +79,52 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct VaultRotationTests {
+    @Test func rotationRewrapsEverythingWithoutAFailedReadAndRetiresTheOldKey() async throws {
+        try await TestDaemon.run { daemon in
+            for index in 0..<50 {
+                _ = try await daemon.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "prod", "path": "s/\(index)", "value": "value-\(index)"])
+            }
+            // Checks run while the rotation does: none may fail.
+            async let rotation = daemon.socket.call(.POST, "/api/v1/vault/rotate")
+            var checks: [Int] = []
+            for _ in 0..<5 {
+                let check = try await daemon.socket.call(.POST, "/api/v1/vault/check").json
+                checks.append((check?["failed"] as? [Any])?.count ?? -1)
+            }
+            let result = try await rotation.json
+            #expect(checks.allSatisfy { $0 == 0 }, "\(checks)")
+            #expect(result?["active_key_id"] as? String == "mk2")
+            #expect(result?["rewrapped"] as? Int == 50)
+            let after = try await daemon.socket.call(.POST, "/api/v1/vault/check").json
+            #expect(after?["checked"] as? Int == 50)
+            #expect((after?["failed"] as? [Any])?.isEmpty == true)
+            let status = try await daemon.socket.call(.GET, "/api/v1/vault").json
+            #expect(status?["key_ids"] as? [String] == ["mk2"])
+            let keyring = try String(contentsOfFile: daemon.directory + "/.agentd/master.keyring", encoding: .utf8)
+            #expect(keyring.hasPrefix("mk2 ") && !keyring.contains("mk1"))
+        }
+        // A restart with the rotated keyring opens everything.
+    }
+
+    @Test func aTamperedValueIsNamedByCheck() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "prod", "path": "db/pw", "value": "original-value"])
+            _ = try await daemon.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "prod", "path": "db/other", "value": "other-value"])
+            // An attacker with the file moves one value's ciphertext onto another path.
+            let python = try runProgram("/usr/bin/env", ["python3", "-c", """
+                import sqlite3,sys
+                c=sqlite3.connect(sys.argv[1])
+                row=c.execute("SELECT wrapped_key, ciphertext FROM secret_version WHERE path='db/pw'").fetchone()
+                c.execute("UPDATE secret_version SET wrapped_key=?, ciphertext=? WHERE path='db/other'", row)
+                c.commit()
+                """, daemon.databasePath])
+            #expect(python.status == 0, "\(python.stderr)")
+            let agentctl = try runProgram(TestDaemon.binaries + "/agentctl", ["vault", "check", "--socket", daemon.socketPath])
+            #expect(agentctl.status == 1)
+            #expect(agentctl.stdout.contains("prod/db/other v1: tampered"), "\(agentctl.stdout)")
+            #expect(!agentctl.stdout.contains("db/pw v1"))
+        }
+    }
+}

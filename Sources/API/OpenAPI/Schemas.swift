@@ -205,6 +205,16 @@ enum Schemas {
         ],
     ]
 
+    static let vaultCheck: JSON = [
+        "type": "object", "required": ["checked", "failed"],
+        "properties": ["checked": ["type": "integer"], "failed": ["type": "array", "items": ["type": "object"]]],
+    ]
+
+    static let vaultRotation: JSON = [
+        "type": "object", "required": ["active_key_id", "rewrapped", "milliseconds"],
+        "properties": ["active_key_id": ["type": "string"], "rewrapped": ["type": "integer"], "milliseconds": ["type": "integer"]],
+    ]
+
     static let problem: JSON = [
         "type": "object",
         "required": ["type", "title", "status", "detail", "code"],

@@ -34,6 +34,15 @@ public enum SecretRoutes: RouteFile {
                       Operation(id: "deleteSecret", summary: "Delete a secret and every version of its value.", tag: "secrets",
                                 query: query, success: (204, nil, "application/json"), problems: [400, 404]),
                       handler: delete),
+            RouteSpec(.post, "/api/v1/vault/check", needs: .permission(.vaultManage),
+                      Operation(id: "vaultCheck", summary: "Open every stored version; report any that fail.", tag: "secrets",
+                                success: (200, Schemas.vaultCheck, "application/json")),
+                      handler: check),
+            RouteSpec(.post, "/api/v1/vault/rotate", needs: .permission(.vaultManage),
+                      Operation(id: "vaultRotate",
+                                summary: "New master key; every data key re-wrapped online; old key retired when nothing uses it.",
+                                tag: "secrets", success: (200, Schemas.vaultRotation, "application/json"), problems: [409]),
+                      handler: rotate),
             RouteSpec(.get, "/api/v1/vault", needs: .permission(.systemView),
                       Operation(id: "vaultStatus", summary: "Sealed or not, key source, key ids, number of secrets.", tag: "secrets",
                                 success: (200, Schemas.vaultStatus, "application/json")),
@@ -115,6 +124,53 @@ public enum SecretRoutes: RouteFile {
         try JSONResponse.make(.ok, VaultStatusBody(sealed: services.vault.keys.isEmpty, keySource: services.vault.source,
                                                    keyIds: services.vault.keys.map(\.id), activeKeyId: services.vault.activeKey?.id,
                                                    secrets: try await services.secrets.count()))
+    }
+
+    static func check(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let (checked, failures) = try await services.vault.check(services.secrets)
+        let change = try context.change(services)
+        try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultChecked,
+                                                   requestID: change.requestID,
+                                                   details: ["checked": String(checked), "failed": String(failures.count)]))
+        return try JSONResponse.make(.ok, CheckBody(checked: checked, failed: failures.map {
+            CheckBody.Failure(orgId: $0.ref.orgID.rawValue, environment: $0.ref.environment.rawValue, path: $0.ref.path,
+                              version: $0.ref.version, error: "\($0.error)")
+        }))
+    }
+
+    static func rotate(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let change = try context.change(services)
+        let started = ContinuousClock.now
+        let result: (keyID: String, rewrapped: Int)
+        do {
+            result = try await services.vault.rotate(services.secrets, keyStore: services.vaultKeys, now: change.now)
+        } catch let error as Vault.RotationError {
+            throw StorageError.protected(.secret, id: "vault", reason: error.description)
+        }
+        let elapsed = ContinuousClock.now - started
+        let millis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultRotated,
+                                                   requestID: change.requestID,
+                                                   details: ["key": result.keyID, "rewrapped": String(result.rewrapped)]))
+        return try JSONResponse.make(.ok, RotationBody(activeKeyId: result.keyID, rewrapped: result.rewrapped, milliseconds: millis))
+    }
+
+    struct CheckBody: Encodable {
+        struct Failure: Encodable {
+            let orgId: String
+            let environment: String
+            let path: String
+            let version: Int
+            let error: String
+        }
+        let checked: Int
+        let failed: [Failure]
+    }
+
+    struct RotationBody: Encodable {
+        let activeKeyId: String
+        let rewrapped: Int
+        let milliseconds: Int64
     }
 
     struct VaultStatusBody: Encodable {

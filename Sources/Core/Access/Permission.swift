@@ -26,6 +26,7 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case teamsManage = "teams.manage"
     case rolesManage = "roles.manage"
     case plansManage = "plans.manage"
+    case vaultManage = "vault.manage"
     // Named now so roles can be defined ahead of the features (vault, approvals, budgets).
     case secretsRead = "secrets.read"
     case secretsWrite = "secrets.write"
@@ -38,7 +39,7 @@ extension Permission {
     /// scope reaches the whole installation may use them, whatever their role in their own org.
     public var isInstallationWide: Bool {
         switch self {
-        case .systemView, .orgsCreate, .orgsDelete, .auditVerify, .plansManage: true
+        case .systemView, .orgsCreate, .orgsDelete, .auditVerify, .plansManage, .vaultManage: true
         default: false
         }
     }

@@ -21,6 +21,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case roleDeleted = "role.deleted"
     case secretWritten = "secret.written"
     case secretDeleted = "secret.deleted"
+    case vaultRotated = "vault.rotated"
+    case vaultChecked = "vault.checked"
     case passwordChanged = "password.changed"
     case loginSucceeded = "login.succeeded"
     case loginFailed = "login.failed"

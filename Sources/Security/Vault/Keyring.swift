@@ -46,6 +46,28 @@ public enum Keyring {
         return keys
     }
 
+    /// The key's bytes for writing a keyring (kept only as long as the write).
+    static func export(_ key: MasterKey) -> [UInt8] {
+        key.material.withBytes { Array($0) }
+    }
+
+    /// Replaces the keyring atomically: a new 0600 file beside it, fsynced, renamed over it.
+    public static func write(_ path: String, keys: [(String, [UInt8])]) throws(Failure) {
+        let temporary = path + ".new"
+        unlink(temporary)
+        var text = ""
+        for (id, bytes) in keys { text += "\(id) \(Data(bytes).base64EncodedString())\n" }
+        let line = Array(text.utf8)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .missing(path: temporary) }
+        guard Glibc.write(fd, line, line.count) == line.count, fsync(fd) == 0 else {
+            close(fd)
+            throw .missing(path: temporary)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw .missing(path: path) }
+    }
+
     /// Writes a keyring with one new random key `id` (dev mode, first start), mode 0600 from
     /// creation. Refuses to overwrite.
     public static func create(_ path: String, id: String) throws(Failure) -> MasterKey {
@@ -54,7 +76,7 @@ public enum Keyring {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .missing(path: path) }
         defer { close(fd) }
-        guard write(fd, line, line.count) == line.count, fsync(fd) == 0 else { throw .missing(path: path) }
+        guard Glibc.write(fd, line, line.count) == line.count, fsync(fd) == 0 else { throw .missing(path: path) }
         return MasterKey(id: id, bytes: &bytes)
     }
 }

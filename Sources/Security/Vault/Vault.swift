@@ -1,15 +1,29 @@
 import Core
+import Foundation
 import Storage
 
 /// The vault as the rest of agentd sees it: the master keys loaded at start (the newest seals,
-/// any opens), where they came from, and sealing for the secret store.
-public struct Vault: Sendable {
-    public let keys: [MasterKey]
+/// any opens), where they came from, sealing for the secret store, `check` and `rotate`.
+///
+/// why @unchecked: `keys` is guarded by `lock`; rotation is serialised by `rotating`.
+public final class Vault: @unchecked Sendable {
     public let source: String
+    /// The keyring file rotation writes (nil for sources agentd cannot write, like a systemd credential).
+    public let keyringPath: String?
+    private let lock = NSLock()
+    private var currentKeys: [MasterKey]
+    private let rotation = RotationFlag()
 
-    public init(keys: [MasterKey], source: String) {
-        self.keys = keys
+    public init(keys: [MasterKey], source: String, keyringPath: String?) {
+        self.currentKeys = keys
         self.source = source
+        self.keyringPath = keyringPath
+    }
+
+    public var keys: [MasterKey] {
+        lock.lock()
+        defer { lock.unlock() }
+        return currentKeys
     }
 
     /// The key new values are sealed under: the last in the keyring.
@@ -27,5 +41,104 @@ public struct Vault: Sendable {
     public func open(_ sealed: SecretStore.Sealed, at ref: SecretRef) throws(VaultError) -> [UInt8] {
         try VaultCrypto.open(SealedSecret(keyID: sealed.keyID, wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext),
                              at: ref, keys: keys)
+    }
+
+    /// One stored version that did not open.
+    public struct CheckFailure: Sendable, Hashable {
+        public let ref: SecretRef
+        public let error: VaultError
+    }
+
+    /// Opens every stored version; returns how many were checked and which failed.
+    public func check(_ store: SecretStore) async throws -> (checked: Int, failures: [CheckFailure]) {
+        let all = try await store.allSealed()
+        var failures: [CheckFailure] = []
+        for (ref, sealed) in all {
+            do { _ = try open(sealed, at: ref) } catch { failures.append(CheckFailure(ref: ref, error: error)) }
+        }
+        return (all.count, failures)
+    }
+
+    public enum RotationError: Error, CustomStringConvertible {
+        case notWritable(String)
+        case unreadable(Int)
+        case inProgress
+
+        public var description: String {
+            switch self {
+            case .notWritable(let source): "the keys come from \(source), which agentd cannot write; rotate them there and restart"
+            case .unreadable(let count): "\(count) stored versions do not open with the current keys; run `agentctl vault check` and fix them first"
+            case .inProgress: "a rotation is already running"
+            }
+        }
+    }
+
+    /// Makes a new master key, re-wraps every data key under it while both keys open values
+    /// (so no read fails meanwhile), and retires the old keys only once nothing uses them.
+    /// Returns the new key's id and how many versions were re-wrapped.
+    public func rotate(_ store: SecretStore, keyStore: VaultKeyStore, now: Instant) async throws -> (keyID: String, rewrapped: Int) {
+        guard rotation.begin() else { throw RotationError.inProgress }
+        defer { rotation.end() }
+        guard let path = keyringPath else { throw RotationError.notWritable(source) }
+        let old = keys
+        let next = (old.compactMap { Int($0.id.dropFirst(2)) }.max() ?? 0) + 1
+        var bytes = SecretHasher.randomBytes(32)
+        let exported = bytes
+        let key = MasterKey(id: "mk\(next)", bytes: &bytes)
+        // 1. The keyring holds old and new, so a crash from here on loses nothing.
+        try Keyring.write(path, keys: old.map { ($0.id, Keyring.export($0)) } + [(key.id, exported)])
+        try await keyStore.register([(key.id, key.checkValue)], now: now)
+        setKeys(old + [key])
+        // 2. Re-wrap everything sealed under an older key.
+        let all = try await store.allSealed().filter { $0.1.keyID != key.id }
+        var updates: [(SecretRef, SecretStore.Sealed)] = []
+        var unreadable = 0
+        for (ref, sealed) in all {
+            do {
+                let rewrapped = try VaultCrypto.rewrap(SealedSecret(keyID: sealed.keyID, wrappedKey: sealed.wrappedKey,
+                                                                    ciphertext: sealed.ciphertext), at: ref, from: old, to: key)
+                updates.append((ref, SecretStore.Sealed(keyID: rewrapped.keyID, wrappedKey: rewrapped.wrappedKey,
+                                                        ciphertext: rewrapped.ciphertext)))
+            } catch {
+                unreadable += 1
+            }
+        }
+        for start in stride(from: 0, to: updates.count, by: 500) {
+            try await store.replaceSealed(Array(updates[start..<min(start + 500, updates.count)]))
+        }
+        guard unreadable == 0 else { throw RotationError.unreadable(unreadable) }
+        // 3. Only now retire the old keys, in the database and in the keyring.
+        try await keyStore.retire(old.map(\.id), now: now)
+        try Keyring.write(path, keys: [(key.id, exported)])
+        setKeys([key])
+        return (key.id, updates.count)
+    }
+
+    private func setKeys(_ keys: [MasterKey]) {
+        lock.lock()
+        currentKeys = keys
+        lock.unlock()
+    }
+}
+
+/// One rotation at a time.
+///
+/// why @unchecked: `running` is guarded by `lock`, taken only in these synchronous methods.
+final class RotationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = false
+
+    func begin() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if running { return false }
+        running = true
+        return true
+    }
+
+    func end() {
+        lock.lock()
+        running = false
+        lock.unlock()
     }
 }

@@ -134,6 +134,19 @@ public struct SecretStore: Sendable {
         }
     }
 
+    /// Replaces stored versions' sealed form (rotation: same ciphertext, re-wrapped data key).
+    public func replaceSealed(_ updates: [(SecretRef, Sealed)]) async throws {
+        try await database.writer.submit { db in
+            for (ref, sealed) in updates {
+                try db.execute(sql: """
+                    UPDATE secret_version SET key_id = ?, wrapped_key = ?, ciphertext = ?
+                    WHERE org_id = ? AND environment = ? AND path = ? AND version = ?
+                    """, arguments: [sealed.keyID, Data(sealed.wrappedKey), Data(sealed.ciphertext), ref.orgID.rawValue,
+                                     ref.environment.rawValue, ref.path, ref.version])
+            }
+        }
+    }
+
     /// How many secrets exist (for vault status).
     public func count() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM secret") ?? 0 }

@@ -15,6 +15,18 @@ public struct VaultKeyStore: Sendable {
         }
     }
 
+    /// Marks keys retired: nothing is sealed under them any more.
+    public func retire(_ ids: [String], now: Instant) async throws {
+        try await database.writer.submit { db in
+            for id in ids {
+                let used = try Int.fetchOne(db, sql: "SELECT count(*) FROM secret_version WHERE key_id = ?", arguments: [id]) ?? 0
+                guard used == 0 else { throw StorageError.protected(.secret, id: id, reason: "\(used) values are still sealed under \(id)") }
+                try db.execute(sql: "UPDATE vault_key SET retired_at = ? WHERE id = ? AND retired_at IS NULL",
+                               arguments: [now.millisecondsSinceEpoch, id])
+            }
+        }
+    }
+
     /// Records keys on first use (an empty table: a new installation).
     public func register(_ keys: [(id: String, checkValue: String)], now: Instant) async throws {
         try await database.writer.submit { db in

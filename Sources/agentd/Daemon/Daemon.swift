@@ -97,7 +97,9 @@ struct Daemon {
                                          absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000),
             rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,
                                    orgPerHour: config.limits.orgPerHour),
-            vault: Vault(keys: masterKeys, source: keySource))
+            vault: Vault(keys: masterKeys, source: keySource,
+                         keyringPath: config.vault.keySource == "file"
+                             ? URL(fileURLWithPath: config.vault.keyFile).standardizedFileURL.path : nil))
         let responder = try APIRouter.build(services: services).buildResponder()
 
         let readiness = ListenerReadiness(expected: 2) {

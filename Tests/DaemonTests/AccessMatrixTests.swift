@@ -59,6 +59,7 @@ import Testing
         "deleteSecret": Fixture(path: "/api/v1/secrets?org=acme&environment=dev&path=matrix/doomed", body: nil, foreign: .notFound),
         "vaultCheck": Fixture(path: "/api/v1/vault/check", body: nil, foreign: .forbidden),
         "vaultRotate": Fixture(path: "/api/v1/vault/rotate", body: nil, foreign: .forbidden),
+        "vaultUnseal": Fixture(path: "/api/v1/vault/unseal", body: #"{"passphrase":"not the passphrase"}"#, foreign: .forbidden),
         "vaultStatus": Fixture(path: "/api/v1/vault", body: nil, foreign: .forbidden),
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
         "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),

@@ -128,3 +128,32 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct PassphraseVaultTests {
+    @Test func aPassphraseVaultStartsSealedAndOpensOnlyWithTheRightPassphrase() async throws {
+        let env = ["AGENTD_VAULT_KEY_SOURCE": "passphrase"]
+        let first = try await TestDaemon.start(environment: env)
+        #expect(try await first.socket.call(.GET, "/api/v1/vault").json?["sealed"] as? Bool == true)
+        let sealedWrite = try await first.socket.send(.PUT, "/api/v1/secrets",
+            body: Data(#"{"environment":"dev","path":"a/b","value":"value-1"}"#.utf8), headers: [("Content-Type", "application/json")])
+        #expect(sealedWrite.status == 503)
+        #expect(sealedWrite.json?["code"] as? String == "vault_sealed")
+        let opened = try await first.socket.call(.POST, "/api/v1/vault/unseal", json: ["passphrase": "correct horse battery staple"]).json
+        #expect(opened?["sealed"] as? Bool == false)
+        _ = try await first.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "dev", "path": "a/b", "value": "value-1"])
+        #expect(try await first.stop() == 0)
+
+        let second = try await TestDaemon.start(directory: first.directory, environment: env)
+        #expect(try await second.socket.call(.GET, "/api/v1/vault").json?["sealed"] as? Bool == true)
+        let wrong = try await second.socket.send(.POST, "/api/v1/vault/unseal",
+            body: Data(#"{"passphrase":"wrong horse battery staple"}"#.utf8), headers: [("Content-Type", "application/json")])
+        #expect(wrong.status == 403)
+        #expect(wrong.json?["code"] as? String == "unseal_failed")
+        #expect(try await second.socket.call(.GET, "/api/v1/vault").json?["sealed"] as? Bool == true)
+        _ = try await second.socket.call(.POST, "/api/v1/vault/unseal", json: ["passphrase": "correct horse battery staple"])
+        let check = try await second.socket.call(.POST, "/api/v1/vault/check").json
+        #expect(check?["checked"] as? Int == 1)
+        #expect((check?["failed"] as? [Any])?.isEmpty == true)
+        #expect(try await second.stop() == 0)
+    }
+}

@@ -16,4 +16,5 @@ public enum APIError: Error, Hashable, Sendable {
     case forbidden(Permission)
     case notReady(String)
     case secretTooLarge(limit: Int)
+    case unsealFailed
 }

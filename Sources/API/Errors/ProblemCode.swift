@@ -27,6 +27,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case secretTooLarge = "secret_too_large"
     case vaultSealed = "vault_sealed"
     case vaultError = "vault_error"
+    case unsealFailed = "unseal_failed"
     case notFound = "not_found"
     case alreadyExists = "already_exists"
     case protected

@@ -79,6 +79,9 @@ enum Problems {
                                + "or, for installation-wide permissions, your org-level access do not grant it); ask an administrator.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
+        case .unsealFailed:
+            return Problem(code: .unsealFailed, status: 403, title: "Wrong passphrase",
+                           detail: "The passphrase does not give the key the database's secrets are sealed under; tries are limited to 5 a minute.")
         case .secretTooLarge(let limit):
             return Problem(code: .secretTooLarge, status: 413, title: "Secret too large",
                            detail: "A secret value may be at most \(limit) bytes; store a reference to large material instead.")

@@ -43,6 +43,11 @@ public enum SecretRoutes: RouteFile {
                                 summary: "New master key; every data key re-wrapped online; old key retired when nothing uses it.",
                                 tag: "secrets", success: (200, Schemas.vaultRotation, "application/json"), problems: [409]),
                       handler: rotate),
+            RouteSpec(.post, "/api/v1/vault/unseal", needs: .permission(.vaultManage),
+                      Operation(id: "vaultUnseal", summary: "Open a vault whose key comes from a passphrase.", tag: "secrets",
+                                requestBody: UnsealBody.schema.json, success: (200, Schemas.vaultStatus, "application/json"),
+                                problems: [403, 409, 413, 415, 422, 429]),
+                      handler: unseal),
             RouteSpec(.get, "/api/v1/vault", needs: .permission(.systemView),
                       Operation(id: "vaultStatus", summary: "Sealed or not, key source, key ids, number of secrets.", tag: "secrets",
                                 success: (200, Schemas.vaultStatus, "application/json")),
@@ -124,6 +129,47 @@ public enum SecretRoutes: RouteFile {
         try JSONResponse.make(.ok, VaultStatusBody(sealed: services.vault.keys.isEmpty, keySource: services.vault.source,
                                                    keyIds: services.vault.keys.map(\.id), activeKeyId: services.vault.activeKey?.id,
                                                    secrets: try await services.secrets.count()))
+    }
+
+    struct UnsealBody: RequestBody {
+        let passphrase: String
+        static let schema = ObjectSchema([.init("passphrase", ["type": "string", "minLength": 12], required: true,
+                                                "The vault passphrase (at least 12 characters when first set).")])
+    }
+
+    static func unseal(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(UnsealBody.self, from: request, limits: services.limits)
+        guard services.vault.isSealed else {
+            throw StorageError.protected(.secret, id: "vault", reason: "the vault is not sealed")
+        }
+        // Wrong passphrases are counted and slowed: 5 tries a minute.
+        let decision = services.loginBuckets.take([("vault-unseal", 5)], now: services.clock.now(), periodMilliseconds: 60_000)
+        guard decision.allowed else { throw RateLimited(decision: decision) }
+        let expected = try await services.vaultKeys.expected()
+        if expected.isEmpty && body.passphrase.count < 12 {
+            throw ValidationError(field: "passphrase", "must be at least 12 characters when first set")
+        }
+        let salt = try await services.vaultKeys.passphraseSalt(orMake: { Passphrase.newSalt() })
+        let passphrase = body.passphrase
+        guard let key = await withCheckedContinuation({ (continuation: CheckedContinuation<MasterKey?, Never>) in
+            DispatchQueue.global().async { continuation.resume(returning: Passphrase.derive(passphrase, salt: salt)) }
+        }) else { throw APIError.notReady("The key could not be derived (out of memory); try again.") }
+        let change = try context.change(services)
+        if expected.isEmpty {
+            try await services.vaultKeys.register([(key.id, key.checkValue)], now: change.now)
+        } else {
+            do {
+                try KeyVerification.verify([key], expected: expected, source: "the passphrase")
+            } catch {
+                try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultUnsealFailed,
+                                                           outcome: .denied, requestID: change.requestID))
+                throw APIError.unsealFailed
+            }
+        }
+        services.vault.unseal(with: [key])
+        try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultUnsealed,
+                                                   requestID: change.requestID))
+        return try await status(request, context, services)
     }
 
     static func check(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {

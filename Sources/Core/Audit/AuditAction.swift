@@ -23,6 +23,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case secretDeleted = "secret.deleted"
     case vaultRotated = "vault.rotated"
     case vaultChecked = "vault.checked"
+    case vaultUnsealed = "vault.unsealed"
+    case vaultUnsealFailed = "vault.unseal_failed"
     case passwordChanged = "password.changed"
     case loginSucceeded = "login.succeeded"
     case loginFailed = "login.failed"

@@ -20,6 +20,11 @@ public final class Vault: @unchecked Sendable {
         self.keyringPath = keyringPath
     }
 
+    /// Opens a sealed vault with keys checked against the database (the unseal path).
+    public func unseal(with keys: [MasterKey]) { setKeys(keys) }
+
+    public var isSealed: Bool { keys.isEmpty }
+
     public var keys: [MasterKey] {
         lock.lock()
         defer { lock.unlock() }
@@ -113,6 +118,8 @@ public final class Vault: @unchecked Sendable {
         setKeys([key])
         return (key.id, updates.count)
     }
+
+    func setKeysForTesting(_ keys: [MasterKey]) { setKeys(keys) }
 
     private func setKeys(_ keys: [MasterKey]) {
         lock.lock()

@@ -211,6 +211,11 @@ public enum Schema {
                 FOREIGN KEY (org_id, environment, path) REFERENCES secret (org_id, environment, path) ON DELETE CASCADE
             ) STRICT;
             """),
+        Migration(version: 11, name: "vault passphrase salt", sql: """
+            -- For the passphrase key source: the Argon2id salt (not secret). The key is derived
+            -- from the passphrase at unseal and never stored.
+            ALTER TABLE installation ADD COLUMN vault_salt BLOB;
+            """),
     ]
 
     /// The schema version this binary writes.

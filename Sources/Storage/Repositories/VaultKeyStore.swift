@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import GRDB
 
 /// The master keys the database's secrets depend on, by id and check value (never the keys).
@@ -24,6 +25,18 @@ public struct VaultKeyStore: Sendable {
                 try db.execute(sql: "UPDATE vault_key SET retired_at = ? WHERE id = ? AND retired_at IS NULL",
                                arguments: [now.millisecondsSinceEpoch, id])
             }
+        }
+    }
+
+    /// The passphrase source's salt, made on first use.
+    public func passphraseSalt(orMake make: @escaping @Sendable () -> [UInt8]) async throws -> [UInt8] {
+        try await database.writer.submit { db in
+            if let existing = try Data.fetchOne(db, sql: "SELECT vault_salt FROM installation WHERE vault_salt IS NOT NULL") {
+                return Array(existing)
+            }
+            let salt = make()
+            try db.execute(sql: "UPDATE installation SET vault_salt = ?", arguments: [Data(salt)])
+            return salt
         }
     }
 

@@ -100,8 +100,10 @@ enum ConfigKeys {
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
         int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },
-        string("vault", "key_source", "file or credential (systemd LoadCredentialEncrypted=)") { value, config in
-            guard ["file", "credential"].contains(value) else { throw Rule("must be \"file\" or \"credential\"") }
+        string("vault", "key_source", "file, credential (systemd LoadCredentialEncrypted=) or passphrase") { value, config in
+            guard ["file", "credential", "passphrase"].contains(value) else {
+                throw Rule("must be \"file\", \"credential\" or \"passphrase\"")
+            }
             config.vault.keySource = value
         },
         string("vault", "key_file", "The master keyring file (root-only, never beside the database)") { value, config in

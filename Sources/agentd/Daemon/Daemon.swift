@@ -75,7 +75,11 @@ struct Daemon {
             try? database.close()
             throw DaemonStartError(description: "vault: \(error)")
         }
-        logger.info("vault unsealed", metadata: ["keys": "\(masterKeys.map(\.id).joined(separator: ","))"])
+        if masterKeys.isEmpty {
+            logger.notice("vault sealed: secrets are unavailable until `agentctl vault unseal`")
+        } else {
+            logger.info("vault unsealed", metadata: ["keys": "\(masterKeys.map(\.id).joined(separator: ","))"])
+        }
         let defaultOrg: Org
         do {
             defaultOrg = try await OrgStore(database: database, audit: audit).ensureDefault(now: clock.now())
@@ -150,6 +154,10 @@ struct Daemon {
     /// mode a missing keyring is created; elsewhere it must exist.
     static func loadMasterKeys(config: Config, devMode: Bool, database: AgentDatabase,
                                now: Instant) async throws -> ([MasterKey], String) {
+        if config.vault.keySource == "passphrase" {
+            // Starts sealed: `agentctl vault unseal` derives the key and checks it.
+            return ([], "passphrase (Argon2id)")
+        }
         let source: MasterKeySource
         if config.vault.keySource == "credential" {
             guard let directory = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] else {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Client
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `agentctl secrets …` and `agentctl vault status`.
 struct Secrets: AsyncParsableCommand {
@@ -98,7 +101,22 @@ struct Secrets: AsyncParsableCommand {
 
 struct VaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vault", abstract: "The vault's state.",
-                                                    subcommands: [Status.self, Check.self, Rotate.self])
+                                                    subcommands: [Status.self, Unseal.self, Check.self, Rotate.self])
+
+    struct Unseal: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a vault whose key comes from a passphrase (asked for).")
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "Read the passphrase from standard input instead of asking.") var passphraseStdin = false
+
+        func run() async throws {
+            let passphrase = passphraseStdin ? (readLine(strippingNewline: true) ?? "")
+                : (getpass("vault passphrase: ").map { String(cString: $0) } ?? "")
+            try await reportingFailures {
+                _ = try await connection.client.call(.POST, "/api/v1/vault/unseal", json: ["passphrase": passphrase])
+                print("vault unsealed")
+            }
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open every stored secret; exit 1 and list any that fail.")

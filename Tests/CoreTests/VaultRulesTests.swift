@@ -32,6 +32,10 @@ import Testing
         #expect(scrubber.scrub(#"{"password":"s3cr\"et/pass"}"#) == #"{"password":"[secret:db/password]"}"#)
     }
 
+    @Test func replacesValuesWhoseSlashesAnEncoderEscaped() {
+        #expect(scrubber.scrub(#"{"password":"s3cr\"et\/pass"}"#) == #"{"password":"[secret:db/password]"}"#)
+    }
+
     @Test func replacesBase64InBothAlphabetsWithAndWithoutPadding() {
         // base64("s3cr\"et/pass") = czNjciJldC9wYXNz
         #expect(scrubber.scrub("Authorization: Basic czNjciJldC9wYXNz") == "Authorization: Basic [secret:db/password]")

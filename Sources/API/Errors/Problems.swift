@@ -13,7 +13,7 @@ enum Problems {
             switch error {
             case .sealed:
                 return Problem(code: .vaultSealed, status: 503, title: "Vault sealed",
-                               detail: "The vault holds no master key; start agentd with its key (see docs/vault.md).")
+                               detail: "The vault is sealed: run `agentctl vault unseal` (passphrase source), or start agentd with its key file or credential (see docs/vault.md).")
             case .unknownKey(let id):
                 return Problem(code: .vaultError, status: 500, title: "Vault key missing",
                                detail: "The value is sealed under master key \(id), which this agentd does not hold.")

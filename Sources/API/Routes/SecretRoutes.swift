@@ -157,14 +157,15 @@ public enum SecretRoutes: RouteFile {
         let change = try context.change(services)
         if expected.isEmpty {
             try await services.vaultKeys.register([(key.id, key.checkValue)], now: change.now)
-        } else {
-            do {
-                try KeyVerification.verify([key], expected: expected, source: "the passphrase")
-            } catch {
-                try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultUnsealFailed,
-                                                           outcome: .denied, requestID: change.requestID))
-                throw APIError.unsealFailed
-            }
+        }
+        do {
+            // Also after a first registration: of two racing first unseals, only the one whose
+            // check value was recorded may open the vault.
+            try KeyVerification.verify([key], expected: try await services.vaultKeys.expected(), source: "the passphrase")
+        } catch {
+            try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultUnsealFailed,
+                                                       outcome: .denied, requestID: change.requestID))
+            throw APIError.unsealFailed
         }
         services.vault.unseal(with: [key])
         try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultUnsealed,

@@ -27,7 +27,7 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case rolesManage = "roles.manage"
     case plansManage = "plans.manage"
     case vaultManage = "vault.manage"
-    // Named now so roles can be defined ahead of the features (vault, approvals, budgets).
+    // Secrets (the vault); approvals and budgets are named ahead of their features.
     case secretsRead = "secrets.read"
     case secretsWrite = "secrets.write"
     case approvalsDecide = "approvals.decide"

@@ -21,7 +21,9 @@ public struct Scrubber: Sendable {
         var needles: [(String, String)] = []
         for entry in entries where entry.value.utf8.count >= Self.minimumLength {
             let marker = "[secret:\(entry.path)]"
-            var forms = [entry.value, Self.jsonEscaped(entry.value)]
+            let escaped = Self.jsonEscaped(entry.value)
+            // Some encoders (Foundation's among them) also escape "/" as "\/".
+            var forms = [entry.value, escaped, escaped.replacingAll("/", with: "\\/")]
             let base64 = Self.base64(Array(entry.value.utf8))
             forms += [base64, String(base64.reversed().drop { $0 == "=" }.reversed())]
             let urlSafe = base64.replacingAll("+", with: "-").replacingAll("/", with: "_")

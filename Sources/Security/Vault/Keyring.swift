@@ -117,7 +117,7 @@ public enum KeyVerification {
         public var description: String {
             let got = found.isEmpty ? "no keys" : "keys " + found.joined(separator: ", ")
             return "the database's secrets are sealed under master key \(expectedKeyID), but \(source) holds \(got) "
-                + "(or a different key under that id); restore the right key file, or point [vault] key_file at it"
+                + "(or a different key under that id); restore the right key there (see docs/vault.md)"
         }
     }
 

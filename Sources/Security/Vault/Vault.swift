@@ -1,3 +1,4 @@
+import CSodium
 import Core
 import Foundation
 import Storage
@@ -34,10 +35,14 @@ public final class Vault: @unchecked Sendable {
     /// The key new values are sealed under: the last in the keyring.
     public var activeKey: MasterKey? { keys.last }
 
-    /// A sealing function for `SecretStore.put`.
-    public func sealer(for value: [UInt8]) throws(VaultError) -> @Sendable (SecretRef) -> SecretStore.Sealed {
-        guard let key = activeKey else { throw .sealed }
-        return { ref in
+    /// A sealing function for `SecretStore.put`. It takes the active key when it runs, inside
+    /// the writer unit: a write racing a rotation then seals under the new key, or (if it ran
+    /// first) leaves a row the rotation's retire step sees, so no value is ever sealed under a
+    /// key that has been retired.
+    public func sealer(for value: [UInt8]) throws(VaultError) -> @Sendable (SecretRef) throws -> SecretStore.Sealed {
+        guard activeKey != nil else { throw .sealed }
+        return { [self] ref in
+            guard let key = self.activeKey else { throw VaultError.sealed }
             let sealed = VaultCrypto.seal(value, at: ref, with: key)
             return SecretStore.Sealed(keyID: sealed.keyID, wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext)
         }
@@ -71,7 +76,7 @@ public final class Vault: @unchecked Sendable {
 
         public var description: String {
             switch self {
-            case .notWritable(let source): "the keys come from \(source), which agentd cannot write; rotate them there and restart"
+            case .notWritable(let source): "the keys come from \(source), which agentd cannot rotate by itself (see docs/vault.md)"
             case .unreadable(let count): "\(count) stored versions do not open with the current keys; run `agentctl vault check` and fix them first"
             case .inProgress: "a rotation is already running"
             }
@@ -88,10 +93,13 @@ public final class Vault: @unchecked Sendable {
         let old = keys
         let next = (old.compactMap { Int($0.id.dropFirst(2)) }.max() ?? 0) + 1
         var bytes = SecretHasher.randomBytes(32)
-        let exported = bytes
+        var exported = bytes
+        defer { sodium_memzero(&exported, exported.count) }
         let key = MasterKey(id: "mk\(next)", bytes: &bytes)
         // 1. The keyring holds old and new, so a crash from here on loses nothing.
-        try Keyring.write(path, keys: old.map { ($0.id, Keyring.export($0)) } + [(key.id, exported)])
+        var oldExported = old.map { ($0.id, Keyring.export($0)) }
+        defer { for index in oldExported.indices { sodium_memzero(&oldExported[index].1, oldExported[index].1.count) } }
+        try Keyring.write(path, keys: oldExported + [(key.id, exported)])
         try await keyStore.register([(key.id, key.checkValue)], now: now)
         setKeys(old + [key])
         // 2. Re-wrap everything sealed under an older key.
@@ -112,7 +120,9 @@ public final class Vault: @unchecked Sendable {
             try await store.replaceSealed(Array(updates[start..<min(start + 500, updates.count)]))
         }
         guard unreadable == 0 else { throw RotationError.unreadable(unreadable) }
-        // 3. Only now retire the old keys, in the database and in the keyring.
+        // 3. Only now retire the old keys, in the database and in the keyring. The retire step
+        // refuses while any row (say, a write that raced the rotation) still uses an old key;
+        // then both keys stay and the rotation can simply be run again.
         try await keyStore.retire(old.map(\.id), now: now)
         try Keyring.write(path, keys: [(key.id, exported)])
         setKeys([key])

@@ -98,7 +98,7 @@ public enum VaultCrypto {
         let ad = [SealedSecret.formatVersion] + ref.associatedData
         guard var dataKey = old.material.withBytes({ key in
             decrypt(sealed.wrappedKey, key: key.baseAddress!.assumingMemoryBound(to: UInt8.self), ad: wrapAD(ad, keyID: old.id))
-        }) else { throw .tampered }
+        }), dataKey.count == keyBytes else { throw .tampered }
         defer { sodium_memzero(&dataKey, dataKey.count) }
         let wrapped = to.material.withBytes { key in
             encrypt(dataKey, key: key.baseAddress!.assumingMemoryBound(to: UInt8.self), ad: wrapAD(ad, keyID: to.id))

@@ -22,7 +22,7 @@ public struct SecretVersionInfo: Sendable, Hashable {
 
 /// Sealed secret values and their metadata, per org and environment. Values arrive sealed by
 /// the vault (the `seal` closure runs inside the writer unit, once the version is known) and
-/// are never returned by anything a route can reach: `sealedValue` serves steps and checks.
+/// are never returned by anything a route can reach: `allSealed` serves checks and rotation.
 public struct SecretStore: Sendable {
     private let database: AgentDatabase
     private let audit: AuditLog
@@ -47,7 +47,7 @@ public struct SecretStore: Sendable {
 
     /// Stores a new version of `path` (version 1 for a new secret).
     public func put(path: String, environment: DeployEnvironment, orgReference: String?, context: ChangeContext,
-                    seal: @escaping @Sendable (SecretRef) -> Sealed) async throws -> SecretInfo {
+                    seal: @escaping @Sendable (SecretRef) throws -> Sealed) async throws -> SecretInfo {
         if let violation = SecretRules.checkPath(path) { throw ValidationError([violation]) }
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -55,7 +55,7 @@ public struct SecretStore: Sendable {
             let current = try Int.fetchOne(db, sql: "SELECT current_version FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
                                            arguments: [org.rawValue, environment.rawValue, path])
             let version = (current ?? 0) + 1
-            let sealed = seal(SecretRef(orgID: org, environment: environment, path: path, version: version))
+            let sealed = try seal(SecretRef(orgID: org, environment: environment, path: path, version: version))
             let now = context.now.millisecondsSinceEpoch
             if current == nil {
                 try db.execute(sql: """

@@ -40,10 +40,11 @@ struct Serve: AsyncParsableCommand {
         // service's user and group may read them (the socket's mode is then set explicitly).
         umask(0o027)
         // why: a core dump would write master keys and secret values to disk; refuse them.
-        ProcessHardening.disableCoreDumps()
+        let dumpsDisabled = ProcessHardening.disableCoreDumps()
         let level = Logger.Level(rawValue: config.log.level) ?? .info
         LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
         let logger = Logger(label: "agentd")
+        if !dumpsDisabled { logger.warning("could not disable core dumps; secrets may reach a dump") }
         if !options.dev && options.config == nil && !FileManager.default.fileExists(atPath: ConfigOptions.defaultFile) {
             logger.notice("no configuration file; using defaults", metadata: ["file": "\(ConfigOptions.defaultFile)"])
         }

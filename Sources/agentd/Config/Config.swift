@@ -45,7 +45,8 @@ struct Config: Sendable, Equatable {
 
     /// Where the vault's master keys come from: never the database.
     struct Vault: Sendable, Equatable {
-        /// `file` (a root-only keyring file) or `credential` (systemd `LoadCredentialEncrypted=`).
+        /// `file` (a root-only keyring file), `credential` (systemd `LoadCredentialEncrypted=`) or
+        /// `passphrase` (starts sealed; `agentctl vault unseal`).
         var keySource = "file"
         var keyFile = "/etc/agentd/master.keyring"
     }

@@ -181,6 +181,10 @@ struct Daemon {
             try await store.register(keys.map { ($0.id, $0.checkValue) }, now: now)
         } else {
             try KeyVerification.verify(keys, expected: expected, source: source.description)
+            // A key the source holds but the database does not know yet (added by hand, or a
+            // rotation interrupted before it was recorded) gets its check value now.
+            let unknown = keys.filter { expected[$0.id] == nil }
+            if !unknown.isEmpty { try await store.register(unknown.map { ($0.id, $0.checkValue) }, now: now) }
         }
         return (keys, source.description)
     }

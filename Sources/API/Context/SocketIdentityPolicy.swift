@@ -12,11 +12,15 @@ import Platform
 /// (`IdentityMiddleware`); `refusal` says how to get access when they are not.
 public struct SocketIdentityPolicy: Sendable {
     public let adminGroup: String?
+    private let adminGID: UInt32?
     public let devUID: UInt32?
     public let defaultOrg: OrgID
 
     public init(adminGroup: String?, devUID: UInt32?, defaultOrg: OrgID) {
         self.adminGroup = adminGroup
+        // why once: the group's gid is looked up in the group database (NSS); doing it on every
+        // socket request cost a file read each. A group created later takes effect at restart.
+        self.adminGID = adminGroup.flatMap(UnixAccounts.groupID(named:))
         self.devUID = devUID
         self.defaultOrg = defaultOrg
     }
@@ -38,7 +42,7 @@ public struct SocketIdentityPolicy: Sendable {
     }
 
     private func isMemberOfAdminGroup(_ peer: PeerCredentials) -> Bool {
-        guard let adminGroup, let gid = UnixAccounts.groupID(named: adminGroup) else { return false }
+        guard let gid = adminGID else { return false }
         return UnixAccounts.user(uid: peer.uid, primaryGID: peer.gid, isMemberOf: gid)
     }
 }

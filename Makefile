@@ -34,7 +34,9 @@ bench: deps
 	$(SWIFT) build -c release --product writer-bench
 	$(SWIFT) build -c release --product api-bench
 	$(SWIFT) build -c release --product auth-bench
+	$(SWIFT) build -c release --product definition-bench
 	.build/release/writer-bench
+	.build/release/definition-bench
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
 

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Executables: argument parsing, config loading, wiring.
@@ -62,6 +63,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
@@ -116,6 +118,16 @@ let package = Package(
             name: "auth-bench",
             dependencies: ["Security", "Storage", "Core"],
             path: "bench/auth-bench"
+        ),
+        .executableTarget(
+            name: "definition-bench",
+            dependencies: ["Security", "Storage", "Core"],
+            path: "bench/definition-bench"
+        ),
+        .executableTarget(
+            name: "template-fuzz",
+            dependencies: ["Core"],
+            path: "bench/template-fuzz"
         ),
         .executableTarget(
             name: "api-bench",

@@ -24,6 +24,7 @@ public struct APIServices: Sendable {
     public let vaultKeys: VaultKeyStore
     public let vaultLimits: VaultLimits
     public let quotas: QuotaStore
+    public let definitions: DefinitionStore
     public let mfa: MFAService
     public let rateLimits: RateLimits
     /// Buckets for password logins, by client address and in all: every attempt costs an
@@ -55,6 +56,7 @@ public struct APIServices: Sendable {
         self.vaultKeys = VaultKeyStore(database: database)
         self.vaultLimits = vaultLimits
         self.quotas = QuotaStore(database: database, audit: audit)
+        self.definitions = DefinitionStore(database: database, audit: audit)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
         self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)
         self.passwordPolicy = passwordPolicy

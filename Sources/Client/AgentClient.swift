@@ -39,8 +39,15 @@ public struct ProblemDetails: Sendable, Decodable, Hashable {
     public let detail: String
     public let code: String
     public let requestId: String?
+    /// Each field or definition path that broke a rule (validation problems).
+    public let errors: [Field]?
 
-    enum CodingKeys: String, CodingKey { case title, status, detail, code, requestId = "request_id" }
+    public struct Field: Sendable, Decodable, Hashable {
+        public let field: String
+        public let message: String
+    }
+
+    enum CodingKeys: String, CodingKey { case title, status, detail, code, requestId = "request_id", errors }
 }
 
 public enum ClientError: Error, CustomStringConvertible {

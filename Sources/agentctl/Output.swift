@@ -48,6 +48,7 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
     } catch ClientError.problem(let problem) {
         Output.error("error: \(problem.title) (\(problem.code))")
         Output.error(problem.detail)
+        for field in problem.errors ?? [] { Output.error(field.field.isEmpty ? "  \(field.message)" : "  \(field.field): \(field.message)") }
         if let requestID = problem.requestId { Output.error("request id: \(requestID)") }
         throw ExitCode(1)
     } catch ClientError.unreachable(let endpoint, let reason) {
@@ -64,6 +65,7 @@ extension Dictionary where Key == String, Value == Any {
     func text(_ key: String) -> String {
         switch self[key] {
         case let value as String: value
+        case is NSNull: ""
         case let value as NSNumber: value.stringValue
         case nil: ""
         case let value?: "\(value)"

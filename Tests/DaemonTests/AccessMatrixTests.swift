@@ -64,6 +64,28 @@ import Testing
         "listAudit": Fixture(path: "/api/v1/audit?limit=200", body: nil, foreign: .ownOnly),
         "verifyAudit": Fixture(path: "/api/v1/audit/verify", body: nil, foreign: .forbidden),
         "exportAudit": Fixture(path: "/api/v1/audit/export", body: nil, foreign: .ownOnly),
+        "validateDefinitions": Fixture(path: "/api/v1/validate", body: #"{"document":"workflow: m-check\nnodes:\n  a: {agent: m-agent}\n"}"#,
+                                       foreign: .notFound),
+        "listAgentKinds": Fixture(path: "/api/v1/agent-kinds", body: nil, foreign: .ownOnly),
+        "listAgents": Fixture(path: "/api/v1/agents", body: nil, foreign: .ownOnly),
+        "getAgent": Fixture(path: "/api/v1/agents/m-agent", body: nil, foreign: .notFound),
+        "listAgentVersions": Fixture(path: "/api/v1/agents/m-agent/versions", body: nil, foreign: .notFound),
+        "getAgentVersion": Fixture(path: "/api/v1/agents/m-agent/versions/1", body: nil, foreign: .notFound),
+        "diffAgent": Fixture(path: "/api/v1/agents/m-agent/diff?from=1&to=2", body: nil, foreign: .notFound),
+        "exportAgent": Fixture(path: "/api/v1/agents/m-agent/export", body: nil, foreign: .notFound),
+        "rollbackAgent": Fixture(path: "/api/v1/agents/m-agent/rollback", body: #"{"version":1}"#, foreign: .notFound),
+        "publishAgent": Fixture(path: "/api/v1/agents/m-agent/publish", body: #"{"version":1}"#, foreign: .notFound),
+        "deleteAgent": Fixture(path: "/api/v1/agents/m-doomed", body: nil, foreign: .notFound),
+        "listWorkflows": Fixture(path: "/api/v1/workflows", body: nil, foreign: .ownOnly),
+        "getWorkflow": Fixture(path: "/api/v1/workflows/m-flow", body: nil, foreign: .notFound),
+        "listWorkflowVersions": Fixture(path: "/api/v1/workflows/m-flow/versions", body: nil, foreign: .notFound),
+        "getWorkflowVersion": Fixture(path: "/api/v1/workflows/m-flow/versions/1", body: nil, foreign: .notFound),
+        "diffWorkflow": Fixture(path: "/api/v1/workflows/m-flow/diff?from=1&to=1", body: nil, foreign: .notFound),
+        "exportWorkflow": Fixture(path: "/api/v1/workflows/m-flow/export", body: nil, foreign: .notFound),
+        "workflowGraph": Fixture(path: "/api/v1/workflows/m-flow/graph?format=dot", body: nil, foreign: .notFound),
+        "rollbackWorkflow": Fixture(path: "/api/v1/workflows/m-flow/rollback", body: #"{"version":1}"#, foreign: .notFound),
+        "deployWorkflow": Fixture(path: "/api/v1/workflows/m-flow/deploy", body: #"{"environment":"staging"}"#, foreign: .notFound),
+        "deleteWorkflow": Fixture(path: "/api/v1/workflows/m-doomed-flow", body: nil, foreign: .notFound),
     ]
 
     @Test func everyRouteAnswersEachKindOfCallerAsItMust() async throws {
@@ -91,6 +113,15 @@ import Testing
                     json: ["name": name, "org": "acme"]).json?["id"] as? String))
             }
             _ = try await daemon.socket.call(.PUT, "/api/v1/teams/\(teamIDs[1])/members/u-get", json: [:])
+            // Definitions in org A, made by its admin: an agent with two versions, a workflow using
+            // it, and one of each to delete.
+            for document in [
+                "agent: m-agent\nkind: transform\nconfig: {output: 1}\n---\nagent: m-doomed\nkind: transform\nconfig: {output: 0}\n",
+                "agent: m-agent\nkind: transform\nconfig: {output: 2}\n---\nworkflow: m-flow\nnodes:\n  a: {agent: m-agent}\n"
+                    + "---\nworkflow: m-doomed-flow\nnodes:\n  a: {kind: transform, config: {output: 3}}\n",
+            ] {
+                _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": document])
+            }
 
             let document = try #require(try await daemon.socket.call(.GET, "/api/v1/openapi.json").json)
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])

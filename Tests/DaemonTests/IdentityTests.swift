@@ -78,7 +78,7 @@ import Testing
             let token = try await Self.keyFor(daemon, login: "vera", role: "viewer", scopes: ["read-only"])
             let me = try await Self.tcp(daemon, key: token).call(.GET, "/api/v1/whoami").json
             // A viewer holds orgs.view, users.view and executions.view of the view permissions.
-            #expect(Set(me?["permissions"] as? [String] ?? []) == ["executions.view", "orgs.view", "users.view"])
+            #expect(Set(me?["permissions"] as? [String] ?? []) == ["agents.view", "executions.view", "orgs.view", "users.view", "workflows.view"])
             let bad = try await daemon.socket.send(.POST, "/api/v1/api-keys",
                 body: Data(#"{"name":"x","user":"vera","scopes":["read-mostly"]}"#.utf8), headers: [("Content-Type", "application/json")])
             #expect(bad.status == 422)

@@ -17,4 +17,6 @@ public enum APIError: Error, Hashable, Sendable {
     case notReady(String)
     case secretTooLarge(limit: Int)
     case unsealFailed
+    /// A definitions file over `DefinitionDocument.maximumBytes`.
+    case documentTooLarge(limit: Int)
 }

@@ -10,6 +10,9 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case validationFailed = "validation_failed"
     case invalidParameter = "invalid_parameter"
     case invalidCursor = "invalid_cursor"
+    case yamlMalformed = "yaml_malformed"
+    case documentTooLarge = "document_too_large"
+    case definitionInvalid = "definition_invalid"
     // Routing
     case routeNotFound = "route_not_found"
     case methodNotAllowed = "method_not_allowed"

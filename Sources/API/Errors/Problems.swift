@@ -26,6 +26,16 @@ enum Problems {
             return Problem(code: .rateLimited, status: 429, title: "Too many requests",
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
+        case let error as DefinitionError:
+            return Problem(code: .definitionInvalid, status: 422, title: "Definition invalid",
+                           detail: "The definition has \(error.issues.count) problem(s), each listed in `errors` with its path; "
+                               + "fix them and apply again (agentctl validate -f FILE checks without storing).",
+                           errors: error.issues.map { FieldViolation(field: $0.path, message: $0.message) })
+        case let error as YAMLDocuments.Malformed:
+            let place = "line \(error.line), column \(error.column)" + (error.document.map { $0 > 1 ? " of document \($0)" : "" } ?? "")
+            return Problem(code: .yamlMalformed, status: 400, title: "Malformed YAML",
+                           detail: "The YAML does not parse at \(place): \(error.problem).",
+                           errors: [FieldViolation(field: "\(error.line):\(error.column)", message: error.problem)])
         case let error as ValidationError:
             let fields = error.violations.map(\.field).joined(separator: ", ")
             return Problem(code: .validationFailed, status: 422, title: "Validation failed",
@@ -82,6 +92,9 @@ enum Problems {
         case .unsealFailed:
             return Problem(code: .unsealFailed, status: 403, title: "Wrong passphrase",
                            detail: "The passphrase does not give the key the database's secrets are sealed under; tries are limited to 5 a minute.")
+        case .documentTooLarge(let limit):
+            return Problem(code: .documentTooLarge, status: 413, title: "Definitions file too large",
+                           detail: "A definitions file may be at most \(limit) bytes; split it into several files.")
         case .secretTooLarge(let limit):
             return Problem(code: .secretTooLarge, status: 413, title: "Secret too large",
                            detail: "A secret value may be at most \(limit) bytes; store a reference to large material instead.")

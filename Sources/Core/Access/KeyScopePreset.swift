@@ -8,7 +8,7 @@ public enum KeyScopePreset: String, CaseIterable, Sendable {
     public var permissions: Set<Permission> {
         switch self {
         case .readOnly: Set(Permission.allCases.filter { $0.rawValue.hasSuffix(".view") && !$0.isInstallationWide })
-        case .executeOnly: [.workflowsExecute, .executionsView]
+        case .executeOnly: [.workflowsView, .workflowsExecute, .executionsView]
         }
     }
 }

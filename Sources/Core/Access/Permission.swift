@@ -10,11 +10,14 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case orgsDelete = "orgs.delete"
     // Within an org (DESIGN §7); routes arrive with their issues.
     case settingsManage = "settings.manage"
+    case workflowsView = "workflows.view"
     case workflowsCreate = "workflows.create"
     case workflowsEdit = "workflows.edit"
     case workflowsDelete = "workflows.delete"
     case workflowsExecute = "workflows.execute"
+    case agentsView = "agents.view"
     case agentsCreate = "agents.create"
+    case agentsDelete = "agents.delete"
     case agentsPublish = "agents.publish"
     case executionsView = "executions.view"
     case executionsCancel = "executions.cancel"
@@ -55,12 +58,12 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
         case .admin:
             return Set(Permission.allCases)
         case .developer:
-            return [.orgsView, .usersView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
-                    .agentsCreate, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite]
+            return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
+                    .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite]
         case .operator:
-            return [.orgsView, .usersView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide]
+            return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide]
         case .viewer:
-            return [.orgsView, .usersView, .executionsView]
+            return [.orgsView, .usersView, .workflowsView, .agentsView, .executionsView]
         case .guest:
             return []
         }

@@ -90,3 +90,9 @@ public typealias TeamID = ResourceID<TeamKind>
 
 public enum SessionKind: ResourceKind { public static let prefix = "ags" }
 public typealias SessionID = ResourceID<SessionKind>
+
+public enum AgentKind: ResourceKind { public static let prefix = "ag" }
+public typealias AgentID = ResourceID<AgentKind>
+
+public enum WorkflowKind: ResourceKind { public static let prefix = "wf" }
+public typealias WorkflowID = ResourceID<WorkflowKind>

@@ -7,4 +7,8 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case team
     case role
     case secret
+    case agent
+    case workflow
+    case agentVersion = "agent_version"
+    case workflowVersion = "workflow_version"
 }

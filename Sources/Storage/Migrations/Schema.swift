@@ -216,6 +216,99 @@ public enum Schema {
             -- from the passphrase at unseal and never stored.
             ALTER TABLE installation ADD COLUMN vault_salt BLOB;
             """),
+        Migration(version: 12, name: "agents and workflows", sql: """
+            -- A definition's identity; its content lives in immutable versions.
+            CREATE TABLE agent (
+                id              TEXT    PRIMARY KEY,
+                org_id          TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id         TEXT    REFERENCES team(id),
+                name            TEXT    NOT NULL,
+                kind            TEXT    NOT NULL,
+                description     TEXT,
+                latest_version  INTEGER NOT NULL,
+                created_at      INTEGER NOT NULL,
+                created_by      TEXT    NOT NULL,
+                updated_at      INTEGER NOT NULL,
+                updated_by      TEXT    NOT NULL,
+                UNIQUE (org_id, name)
+            ) STRICT;
+            CREATE INDEX agent_by_team ON agent (org_id, team_id, name);
+            CREATE INDEX agent_by_updated ON agent (org_id, updated_at);
+
+            CREATE TABLE agent_version (
+                agent_id        TEXT    NOT NULL REFERENCES agent(id) ON DELETE CASCADE,
+                version         INTEGER NOT NULL,
+                document        TEXT    NOT NULL,
+                content_hash    TEXT    NOT NULL,
+                message         TEXT,
+                parent_version  INTEGER,
+                published       INTEGER NOT NULL DEFAULT 0,
+                created_at      INTEGER NOT NULL,
+                created_by      TEXT    NOT NULL,
+                PRIMARY KEY (agent_id, version)
+            ) STRICT;
+
+            CREATE TABLE workflow (
+                id              TEXT    PRIMARY KEY,
+                org_id          TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id         TEXT    REFERENCES team(id),
+                name            TEXT    NOT NULL,
+                description     TEXT,
+                latest_version  INTEGER NOT NULL,
+                created_at      INTEGER NOT NULL,
+                created_by      TEXT    NOT NULL,
+                updated_at      INTEGER NOT NULL,
+                updated_by      TEXT    NOT NULL,
+                UNIQUE (org_id, name)
+            ) STRICT;
+            CREATE INDEX workflow_by_team ON workflow (org_id, team_id, name);
+            CREATE INDEX workflow_by_updated ON workflow (org_id, updated_at);
+
+            -- pins: each node's agent resolved at apply time (id, name, version, kind), so a
+            -- version runs the same agents forever.
+            CREATE TABLE workflow_version (
+                workflow_id     TEXT    NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                version         INTEGER NOT NULL,
+                document        TEXT    NOT NULL,
+                pins            TEXT    NOT NULL,
+                content_hash    TEXT    NOT NULL,
+                message         TEXT,
+                parent_version  INTEGER,
+                created_at      INTEGER NOT NULL,
+                created_by      TEXT    NOT NULL,
+                PRIMARY KEY (workflow_id, version)
+            ) STRICT;
+
+            -- Which agent versions a workflow version runs: an agent in use cannot be deleted.
+            CREATE TABLE workflow_agent_use (
+                workflow_id     TEXT    NOT NULL,
+                version         INTEGER NOT NULL,
+                agent_id        TEXT    NOT NULL REFERENCES agent(id),
+                agent_version   INTEGER NOT NULL,
+                PRIMARY KEY (workflow_id, version, agent_id, agent_version),
+                FOREIGN KEY (workflow_id, version) REFERENCES workflow_version (workflow_id, version) ON DELETE CASCADE
+            ) STRICT;
+            CREATE INDEX workflow_agent_use_by_agent ON workflow_agent_use (agent_id);
+
+            CREATE TABLE workflow_deployment (
+                workflow_id     TEXT    NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                environment     TEXT    NOT NULL,
+                version         INTEGER NOT NULL,
+                deployed_at     INTEGER NOT NULL,
+                deployed_by     TEXT    NOT NULL,
+                PRIMARY KEY (workflow_id, environment),
+                FOREIGN KEY (workflow_id, version) REFERENCES workflow_version (workflow_id, version)
+            ) STRICT;
+
+            -- Tags of agents and workflows, for filtering lists by tag.
+            CREATE TABLE definition_tag (
+                org_id          TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                owner_id        TEXT    NOT NULL,
+                tag             TEXT    NOT NULL,
+                PRIMARY KEY (owner_id, tag)
+            ) STRICT;
+            CREATE INDEX definition_tag_by_tag ON definition_tag (org_id, tag);
+            """),
     ]
 
     /// The schema version this binary writes.

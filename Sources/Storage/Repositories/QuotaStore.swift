@@ -4,8 +4,8 @@ import GRDB
 
 /// Each org's plan, its own overrides, and how much of each quota it uses.
 ///
-/// Teams are counted now; workflows, agents and executions are counted once their tables exist
-/// (their issues add them to `usage`), and until then report zero.
+/// Teams, workflows and agents are counted; executions are counted once their table exists
+/// (the engine's issue adds them to `usage`), and until then report zero.
 public struct QuotaStore: Sendable {
     private let database: AgentDatabase
     private let audit: AuditLog
@@ -64,7 +64,9 @@ public struct QuotaStore: Sendable {
         let overrides = (try? JSONDecoder().decode(QuotaOverrides.self, from: Data((row["quota_overrides"] as String).utf8)))
             ?? QuotaOverrides()
         let teams = try Int.fetchOne(db, sql: "SELECT count(*) FROM team WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
-        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: 0, .agents: 0, .executionsPerMonth: 0]
+        let workflows = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
+        let agents = try Int.fetchOne(db, sql: "SELECT count(*) FROM agent WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
+        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: workflows, .agents: agents, .executionsPerMonth: 0]
         return Standing(orgID: org, plan: plan, overrides: overrides, limits: plan.limits.overridden(by: overrides), usage: usage)
     }
 }

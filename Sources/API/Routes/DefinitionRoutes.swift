@@ -1,0 +1,156 @@
+import Core
+import Foundation
+import Hummingbird
+import Storage
+
+/// Applying and validating definitions files (YAML with one or more `agent:` / `workflow:`
+/// documents), and the step kinds' schemas.
+public enum DefinitionRoutes: RouteFile {
+    public static var routes: [RouteSpec] {
+        [
+            RouteSpec(.post, "/api/v1/apply", needs: .authenticated,
+                      Operation(id: "applyDefinitions",
+                                summary: "Store a YAML definitions file: each agent and workflow that differs from its newest version becomes "
+                                    + "a new version (workflows are deployed to dev unless `deploy` says otherwise). All or nothing. "
+                                    + "Agents need agents.create, workflows workflows.create.",
+                                tag: "definitions", requestBody: ApplyBody.schema.json,
+                                success: (200, Schemas.applyResult, "application/json"), problems: [400, 403, 404, 409, 413, 415, 422]),
+                      handler: apply),
+            RouteSpec(.post, "/api/v1/validate", needs: .permission(.workflowsView),
+                      Operation(id: "validateDefinitions", summary: "Check a YAML definitions file without storing anything; lists every problem.",
+                                tag: "definitions", requestBody: ValidateBody.schema.json,
+                                success: (200, Schemas.applyResult, "application/json"), problems: [400, 404, 413, 415, 422]),
+                      handler: validate),
+            RouteSpec(.get, "/api/v1/agent-kinds", needs: .permission(.agentsView),
+                      Operation(id: "listAgentKinds", summary: "The step kinds, each with its config JSON Schema and output shape.",
+                                tag: "definitions", success: (200, Schemas.agentKinds, "application/json")),
+                      handler: kinds),
+        ]
+    }
+
+    struct ApplyBody: RequestBody {
+        let document: String
+        let message: String?
+        let deploy: String?
+        static let schema = ObjectSchema([
+            .init("document", ["type": "string"], required: true, "The YAML text: documents separated by `---`."),
+            .init("message", ["type": "string", "maxLength": 500], "Why: stored with each new version."),
+            .init("deploy", ["enum": ["dev", "staging", "prod", "none"]],
+                  "Environment changed workflows are deployed to (default dev); `none` deploys nothing."),
+        ])
+    }
+
+    struct ValidateBody: RequestBody {
+        let document: String
+        static let schema = ObjectSchema([.init("document", ["type": "string"], required: true, "The YAML text.")])
+    }
+
+    static func apply(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(ApplyBody.self, from: request, limits: services.limits)
+        if let message = body.message, message.count > 500 { throw ValidationError(field: "message", "must be at most 500 characters") }
+        let deployTo: DeployEnvironment?
+        switch body.deploy {
+        case nil: deployTo = .dev
+        case "none": deployTo = nil
+        case let name?:
+            guard let environment = DeployEnvironment(rawValue: name) else {
+                throw ValidationError(field: "deploy", "must be dev, staging, prod or none")
+            }
+            deployTo = environment
+        }
+        let (inputs, lines) = try parse(body.document)
+        for input in inputs {
+            let needed: Permission = input.document.typeName == "agent" ? .agentsCreate : .workflowsCreate
+            try await require(needed, context, services, route: "POST /api/v1/apply")
+        }
+        do {
+            let outcomes = try await services.definitions.apply(inputs, message: body.message, deployTo: deployTo, context: context.change(services))
+            return DefinitionResources.respond(.ok, result(outcomes))
+        } catch let error as DefinitionError {
+            throw located(error, lines)
+        }
+    }
+
+    static func validate(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let body = try await BodyDecoder.decode(ValidateBody.self, from: request, limits: services.limits)
+        let (inputs, lines) = try parse(body.document)
+        do {
+            let outcomes = try await services.definitions.validate(inputs, in: context.scope())
+            return DefinitionResources.respond(.ok, result(outcomes))
+        } catch let error as DefinitionError {
+            throw located(error, lines)
+        }
+    }
+
+    static func kinds(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let items: [JSONValue] = StepKind.allCases.map { kind in
+            ["kind": .string(kind.rawValue), "summary": .string(kind.summary), "config_schema": kind.configSchema,
+             "output_schema": kind.outputSchema ?? .null]
+        }
+        return DefinitionResources.respond(.ok, ["items": .array(items)])
+    }
+
+    // MARK: - Parsing
+
+    /// Each document's issue lines, by document index.
+    typealias Lines = [[String: Int]]
+
+    /// YAML → documents, every issue of every document collected, each pointed at its line.
+    static func parse(_ text: String) throws -> ([DefinitionStore.Input], Lines) {
+        let parsed = try YAMLDocuments.parse(text)
+        guard !parsed.isEmpty else { throw ValidationError(field: "document", "holds no YAML documents") }
+        var inputs: [DefinitionStore.Input] = []
+        var issues: [DefinitionIssue] = []
+        let prefixed = parsed.count > 1
+        for (index, document) in parsed.enumerated() {
+            let prefix = prefixed ? "documents[\(index)]." : ""
+            do {
+                inputs.append(DefinitionStore.Input(document: try DefinitionDocument.parse(document.value), pathPrefix: prefix))
+            } catch {
+                issues += error.issues.map { DefinitionIssue(prefix + $0.path, $0.message) }
+            }
+        }
+        let lines = parsed.map(\.lines)
+        if !issues.isEmpty { throw located(DefinitionError(issues), lines) }
+        return (inputs, lines)
+    }
+
+    /// Adds " (line N)" to each issue: the line of the deepest part of its path the YAML has.
+    static func located(_ error: DefinitionError, _ lines: Lines) -> DefinitionError {
+        DefinitionError(error.issues.map { issue in
+            var path = issue.path
+            var index = 0
+            if path.hasPrefix("documents["), let close = path.firstIndex(of: "]") {
+                index = Int(path[path.index(path.startIndex, offsetBy: 10)..<close]) ?? 0
+                path = String(path[path.index(after: close)...].drop { $0 == "." })
+            }
+            guard index < lines.count else { return issue }
+            var probe = path
+            while true {
+                if let line = lines[index][probe] { return DefinitionIssue(issue.path, issue.message + " (line \(line))") }
+                guard let cut = probe.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+                probe = String(probe[..<cut])
+            }
+            return issue
+        })
+    }
+
+    static func result(_ outcomes: [ApplyOutcome]) -> JSONValue {
+        ["results": .array(outcomes.map(DefinitionResources.outcome)), "changed": .bool(outcomes.contains { $0.changed })]
+    }
+
+    /// A permission checked inside a route (when it depends on the body), refused and audited
+    /// exactly like the router's own check.
+    static func require(_ permission: Permission, _ context: AgentRequestContext, _ services: APIServices, route: String) async throws {
+        let caller = try requireCaller(context)
+        guard !caller.scope.allows(permission) else { return }
+        do {
+            try await services.audit.record(AuditEntry(
+                at: services.clock.now(), orgID: caller.scope.orgID.rawValue, actor: caller.name, action: .permissionDenied,
+                outcome: .denied, requestID: context.requestID, details: ["permission": permission.rawValue, "route": route]))
+        } catch {
+            context.logger.error("could not audit a refused request", metadata: ["error": "\(error)"])
+        }
+        throw APIError.forbidden(permission)
+    }
+}

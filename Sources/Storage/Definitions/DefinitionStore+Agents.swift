@@ -1,0 +1,121 @@
+import Core
+import Foundation
+import GRDB
+
+extension DefinitionStore {
+    public func listAgents(in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<AgentRecord> {
+        try await database.read { db in
+            let (visible, visibleArguments) = DefinitionRows.visibility(scope, alias: "a", publishedAgents: true)
+            var (filters, filterArguments) = try DefinitionRows.filterSQL(filter, alias: "a", scope, db)
+            if let kind = filter.kind {
+                filters += " AND a.kind = ?"
+                filterArguments.append(kind.rawValue)
+            }
+            let sql = "SELECT \(DefinitionRows.agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.id > ?"
+                + visible + filters + " ORDER BY a.id LIMIT ?"
+            let arguments: [any DatabaseValueConvertible] = [page.after ?? ""] + visibleArguments + filterArguments + [page.limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let agents = try rows.prefix(page.limit).map { try DefinitionRows.agent(from: $0, db) }
+            return Page(items: agents, nextAfter: rows.count > page.limit ? agents.last?.id.rawValue : nil)
+        }
+    }
+
+    /// An agent and the newest version the scope may read.
+    public func agent(_ reference: String, in scope: Scope) async throws -> (AgentRecord, AgentVersionRecord) {
+        try await database.read { db in
+            let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, scope, forChange: false, db), db)
+            let version = Self.ownsAgent(record, scope) ? record.latestVersion : record.latestPublishedVersion ?? 0
+            return (record, try Self.agentVersion(record, version, scope, db))
+        }
+    }
+
+    public func agentVersions(_ reference: String, in scope: Scope, page: PageRequest) async throws -> Page<AgentVersionRecord> {
+        try await database.read { db in
+            let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, scope, forChange: false, db), db)
+            let before = page.after.flatMap(Int.init) ?? Int.max
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM agent_version WHERE agent_id = ? AND version < ? \(Self.ownsAgent(record, scope) ? "" : "AND published = 1")
+                ORDER BY version DESC LIMIT ?
+                """, arguments: [record.id.rawValue, before, page.limit + 1])
+            let versions = try rows.prefix(page.limit).map(DefinitionRows.agentVersion(from:))
+            return Page(items: versions, nextAfter: rows.count > page.limit ? versions.last.map { String($0.version) } : nil)
+        }
+    }
+
+    public func agentVersion(_ reference: String, version: Int, in scope: Scope) async throws -> AgentVersionRecord {
+        try await database.read { db in
+            let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, scope, forChange: false, db), db)
+            return try Self.agentVersion(record, version, scope, db)
+        }
+    }
+
+    /// Makes a new version equal to `version` (history stays linear). Unchanged when the
+    /// newest version already is equal to it.
+    public func rollbackAgent(_ reference: String, to version: Int, context: ChangeContext) async throws -> ApplyOutcome {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, context.scope, forChange: true, db), db)
+            let old = try Self.agentVersion(record, version, context.scope, db)
+            let latest = try Self.agentVersion(record, record.latestVersion, context.scope, db)
+            guard old.contentHash != latest.contentHash else {
+                return ApplyOutcome(type: "agent", name: record.name, id: record.id.rawValue, version: record.latestVersion,
+                                    changed: false, created: false, deployedTo: nil)
+            }
+            let next = record.latestVersion + 1
+            try DefinitionWrites.agentVersion(old.definition, id: record.id.rawValue, team: try DefinitionRows.team(old.definition.team, context.scope, db),
+                                              version: next, document: old.definition.json, hash: old.contentHash,
+                                              message: "rollback to version \(version)", parent: record.latestVersion, context: context, db)
+            try audit.append(DefinitionRows.event(.agentVersionCreated, type: .agent, id: record.id.rawValue, org: record.orgID, context,
+                                                  ["name": record.name, "version": "\(next)", "rollback_to": "\(version)"]), in: db)
+            return ApplyOutcome(type: "agent", name: record.name, id: record.id.rawValue, version: next, changed: true, created: false, deployedTo: nil)
+        }
+    }
+
+    /// Marks a version usable (or no longer usable) by the org's other teams.
+    public func publishAgent(_ reference: String, version: Int?, published: Bool, context: ChangeContext) async throws -> AgentVersionRecord {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, context.scope, forChange: true, db), db)
+            let number = version ?? record.latestVersion
+            _ = try Self.agentVersion(record, number, context.scope, db)
+            try db.execute(sql: "UPDATE agent_version SET published = ? WHERE agent_id = ? AND version = ?",
+                           arguments: [published ? 1 : 0, record.id.rawValue, number])
+            try audit.append(DefinitionRows.event(.agentPublished, type: .agent, id: record.id.rawValue, org: record.orgID, context,
+                                                  ["name": record.name, "version": "\(number)", "published": "\(published)"]), in: db)
+            return try Self.agentVersion(record, number, context.scope, db)
+        }
+    }
+
+    /// Deletes an agent and its versions, unless a workflow version runs it.
+    public func deleteAgent(_ reference: String, context: ChangeContext) async throws {
+        let audit = self.audit
+        try await database.writer.submit { db in
+            let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, context.scope, forChange: true, db), db)
+            let users = try String.fetchAll(db, sql: """
+                SELECT DISTINCT w.name FROM workflow_agent_use u JOIN workflow w ON w.id = u.workflow_id WHERE u.agent_id = ? ORDER BY w.name
+                """, arguments: [record.id.rawValue])
+            if !users.isEmpty {
+                throw StorageError.protected(.agent, id: record.id.rawValue,
+                                             reason: "agent \(record.name) is used by workflow(s) \(users.joined(separator: ", ")); delete those first")
+            }
+            try db.execute(sql: "DELETE FROM definition_tag WHERE owner_id = ?", arguments: [record.id.rawValue])
+            try db.execute(sql: "DELETE FROM agent WHERE id = ?", arguments: [record.id.rawValue])
+            try audit.append(DefinitionRows.event(.agentDeleted, type: .agent, id: record.id.rawValue, org: record.orgID, context,
+                                                  ["name": record.name, "versions": "\(record.latestVersion)"]), in: db)
+        }
+    }
+
+    static func ownsAgent(_ record: AgentRecord, _ scope: Scope) -> Bool {
+        scope.canSee(org: record.orgID, team: record.teamID)
+    }
+
+    static func agentVersion(_ record: AgentRecord, _ version: Int, _ scope: Scope, _ db: Database) throws -> AgentVersionRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM agent_version WHERE agent_id = ? AND version = ?",
+                                         arguments: [record.id.rawValue, version]) else {
+            throw StorageError.notFound(.agentVersion, id: "\(record.name)@\(version)")
+        }
+        let found = try DefinitionRows.agentVersion(from: row)
+        guard ownsAgent(record, scope) || found.published else { throw StorageError.notFound(.agentVersion, id: "\(record.name)@\(version)") }
+        return found
+    }
+}

@@ -1,0 +1,120 @@
+import Core
+import Foundation
+import GRDB
+
+extension DefinitionStore {
+    public func listWorkflows(in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<WorkflowRecord> {
+        try await database.read { db in
+            let (visible, visibleArguments) = DefinitionRows.visibility(scope, alias: "w", publishedAgents: false)
+            let (filters, filterArguments) = try DefinitionRows.filterSQL(filter, alias: "w", scope, db)
+            let sql = "SELECT \(DefinitionRows.workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.id > ?"
+                + visible + filters + " ORDER BY w.id LIMIT ?"
+            let arguments: [any DatabaseValueConvertible] = [page.after ?? ""] + visibleArguments + filterArguments + [page.limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let workflows = try rows.prefix(page.limit).map { try DefinitionRows.workflow(from: $0, db) }
+            return Page(items: workflows, nextAfter: rows.count > page.limit ? workflows.last?.id.rawValue : nil)
+        }
+    }
+
+    /// A workflow and its newest version.
+    public func workflow(_ reference: String, in scope: Scope) async throws -> (WorkflowRecord, WorkflowVersionRecord) {
+        try await database.read { db in
+            let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, scope, db), db)
+            return (record, try Self.workflowVersion(record, record.latestVersion, db))
+        }
+    }
+
+    public func workflowVersions(_ reference: String, in scope: Scope, page: PageRequest) async throws -> Page<WorkflowVersionRecord> {
+        try await database.read { db in
+            let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, scope, db), db)
+            let before = page.after.flatMap(Int.init) ?? Int.max
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
+                                        arguments: [record.id.rawValue, before, page.limit + 1])
+            let versions = try rows.prefix(page.limit).map(DefinitionRows.workflowVersion(from:))
+            return Page(items: versions, nextAfter: rows.count > page.limit ? versions.last.map { String($0.version) } : nil)
+        }
+    }
+
+    /// A version by number, or the one deployed in `environment` when `version` is nil.
+    public func workflowVersion(_ reference: String, version: Int?, environment: DeployEnvironment? = nil,
+                                in scope: Scope) async throws -> (WorkflowRecord, WorkflowVersionRecord) {
+        try await database.read { db in
+            let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, scope, db), db)
+            if let version { return (record, try Self.workflowVersion(record, version, db)) }
+            if let environment {
+                guard let deployed = record.deployments[environment] else {
+                    throw StorageError.notFound(.workflowVersion, id: "\(record.name) deployed in \(environment.rawValue)")
+                }
+                return (record, try Self.workflowVersion(record, deployed.version, db))
+            }
+            return (record, try Self.workflowVersion(record, record.latestVersion, db))
+        }
+    }
+
+    /// A new version equal to `version` (its definition and its agent pins), deployed to
+    /// `deployTo`; unchanged when the newest version already equals it.
+    public func rollbackWorkflow(_ reference: String, to version: Int, deployTo: DeployEnvironment?,
+                                 context: ChangeContext) async throws -> ApplyOutcome {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
+            let old = try Self.workflowVersion(record, version, db)
+            let latest = try Self.workflowVersion(record, record.latestVersion, db)
+            guard old.contentHash != latest.contentHash else {
+                return ApplyOutcome(type: "workflow", name: record.name, id: record.id.rawValue, version: record.latestVersion,
+                                    changed: false, created: false, deployedTo: nil)
+            }
+            let next = record.latestVersion + 1
+            let pinsText = String(decoding: try JSONEncoder.sorted.encode(old.pins), as: UTF8.self)
+            try DefinitionWrites.workflowVersion(old.definition, id: record.id.rawValue, team: try DefinitionRows.team(old.definition.team, context.scope, db), version: next,
+                                                 document: old.definition.json, pins: old.pins, pinsText: pinsText, hash: old.contentHash,
+                                                 message: "rollback to version \(version)", parent: record.latestVersion, context: context, db)
+            try audit.append(DefinitionRows.event(.workflowVersionCreated, type: .workflow, id: record.id.rawValue, org: record.orgID, context,
+                                                  ["name": record.name, "version": "\(next)", "rollback_to": "\(version)"]), in: db)
+            if let deployTo {
+                try DefinitionWrites.deploy(workflow: record.id.rawValue, version: next, to: deployTo, context: context, db)
+                try audit.append(DefinitionRows.event(.workflowDeployed, type: .workflow, id: record.id.rawValue, org: record.orgID, context,
+                                                      ["name": record.name, "version": "\(next)", "environment": deployTo.rawValue]), in: db)
+            }
+            return ApplyOutcome(type: "workflow", name: record.name, id: record.id.rawValue, version: next, changed: true, created: false,
+                                deployedTo: deployTo)
+        }
+    }
+
+    /// Points `environment` at `version` (the newest when nil).
+    public func deployWorkflow(_ reference: String, version: Int?, to environment: DeployEnvironment,
+                               context: ChangeContext) async throws -> WorkflowRecord {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
+            let number = version ?? record.latestVersion
+            _ = try Self.workflowVersion(record, number, db)
+            let previous = record.deployments[environment]?.version
+            try DefinitionWrites.deploy(workflow: record.id.rawValue, version: number, to: environment, context: context, db)
+            try audit.append(DefinitionRows.event(.workflowDeployed, type: .workflow, id: record.id.rawValue, org: record.orgID, context,
+                                                  ["name": record.name, "version": "\(number)", "environment": environment.rawValue,
+                                                   "previous": previous.map(String.init) ?? "none"]), in: db)
+            return try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(record.id.rawValue, context.scope, db), db)
+        }
+    }
+
+    public func deleteWorkflow(_ reference: String, context: ChangeContext) async throws {
+        let audit = self.audit
+        try await database.writer.submit { db in
+            let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
+            try db.execute(sql: "DELETE FROM definition_tag WHERE owner_id = ?", arguments: [record.id.rawValue])
+            try db.execute(sql: "DELETE FROM workflow_deployment WHERE workflow_id = ?", arguments: [record.id.rawValue])
+            try db.execute(sql: "DELETE FROM workflow WHERE id = ?", arguments: [record.id.rawValue])
+            try audit.append(DefinitionRows.event(.workflowDeleted, type: .workflow, id: record.id.rawValue, org: record.orgID, context,
+                                                  ["name": record.name, "versions": "\(record.latestVersion)"]), in: db)
+        }
+    }
+
+    static func workflowVersion(_ record: WorkflowRecord, _ version: Int, _ db: Database) throws -> WorkflowVersionRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? AND version = ?",
+                                         arguments: [record.id.rawValue, version]) else {
+            throw StorageError.notFound(.workflowVersion, id: "\(record.name)@\(version)")
+        }
+        return try DefinitionRows.workflowVersion(from: row)
+    }
+}

@@ -1,0 +1,210 @@
+import Core
+import Foundation
+import GRDB
+
+/// Agents and workflows: immutable versions, deployments per environment, and the apply that
+/// stores a definitions file all at once or not at all.
+public struct DefinitionStore: Sendable {
+    let database: AgentDatabase
+    let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    /// One document of a file, with where it came from (for issue paths).
+    public struct Input: Sendable {
+        public let document: DefinitionDocument
+        /// Prefix for issue paths, e.g. `documents[1].` in a file of several; empty for one.
+        public let pathPrefix: String
+
+        public init(document: DefinitionDocument, pathPrefix: String = "") {
+            self.document = document
+            self.pathPrefix = pathPrefix
+        }
+    }
+
+    /// Stores every document as a new version where it differs from the newest, agents before
+    /// workflows (so a workflow may use an agent from the same file). Changed workflows are
+    /// deployed to `deployTo`. All or nothing: any issue and nothing is written.
+    public func apply(_ inputs: [Input], message: String?, deployTo: DeployEnvironment?, context: ChangeContext) async throws -> [ApplyOutcome] {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            var plan = ApplyPlan(scope: context.scope, message: message, deployTo: deployTo, context: context, audit: audit)
+            return try plan.run(inputs, db)
+        }
+    }
+
+    /// What `apply` would do, without writing: every issue, or the versions it would make.
+    public func validate(_ inputs: [Input], in scope: Scope) async throws -> [ApplyOutcome] {
+        try await database.read { db in
+            var plan = ApplyPlan(scope: scope, message: nil, deployTo: nil, context: nil, audit: nil)
+            return try plan.run(inputs, db)
+        }
+    }
+}
+
+/// One apply (or dry run) inside one transaction.
+struct ApplyPlan {
+    let scope: Scope
+    let message: String?
+    let deployTo: DeployEnvironment?
+    /// nil for a dry run: nothing is written.
+    let context: ChangeContext?
+    let audit: AuditLog?
+
+    /// Agents of this file by name: the version they will have and their kind.
+    private var fileAgents: [String: AgentPin] = [:]
+
+    init(scope: Scope, message: String?, deployTo: DeployEnvironment?, context: ChangeContext?, audit: AuditLog?) {
+        self.scope = scope
+        self.message = message
+        self.deployTo = deployTo
+        self.context = context
+        self.audit = audit
+    }
+
+    mutating func run(_ inputs: [DefinitionStore.Input], _ db: Database) throws -> [ApplyOutcome] {
+        var names = Set<String>()
+        var issues: [DefinitionIssue] = []
+        for input in inputs where !names.insert("\(input.document.typeName) \(input.document.name)").inserted {
+            issues.append(DefinitionIssue(input.pathPrefix + input.document.typeName, "\(input.document.name) appears twice in this file"))
+        }
+        if !issues.isEmpty { throw DefinitionError(issues) }
+        var outcomes: [ApplyOutcome] = []
+        for input in inputs {
+            if case .agent(let agent) = input.document { outcomes.append(try applyAgent(agent, db)) }
+        }
+        var missing: [String] = []
+        for input in inputs {
+            guard case .workflow(let workflow) = input.document else { continue }
+            do {
+                outcomes.append(try applyWorkflow(workflow, prefix: input.pathPrefix, missing: &missing, db))
+            } catch let error as DefinitionError {
+                issues += error.issues
+            }
+        }
+        if !missing.isEmpty { throw StorageError.notFound(.agent, id: missing.joined(separator: ", ")) }
+        if !issues.isEmpty { throw DefinitionError(issues) }
+        return outcomes
+    }
+
+    // MARK: - Agents
+
+    private mutating func applyAgent(_ agent: AgentDefinition, _ db: Database) throws -> ApplyOutcome {
+        let team = try DefinitionRows.team(agent.team, scope, db)
+        let document = agent.json
+        let hash = ContentHash.of(document)
+        let existing = try Row.fetchOne(db, sql: "SELECT id, team_id, latest_version FROM agent WHERE org_id = ? AND name = ?",
+                                        arguments: [scope.orgID.rawValue, agent.name])
+        if let existing {
+            let owner = (existing["team_id"] as String?).flatMap(TeamID.init)
+            guard scope.canSee(org: scope.orgID, team: owner) else {
+                throw StorageError.alreadyExists(.agent, field: "name", value: agent.name)
+            }
+        }
+        let id = (existing?["id"] as String?) ?? AgentID.generate(at: context?.now ?? Instant(millisecondsSinceEpoch: 0)).rawValue
+        let latest: Int? = existing?["latest_version"]
+        if let latest, let current = try String.fetchOne(db, sql: "SELECT content_hash FROM agent_version WHERE agent_id = ? AND version = ?",
+                                                         arguments: [id, latest]), current == hash {
+            fileAgents[agent.name] = AgentPin(agentID: id, agent: agent.name, version: latest, kind: agent.kind)
+            return ApplyOutcome(type: "agent", name: agent.name, id: id, version: latest, changed: false, created: false, deployedTo: nil)
+        }
+        let version = (latest ?? 0) + 1
+        if latest == nil { try QuotaStore.check(.agents, org: scope.orgID, db) }
+        fileAgents[agent.name] = AgentPin(agentID: id, agent: agent.name, version: version, kind: agent.kind)
+        if let context {
+            try DefinitionWrites.agentVersion(agent, id: id, team: team, version: version, document: document, hash: hash,
+                                              message: message, parent: latest, context: context, db)
+            try audit?.append(DefinitionRows.event(.agentVersionCreated, type: .agent, id: id, org: scope.orgID, context,
+                                                   ["name": agent.name, "version": "\(version)", "content_hash": hash]), in: db)
+        }
+        return ApplyOutcome(type: "agent", name: agent.name, id: id, version: version, changed: true, created: latest == nil, deployedTo: nil)
+    }
+
+    // MARK: - Workflows
+
+    private func applyWorkflow(_ workflow: WorkflowDefinition, prefix: String, missing: inout [String], _ db: Database) throws -> ApplyOutcome {
+        let team = try DefinitionRows.team(workflow.team, scope, db)
+        var pins: [String: AgentPin] = [:]
+        var kinds: [String: StepKind] = [:]
+        for node in workflow.nodes {
+            if let kind = node.kind { kinds[node.id] = kind }
+            guard let reference = node.agent else { continue }
+            if let pin = try resolve(reference, db) {
+                pins[node.id] = pin
+                kinds[node.id] = pin.kind
+            } else if !missing.contains(reference.description) {
+                missing.append(reference.description)
+            }
+        }
+        guard missing.isEmpty else { throw DefinitionError([]) }
+        let issues = WorkflowValidator.issues(workflow, kinds: kinds).map { DefinitionIssue(prefix + $0.path, $0.message) }
+        if !issues.isEmpty { throw DefinitionError(issues) }
+
+        let document = workflow.json
+        let pinsText = String(decoding: try JSONEncoder.sorted.encode(pins), as: UTF8.self)
+        let hash = ContentHash.of(.object(["definition": document, "pins": try DefinitionRows.document(pinsText)]))
+        let existing = try Row.fetchOne(db, sql: "SELECT id, team_id, latest_version FROM workflow WHERE org_id = ? AND name = ?",
+                                        arguments: [scope.orgID.rawValue, workflow.name])
+        if let existing {
+            let owner = (existing["team_id"] as String?).flatMap(TeamID.init)
+            guard scope.canSee(org: scope.orgID, team: owner) else {
+                throw StorageError.alreadyExists(.workflow, field: "name", value: workflow.name)
+            }
+        }
+        let id = (existing?["id"] as String?) ?? WorkflowID.generate(at: context?.now ?? Instant(millisecondsSinceEpoch: 0)).rawValue
+        let latest: Int? = existing?["latest_version"]
+        if let latest, let current = try String.fetchOne(db, sql: "SELECT content_hash FROM workflow_version WHERE workflow_id = ? AND version = ?",
+                                                         arguments: [id, latest]), current == hash {
+            return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: latest, changed: false, created: false, deployedTo: nil)
+        }
+        let version = (latest ?? 0) + 1
+        if latest == nil { try QuotaStore.check(.workflows, org: scope.orgID, db) }
+        if let context {
+            try DefinitionWrites.workflowVersion(workflow, id: id, team: team, version: version, document: document, pins: pins,
+                                                 pinsText: pinsText, hash: hash, message: message, parent: latest, context: context, db)
+            try audit?.append(DefinitionRows.event(.workflowVersionCreated, type: .workflow, id: id, org: scope.orgID, context,
+                                                   ["name": workflow.name, "version": "\(version)", "content_hash": hash]), in: db)
+            if let deployTo {
+                try DefinitionWrites.deploy(workflow: id, version: version, to: deployTo, context: context, db)
+                try audit?.append(DefinitionRows.event(.workflowDeployed, type: .workflow, id: id, org: scope.orgID, context,
+                                                       ["name": workflow.name, "version": "\(version)", "environment": deployTo.rawValue]), in: db)
+            }
+        }
+        return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: version, changed: true, created: latest == nil,
+                            deployedTo: deployTo)
+    }
+
+    /// The agent version a node will run: from this file, or stored and visible to the scope
+    /// (another team's agent only through a published version). nil when there is none.
+    private func resolve(_ reference: AgentReference, _ db: Database) throws -> AgentPin? {
+        if let pin = fileAgents[reference.name], reference.version == nil || reference.version == pin.version { return pin }
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, org_id, team_id, kind, latest_version FROM agent WHERE org_id = ? AND name = ?",
+                                         arguments: [scope.orgID.rawValue, reference.name]) else { return nil }
+        let id: String = row["id"]
+        let ownTeam = scope.canSee(org: scope.orgID, team: (row["team_id"] as String?).flatMap(TeamID.init))
+        var sql = "SELECT version, document FROM agent_version WHERE agent_id = ?"
+        var arguments: [any DatabaseValueConvertible] = [id]
+        if let version = reference.version {
+            sql += " AND version = ?"
+            arguments.append(version)
+        }
+        if !ownTeam { sql += " AND published = 1" }
+        guard let versionRow = try Row.fetchOne(db, sql: sql + " ORDER BY version DESC LIMIT 1", arguments: StatementArguments(arguments)) else {
+            return nil
+        }
+        let kind = StepKind(rawValue: try DefinitionRows.document(versionRow["document"])["kind"]?.stringValue ?? "") ?? .transform
+        return AgentPin(agentID: id, agent: reference.name, version: versionRow["version"], kind: kind)
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys: the same value always encodes to the same text (hashes depend on it).
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

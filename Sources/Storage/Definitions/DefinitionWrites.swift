@@ -1,0 +1,62 @@
+import Core
+import Foundation
+import GRDB
+
+/// The inserts and updates that make a new version or deployment. Called inside writer units.
+enum DefinitionWrites {
+    static func agentVersion(_ agent: AgentDefinition, id: String, team: TeamID?, version: Int, document: JSONValue, hash: String,
+                             message: String?, parent: Int?, context: ChangeContext, _ db: Database) throws {
+        let now = context.now.millisecondsSinceEpoch
+        if parent == nil {
+            try db.execute(sql: """
+                INSERT INTO agent (id, org_id, team_id, name, kind, description, latest_version, created_at, created_by, updated_at, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, context.scope.orgID.rawValue, team?.rawValue, agent.name, agent.kind.rawValue, agent.description,
+                                 version, now, context.actor, now, context.actor])
+        } else {
+            try db.execute(sql: """
+                UPDATE agent SET team_id = ?, kind = ?, description = ?, latest_version = ?, updated_at = ?, updated_by = ? WHERE id = ?
+                """, arguments: [team?.rawValue, agent.kind.rawValue, agent.description, version, now, context.actor, id])
+        }
+        try db.execute(sql: """
+            INSERT INTO agent_version (agent_id, version, document, content_hash, message, parent_version, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, version, document.canonicalText, hash, message, parent, now, context.actor])
+        try DefinitionRows.setTags(agent.tags, owner: id, org: context.scope.orgID, db)
+    }
+
+    static func workflowVersion(_ workflow: WorkflowDefinition, id: String, team: TeamID?, version: Int, document: JSONValue,
+                                pins: [String: AgentPin], pinsText: String, hash: String, message: String?, parent: Int?,
+                                context: ChangeContext, _ db: Database) throws {
+        let now = context.now.millisecondsSinceEpoch
+        if parent == nil {
+            try db.execute(sql: """
+                INSERT INTO workflow (id, org_id, team_id, name, description, latest_version, created_at, created_by, updated_at, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, context.scope.orgID.rawValue, team?.rawValue, workflow.name, workflow.description, version,
+                                 now, context.actor, now, context.actor])
+        } else {
+            try db.execute(sql: """
+                UPDATE workflow SET team_id = ?, description = ?, latest_version = ?, updated_at = ?, updated_by = ? WHERE id = ?
+                """, arguments: [team?.rawValue, workflow.description, version, now, context.actor, id])
+        }
+        try db.execute(sql: """
+            INSERT INTO workflow_version (workflow_id, version, document, pins, content_hash, message, parent_version, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, version, document.canonicalText, pinsText, hash, message, parent, now, context.actor])
+        for pin in Set(pins.values.map { "\($0.agentID) \($0.version)" }).sorted() {
+            let parts = pin.split(separator: " ")
+            try db.execute(sql: "INSERT INTO workflow_agent_use (workflow_id, version, agent_id, agent_version) VALUES (?, ?, ?, ?)",
+                           arguments: [id, version, String(parts[0]), Int(parts[1])!])
+        }
+        try DefinitionRows.setTags(workflow.tags, owner: id, org: context.scope.orgID, db)
+    }
+
+    static func deploy(workflow id: String, version: Int, to environment: DeployEnvironment, context: ChangeContext, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO workflow_deployment (workflow_id, environment, version, deployed_at, deployed_by) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (workflow_id, environment) DO UPDATE SET version = excluded.version, deployed_at = excluded.deployed_at,
+                deployed_by = excluded.deployed_by
+            """, arguments: [id, environment.rawValue, version, context.now.millisecondsSinceEpoch, context.actor])
+    }
+}

@@ -72,4 +72,12 @@ struct FixedRandom: RandomNumberGenerator {
     @Test func parsesSecondsWithoutFraction() {
         #expect(Instant(rfc3339: "2025-03-01T10:07:00Z")?.millisecondsSinceEpoch == 1_740_823_620_000)
     }
+
+    @Test func fractionsAreCutToMillisecondsAndHostileOnesRefused() {
+        #expect(Instant(rfc3339: "2025-03-01T10:07:00.5Z")?.millisecondsSinceEpoch == 1_740_823_620_500)
+        #expect(Instant(rfc3339: "2025-03-01T10:07:00.123456789Z")?.millisecondsSinceEpoch == 1_740_823_620_123)
+        // 20 digits once overflowed Int while being read, and trapped.
+        #expect(Instant(rfc3339: "2025-03-01T10:07:00.12345678901234567890Z") == nil)
+        #expect(Instant(rfc3339: "2025-03-01T10:07:00.12x4Z") == nil)
+    }
 }

@@ -49,11 +49,12 @@ public struct Instant: Hashable, Comparable, Sendable, Codable, CustomStringConv
         var millis = 0
         if chars.count > 20 {
             guard chars[19] == 46, chars.count >= 22 else { return nil }
+            // At most nanoseconds (9 digits); only the first three count. Longer fractions are
+            // refused rather than accumulated (20 digits would overflow Int and trap).
             let digits = chars.count - 21
-            guard let fraction = number(20..<(20 + digits)) else { return nil }
-            var scaled = fraction
+            guard digits <= 9, number(20..<(20 + digits)) != nil, let leading = number(20..<(20 + min(digits, 3))) else { return nil }
+            var scaled = leading
             if digits < 3 { for _ in digits..<3 { scaled *= 10 } }
-            if digits > 3 { for _ in 3..<digits { scaled /= 10 } }
             millis = scaled
         } else if chars.count != 20 {
             return nil

@@ -21,4 +21,7 @@ public enum StorageError: Error, Hashable, Sendable {
     case notAgentdDatabase(path: String, applicationID: Int32)
     /// The writer has stopped (the daemon is shutting down); nothing was written.
     case writerStopped
+    /// What the request would do needs a permission the caller lacks (found only once the
+    /// stored state is known, e.g. an apply that changes an existing workflow).
+    case permissionRequired(Permission, reason: String)
 }

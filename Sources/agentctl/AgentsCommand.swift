@@ -18,7 +18,7 @@ struct Agents: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let page = try await connection.client.call(.GET, "/api/v1/agents" + Secrets.query(filters.pairs + [("kind", kind), ("limit", "200")])).json ?? [:]
+                let page = try await fetchAllPages(connection.client, "/api/v1/agents" + Secrets.query(filters.pairs + [("kind", kind), ("limit", "200")]))
                 if connection.output == .json { return Output.json(page) }
                 Output.table(headers: ["NAME", "KIND", "VERSION", "PUBLISHED", "TEAM", "TAGS", "UPDATED"], rows: (page["items"] as? [[String: Any]] ?? []).map {
                     [$0.text("name"), $0.text("kind"), $0.text("latest_version"), $0.text("published_version"), $0.text("team"),
@@ -54,7 +54,7 @@ struct Agents: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let page = try await connection.client.call(.GET, Agents.path(agent, "/versions?limit=200")).json ?? [:]
+                let page = try await fetchAllPages(connection.client, Agents.path(agent, "/versions?limit=200"))
                 if connection.output == .json { return Output.json(page) }
                 Output.table(headers: ["VERSION", "PARENT", "PUBLISHED", "CREATED", "BY", "MESSAGE"], rows: (page["items"] as? [[String: Any]] ?? []).map {
                     [$0.text("version"), $0.text("parent_version"), ($0["published"] as? Bool) == true ? "yes" : "", $0.text("created_at"),

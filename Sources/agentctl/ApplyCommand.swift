@@ -42,7 +42,8 @@ struct Apply: AsyncParsableCommand {
             for outcome in result["results"] as? [[String: Any]] ?? [] {
                 let what = "\(outcome.text("type")) \(outcome.text("name"))"
                 if (outcome["changed"] as? Bool) != true {
-                    print("\(what): unchanged (identical to version \(outcome.text("version")))")
+                    let deployed = (outcome["deployed_to"] as? String).map { ", deployed to \($0)" } ?? ""
+                    print("\(what): unchanged (identical to version \(outcome.text("version")))\(deployed)")
                 } else {
                     let deployed = (outcome["deployed_to"] as? String).map { ", deployed to \($0)" } ?? ""
                     print("\(what): \((outcome["created"] as? Bool) == true ? "created as" : "now") version \(outcome.text("version"))\(deployed)")
@@ -101,4 +102,17 @@ func printDiff(_ result: [String: Any], from: Int, to: Int) {
     let lines = result["lines"] as? [String] ?? []
     if lines.isEmpty { print("versions \(from) and \(to) are identical") }
     for line in lines { print(line) }
+}
+
+/// Every item of a paginated listing, following `next_cursor` to the end.
+func fetchAllPages(_ client: AgentClient, _ path: String) async throws -> [String: Any] {
+    var items: [Any] = []
+    var cursor: String?
+    repeat {
+        let separator = path.contains("?") ? "&" : "?"
+        let page = try await client.call(.GET, path + (cursor.map { "\(separator)cursor=\(segment($0))" } ?? "")).json ?? [:]
+        items += page["items"] as? [Any] ?? []
+        cursor = page["next_cursor"] as? String
+    } while cursor != nil
+    return ["items": items]
 }

@@ -22,7 +22,7 @@ struct Workflows: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let page = try await connection.client.call(.GET, "/api/v1/workflows" + Secrets.query(filters.pairs + [("limit", "200")])).json ?? [:]
+                let page = try await fetchAllPages(connection.client, "/api/v1/workflows" + Secrets.query(filters.pairs + [("limit", "200")]))
                 if connection.output == .json { return Output.json(page) }
                 Output.table(headers: ["NAME", "VERSION", "DEPLOYED", "TEAM", "TAGS", "UPDATED"], rows: (page["items"] as? [[String: Any]] ?? []).map {
                     [$0.text("name"), $0.text("latest_version"), Workflows.deployments($0), $0.text("team"),
@@ -60,7 +60,7 @@ struct Workflows: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let page = try await connection.client.call(.GET, Workflows.path(workflow, "/versions?limit=200")).json ?? [:]
+                let page = try await fetchAllPages(connection.client, Workflows.path(workflow, "/versions?limit=200"))
                 if connection.output == .json { return Output.json(page) }
                 Output.table(headers: ["VERSION", "PARENT", "CREATED", "BY", "HASH", "MESSAGE"], rows: (page["items"] as? [[String: Any]] ?? []).map {
                     [$0.text("version"), $0.text("parent_version"), $0.text("created_at"), $0.text("created_by"),

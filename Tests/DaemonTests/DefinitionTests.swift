@@ -225,7 +225,9 @@ import Testing
             // In use: red cannot delete it either, and the team cannot be deleted while it owns agents.
             let inUse = try await red.send(.DELETE, "/api/v1/agents/red-only")
             #expect(inUse.status == 409)
-            #expect((inUse.json?["detail"] as? String)?.contains("blue-flow") == true)
+            // It says why without naming blue's workflow to red.
+            let detail = inUse.json?["detail"] as? String ?? ""
+            #expect(detail.contains("1 of other teams") && !detail.contains("blue-flow"), "\(detail)")
             let team = try await daemon.socket.send(.DELETE, "/api/v1/teams/red")
             #expect(team.status == 409, "\(String(decoding: team.body, as: UTF8.self))")
         }
@@ -256,6 +258,109 @@ import Testing
             #expect(try await daemon.socket.send(.POST, "/api/v1/apply", body: try JSONSerialization.data(withJSONObject: ["document": edit])).status == 200)
             let quota = try await daemon.socket.call(.GET, "/api/v1/orgs/default/quota").json?["quotas"] as? [String: [String: Any]]
             #expect(quota?["workflows"]?["used"] as? Int == 5)
+        }
+    }
+}
+
+/// The review's cases: who may change what, and the answers that must not leak.
+@Suite(.serialized) struct DefinitionAccessTests {
+    static func apply(_ client: AgentClient, _ document: String, deploy: String? = nil) async throws -> ClientResponse {
+        var body: [String: Any] = ["document": document]
+        if let deploy { body["deploy"] = deploy }
+        return try await client.send(.POST, "/api/v1/apply", body: try JSONSerialization.data(withJSONObject: body))
+    }
+
+    @Test func creatingIsNotEditingAndDeployingBeyondDevNeedsEdit() async throws {
+        try await TestDaemon.run { daemon in
+            let key = try await IdentityTests.keyFor(daemon, login: "cree", role: "developer", scopes: ["workflows.create", "workflows.view"])
+            let creator = IdentityTests.tcp(daemon, key: key)
+            let v1 = "workflow: made\nnodes:\n  a: {kind: transform, config: {output: 1}}\n"
+            let created = try await Self.apply(creator, v1)
+            #expect(created.status == 200, "\(String(decoding: created.body, as: UTF8.self))")
+            let edited = try await Self.apply(creator, v1.replacingOccurrences(of: "output: 1", with: "output: 2"))
+            #expect(edited.status == 403)
+            #expect((edited.json?["detail"] as? String)?.contains("workflows.edit") == true)
+            let promoted = try await Self.apply(creator, "workflow: other\nnodes:\n  a: {kind: transform, config: {output: 1}}\n", deploy: "prod")
+            #expect(promoted.status == 403)
+            let versions = try await daemon.socket.call(.GET, "/api/v1/workflows/made/versions").json?["items"] as? [Any]
+            #expect(versions?.count == 1)
+            #expect(try await daemon.socket.send(.GET, "/api/v1/workflows/other").status == 404)
+
+            // An unchanged file with an explicit --deploy promotes the newest version.
+            let promotion = try await Self.apply(daemon.socket, v1, deploy: "staging")
+            #expect(promotion.status == 200)
+            let result = (promotion.json?["results"] as? [[String: Any]])?.first
+            #expect(result?["changed"] as? Bool == false)
+            #expect(result?["deployed_to"] as? String == "staging")
+        }
+    }
+
+    @Test func ownersCannotBeChangedByDevelopersAndNamesOfOtherTeamsAreTaken() async throws {
+        try await TestDaemon.run { daemon in
+            for team in ["red", "blue"] { _ = try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": team]) }
+            let blue = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "bea", role: "developer"))
+            _ = try await daemon.socket.call(.PUT, "/api/v1/teams/blue/members/bea", json: [:])
+            _ = try await daemon.socket.call(.POST, "/api/v1/apply", json: ["document": "agent: shared\nkind: transform\nconfig: {output: 1}\n"])
+            _ = try await daemon.socket.call(.POST, "/api/v1/apply", json: ["document": "agent: reds\nkind: transform\nteam: red\nconfig: {output: 1}\n"])
+
+            let takeover = try await Self.apply(blue, "agent: shared\nkind: transform\nteam: blue\nconfig: {output: 2}\n")
+            #expect(takeover.status == 409, "\(String(decoding: takeover.body, as: UTF8.self))")
+            #expect((takeover.json?["detail"] as? String)?.contains("org admin") == true)
+            let taken = try await Self.apply(blue, "agent: reds\nkind: transform\nteam: blue\nconfig: {output: 1}\n")
+            #expect(taken.status == 409)
+            #expect(taken.json?["code"] as? String == "already_exists")
+            // An org admin may move it.
+            #expect(try await Self.apply(daemon.socket, "agent: shared\nkind: transform\nteam: blue\nconfig: {output: 2}\n").status == 200)
+        }
+    }
+
+    @Test func othersSeeOnlyPublishedVersionsAndAWithdrawnOneIsGone() async throws {
+        try await TestDaemon.run { daemon in
+            for team in ["red", "blue"] { _ = try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": team]) }
+            let red = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "rae", role: "developer"))
+            let blue = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "ben", role: "developer"))
+            _ = try await daemon.socket.call(.PUT, "/api/v1/teams/red/members/rae", json: [:])
+            _ = try await daemon.socket.call(.PUT, "/api/v1/teams/blue/members/ben", json: [:])
+            _ = try await Self.apply(red, "agent: tool\nkind: transform\nteam: red\ndescription: first\nconfig: {output: 1}\n")
+            _ = try await red.call(.POST, "/api/v1/agents/tool/publish", json: [:])
+            _ = try await Self.apply(red, "agent: tool\nkind: transform\nteam: red\ndescription: secret plans\ntags: [internal]\nconfig: {output: 2}\n")
+
+            let seen = try await blue.call(.GET, "/api/v1/agents/tool").json
+            #expect(seen?["latest_version"] as? Int == 1)
+            #expect(seen?["description"] as? String == "first")
+            #expect(!String(describing: seen ?? [:]).contains("secret plans"))
+            #expect(try await blue.send(.GET, "/api/v1/agents/tool/versions/2").status == 404)
+
+            // Red rolls back to version 1 (a new version 3) and withdraws the publication.
+            let rollback = try await red.call(.POST, "/api/v1/agents/tool/rollback", json: ["version": 1]).json
+            #expect(rollback?["version"] as? Int == 3)
+            let diff = try await red.call(.GET, "/api/v1/agents/tool/diff?from=1&to=3").json
+            #expect((diff?["changes"] as? [Any])?.isEmpty == true)
+            _ = try await red.call(.POST, "/api/v1/agents/tool/publish", json: ["version": 1, "published": false])
+            #expect(try await blue.send(.GET, "/api/v1/agents/tool").status == 404)
+        }
+    }
+
+    @Test func aMissingAgentAmongOtherProblemsIsListedWithTheRest() async throws {
+        try await TestDaemon.run { daemon in
+            let document = "workflow: mixed\nnodes:\n  a: {agent: ghost}\n  b: {kind: transform, config: {output: 1}}\nedges: [a -> c]\n"
+            let response = try await Self.apply(daemon.socket, document)
+            #expect(response.status == 422)
+            let fields = (response.json?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(fields.contains("nodes.a.agent") && fields.contains("edges[0]"), "\(fields)")
+        }
+    }
+
+    @Test func theAgentQuotaCountsNewAgentsOnly() async throws {
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.PUT, "/api/v1/orgs/default/plan", json: ["plan": "free", "overrides": ["agents": 2]])
+            for name in ["one", "two"] {
+                #expect(try await Self.apply(daemon.socket, "agent: \(name)\nkind: transform\nconfig: {output: 1}\n").status == 200)
+            }
+            let third = try await Self.apply(daemon.socket, "agent: three\nkind: transform\nconfig: {output: 1}\n")
+            #expect(third.status == 403)
+            #expect(third.json?["code"] as? String == "quota_exceeded")
+            #expect(try await Self.apply(daemon.socket, "agent: two\nkind: transform\nconfig: {output: 2}\n").status == 200)
         }
     }
 }

@@ -141,6 +141,9 @@ enum Problems {
         case .invalidCursor:
             return Problem(code: .invalidCursor, status: 400, title: "Invalid cursor",
                            detail: "The `cursor` was not issued by this listing; start again without one and follow `next_cursor`.")
+        case .permissionRequired(let permission, let reason):
+            return Problem(code: .permissionDenied, status: 403, title: "Permission denied",
+                           detail: "\(reason) needs the permission `\(permission.rawValue)`, which you lack; ask an administrator.")
         case .writerStopped:
             return Problem(code: .shuttingDown, status: 503, title: "Shutting down",
                            detail: "agentd is stopping and takes no more changes; try again once it has restarted.")

@@ -60,11 +60,15 @@ public enum DefinitionRoutes: RouteFile {
         }
         let (inputs, lines) = try parse(body.document)
         for input in inputs {
-            let needed: Permission = input.document.typeName == "agent" ? .agentsCreate : .workflowsCreate
+            let needed: Permission = switch input.document {
+            case .agent: .agentsCreate
+            case .workflow: .workflowsCreate
+            }
             try await require(needed, context, services, route: "POST /api/v1/apply")
         }
         do {
-            let outcomes = try await services.definitions.apply(inputs, message: body.message, deployTo: deployTo, context: context.change(services))
+            let outcomes = try await services.definitions.apply(inputs, message: body.message, deployTo: deployTo,
+                                                                deployUnchanged: body.deploy != nil, context: context.change(services))
             return DefinitionResources.respond(.ok, result(outcomes))
         } catch let error as DefinitionError {
             throw located(error, lines)

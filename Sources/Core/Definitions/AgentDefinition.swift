@@ -38,8 +38,23 @@ public struct AgentDefinition: Hashable, Sendable {
 
     /// Reads and checks an agent document. Throws every issue found.
     public static func parse(_ value: JSONValue) throws(DefinitionError) -> AgentDefinition {
+        let (agent, shapeIssues) = read(value)
+        var issues = shapeIssues
+        if let agent {
+            issues += agent.kind.configIssues(agent.config, at: "config")
+            issues += CredentialLiterals.issues(in: agent.config, at: "config")
+            issues += TemplateChecks.issues(in: agent.config, at: "config", roots: TemplateChecks.agentRoots)
+        }
+        guard issues.isEmpty, let agent else { throw DefinitionError(issues) }
+        return agent
+    }
+
+    /// Reads an agent document's shape (fields, types, names) without checking its config:
+    /// what stored versions are decoded with, so that a rule tightened later never makes an
+    /// old version unreadable. nil when there is nothing to build on.
+    public static func read(_ value: JSONValue) -> (AgentDefinition?, [DefinitionIssue]) {
         var issues: [DefinitionIssue] = []
-        guard var reader = DefinitionReader(value, at: "", issues: &issues) else { throw DefinitionError(issues) }
+        guard var reader = DefinitionReader(value, at: "", issues: &issues) else { return (nil, issues) }
         let name = reader.string("agent", required: true)
         let kindText = reader.string("kind", required: true)
         let description = reader.string("description")
@@ -61,13 +76,8 @@ public struct AgentDefinition: Hashable, Sendable {
             }
         }
         if config == nil { issues.append(DefinitionIssue("config", "is required")) }
-        if let kind, let config {
-            issues += kind.configIssues(config, at: "config")
-            issues += CredentialLiterals.issues(in: config, at: "config")
-            issues += TemplateChecks.issues(in: config, at: "config", roots: TemplateChecks.agentRoots)
-        }
-        guard issues.isEmpty, let name, let kind, let config else { throw DefinitionError(issues) }
-        return AgentDefinition(name: name, kind: kind, description: description, tags: tags, team: team, config: config)
+        guard let name, let kind, let config else { return (nil, issues) }
+        return (AgentDefinition(name: name, kind: kind, description: description, tags: tags, team: team, config: config), issues)
     }
 }
 

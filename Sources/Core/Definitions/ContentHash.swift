@@ -3,8 +3,11 @@
 /// content, same hash" stays a pure function (libsodium lives two layers up).
 public enum ContentHash {
     /// `sha256:` and 64 lower-case hex digits.
-    public static func of(_ value: JSONValue) -> String {
-        "sha256:" + SHA256.hash(Array(value.canonicalText.utf8)).map { byte in
+    public static func of(_ value: JSONValue) -> String { of(text: value.canonicalText) }
+
+    /// The hash of a canonical text already made (`JSONValue.canonicalText`).
+    public static func of(text: String) -> String {
+        "sha256:" + SHA256.hash(Array(text.utf8)).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

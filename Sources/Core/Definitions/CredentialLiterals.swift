@@ -35,20 +35,26 @@ public enum CredentialLiterals {
 
     /// Why `text` (under field `key`) looks like a credential, or nil.
     static func reason(_ text: String, key: String?) -> String? {
+        // Most values are short words or templates that no rule below can match: skip them
+        // without building new strings (a 500-node workflow has thousands).
+        if text.utf8.count < 8 && key == nil { return nil }
+        let isTemplate = TextScan.hasTemplate(text)
+        // A key name makes any literal suspect; without one, only shapes of known credentials
+        // count, and those are single words (or a PEM block, or a URL).
         let trimmed = text.trimmingSpaces
         if trimmed.isEmpty { return nil }
-        let lowered = trimmed.lowercased()
-        if lowered.contains("-----begin") && lowered.contains("private key") { return "looks like a private key" }
+        if TextScan.contains("-----BEGIN", in: trimmed) && TextScan.contains("PRIVATE KEY", in: trimmed) { return "looks like a private key" }
         if let scheme = embeddedUserinfo(trimmed) { return "a \(scheme) URL with a password in it" }
-        for (prefix, minimum, name) in knownTokenPrefixes where trimmed.hasPrefix(prefix) && trimmed.count >= minimum
-            && !trimmed.contains("{{") && !trimmed.contains(" ") {
+        for (prefix, minimum, name) in knownTokenPrefixes where trimmed.hasPrefix(prefix) && trimmed.utf8.count >= minimum
+            && !isTemplate && !TextScan.contains(" ", in: trimmed) {
             return "looks like \(name)"
         }
         if isJWT(trimmed) { return "looks like a JSON Web Token" }
-        if lowered.hasPrefix("bearer ") || lowered.hasPrefix("basic "), !trimmed.contains("{{"), trimmed.count > 12 {
+        let head = String(trimmed.prefix(7)).lowercased()
+        if head == "bearer " || head.hasPrefix("basic "), !isTemplate, trimmed.utf8.count > 12 {
             return "an Authorization value written out"
         }
-        if let key, !trimmed.contains("{{") {
+        if let key, !isTemplate {
             let name = key.lowercased()
             if sensitiveNames.contains(where: { name == $0 || name.hasSuffix("_" + $0) || name.hasSuffix("-" + $0) }) {
                 return "'\(key)' holds a literal value"
@@ -73,14 +79,16 @@ public enum CredentialLiterals {
 
     /// `scheme://user:password@host` (not a template): returns the scheme.
     private static func embeddedUserinfo(_ text: String) -> String? {
-        guard let schemeEnd = text.firstRange(of: "://") else { return nil }
-        let rest = text[schemeEnd.upperBound...]
+        guard let offset = TextScan.offset(of: "://", in: text) else { return nil }
+        let utf8 = text.utf8
+        let schemeEnd = utf8.index(utf8.startIndex, offsetBy: offset)
+        let rest = text[utf8.index(schemeEnd, offsetBy: 3)...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         guard let at = authority.lastIndex(of: "@") else { return nil }
         let userinfo = authority[..<at]
         guard let colon = userinfo.firstIndex(of: ":"), userinfo.index(after: colon) < userinfo.endIndex else { return nil }
-        if userinfo.contains("{{") { return nil }
-        return String(text[..<schemeEnd.lowerBound])
+        if TextScan.hasTemplate(String(userinfo)) { return nil }
+        return String(text[..<schemeEnd])
     }
 }
 

@@ -131,6 +131,12 @@ extension JSONValue {
 
     static func writeQuoted(_ string: String, into out: inout String) {
         out += "\""
+        // Most strings need no escaping: append them whole.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += string
+            out += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

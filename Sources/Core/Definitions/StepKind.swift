@@ -19,7 +19,13 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
 
     /// The config's JSON Schema. String fields may hold templates (`{{ … }}`), evaluated when
     /// the step runs; `secrets` maps a name to a vault path, never to a value.
-    public var configSchema: JSONValue {
+    public var configSchema: JSONValue { Self.configSchemas[self]! }
+
+    /// Built once: validating a 500-node workflow asks for them 500 times.
+    private static let configSchemas = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.buildConfigSchema()) })
+    private static let outputSchemas = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.buildOutputSchema()) })
+
+    private func buildConfigSchema() -> JSONValue {
         let template: JSONValue = ["type": "string", "maxLength": 16_384]
         let secrets: JSONValue = [
             "type": "object", "description": "Names for vault paths this step reads, e.g. {sfdc: payments/sfdc}.",
@@ -102,7 +108,9 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
     }
 
     /// The shape of what a step of this kind outputs, where agentd fixes it; nil means anything.
-    public var outputSchema: JSONValue? {
+    public var outputSchema: JSONValue? { Self.outputSchemas[self]! }
+
+    private func buildOutputSchema() -> JSONValue? {
         func object(_ properties: [String: JSONValue]) -> JSONValue {
             ["type": "object", "properties": .object(properties), "additionalProperties": false]
         }

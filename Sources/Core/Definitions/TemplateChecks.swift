@@ -43,7 +43,7 @@ public enum TemplateChecks {
     /// One template text; nil (and an issue) when it does not parse, nil without an issue when
     /// it is a plain literal.
     static func parse(_ text: String, at path: String, roots: Set<String>, issues: inout [DefinitionIssue]) -> Template? {
-        guard text.contains("{{") else { return nil }
+        guard TextScan.hasTemplate(text) else { return nil }
         let template: Template
         do {
             template = try Template.parse(text)

@@ -137,12 +137,18 @@ extension WorkflowDefinition {
     private static func parseEdge(_ value: JSONValue, at path: String, issues: inout [DefinitionIssue]) -> WorkflowEdge? {
         switch value {
         case .string(let text):
-            let parts = text.split(separator: "->", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2 else {
+            guard let arrow = TextScan.offset(of: "->", in: text) else {
                 issues.append(DefinitionIssue(path, "must be \"from -> to\""))
                 return nil
             }
-            return WorkflowEdge(parts[0].trimmingEdgeSpaces, parts[1].trimmingEdgeSpaces)
+            let bytes = Array(text.utf8)
+            let from = String(decoding: bytes[..<arrow], as: UTF8.self).trimmingEdgeSpaces
+            let to = String(decoding: bytes[(arrow + 2)...], as: UTF8.self).trimmingEdgeSpaces
+            guard !TextScan.contains("->", in: to) else {
+                issues.append(DefinitionIssue(path, "must be \"from -> to\" (one arrow per edge)"))
+                return nil
+            }
+            return WorkflowEdge(from, to)
         case .object:
             guard var reader = DefinitionReader(value, at: path, issues: &issues) else { return nil }
             let from = reader.string("from", required: true)
@@ -160,7 +166,10 @@ extension WorkflowDefinition {
 
 extension String {
     fileprivate var trimmingEdgeSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let bytes = Array(utf8)
+        guard let first = bytes.firstIndex(where: { $0 != 32 && $0 != 9 }) else { return "" }
+        let last = bytes.lastIndex(where: { $0 != 32 && $0 != 9 })!
+        return first == 0 && last == bytes.count - 1 ? self : String(decoding: bytes[first...last], as: UTF8.self)
     }
 
 }

@@ -3,8 +3,11 @@
 /// upstream of it, references into a known output shape exist, routers only pick their own
 /// successors, and nothing holds a credential literal. Every issue is collected.
 public enum WorkflowValidator {
-    /// `kinds` gives each node's step kind (inline, or its resolved agent's).
-    public static func issues(_ workflow: WorkflowDefinition, kinds: [String: StepKind]) -> [DefinitionIssue] {
+    /// `kinds` gives each node's step kind (inline, or its resolved agent's); `configs` the
+    /// configs of nodes that use agents (a router agent's targets are checked against the
+    /// node's successors).
+    public static func issues(_ workflow: WorkflowDefinition, kinds: [String: StepKind],
+                              configs: [String: JSONValue] = [:]) -> [DefinitionIssue] {
         var issues: [DefinitionIssue] = []
         let ids = Set(workflow.nodes.map(\.id))
 
@@ -38,8 +41,11 @@ public enum WorkflowValidator {
             issues.append(DefinitionIssue("edges", "the longest chain has \(depth) nodes; at most \(WorkflowDefinition.maximumDepth)"))
         }
 
-        if let inputSchema = workflow.inputSchema, inputSchema["type"] != nil, inputSchema["type"] != .string("object") {
-            issues.append(DefinitionIssue("input.type", "a workflow's input is an object: use type: object"))
+        if let inputSchema = workflow.inputSchema {
+            if inputSchema["type"] != nil, inputSchema["type"] != .string("object") {
+                issues.append(DefinitionIssue("input.type", "a workflow's input is an object: use type: object"))
+            }
+            issues += CredentialLiterals.issues(in: inputSchema, at: "input")
         }
 
         for node in workflow.nodes {
@@ -54,7 +60,7 @@ public enum WorkflowValidator {
                 let whenPath = IssuePath.join(path, "when")
                 if let template = TemplateChecks.parse(when, at: whenPath, roots: TemplateChecks.workflowRoots, issues: &issues) {
                     found.append(TemplateChecks.Found(path: whenPath, template: template))
-                } else if !when.contains("{{") {
+                } else if !TextScan.hasTemplate(when) {
                     issues.append(DefinitionIssue(whenPath, "must be a template, e.g. \"{{ nodes.classify.output.label == 'urgent' }}\""))
                 }
             }
@@ -64,16 +70,16 @@ public enum WorkflowValidator {
                 issues += CredentialLiterals.issues(in: config, at: configPath)
             }
             for item in found {
-                issues += referenceIssues(item, workflow: workflow, kinds: kinds, visible: upstream, reader: node.id)
+                issues += referenceIssues(item, workflow: workflow, ids: ids, kinds: kinds, visible: upstream, reader: node.id)
             }
-            if kinds[node.id] == .router, let config = node.config ?? nil {
+            if kinds[node.id] == .router, let config = node.config ?? configs[node.id] {
                 issues += routerIssues(config, at: IssuePath.join(path, "config"), successors: Set(dag.successors[node.id] ?? []))
             }
         }
 
         if let output = workflow.output {
             let found = TemplateChecks.templates(in: output, at: "output", roots: TemplateChecks.workflowRoots, issues: &issues)
-            for item in found { issues += referenceIssues(item, workflow: workflow, kinds: kinds, visible: ids, reader: nil) }
+            for item in found { issues += referenceIssues(item, workflow: workflow, ids: ids, kinds: kinds, visible: ids, reader: nil) }
             issues += CredentialLiterals.issues(in: output, at: "output")
         }
         return issues
@@ -100,10 +106,9 @@ public enum WorkflowValidator {
     /// Fields of a node others may read: `nodes.X.output…`, `nodes.X.status`, `nodes.X.error`.
     static let nodeFields = ["output", "status", "error", "attempts"]
 
-    private static func referenceIssues(_ item: TemplateChecks.Found, workflow: WorkflowDefinition, kinds: [String: StepKind],
-                                        visible: Set<String>, reader: String?) -> [DefinitionIssue] {
+    private static func referenceIssues(_ item: TemplateChecks.Found, workflow: WorkflowDefinition, ids: Set<String>,
+                                        kinds: [String: StepKind], visible: Set<String>, reader: String?) -> [DefinitionIssue] {
         var issues: [DefinitionIssue] = []
-        let ids = workflow.nodes.map(\.id)
         for reference in item.template.references {
             let at = "\(TemplateChecks.position(item.template.text, reference.offset))"
             switch reference.root {
@@ -111,7 +116,7 @@ public enum WorkflowValidator {
                 guard let target = reference.segments.first else { continue }
                 guard ids.contains(target) else {
                     issues.append(DefinitionIssue(item.path, "\(at): unknown reference nodes.\(target)"
-                                                  + NameSuggestion.hint(for: target, in: ids).replacingNodeHint()))
+                                                  + NameSuggestion.hint(for: target, in: ids.sorted()).replacingNodeHint()))
                     continue
                 }
                 if let reader, target == reader {

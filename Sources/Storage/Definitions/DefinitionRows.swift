@@ -67,12 +67,35 @@ enum DefinitionRows {
     }
 
     static func agentVersion(from row: Row) throws -> AgentVersionRecord {
-        let definition = try AgentDefinition.parse(try document(row["document"]))
+        guard let definition = AgentDefinition.read(try document(row["document"])).0 else {
+            throw StorageError.notFound(.agentVersion, id: "\(row["agent_id"] as String)@\(row["version"] as Int) (unreadable)")
+        }
         return AgentVersionRecord(
             agentID: AgentID(row["agent_id"] as String)!, version: row["version"], definition: definition,
             contentHash: row["content_hash"], message: row["message"], parentVersion: row["parent_version"],
             published: (row["published"] as Int) != 0,
             createdAt: Instant(millisecondsSinceEpoch: row["created_at"]), createdBy: row["created_by"])
+    }
+
+    /// The version of an agent a workflow may run for `scope`: the one named, or the newest;
+    /// another team's agent only in a published version. With its kind and config.
+    static func usableAgentVersion(_ reference: AgentReference, _ scope: Scope, _ db: Database) throws -> (AgentPin, JSONValue)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, team_id FROM agent WHERE org_id = ? AND name = ?",
+                                         arguments: [scope.orgID.rawValue, reference.name]) else { return nil }
+        let id: String = row["id"]
+        let ownTeam = scope.canSee(org: scope.orgID, team: (row["team_id"] as String?).flatMap(TeamID.init))
+        var sql = "SELECT version, document FROM agent_version WHERE agent_id = ?"
+        var arguments: [any DatabaseValueConvertible] = [id]
+        if let version = reference.version {
+            sql += " AND version = ?"
+            arguments.append(version)
+        }
+        if !ownTeam { sql += " AND published = 1" }
+        guard let versionRow = try Row.fetchOne(db, sql: sql + " ORDER BY version DESC LIMIT 1", arguments: StatementArguments(arguments)),
+              let definition = AgentDefinition.read(try document(versionRow["document"])).0 else {
+            return nil
+        }
+        return (AgentPin(agentID: id, agent: reference.name, version: versionRow["version"], kind: definition.kind), definition.config)
     }
 
     // MARK: - Workflows
@@ -112,7 +135,9 @@ enum DefinitionRows {
     }
 
     static func workflowVersion(from row: Row) throws -> WorkflowVersionRecord {
-        let definition = try WorkflowDefinition.parse(try document(row["document"]))
+        guard let definition = WorkflowDefinition.read(try document(row["document"])).0 else {
+            throw StorageError.notFound(.workflowVersion, id: "\(row["workflow_id"] as String)@\(row["version"] as Int) (unreadable)")
+        }
         let pins = try JSONDecoder().decode([String: AgentPin].self, from: Data((row["pins"] as String).utf8))
         return WorkflowVersionRecord(
             workflowID: WorkflowID(row["workflow_id"] as String)!, version: row["version"], definition: definition, pins: pins,

@@ -15,7 +15,7 @@ extension DefinitionStore {
                 + visible + filters + " ORDER BY a.id LIMIT ?"
             let arguments: [any DatabaseValueConvertible] = [page.after ?? ""] + visibleArguments + filterArguments + [page.limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let agents = try rows.prefix(page.limit).map { try DefinitionRows.agent(from: $0, db) }
+            let agents = try rows.prefix(page.limit).map { try Self.visible(try DefinitionRows.agent(from: $0, db), scope, db) }
             return Page(items: agents, nextAfter: rows.count > page.limit ? agents.last?.id.rawValue : nil)
         }
     }
@@ -25,7 +25,7 @@ extension DefinitionStore {
         try await database.read { db in
             let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, scope, forChange: false, db), db)
             let version = Self.ownsAgent(record, scope) ? record.latestVersion : record.latestPublishedVersion ?? 0
-            return (record, try Self.agentVersion(record, version, scope, db))
+            return (try Self.visible(record, scope, db), try Self.agentVersion(record, version, scope, db))
         }
     }
 
@@ -63,7 +63,7 @@ extension DefinitionStore {
             }
             let next = record.latestVersion + 1
             try DefinitionWrites.agentVersion(old.definition, id: record.id.rawValue, team: try DefinitionRows.team(old.definition.team, context.scope, db),
-                                              version: next, document: old.definition.json, hash: old.contentHash,
+                                              version: next, documentText: old.definition.json.canonicalText, hash: old.contentHash,
                                               message: "rollback to version \(version)", parent: record.latestVersion, context: context, db)
             try audit.append(DefinitionRows.event(.agentVersionCreated, type: .agent, id: record.id.rawValue, org: record.orgID, context,
                                                   ["name": record.name, "version": "\(next)", "rollback_to": "\(version)"]), in: db)
@@ -91,18 +91,34 @@ extension DefinitionStore {
         let audit = self.audit
         try await database.writer.submit { db in
             let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, context.scope, forChange: true, db), db)
-            let users = try String.fetchAll(db, sql: """
-                SELECT DISTINCT w.name FROM workflow_agent_use u JOIN workflow w ON w.id = u.workflow_id WHERE u.agent_id = ? ORDER BY w.name
+            let users = try Row.fetchAll(db, sql: """
+                SELECT DISTINCT w.name, w.team_id FROM workflow_agent_use u JOIN workflow w ON w.id = u.workflow_id WHERE u.agent_id = ? ORDER BY w.name
                 """, arguments: [record.id.rawValue])
             if !users.isEmpty {
+                // Name only the workflows the caller may see; count the others.
+                let named = users.filter { context.scope.canSee(org: record.orgID, team: ($0["team_id"] as String?).flatMap(TeamID.init)) }
+                    .map { $0["name"] as String }
+                let others = users.count - named.count
+                let list = named.joined(separator: ", ") + (others > 0 ? "\(named.isEmpty ? "" : " and ")\(others) of other teams" : "")
                 throw StorageError.protected(.agent, id: record.id.rawValue,
-                                             reason: "agent \(record.name) is used by workflow(s) \(users.joined(separator: ", ")); delete those first")
+                                             reason: "agent \(record.name) is used by workflow(s) \(list); delete those first")
             }
             try db.execute(sql: "DELETE FROM definition_tag WHERE owner_id = ?", arguments: [record.id.rawValue])
             try db.execute(sql: "DELETE FROM agent WHERE id = ?", arguments: [record.id.rawValue])
             try audit.append(DefinitionRows.event(.agentDeleted, type: .agent, id: record.id.rawValue, org: record.orgID, context,
                                                   ["name": record.name, "versions": "\(record.latestVersion)"]), in: db)
         }
+    }
+
+    /// What a caller outside the owning team sees of an agent: its newest published version,
+    /// never the unpublished description, tags or version numbers.
+    static func visible(_ record: AgentRecord, _ scope: Scope, _ db: Database) throws -> AgentRecord {
+        guard !ownsAgent(record, scope), let published = record.latestPublishedVersion else { return record }
+        let version = try agentVersion(record, published, scope, db)
+        return AgentRecord(id: record.id, orgID: record.orgID, teamID: record.teamID, teamName: record.teamName, name: record.name,
+                           kind: version.definition.kind, description: version.definition.description, tags: version.definition.tags,
+                           latestVersion: published, latestPublishedVersion: published, createdAt: record.createdAt,
+                           createdBy: record.createdBy, updatedAt: version.createdAt, updatedBy: version.createdBy)
     }
 
     static func ownsAgent(_ record: AgentRecord, _ scope: Scope) -> Bool {

@@ -64,10 +64,18 @@ extension DefinitionStore {
                 return ApplyOutcome(type: "workflow", name: record.name, id: record.id.rawValue, version: record.latestVersion,
                                     changed: false, created: false, deployedTo: nil)
             }
+            // The old pins must still be usable by the caller: an agent version withdrawn from
+            // publication since is not brought back by a rollback.
+            for (node, pin) in old.pins.sorted(by: { $0.key < $1.key }) {
+                guard let usable = try DefinitionRows.usableAgentVersion(AgentReference(name: pin.agent, version: pin.version), context.scope, db),
+                      usable.0.agentID == pin.agentID else {
+                    throw StorageError.notFound(.agentVersion, id: "\(pin.agent)@\(pin.version) (run by node \(node) in version \(version))")
+                }
+            }
             let next = record.latestVersion + 1
             let pinsText = String(decoding: try JSONEncoder.sorted.encode(old.pins), as: UTF8.self)
             try DefinitionWrites.workflowVersion(old.definition, id: record.id.rawValue, team: try DefinitionRows.team(old.definition.team, context.scope, db), version: next,
-                                                 document: old.definition.json, pins: old.pins, pinsText: pinsText, hash: old.contentHash,
+                                                 documentText: old.definition.json.canonicalText, pins: old.pins, pinsText: pinsText, hash: old.contentHash,
                                                  message: "rollback to version \(version)", parent: record.latestVersion, context: context, db)
             try audit.append(DefinitionRows.event(.workflowVersionCreated, type: .workflow, id: record.id.rawValue, org: record.orgID, context,
                                                   ["name": record.name, "version": "\(next)", "rollback_to": "\(version)"]), in: db)

@@ -27,11 +27,14 @@ public struct DefinitionStore: Sendable {
 
     /// Stores every document as a new version where it differs from the newest, agents before
     /// workflows (so a workflow may use an agent from the same file). Changed workflows are
-    /// deployed to `deployTo`. All or nothing: any issue and nothing is written.
-    public func apply(_ inputs: [Input], message: String?, deployTo: DeployEnvironment?, context: ChangeContext) async throws -> [ApplyOutcome] {
+    /// deployed to `deployTo`; with `deployUnchanged`, unchanged ones too (a promotion). All or
+    /// nothing: any issue and nothing is written.
+    public func apply(_ inputs: [Input], message: String?, deployTo: DeployEnvironment?, deployUnchanged: Bool = false,
+                      context: ChangeContext) async throws -> [ApplyOutcome] {
         let audit = self.audit
         return try await database.writer.submit { db in
-            var plan = ApplyPlan(scope: context.scope, message: message, deployTo: deployTo, context: context, audit: audit)
+            var plan = ApplyPlan(scope: context.scope, message: message, deployTo: deployTo, deployUnchanged: deployUnchanged,
+                                 context: context, audit: audit)
             return try plan.run(inputs, db)
         }
     }
@@ -39,7 +42,7 @@ public struct DefinitionStore: Sendable {
     /// What `apply` would do, without writing: every issue, or the versions it would make.
     public func validate(_ inputs: [Input], in scope: Scope) async throws -> [ApplyOutcome] {
         try await database.read { db in
-            var plan = ApplyPlan(scope: scope, message: nil, deployTo: nil, context: nil, audit: nil)
+            var plan = ApplyPlan(scope: scope, message: nil, deployTo: nil, deployUnchanged: false, context: nil, audit: nil)
             return try plan.run(inputs, db)
         }
     }
@@ -50,17 +53,19 @@ struct ApplyPlan {
     let scope: Scope
     let message: String?
     let deployTo: DeployEnvironment?
+    let deployUnchanged: Bool
     /// nil for a dry run: nothing is written.
     let context: ChangeContext?
     let audit: AuditLog?
 
-    /// Agents of this file by name: the version they will have and their kind.
-    private var fileAgents: [String: AgentPin] = [:]
+    /// Agents of this file by name: the version they will have, their kind and config.
+    private var fileAgents: [String: (pin: AgentPin, config: JSONValue)] = [:]
 
-    init(scope: Scope, message: String?, deployTo: DeployEnvironment?, context: ChangeContext?, audit: AuditLog?) {
+    init(scope: Scope, message: String?, deployTo: DeployEnvironment?, deployUnchanged: Bool, context: ChangeContext?, audit: AuditLog?) {
         self.scope = scope
         self.message = message
         self.deployTo = deployTo
+        self.deployUnchanged = deployUnchanged
         self.context = context
         self.audit = audit
     }
@@ -77,17 +82,32 @@ struct ApplyPlan {
             if case .agent(let agent) = input.document { outcomes.append(try applyAgent(agent, db)) }
         }
         var missing: [String] = []
+        var missingOnly = true
         for input in inputs {
             guard case .workflow(let workflow) = input.document else { continue }
             do {
                 outcomes.append(try applyWorkflow(workflow, prefix: input.pathPrefix, missing: &missing, db))
             } catch let error as DefinitionError {
                 issues += error.issues
+                if error.issues.contains(where: { !$0.message.hasPrefix(Self.unknownAgent) }) { missingOnly = false }
             }
         }
-        if !missing.isEmpty { throw StorageError.notFound(.agent, id: missing.joined(separator: ", ")) }
+        // Agents that do not exist (or that the caller may not see) alone: 404, as for any
+        // other reference to something not visible. Mixed with other problems: all listed.
+        if !missing.isEmpty, missingOnly { throw StorageError.notFound(.agent, id: missing.joined(separator: ", ")) }
         if !issues.isEmpty { throw DefinitionError(issues) }
         return outcomes
+    }
+
+    static let unknownAgent = "no agent"
+
+    /// Who may move a definition to another owner (team or the whole org): only org admins
+    /// (and installation administrators). Otherwise one team could take over the org's
+    /// definitions, or expose its own history to everyone.
+    private func checkOwnerChange(_ type: ResourceType, _ name: String, from old: TeamID?, to new: TeamID?) throws {
+        guard old != new, scope.reach == .org, !scope.roles.contains(.admin) else { return }
+        throw StorageError.protected(type, id: name, reason: "moving \(type.rawValue) \(name) to another team (or to the whole org) takes an org admin; "
+                                     + "keep its `team:` as it is")
     }
 
     // MARK: - Agents
@@ -95,7 +115,8 @@ struct ApplyPlan {
     private mutating func applyAgent(_ agent: AgentDefinition, _ db: Database) throws -> ApplyOutcome {
         let team = try DefinitionRows.team(agent.team, scope, db)
         let document = agent.json
-        let hash = ContentHash.of(document)
+        let documentText = document.canonicalText
+        let hash = ContentHash.of(text: documentText)
         let existing = try Row.fetchOne(db, sql: "SELECT id, team_id, latest_version FROM agent WHERE org_id = ? AND name = ?",
                                         arguments: [scope.orgID.rawValue, agent.name])
         if let existing {
@@ -103,19 +124,20 @@ struct ApplyPlan {
             guard scope.canSee(org: scope.orgID, team: owner) else {
                 throw StorageError.alreadyExists(.agent, field: "name", value: agent.name)
             }
+            try checkOwnerChange(.agent, agent.name, from: owner, to: team)
         }
         let id = (existing?["id"] as String?) ?? AgentID.generate(at: context?.now ?? Instant(millisecondsSinceEpoch: 0)).rawValue
         let latest: Int? = existing?["latest_version"]
         if let latest, let current = try String.fetchOne(db, sql: "SELECT content_hash FROM agent_version WHERE agent_id = ? AND version = ?",
                                                          arguments: [id, latest]), current == hash {
-            fileAgents[agent.name] = AgentPin(agentID: id, agent: agent.name, version: latest, kind: agent.kind)
+            fileAgents[agent.name] = (AgentPin(agentID: id, agent: agent.name, version: latest, kind: agent.kind), agent.config)
             return ApplyOutcome(type: "agent", name: agent.name, id: id, version: latest, changed: false, created: false, deployedTo: nil)
         }
         let version = (latest ?? 0) + 1
         if latest == nil { try QuotaStore.check(.agents, org: scope.orgID, db) }
-        fileAgents[agent.name] = AgentPin(agentID: id, agent: agent.name, version: version, kind: agent.kind)
+        fileAgents[agent.name] = (AgentPin(agentID: id, agent: agent.name, version: version, kind: agent.kind), agent.config)
         if let context {
-            try DefinitionWrites.agentVersion(agent, id: id, team: team, version: version, document: document, hash: hash,
+            try DefinitionWrites.agentVersion(agent, id: id, team: team, version: version, documentText: documentText, hash: hash,
                                               message: message, parent: latest, context: context, db)
             try audit?.append(DefinitionRows.event(.agentVersionCreated, type: .agent, id: id, org: scope.orgID, context,
                                                    ["name": agent.name, "version": "\(version)", "content_hash": hash]), in: db)
@@ -129,23 +151,29 @@ struct ApplyPlan {
         let team = try DefinitionRows.team(workflow.team, scope, db)
         var pins: [String: AgentPin] = [:]
         var kinds: [String: StepKind] = [:]
+        var configs: [String: JSONValue] = [:]
+        var issues: [DefinitionIssue] = []
         for node in workflow.nodes {
             if let kind = node.kind { kinds[node.id] = kind }
             guard let reference = node.agent else { continue }
-            if let pin = try resolve(reference, db) {
+            if let (pin, config) = try resolve(reference, db) {
                 pins[node.id] = pin
                 kinds[node.id] = pin.kind
-            } else if !missing.contains(reference.description) {
-                missing.append(reference.description)
+                configs[node.id] = config
+            } else {
+                if !missing.contains(reference.description) { missing.append(reference.description) }
+                issues.append(DefinitionIssue(prefix + "nodes.\(node.id).agent",
+                                              "\(Self.unknownAgent) '\(reference)' exists that you can see (another team's agent must be published first)"))
             }
         }
-        guard missing.isEmpty else { throw DefinitionError([]) }
-        let issues = WorkflowValidator.issues(workflow, kinds: kinds).map { DefinitionIssue(prefix + $0.path, $0.message) }
+        issues += WorkflowValidator.issues(workflow, kinds: kinds, configs: configs).map { DefinitionIssue(prefix + $0.path, $0.message) }
         if !issues.isEmpty { throw DefinitionError(issues) }
 
         let document = workflow.json
+        let documentText = document.canonicalText
         let pinsText = String(decoding: try JSONEncoder.sorted.encode(pins), as: UTF8.self)
-        let hash = ContentHash.of(.object(["definition": document, "pins": try DefinitionRows.document(pinsText)]))
+        // The canonical text of {"definition": …, "pins": …}, built without re-encoding the document.
+        let hash = ContentHash.of(text: "{\"definition\":\(documentText),\"pins\":\(try DefinitionRows.document(pinsText).canonicalText)}")
         let existing = try Row.fetchOne(db, sql: "SELECT id, team_id, latest_version FROM workflow WHERE org_id = ? AND name = ?",
                                         arguments: [scope.orgID.rawValue, workflow.name])
         if let existing {
@@ -153,17 +181,33 @@ struct ApplyPlan {
             guard scope.canSee(org: scope.orgID, team: owner) else {
                 throw StorageError.alreadyExists(.workflow, field: "name", value: workflow.name)
             }
+            try checkOwnerChange(.workflow, workflow.name, from: owner, to: team)
         }
         let id = (existing?["id"] as String?) ?? WorkflowID.generate(at: context?.now ?? Instant(millisecondsSinceEpoch: 0)).rawValue
         let latest: Int? = existing?["latest_version"]
+        if existing != nil && !scope.allows(.workflowsEdit) {
+            throw StorageError.permissionRequired(.workflowsEdit, reason: "A new version of the existing workflow \(workflow.name)")
+        }
+        if let deployTo, deployTo != .dev, !scope.allows(.workflowsEdit) {
+            throw StorageError.permissionRequired(.workflowsEdit, reason: "Deploying to \(deployTo.rawValue)")
+        }
         if let latest, let current = try String.fetchOne(db, sql: "SELECT content_hash FROM workflow_version WHERE workflow_id = ? AND version = ?",
                                                          arguments: [id, latest]), current == hash {
-            return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: latest, changed: false, created: false, deployedTo: nil)
+            var deployed: DeployEnvironment?
+            if deployUnchanged, let deployTo, let context,
+               try Int.fetchOne(db, sql: "SELECT version FROM workflow_deployment WHERE workflow_id = ? AND environment = ?",
+                                arguments: [id, deployTo.rawValue]) != latest {
+                try DefinitionWrites.deploy(workflow: id, version: latest, to: deployTo, context: context, db)
+                try audit?.append(DefinitionRows.event(.workflowDeployed, type: .workflow, id: id, org: scope.orgID, context,
+                                                       ["name": workflow.name, "version": "\(latest)", "environment": deployTo.rawValue]), in: db)
+                deployed = deployTo
+            }
+            return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: latest, changed: false, created: false, deployedTo: deployed)
         }
         let version = (latest ?? 0) + 1
         if latest == nil { try QuotaStore.check(.workflows, org: scope.orgID, db) }
         if let context {
-            try DefinitionWrites.workflowVersion(workflow, id: id, team: team, version: version, document: document, pins: pins,
+            try DefinitionWrites.workflowVersion(workflow, id: id, team: team, version: version, documentText: documentText, pins: pins,
                                                  pinsText: pinsText, hash: hash, message: message, parent: latest, context: context, db)
             try audit?.append(DefinitionRows.event(.workflowVersionCreated, type: .workflow, id: id, org: scope.orgID, context,
                                                    ["name": workflow.name, "version": "\(version)", "content_hash": hash]), in: db)
@@ -177,26 +221,11 @@ struct ApplyPlan {
                             deployedTo: deployTo)
     }
 
-    /// The agent version a node will run: from this file, or stored and visible to the scope
-    /// (another team's agent only through a published version). nil when there is none.
-    private func resolve(_ reference: AgentReference, _ db: Database) throws -> AgentPin? {
-        if let pin = fileAgents[reference.name], reference.version == nil || reference.version == pin.version { return pin }
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, org_id, team_id, kind, latest_version FROM agent WHERE org_id = ? AND name = ?",
-                                         arguments: [scope.orgID.rawValue, reference.name]) else { return nil }
-        let id: String = row["id"]
-        let ownTeam = scope.canSee(org: scope.orgID, team: (row["team_id"] as String?).flatMap(TeamID.init))
-        var sql = "SELECT version, document FROM agent_version WHERE agent_id = ?"
-        var arguments: [any DatabaseValueConvertible] = [id]
-        if let version = reference.version {
-            sql += " AND version = ?"
-            arguments.append(version)
-        }
-        if !ownTeam { sql += " AND published = 1" }
-        guard let versionRow = try Row.fetchOne(db, sql: sql + " ORDER BY version DESC LIMIT 1", arguments: StatementArguments(arguments)) else {
-            return nil
-        }
-        let kind = StepKind(rawValue: try DefinitionRows.document(versionRow["document"])["kind"]?.stringValue ?? "") ?? .transform
-        return AgentPin(agentID: id, agent: reference.name, version: versionRow["version"], kind: kind)
+    /// The agent version a node will run, and its config: from this file, or stored and visible
+    /// to the scope (another team's agent only through a published version). nil when there is none.
+    private func resolve(_ reference: AgentReference, _ db: Database) throws -> (AgentPin, JSONValue)? {
+        if let (pin, config) = fileAgents[reference.name], reference.version == nil || reference.version == pin.version { return (pin, config) }
+        return try DefinitionRows.usableAgentVersion(reference, scope, db)
     }
 }
 

@@ -4,7 +4,7 @@ import GRDB
 
 /// The inserts and updates that make a new version or deployment. Called inside writer units.
 enum DefinitionWrites {
-    static func agentVersion(_ agent: AgentDefinition, id: String, team: TeamID?, version: Int, document: JSONValue, hash: String,
+    static func agentVersion(_ agent: AgentDefinition, id: String, team: TeamID?, version: Int, documentText: String, hash: String,
                              message: String?, parent: Int?, context: ChangeContext, _ db: Database) throws {
         let now = context.now.millisecondsSinceEpoch
         if parent == nil {
@@ -21,11 +21,11 @@ enum DefinitionWrites {
         try db.execute(sql: """
             INSERT INTO agent_version (agent_id, version, document, content_hash, message, parent_version, created_at, created_by)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, version, document.canonicalText, hash, message, parent, now, context.actor])
+            """, arguments: [id, version, documentText, hash, message, parent, now, context.actor])
         try DefinitionRows.setTags(agent.tags, owner: id, org: context.scope.orgID, db)
     }
 
-    static func workflowVersion(_ workflow: WorkflowDefinition, id: String, team: TeamID?, version: Int, document: JSONValue,
+    static func workflowVersion(_ workflow: WorkflowDefinition, id: String, team: TeamID?, version: Int, documentText: String,
                                 pins: [String: AgentPin], pinsText: String, hash: String, message: String?, parent: Int?,
                                 context: ChangeContext, _ db: Database) throws {
         let now = context.now.millisecondsSinceEpoch
@@ -43,11 +43,11 @@ enum DefinitionWrites {
         try db.execute(sql: """
             INSERT INTO workflow_version (workflow_id, version, document, pins, content_hash, message, parent_version, created_at, created_by)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, version, document.canonicalText, pinsText, hash, message, parent, now, context.actor])
-        for pin in Set(pins.values.map { "\($0.agentID) \($0.version)" }).sorted() {
-            let parts = pin.split(separator: " ")
+            """, arguments: [id, version, documentText, pinsText, hash, message, parent, now, context.actor])
+        struct Use: Hashable { let agentID: String, version: Int }
+        for use in Set(pins.values.map { Use(agentID: $0.agentID, version: $0.version) }) {
             try db.execute(sql: "INSERT INTO workflow_agent_use (workflow_id, version, agent_id, agent_version) VALUES (?, ?, ?, ?)",
-                           arguments: [id, version, String(parts[0]), Int(parts[1])!])
+                           arguments: [id, version, use.agentID, use.version])
         }
         try DefinitionRows.setTags(workflow.tags, owner: id, org: context.scope.orgID, db)
     }

@@ -1,0 +1,66 @@
+/// Why a step attempt failed, and whether trying again can help. The classification is part
+/// of the step's stored error, so a person sees why a step was (not) retried.
+public struct StepError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable, Codable {
+        /// The step took longer than its timeout.
+        case timeout
+        /// A connection could not be made or broke.
+        case connection
+        /// The remote answered 5xx.
+        case serverError = "server_error"
+        /// The remote answered 429.
+        case rateLimited = "rate_limited"
+        /// The remote answered another 4xx.
+        case clientError = "client_error"
+        /// The step's own input or config is wrong (a template error, a bad URL).
+        case validation
+        /// The endpoint's circuit breaker is open.
+        case circuitOpen = "circuit_open"
+        /// A budget would be exceeded.
+        case budgetExceeded = "budget_exceeded"
+        /// The response was larger than allowed.
+        case tooLarge = "too_large"
+        /// The execution was cancelled while the step ran.
+        case cancelled
+        /// Anything else.
+        case `internal`
+    }
+
+    public let kind: Kind
+    public let message: String
+    /// Set for 429 with Retry-After: the earliest the next attempt may start.
+    public let retryAfterMs: Int?
+
+    public init(_ kind: Kind, _ message: String, retryAfterMs: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.retryAfterMs = retryAfterMs
+    }
+
+    /// DESIGN §5: timeouts, 5xx, 429, connection failures and open breakers are retryable;
+    /// validation, other 4xx and budgets are not.
+    public var retryable: Bool {
+        switch kind {
+        case .timeout, .connection, .serverError, .rateLimited, .circuitOpen, .internal: true
+        case .clientError, .validation, .budgetExceeded, .tooLarge, .cancelled: false
+        }
+    }
+
+    public var description: String { "\(kind.rawValue): \(message)" }
+
+    /// The classification of an HTTP status, or nil for success.
+    public static func forStatus(_ status: Int, retryAfterMs: Int? = nil) -> StepError? {
+        switch status {
+        case 200..<400: nil
+        case 429: StepError(.rateLimited, "HTTP 429 Too Many Requests", retryAfterMs: retryAfterMs)
+        case 400..<500: StepError(.clientError, "HTTP \(status)")
+        default: StepError(.serverError, "HTTP \(status)")
+        }
+    }
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["kind": .string(kind.rawValue), "message": .string(message), "retryable": .bool(retryable)]
+        if let retryAfterMs { object["retry_after_ms"] = .integer(retryAfterMs) }
+        return .object(object)
+    }
+}

@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "agentd",
             dependencies: [
-                "API", "Security", "Storage", "Platform", "Core",
+                "API", "Engine", "Security", "Storage", "Platform", "Core",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -57,13 +57,24 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Security", "Storage", "Platform", "Core",
+                "Engine", "Security", "Storage", "Platform", "Core",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Durable execution: dispatcher, workers, step runners, breakers, timers.
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Storage", "Security", "Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

@@ -1,4 +1,7 @@
 import Core
+import Engine
+import Foundation
+import Logging
 import Platform
 import Prometheus
 import Security
@@ -25,6 +28,8 @@ public struct APIServices: Sendable {
     public let vaultLimits: VaultLimits
     public let quotas: QuotaStore
     public let definitions: DefinitionStore
+    public let executions: ExecutionStore
+    public let engine: Engine
     public let mfa: MFAService
     public let rateLimits: RateLimits
     /// Buckets for password logins, by client address and in all: every attempt costs an
@@ -39,7 +44,8 @@ public struct APIServices: Sendable {
     public init(database: AgentDatabase, audit: AuditLog, hashKey: [UInt8], clock: WallClock, limits: RequestLimits,
                 info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
                 sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init(),
-                rateLimits: RateLimits = .init(), vault: Vault, vaultLimits: VaultLimits = .init()) {
+                rateLimits: RateLimits = .init(), vault: Vault, vaultLimits: VaultLimits = .init(),
+                engineSettings: Engine.Settings = .init(), logger: Logger = Logger(label: "agentd.engine")) {
         self.database = database
         self.audit = audit
         self.orgs = OrgStore(database: database, audit: audit)
@@ -57,6 +63,10 @@ public struct APIServices: Sendable {
         self.vaultLimits = vaultLimits
         self.quotas = QuotaStore(database: database, audit: audit)
         self.definitions = DefinitionStore(database: database, audit: audit)
+        // why: jobs carry the id of the process that owns them; a new process takes over the
+        // jobs of any other at start (only one agentd runs on a database at a time).
+        self.executions = ExecutionStore(database: database, audit: audit, instance: "agentd-\(UUID().uuidString.prefix(8).lowercased())")
+        self.engine = Engine(store: executions, settings: engineSettings, now: { clock.now() }, logger: logger)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
         self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)
         self.passwordPolicy = passwordPolicy

@@ -86,6 +86,12 @@ import Testing
         "rollbackWorkflow": Fixture(path: "/api/v1/workflows/m-flow/rollback", body: #"{"version":1}"#, foreign: .notFound),
         "deployWorkflow": Fixture(path: "/api/v1/workflows/m-flow/deploy", body: #"{"environment":"staging"}"#, foreign: .notFound),
         "deleteWorkflow": Fixture(path: "/api/v1/workflows/m-doomed-flow", body: nil, foreign: .notFound),
+        "startExecution": Fixture(path: "/api/v1/executions", body: #"{"workflow":"m-flow","input":{}}"#, foreign: .notFound),
+        "listExecutions": Fixture(path: "/api/v1/executions", body: nil, foreign: .ownOnly),
+        "getExecution": Fixture(path: "/api/v1/executions/EXEC", body: nil, foreign: .notFound),
+        "executionEvents": Fixture(path: "/api/v1/executions/EXEC/events", body: nil, foreign: .notFound),
+        "cancelExecution": Fixture(path: "/api/v1/executions/SLOWEXEC/cancel", body: nil, foreign: .notFound),
+        "listBreakers": Fixture(path: "/api/v1/breakers", body: nil, foreign: .forbidden),
     ]
 
     @Test func everyRouteAnswersEachKindOfCallerAsItMust() async throws {
@@ -118,10 +124,13 @@ import Testing
             for document in [
                 "agent: m-agent\nkind: transform\nconfig: {output: 1}\n---\nagent: m-doomed\nkind: transform\nconfig: {output: 0}\n",
                 "agent: m-agent\nkind: transform\nconfig: {output: 2}\n---\nworkflow: m-flow\nnodes:\n  a: {agent: m-agent}\n"
-                    + "---\nworkflow: m-doomed-flow\nnodes:\n  a: {kind: transform, config: {output: 3}}\n",
+                    + "---\nworkflow: m-doomed-flow\nnodes:\n  a: {kind: transform, config: {output: 3}}\n"
+                    + "---\nworkflow: m-slow\nnodes:\n  wait: {kind: delay, config: {duration_ms: 600000}}\n",
             ] {
                 _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": document])
             }
+            let executionID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-flow"]).json?["id"] as? String)
+            let slowID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-slow"]).json?["id"] as? String)
 
             let document = try #require(try await daemon.socket.call(.GET, "/api/v1/openapi.json").json)
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
@@ -132,7 +141,8 @@ import Testing
                           let id = operation["operationId"] as? String else { continue }
                     let fixture = try #require(Self.fixtures[id], "operation \(id) has no access-matrix fixture: add one")
                     covered += 1
-                    let path = fixture.path.replacingOccurrences(of: "ROTKEY", with: rotateID).replacingOccurrences(of: "KEY", with: keyID)
+                    let path = fixture.path.replacingOccurrences(of: "SLOWEXEC", with: slowID).replacingOccurrences(of: "EXEC", with: executionID)
+                        .replacingOccurrences(of: "ROTKEY", with: rotateID).replacingOccurrences(of: "KEY", with: keyID)
                         .replacingOccurrences(of: "TEAM3", with: teamIDs[2]).replacingOccurrences(of: "TEAM2", with: teamIDs[1])
                         .replacingOccurrences(of: "TEAM", with: teamIDs[0])
                     let verb = method.uppercased()

@@ -34,6 +34,9 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case notFound = "not_found"
     case alreadyExists = "already_exists"
     case protected
+    case idempotencyConflict = "idempotency_conflict"
+    case notDeployed = "not_deployed"
+    case alreadyFinished = "already_finished"
     // The server
     case notReady = "not_ready"
     case shuttingDown = "shutting_down"

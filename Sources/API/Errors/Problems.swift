@@ -26,6 +26,21 @@ enum Problems {
             return Problem(code: .rateLimited, status: 429, title: "Too many requests",
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
+        case let error as ExecutionError:
+            switch error {
+            case .idempotencyConflict(let key):
+                return Problem(code: .idempotencyConflict, status: 409, title: "Idempotency key reused",
+                               detail: "Idempotency-Key `\(key)` was used for a request with another body; use a new key for a new execution.")
+            case .notDeployed(let workflow, let environment):
+                return Problem(code: .notDeployed, status: 409, title: "Not deployed",
+                               detail: "Workflow \(workflow) has no version deployed in \(environment); deploy one "
+                                   + "(agentctl workflows deploy \(workflow) --env \(environment)) or name a `version`.")
+            case .alreadyFinished(let id, let status):
+                return Problem(code: .alreadyFinished, status: 409, title: "Already finished",
+                               detail: "Execution \(id) has already \(status); there is nothing to cancel.")
+            case .tooDeep(let limit):
+                return Problem(code: .validationFailed, status: 422, title: "Too deep", detail: "Child workflows nest at most \(limit) deep.")
+            }
         case let error as DefinitionError:
             return Problem(code: .definitionInvalid, status: 422, title: "Definition invalid",
                            detail: "The definition has \(error.issues.count) problem(s), each listed in `errors` with its path; "

@@ -91,3 +91,41 @@ extension Schemas {
         ]]]],
     ]
 }
+
+/// Response schemas of the execution routes.
+extension Schemas {
+    static let execution: JSON = [
+        "type": "object", "required": ["id", "workflow", "version", "environment", "status", "input", "steps_total", "steps_done", "created_at"],
+        "properties": [
+            "id": ["type": "string"], "org_id": ["type": "string"], "workflow": ["type": "string"], "workflow_id": ["type": "string"],
+            "version": ["type": "integer"], "environment": ["type": "string"],
+            "status": ["enum": ["queued", "running", "waiting", "succeeded", "failed", "cancelled"]],
+            "input": ["type": "object"], "output": [:], "error": [:], "trigger": ["type": "string"],
+            "parent_execution_id": ["type": ["string", "null"]], "steps_total": ["type": "integer"], "steps_done": ["type": "integer"],
+            "created_by": ["type": "string"], "created_at": timestamp, "finished_at": ["type": ["string", "null"]],
+            "steps": ["type": "array", "items": ["type": "object", "properties": [
+                "node": ["type": "string"], "status": ["type": "string"], "attempt": ["type": "integer"], "output": [:], "error": [:],
+                "started_at": ["type": ["string", "null"]], "finished_at": ["type": ["string", "null"]],
+            ]]],
+        ],
+    ]
+
+    static let executionEvents: JSON = [
+        "type": "object", "required": ["items", "status"],
+        "properties": [
+            "status": ["type": "string"],
+            "items": ["type": "array", "items": ["type": "object", "properties": [
+                "seq": ["type": "integer"], "at": timestamp, "type": ["type": "string"], "node": ["type": ["string", "null"]],
+                "attempt": ["type": ["integer", "null"]], "data": [:],
+            ]]],
+        ],
+    ]
+
+    static let breakers: JSON = [
+        "type": "object", "required": ["items"],
+        "properties": ["items": ["type": "array", "items": ["type": "object", "properties": [
+            "endpoint": ["type": "string"], "state": ["enum": ["closed", "open", "half_open"]], "recent_failures": ["type": "integer"],
+            "opens": ["type": "integer"], "opened_at": ["type": ["string", "null"]],
+        ]]]],
+    ]
+}

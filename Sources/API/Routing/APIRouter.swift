@@ -7,7 +7,7 @@ public enum APIRouter {
     public static var routes: [RouteSpec] {
         SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + RoleRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
             + PlanRoutes.routes + SecretRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
-            + DefinitionRoutes.routes + AgentRoutes.routes + WorkflowRoutes.routes
+            + DefinitionRoutes.routes + AgentRoutes.routes + WorkflowRoutes.routes + ExecutionRoutes.routes
     }
 
     public enum TableError: Error, CustomStringConvertible, Equatable {

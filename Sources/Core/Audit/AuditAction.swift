@@ -25,6 +25,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case workflowVersionCreated = "workflow.version_created"
     case workflowDeployed = "workflow.deployed"
     case workflowDeleted = "workflow.deleted"
+    case executionStarted = "execution.started"
+    case executionCancelled = "execution.cancelled"
     case secretWritten = "secret.written"
     case secretDeleted = "secret.deleted"
     case vaultRotated = "vault.rotated"

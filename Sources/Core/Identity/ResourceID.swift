@@ -96,3 +96,6 @@ public typealias AgentID = ResourceID<AgentKind>
 
 public enum WorkflowKind: ResourceKind { public static let prefix = "wf" }
 public typealias WorkflowID = ResourceID<WorkflowKind>
+
+public enum ExecutionKind: ResourceKind { public static let prefix = "ex" }
+public typealias ExecutionID = ResourceID<ExecutionKind>

@@ -11,4 +11,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case workflow
     case agentVersion = "agent_version"
     case workflowVersion = "workflow_version"
+    case execution
 }

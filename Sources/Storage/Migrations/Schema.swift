@@ -309,6 +309,83 @@ public enum Schema {
             ) STRICT;
             CREATE INDEX definition_tag_by_tag ON definition_tag (org_id, tag);
             """),
+        Migration(version: 13, name: "executions", sql: """
+            -- One run of one workflow version with one input (DESIGN §5).
+            CREATE TABLE execution (
+                id                  TEXT    PRIMARY KEY,
+                org_id              TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id             TEXT,
+                workflow_id         TEXT    NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                workflow_name       TEXT    NOT NULL,
+                workflow_version    INTEGER NOT NULL,
+                environment         TEXT    NOT NULL,
+                status              TEXT    NOT NULL,
+                input               TEXT    NOT NULL,
+                output              TEXT,
+                error               TEXT,
+                trigger             TEXT    NOT NULL,
+                parent_execution_id TEXT,
+                parent_node         TEXT,
+                depth               INTEGER NOT NULL DEFAULT 0,
+                idempotency_key     TEXT,
+                request_hash        TEXT,
+                steps_total         INTEGER NOT NULL,
+                steps_done          INTEGER NOT NULL DEFAULT 0,
+                created_by          TEXT    NOT NULL,
+                created_at          INTEGER NOT NULL,
+                finished_at         INTEGER,
+                deadline_at         INTEGER
+            ) STRICT;
+            CREATE UNIQUE INDEX execution_idempotency ON execution (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+            CREATE INDEX execution_by_org ON execution (org_id, id);
+            CREATE INDEX execution_by_workflow ON execution (workflow_id, id);
+            CREATE INDEX execution_unfinished ON execution (status) WHERE status IN ('queued', 'running', 'waiting');
+            CREATE INDEX execution_by_parent ON execution (parent_execution_id) WHERE parent_execution_id IS NOT NULL;
+
+            -- One row per node: its current status, attempt and result.
+            CREATE TABLE step_run (
+                execution_id    TEXT    NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                node_id         TEXT    NOT NULL,
+                status          TEXT    NOT NULL,
+                attempt         INTEGER NOT NULL DEFAULT 0,
+                output          TEXT,
+                error           TEXT,
+                started_at      INTEGER,
+                finished_at     INTEGER,
+                PRIMARY KEY (execution_id, node_id)
+            ) STRICT;
+
+            -- One job per step attempt (or resumption of a waiting step). A job is owned by the
+            -- agentd instance that made or recovered it; `lease_token` fences completions: a
+            -- worker holding an older token cannot complete the step.
+            CREATE TABLE job (
+                id              INTEGER PRIMARY KEY,
+                execution_id    TEXT    NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                node_id         TEXT    NOT NULL,
+                attempt         INTEGER NOT NULL,
+                purpose         TEXT    NOT NULL DEFAULT 'run',
+                org_id          TEXT    NOT NULL,
+                status          TEXT    NOT NULL,
+                ready_at        INTEGER NOT NULL,
+                lease_owner     TEXT,
+                lease_token     INTEGER NOT NULL DEFAULT 1,
+                lease_expires_at INTEGER
+            ) STRICT;
+            CREATE INDEX job_open ON job (ready_at) WHERE status = 'open';
+            CREATE INDEX job_by_execution ON job (execution_id);
+
+            -- Every transition, in order per execution: what `events` streams.
+            CREATE TABLE execution_event (
+                execution_id    TEXT    NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                seq             INTEGER NOT NULL,
+                at              INTEGER NOT NULL,
+                type            TEXT    NOT NULL,
+                node_id         TEXT,
+                attempt         INTEGER,
+                data            TEXT,
+                PRIMARY KEY (execution_id, seq)
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -62,6 +62,14 @@ struct Config: Sendable, Equatable {
         var level = "info"
     }
 
+    /// The execution engine (DESIGN §5).
+    struct Engine: Sendable, Equatable {
+        var workers = 8
+        var stepTimeoutMs = 300_000
+        var breakerFailures = 5
+        var breakerOpenMs = 15_000
+    }
+
     var server = Server()
     var database = Database()
     var writer = Writer()
@@ -69,6 +77,7 @@ struct Config: Sendable, Equatable {
     var limits = Limits()
     var vault = Vault()
     var log = Log()
+    var engine = Engine()
 
     /// Dev mode keeps everything under `./.agentd/` of the current directory.
     static func dev(directory: String) -> Config {

@@ -97,6 +97,10 @@ enum ConfigKeys {
         int("auth", "session_max_hours", "A login session ends this long after login", 1...720) {
             $1.auth.sessionMaxHours = $0
         },
+        int("engine", "workers", "Steps run at once by the worker pool", 1...1024) { $1.engine.workers = $0 },
+        int("engine", "step_timeout_ms", "Timeout of a step that sets none", 100...86_400_000) { $1.engine.stepTimeoutMs = $0 },
+        int("engine", "breaker_failures", "Failures within 30 s that open an endpoint's circuit breaker", 1...1000) { $1.engine.breakerFailures = $0 },
+        int("engine", "breaker_open_ms", "How long an open breaker waits before a probe", 100...3_600_000) { $1.engine.breakerOpenMs = $0 },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
         int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },

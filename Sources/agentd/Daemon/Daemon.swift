@@ -1,5 +1,6 @@
 import API
 import Core
+import Engine
 import Foundation
 import Hummingbird
 import Logging
@@ -103,7 +104,11 @@ struct Daemon {
                                    orgPerHour: config.limits.orgPerHour),
             vault: Vault(keys: masterKeys, source: keySource,
                          keyringPath: config.vault.keySource == "file"
-                             ? URL(fileURLWithPath: config.vault.keyFile).standardizedFileURL.path : nil))
+                             ? URL(fileURLWithPath: config.vault.keyFile).standardizedFileURL.path : nil),
+            engineSettings: Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
+                                            breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
+                                                                             openMs: Int64(config.engine.breakerOpenMs))),
+            logger: logger)
         let responder = try APIRouter.build(services: services).buildResponder()
 
         let readiness = ListenerReadiness(expected: 2) {
@@ -121,6 +126,8 @@ struct Daemon {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: WriterService(writer: database.writer)),
+                // After the writer (it records outcomes), before the listeners (stops after them).
+                .init(service: EngineService(engine: services.engine, logger: logger)),
                 .init(service: tcpApp),
                 .init(service: socketApp),
                 // Last, so it is told first: announces the drain before the listeners stop.

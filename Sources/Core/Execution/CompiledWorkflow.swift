@@ -1,0 +1,58 @@
+/// A workflow version ready to run: its graph, and each node's kind, config and templates
+/// parsed once. Versions are immutable, so a compiled one is cached for the life of the process.
+public struct CompiledWorkflow: Sendable {
+    public let workflowID: String
+    public let name: String
+    public let version: Int
+    public let definition: WorkflowDefinition
+    public let dag: DAG
+    public let steps: [String: CompiledStep]
+    public let output: TemplateValue?
+    public let inputSchema: JSONValue?
+
+    /// `configs` gives the config of each node that uses an agent (its pinned version's).
+    public init(workflowID: String, version: Int, definition: WorkflowDefinition, kinds: [String: StepKind],
+                configs: [String: JSONValue]) throws(TemplateError) {
+        self.workflowID = workflowID
+        self.name = definition.name
+        self.version = version
+        self.definition = definition
+        self.dag = DAG(nodes: definition.nodes.map(\.id), edges: definition.edges)
+        var steps: [String: CompiledStep] = [:]
+        for node in definition.nodes {
+            let config = node.config ?? configs[node.id] ?? .object([:])
+            steps[node.id] = CompiledStep(
+                node: node.id, kind: node.kind ?? kinds[node.id] ?? .transform, config: try TemplateValue.compile(config), rawConfig: config,
+                input: try node.input.map { value throws(TemplateError) in try TemplateValue.compile(value) },
+                when: try node.when.map { text throws(TemplateError) in try Template.parse(text) },
+                retry: node.retry, timeoutMs: node.timeoutMs)
+        }
+        self.steps = steps
+        self.output = try definition.output.map { value throws(TemplateError) in try TemplateValue.compile(value) }
+        self.inputSchema = definition.inputSchema
+    }
+}
+
+public struct CompiledStep: Sendable {
+    public let node: String
+    public let kind: StepKind
+    public let config: TemplateValue
+    public let rawConfig: JSONValue
+    public let input: TemplateValue?
+    public let when: Template?
+    public let retry: RetryPolicy?
+    public let timeoutMs: Int?
+}
+
+/// How an attempt ended, as the engine records it.
+public enum StepOutcome: Sendable, Hashable {
+    /// Done, with its output; a router also names the successors it selected.
+    case succeeded(JSONValue, selected: [String]? = nil)
+    /// Not run: its `when` was false.
+    case skipped(String)
+    case failed(StepError)
+    /// Come back at this time (a delay), with this output then.
+    case wait(untilMs: Int64, output: JSONValue)
+    /// Waiting for a child execution to finish.
+    case child(String)
+}

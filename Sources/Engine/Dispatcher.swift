@@ -1,0 +1,99 @@
+import Core
+import Storage
+import Synchronization
+
+/// Ready jobs waiting for a worker, one queue per org, served round-robin so that one tenant's
+/// thousands of queued jobs do not starve another's one (DESIGN §5, fair dispatch). Jobs reach
+/// it only after the transaction that made them committed.
+final class Dispatcher: Sendable {
+    private struct State {
+        var queues: [String: [JobTicket]] = [:]
+        var heads: [String: Int] = [:]
+        /// Orgs with queued jobs, in the order they are served.
+        var rotation: [String] = []
+        var waiting: [CheckedContinuation<JobTicket?, Never>] = []
+        /// Jobs queued or running here, so a timer poll or recovery never queues one twice.
+        var known: Set<Int64> = []
+        var closed = false
+        var queued = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Queues jobs not already known. Returns how many were new.
+    @discardableResult
+    func enqueue(_ tickets: [JobTicket]) -> Int {
+        var handOff: [(CheckedContinuation<JobTicket?, Never>, JobTicket)] = []
+        let added = state.withLock { state -> Int in
+            var added = 0
+            for ticket in tickets where !state.closed && state.known.insert(ticket.id).inserted {
+                added += 1
+                if !state.waiting.isEmpty {
+                    handOff.append((state.waiting.removeFirst(), ticket))
+                    continue
+                }
+                if state.queues[ticket.orgID] == nil || state.queues[ticket.orgID]!.count == state.heads[ticket.orgID, default: 0] {
+                    if !state.rotation.contains(ticket.orgID) { state.rotation.append(ticket.orgID) }
+                }
+                state.queues[ticket.orgID, default: []].append(ticket)
+                state.queued += 1
+            }
+            return added
+        }
+        for (continuation, ticket) in handOff { continuation.resume(returning: ticket) }
+        return added
+    }
+
+    /// The next job for a worker: waits while there is none; nil once closed.
+    func next() async -> JobTicket? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<JobTicket?, Never>) in
+            let ticket: JobTicket?? = state.withLock { state in
+                if state.closed { return .some(nil) }
+                guard let org = state.rotation.first else {
+                    state.waiting.append(continuation)
+                    return nil
+                }
+                var queue = state.queues[org]!
+                let head = state.heads[org, default: 0]
+                let ticket = queue[head]
+                state.rotation.removeFirst()
+                state.queued -= 1
+                if head + 1 == queue.count {
+                    state.queues[org] = nil
+                    state.heads[org] = nil
+                } else {
+                    state.rotation.append(org)
+                    // why: drop served entries now and then instead of shifting the array each time.
+                    if head + 1 > 1024 {
+                        queue.removeFirst(head + 1)
+                        state.queues[org] = queue
+                        state.heads[org] = 0
+                    } else {
+                        state.heads[org] = head + 1
+                    }
+                }
+                return .some(ticket)
+            }
+            if let ticket { continuation.resume(returning: ticket) }
+        }
+    }
+
+    /// A job is finished with (completed, or dropped): it may be queued again later.
+    func forget(_ id: Int64) {
+        state.withLock { _ = $0.known.remove(id) }
+    }
+
+    func isKnown(_ id: Int64) -> Bool { state.withLock { $0.known.contains(id) } }
+
+    var depth: Int { state.withLock { $0.queued } }
+
+    /// Wakes every waiting worker with nil; nothing more is handed out.
+    func close() {
+        let waiting = state.withLock { state -> [CheckedContinuation<JobTicket?, Never>] in
+            state.closed = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume(returning: nil) }
+    }
+}

@@ -1,0 +1,131 @@
+import Core
+import Foundation
+import Storage
+
+extension Engine {
+    /// Runs one job to its recorded outcome. Never throws: what cannot be recorded stays open
+    /// in the database and is taken over at the next start.
+    func run(_ ticket: JobTicket) async {
+        defer { dispatcher.forget(ticket.id) }
+        let context: (ExecutionRecord, CompiledWorkflow, [String: StepRunRecord])?
+        do {
+            context = try await store.jobContext(ticket)
+        } catch {
+            logger.error("cannot load a job", metadata: ["job": "\(ticket.id)", "error": "\(error)"])
+            return
+        }
+        guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return }
+        let startedAt = now()
+        let outcome: StepOutcome
+        if ticket.purpose == .resume {
+            outcome = .succeeded(steps[ticket.node]?.output ?? .object([:]))
+        } else {
+            switch prepare(step, execution, steps, at: startedAt) {
+            case .outcome(let early):
+                outcome = early
+            case .child(let request):
+                await startChild(ticket, request, execution)
+                return
+            case .invoke(let invocation):
+                outcome = await invoke(invocation, ticket: ticket, timeoutMs: step.timeoutMs
+                                       ?? invocation.config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs)
+            }
+        }
+        do {
+            let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1))
+            counters.withLock { counters in
+                if !effects.accepted { counters.staleCompletions += 1 }
+                switch outcome {
+                case .succeeded: counters.stepsSucceeded += 1
+                case .failed: if effects.timers.contains(where: { $0.executionID == ticket.executionID && $0.node == ticket.node }) { counters.retries += 1 } else { counters.stepsFailed += 1 }
+                default: break
+                }
+            }
+            handle(effects)
+        } catch {
+            logger.error("cannot record a step's outcome", metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)", "error": "\(error)"])
+        }
+    }
+
+    enum Prepared {
+        case outcome(StepOutcome)
+        case child(NewExecution)
+        case invoke(StepInvocation)
+    }
+
+    /// Evaluates `when`, renders the input and the config: pure work on what the job loaded.
+    func prepare(_ step: CompiledStep, _ execution: ExecutionRecord, _ steps: [String: StepRunRecord], at time: Instant) -> Prepared {
+        let workflowContext = StepContexts.workflow(execution, steps: steps, now: time)
+        do {
+            if let when = step.when, try !when.evaluateCondition(in: workflowContext) {
+                return .outcome(.skipped("its when was false"))
+            }
+            // A node without an `input` mapping gets the execution's input as its own.
+            let input = try step.input?.render(in: workflowContext) ?? execution.input
+            let config = try step.config.render(in: StepContexts.step(execution, input: input, now: time))
+            if step.kind == .workflow {
+                guard execution.depth + 1 <= NewExecution.maximumDepth else {
+                    return .outcome(.failed(StepError(.validation, "child workflows nest at most \(NewExecution.maximumDepth) deep")))
+                }
+                guard let name = config["workflow"]?.stringValue else { return .outcome(.failed(StepError(.validation, "config.workflow is missing"))) }
+                return .child(NewExecution(workflow: name, environment: execution.environment, version: config["version"]?.doubleValue.map(Int.init),
+                                           input: config["input"] ?? input, trigger: "execution",
+                                           parent: (execution.id.rawValue, step.node, execution.depth + 1)))
+            }
+            return .invoke(StepInvocation(execution: execution, node: step.node, attempt: max(1, steps[step.node]?.attempt ?? 1), kind: step.kind,
+                                          config: config, input: input, now: time))
+        } catch {
+            return .outcome(.failed(StepError(.validation, "\(error)")))
+        }
+    }
+
+    /// Runs the step's runner with its timeout, as a task a cancel can stop; shows the step as
+    /// running once it has taken a moment.
+    func invoke(_ invocation: StepInvocation, ticket: JobTicket, timeoutMs: Int) async -> StepOutcome {
+        guard let runner = runners[invocation.kind] else {
+            return .failed(StepError(.validation, "no runner for \(invocation.kind.rawValue) steps"))
+        }
+        let task = Task<StepOutcome, Never> {
+            await withTaskGroup(of: StepOutcome?.self) { group -> StepOutcome in
+                group.addTask { await runner.run(invocation) }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(timeoutMs))
+                    return Task.isCancelled ? nil : .failed(StepError(.timeout, "the step ran longer than its timeout of \(timeoutMs) ms"))
+                }
+                var result: StepOutcome = .failed(StepError(.cancelled, "cancelled"))
+                while let next = await group.next() {
+                    if let next {
+                        result = next
+                        break
+                    }
+                }
+                group.cancelAll()
+                return Task.isCancelled ? .failed(StepError(.cancelled, "the execution was cancelled")) : result
+            }
+        }
+        running.withLock { $0[ticket.executionID, default: [:]][ticket.id] = task }
+        let marker = Task { [store, settings] in
+            try? await Task.sleep(for: .milliseconds(settings.markRunningAfterMs))
+            if !Task.isCancelled { try? await store.markRunning(ticket, startedAt: invocation.now) }
+        }
+        let outcome = await task.value
+        marker.cancel()
+        running.withLock { all in
+            all[ticket.executionID]?[ticket.id] = nil
+            if all[ticket.executionID]?.isEmpty == true { all[ticket.executionID] = nil }
+        }
+        return outcome
+    }
+
+    private func startChild(_ ticket: JobTicket, _ request: NewExecution, _ parent: ExecutionRecord) async {
+        // The child runs as whoever started the parent, in the parent's org, and sees what the
+        // parent's team sees: the org's workflows and its own team's, not another team's.
+        let scope = Scope(orgID: parent.orgID, reach: .org, roles: [.developer], teams: parent.teamID.map { [$0] } ?? [])
+        let context = ChangeContext(scope: scope, actor: parent.createdBy, requestID: nil, now: now())
+        do {
+            handle(try await store.startChild(ticket, request: request, context: context))
+        } catch {
+            logger.error("cannot start a child execution", metadata: ["execution": "\(ticket.executionID)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import Core
+import Foundation
+import Logging
+import Storage
+import Synchronization
+
+/// Runs executions (DESIGN §5): a pool of workers takes ready jobs from the dispatcher, runs
+/// each step, and records the outcome in one fenced transaction whose effects (jobs made
+/// ready, timers, cancellations) are acted on only after it committed. State lives in the
+/// database; what is in memory here is rebuilt from it at start (`recover`).
+public final class Engine: Sendable {
+    public struct Settings: Sendable {
+        public var workers: Int
+        /// A step without its own timeout gets this one.
+        public var defaultStepTimeoutMs: Int
+        /// A step that runs longer than this is shown as running (one more commit); faster ones
+        /// are recorded once, when they end.
+        public var markRunningAfterMs: Int
+        public var breaker: CircuitBreaker.Settings
+
+        public init(workers: Int = 8, defaultStepTimeoutMs: Int = 300_000, markRunningAfterMs: Int = 50,
+                    breaker: CircuitBreaker.Settings = .init()) {
+            self.workers = workers
+            self.defaultStepTimeoutMs = defaultStepTimeoutMs
+            self.markRunningAfterMs = markRunningAfterMs
+            self.breaker = breaker
+        }
+    }
+
+    public let store: ExecutionStore
+    public let breakers: CircuitBreakers
+    public let notifier = ExecutionNotifier()
+    let dispatcher = Dispatcher()
+    let settings: Settings
+    let now: @Sendable () -> Instant
+    let logger: Logger
+    let http: HTTPClient
+    let runners: [StepKind: any StepRunner]
+    /// Steps running now, by execution: what a cancel stops.
+    let running = Mutex<[String: [Int64: Task<StepOutcome, Never>]]>([:])
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    /// The timer loop's current sleep: cancelled to wake it early for an earlier timer.
+    private let sleeper = Mutex<Task<Void, Never>?>(nil)
+    private let earliestTimer = Mutex<Int64?>(nil)
+    private let stopped = Atomic<Bool>(false)
+    let counters = Mutex<Counters>(Counters())
+
+    public struct Counters: Sendable {
+        public var stepsSucceeded = 0
+        public var stepsFailed = 0
+        public var retries = 0
+        public var staleCompletions = 0
+        public var recovered = 0
+    }
+
+    public init(store: ExecutionStore, settings: Settings = .init(), now: @escaping @Sendable () -> Instant, logger: Logger,
+                extraRunners: [StepKind: any StepRunner] = [:]) {
+        self.store = store
+        self.settings = settings
+        self.now = now
+        self.logger = logger
+        self.breakers = CircuitBreakers(settings: settings.breaker)
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout.connect = .seconds(10)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var runners: [StepKind: any StepRunner] = [
+            .transform: TransformRunner(), .router: RouterRunner(), .delay: DelayRunner(),
+            .http: HTTPRunner(client: http, breakers: breakers, now: now),
+        ]
+        for kind in [StepKind.llm, .exec, .approval] { runners[kind] = UnavailableRunner(kind: kind) }
+        for (kind, runner) in extraRunners { runners[kind] = runner }
+        self.runners = runners
+    }
+
+    // MARK: - Life cycle
+
+    /// Takes over what an earlier process left open, then starts the workers and the timer.
+    public func start() async throws {
+        let (effects, recovered) = try await store.recover(now: now())
+        counters.withLock { $0.recovered += recovered }
+        if recovered > 0 { logger.info("recovered unfinished jobs", metadata: ["jobs": "\(recovered)"]) }
+        var started: [Task<Void, Never>] = []
+        for _ in 0..<max(1, settings.workers) {
+            started.append(Task { [self] in
+                while let ticket = await dispatcher.next() { await run(ticket) }
+            })
+        }
+        started.append(Task { [self] in await timerLoop() })
+        tasks.withLock { $0 += started }
+        handle(effects)
+    }
+
+    /// Stops taking jobs and cancels running steps; their jobs stay open in the database and
+    /// are taken over at the next start.
+    public func stop() async {
+        dispatcher.close()
+        stopped.store(true, ordering: .relaxed)
+        sleeper.withLock { $0 }?.cancel()
+        let steps = running.withLock { all in all.values.flatMap(\.values) }
+        for step in steps { step.cancel() }
+        for task in tasks.withLock({ $0 }) { await task.value }
+        try? await http.shutdown()
+    }
+
+    public var queueDepth: Int { dispatcher.depth }
+
+    // MARK: - Requests
+
+    public func submit(_ request: NewExecution, context: ChangeContext) async throws -> (ExecutionRecord, created: Bool) {
+        let (record, effects, created) = try await store.create(request, context: context)
+        handle(effects)
+        return (record, created)
+    }
+
+    public func cancel(_ reference: String, context: ChangeContext) async throws -> ExecutionRecord {
+        let (record, effects) = try await store.cancel(reference, context: context)
+        handle(effects)
+        return record
+    }
+
+    // MARK: - After a commit
+
+    func handle(_ effects: ExecutionEffects) {
+        if !effects.ready.isEmpty { dispatcher.enqueue(effects.ready) }
+        if let first = effects.timers.map(\.readyAt).min() {
+            let wake = earliestTimer.withLock { earliest -> Bool in
+                guard earliest == nil || first < earliest! else { return false }
+                earliest = first
+                return true
+            }
+            if wake { sleeper.withLock { $0 }?.cancel() }
+        }
+        for execution in Set(effects.cancelRunning) {
+            let steps = running.withLock { $0[execution].map { Array($0.values) } ?? [] }
+            for step in steps { step.cancel() }
+        }
+        if !effects.changed.isEmpty { notifier.notify(effects.changed) }
+    }
+
+    // MARK: - Timers
+
+    /// Sleeps until the earliest known timer (or a second, to pick up anything else due), then
+    /// queues due jobs and fails executions past their deadline. An earlier timer wakes it.
+    private func timerLoop() async {
+        while !stopped.load(ordering: .relaxed) {
+            let planned = earliestTimer.withLock { $0 }
+            let waitMs = max(0, min(1000, (planned ?? Int64.max) - now().millisecondsSinceEpoch))
+            if waitMs > 0 {
+                let sleep = Task<Void, Never> { _ = try? await Task.sleep(for: .milliseconds(waitMs)) }
+                sleeper.withLock { $0 = sleep }
+                // why: a timer set between reading `planned` and publishing the sleep would be missed.
+                if let latest = earliestTimer.withLock({ $0 }), latest < (planned ?? Int64.max) { sleep.cancel() }
+                await sleep.value
+            }
+            if stopped.load(ordering: .relaxed) { return }
+            earliestTimer.withLock { $0 = nil }
+            do {
+                dispatcher.enqueue(try await store.dueJobs(now: now()))
+                if let next = try await store.nextDue(), next > now().millisecondsSinceEpoch {
+                    earliestTimer.withLock { earliest in if earliest == nil || next < earliest! { earliest = next } }
+                }
+                handle(try await store.expireDeadlines(now: now()))
+            } catch {
+                logger.error("timer poll failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import Core
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// `http`: a request to an internal service (DESIGN §6). Breaker- and retry-aware: an open
+/// breaker fails fast (retryable); 5xx, 429 (with Retry-After), timeouts and connection
+/// failures are retryable; other 4xx are not. The response is capped.
+struct HTTPRunner: StepRunner {
+    let client: HTTPClient
+    let breakers: CircuitBreakers
+    let now: @Sendable () -> Instant
+
+    static let defaultMaxResponseBytes = 1 << 20
+
+    func run(_ step: StepInvocation) async -> StepOutcome {
+        let config = step.config
+        guard let urlText = config["url"]?.stringValue, let url = URL(string: urlText), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
+            return .failed(StepError(.validation, "url must be an http:// or https:// URL; got \(config["url"]?.canonicalText ?? "nothing")"))
+        }
+        let endpoint = "\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
+        guard breakers.allow(endpoint, at: now()) else {
+            return .failed(StepError(.circuitOpen, "the circuit breaker for \(endpoint) is open after repeated failures"))
+        }
+        var request = HTTPClientRequest(url: withQuery(urlText, config["query"]))
+        let method = config["method"]?.stringValue ?? (config["body"] == nil ? "GET" : "POST")
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Idempotency-Key", value: step.idempotencyKey)
+        request.headers.add(name: "User-Agent", value: "agentd")
+        for (name, value) in config["headers"]?.objectValue ?? [:] {
+            request.headers.replaceOrAdd(name: name, value: value.stringValue ?? value.canonicalText)
+        }
+        if let body = config["body"] {
+            if case .string(let text) = body {
+                request.body = .bytes(ByteBuffer(string: text))
+                if !request.headers.contains(name: "Content-Type") { request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8") }
+            } else {
+                request.body = .bytes(ByteBuffer(string: body.canonicalText))
+                if !request.headers.contains(name: "Content-Type") { request.headers.add(name: "Content-Type", value: "application/json") }
+            }
+        }
+        let timeout = TimeAmount.milliseconds(Int64(config["timeout_ms"]?.doubleValue ?? 30_000))
+        let limit = Int(config["max_response_bytes"]?.doubleValue ?? Double(Self.defaultMaxResponseBytes))
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: timeout)
+            bytes = try await response.body.collect(upTo: limit)
+        } catch is CancellationError {
+            return .failed(StepError(.cancelled, "cancelled"))
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            breakers.record(endpoint, success: true, at: now())
+            return .failed(StepError(.tooLarge, "the response is larger than max_response_bytes (\(limit))"))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            breakers.record(endpoint, success: false, at: now())
+            return .failed(StepError(.timeout, "no answer from \(endpoint) within \(timeout.nanoseconds / 1_000_000) ms"))
+        } catch {
+            if Task.isCancelled { return .failed(StepError(.cancelled, "cancelled")) }
+            breakers.record(endpoint, success: false, at: now())
+            return .failed(StepError(.connection, "\(endpoint): \(error)"))
+        }
+        let status = Int(response.status.code)
+        breakers.record(endpoint, success: status < 500, at: now())
+        let expected = config["expect_status"]?.arrayValue?.compactMap { $0.doubleValue.map(Int.init) }
+        let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { $0 * 1000 }
+        if let expected, !expected.contains(status) {
+            let error = StepError.forStatus(status, retryAfterMs: retryAfter) ?? StepError(.clientError, "HTTP \(status), expected \(expected)")
+            return .failed(error)
+        } else if expected == nil, let error = StepError.forStatus(status, retryAfterMs: retryAfter) {
+            return .failed(error)
+        }
+        var headers: [String: JSONValue] = [:]
+        for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
+        let text = String(buffer: bytes)
+        let isJSON = response.headers.first(name: "Content-Type")?.lowercased().contains("json") == true
+        let body: JSONValue = isJSON ? ((try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)) : .string(text)
+        return .succeeded(["status": .integer(status), "headers": .object(headers), "body": body])
+    }
+
+    private func withQuery(_ url: String, _ query: JSONValue?) -> String {
+        guard let query = query?.objectValue, !query.isEmpty else { return url }
+        guard var components = URLComponents(string: url) else { return url }
+        let existing = components.queryItems ?? []
+        components.queryItems = existing + query.keys.sorted().map {
+            URLQueryItem(name: $0, value: query[$0]?.stringValue ?? query[$0]?.canonicalText)
+        }
+        return components.string ?? url
+    }
+}

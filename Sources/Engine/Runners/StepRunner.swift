@@ -1,0 +1,31 @@
+import Core
+import Storage
+
+/// One attempt of one step, with its config and input already rendered.
+public struct StepInvocation: Sendable {
+    public let execution: ExecutionRecord
+    public let node: String
+    public let attempt: Int
+    public let kind: StepKind
+    public let config: JSONValue
+    public let input: JSONValue
+    /// `execution_id/node_id/attempt`: sent as `Idempotency-Key` by http (and llm) steps.
+    public var idempotencyKey: String { "\(execution.id.rawValue)/\(node)/\(attempt)" }
+    public let now: Instant
+}
+
+/// What runs a step kind. A runner never throws: every failure is a classified `StepError`,
+/// so the engine can decide about retries. Kinds added later (llm, exec, approval) implement
+/// this and are registered; nothing else changes.
+public protocol StepRunner: Sendable {
+    func run(_ step: StepInvocation) async -> StepOutcome
+}
+
+/// Kinds whose runners arrive with their own issues.
+struct UnavailableRunner: StepRunner {
+    let kind: StepKind
+
+    func run(_ step: StepInvocation) async -> StepOutcome {
+        .failed(StepError(.validation, "\(kind.rawValue) steps cannot run in this agentd yet"))
+    }
+}

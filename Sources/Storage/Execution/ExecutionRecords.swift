@@ -1,0 +1,125 @@
+import Core
+
+/// An execution as stored.
+public struct ExecutionRecord: Sendable, Hashable {
+    public let id: ExecutionID
+    public let orgID: OrgID
+    public let teamID: TeamID?
+    public let workflowID: WorkflowID
+    public let workflowName: String
+    public let workflowVersion: Int
+    public let environment: DeployEnvironment
+    public let status: ExecutionStatus
+    public let input: JSONValue
+    public let output: JSONValue?
+    public let error: JSONValue?
+    public let trigger: String
+    public let parentExecutionID: String?
+    public let parentNode: String?
+    public let depth: Int
+    public let stepsTotal: Int
+    public let stepsDone: Int
+    public let createdBy: String
+    public let createdAt: Instant
+    public let finishedAt: Instant?
+    public let deadlineAt: Instant?
+}
+
+public struct StepRunRecord: Sendable, Hashable {
+    public let node: String
+    public let status: StepStatus
+    public let attempt: Int
+    public let output: JSONValue?
+    public let error: JSONValue?
+    public let startedAt: Instant?
+    public let finishedAt: Instant?
+}
+
+public struct ExecutionEvent: Sendable, Hashable {
+    public let seq: Int
+    public let at: Instant
+    public let type: String
+    public let node: String?
+    public let attempt: Int?
+    public let data: JSONValue?
+}
+
+/// A job the engine may run: one attempt of one step (or the resumption of a waiting one).
+/// `token` fences the completion.
+public struct JobTicket: Sendable, Hashable {
+    public let id: Int64
+    public let executionID: String
+    public let node: String
+    public let attempt: Int
+    public let purpose: Purpose
+    public let orgID: String
+    public let token: Int
+    public let readyAt: Int64
+
+    public enum Purpose: String, Sendable, Hashable { case run, resume }
+}
+
+/// What to start an execution with.
+public struct NewExecution: Sendable {
+    public var workflow: String
+    public var environment: DeployEnvironment
+    public var version: Int?
+    public var input: JSONValue
+    public var idempotencyKey: String?
+    public var requestHash: String?
+    public var trigger: String
+    public var parent: (execution: String, node: String, depth: Int)?
+    public var timeoutMs: Int?
+
+    public init(workflow: String, environment: DeployEnvironment = .dev, version: Int? = nil, input: JSONValue,
+                idempotencyKey: String? = nil, requestHash: String? = nil, trigger: String = "api",
+                parent: (execution: String, node: String, depth: Int)? = nil, timeoutMs: Int? = nil) {
+        self.workflow = workflow
+        self.environment = environment
+        self.version = version
+        self.input = input
+        self.idempotencyKey = idempotencyKey
+        self.requestHash = requestHash
+        self.trigger = trigger
+        self.parent = parent
+        self.timeoutMs = timeoutMs
+    }
+
+    /// How deep child executions may nest.
+    public static let maximumDepth = 8
+}
+
+/// What a committed transition asks of the engine, after the commit: run these jobs now,
+/// wake at these times, stop these running steps, tell waiters these executions finished.
+public struct ExecutionEffects: Sendable {
+    public var ready: [JobTicket] = []
+    public var timers: [JobTicket] = []
+    public var cancelRunning: [String] = []   // execution ids whose running steps must stop
+    public var finished: [String] = []
+    public var changed: [String] = []         // executions with new events
+    /// False when the job's lease was lost (another owner completed or recovered it).
+    public var accepted = true
+
+    public init() {}
+
+    mutating func merge(_ other: ExecutionEffects) {
+        ready += other.ready
+        timers += other.timers
+        cancelRunning += other.cancelRunning
+        finished += other.finished
+        changed += other.changed
+    }
+}
+
+/// Filters for listing executions.
+public struct ExecutionFilter: Sendable, Hashable {
+    public var status: ExecutionStatus?
+    public var workflow: String?
+    public var since: Instant?
+
+    public init(status: ExecutionStatus? = nil, workflow: String? = nil, since: Instant? = nil) {
+        self.status = status
+        self.workflow = workflow
+        self.since = since
+    }
+}

@@ -1,0 +1,352 @@
+import Core
+import Foundation
+import GRDB
+
+extension ExecutionStore {
+    /// Records how an attempt ended and everything that follows from it, in one transaction:
+    /// the step's status, retries, successors made ready or skipped, the execution's end and a
+    /// parent's waiting step. Fenced: a ticket whose job was completed, cancelled or recovered
+    /// since (its token is stale) changes nothing (`accepted` false).
+    public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double) async throws -> ExecutionEffects {
+        let store = self
+        return try await database.writer.submit { db in
+            try db.execute(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'",
+                           arguments: [ticket.id, ticket.token])
+            var effects = ExecutionEffects()
+            guard db.changesCount == 1 else {
+                effects.accepted = false
+                return effects
+            }
+            let execution = try Self.record(ticket.executionID, db)
+            guard !execution.status.isTerminal else { return effects }
+            if let startedAt {
+                try db.execute(sql: "UPDATE step_run SET started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?",
+                               arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
+            }
+            try store.apply(outcome, to: ticket.node, attempt: ticket.attempt, of: execution, now: now, jitter: jitter, db, &effects)
+            return effects
+        }
+    }
+
+    /// Marks a step running (for steps that take a while: the engine calls this only once a
+    /// step has run for a moment, so fast steps cost one commit, not two).
+    public func markRunning(_ ticket: JobTicket, startedAt: Instant) async throws {
+        try await database.writer.submit { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM job WHERE id = ? AND lease_token = ? AND status = 'open'",
+                                   arguments: [ticket.id, ticket.token]) != nil else { return }
+            try db.execute(sql: """
+                UPDATE step_run SET status = 'running', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ? AND status IN ('ready', 'waiting')
+                """, arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
+            if db.changesCount == 1 {
+                try Events.append(db, execution: ticket.executionID, at: startedAt.millisecondsSinceEpoch, type: "step.started",
+                                  node: ticket.node, attempt: ticket.attempt)
+            }
+        }
+    }
+
+    /// Cancels an execution: no more dispatch, every unfinished step cancelled, child
+    /// executions cancelled, running steps told to stop (the effects), in one transition.
+    public func cancel(_ reference: String, context: ChangeContext) async throws -> (ExecutionRecord, ExecutionEffects) {
+        let store = self
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let execution = try Self.visible(reference, context.scope, db)
+            guard !execution.status.isTerminal else {
+                throw ExecutionError.alreadyFinished(id: execution.id.rawValue, status: execution.status.rawValue)
+            }
+            var effects = ExecutionEffects()
+            try store.end(execution, as: .cancelled, error: StepError(.cancelled, "cancelled by \(context.actor)").json,
+                          now: context.now.millisecondsSinceEpoch, db, &effects)
+            try audit.append(AuditEntry(at: context.now, orgID: execution.orgID.rawValue, actor: context.actor, action: .executionCancelled,
+                                        targetType: ResourceType.execution.rawValue, targetID: execution.id.rawValue,
+                                        requestID: context.requestID, details: ["workflow": execution.workflowName]), in: db)
+            return (try Self.record(execution.id.rawValue, db), effects)
+        }
+    }
+
+    /// At start: every job left open by an earlier agentd process becomes this one's (a new
+    /// token fences out anything the old one might still say), steps it left running go back to
+    /// ready, and nothing terminal is touched. Returns what to run now and what later.
+    public func recover(now: Instant) async throws -> (ExecutionEffects, recovered: Int) {
+        let instance = self.instance
+        return try await database.writer.submit { db in
+            let stale = try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND (lease_owner IS NULL OR lease_owner != ?)",
+                                         arguments: [instance])
+            var effects = ExecutionEffects()
+            for row in stale {
+                let ticket = Jobs.ticket(from: row)
+                try db.execute(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?", arguments: [instance, ticket.id])
+                try db.execute(sql: """
+                    UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'
+                    """, arguments: [ticket.executionID, ticket.node])
+                if db.changesCount == 1 {
+                    try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: "step.recovered",
+                                      node: ticket.node, attempt: ticket.attempt)
+                }
+                let fresh = JobTicket(id: ticket.id, executionID: ticket.executionID, node: ticket.node, attempt: ticket.attempt,
+                                      purpose: ticket.purpose, orgID: ticket.orgID, token: ticket.token + 1, readyAt: ticket.readyAt)
+                if fresh.readyAt <= now.millisecondsSinceEpoch { effects.ready.append(fresh) } else { effects.timers.append(fresh) }
+            }
+            return (effects, stale.count)
+        }
+    }
+
+    /// Open jobs of this process that are due by `now` (timers: backoff, delays).
+    public func dueJobs(now: Instant, limit: Int = 1000) async throws -> [JobTicket] {
+        let instance = self.instance
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND ready_at <= ? AND lease_owner = ? ORDER BY ready_at LIMIT ?",
+                             arguments: [now.millisecondsSinceEpoch, instance, limit]).map(Jobs.ticket(from:))
+        }
+    }
+
+    /// The next time a job of this process falls due, if any.
+    public func nextDue() async throws -> Int64? {
+        let instance = self.instance
+        return try await database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(ready_at) FROM job WHERE status = 'open' AND lease_owner = ?", arguments: [instance])
+        }
+    }
+
+    /// Fails executions past their deadline.
+    public func expireDeadlines(now: Instant) async throws -> ExecutionEffects {
+        let store = self
+        // Read first: the timer calls this every second, and most seconds nothing expires.
+        let any = try await database.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT 1 FROM execution WHERE status IN ('queued', 'running', 'waiting') AND deadline_at IS NOT NULL AND deadline_at <= ? LIMIT 1
+                """, arguments: [now.millisecondsSinceEpoch]) != nil
+        }
+        guard any else { return ExecutionEffects() }
+        return try await database.writer.submit { db in
+            var effects = ExecutionEffects()
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM execution WHERE status IN ('queued', 'running', 'waiting') AND deadline_at IS NOT NULL AND deadline_at <= ?
+                """, arguments: [now.millisecondsSinceEpoch])
+            for id in ids {
+                try store.end(try Self.record(id, db), as: .failed, error: StepError(.timeout, "the execution passed its deadline").json,
+                              now: now.millisecondsSinceEpoch, db, &effects)
+            }
+            return effects
+        }
+    }
+
+    /// What a worker needs to run a job: the execution, its compiled workflow and the current
+    /// outputs of its steps. nil when the job is no longer open with this token.
+    public func jobContext(_ ticket: JobTicket) async throws -> (ExecutionRecord, CompiledWorkflow, [String: StepRunRecord])? {
+        let workflows = self.workflows
+        return try await database.read { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM job WHERE id = ? AND lease_token = ? AND status = 'open'",
+                                   arguments: [ticket.id, ticket.token]) != nil else { return nil }
+            let execution = try Self.record(ticket.executionID, db)
+            let compiled = try workflows.compiled(workflow: execution.workflowID.rawValue, version: execution.workflowVersion, db)
+            let steps = Dictionary(uniqueKeysWithValues: try Self.steps(ticket.executionID, db).map { ($0.node, $0) })
+            return (execution, compiled, steps)
+        }
+    }
+
+    /// Starts a child execution for a `workflow` step and leaves the step waiting for it; the
+    /// child's end completes the step (in the child's last transaction).
+    public func startChild(_ ticket: JobTicket, request: NewExecution, context: ChangeContext) async throws -> ExecutionEffects {
+        let store = self
+        let inputText = request.input.canonicalText
+        return try await database.writer.submit { db in
+            var effects = ExecutionEffects()
+            try db.execute(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'", arguments: [ticket.id, ticket.token])
+            guard db.changesCount == 1 else {
+                effects.accepted = false
+                return effects
+            }
+            let parent = try Self.record(ticket.executionID, db)
+            guard !parent.status.isTerminal else { return effects }
+            do {
+                let (child, childEffects) = try store.insert(request, inputText: inputText, context: context, db)
+                effects.merge(childEffects)
+                try store.apply(.child(child.id.rawValue), to: ticket.node, attempt: ticket.attempt, of: parent,
+                                now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
+            } catch let error as ValidationError {
+                let message = error.violations.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                try store.apply(.failed(StepError(.validation, "the child workflow's input is invalid: \(message)")), to: ticket.node,
+                                attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
+            } catch let error as StorageError {
+                try store.apply(.failed(StepError(.validation, "the child workflow cannot start: \(error)")), to: ticket.node,
+                                attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
+            } catch let error as ExecutionError {
+                try store.apply(.failed(StepError(.validation, "the child workflow cannot start: \(error)")), to: ticket.node,
+                                attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
+            }
+            return effects
+        }
+    }
+
+    // MARK: - Transitions inside a transaction
+
+    func apply(_ outcome: StepOutcome, to node: String, attempt: Int, of execution: ExecutionRecord, now: Instant, jitter: Double,
+               _ db: Database, _ effects: inout ExecutionEffects) throws {
+        try apply(outcome, to: node, attempt: attempt, of: execution, now: now.millisecondsSinceEpoch, jitter: jitter, db, &effects)
+    }
+
+    func apply(_ outcome: StepOutcome, to node: String, attempt: Int, of execution: ExecutionRecord, now: Int64, jitter: Double,
+               _ db: Database, _ effects: inout ExecutionEffects) throws {
+        let id = execution.id.rawValue
+        let compiled = try workflows.compiled(workflow: execution.workflowID.rawValue, version: execution.workflowVersion, db)
+        var statuses = try Self.statuses(id, db)
+        effects.changed.append(id)
+        func finishStep(_ status: StepStatus, output: JSONValue?, error: JSONValue?, type: String, data: JSONValue?) throws {
+            try db.execute(sql: """
+                UPDATE step_run SET status = ?, output = ?, error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?
+                """, arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id, node])
+            try Events.append(db, execution: id, at: now, type: type, node: node, attempt: attempt, data: data)
+            statuses[node] = status
+        }
+        switch outcome {
+        case .succeeded(let output, let selected):
+            try finishStep(.succeeded, output: output, error: nil, type: "step.succeeded", data: nil)
+            try advance(execution, compiled, from: node, selected: selected.map(Set.init), statuses: &statuses, now: now, db, &effects)
+        case .skipped(let reason):
+            try finishStep(.skipped, output: nil, error: nil, type: "step.skipped", data: ["reason": .string(reason)])
+            try advance(execution, compiled, from: node, selected: nil, statuses: &statuses, now: now, db, &effects)
+        case .failed(let error):
+            let retry = compiled.steps[node]?.retry
+            if Backoff.shouldRetry(attempt: attempt, policy: retry, error: error), let retry {
+                let delay = Backoff.delayMs(afterAttempt: attempt, policy: retry, error: error, unit: jitter)
+                try db.execute(sql: "UPDATE step_run SET status = 'retry_wait', attempt = ?, error = ? WHERE execution_id = ? AND node_id = ?",
+                               arguments: [attempt + 1, error.json.canonicalText, id, node])
+                try Events.append(db, execution: id, at: now, type: "step.retrying", node: node, attempt: attempt,
+                                  data: ["error": error.json, "delay_ms": .integer(delay), "next_attempt": .integer(attempt + 1)])
+                let ticket = try Jobs.open(db, execution: id, node: node, attempt: attempt + 1, purpose: .run, org: execution.orgID.rawValue,
+                                           readyAt: now + Int64(delay), owner: instance)
+                if delay == 0 { effects.ready.append(ticket) } else { effects.timers.append(ticket) }
+            } else {
+                try finishStep(.failed, output: nil, error: error.json, type: "step.failed", data: ["error": error.json])
+                try end(execution, as: .failed, error: ["node": .string(node), "error": error.json], now: now, db, &effects)
+            }
+        case .wait(let until, let output):
+            try db.execute(sql: "UPDATE step_run SET status = 'waiting', output = ? WHERE execution_id = ? AND node_id = ?",
+                           arguments: [output.canonicalText, id, node])
+            try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["until_ms": .integer(Int(until))])
+            effects.timers.append(try Jobs.open(db, execution: id, node: node, attempt: attempt, purpose: .resume, org: execution.orgID.rawValue,
+                                                readyAt: until, owner: instance))
+        case .child(let child):
+            try db.execute(sql: "UPDATE step_run SET status = 'waiting', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?",
+                           arguments: [now, id, node])
+            try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["child": .string(child)])
+        }
+    }
+
+    /// Successors made ready or skipped after `node` succeeded or was skipped; the execution's
+    /// end when nothing is left.
+    private func advance(_ execution: ExecutionRecord, _ compiled: CompiledWorkflow, from node: String, selected: Set<String>?,
+                         statuses: inout [String: StepStatus], now: Int64, _ db: Database, _ effects: inout ExecutionEffects) throws {
+        let id = execution.id.rawValue
+        let moves = ExecutionPlanner.advance(compiled.dag, statuses: statuses, completed: node, selected: selected)
+        for next in moves.ready {
+            try db.execute(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?", arguments: [id, next])
+            statuses[next] = .ready
+            effects.ready.append(try Jobs.open(db, execution: id, node: next, attempt: 1, purpose: .run, org: execution.orgID.rawValue,
+                                               readyAt: now, owner: instance))
+        }
+        for skipped in moves.skipped {
+            try db.execute(sql: "UPDATE step_run SET status = 'skipped', finished_at = ? WHERE execution_id = ? AND node_id = ?",
+                           arguments: [now, id, skipped])
+            try Events.append(db, execution: id, at: now, type: "step.skipped", node: skipped,
+                              data: ["reason": .string(selected?.contains(skipped) == false ? "not selected by \(node)" : "nothing upstream succeeded")])
+            statuses[skipped] = .skipped
+        }
+        try db.execute(sql: "UPDATE execution SET steps_done = steps_done + ? WHERE id = ?", arguments: [1 + moves.skipped.count, id])
+        guard let outcome = ExecutionPlanner.outcome(statuses) else { return }
+        if outcome == .succeeded {
+            do {
+                let output = try Self.output(execution, compiled, now: now, db)
+                try end(execution, as: .succeeded, output: output, error: nil, now: now, db, &effects)
+            } catch let error as TemplateError {
+                try end(execution, as: .failed, error: StepError(.validation, "the workflow's output: \(error)").json, now: now, db, &effects)
+            }
+        } else {
+            try end(execution, as: outcome, error: nil, now: now, db, &effects)
+        }
+    }
+
+    /// Ends an execution (once): unfinished steps cancelled, open jobs closed, children
+    /// cancelled, and a parent's waiting step completed with the result.
+    func end(_ execution: ExecutionRecord, as status: ExecutionStatus, output: JSONValue? = nil, error: JSONValue?, now: Int64,
+             _ db: Database, _ effects: inout ExecutionEffects) throws {
+        let id = execution.id.rawValue
+        try db.execute(sql: """
+            UPDATE execution SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running', 'waiting')
+            """, arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id])
+        guard db.changesCount == 1 else { return }
+        try db.execute(sql: """
+            UPDATE step_run SET status = 'cancelled', finished_at = ? WHERE execution_id = ? AND status IN ('pending', 'ready', 'running', 'retry_wait', 'waiting')
+            """, arguments: [now, id])
+        try db.execute(sql: "UPDATE job SET status = 'done' WHERE execution_id = ? AND status = 'open'", arguments: [id])
+        var data: [String: JSONValue] = [:]
+        if let error { data["error"] = error }
+        try Events.append(db, execution: id, at: now, type: "execution.\(status.rawValue)", data: .object(data))
+        effects.finished.append(id)
+        effects.changed.append(id)
+        if status != .succeeded { effects.cancelRunning.append(id) }
+        for child in try String.fetchAll(db, sql: """
+            SELECT id FROM execution WHERE parent_execution_id = ? AND status IN ('queued', 'running', 'waiting')
+            """, arguments: [id]) {
+            try end(try Self.record(child, db), as: .cancelled, error: StepError(.cancelled, "the parent execution ended").json, now: now, db, &effects)
+        }
+        if let parentID = execution.parentExecutionID, let node = execution.parentNode {
+            let parent = try Self.record(parentID, db)
+            guard !parent.status.isTerminal else { return }
+            let attempt = try Int.fetchOne(db, sql: "SELECT attempt FROM step_run WHERE execution_id = ? AND node_id = ?", arguments: [parentID, node]) ?? 1
+            let outcome: StepOutcome = status == .succeeded
+                ? .succeeded(["execution_id": .string(id), "output": output ?? .null])
+                : .failed(StepError(status == .cancelled ? .cancelled : .internal, "child execution \(id) \(status.rawValue)"))
+            try apply(outcome, to: node, attempt: attempt, of: parent, now: now, jitter: 0, db, &effects)
+        }
+    }
+
+    /// The execution's output: the workflow's `output` templates over the step outputs, or
+    /// else the outputs of its last steps (those with no successors) that succeeded.
+    static func output(_ execution: ExecutionRecord, _ compiled: CompiledWorkflow, now: Int64, _ db: Database) throws -> JSONValue {
+        let steps = try Self.steps(execution.id.rawValue, db)
+        if let template = compiled.output {
+            return try template.render(in: StepContexts.workflow(execution, steps: Dictionary(uniqueKeysWithValues: steps.map { ($0.node, $0) }),
+                                                                 now: Instant(millisecondsSinceEpoch: now)))
+        }
+        var leaves: [String: JSONValue] = [:]
+        for step in steps where (compiled.dag.successors[step.node] ?? []).isEmpty && step.status == .succeeded {
+            leaves[step.node] = step.output ?? .null
+        }
+        return .object(leaves)
+    }
+
+    static func statuses(_ execution: String, _ db: Database) throws -> [String: StepStatus] {
+        var statuses: [String: StepStatus] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT node_id, status FROM step_run WHERE execution_id = ?", arguments: [execution]) {
+            statuses[row["node_id"]] = StepStatus(rawValue: row["status"]) ?? .failed
+        }
+        return statuses
+    }
+}
+
+/// The template contexts steps see.
+public enum StepContexts {
+    /// For node inputs, `when` and the workflow output: the execution's input, every step's
+    /// `output`/`status`/`error`/`attempts`, and the execution's identity.
+    public static func workflow(_ execution: ExecutionRecord, steps: [String: StepRunRecord], now: Instant) -> TemplateContext {
+        var nodes: [String: JSONValue] = [:]
+        for (id, step) in steps {
+            nodes[id] = ["output": step.output ?? .null, "status": .string(step.status.rawValue), "error": step.error ?? .null,
+                         "attempts": .integer(step.attempt)]
+        }
+        return TemplateContext(roots: ["input": execution.input, "nodes": .object(nodes), "execution": identity(execution)], now: now)
+    }
+
+    /// For a step's config: its own input and the execution's identity.
+    public static func step(_ execution: ExecutionRecord, input: JSONValue, now: Instant,
+                            secrets: TemplateContext.SecretResolver? = nil) -> TemplateContext {
+        TemplateContext(roots: ["input": input, "execution": identity(execution)], now: now, secretResolver: secrets)
+    }
+
+    static func identity(_ execution: ExecutionRecord) -> JSONValue {
+        ["id": .string(execution.id.rawValue), "workflow": .string(execution.workflowName), "version": .integer(execution.workflowVersion),
+         "environment": .string(execution.environment.rawValue)]
+    }
+}

@@ -1,0 +1,233 @@
+import Core
+import Foundation
+import GRDB
+
+/// Executions, their step runs, jobs and events (DESIGN §5). Every transition is one writer
+/// unit; what it makes runnable is returned as `ExecutionEffects` for the engine to act on
+/// after the commit, never before.
+public struct ExecutionStore: Sendable {
+    let database: AgentDatabase
+    let audit: AuditLog
+    public let workflows: CompiledWorkflowCache
+    /// Which agentd process owns the jobs it makes (see `recover`).
+    public let instance: String
+
+    public init(database: AgentDatabase, audit: AuditLog, workflows: CompiledWorkflowCache = CompiledWorkflowCache(), instance: String) {
+        self.database = database
+        self.audit = audit
+        self.workflows = workflows
+        self.instance = instance
+    }
+
+    /// Largest execution input, in bytes of JSON.
+    public static let maximumInputBytes = 256 * 1024
+
+    // MARK: - Create
+
+    /// Starts an execution of the version deployed in `request.environment` (or the version
+    /// named). With an idempotency key, the same key and body give the same execution
+    /// (`created` false); the same key with another body is `idempotencyConflict`.
+    public func create(_ request: NewExecution, context: ChangeContext) async throws -> (ExecutionRecord, ExecutionEffects, created: Bool) {
+        let inputText = request.input.canonicalText
+        guard inputText.utf8.count <= Self.maximumInputBytes else {
+            throw ValidationError(field: "input", "is \(inputText.utf8.count) bytes of JSON; at most \(Self.maximumInputBytes)")
+        }
+        let store = self
+        return try await database.writer.submit { db in
+            if let key = request.idempotencyKey,
+               let row = try Row.fetchOne(db, sql: "SELECT id, request_hash FROM execution WHERE org_id = ? AND idempotency_key = ?",
+                                          arguments: [context.scope.orgID.rawValue, key]) {
+                guard (row["request_hash"] as String?) == request.requestHash else { throw ExecutionError.idempotencyConflict(key: key) }
+                return (try Self.record(row["id"], db), ExecutionEffects(), false)
+            }
+            let (record, effects) = try store.insert(request, inputText: inputText, context: context, db)
+            return (record, effects, true)
+        }
+    }
+
+    /// Inserts an execution and its first jobs (also used for child executions, inside the
+    /// parent's transaction).
+    func insert(_ request: NewExecution, inputText: String, context: ChangeContext, _ db: Database) throws -> (ExecutionRecord, ExecutionEffects) {
+        let workflowRow = try DefinitionRows.workflowRow(request.workflow, context.scope, db)
+        let workflow = try DefinitionRows.workflow(from: workflowRow, db)
+        let version: Int
+        if let explicit = request.version {
+            version = explicit
+        } else {
+            guard let deployed = workflow.deployments[request.environment] else {
+                throw ExecutionError.notDeployed(workflow: workflow.name, environment: request.environment.rawValue)
+            }
+            version = deployed.version
+        }
+        let compiled = try workflows.compiled(workflow: workflow.id.rawValue, version: version, db)
+        if let schema = compiled.inputSchema {
+            let issues = JSONSchemaCheck.issues(request.input, against: schema, at: "input")
+            if !issues.isEmpty { throw ValidationError(issues.map { FieldViolation(field: $0.path, message: $0.message) }) }
+        }
+        let id = ExecutionID.generate(at: context.now).rawValue
+        let now = context.now.millisecondsSinceEpoch
+        let deadline = (request.timeoutMs ?? compiled.definition.timeoutMs).map { now + Int64($0) }
+        try db.execute(sql: """
+            INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
+                parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, workflow.orgID.rawValue, workflow.teamID?.rawValue, workflow.id.rawValue, workflow.name, version,
+                             request.environment.rawValue, inputText, request.trigger, request.parent?.execution, request.parent?.node,
+                             request.parent?.depth ?? 0, request.idempotencyKey, request.requestHash, compiled.dag.nodes.count,
+                             context.actor, now, deadline])
+        try Events.append(db, execution: id, at: now, type: "execution.started",
+                          data: ["workflow": .string(workflow.name), "version": .integer(version), "environment": .string(request.environment.rawValue)])
+        var effects = ExecutionEffects()
+        let roots = Set(ExecutionPlanner.roots(compiled.dag))
+        for node in compiled.dag.nodes {
+            try db.execute(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, ?)",
+                           arguments: [id, node, roots.contains(node) ? StepStatus.ready.rawValue : StepStatus.pending.rawValue,
+                                       roots.contains(node) ? 1 : 0])
+        }
+        for node in roots.sorted() {
+            effects.ready.append(try Jobs.open(db, execution: id, node: node, attempt: 1, purpose: .run, org: workflow.orgID.rawValue,
+                                               readyAt: now, owner: instance))
+        }
+        effects.changed.append(id)
+        return (try Self.record(id, db), effects)
+    }
+
+    // MARK: - Reads
+
+    public func execution(_ reference: String, in scope: Scope) async throws -> (ExecutionRecord, [StepRunRecord]) {
+        try await database.read { db in
+            let record = try Self.visible(reference, scope, db)
+            return (record, try Self.steps(record.id.rawValue, db))
+        }
+    }
+
+    public func list(in scope: Scope, filter: ExecutionFilter, page: PageRequest) async throws -> Page<ExecutionRecord> {
+        try await database.read { db in
+            var sql = "SELECT id FROM execution WHERE org_id = ? AND id < ?"
+            var arguments: [any DatabaseValueConvertible] = [scope.orgID.rawValue, page.after ?? "~"]
+            if scope.reach == .org, !scope.roles.contains(.admin) {
+                let teams = scope.teams.map(\.rawValue).sorted()
+                sql += " AND (team_id IS NULL" + (teams.isEmpty ? ")" : " OR team_id IN (\(Array(repeating: "?", count: teams.count).joined(separator: ", "))))")
+                arguments += teams as [any DatabaseValueConvertible]
+            }
+            if let status = filter.status {
+                sql += " AND status = ?"
+                arguments.append(status.rawValue)
+            }
+            if let workflow = filter.workflow {
+                sql += " AND (workflow_name = ? OR workflow_id = ?)"
+                arguments += [workflow, workflow]
+            }
+            if let since = filter.since {
+                sql += " AND created_at >= ?"
+                arguments.append(since.millisecondsSinceEpoch)
+            }
+            let ids = try String.fetchAll(db, sql: sql + " ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments + [page.limit + 1]))
+            let records = try ids.prefix(page.limit).map { try Self.record($0, db) }
+            return Page(items: records, nextAfter: ids.count > page.limit ? records.last?.id.rawValue : nil)
+        }
+    }
+
+    /// Events after `after` (a sequence number), oldest first.
+    public func events(_ reference: String, after: Int, limit: Int = 500, in scope: Scope) async throws -> (ExecutionRecord, [ExecutionEvent]) {
+        try await database.read { db in
+            let record = try Self.visible(reference, scope, db)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM execution_event WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [record.id.rawValue, after, limit])
+            return (record, rows.map(Events.event(from:)))
+        }
+    }
+
+    /// Breaker-free counts for the metrics: executions by status, open jobs.
+    public func gauges() async throws -> (byStatus: [ExecutionStatus: Int], openJobs: Int) {
+        try await database.read { db in
+            var counts: [ExecutionStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM execution GROUP BY status") {
+                if let status = ExecutionStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE status = 'open'") ?? 0
+            return (counts, open)
+        }
+    }
+
+    // MARK: - Rows
+
+    static func visible(_ reference: String, _ scope: Scope, _ db: Database) throws -> ExecutionRecord {
+        guard let id = ExecutionID(reference),
+              let record = try? Self.record(id.rawValue, db),
+              scope.canSee(org: record.orgID, team: record.teamID) else {
+            throw StorageError.notFound(.execution, id: reference)
+        }
+        return record
+    }
+
+    static func record(_ id: String, _ db: Database) throws -> ExecutionRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM execution WHERE id = ?", arguments: [id]) else {
+            throw StorageError.notFound(.execution, id: id)
+        }
+        func json(_ text: String?) -> JSONValue? { text.flatMap { try? DefinitionRows.document($0) } }
+        return ExecutionRecord(
+            id: ExecutionID(row["id"] as String)!, orgID: OrgID(row["org_id"] as String)!, teamID: (row["team_id"] as String?).flatMap(TeamID.init),
+            workflowID: WorkflowID(row["workflow_id"] as String)!, workflowName: row["workflow_name"], workflowVersion: row["workflow_version"],
+            environment: DeployEnvironment(rawValue: row["environment"]) ?? .dev, status: ExecutionStatus(rawValue: row["status"]) ?? .failed,
+            input: json(row["input"]) ?? .null, output: json(row["output"]), error: json(row["error"]), trigger: row["trigger"],
+            parentExecutionID: row["parent_execution_id"], parentNode: row["parent_node"], depth: row["depth"],
+            stepsTotal: row["steps_total"], stepsDone: row["steps_done"], createdBy: row["created_by"],
+            createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+            finishedAt: (row["finished_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
+            deadlineAt: (row["deadline_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+    }
+
+    static func steps(_ execution: String, _ db: Database) throws -> [StepRunRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM step_run WHERE execution_id = ? ORDER BY node_id", arguments: [execution]).map { row in
+            StepRunRecord(node: row["node_id"], status: StepStatus(rawValue: row["status"]) ?? .failed, attempt: row["attempt"],
+                          output: (row["output"] as String?).flatMap { try? DefinitionRows.document($0) },
+                          error: (row["error"] as String?).flatMap { try? DefinitionRows.document($0) },
+                          startedAt: (row["started_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
+                          finishedAt: (row["finished_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+        }
+    }
+}
+
+/// Execution failures a caller can act on.
+public enum ExecutionError: Error, Hashable, Sendable {
+    case idempotencyConflict(key: String)
+    case notDeployed(workflow: String, environment: String)
+    case alreadyFinished(id: String, status: String)
+    case tooDeep(limit: Int)
+}
+
+/// Appending and reading execution events.
+enum Events {
+    static func append(_ db: Database, execution: String, at: Int64, type: String, node: String? = nil, attempt: Int? = nil,
+                       data: JSONValue? = nil) throws {
+        try db.execute(sql: """
+            INSERT INTO execution_event (execution_id, seq, at, type, node_id, attempt, data)
+            VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM execution_event WHERE execution_id = ?1), ?2, ?3, ?4, ?5, ?6)
+            """, arguments: [execution, at, type, node, attempt, data?.canonicalText])
+    }
+
+    static func event(from row: Row) -> ExecutionEvent {
+        ExecutionEvent(seq: row["seq"], at: Instant(millisecondsSinceEpoch: row["at"]), type: row["type"], node: row["node_id"],
+                       attempt: row["attempt"], data: (row["data"] as String?).flatMap { try? DefinitionRows.document($0) })
+    }
+}
+
+/// Opening jobs.
+enum Jobs {
+    static func open(_ db: Database, execution: String, node: String, attempt: Int, purpose: JobTicket.Purpose, org: String,
+                     readyAt: Int64, owner: String) throws -> JobTicket {
+        try db.execute(sql: """
+            INSERT INTO job (execution_id, node_id, attempt, purpose, org_id, status, ready_at, lease_owner, lease_token)
+            VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1)
+            """, arguments: [execution, node, attempt, purpose.rawValue, org, readyAt, owner])
+        return JobTicket(id: db.lastInsertedRowID, executionID: execution, node: node, attempt: attempt, purpose: purpose, orgID: org,
+                         token: 1, readyAt: readyAt)
+    }
+
+    static func ticket(from row: Row) -> JobTicket {
+        JobTicket(id: row["id"], executionID: row["execution_id"], node: row["node_id"], attempt: row["attempt"],
+                  purpose: JobTicket.Purpose(rawValue: row["purpose"]) ?? .run, orgID: row["org_id"], token: row["lease_token"],
+                  readyAt: row["ready_at"])
+    }
+}

@@ -138,6 +138,53 @@ public struct AgentClient: Sendable {
         return response
     }
 
+    /// Follows a server-sent event stream, calling `onEvent` with each event's id, type and data
+    /// as they arrive, until the server ends the stream (or `onEvent` returns false).
+    public func events(_ path: String, lastEventID: Int? = nil,
+                       onEvent: (_ id: Int?, _ type: String, _ data: String) async throws -> Bool) async throws {
+        var request = HTTPClientRequest(url: url(for: path))
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
+        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: String(lastEventID)) }
+        for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .hours(24))
+        } catch {
+            throw ClientError.unreachable(endpoint, String(describing: error))
+        }
+        guard response.status == .ok else {
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let data = Data(body.readableBytesView)
+            if let problem = try? JSONDecoder().decode(ProblemDetails.self, from: data) { throw ClientError.problem(problem) }
+            throw ClientError.unexpected(status: Int(response.status.code), String(decoding: data, as: UTF8.self))
+        }
+        var pending = ""
+        var id: Int?, type = "message", data = ""
+        for try await chunk in response.body {
+            pending += String(buffer: chunk)
+            while let newline = pending.firstIndex(of: "\n") {
+                let line = String(pending[..<newline])
+                pending = String(pending[pending.index(after: newline)...])
+                if line.isEmpty {
+                    if !data.isEmpty || type != "message" {
+                        guard try await onEvent(id, type, data) else { return }
+                    }
+                    id = nil
+                    type = "message"
+                    data = ""
+                } else if line.hasPrefix("id: ") {
+                    id = Int(line.dropFirst(4))
+                } else if line.hasPrefix("event: ") {
+                    type = String(line.dropFirst(7))
+                } else if line.hasPrefix("data: ") {
+                    data += (data.isEmpty ? "" : "\n") + line.dropFirst(6)
+                }
+            }
+        }
+    }
+
     private func url(for path: String) -> String {
         switch endpoint {
         case .socket(let socketPath):

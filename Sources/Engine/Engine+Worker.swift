@@ -27,8 +27,7 @@ extension Engine {
                 await startChild(ticket, request, execution)
                 return
             case .invoke(let invocation):
-                outcome = await invoke(invocation, ticket: ticket, timeoutMs: step.timeoutMs
-                                       ?? invocation.config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs)
+                outcome = await invoke(invocation, ticket: ticket, timeoutMs: invocation.timeoutMs)
             }
         }
         do {
@@ -72,8 +71,9 @@ extension Engine {
                                            input: config["input"] ?? input, trigger: "execution",
                                            parent: (execution.id.rawValue, step.node, execution.depth + 1)))
             }
+            let timeout = step.timeoutMs ?? config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs
             return .invoke(StepInvocation(execution: execution, node: step.node, attempt: max(1, steps[step.node]?.attempt ?? 1), kind: step.kind,
-                                          config: config, input: input, now: time))
+                                          config: config, input: input, now: time, timeoutMs: timeout))
         } catch {
             return .outcome(.failed(StepError(.validation, "\(error)")))
         }
@@ -89,7 +89,9 @@ extension Engine {
             await withTaskGroup(of: StepOutcome?.self) { group -> StepOutcome in
                 group.addTask { await runner.run(invocation) }
                 group.addTask {
-                    try? await Task.sleep(for: .milliseconds(timeoutMs))
+                    // A little grace: a runner that honours its own deadline answers first, with
+                    // its own classification.
+                    try? await Task.sleep(for: .milliseconds(timeoutMs + 100))
                     return Task.isCancelled ? nil : .failed(StepError(.timeout, "the step ran longer than its timeout of \(timeoutMs) ms"))
                 }
                 var result: StepOutcome = .failed(StepError(.cancelled, "cancelled"))

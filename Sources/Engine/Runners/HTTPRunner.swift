@@ -41,7 +41,7 @@ struct HTTPRunner: StepRunner {
                 if !request.headers.contains(name: "Content-Type") { request.headers.add(name: "Content-Type", value: "application/json") }
             }
         }
-        let timeout = TimeAmount.milliseconds(Int64(config["timeout_ms"]?.doubleValue ?? 30_000))
+        let timeout = TimeAmount.milliseconds(Int64(min(config["timeout_ms"]?.doubleValue ?? 30_000, Double(step.timeoutMs))))
         let limit = Int(config["max_response_bytes"]?.doubleValue ?? Double(Self.defaultMaxResponseBytes))
         let response: HTTPClientResponse
         let bytes: ByteBuffer

@@ -12,6 +12,9 @@ public struct StepInvocation: Sendable {
     /// `execution_id/node_id/attempt`: sent as `Idempotency-Key` by http (and llm) steps.
     public var idempotencyKey: String { "\(execution.id.rawValue)/\(node)/\(attempt)" }
     public let now: Instant
+    /// The step's timeout: a runner that waits on something (a request) gives up by then itself,
+    /// so the failure is classified (and counted by the breaker) as a timeout.
+    public let timeoutMs: Int
 }
 
 /// What runs a step kind. A runner never throws: every failure is a classified `StepError`,

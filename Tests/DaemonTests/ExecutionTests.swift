@@ -1,0 +1,278 @@
+import Client
+import Foundation
+import Testing
+
+/// A small internal service the engine talks to over loopback (Fixtures/upstream.py).
+final class Upstream: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    init() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/upstream.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let byte = try pipe.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != 10 { line.append(first) }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw TestFailure("the upstream server did not start") }
+        self.port = port
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    func calls(_ key: String) async throws -> Int {
+        let client = AgentClient(endpoint: .url(base))
+        return try await client.call(.GET, "/calls?key=\(key)").json?["calls"] as? Int ?? -1
+    }
+
+    deinit { process.terminate() }
+}
+
+/// Shared steps of the execution tests.
+enum Run {
+    static func apply(_ client: AgentClient, _ document: String) async throws {
+        let response = try await client.send(.POST, "/api/v1/apply", body: try JSONSerialization.data(withJSONObject: ["document": document]))
+        guard response.status == 200 else { throw TestFailure("apply failed: \(String(decoding: response.body, as: UTF8.self))") }
+    }
+
+    static func start(_ client: AgentClient, _ workflow: String, input: [String: Any] = [:]) async throws -> String {
+        let response = try await client.call(.POST, "/api/v1/executions", json: ["workflow": workflow, "input": input])
+        return try #require(response.json?["id"] as? String)
+    }
+
+    /// Follows the event stream to its end, then returns the execution.
+    static func finish(_ client: AgentClient, _ id: String) async throws -> [String: Any] {
+        try await client.events("/api/v1/executions/\(id)/events") { _, _, _ in true }
+        return try await client.call(.GET, "/api/v1/executions/\(id)").json ?? [:]
+    }
+
+    static func events(_ client: AgentClient, _ id: String) async throws -> [[String: Any]] {
+        try await client.call(.GET, "/api/v1/executions/\(id)/events").json?["items"] as? [[String: Any]] ?? []
+    }
+
+    static func step(_ execution: [String: Any], _ node: String) -> [String: Any] {
+        (execution["steps"] as? [[String: Any]] ?? []).first { $0["node"] as? String == node } ?? [:]
+    }
+}
+
+@Suite(.serialized) struct ExecutionTests {
+    @Test func fanOutFanInWhenBranchesAndTheOutput() async throws {
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: fan
+                input: {type: object, properties: {n: {type: integer}}, required: [n]}
+                nodes:
+                  start: {kind: transform, config: {output: {n: "{{ input.n }}"}}}
+                  left: {kind: transform, input: {n: "{{ nodes.start.output.n }}"}, config: {output: "{{ input.n * 2 }}"}}
+                  right: {kind: transform, input: {n: "{{ nodes.start.output.n }}"}, config: {output: "{{ input.n * 3 }}"}}
+                  never: {kind: transform, when: "{{ nodes.start.output.n > 1000 }}", config: {output: 0}}
+                  after_never: {kind: transform, config: {output: 0}}
+                  join: {kind: transform, input: {sum: "{{ nodes.left.output + nodes.right.output }}"}, config: {output: "{{ input.sum }}"}}
+                edges: [start -> left, start -> right, start -> never, never -> after_never, left -> join, right -> join]
+                output: {sum: "{{ nodes.join.output }}", skipped: "{{ nodes.never.status }}"}
+                """)
+            let id = try await Run.start(daemon.socket, "fan", input: ["n": 7])
+            let execution = try await Run.finish(daemon.socket, id)
+            #expect(execution["status"] as? String == "succeeded", "\(execution)")
+            let output = execution["output"] as? [String: Any]
+            #expect(output?["sum"] as? Int == 35)
+            #expect(output?["skipped"] as? String == "skipped")
+            #expect(Run.step(execution, "after_never")["status"] as? String == "skipped")
+            #expect(execution["steps_done"] as? Int == 6)
+            // Every node ends exactly once.
+            let ends = try await Run.events(daemon.socket, id).filter { ($0["type"] as? String).map { ["step.succeeded", "step.skipped"].contains($0) } == true }
+            #expect(ends.count == 6)
+            #expect(Set(ends.compactMap { $0["node"] as? String }).count == 6)
+        }
+    }
+
+    @Test func httpStepsRetryServerErrorsHonourRetryAfterAndDoNotRetryClientErrors() async throws {
+        let upstream = try Upstream()
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: flaky
+                nodes:
+                  call:
+                    kind: http
+                    config: {url: "\(upstream.base)/flaky?key=f1&fail=2"}
+                    retry: {max_attempts: 3, initial_backoff_ms: 10, max_backoff_ms: 50}
+                ---
+                workflow: limited
+                nodes:
+                  call:
+                    kind: http
+                    config: {url: "\(upstream.base)/limited?key=l1&fail=1"}
+                    retry: {max_attempts: 2, initial_backoff_ms: 10}
+                ---
+                workflow: missing
+                nodes:
+                  call:
+                    kind: http
+                    config: {url: "\(upstream.base)/status?key=s404&code=404"}
+                    retry: {max_attempts: 5, initial_backoff_ms: 10}
+                """)
+            let flaky = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "flaky"))
+            #expect(flaky["status"] as? String == "succeeded", "\(flaky)")
+            let call = Run.step(flaky, "call")
+            #expect(call["attempt"] as? Int == 3)
+            #expect((call["output"] as? [String: Any])?["body"] as? [String: Int] == ["calls": 3])
+            #expect(try await upstream.calls("f1") == 3)
+            let retries = try await Run.events(daemon.socket, flaky["id"] as! String).filter { $0["type"] as? String == "step.retrying" }
+            #expect(retries.count == 2)
+            #expect(((retries.first?["data"] as? [String: Any])?["error"] as? [String: Any])?["kind"] as? String == "server_error")
+
+            let limitedID = try await Run.start(daemon.socket, "limited")
+            let limited = try await Run.finish(daemon.socket, limitedID)
+            #expect(limited["status"] as? String == "succeeded")
+            let wait = try await Run.events(daemon.socket, limitedID).first { $0["type"] as? String == "step.retrying" }?["data"] as? [String: Any]
+            #expect((wait?["delay_ms"] as? Int ?? 0) >= 1000, "Retry-After: 1 must hold the retry back a second: \(String(describing: wait))")
+
+            let missing = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "missing"))
+            #expect(missing["status"] as? String == "failed")
+            let error = Run.step(missing, "call")["error"] as? [String: Any]
+            #expect(error?["kind"] as? String == "client_error")
+            #expect(error?["retryable"] as? Bool == false)
+            #expect(try await upstream.calls("s404") == 1)
+        }
+    }
+
+    @Test func anOpenBreakerFailsFastAndTimeoutsEndSteps() async throws {
+        let upstream = try Upstream(), sluggish = try Upstream()
+        try await TestDaemon.run(arguments: []) { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: down
+                nodes:
+                  call: {kind: http, config: {url: "\(upstream.base)/status?key=down&code=503"}}
+                ---
+                workflow: slow
+                nodes:
+                  call: {kind: http, timeout_ms: 300, config: {url: "\(sluggish.base)/slow?key=slow&ms=5000"}}
+                """)
+            // A step past its timeout is ended, as a timeout (another endpoint: breakers are per endpoint).
+            let began = ContinuousClock.now
+            let slow = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "slow"))
+            #expect((Run.step(slow, "call")["error"] as? [String: Any])?["kind"] as? String == "timeout", "\(slow)")
+            #expect(ContinuousClock.now - began < .seconds(3))
+
+            // The default breaker opens after 5 failures within 30 s.
+            for _ in 0..<5 {
+                let failed = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "down"))
+                #expect((Run.step(failed, "call")["error"] as? [String: Any])?["kind"] as? String == "server_error")
+            }
+            let fast = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "down"))
+            #expect((Run.step(fast, "call")["error"] as? [String: Any])?["kind"] as? String == "circuit_open", "\(fast)")
+            #expect(try await upstream.calls("down") == 5)
+            let breakers = try await daemon.socket.call(.GET, "/api/v1/breakers").json?["items"] as? [[String: Any]] ?? []
+            #expect(breakers.first?["state"] as? String == "open")
+
+        }
+    }
+
+    @Test func childWorkflowsCancelAndIdempotentCreation() async throws {
+        let upstream = try Upstream()
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: child
+                input: {type: object, properties: {x: {type: integer}}, required: [x]}
+                nodes:
+                  double: {kind: transform, config: {output: "{{ input.x * 2 }}"}}
+                ---
+                workflow: parent
+                nodes:
+                  run_child: {kind: workflow, config: {workflow: child, input: {x: 21}}}
+                output: {child: "{{ nodes.run_child.output.output }}"}
+                ---
+                workflow: hang
+                nodes:
+                  call: {kind: http, config: {url: "\(upstream.base)/slow?key=hang&ms=20000", timeout_ms: 30000}}
+                """)
+            let parent = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "parent"))
+            #expect(parent["status"] as? String == "succeeded", "\(parent)")
+            #expect((parent["output"] as? [String: Any])?["child"] as? [String: Int] == ["double": 42])
+
+            let hanging = try await Run.start(daemon.socket, "hang")
+            // Wait until the request is out, then cancel: the step stops at once.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await upstream.calls("hang") == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            let began = ContinuousClock.now
+            let cancelled = try await daemon.socket.call(.POST, "/api/v1/executions/\(hanging)/cancel").json
+            #expect(cancelled?["status"] as? String == "cancelled")
+            let after = try await Run.finish(daemon.socket, hanging)
+            #expect(Run.step(after, "call")["status"] as? String == "cancelled")
+            #expect(ContinuousClock.now - began < .seconds(5))
+            let again = try await daemon.socket.send(.POST, "/api/v1/executions/\(hanging)/cancel")
+            #expect(again.status == 409)
+            #expect(again.json?["code"] as? String == "already_finished")
+
+            // The same key and body: the same execution; another body: 409.
+            let body = try JSONSerialization.data(withJSONObject: ["workflow": "child", "input": ["x": 1]])
+            let first = try await daemon.socket.send(.POST, "/api/v1/executions", body: body, headers: [("Idempotency-Key", "k-1")])
+            let second = try await daemon.socket.send(.POST, "/api/v1/executions", body: body, headers: [("Idempotency-Key", "k-1")])
+            #expect(first.status == 202 && second.status == 200)
+            #expect(first.json?["id"] as? String == second.json?["id"] as? String)
+            let other = try JSONSerialization.data(withJSONObject: ["workflow": "child", "input": ["x": 2]])
+            let conflict = try await daemon.socket.send(.POST, "/api/v1/executions", body: other, headers: [("Idempotency-Key", "k-1")])
+            #expect(conflict.status == 409)
+            #expect(conflict.json?["code"] as? String == "idempotency_conflict")
+        }
+    }
+
+    @Test func badRequestsAreRefusedWithTheirCodeAndNothingStarts() async throws {
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: typed
+                input: {type: object, properties: {x: {type: integer}, y: {type: string}}, required: [x, y], additionalProperties: false}
+                nodes:
+                  a: {kind: transform, config: {output: 1}}
+                """)
+            func start(_ body: [String: Any]) async throws -> ClientResponse {
+                try await daemon.socket.send(.POST, "/api/v1/executions", body: try JSONSerialization.data(withJSONObject: body))
+            }
+            let invalid = try await start(["workflow": "typed", "input": ["x": "one", "z": 1]])
+            #expect(invalid.status == 422)
+            let fields = (invalid.json?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(Set(fields) == ["input.x", "input.y", "input.z"], "\(fields)")
+            let staging = try await start(["workflow": "typed", "input": ["x": 1, "y": "a"], "environment": "staging"])
+            #expect(staging.status == 409)
+            #expect(staging.json?["code"] as? String == "not_deployed")
+            #expect(try await start(["workflow": "nope"]).status == 404)
+            let huge = try await start(["workflow": "typed", "input": ["x": 1, "y": String(repeating: "y", count: 300_000)]])
+            #expect(huge.status == 422)
+            let list = try await daemon.socket.call(.GET, "/api/v1/executions").json?["items"] as? [Any]
+            #expect(list?.isEmpty == true)
+
+            // Another org's admin cannot see one that ran.
+            let id = try await Run.start(daemon.socket, "typed", input: ["x": 1, "y": "a"])
+            _ = try await Run.finish(daemon.socket, id)
+            let foreign = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "eve", role: "admin", org: "elsewhere"))
+            #expect(try await foreign.send(.GET, "/api/v1/executions/\(id)").status == 404)
+            #expect(try await foreign.send(.GET, "/api/v1/executions/\(id)/events").status == 404)
+            #expect(try await foreign.send(.POST, "/api/v1/executions/\(id)/cancel").status == 404)
+
+            // Events resume after Last-Event-ID.
+            var seen: [Int] = []
+            try await daemon.socket.events("/api/v1/executions/\(id)/events", lastEventID: 2) { seq, _, _ in
+                if let seq { seen.append(seq) }
+                return true
+            }
+            #expect(seen.first == 3 && !seen.isEmpty, "\(seen)")
+        }
+    }
+
+    @Test func agentctlRunFollowsToTheEnd() async throws {
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, "workflow: hello\nnodes:\n  a: {kind: transform, config: {output: {greeting: \"hi {{ input.name }}\"}}}\n")
+            let agentctl = TestDaemon.binaries + "/agentctl"
+            let run = try runProgram(agentctl, ["run", "hello", "--input", #"{"name": "ada"}"#, "--follow", "--socket", daemon.socketPath])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("✓ a") && run.stdout.contains("succeeded") && run.stdout.contains("hi ada"), "\(run.stdout)")
+            let bad = try runProgram(agentctl, ["run", "hello", "--input", "[1]", "--socket", daemon.socketPath])
+            #expect(bad.status == 2)
+            let list = try runProgram(agentctl, ["executions", "list", "--status", "succeeded", "--since", "1h", "--socket", daemon.socketPath])
+            #expect(list.stdout.contains("hello"), "\(list.stdout)")
+        }
+    }
+}

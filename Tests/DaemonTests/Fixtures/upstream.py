@@ -1,0 +1,101 @@
+"""A small internal service for the engine tests, on loopback (protocol-faithful HTTP/1.1).
+
+Routes (query parameters in brackets):
+  /ok                      200 {"ok": true, "path": ..., "idempotency_key": ...}
+  /echo                    200 with the request body, method and headers as JSON
+  /flaky?key=K&fail=N      500 the first N calls for key K, then 200 {"calls": n}
+  /limited?key=K&fail=N    429 Retry-After: 1 the first N calls for key K, then 200
+  /status?code=C           that status
+  /slow?ms=M               answers after M ms
+  /drop                    closes the connection without answering
+  /big?bytes=N             200 with N bytes
+  /calls?key=K             200 {"calls": n}: how often key K was called
+Prints its port on the first line of standard output.
+"""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+calls = {}
+lock = threading.Lock()
+
+
+def count(key):
+    with lock:
+        calls[key] = calls.get(key, 0) + 1
+        return calls[key]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body, headers=None):
+        data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def handle_any(self):
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        key = query.get("key", url.path)
+        if url.path == "/ok":
+            count(key)
+            self.answer(200, {"ok": True, "path": url.path, "idempotency_key": self.headers.get("Idempotency-Key")})
+        elif url.path == "/echo":
+            count(key)
+            self.answer(200, {"method": self.command, "body": body.decode(), "headers": dict(self.headers.items()), "query": query})
+        elif url.path == "/flaky":
+            n = count(key)
+            if n <= int(query.get("fail", "1")):
+                self.answer(500, {"error": "flaky", "call": n})
+            else:
+                self.answer(200, {"calls": n})
+        elif url.path == "/limited":
+            n = count(key)
+            if n <= int(query.get("fail", "1")):
+                self.answer(429, {"error": "slow down"}, {"Retry-After": "1"})
+            else:
+                self.answer(200, {"calls": n})
+        elif url.path == "/status":
+            count(key)
+            self.answer(int(query.get("code", "200")), {"status": query.get("code")})
+        elif url.path == "/slow":
+            count(key)
+            time.sleep(int(query.get("ms", "1000")) / 1000)
+            try:
+                self.answer(200, {"slept_ms": int(query.get("ms", "1000"))})
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif url.path == "/drop":
+            count(key)
+            self.close_connection = True
+            self.connection.close()
+        elif url.path == "/big":
+            count(key)
+            self.answer(200, b"x" * int(query.get("bytes", "10")))
+        elif url.path == "/calls":
+            with lock:
+                self.answer(200, {"calls": calls.get(query.get("key", ""), 0)})
+        else:
+            self.answer(404, {"error": "no such route"})
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
+
+
+server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()

@@ -35,8 +35,10 @@ bench: deps
 	$(SWIFT) build -c release --product api-bench
 	$(SWIFT) build -c release --product auth-bench
 	$(SWIFT) build -c release --product definition-bench
+	$(SWIFT) build -c release --product engine-bench
 	.build/release/writer-bench
 	.build/release/definition-bench
+	.build/release/engine-bench
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
 

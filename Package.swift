@@ -136,6 +136,14 @@ let package = Package(
             path: "bench/definition-bench"
         ),
         .executableTarget(
+            name: "engine-bench",
+            dependencies: [
+                "Engine", "Security", "Storage", "Core",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/engine-bench"
+        ),
+        .executableTarget(
             name: "template-fuzz",
             dependencies: ["Core"],
             path: "bench/template-fuzz"

@@ -16,6 +16,27 @@ final class Dispatcher: Sendable {
         var known: Set<Int64> = []
         var closed = false
         var queued = 0
+        /// When each queued job was handed over (after its commit), to measure dispatch latency.
+        var enqueuedAt: [Int64: ContinuousClock.Instant] = [:]
+        var latencies: [Duration] = []
+    }
+
+    /// Commit → worker start, for the jobs dispatched since the last call (at most 100,000 kept).
+    func takeLatencies() -> [Duration] {
+        state.withLock { state in
+            defer { state.latencies = [] }
+            return state.latencies
+        }
+    }
+
+    /// A worker has loaded the job and starts its step: the end of its dispatch.
+    func started(_ id: Int64) {
+        let now = ContinuousClock.now
+        state.withLock { state in
+            if let start = state.enqueuedAt.removeValue(forKey: id), state.latencies.count < 100_000 {
+                state.latencies.append(now - start)
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -28,6 +49,7 @@ final class Dispatcher: Sendable {
             var added = 0
             for ticket in tickets where !state.closed && state.known.insert(ticket.id).inserted {
                 added += 1
+                state.enqueuedAt[ticket.id] = ContinuousClock.now
                 if !state.waiting.isEmpty {
                     handOff.append((state.waiting.removeFirst(), ticket))
                     continue
@@ -80,7 +102,10 @@ final class Dispatcher: Sendable {
 
     /// A job is finished with (completed, or dropped): it may be queued again later.
     func forget(_ id: Int64) {
-        state.withLock { _ = $0.known.remove(id) }
+        state.withLock { state in
+            state.known.remove(id)
+            state.enqueuedAt[id] = nil
+        }
     }
 
     func isKnown(_ id: Int64) -> Bool { state.withLock { $0.known.contains(id) } }

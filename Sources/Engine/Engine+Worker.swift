@@ -15,6 +15,7 @@ extension Engine {
             return
         }
         guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return }
+        dispatcher.started(ticket.id)
         let startedAt = now()
         let outcome: StepOutcome
         if ticket.purpose == .resume {

@@ -19,7 +19,7 @@ public final class Engine: Sendable {
         public var markRunningAfterMs: Int
         public var breaker: CircuitBreaker.Settings
 
-        public init(workers: Int = 8, defaultStepTimeoutMs: Int = 300_000, markRunningAfterMs: Int = 50,
+        public init(workers: Int = 32, defaultStepTimeoutMs: Int = 300_000, markRunningAfterMs: Int = 50,
                     breaker: CircuitBreaker.Settings = .init()) {
             self.workers = workers
             self.defaultStepTimeoutMs = defaultStepTimeoutMs
@@ -106,6 +106,9 @@ public final class Engine: Sendable {
     }
 
     public var queueDepth: Int { dispatcher.depth }
+
+    /// Commit → step start of the jobs dispatched since the last call.
+    public func takeDispatchLatencies() -> [Duration] { dispatcher.takeLatencies() }
 
     // MARK: - Requests
 

@@ -9,6 +9,8 @@ public struct CompiledWorkflow: Sendable {
     public let steps: [String: CompiledStep]
     public let output: TemplateValue?
     public let inputSchema: JSONValue?
+    /// Each node's ancestors: the only steps whose results its templates may read.
+    public let ancestors: [String: Set<String>]
 
     /// `configs` gives the config of each node that uses an agent (its pinned version's).
     public init(workflowID: String, version: Int, definition: WorkflowDefinition, kinds: [String: StepKind],
@@ -28,6 +30,8 @@ public struct CompiledWorkflow: Sendable {
                 retry: node.retry, timeoutMs: node.timeoutMs)
         }
         self.steps = steps
+        let dag = self.dag
+        self.ancestors = Dictionary(uniqueKeysWithValues: dag.nodes.map { ($0, dag.ancestors(of: $0)) })
         self.output = try definition.output.map { value throws(TemplateError) in try TemplateValue.compile(value) }
         self.inputSchema = definition.inputSchema
     }

@@ -140,7 +140,10 @@ extension ExecutionStore {
                                    arguments: [ticket.id, ticket.token]) != nil else { return nil }
             let execution = try Self.record(ticket.executionID, db)
             let compiled = try workflows.compiled(workflow: execution.workflowID.rawValue, version: execution.workflowVersion, db)
-            let steps = Dictionary(uniqueKeysWithValues: try Self.steps(ticket.executionID, db).map { ($0.node, $0) })
+            // Only the step itself and its ancestors: nothing else is visible to its templates, and
+            // a wide fan-out would otherwise decode every sibling's output for every step.
+            let wanted = (compiled.ancestors[ticket.node] ?? []).union([ticket.node])
+            let steps = Dictionary(uniqueKeysWithValues: try Self.steps(ticket.executionID, only: wanted, db).map { ($0.node, $0) })
             return (execution, compiled, steps)
         }
     }

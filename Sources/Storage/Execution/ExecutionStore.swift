@@ -101,6 +101,13 @@ public struct ExecutionStore: Sendable {
         }
     }
 
+    /// Just the status (cheap: for waiting on an execution).
+    public func status(_ id: String) async throws -> ExecutionStatus? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM execution WHERE id = ?", arguments: [id]).flatMap(ExecutionStatus.init(rawValue:))
+        }
+    }
+
     public func list(in scope: Scope, filter: ExecutionFilter, page: PageRequest) async throws -> Page<ExecutionRecord> {
         try await database.read { db in
             var sql = "SELECT id FROM execution WHERE org_id = ? AND id < ?"
@@ -178,8 +185,16 @@ public struct ExecutionStore: Sendable {
             deadlineAt: (row["deadline_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
     }
 
-    static func steps(_ execution: String, _ db: Database) throws -> [StepRunRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM step_run WHERE execution_id = ? ORDER BY node_id", arguments: [execution]).map { row in
+    static func steps(_ execution: String, only nodes: Set<String>? = nil, _ db: Database) throws -> [StepRunRecord] {
+        let rows: [Row]
+        if let nodes {
+            let list = nodes.sorted()
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM step_run WHERE execution_id = ? AND node_id IN (\(Array(repeating: "?", count: list.count).joined(separator: ", ")))",
+                                    arguments: StatementArguments([execution] + list))
+        } else {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM step_run WHERE execution_id = ? ORDER BY node_id", arguments: [execution])
+        }
+        return rows.map { row in
             StepRunRecord(node: row["node_id"], status: StepStatus(rawValue: row["status"]) ?? .failed, attempt: row["attempt"],
                           output: (row["output"] as String?).flatMap { try? DefinitionRows.document($0) },
                           error: (row["error"] as String?).flatMap { try? DefinitionRows.document($0) },

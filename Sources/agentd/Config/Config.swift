@@ -64,7 +64,7 @@ struct Config: Sendable, Equatable {
 
     /// The execution engine (DESIGN §5).
     struct Engine: Sendable, Equatable {
-        var workers = 8
+        var workers = 32
         var stepTimeoutMs = 300_000
         var breakerFailures = 5
         var breakerOpenMs = 15_000

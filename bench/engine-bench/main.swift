@@ -1,0 +1,145 @@
+// Engine benchmark (issue: durable execution), at synchronous=FULL on a real SQLite file,
+// the engine in process (no HTTP in front), http steps against a loopback server.
+//   - 40-step sequential transform workflow, submit → durable success. Target ≤ 40 ms.
+//   - 40-step sequential http workflow (each step a claimed, fenced job). Target ≤ 80 ms.
+//   - 400 light steps fanned out over 10 workers. Target ≤ 0.5 s.
+//   - single-step executions/s, 100 concurrent submitters, sustained. Target ≥ 3,000/s.
+//   - dispatch latency commit → step start, p50/p99. Target p99 ≤ 2 ms.
+// Usage: engine-bench [seconds for the throughput run, default 30]
+import Core
+import Engine
+import Foundation
+import Logging
+import Security
+import Storage
+import Synchronization
+
+let throughputSeconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 30
+
+func millis(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15
+}
+
+func percentile(_ samples: [Double], _ q: Double) -> Double {
+    let sorted = samples.sorted()
+    return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+}
+
+// A loopback HTTP server: the test suite's upstream.
+let upstream = Process()
+upstream.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Tests/DaemonTests/Fixtures/upstream.py").path
+upstream.arguments = ["python3", script]
+let pipe = Pipe()
+upstream.standardOutput = pipe
+try upstream.run()
+defer { upstream.terminate() }
+var portLine = Data()
+while let byte = try pipe.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != 10 { portLine.append(first) }
+let port = Int(String(decoding: portLine, as: UTF8.self))!
+
+_ = ChainDigest.prepare()
+let directory = NSTemporaryDirectory() + "agentd-enginebench-" + UUID().uuidString
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+func wallNow() -> Instant { Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)) }
+let database = try AgentDatabase(options: DatabaseOptions(path: directory + "/agentd.db", synchronous: .full), now: wallNow())
+database.writer.start()
+let audit = AuditLog(database: database, digest: ChainDigest.sha256)
+let installation = Scope(orgID: OrgID.generate(at: wallNow()), reach: .installation, roles: [.admin])
+let org = try await OrgStore(database: database, audit: audit).create(name: "bench", displayName: nil,
+                                                                      context: ChangeContext(scope: installation, actor: "bench", requestID: nil, now: wallNow()))
+let scope = Scope(orgID: org.id, reach: .org, roles: [.admin])
+func context() -> ChangeContext { ChangeContext(scope: scope, actor: "bench", requestID: nil, now: wallNow()) }
+
+func chain(_ name: String, steps: Int, node: (Int) -> JSONValue) -> JSONValue {
+    var nodes: [String: JSONValue] = [:], edges: [JSONValue] = []
+    for index in 0..<steps {
+        nodes["s\(index)"] = node(index)
+        if index > 0 { edges.append(.string("s\(index - 1) -> s\(index)")) }
+    }
+    return ["workflow": .string(name), "nodes": .object(nodes), "edges": .array(edges)]
+}
+var fan: [String: JSONValue] = ["root": ["kind": "transform", "config": ["output": 1]]]
+var fanEdges: [JSONValue] = []
+for index in 0..<400 {
+    fan["leaf\(index)"] = ["kind": "transform", "config": ["output": .integer(index)]]
+    fanEdges.append(.string("root -> leaf\(index)"))
+}
+let documents: [JSONValue] = [
+    chain("seq-transform", steps: 40) { _ in ["kind": "transform", "config": ["output": "{{ input }}"]] },
+    chain("seq-http", steps: 40) { _ in ["kind": "http", "config": ["url": .string("http://127.0.0.1:\(port)/ok")]] },
+    ["workflow": "fan", "nodes": .object(fan), "edges": .array(fanEdges)],
+    ["workflow": "single", "nodes": ["only": ["kind": "transform", "config": ["output": 1]]]],
+]
+let definitions = DefinitionStore(database: database, audit: audit)
+_ = try await definitions.apply(documents.map { DefinitionStore.Input(document: try DefinitionDocument.parse($0)) }, message: nil, deployTo: .dev,
+                                context: context())
+
+var logger = Logger(label: "bench")
+logger.logLevel = .critical
+let store = ExecutionStore(database: database, audit: audit, instance: "bench")
+// The shapes run on 10 workers (the fan-out target names 10); throughput on the default pool.
+let engine10 = Engine(store: store, settings: .init(workers: 10), now: wallNow, logger: logger)
+let engine = engine10
+try await engine.start()
+
+/// Submits and waits until the execution is durably finished (its last transaction committed).
+func runOnce(_ engine: Engine, _ workflow: String) async throws -> (Duration, String) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let (record, _) = try await engine.submit(NewExecution(workflow: workflow, input: [:]), context: context())
+    let id = record.id.rawValue
+    engine.notifier.watch(id)
+    defer { engine.notifier.unwatch(id) }
+    while true {
+        let generation = engine.notifier.generation(of: id)
+        if let status = try await store.status(id), status.isTerminal { return (clock.now - start, status.rawValue) }
+        _ = await engine.notifier.wait(for: id, after: generation, timeout: .seconds(10))
+    }
+}
+
+var idleLatencies: [Double] = []
+for (workflow, target, rounds) in [("seq-transform", 40.0, 15), ("seq-http", 80.0, 10), ("fan", 500.0, 5)] {
+    _ = try await runOnce(engine, workflow)  // warm caches
+    _ = engine.takeDispatchLatencies()
+    var samples: [Double] = []
+    for _ in 0..<rounds {
+        let (elapsed, status) = try await runOnce(engine, workflow)
+        precondition(status == "succeeded", "\(workflow) ended \(status)")
+        samples.append(millis(elapsed))
+    }
+    if workflow == "seq-transform" { idleLatencies = engine.takeDispatchLatencies().map { millis($0) } }
+    print(String(format: "%-14@ submit → durable success: p50 %7.1f ms   min %7.1f ms   max %7.1f ms   target ≤ %.0f ms",
+                 workflow as NSString, percentile(samples, 0.5), samples.min() ?? 0, samples.max() ?? 0, target))
+}
+await engine10.stop()
+let pool = Engine(store: store, settings: .init(), now: wallNow, logger: logger)
+try await pool.start()
+
+// Throughput: 100 submitters, single-step executions, for `throughputSeconds`.
+let finished = Mutex(0)
+let deadline = ContinuousClock.now + .milliseconds(Int(throughputSeconds * 1000))
+let began = ContinuousClock.now
+await withTaskGroup(of: Void.self) { group in
+    for _ in 0..<100 {
+        group.addTask {
+            while ContinuousClock.now < deadline {
+                if let (_, status) = try? await runOnce(pool, "single"), status == "succeeded" { finished.withLock { $0 += 1 } }
+            }
+        }
+    }
+}
+let seconds = millis(ContinuousClock.now - began) / 1000
+let count = finished.withLock { $0 }
+print(String(format: "single-step executions, 100 submitters, %.0f s: %d done, %.0f/s   target ≥ 3000/s", seconds, count, Double(count) / seconds))
+let latencies = pool.takeDispatchLatencies().map { millis($0) }
+print(String(format: "dispatch latency commit → step start, one chain at a time: p50 %.3f ms   p99 %.3f ms   (n=%d)   target p99 ≤ 2 ms",
+             percentile(idleLatencies, 0.5), percentile(idleLatencies, 0.99), idleLatencies.count))
+print(String(format: "dispatch latency commit → step start, during the throughput run: p50 %.3f ms   p99 %.3f ms   (n=%d)",
+             percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.count))
+await pool.stop()
+await database.writer.stop()
+
+

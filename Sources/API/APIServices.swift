@@ -66,7 +66,12 @@ public struct APIServices: Sendable {
         // why: jobs carry the id of the process that owns them; a new process takes over the
         // jobs of any other at start (only one agentd runs on a database at a time).
         self.executions = ExecutionStore(database: database, audit: audit, instance: "agentd-\(UUID().uuidString.prefix(8).lowercased())")
-        self.engine = Engine(store: executions, settings: engineSettings, now: { clock.now() }, logger: logger)
+        let secretStore = self.secrets
+        self.engine = Engine(store: executions, settings: engineSettings, now: { clock.now() }, logger: logger,
+                             secrets: { org, environment, path in
+                                 guard let (ref, sealed) = try await secretStore.currentSealed(org: org, environment: environment, path: path) else { return nil }
+                                 return try vault.open(sealed, at: ref)
+                             })
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
         self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)
         self.passwordPolicy = passwordPolicy

@@ -17,22 +17,32 @@ extension Engine {
         guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return }
         dispatcher.started(ticket.id)
         let startedAt = now()
-        let outcome: StepOutcome
+        var outcome: StepOutcome
+        var secrets = StepSecrets.none
         if ticket.purpose == .resume {
             outcome = .succeeded(steps[ticket.node]?.output ?? .object([:]))
         } else {
-            switch prepare(step, execution, steps, at: startedAt) {
-            case .outcome(let early):
-                outcome = early
-            case .child(let request):
-                await startChild(ticket, request, execution)
-                return
-            case .invoke(let invocation):
-                outcome = await invoke(invocation, ticket: ticket, timeoutMs: invocation.timeoutMs)
+            switch await StepSecrets.load(step.secretPaths, for: execution, from: secretSource) {
+            case .failure(let error):
+                outcome = .failed(error)
+            case .success(let loaded):
+                secrets = loaded
+                switch prepare(step, execution, steps, secrets: loaded, at: startedAt) {
+                case .outcome(let early):
+                    outcome = early
+                case .child(let request):
+                    await startChild(ticket, request, execution)
+                    return
+                case .invoke(let invocation):
+                    outcome = await invoke(invocation, ticket: ticket, timeoutMs: invocation.timeoutMs)
+                }
             }
+            // Nothing a step used from the vault is stored: not in its output, not in its error.
+            outcome = secrets.scrub(outcome)
         }
         do {
-            let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1))
+            let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
+                                                   secretsRead: secrets.raw.keys.sorted())
             counters.withLock { counters in
                 if !effects.accepted { counters.staleCompletions += 1 }
                 switch outcome {
@@ -54,7 +64,8 @@ extension Engine {
     }
 
     /// Evaluates `when`, renders the input and the config: pure work on what the job loaded.
-    func prepare(_ step: CompiledStep, _ execution: ExecutionRecord, _ steps: [String: StepRunRecord], at time: Instant) -> Prepared {
+    func prepare(_ step: CompiledStep, _ execution: ExecutionRecord, _ steps: [String: StepRunRecord], secrets: StepSecrets,
+                 at time: Instant) -> Prepared {
         let workflowContext = StepContexts.workflow(execution, steps: steps, now: time)
         do {
             if let when = step.when, try !when.evaluateCondition(in: workflowContext) {
@@ -62,7 +73,8 @@ extension Engine {
             }
             // A node without an `input` mapping gets the execution's input as its own.
             let input = try step.input?.render(in: workflowContext) ?? execution.input
-            let config = try step.config.render(in: StepContexts.step(execution, input: input, now: time))
+            let config = try step.config.render(in: StepContexts.step(execution, input: input, now: time, secrets: secrets.resolver,
+                                                                      named: secrets.named(step.secretNames)))
             if step.kind == .workflow {
                 guard execution.depth + 1 <= NewExecution.maximumDepth else {
                     return .outcome(.failed(StepError(.validation, "child workflows nest at most \(NewExecution.maximumDepth) deep")))

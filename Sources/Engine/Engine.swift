@@ -37,6 +37,7 @@ public final class Engine: Sendable {
     let logger: Logger
     let http: HTTPClient
     let runners: [StepKind: any StepRunner]
+    let secretSource: StepSecrets.Source?
     /// Steps running now, by execution: what a cancel stops.
     let running = Mutex<[String: [Int64: Task<StepOutcome, Never>]]>([:])
     private let tasks = Mutex<[Task<Void, Never>]>([])
@@ -54,9 +55,12 @@ public final class Engine: Sendable {
         public var recovered = 0
     }
 
+    /// `secrets` reads the current value of a vault path for a step (nil: no such secret).
     public init(store: ExecutionStore, settings: Settings = .init(), now: @escaping @Sendable () -> Instant, logger: Logger,
+                secrets: (@Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String) async throws -> [UInt8]?)? = nil,
                 extraRunners: [StepKind: any StepRunner] = [:]) {
         self.store = store
+        self.secretSource = secrets
         self.settings = settings
         self.now = now
         self.logger = logger

@@ -276,3 +276,47 @@ enum Run {
         }
     }
 }
+
+/// Steps read secrets from the vault by path, in their own environment, and never store them.
+@Suite(.serialized) struct StepSecretTests {
+    @Test func stepsUseSecretsOfTheirEnvironmentAndStoreOnlyMarkers() async throws {
+        let upstream = try Upstream()
+        try await TestDaemon.run { daemon in
+            _ = try await daemon.socket.call(.PUT, "/api/v1/secrets",
+                                             json: ["environment": "dev", "path": "api/token", "value": #"{"token":"s3cr3t-dev-value-123"}"#])
+            try await Run.apply(daemon.socket, """
+                agent: call-api
+                kind: http
+                config:
+                  method: POST
+                  url: "\(upstream.base)/echo?key=sec"
+                  headers: {Authorization: "Bearer {{ secret('api/token', 'token') }}"}
+                  body: {copy: "{{ secrets.api.token }}"}
+                  secrets: {api: api/token}
+                ---
+                workflow: uses-secret
+                nodes:
+                  call: {agent: call-api}
+                """)
+            let dev = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "uses-secret"))
+            #expect(dev["status"] as? String == "succeeded", "\(dev)")
+            let stored = String(describing: dev)
+            #expect(!stored.contains("s3cr3t-dev-value-123"), "a secret value was stored: \(stored)")
+            let echoed = (Run.step(dev, "call")["output"] as? [String: Any])?["body"] as? [String: Any]
+            #expect((echoed?["headers"] as? [String: String])?["Authorization"] == "Bearer [secret:api/token]", "\(String(describing: echoed))")
+            #expect((echoed?["body"] as? String)?.contains("[secret:api/token]") == true)
+            let events = String(describing: try await Run.events(daemon.socket, dev["id"] as! String))
+            #expect(!events.contains("s3cr3t-dev-value-123"))
+
+            // The read is audited; a prod run never sees the dev value.
+            let audit = try await daemon.socket.call(.GET, "/api/v1/audit?action=secret.read").json?["items"] as? [[String: Any]] ?? []
+            #expect(audit.contains { $0["target_id"] as? String == "dev/api/token" }, "\(audit)")
+            _ = try await daemon.socket.call(.POST, "/api/v1/workflows/uses-secret/deploy", json: ["environment": "prod"])
+            let prodID = try #require(try await daemon.socket.call(.POST, "/api/v1/executions",
+                                                                 json: ["workflow": "uses-secret", "environment": "prod"]).json?["id"] as? String)
+            let prod = try await Run.finish(daemon.socket, prodID)
+            #expect(prod["status"] as? String == "failed")
+            #expect(((Run.step(prod, "call")["error"] as? [String: Any])?["message"] as? String)?.contains("no secret api/token in prod") == true)
+        }
+    }
+}

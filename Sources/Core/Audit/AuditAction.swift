@@ -28,6 +28,7 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case executionStarted = "execution.started"
     case executionCancelled = "execution.cancelled"
     case secretWritten = "secret.written"
+    case secretRead = "secret.read"
     case secretDeleted = "secret.deleted"
     case vaultRotated = "vault.rotated"
     case vaultChecked = "vault.checked"

@@ -1,8 +1,9 @@
 /// Finds the templates in a definition (any string with `{{`), parses them, and checks what
 /// they refer to. Errors carry the field's path and the position inside the template.
 public enum TemplateChecks {
-    /// What an agent's config may refer to: the step's own input and the execution.
-    public static let agentRoots: Set<String> = ["input", "execution"]
+    /// What an agent's config may refer to: the step's own input, the execution, and the
+    /// values of its `secrets:` map (`{{ secrets.sfdc.password }}`).
+    public static let agentRoots: Set<String> = ["input", "execution", "secrets"]
     /// What a workflow's node inputs, `when` and output may refer to.
     public static let workflowRoots: Set<String> = ["input", "nodes", "execution"]
 

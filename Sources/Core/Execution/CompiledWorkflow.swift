@@ -23,8 +23,12 @@ public struct CompiledWorkflow: Sendable {
         var steps: [String: CompiledStep] = [:]
         for node in definition.nodes {
             let config = node.config ?? configs[node.id] ?? .object([:])
+            let compiledConfig = try TemplateValue.compile(config)
+            var secretNames: [String: String] = [:]
+            for (name, path) in config["secrets"]?.objectValue ?? [:] { if let path = path.stringValue { secretNames[name] = path } }
             steps[node.id] = CompiledStep(
-                node: node.id, kind: node.kind ?? kinds[node.id] ?? .transform, config: try TemplateValue.compile(config), rawConfig: config,
+                node: node.id, kind: node.kind ?? kinds[node.id] ?? .transform, config: compiledConfig, rawConfig: config,
+                secretPaths: compiledConfig.secretPaths.union(secretNames.values), secretNames: secretNames,
                 input: try node.input.map { value throws(TemplateError) in try TemplateValue.compile(value) },
                 when: try node.when.map { text throws(TemplateError) in try Template.parse(text) },
                 retry: node.retry, timeoutMs: node.timeoutMs)
@@ -42,6 +46,10 @@ public struct CompiledStep: Sendable {
     public let kind: StepKind
     public let config: TemplateValue
     public let rawConfig: JSONValue
+    /// Every vault path the config reads (`secret('…')` calls and the `secrets:` map).
+    public let secretPaths: Set<String>
+    /// The `secrets:` map: name → vault path, seen by templates as `secrets.NAME`.
+    public let secretNames: [String: String]
     public let input: TemplateValue?
     public let when: Template?
     public let retry: RetryPolicy?

@@ -26,6 +26,16 @@ public indirect enum TemplateValue: Sendable {
         }
     }
 
+    /// The literal paths of every `secret()` call inside.
+    public var secretPaths: Set<String> {
+        switch self {
+        case .literal: []
+        case .template(let template): Set(template.secretPaths)
+        case .array(let items): items.reduce(into: Set<String>()) { $0.formUnion($1.secretPaths) }
+        case .object(let object): object.values.reduce(into: Set<String>()) { $0.formUnion($1.secretPaths) }
+        }
+    }
+
     public func render(in context: TemplateContext) throws(TemplateError) -> JSONValue {
         switch self {
         case .literal(let value): return value

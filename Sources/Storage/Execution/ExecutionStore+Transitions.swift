@@ -7,8 +7,10 @@ extension ExecutionStore {
     /// the step's status, retries, successors made ready or skipped, the execution's end and a
     /// parent's waiting step. Fenced: a ticket whose job was completed, cancelled or recovered
     /// since (its token is stale) changes nothing (`accepted` false).
-    public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double) async throws -> ExecutionEffects {
+    public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double,
+                         secretsRead: [String] = []) async throws -> ExecutionEffects {
         let store = self
+        let audit = self.audit
         return try await database.writer.submit { db in
             try db.execute(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'",
                            arguments: [ticket.id, ticket.token])
@@ -18,6 +20,13 @@ extension ExecutionStore {
                 return effects
             }
             let execution = try Self.record(ticket.executionID, db)
+            // Which secrets a step read is audited with its outcome, in the same transaction.
+            for path in secretsRead {
+                try audit.append(AuditEntry(at: now, orgID: execution.orgID.rawValue, actor: "execution:\(execution.id.rawValue)",
+                                            action: .secretRead, targetType: ResourceType.secret.rawValue,
+                                            targetID: "\(execution.environment.rawValue)/\(path)", requestID: nil,
+                                            details: ["node": ticket.node, "attempt": "\(ticket.attempt)", "workflow": execution.workflowName]), in: db)
+            }
             guard !execution.status.isTerminal else { return effects }
             if let startedAt {
                 try db.execute(sql: "UPDATE step_run SET started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?",
@@ -344,8 +353,8 @@ public enum StepContexts {
 
     /// For a step's config: its own input and the execution's identity.
     public static func step(_ execution: ExecutionRecord, input: JSONValue, now: Instant,
-                            secrets: TemplateContext.SecretResolver? = nil) -> TemplateContext {
-        TemplateContext(roots: ["input": input, "execution": identity(execution)], now: now, secretResolver: secrets)
+                            secrets: TemplateContext.SecretResolver? = nil, named: JSONValue = .object([:])) -> TemplateContext {
+        TemplateContext(roots: ["input": input, "execution": identity(execution), "secrets": named], now: now, secretResolver: secrets)
     }
 
     static func identity(_ execution: ExecutionRecord) -> JSONValue {

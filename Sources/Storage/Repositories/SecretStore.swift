@@ -93,6 +93,21 @@ public struct SecretStore: Sendable {
         }
     }
 
+    /// The current sealed value of `path` in `environment` of `org`, for a step that uses it
+    /// (the engine opens it with the vault). nil when there is no such secret. Not reachable
+    /// from any route: values never leave agentd.
+    public func currentSealed(org: OrgID, environment: DeployEnvironment, path: String) async throws -> (SecretRef, Sealed)? {
+        try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT v.* FROM secret s JOIN secret_version v
+                  ON v.org_id = s.org_id AND v.environment = s.environment AND v.path = s.path AND v.version = s.current_version
+                WHERE s.org_id = ? AND s.environment = ? AND s.path = ?
+                """, arguments: [org.rawValue, environment.rawValue, path]) else { return nil }
+            return (SecretRef(orgID: org, environment: environment, path: path, version: row["version"]),
+                    Sealed(keyID: row["key_id"], wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data)))
+        }
+    }
+
     /// The versions of one secret, newest first.
     public func versions(path: String, environment: DeployEnvironment, orgReference: String?, in scope: Scope) async throws -> [SecretVersionInfo] {
         try await database.read { db in

@@ -1,0 +1,79 @@
+import Core
+import Foundation
+import Storage
+
+/// The vault values one step attempt uses: loaded before its templates render (templates are
+/// synchronous and pure), offered to `secret()` and as `secrets.NAME`, then scrubbed from
+/// everything the step's attempt stores.
+struct StepSecrets: Sendable {
+    /// Reads the current value of a secret: nil when it does not exist.
+    typealias Source = @Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String) async throws -> [UInt8]?
+
+    let values: [String: JSONValue]
+    let raw: [String: String]
+
+    static let none = StepSecrets(values: [:], raw: [:])
+
+    /// Loads `paths` in the execution's org and environment (a dev step never sees prod).
+    static func load(_ paths: Set<String>, for execution: ExecutionRecord, from source: Source?) async -> Result<StepSecrets, StepError> {
+        guard !paths.isEmpty else { return .success(.none) }
+        guard let source else { return .failure(StepError(.validation, "this agentd has no vault to read secrets from")) }
+        var values: [String: JSONValue] = [:], raw: [String: String] = [:]
+        for path in paths.sorted() {
+            do {
+                guard let bytes = try await source(execution.orgID, execution.environment, path) else {
+                    return .failure(StepError(.validation, "no secret \(path) in \(execution.environment.rawValue); store it with "
+                                              + "`agentctl secrets set \(path) --env \(execution.environment.rawValue)`"))
+                }
+                let text = String(decoding: bytes, as: UTF8.self)
+                raw[path] = text
+                if let object = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object = object { values[path] = object } else { values[path] = .string(text) }
+            } catch {
+                return .failure(StepError(.internal, "secret \(path) could not be opened: \(error)"))
+            }
+        }
+        return .success(StepSecrets(values: values, raw: raw))
+    }
+
+    /// For `secret(path, field)`.
+    var resolver: TemplateContext.SecretResolver? {
+        guard !values.isEmpty else { return nil }
+        let values = self.values
+        return { path, field in
+            guard let value = values[path] else { throw StepError(.validation, "secret \(path) was not loaded for this step") }
+            guard let field else { return value }
+            guard let fieldValue = value[field] else { throw StepError(.validation, "secret \(path) has no field \(field)") }
+            return fieldValue
+        }
+    }
+
+    /// `secrets.NAME` for the config's `secrets:` map.
+    func named(_ names: [String: String]) -> JSONValue {
+        .object(names.compactMapValues { values[$0] })
+    }
+
+    /// Replaces every value used (the whole text and each string field) with `[secret:PATH]`.
+    func scrub(_ outcome: StepOutcome) -> StepOutcome {
+        guard !raw.isEmpty else { return outcome }
+        var entries: [Scrubber.Entry] = []
+        for (path, text) in raw {
+            entries.append(Scrubber.Entry(path: path, value: text))
+            for case .string(let field) in (values[path]?.objectValue ?? [:]).values { entries.append(Scrubber.Entry(path: path, value: field)) }
+        }
+        let scrubber = Scrubber(entries)
+        func clean(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .string(let text): .string(scrubber.scrub(text))
+            case .array(let items): .array(items.map(clean))
+            case .object(let object): .object(Dictionary(uniqueKeysWithValues: object.map { (scrubber.scrub($0.key), clean($0.value)) }))
+            default: value
+            }
+        }
+        switch outcome {
+        case .succeeded(let output, let selected): return .succeeded(clean(output), selected: selected)
+        case .failed(let error): return .failed(StepError(error.kind, scrubber.scrub(error.message), retryAfterMs: error.retryAfterMs))
+        case .wait(let until, let output): return .wait(untilMs: until, output: clean(output))
+        case .skipped, .child: return outcome
+        }
+    }
+}

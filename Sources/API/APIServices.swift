@@ -2,6 +2,7 @@ import Core
 import Engine
 import Foundation
 import Logging
+import Metrics
 import Platform
 import Prometheus
 import Security
@@ -45,7 +46,8 @@ public struct APIServices: Sendable {
                 info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
                 sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init(),
                 rateLimits: RateLimits = .init(), vault: Vault, vaultLimits: VaultLimits = .init(),
-                engineSettings: Engine.Settings = .init(), logger: Logger = Logger(label: "agentd.engine")) {
+                engineSettings: Engine.Settings = .init(), logger: Logger = Logger(label: "agentd.engine"),
+                metrics: (any MetricsFactory)? = nil) {
         self.database = database
         self.audit = audit
         self.orgs = OrgStore(database: database, audit: audit)
@@ -71,7 +73,8 @@ public struct APIServices: Sendable {
                              secrets: { org, environment, path in
                                  guard let (ref, sealed) = try await secretStore.currentSealed(org: org, environment: environment, path: path) else { return nil }
                                  return try vault.open(sealed, at: ref)
-                             })
+                             },
+                             metrics: metrics)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)
         self.passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher, sessions: sessionPolicy)
         self.passwordPolicy = passwordPolicy

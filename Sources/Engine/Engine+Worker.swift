@@ -17,6 +17,7 @@ extension Engine {
         guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return }
         dispatcher.started(ticket.id)
         let startedAt = now()
+        let began = ContinuousClock.now
         var outcome: StepOutcome
         var secrets = StepSecrets.none
         if ticket.purpose == .resume {
@@ -40,6 +41,7 @@ extension Engine {
             // Nothing a step used from the vault is stored: not in its output, not in its error.
             outcome = secrets.scrub(outcome)
         }
+        record(step.kind, outcome, ContinuousClock.now - began)
         do {
             let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
                                                    secretsRead: secrets.raw.keys.sorted())

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Core
 import Foundation
 import Logging
+import Metrics
 import Storage
 import Synchronization
 
@@ -38,6 +39,7 @@ public final class Engine: Sendable {
     let http: HTTPClient
     let runners: [StepKind: any StepRunner]
     let secretSource: StepSecrets.Source?
+    let metrics: (any MetricsFactory)?
     /// Steps running now, by execution: what a cancel stops.
     let running = Mutex<[String: [Int64: Task<StepOutcome, Never>]]>([:])
     private let tasks = Mutex<[Task<Void, Never>]>([])
@@ -58,8 +60,9 @@ public final class Engine: Sendable {
     /// `secrets` reads the current value of a vault path for a step (nil: no such secret).
     public init(store: ExecutionStore, settings: Settings = .init(), now: @escaping @Sendable () -> Instant, logger: Logger,
                 secrets: (@Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String) async throws -> [UInt8]?)? = nil,
-                extraRunners: [StepKind: any StepRunner] = [:]) {
+                metrics: (any MetricsFactory)? = nil, extraRunners: [StepKind: any StepRunner] = [:]) {
         self.store = store
+        self.metrics = metrics
         self.secretSource = secrets
         self.settings = settings
         self.now = now
@@ -110,6 +113,22 @@ public final class Engine: Sendable {
     }
 
     public var queueDepth: Int { dispatcher.depth }
+
+    /// Counts since start, for the metrics and status.
+    public var statistics: Counters { counters.withLock { $0 } }
+
+    /// Records a finished attempt: duration by kind and outcome (`agentd_step_duration_seconds`).
+    func record(_ kind: StepKind, _ outcome: StepOutcome, _ duration: Duration) {
+        guard let metrics else { return }
+        let result = switch outcome {
+        case .succeeded: "succeeded"
+        case .failed: "failed"
+        case .skipped: "skipped"
+        case .wait, .child: "waiting"
+        }
+        Metrics.Timer(label: "agentd_step_duration_seconds", dimensions: [("kind", kind.rawValue), ("outcome", result)], factory: metrics)
+            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
 
     /// Commit → step start of the jobs dispatched since the last call.
     public func takeDispatchLatencies() -> [Duration] { dispatcher.takeLatencies() }

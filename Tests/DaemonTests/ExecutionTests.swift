@@ -86,6 +86,14 @@ enum Run {
             let ends = try await Run.events(daemon.socket, id).filter { ($0["type"] as? String).map { ["step.succeeded", "step.skipped"].contains($0) } == true }
             #expect(ends.count == 6)
             #expect(Set(ends.compactMap { $0["node"] as? String }).count == 6)
+
+            // The engine in the metrics.
+            let metrics = String(decoding: try await daemon.tcp.send(.GET, "/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"agentd_executions{status="succeeded"} 1.0"#), "\(metrics)")
+            #expect(metrics.contains(#"agentd_step_duration_seconds_count{kind="transform",outcome="succeeded"} 4"#))
+            #expect(metrics.contains(#"agentd_step_duration_seconds_count{kind="transform",outcome="skipped"} 1"#))
+            #expect(metrics.contains("agentd_workflow_cache_misses 1.0"))
+            #expect(metrics.contains("agentd_queue_depth 0.0"))
         }
     }
 
@@ -166,7 +174,7 @@ enum Run {
             #expect((Run.step(fast, "call")["error"] as? [String: Any])?["kind"] as? String == "circuit_open", "\(fast)")
             #expect(try await upstream.calls("down") == 5)
             let breakers = try await daemon.socket.call(.GET, "/api/v1/breakers").json?["items"] as? [[String: Any]] ?? []
-            #expect(breakers.first?["state"] as? String == "open")
+            #expect(breakers.first { $0["endpoint"] as? String == "127.0.0.1:\(upstream.port)" }?["state"] as? String == "open", "\(breakers)")
 
         }
     }

@@ -154,6 +154,6 @@ import Testing
         let check = try await second.socket.call(.POST, "/api/v1/vault/check").json
         #expect(check?["checked"] as? Int == 1)
         #expect((check?["failed"] as? [Any])?.isEmpty == true)
-        #expect(try await second.stop() == 0)
+        #expect(try await second.stop() == 0, "\(second.log.text)")
     }
 }

@@ -44,7 +44,7 @@ public enum PlanRoutes: RouteFile {
     }
 
     static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        try JSONResponse.make(.ok, QuotaBody(try await services.quotas.standing(of: context.parameters.require("org"), in: context.scope())))
+        try JSONResponse.make(.ok, QuotaBody(try await services.quotas.standing(of: context.parameters.require("org"), in: context.scope(), now: services.clock.now())))
     }
 
     static func set(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {

@@ -52,6 +52,34 @@ public enum SystemRoutes: RouteFile {
         registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "agentd_uptime", unitName: "seconds",
                                                              helpText: "Seconds since the daemon started."))
             .set(Double((ContinuousClock.now - services.info.startedAtMonotonic).components.seconds))
+        // The engine: what is gauged is read now; durations and counts are recorded as they happen.
+        let gauges = try await services.executions.gauges()
+        for status in ExecutionStatus.allCases {
+            registry.makeGauge(name: "agentd_executions", labels: [("status", status.rawValue)], help: "Executions by status.")
+                .set(Double(gauges.byStatus[status] ?? 0))
+        }
+        for (org, count) in gauges.activeByOrg {
+            registry.makeGauge(name: "agentd_executions_active", labels: [("org", org)], help: "Unfinished executions by org.").set(Double(count))
+        }
+        let engine = services.engine
+        let statistics = engine.statistics
+        let cache = services.executions.workflows.statistics
+        let breakers = engine.breakers.snapshot()
+        for (name, value, help) in [
+            ("agentd_queue_depth", engine.queueDepth, "Ready jobs waiting for a worker."),
+            ("agentd_jobs_open", gauges.openJobs, "Jobs not yet done (ready, running, or waiting on a timer)."),
+            ("agentd_steps_succeeded", statistics.stepsSucceeded, "Step attempts that succeeded since start."),
+            ("agentd_steps_failed", statistics.stepsFailed, "Steps that failed for good since start."),
+            ("agentd_step_retries", statistics.retries, "Failed attempts that were retried since start."),
+            ("agentd_stale_completions", statistics.staleCompletions, "Completions refused because the job's lease was lost."),
+            ("agentd_jobs_recovered", statistics.recovered, "Jobs taken over at start from an earlier process (lease expiries)."),
+            ("agentd_breakers_open", breakers.filter { $0.breaker.state != .closed }.count, "Circuit breakers not closed."),
+            ("agentd_breaker_opens", breakers.reduce(0) { $0 + $1.breaker.opens }, "Times any breaker opened since start."),
+            ("agentd_workflow_cache_hits", cache.hits, "Compiled workflow versions found in the cache."),
+            ("agentd_workflow_cache_misses", cache.misses, "Compiled workflow versions loaded and compiled."),
+        ] {
+            registry.makeGauge(name: name, help: help).set(Double(value))
+        }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16_384)
         registry.emit(into: &buffer)

@@ -65,6 +65,14 @@ public struct Instant: Hashable, Comparable, Sendable, Codable, CustomStringConv
     }
 
     public var description: String { rfc3339 }
+
+    /// Midnight UTC on the first day of this instant's month: where monthly quotas start.
+    public var startOfMonth: Instant {
+        let millis = millisecondsSinceEpoch
+        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+        let (year, month, _) = CivilDate.from(daysSinceEpoch: days)
+        return Instant(millisecondsSinceEpoch: CivilDate.daysSinceEpoch(year: year, month: month, day: 1) * 86_400_000)
+    }
 }
 
 private func pad(_ value: Int, _ width: Int) -> String {

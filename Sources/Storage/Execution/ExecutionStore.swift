@@ -60,6 +60,7 @@ public struct ExecutionStore: Sendable {
             version = deployed.version
         }
         let compiled = try workflows.compiled(workflow: workflow.id.rawValue, version: version, db)
+        try QuotaStore.check(.executionsPerMonth, org: workflow.orgID, now: context.now, db)
         if let schema = compiled.inputSchema {
             let issues = JSONSchemaCheck.issues(request.input, against: schema, at: "input")
             if !issues.isEmpty { throw ValidationError(issues.map { FieldViolation(field: $0.path, message: $0.message) }) }
@@ -145,15 +146,22 @@ public struct ExecutionStore: Sendable {
         }
     }
 
-    /// Breaker-free counts for the metrics: executions by status, open jobs.
-    public func gauges() async throws -> (byStatus: [ExecutionStatus: Int], openJobs: Int) {
+    /// Counts for the metrics: executions by status, unfinished ones by org, open jobs.
+    public func gauges() async throws -> (byStatus: [ExecutionStatus: Int], activeByOrg: [String: Int], openJobs: Int) {
         try await database.read { db in
             var counts: [ExecutionStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM execution GROUP BY status") {
                 if let status = ExecutionStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
+            var active: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT o.name, count(*) AS n FROM execution e JOIN org o ON o.id = e.org_id
+                WHERE e.status IN ('queued', 'running', 'waiting') GROUP BY o.name
+                """) {
+                active[row["name"]] = row["n"]
+            }
             let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE status = 'open'") ?? 0
-            return (counts, open)
+            return (counts, active, open)
         }
     }
 

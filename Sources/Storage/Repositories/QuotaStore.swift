@@ -4,8 +4,7 @@ import GRDB
 
 /// Each org's plan, its own overrides, and how much of each quota it uses.
 ///
-/// Teams, workflows and agents are counted; executions are counted once their table exists
-/// (the engine's issue adds them to `usage`), and until then report zero.
+/// Teams, workflows and agents are counted as they stand; executions per calendar month (UTC).
 public struct QuotaStore: Sendable {
     private let database: AgentDatabase
     private let audit: AuditLog
@@ -23,10 +22,10 @@ public struct QuotaStore: Sendable {
         public let usage: [QuotaResource: Int]
     }
 
-    public func standing(of reference: String, in scope: Scope) async throws -> Standing {
+    public func standing(of reference: String, in scope: Scope, now: Instant) async throws -> Standing {
         try await database.read { db in
             let org = try UserStore.org(reference, scope, db)
-            return try Self.standing(org, db)
+            return try Self.standing(org, db, now: now)
         }
     }
 
@@ -42,21 +41,22 @@ public struct QuotaStore: Sendable {
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .planChanged,
                                         targetType: ResourceType.org.rawValue, targetID: org.rawValue,
                                         requestID: context.requestID, details: ["plan": plan.rawValue, "overrides": encoded]), in: db)
-            return try Self.standing(org, db)
+            return try Self.standing(org, db, now: context.now)
         }
     }
 
     /// Throws `quotaExceeded` when one more `resource` would pass the org's limit. Call inside
     /// the writer unit that adds it, so the count and the insert are one transaction.
-    static func check(_ resource: QuotaResource, org: OrgID, _ db: Database) throws {
-        let standing = try standing(org, db)
+    static func check(_ resource: QuotaResource, org: OrgID, now: Instant = Instant(millisecondsSinceEpoch: 0), _ db: Database) throws {
+        let standing = try standing(org, db, now: now)
         let used = standing.usage[resource] ?? 0
         if let limit = QuotaRules.exceeded(resource, used: used, limits: standing.limits) {
             throw StorageError.quotaExceeded(resource: resource.rawValue, limit: limit, used: used)
         }
     }
 
-    static func standing(_ org: OrgID, _ db: Database) throws -> Standing {
+    /// `now` places the month that `executions_per_month` counts.
+    static func standing(_ org: OrgID, _ db: Database, now: Instant) throws -> Standing {
         guard let row = try Row.fetchOne(db, sql: "SELECT plan, quota_overrides FROM org WHERE id = ?", arguments: [org.rawValue]) else {
             throw StorageError.notFound(.org, id: org.rawValue)
         }
@@ -66,7 +66,9 @@ public struct QuotaStore: Sendable {
         let teams = try Int.fetchOne(db, sql: "SELECT count(*) FROM team WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
         let workflows = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
         let agents = try Int.fetchOne(db, sql: "SELECT count(*) FROM agent WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
-        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: workflows, .agents: agents, .executionsPerMonth: 0]
+        let executions = try Int.fetchOne(db, sql: "SELECT count(*) FROM execution WHERE org_id = ? AND created_at >= ?",
+                                          arguments: [org.rawValue, now.startOfMonth.millisecondsSinceEpoch]) ?? 0
+        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: workflows, .agents: agents, .executionsPerMonth: executions]
         return Standing(orgID: org, plan: plan, overrides: overrides, limits: plan.limits.overridden(by: overrides), usage: usage)
     }
 }

@@ -108,7 +108,7 @@ struct Daemon {
             engineSettings: Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
                                             breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
                                                                              openMs: Int64(config.engine.breakerOpenMs))),
-            logger: logger)
+            logger: logger, metrics: metricsFactory)
         let responder = try APIRouter.build(services: services).buildResponder()
 
         let readiness = ListenerReadiness(expected: 2) {
@@ -127,7 +127,7 @@ struct Daemon {
             services: [
                 .init(service: WriterService(writer: database.writer)),
                 // After the writer (it records outcomes), before the listeners (stops after them).
-                .init(service: EngineService(engine: services.engine, logger: logger)),
+                .init(service: EngineService(engine: services.engine, vault: services.vault, logger: logger)),
                 .init(service: tcpApp),
                 .init(service: socketApp),
                 // Last, so it is told first: announces the drain before the listeners stop.

@@ -1,5 +1,6 @@
 import Engine
 import Logging
+import Security
 import ServiceLifecycle
 
 /// Runs the execution engine for the life of the daemon: recovery and workers at start; at
@@ -7,9 +8,21 @@ import ServiceLifecycle
 /// and are taken over at the next start).
 struct EngineService: Service {
     let engine: Engine
+    let vault: Vault
     let logger: Logger
 
     func run() async throws {
+        // A sealed vault (passphrase key source) keeps the workers from starting: steps could
+        // not read their secrets. The API answers meanwhile; `agentctl vault unseal` opens it.
+        if vault.isSealed {
+            logger.notice("engine waits for the vault to be unsealed")
+            while vault.isSealed {
+                guard (try? await Task.sleep(for: .milliseconds(200))) != nil, !Task.isShuttingDownGracefully else {
+                    await engine.stop()  // never started; this releases its HTTP client
+                    return
+                }
+            }
+        }
         try await engine.start()
         logger.info("engine started")
         try? await gracefulShutdown()

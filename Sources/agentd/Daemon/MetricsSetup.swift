@@ -11,6 +11,10 @@ enum MetricsSetup {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .seconds(1),
         ]
+        factory.durationHistogramBuckets["agentd_step_duration_seconds"] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500),
+            .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600),
+        ]
         return factory
     }
 }

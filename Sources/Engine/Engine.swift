@@ -141,6 +141,12 @@ public final class Engine: Sendable {
         return (record, created)
     }
 
+    public func retry(_ reference: String, context: ChangeContext) async throws -> ExecutionRecord {
+        let (record, effects) = try await store.retry(reference, context: context)
+        handle(effects)
+        return record
+    }
+
     public func cancel(_ reference: String, context: ChangeContext) async throws -> ExecutionRecord {
         let (record, effects) = try await store.cancel(reference, context: context)
         handle(effects)

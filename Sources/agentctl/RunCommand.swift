@@ -110,7 +110,7 @@ struct Follower {
 /// `agentctl executions …`
 struct Executions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Executions: list, get, events, cancel, wait.",
-                                                    subcommands: [List.self, Get.self, Events.self, Cancel.self, Wait.self])
+                                                    subcommands: [List.self, Get.self, Events.self, Cancel.self, Retry.self, Wait.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Executions you can see, newest first.")
@@ -186,6 +186,29 @@ struct Executions: AsyncParsableCommand {
                 if connection.output == .json { return Output.json(execution) }
                 print("execution \(execution.text("id")) \(execution.text("status"))")
             }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A new execution of a failed or cancelled one: succeeded steps are reused, the rest run.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The execution id.") var id: String
+        @Flag(help: "Follow the new execution until it ends.") var follow = false
+
+        func run() async throws {
+            var code: Int32 = 0
+            try await reportingFailures {
+                let execution = try await connection.client.call(.POST, "/api/v1/executions/\(segment(id))/retry").json ?? [:]
+                if follow {
+                    code = try await Follower(client: connection.client, json: connection.output == .json).follow(execution.text("id"))
+                } else if connection.output == .json {
+                    Output.json(execution)
+                } else {
+                    print(execution.text("id"))
+                }
+            }
+            if code != 0 { throw ExitCode(code) }
         }
     }
 

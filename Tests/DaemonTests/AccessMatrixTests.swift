@@ -17,7 +17,8 @@ import Testing
 
     enum Foreign: Sendable { case notFound, ownOnly, forbidden }
 
-    /// Operation id → fixture. Placeholders: KEY and ROTKEY (key ids), TEAM, TEAM2, TEAM3 (team ids).
+    /// Operation id → fixture. Placeholders: @KEY@ and @ROTKEY@ (key ids), @TEAM@, @TEAM2@, @TEAM3@ (team ids),
+    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions).
     /// Operations run in no fixed order, so each mutating one has objects of its own.
     static let fixtures: [String: Fixture] = [
         "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
@@ -36,16 +37,16 @@ import Testing
         "createAPIKey": Fixture(path: "/api/v1/api-keys",
                                 body: #"{"name":"matrix","user":"u-get","org":"acme","scopes":["orgs.view"]}"#, foreign: .notFound),
         "listAPIKeys": Fixture(path: "/api/v1/api-keys", body: nil, foreign: .ownOnly),
-        "rotateAPIKey": Fixture(path: "/api/v1/api-keys/ROTKEY/rotate", body: #"{"overlap":"1h"}"#, foreign: .notFound),
-        "revokeAPIKey": Fixture(path: "/api/v1/api-keys/KEY", body: nil, foreign: .notFound),
+        "rotateAPIKey": Fixture(path: "/api/v1/api-keys/@ROTKEY@/rotate", body: #"{"overlap":"1h"}"#, foreign: .notFound),
+        "revokeAPIKey": Fixture(path: "/api/v1/api-keys/@KEY@", body: nil, foreign: .notFound),
         "setMFAPolicy": Fixture(path: "/api/v1/orgs/acme/mfa-policy", body: #"{"required_roles":[]}"#, foreign: .notFound),
         "createTeam": Fixture(path: "/api/v1/teams", body: #"{"name":"matrix-team","org":"acme"}"#, foreign: .notFound),
         "listTeams": Fixture(path: "/api/v1/teams", body: nil, foreign: .ownOnly),
-        "getTeam": Fixture(path: "/api/v1/teams/TEAM", body: nil, foreign: .notFound),
-        "renameTeam": Fixture(path: "/api/v1/teams/TEAM", body: #"{"name":"matrix-renamed"}"#, foreign: .notFound),
-        "setTeamMember": Fixture(path: "/api/v1/teams/TEAM/members/u-get", body: #"{"role":"viewer"}"#, foreign: .notFound),
-        "removeTeamMember": Fixture(path: "/api/v1/teams/TEAM2/members/u-get", body: nil, foreign: .notFound),
-        "deleteTeam": Fixture(path: "/api/v1/teams/TEAM3", body: nil, foreign: .notFound),
+        "getTeam": Fixture(path: "/api/v1/teams/@TEAM@", body: nil, foreign: .notFound),
+        "renameTeam": Fixture(path: "/api/v1/teams/@TEAM@", body: #"{"name":"matrix-renamed"}"#, foreign: .notFound),
+        "setTeamMember": Fixture(path: "/api/v1/teams/@TEAM@/members/u-get", body: #"{"role":"viewer"}"#, foreign: .notFound),
+        "removeTeamMember": Fixture(path: "/api/v1/teams/@TEAM2@/members/u-get", body: nil, foreign: .notFound),
+        "deleteTeam": Fixture(path: "/api/v1/teams/@TEAM3@", body: nil, foreign: .notFound),
         "getQuota": Fixture(path: "/api/v1/orgs/acme/quota", body: nil, foreign: .notFound),
         "setPlan": Fixture(path: "/api/v1/orgs/acme/plan", body: #"{"plan":"pro"}"#, foreign: .forbidden),
         "listRoles": Fixture(path: "/api/v1/roles?org=acme", body: nil, foreign: .notFound),
@@ -88,10 +89,11 @@ import Testing
         "deleteWorkflow": Fixture(path: "/api/v1/workflows/m-doomed-flow", body: nil, foreign: .notFound),
         "startExecution": Fixture(path: "/api/v1/executions", body: #"{"workflow":"m-flow","input":{}}"#, foreign: .notFound),
         "listExecutions": Fixture(path: "/api/v1/executions", body: nil, foreign: .ownOnly),
-        "getExecution": Fixture(path: "/api/v1/executions/EXEC", body: nil, foreign: .notFound),
-        "executionEvents": Fixture(path: "/api/v1/executions/EXEC/events", body: nil, foreign: .notFound),
-        "cancelExecution": Fixture(path: "/api/v1/executions/SLOWEXEC/cancel", body: nil, foreign: .notFound),
+        "getExecution": Fixture(path: "/api/v1/executions/@EXEC@", body: nil, foreign: .notFound),
+        "executionEvents": Fixture(path: "/api/v1/executions/@EXEC@/events", body: nil, foreign: .notFound),
+        "cancelExecution": Fixture(path: "/api/v1/executions/@SLOWEXEC@/cancel", body: nil, foreign: .notFound),
         "listBreakers": Fixture(path: "/api/v1/breakers", body: nil, foreign: .forbidden),
+        "retryExecution": Fixture(path: "/api/v1/executions/@FAILEXEC@/retry", body: nil, foreign: .notFound),
     ]
 
     @Test func everyRouteAnswersEachKindOfCallerAsItMust() async throws {
@@ -125,12 +127,15 @@ import Testing
                 "agent: m-agent\nkind: transform\nconfig: {output: 1}\n---\nagent: m-doomed\nkind: transform\nconfig: {output: 0}\n",
                 "agent: m-agent\nkind: transform\nconfig: {output: 2}\n---\nworkflow: m-flow\nnodes:\n  a: {agent: m-agent}\n"
                     + "---\nworkflow: m-doomed-flow\nnodes:\n  a: {kind: transform, config: {output: 3}}\n"
-                    + "---\nworkflow: m-slow\nnodes:\n  wait: {kind: delay, config: {duration_ms: 600000}}\n",
+                    + "---\nworkflow: m-slow\nnodes:\n  wait: {kind: delay, config: {duration_ms: 600000}}\n"
+                    + "---\nworkflow: m-fail\nnodes:\n  bad: {kind: transform, config: {output: \"{{ 1 / 0 }}\"}}\n",
             ] {
                 _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": document])
             }
             let executionID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-flow"]).json?["id"] as? String)
             let slowID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-slow"]).json?["id"] as? String)
+            let failID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-fail"]).json?["id"] as? String)
+            try await admin.events("/api/v1/executions/\(failID)/events") { _, _, _ in true }
 
             let document = try #require(try await daemon.socket.call(.GET, "/api/v1/openapi.json").json)
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
@@ -141,10 +146,12 @@ import Testing
                           let id = operation["operationId"] as? String else { continue }
                     let fixture = try #require(Self.fixtures[id], "operation \(id) has no access-matrix fixture: add one")
                     covered += 1
-                    let path = fixture.path.replacingOccurrences(of: "SLOWEXEC", with: slowID).replacingOccurrences(of: "EXEC", with: executionID)
-                        .replacingOccurrences(of: "ROTKEY", with: rotateID).replacingOccurrences(of: "KEY", with: keyID)
-                        .replacingOccurrences(of: "TEAM3", with: teamIDs[2]).replacingOccurrences(of: "TEAM2", with: teamIDs[1])
-                        .replacingOccurrences(of: "TEAM", with: teamIDs[0])
+                    // why: tokens in @…@ cannot occur inside a generated ID (an ID may well contain "KEY").
+                    var path = fixture.path
+                    for (token, value) in [("@ROTKEY@", rotateID), ("@KEY@", keyID), ("@SLOWEXEC@", slowID), ("@FAILEXEC@", failID),
+                                           ("@EXEC@", executionID), ("@TEAM3@", teamIDs[2]), ("@TEAM2@", teamIDs[1]), ("@TEAM@", teamIDs[0])] {
+                        path = path.replacingOccurrences(of: token, with: value)
+                    }
                     let verb = method.uppercased()
                     let body = fixture.body.map { Data($0.utf8) }
                     let headers = body == nil ? [] : [("Content-Type", "application/json")]

@@ -328,3 +328,28 @@ enum Run {
         }
     }
 }
+
+@Suite(.serialized) struct ExecutionRetryTests {
+    @Test func aRetryReusesSucceededStepsAndRunsTheRest() async throws {
+        let upstream = try Upstream()
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: two-calls
+                nodes:
+                  first: {kind: http, config: {url: "\(upstream.base)/ok?key=first"}}
+                  second: {kind: http, config: {url: "\(upstream.base)/flaky?key=second&fail=1"}}
+                edges: [first -> second]
+                """)
+            let failedID = try await Run.start(daemon.socket, "two-calls")
+            let failed = try await Run.finish(daemon.socket, failedID)
+            #expect(failed["status"] as? String == "failed")
+            let retried = try await daemon.socket.call(.POST, "/api/v1/executions/\(failedID)/retry").json ?? [:]
+            let again = try await Run.finish(daemon.socket, try #require(retried["id"] as? String))
+            #expect(again["status"] as? String == "succeeded", "\(again)")
+            #expect(try await upstream.calls("first") == 1, "a succeeded step must not run again")
+            #expect(try await upstream.calls("second") == 2)
+            let refused = try await daemon.socket.send(.POST, "/api/v1/executions/\(again["id"] as! String)/retry")
+            #expect(refused.status == 409)
+        }
+    }
+}

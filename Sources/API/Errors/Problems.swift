@@ -38,6 +38,9 @@ enum Problems {
             case .alreadyFinished(let id, let status):
                 return Problem(code: .alreadyFinished, status: 409, title: "Already finished",
                                detail: "Execution \(id) has already \(status); there is nothing to cancel.")
+            case .notRetryable(let id, let status):
+                return Problem(code: .alreadyFinished, status: 409, title: "Not retryable",
+                               detail: "Execution \(id) \(status == "succeeded" ? "succeeded" : "is \(status)"); only a failed or cancelled one can be retried.")
             case .tooDeep(let limit):
                 return Problem(code: .validationFailed, status: 422, title: "Too deep", detail: "Child workflows nest at most \(limit) deep.")
             }

@@ -41,6 +41,13 @@ public enum ExecutionRoutes: RouteFile {
                                 tag: "executions", requestBodyRequired: false, success: (200, Schemas.execution, "application/json"),
                                 problems: [404, 409]),
                       handler: cancel),
+            RouteSpec(.post, "/api/v1/executions/{execution}/retry", needs: .permission(.workflowsExecute),
+                      Operation(id: "retryExecution",
+                                summary: "Start a new execution of a failed or cancelled one's version and input, reusing the outputs of "
+                                    + "the steps that succeeded and running the rest.",
+                                tag: "executions", requestBodyRequired: false, success: (202, Schemas.execution, "application/json"),
+                                problems: [404, 409]),
+                      handler: retry),
             RouteSpec(.get, "/api/v1/breakers", needs: .permission(.systemView),
                       Operation(id: "listBreakers", summary: "The circuit breaker of every outbound endpoint.", tag: "executions",
                                 success: (200, Schemas.breakers, "application/json")),
@@ -128,6 +135,13 @@ public enum ExecutionRoutes: RouteFile {
     static func cancel(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let record = try await services.engine.cancel(context.parameters.require("execution"), context: context.change(services))
         return DefinitionResources.respond(.ok, ExecutionResources.execution(record, steps: nil))
+    }
+
+    static func retry(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+        let record = try await services.engine.retry(context.parameters.require("execution"), context: context.change(services))
+        var response = DefinitionResources.respond(.accepted, ExecutionResources.execution(record, steps: nil))
+        response.headers[.location] = "/api/v1/executions/\(record.id.rawValue)"
+        return response
     }
 
     static func breakers(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {

@@ -93,6 +93,53 @@ public struct ExecutionStore: Sendable {
         return (try Self.record(id, db), effects)
     }
 
+    /// A new execution of the same version and input that keeps the steps that succeeded
+    /// (their outputs reused, not run again) and runs the rest: for a failed or cancelled one.
+    public func retry(_ reference: String, context: ChangeContext) async throws -> (ExecutionRecord, ExecutionEffects) {
+        let store = self
+        return try await database.writer.submit { db in
+            let old = try Self.visible(reference, context.scope, db)
+            guard old.status == .failed || old.status == .cancelled else {
+                throw ExecutionError.notRetryable(id: old.id.rawValue, status: old.status.rawValue)
+            }
+            try QuotaStore.check(.executionsPerMonth, org: old.orgID, now: context.now, db)
+            let compiled = try store.workflows.compiled(workflow: old.workflowID.rawValue, version: old.workflowVersion, db)
+            let kept = try Self.steps(old.id.rawValue, db).filter { $0.status == .succeeded }
+            let keptNodes = Set(kept.map(\.node))
+            let id = ExecutionID.generate(at: context.now).rawValue
+            let now = context.now.millisecondsSinceEpoch
+            try db.execute(sql: """
+                INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
+                    depth, steps_total, steps_done, created_by, created_at, deadline_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, 'retry', 0, ?, ?, ?, ?, ?)
+                """, arguments: [id, old.orgID.rawValue, old.teamID?.rawValue, old.workflowID.rawValue, old.workflowName, old.workflowVersion,
+                                 old.environment.rawValue, old.input.canonicalText, compiled.dag.nodes.count, kept.count, context.actor, now,
+                                 compiled.definition.timeoutMs.map { now + Int64($0) }])
+            try Events.append(db, execution: id, at: now, type: "execution.started",
+                              data: ["workflow": .string(old.workflowName), "version": .integer(old.workflowVersion),
+                                     "environment": .string(old.environment.rawValue), "retry_of": .string(old.id.rawValue),
+                                     "reused": .array(keptNodes.sorted().map(JSONValue.string))])
+            var effects = ExecutionEffects()
+            for step in kept {
+                try db.execute(sql: """
+                    INSERT INTO step_run (execution_id, node_id, status, attempt, output, started_at, finished_at) VALUES (?, ?, 'succeeded', ?, ?, ?, ?)
+                    """, arguments: [id, step.node, step.attempt, step.output?.canonicalText, step.startedAt?.millisecondsSinceEpoch,
+                                     step.finishedAt?.millisecondsSinceEpoch])
+            }
+            for node in compiled.dag.nodes where !keptNodes.contains(node) {
+                let ready = (compiled.dag.predecessors[node] ?? []).allSatisfy { keptNodes.contains($0) }
+                try db.execute(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, ?)",
+                               arguments: [id, node, ready ? StepStatus.ready.rawValue : StepStatus.pending.rawValue, ready ? 1 : 0])
+                if ready {
+                    effects.ready.append(try Jobs.open(db, execution: id, node: node, attempt: 1, purpose: .run, org: old.orgID.rawValue,
+                                                       readyAt: now, owner: store.instance))
+                }
+            }
+            effects.changed.append(id)
+            return (try Self.record(id, db), effects)
+        }
+    }
+
     // MARK: - Reads
 
     public func execution(_ reference: String, in scope: Scope) async throws -> (ExecutionRecord, [StepRunRecord]) {
@@ -218,6 +265,7 @@ public enum ExecutionError: Error, Hashable, Sendable {
     case notDeployed(workflow: String, environment: String)
     case alreadyFinished(id: String, status: String)
     case tooDeep(limit: Int)
+    case notRetryable(id: String, status: String)
 }
 
 /// Appending and reading execution events.

@@ -12,6 +12,7 @@ extension Engine {
             context = try await store.jobContext(ticket)
         } catch {
             logger.error("cannot load a job", metadata: ["job": "\(ticket.id)", "error": "\(error)"])
+            await giveUp(ticket, because: "the step could not be loaded: \(error)")
             return
         }
         guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return }
@@ -42,6 +43,9 @@ extension Engine {
             outcome = secrets.scrub(outcome)
         }
         record(step.kind, outcome, ContinuousClock.now - began)
+        // Stopping cuts running steps short: their jobs stay open, and the next start runs them
+        // again. Recording "cancelled" here would fail executions on every restart.
+        if isStopping { return }
         do {
             let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
                                                    secretsRead: secrets.raw.keys.sorted())
@@ -56,6 +60,18 @@ extension Engine {
             handle(effects)
         } catch {
             logger.error("cannot record a step's outcome", metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)", "error": "\(error)"])
+            await giveUp(ticket, because: "its outcome could not be recorded: \(error)")
+        }
+    }
+
+    /// When a job cannot be loaded or its outcome not recorded, fail the step (and so the
+    /// execution) in a transaction of its own, rather than leaving the job open to be run again
+    /// and again. If even that fails, the job stays open for the next start.
+    private func giveUp(_ ticket: JobTicket, because reason: String) async {
+        do {
+            handle(try await store.abandon(ticket, error: StepError(.internal, reason), now: now()))
+        } catch {
+            logger.critical("cannot fail a broken step", metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)", "error": "\(error)"])
         }
     }
 
@@ -78,6 +94,10 @@ extension Engine {
             let config = try step.config.render(in: StepContexts.step(execution, input: input, now: time, secrets: secrets.resolver,
                                                                       named: secrets.named(step.secretNames)))
             if step.kind == .workflow {
+                // A child reads its own secrets; passing values down would store them in its input.
+                guard step.secretPaths.isEmpty else {
+                    return .outcome(.failed(StepError(.validation, "a workflow step cannot pass secrets to its child; let the child workflow read them")))
+                }
                 guard execution.depth + 1 <= NewExecution.maximumDepth else {
                     return .outcome(.failed(StepError(.validation, "child workflows nest at most \(NewExecution.maximumDepth) deep")))
                 }
@@ -121,9 +141,13 @@ extension Engine {
             }
         }
         running.withLock { $0[ticket.executionID, default: [:]][ticket.id] = task }
-        let marker = Task { [store, settings] in
+        // why: a cancel (or a stop) that came while the step was being prepared found nothing to stop.
+        if isStopping || wasCancelled(ticket.executionID) { task.cancel() }
+        let marker = Task { [store, settings, notifier] in
             try? await Task.sleep(for: .milliseconds(settings.markRunningAfterMs))
-            if !Task.isCancelled { try? await store.markRunning(ticket, startedAt: invocation.now) }
+            if !Task.isCancelled, (try? await store.markRunning(ticket, startedAt: invocation.now)) == true {
+                notifier.notify([ticket.executionID])
+            }
         }
         let outcome = await task.value
         marker.cancel()
@@ -143,6 +167,7 @@ extension Engine {
             handle(try await store.startChild(ticket, request: request, context: context))
         } catch {
             logger.error("cannot start a child execution", metadata: ["execution": "\(ticket.executionID)", "error": "\(error)"])
+            await giveUp(ticket, because: "the child execution could not start: \(error)")
         }
     }
 }

@@ -47,6 +47,12 @@ public final class Engine: Sendable {
     private let sleeper = Mutex<Task<Void, Never>?>(nil)
     private let earliestTimer = Mutex<Int64?>(nil)
     private let stopped = Atomic<Bool>(false)
+    /// Executions recently ended with steps running: a step that registers late is stopped too.
+    private let cancelled = Mutex<(set: Set<String>, order: [String])>(([], []))
+
+    var isStopping: Bool { stopped.load(ordering: .relaxed) }
+
+    func wasCancelled(_ execution: String) -> Bool { cancelled.withLock { $0.set.contains(execution) } }
     let counters = Mutex<Counters>(Counters())
 
     public struct Counters: Sendable {
@@ -166,6 +172,10 @@ public final class Engine: Sendable {
             if wake { sleeper.withLock { $0 }?.cancel() }
         }
         for execution in Set(effects.cancelRunning) {
+            cancelled.withLock { recent in
+                if recent.set.insert(execution).inserted { recent.order.append(execution) }
+                if recent.order.count > 10_000 { recent.set.remove(recent.order.removeFirst()) }
+            }
             let steps = running.withLock { $0[execution].map { Array($0.values) } ?? [] }
             for step in steps { step.cancel() }
         }

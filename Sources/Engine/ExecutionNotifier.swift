@@ -9,6 +9,7 @@ public final class ExecutionNotifier: Sendable {
         var watchers = 0
         var generation = 0
         var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+        var timers: [Int: Task<Void, Never>] = [:]
     }
 
     private let state = Mutex<[String: Watched]>([:])
@@ -47,24 +48,35 @@ public final class ExecutionNotifier: Sendable {
                 continuation.resume(returning: true)
                 return
             }
-            Task { [weak self] in
+            let timer = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                let waiter = self?.state.withLock { all in all[execution]?.waiters.removeValue(forKey: id) }
+                let waiter = self?.state.withLock { all -> CheckedContinuation<Bool, Never>? in
+                    all[execution]?.timers[id] = nil
+                    return all[execution]?.waiters.removeValue(forKey: id)
+                }
                 waiter?.resume(returning: false)
+            }
+            // why: woken early, the timeout task would otherwise sleep on for its full 15 s; many
+            // events on a followed execution would pile such tasks up.
+            state.withLock { all in
+                if all[execution]?.waiters[id] != nil { all[execution]!.timers[id] = timer } else { timer.cancel() }
             }
         }
     }
 
     func notify(_ executions: [String]) {
-        let woken = state.withLock { all -> [CheckedContinuation<Bool, Never>] in
-            var woken: [CheckedContinuation<Bool, Never>] = []
+        let (woken, timers) = state.withLock { all -> ([CheckedContinuation<Bool, Never>], [Task<Void, Never>]) in
+            var woken: [CheckedContinuation<Bool, Never>] = [], timers: [Task<Void, Never>] = []
             for execution in Set(executions) where all[execution] != nil {
                 all[execution]!.generation += 1
                 woken += all[execution]!.waiters.values
+                timers += all[execution]!.timers.values
                 all[execution]!.waiters = [:]
+                all[execution]!.timers = [:]
             }
-            return woken
+            return (woken, timers)
         }
+        for timer in timers { timer.cancel() }
         for continuation in woken { continuation.resume(returning: true) }
     }
 }

@@ -65,7 +65,7 @@ struct StepSecrets: Sendable {
             switch value {
             case .string(let text): .string(scrubber.scrub(text))
             case .array(let items): .array(items.map(clean))
-            case .object(let object): .object(Dictionary(uniqueKeysWithValues: object.map { (scrubber.scrub($0.key), clean($0.value)) }))
+            case .object(let object): .object(Dictionary(object.map { (scrubber.scrub($0.key), clean($0.value)) }, uniquingKeysWith: { first, _ in first }))
             default: value
             }
         }

@@ -72,3 +72,67 @@ extension Array where Element: Sendable {
         return kept
     }
 }
+
+@Suite(.serialized) struct GracefulRestartTests {
+    /// `systemctl restart` in the middle of a step: the step is cut short, not failed, and runs
+    /// again after the restart.
+    @Test func aStopLeavesRunningStepsToTheNextStart() async throws {
+        let upstream = try Upstream()
+        let directory = try TestDaemon.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await TestDaemon.start(directory: directory)
+        try await Run.apply(first.socket, """
+            workflow: long-call
+            nodes:
+              call: {kind: http, config: {url: "\(upstream.base)/slow?key=long&ms=1500", timeout_ms: 10000}}
+            """)
+        let id = try await Run.start(first.socket, "long-call")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await upstream.calls("long") == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await first.stop() == 0)
+
+        let second = try await TestDaemon.start(directory: directory)
+        let execution = try await Run.finish(second.socket, id)
+        #expect(execution["status"] as? String == "succeeded", "\(execution)")
+        #expect(try await upstream.calls("long") == 2)
+        #expect(try await second.stop() == 0)
+    }
+
+    @Test func hostileAnswersAndRequestsCannotCrashTheEngine() async throws {
+        let upstream = try Upstream()
+        try await TestDaemon.run { daemon in
+            // A Retry-After beyond reason is capped at an hour.
+            try await Run.apply(daemon.socket, """
+                workflow: patient
+                nodes:
+                  call:
+                    kind: http
+                    config: {url: "\(upstream.base)/limited?key=huge&fail=5&after=99999999"}
+                    retry: {max_attempts: 3, initial_backoff_ms: 10}
+                """)
+            let patient = try await Run.start(daemon.socket, "patient")
+            var delay: Int?
+            let until = ContinuousClock.now + .seconds(10)
+            while delay == nil, ContinuousClock.now < until {
+                delay = (try await Run.events(daemon.socket, patient).first { $0["type"] as? String == "step.retrying" }?["data"] as? [String: Any])?["delay_ms"] as? Int
+                if delay == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(delay == 3_600_000, "\(String(describing: delay))")
+            _ = try await daemon.socket.call(.POST, "/api/v1/executions/\(patient)/cancel")
+
+            try await Run.apply(daemon.socket, "workflow: quick\nnodes:\n  a: {kind: transform, config: {output: 1}}\n")
+            let huge = try await daemon.socket.send(.POST, "/api/v1/executions",
+                                                    body: Data(#"{"workflow":"quick","timeout_ms":9223372036854775807}"#.utf8))
+            #expect(huge.status == 422)
+            let id = try await Run.start(daemon.socket, "quick")
+            _ = try await Run.finish(daemon.socket, id)
+            // A workflow with unfinished executions cannot be deleted from under them.
+            try await Run.apply(daemon.socket, "workflow: waits\nnodes:\n  a: {kind: delay, config: {duration_ms: 600000}}\n")
+            let waiting = try await Run.start(daemon.socket, "waits")
+            let refused = try await daemon.socket.send(.DELETE, "/api/v1/workflows/waits")
+            #expect(refused.status == 409)
+            _ = try await daemon.socket.call(.POST, "/api/v1/executions/\(waiting)/cancel")
+            #expect(try await daemon.socket.send(.DELETE, "/api/v1/workflows/waits").status == 204)
+        }
+    }
+}

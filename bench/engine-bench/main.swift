@@ -95,7 +95,8 @@ func runOnce(_ engine: Engine, _ workflow: String) async throws -> (Duration, St
     defer { engine.notifier.unwatch(id) }
     while true {
         let generation = engine.notifier.generation(of: id)
-        if let status = try await store.status(id), status.isTerminal { return (clock.now - start, status.rawValue) }
+        let status = try await store.status(id, in: scope)
+        if status.isTerminal { return (clock.now - start, status.rawValue) }
         _ = await engine.notifier.wait(for: id, after: generation, timeout: .seconds(10))
     }
 }

@@ -66,7 +66,7 @@ public enum ExecutionRoutes: RouteFile {
             .init("input", ["type": "object"], "The execution's input, checked against the workflow's input schema."),
             .init("environment", ["enum": ["dev", "staging", "prod"]], "Run the version deployed here (default dev)."),
             .init("version", ["type": "integer", "minimum": 1], "Run this version instead."),
-            .init("timeout_ms", ["type": "integer", "minimum": 1], "A deadline for the whole execution."),
+            .init("timeout_ms", ["type": "integer", "minimum": 1, "maximum": 604_800_000], "A deadline for the whole execution."),
         ])
 
         enum CodingKeys: String, CodingKey {
@@ -82,6 +82,9 @@ public enum ExecutionRoutes: RouteFile {
             environment = value
         } else {
             environment = .dev
+        }
+        if let timeout = body.timeoutMs, !(1...604_800_000).contains(timeout) {
+            throw ValidationError(field: "timeout_ms", "must be between 1 and 604800000 (7 days)")
         }
         let input = body.input ?? .object([:])
         guard case .object = input else { throw ValidationError(field: "input", "must be a JSON object") }
@@ -138,7 +141,12 @@ public enum ExecutionRoutes: RouteFile {
     }
 
     static func retry(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let record = try await services.engine.retry(context.parameters.require("execution"), context: context.change(services))
+        let change = try context.change(services)
+        let record = try await services.engine.retry(context.parameters.require("execution"), context: change)
+        try await services.audit.record(AuditEntry(at: change.now, orgID: record.orgID.rawValue, actor: change.actor, action: .executionStarted,
+                                                   targetType: ResourceType.execution.rawValue, targetID: record.id.rawValue,
+                                                   requestID: context.requestID,
+                                                   details: ["workflow": record.workflowName, "retry_of": try context.parameters.require("execution")]))
         var response = DefinitionResources.respond(.accepted, ExecutionResources.execution(record, steps: nil))
         response.headers[.location] = "/api/v1/executions/\(record.id.rawValue)"
         return response

@@ -6,7 +6,7 @@ public enum Backoff {
         let exponent = min(max(attempt - 1, 0), 30)
         let ceiling = min(Double(policy.maxBackoffMs), Double(policy.initialBackoffMs) * Double(1 << exponent))
         let jittered = Int(ceiling * min(max(unit, 0), 0.999_999))
-        return max(jittered, error.retryAfterMs ?? 0)
+        return max(jittered, min(max(error.retryAfterMs ?? 0, 0), 3_600_000))
     }
 
     /// Whether a failed attempt is tried again.

@@ -65,7 +65,10 @@ struct HTTPRunner: StepRunner {
         let status = Int(response.status.code)
         breakers.record(endpoint, success: status < 500, at: now())
         let expected = config["expect_status"]?.arrayValue?.compactMap { $0.doubleValue.map(Int.init) }
-        let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { $0 * 1000 }
+        // Seconds only (an HTTP date is ignored), at most an hour: a hostile or broken upstream
+        // must not be able to park a step for ever, nor overflow the arithmetic.
+        let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            .map { min(max($0, 0), 3600) * 1000 }
         if let expected, !expected.contains(status) {
             let error = StepError.forStatus(status, retryAfterMs: retryAfter) ?? StepError(.clientError, "HTTP \(status), expected \(expected)")
             return .failed(error)

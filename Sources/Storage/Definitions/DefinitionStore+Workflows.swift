@@ -110,6 +110,13 @@ extension DefinitionStore {
         let audit = self.audit
         try await database.writer.submit { db in
             let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
+            let unfinished = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM execution WHERE workflow_id = ? AND status IN ('queued', 'running', 'waiting')
+                """, arguments: [record.id.rawValue]) ?? 0
+            if unfinished > 0 {
+                throw StorageError.protected(.workflow, id: record.id.rawValue,
+                                             reason: "workflow \(record.name) has \(unfinished) unfinished execution(s); cancel them or let them end first")
+            }
             try db.execute(sql: "DELETE FROM definition_tag WHERE owner_id = ?", arguments: [record.id.rawValue])
             try db.execute(sql: "DELETE FROM workflow_deployment WHERE workflow_id = ?", arguments: [record.id.rawValue])
             try db.execute(sql: "DELETE FROM workflow WHERE id = ?", arguments: [record.id.rawValue])

@@ -12,8 +12,7 @@ extension ExecutionStore {
         let store = self
         let audit = self.audit
         return try await database.writer.submit { db in
-            try db.execute(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'",
-                           arguments: [ticket.id, ticket.token])
+            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
             guard db.changesCount == 1 else {
                 effects.accepted = false
@@ -29,27 +28,49 @@ extension ExecutionStore {
             }
             guard !execution.status.isTerminal else { return effects }
             if let startedAt {
-                try db.execute(sql: "UPDATE step_run SET started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?",
-                               arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
+                try db.cachedStatement(sql: "UPDATE step_run SET started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?").execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
             }
             try store.apply(outcome, to: ticket.node, attempt: ticket.attempt, of: execution, now: now, jitter: jitter, db, &effects)
             return effects
         }
     }
 
+    /// Fails a step whose job could not be loaded or recorded, and its execution, in a
+    /// transaction of its own (fenced like a completion). No retry: the failure is agentd's.
+    public func abandon(_ ticket: JobTicket, error: StepError, now: Instant) async throws -> ExecutionEffects {
+        let store = self
+        return try await database.writer.submit { db in
+            var effects = ExecutionEffects()
+            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
+                .execute(arguments: [ticket.id, ticket.token])
+            guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db), !execution.status.isTerminal else {
+                effects.accepted = false
+                return effects
+            }
+            let at = now.millisecondsSinceEpoch
+            try db.execute(sql: "UPDATE step_run SET status = 'failed', error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?",
+                           arguments: [error.json.canonicalText, at, ticket.executionID, ticket.node])
+            try Events.append(db, execution: ticket.executionID, at: at, type: "step.failed", node: ticket.node, attempt: ticket.attempt,
+                              data: ["error": error.json])
+            try store.end(execution, as: .failed, error: ["node": .string(ticket.node), "error": error.json], now: at, db, &effects)
+            return effects
+        }
+    }
+
     /// Marks a step running (for steps that take a while: the engine calls this only once a
     /// step has run for a moment, so fast steps cost one commit, not two).
-    public func markRunning(_ ticket: JobTicket, startedAt: Instant) async throws {
+    @discardableResult
+    public func markRunning(_ ticket: JobTicket, startedAt: Instant) async throws -> Bool {
         try await database.writer.submit { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM job WHERE id = ? AND lease_token = ? AND status = 'open'",
-                                   arguments: [ticket.id, ticket.token]) != nil else { return }
-            try db.execute(sql: """
+                                   arguments: [ticket.id, ticket.token]) != nil else { return false }
+            try db.cachedStatement(sql: """
                 UPDATE step_run SET status = 'running', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ? AND status IN ('ready', 'waiting')
-                """, arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
-            if db.changesCount == 1 {
-                try Events.append(db, execution: ticket.executionID, at: startedAt.millisecondsSinceEpoch, type: "step.started",
-                                  node: ticket.node, attempt: ticket.attempt)
-            }
+                """).execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
+            guard db.changesCount == 1 else { return false }
+            try Events.append(db, execution: ticket.executionID, at: startedAt.millisecondsSinceEpoch, type: "step.started",
+                              node: ticket.node, attempt: ticket.attempt)
+            return true
         }
     }
 
@@ -84,10 +105,10 @@ extension ExecutionStore {
             var effects = ExecutionEffects()
             for row in stale {
                 let ticket = Jobs.ticket(from: row)
-                try db.execute(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?", arguments: [instance, ticket.id])
-                try db.execute(sql: """
+                try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?").execute(arguments: [instance, ticket.id])
+                try db.cachedStatement(sql: """
                     UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'
-                    """, arguments: [ticket.executionID, ticket.node])
+                    """).execute(arguments: [ticket.executionID, ticket.node])
                 if db.changesCount == 1 {
                     try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: "step.recovered",
                                       node: ticket.node, attempt: ticket.attempt)
@@ -104,7 +125,9 @@ extension ExecutionStore {
     public func dueJobs(now: Instant, limit: Int = 1000) async throws -> [JobTicket] {
         let instance = self.instance
         return try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND ready_at <= ? AND lease_owner = ? ORDER BY ready_at LIMIT ?",
+            // Timers only: jobs made ready by a commit are already in memory, and a backlog of them
+            // must not hide a due retry or delay from this query.
+            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND timer = 1 AND ready_at <= ? AND lease_owner = ? ORDER BY ready_at LIMIT ?",
                              arguments: [now.millisecondsSinceEpoch, instance, limit]).map(Jobs.ticket(from:))
         }
     }
@@ -113,7 +136,7 @@ extension ExecutionStore {
     public func nextDue() async throws -> Int64? {
         let instance = self.instance
         return try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(ready_at) FROM job WHERE status = 'open' AND lease_owner = ?", arguments: [instance])
+            try Int64.fetchOne(db, sql: "SELECT min(ready_at) FROM job WHERE status = 'open' AND timer = 1 AND lease_owner = ?", arguments: [instance])
         }
     }
 
@@ -127,17 +150,28 @@ extension ExecutionStore {
                 """, arguments: [now.millisecondsSinceEpoch]) != nil
         }
         guard any else { return ExecutionEffects() }
-        return try await database.writer.submit { db in
-            var effects = ExecutionEffects()
-            let ids = try String.fetchAll(db, sql: """
+        let ids = try await database.read { db in
+            try String.fetchAll(db, sql: """
                 SELECT id FROM execution WHERE status IN ('queued', 'running', 'waiting') AND deadline_at IS NOT NULL AND deadline_at <= ?
                 """, arguments: [now.millisecondsSinceEpoch])
-            for id in ids {
-                try store.end(try Self.record(id, db), as: .failed, error: StepError(.timeout, "the execution passed its deadline").json,
-                              now: now.millisecondsSinceEpoch, db, &effects)
-            }
-            return effects
         }
+        // One transaction each: one that cannot end must not keep the others from ending.
+        var effects = ExecutionEffects()
+        for id in ids {
+            do {
+                effects.merge(try await database.writer.submit { db in
+                    var effects = ExecutionEffects()
+                    try store.end(try Self.record(id, db), as: .failed, error: StepError(.timeout, "the execution passed its deadline").json,
+                                  now: now.millisecondsSinceEpoch, db, &effects)
+                    return effects
+                })
+            } catch StorageError.writerStopped {
+                break
+            } catch {
+                continue
+            }
+        }
+        return effects
     }
 
     /// What a worker needs to run a job: the execution, its compiled workflow and the current
@@ -145,7 +179,7 @@ extension ExecutionStore {
     public func jobContext(_ ticket: JobTicket) async throws -> (ExecutionRecord, CompiledWorkflow, [String: StepRunRecord])? {
         let workflows = self.workflows
         return try await database.read { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM job WHERE id = ? AND lease_token = ? AND status = 'open'",
+            guard try Int.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM job WHERE id = ? AND lease_token = ? AND status = 'open'"),
                                    arguments: [ticket.id, ticket.token]) != nil else { return nil }
             let execution = try Self.record(ticket.executionID, db)
             let compiled = try workflows.compiled(workflow: execution.workflowID.rawValue, version: execution.workflowVersion, db)
@@ -164,7 +198,7 @@ extension ExecutionStore {
         let inputText = request.input.canonicalText
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
-            try db.execute(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'", arguments: [ticket.id, ticket.token])
+            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
             guard db.changesCount == 1 else {
                 effects.accepted = false
                 return effects
@@ -205,9 +239,9 @@ extension ExecutionStore {
         var statuses = try Self.statuses(id, db)
         effects.changed.append(id)
         func finishStep(_ status: StepStatus, output: JSONValue?, error: JSONValue?, type: String, data: JSONValue?) throws {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE step_run SET status = ?, output = ?, error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?
-                """, arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id, node])
+                """).execute(arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id, node])
             try Events.append(db, execution: id, at: now, type: type, node: node, attempt: attempt, data: data)
             statuses[node] = status
         }
@@ -222,26 +256,23 @@ extension ExecutionStore {
             let retry = compiled.steps[node]?.retry
             if Backoff.shouldRetry(attempt: attempt, policy: retry, error: error), let retry {
                 let delay = Backoff.delayMs(afterAttempt: attempt, policy: retry, error: error, unit: jitter)
-                try db.execute(sql: "UPDATE step_run SET status = 'retry_wait', attempt = ?, error = ? WHERE execution_id = ? AND node_id = ?",
-                               arguments: [attempt + 1, error.json.canonicalText, id, node])
+                try db.cachedStatement(sql: "UPDATE step_run SET status = 'retry_wait', attempt = ?, error = ? WHERE execution_id = ? AND node_id = ?").execute(arguments: [attempt + 1, error.json.canonicalText, id, node])
                 try Events.append(db, execution: id, at: now, type: "step.retrying", node: node, attempt: attempt,
                                   data: ["error": error.json, "delay_ms": .integer(delay), "next_attempt": .integer(attempt + 1)])
                 let ticket = try Jobs.open(db, execution: id, node: node, attempt: attempt + 1, purpose: .run, org: execution.orgID.rawValue,
-                                           readyAt: now + Int64(delay), owner: instance)
+                                           readyAt: now + Int64(delay), owner: instance, timer: delay > 0)
                 if delay == 0 { effects.ready.append(ticket) } else { effects.timers.append(ticket) }
             } else {
                 try finishStep(.failed, output: nil, error: error.json, type: "step.failed", data: ["error": error.json])
                 try end(execution, as: .failed, error: ["node": .string(node), "error": error.json], now: now, db, &effects)
             }
         case .wait(let until, let output):
-            try db.execute(sql: "UPDATE step_run SET status = 'waiting', output = ? WHERE execution_id = ? AND node_id = ?",
-                           arguments: [output.canonicalText, id, node])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', output = ? WHERE execution_id = ? AND node_id = ?").execute(arguments: [output.canonicalText, id, node])
             try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["until_ms": .integer(Int(until))])
             effects.timers.append(try Jobs.open(db, execution: id, node: node, attempt: attempt, purpose: .resume, org: execution.orgID.rawValue,
-                                                readyAt: until, owner: instance))
+                                                readyAt: until, owner: instance, timer: true))
         case .child(let child):
-            try db.execute(sql: "UPDATE step_run SET status = 'waiting', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?",
-                           arguments: [now, id, node])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?").execute(arguments: [now, id, node])
             try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["child": .string(child)])
         }
     }
@@ -253,19 +284,18 @@ extension ExecutionStore {
         let id = execution.id.rawValue
         let moves = ExecutionPlanner.advance(compiled.dag, statuses: statuses, completed: node, selected: selected)
         for next in moves.ready {
-            try db.execute(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?", arguments: [id, next])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?").execute(arguments: [id, next])
             statuses[next] = .ready
             effects.ready.append(try Jobs.open(db, execution: id, node: next, attempt: 1, purpose: .run, org: execution.orgID.rawValue,
                                                readyAt: now, owner: instance))
         }
         for skipped in moves.skipped {
-            try db.execute(sql: "UPDATE step_run SET status = 'skipped', finished_at = ? WHERE execution_id = ? AND node_id = ?",
-                           arguments: [now, id, skipped])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'skipped', finished_at = ? WHERE execution_id = ? AND node_id = ?").execute(arguments: [now, id, skipped])
             try Events.append(db, execution: id, at: now, type: "step.skipped", node: skipped,
                               data: ["reason": .string(selected?.contains(skipped) == false ? "not selected by \(node)" : "nothing upstream succeeded")])
             statuses[skipped] = .skipped
         }
-        try db.execute(sql: "UPDATE execution SET steps_done = steps_done + ? WHERE id = ?", arguments: [1 + moves.skipped.count, id])
+        try db.cachedStatement(sql: "UPDATE execution SET steps_done = steps_done + ? WHERE id = ?").execute(arguments: [1 + moves.skipped.count, id])
         guard let outcome = ExecutionPlanner.outcome(statuses) else { return }
         if outcome == .succeeded {
             do {
@@ -284,14 +314,14 @@ extension ExecutionStore {
     func end(_ execution: ExecutionRecord, as status: ExecutionStatus, output: JSONValue? = nil, error: JSONValue?, now: Int64,
              _ db: Database, _ effects: inout ExecutionEffects) throws {
         let id = execution.id.rawValue
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE execution SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running', 'waiting')
-            """, arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id])
+            """).execute(arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id])
         guard db.changesCount == 1 else { return }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE step_run SET status = 'cancelled', finished_at = ? WHERE execution_id = ? AND status IN ('pending', 'ready', 'running', 'retry_wait', 'waiting')
-            """, arguments: [now, id])
-        try db.execute(sql: "UPDATE job SET status = 'done' WHERE execution_id = ? AND status = 'open'", arguments: [id])
+            """).execute(arguments: [now, id])
+        try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE execution_id = ? AND status = 'open'").execute(arguments: [id])
         var data: [String: JSONValue] = [:]
         if let error { data["error"] = error }
         try Events.append(db, execution: id, at: now, type: "execution.\(status.rawValue)", data: .object(data))
@@ -303,8 +333,8 @@ extension ExecutionStore {
             """, arguments: [id]) {
             try end(try Self.record(child, db), as: .cancelled, error: StepError(.cancelled, "the parent execution ended").json, now: now, db, &effects)
         }
-        if let parentID = execution.parentExecutionID, let node = execution.parentNode {
-            let parent = try Self.record(parentID, db)
+        // The parent may be gone (its workflow deleted): then there is nothing to complete.
+        if let parentID = execution.parentExecutionID, let node = execution.parentNode, let parent = try? Self.record(parentID, db) {
             guard !parent.status.isTerminal else { return }
             let attempt = try Int.fetchOne(db, sql: "SELECT attempt FROM step_run WHERE execution_id = ? AND node_id = ?", arguments: [parentID, node]) ?? 1
             let outcome: StepOutcome = status == .succeeded
@@ -331,7 +361,7 @@ extension ExecutionStore {
 
     static func statuses(_ execution: String, _ db: Database) throws -> [String: StepStatus] {
         var statuses: [String: StepStatus] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT node_id, status FROM step_run WHERE execution_id = ?", arguments: [execution]) {
+        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT node_id, status FROM step_run WHERE execution_id = ?"), arguments: [execution]) {
             statuses[row["node_id"]] = StepStatus(rawValue: row["status"]) ?? .failed
         }
         return statuses

@@ -37,8 +37,11 @@ public struct ExecutionStore: Sendable {
             if let key = request.idempotencyKey,
                let row = try Row.fetchOne(db, sql: "SELECT id, request_hash FROM execution WHERE org_id = ? AND idempotency_key = ?",
                                           arguments: [context.scope.orgID.rawValue, key]) {
-                guard (row["request_hash"] as String?) == request.requestHash else { throw ExecutionError.idempotencyConflict(key: key) }
-                return (try Self.record(row["id"], db), ExecutionEffects(), false)
+                // Another team's execution under the same key is a conflict, never a view of it.
+                guard (row["request_hash"] as String?) == request.requestHash, let existing = try? Self.visible(row["id"], context.scope, db) else {
+                    throw ExecutionError.idempotencyConflict(key: key)
+                }
+                return (existing, ExecutionEffects(), false)
             }
             let (record, effects) = try store.insert(request, inputText: inputText, context: context, db)
             return (record, effects, true)
@@ -52,6 +55,12 @@ public struct ExecutionStore: Sendable {
         let workflow = try DefinitionRows.workflow(from: workflowRow, db)
         let version: Int
         if let explicit = request.version {
+            // Running a version that is not the one deployed in the environment is an edit of
+            // what runs there (it would get that environment's secrets): it needs workflows.edit.
+            if workflow.deployments[request.environment]?.version != explicit, !context.scope.allows(.workflowsEdit) {
+                throw StorageError.permissionRequired(.workflowsEdit,
+                                                      reason: "Running version \(explicit), which is not the one deployed in \(request.environment.rawValue),")
+            }
             version = explicit
         } else {
             guard let deployed = workflow.deployments[request.environment] else {
@@ -67,12 +76,17 @@ public struct ExecutionStore: Sendable {
         }
         let id = ExecutionID.generate(at: context.now).rawValue
         let now = context.now.millisecondsSinceEpoch
-        let deadline = (request.timeoutMs ?? compiled.definition.timeoutMs).map { now + Int64($0) }
-        try db.execute(sql: """
+        let deadline = (request.timeoutMs ?? compiled.definition.timeoutMs).map { now + Int64(min(max($0, 1), 604_800_000)) }
+        // A child started by a team's execution stays that team's, even when its workflow is the org's.
+        var team = workflow.teamID?.rawValue
+        if let parent = request.parent, let parentTeam = try String.fetchOne(db, sql: "SELECT team_id FROM execution WHERE id = ?", arguments: [parent.execution]) {
+            team = parentTeam
+        }
+        try db.cachedStatement(sql: """
             INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
                 parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, workflow.orgID.rawValue, workflow.teamID?.rawValue, workflow.id.rawValue, workflow.name, version,
+            """).execute(arguments: [id, workflow.orgID.rawValue, workflow.teamID?.rawValue, workflow.id.rawValue, workflow.name, version,
                              request.environment.rawValue, inputText, request.trigger, request.parent?.execution, request.parent?.node,
                              request.parent?.depth ?? 0, request.idempotencyKey, request.requestHash, compiled.dag.nodes.count,
                              context.actor, now, deadline])
@@ -81,8 +95,7 @@ public struct ExecutionStore: Sendable {
         var effects = ExecutionEffects()
         let roots = Set(ExecutionPlanner.roots(compiled.dag))
         for node in compiled.dag.nodes {
-            try db.execute(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, ?)",
-                           arguments: [id, node, roots.contains(node) ? StepStatus.ready.rawValue : StepStatus.pending.rawValue,
+            try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, ?)").execute(arguments: [id, node, roots.contains(node) ? StepStatus.ready.rawValue : StepStatus.pending.rawValue,
                                        roots.contains(node) ? 1 : 0])
         }
         for node in roots.sorted() {
@@ -104,16 +117,26 @@ public struct ExecutionStore: Sendable {
             }
             try QuotaStore.check(.executionsPerMonth, org: old.orgID, now: context.now, db)
             let compiled = try store.workflows.compiled(workflow: old.workflowID.rawValue, version: old.workflowVersion, db)
-            let kept = try Self.steps(old.id.rawValue, db).filter { $0.status == .succeeded }
+            let oldSteps = try Self.steps(old.id.rawValue, db)
+            let kept = oldSteps.filter { $0.status == .succeeded }
             let keptNodes = Set(kept.map(\.node))
+            guard keptNodes.count < compiled.dag.nodes.count else {
+                throw ExecutionError.notRetryable(id: old.id.rawValue, status: "failed after every step succeeded (its output)")
+            }
+            // A step skipped by decisions of kept steps (a router's choice, a when) stays skipped.
+            let oldStatus = Dictionary(uniqueKeysWithValues: oldSteps.map { ($0.node, $0.status) })
+            let keptSkipped = Set(compiled.dag.nodes.filter { node in
+                oldStatus[node] == .skipped && (compiled.dag.predecessors[node] ?? []).allSatisfy { keptNodes.contains($0) || oldStatus[$0] == .skipped }
+                    && !(compiled.dag.predecessors[node] ?? []).isEmpty
+            })
             let id = ExecutionID.generate(at: context.now).rawValue
             let now = context.now.millisecondsSinceEpoch
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
                     depth, steps_total, steps_done, created_by, created_at, deadline_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, 'retry', 0, ?, ?, ?, ?, ?)
-                """, arguments: [id, old.orgID.rawValue, old.teamID?.rawValue, old.workflowID.rawValue, old.workflowName, old.workflowVersion,
-                                 old.environment.rawValue, old.input.canonicalText, compiled.dag.nodes.count, kept.count, context.actor, now,
+                """).execute(arguments: [id, old.orgID.rawValue, old.teamID?.rawValue, old.workflowID.rawValue, old.workflowName, old.workflowVersion,
+                                 old.environment.rawValue, old.input.canonicalText, compiled.dag.nodes.count, kept.count + keptSkipped.count, context.actor, now,
                                  compiled.definition.timeoutMs.map { now + Int64($0) }])
             try Events.append(db, execution: id, at: now, type: "execution.started",
                               data: ["workflow": .string(old.workflowName), "version": .integer(old.workflowVersion),
@@ -121,15 +144,18 @@ public struct ExecutionStore: Sendable {
                                      "reused": .array(keptNodes.sorted().map(JSONValue.string))])
             var effects = ExecutionEffects()
             for step in kept {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO step_run (execution_id, node_id, status, attempt, output, started_at, finished_at) VALUES (?, ?, 'succeeded', ?, ?, ?, ?)
-                    """, arguments: [id, step.node, step.attempt, step.output?.canonicalText, step.startedAt?.millisecondsSinceEpoch,
+                    """).execute(arguments: [id, step.node, step.attempt, step.output?.canonicalText, step.startedAt?.millisecondsSinceEpoch,
                                      step.finishedAt?.millisecondsSinceEpoch])
             }
-            for node in compiled.dag.nodes where !keptNodes.contains(node) {
+            for node in compiled.dag.nodes where keptSkipped.contains(node) {
+                try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt, finished_at) VALUES (?, ?, 'skipped', 0, ?)")
+                    .execute(arguments: [id, node, now])
+            }
+            for node in compiled.dag.nodes where !keptNodes.contains(node) && !keptSkipped.contains(node) {
                 let ready = (compiled.dag.predecessors[node] ?? []).allSatisfy { keptNodes.contains($0) }
-                try db.execute(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, ?)",
-                               arguments: [id, node, ready ? StepStatus.ready.rawValue : StepStatus.pending.rawValue, ready ? 1 : 0])
+                try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, ?)").execute(arguments: [id, node, ready ? StepStatus.ready.rawValue : StepStatus.pending.rawValue, ready ? 1 : 0])
                 if ready {
                     effects.ready.append(try Jobs.open(db, execution: id, node: node, attempt: 1, purpose: .run, org: old.orgID.rawValue,
                                                        readyAt: now, owner: store.instance))
@@ -150,10 +176,8 @@ public struct ExecutionStore: Sendable {
     }
 
     /// Just the status (cheap: for waiting on an execution).
-    public func status(_ id: String) async throws -> ExecutionStatus? {
-        try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT status FROM execution WHERE id = ?", arguments: [id]).flatMap(ExecutionStatus.init(rawValue:))
-        }
+    public func status(_ id: String, in scope: Scope) async throws -> ExecutionStatus {
+        try await database.read { db in try Self.visible(id, scope, db).status }
     }
 
     public func list(in scope: Scope, filter: ExecutionFilter, page: PageRequest) async throws -> Page<ExecutionRecord> {
@@ -224,7 +248,7 @@ public struct ExecutionStore: Sendable {
     }
 
     static func record(_ id: String, _ db: Database) throws -> ExecutionRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM execution WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM execution WHERE id = ?"), arguments: [id]) else {
             throw StorageError.notFound(.execution, id: id)
         }
         func json(_ text: String?) -> JSONValue? { text.flatMap { try? DefinitionRows.document($0) } }
@@ -272,10 +296,10 @@ public enum ExecutionError: Error, Hashable, Sendable {
 enum Events {
     static func append(_ db: Database, execution: String, at: Int64, type: String, node: String? = nil, attempt: Int? = nil,
                        data: JSONValue? = nil) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO execution_event (execution_id, seq, at, type, node_id, attempt, data)
             VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM execution_event WHERE execution_id = ?1), ?2, ?3, ?4, ?5, ?6)
-            """, arguments: [execution, at, type, node, attempt, data?.canonicalText])
+            """).execute(arguments: [execution, at, type, node, attempt, data?.canonicalText])
     }
 
     static func event(from row: Row) -> ExecutionEvent {
@@ -286,12 +310,14 @@ enum Events {
 
 /// Opening jobs.
 enum Jobs {
+    /// `timer`: due later (a backoff, a delay), found by the timer's poll; otherwise handed to
+    /// the dispatcher by the caller right after the commit.
     static func open(_ db: Database, execution: String, node: String, attempt: Int, purpose: JobTicket.Purpose, org: String,
-                     readyAt: Int64, owner: String) throws -> JobTicket {
-        try db.execute(sql: """
-            INSERT INTO job (execution_id, node_id, attempt, purpose, org_id, status, ready_at, lease_owner, lease_token)
-            VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1)
-            """, arguments: [execution, node, attempt, purpose.rawValue, org, readyAt, owner])
+                     readyAt: Int64, owner: String, timer: Bool = false) throws -> JobTicket {
+        try db.cachedStatement(sql: """
+            INSERT INTO job (execution_id, node_id, attempt, purpose, org_id, status, ready_at, lease_owner, lease_token, timer)
+            VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1, ?)
+            """).execute(arguments: [execution, node, attempt, purpose.rawValue, org, readyAt, owner, timer ? 1 : 0])
         return JobTicket(id: db.lastInsertedRowID, executionID: execution, node: node, attempt: attempt, purpose: purpose, orgID: org,
                          token: 1, readyAt: readyAt)
     }

@@ -386,6 +386,12 @@ public enum Schema {
                 PRIMARY KEY (execution_id, seq)
             ) STRICT;
             """),
+        Migration(version: 14, name: "timer jobs", sql: """
+            -- Jobs due later (retry backoff, delays) are what the timer polls for; jobs made ready
+            -- by a commit go to the dispatcher directly and are not polled.
+            ALTER TABLE job ADD COLUMN timer INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX job_timers ON job (ready_at) WHERE status = 'open' AND timer = 1;
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -73,7 +73,7 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/limited":
             n = count(key)
             if n <= int(query.get("fail", "1")):
-                self.answer(429, {"error": "slow down"}, {"Retry-After": "1"})
+                self.answer(429, {"error": "slow down"}, {"Retry-After": query.get("after", "1")})
             else:
                 self.answer(200, {"calls": n})
         elif url.path == "/status":

@@ -70,9 +70,10 @@ public struct APIServices: Sendable {
         self.executions = ExecutionStore(database: database, audit: audit, instance: "agentd-\(UUID().uuidString.prefix(8).lowercased())")
         let secretStore = self.secrets
         self.engine = Engine(store: executions, settings: engineSettings, now: { clock.now() }, logger: logger,
-                             secrets: { org, environment, path in
-                                 guard let (ref, sealed) = try await secretStore.currentSealed(org: org, environment: environment, path: path) else { return nil }
-                                 return try vault.open(sealed, at: ref)
+                             secrets: { org, environment, path, team in
+                                 guard let (ref, sealed) = try await secretStore.currentSealed(org: org, environment: environment, path: path,
+                                                                                               team: team) else { return nil }
+                                 return (try vault.open(sealed, at: ref), ref.version)
                              },
                              metrics: metrics)
         self.mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: hashKey), hasher: hasher)

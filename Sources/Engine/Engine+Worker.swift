@@ -48,7 +48,7 @@ extension Engine {
         if isStopping { return }
         do {
             let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
-                                                   secretsRead: secrets.raw.keys.sorted())
+                                                   secretsRead: secrets.versions)
             counters.withLock { counters in
                 if !effects.accepted { counters.staleCompletions += 1 }
                 switch outcome {

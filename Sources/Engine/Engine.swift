@@ -63,9 +63,11 @@ public final class Engine: Sendable {
         public var recovered = 0
     }
 
-    /// `secrets` reads the current value of a vault path for a step (nil: no such secret).
+    /// `secrets` reads the current value and version of a vault path for a step of a team's (or
+    /// the org's) execution (nil: no such secret, or another team's).
     public init(store: ExecutionStore, settings: Settings = .init(), now: @escaping @Sendable () -> Instant, logger: Logger,
-                secrets: (@Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String) async throws -> [UInt8]?)? = nil,
+                secrets: (@Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String, _ team: TeamID?) async throws
+                    -> (value: [UInt8], version: Int)?)? = nil,
                 metrics: (any MetricsFactory)? = nil, extraRunners: [StepKind: any StepRunner] = [:]) {
         self.store = store
         self.metrics = metrics

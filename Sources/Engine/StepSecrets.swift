@@ -7,32 +7,37 @@ import Storage
 /// everything the step's attempt stores.
 struct StepSecrets: Sendable {
     /// Reads the current value of a secret: nil when it does not exist.
-    typealias Source = @Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String) async throws -> [UInt8]?
+    typealias Source = @Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String, _ team: TeamID?) async throws
+        -> (value: [UInt8], version: Int)?
 
     let values: [String: JSONValue]
     let raw: [String: String]
+    /// The version read of each path, for the audit.
+    let versions: [String: Int]
 
-    static let none = StepSecrets(values: [:], raw: [:])
+    static let none = StepSecrets(values: [:], raw: [:], versions: [:])
 
     /// Loads `paths` in the execution's org and environment (a dev step never sees prod).
     static func load(_ paths: Set<String>, for execution: ExecutionRecord, from source: Source?) async -> Result<StepSecrets, StepError> {
         guard !paths.isEmpty else { return .success(.none) }
         guard let source else { return .failure(StepError(.validation, "this agentd has no vault to read secrets from")) }
-        var values: [String: JSONValue] = [:], raw: [String: String] = [:]
+        var values: [String: JSONValue] = [:], raw: [String: String] = [:], versions: [String: Int] = [:]
         for path in paths.sorted() {
             do {
-                guard let bytes = try await source(execution.orgID, execution.environment, path) else {
+                // A team's execution reads its team's secrets and the org's; never another team's.
+                guard let (bytes, version) = try await source(execution.orgID, execution.environment, path, execution.teamID) else {
                     return .failure(StepError(.validation, "no secret \(path) in \(execution.environment.rawValue); store it with "
                                               + "`agentctl secrets set \(path) --env \(execution.environment.rawValue)`"))
                 }
                 let text = String(decoding: bytes, as: UTF8.self)
                 raw[path] = text
+                versions[path] = version
                 if let object = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object = object { values[path] = object } else { values[path] = .string(text) }
             } catch {
                 return .failure(StepError(.internal, "secret \(path) could not be opened: \(error)"))
             }
         }
-        return .success(StepSecrets(values: values, raw: raw))
+        return .success(StepSecrets(values: values, raw: raw, versions: versions))
     }
 
     /// For `secret(path, field)`.

@@ -25,6 +25,7 @@ struct Secrets: AsyncParsableCommand {
         @Option(help: "dev, staging or prod.") var env: String = "dev"
         @Option(help: "Read the value from this file (default: standard input).") var fromFile: String?
         @Option(help: "The org (ID or name); default: yours.") var org: String?
+        @Option(help: "Make it this team's: only its members and its executions use it.") var team: String?
 
         func run() async throws {
             let data: Data
@@ -40,6 +41,7 @@ struct Secrets: AsyncParsableCommand {
             try await reportingFailures {
                 var body: [String: Any] = ["environment": env, "path": path, "value_base64": data.base64EncodedString()]
                 if let org { body["org"] = org }
+                if let team { body["team"] = team }
                 let info = try await connection.client.call(.PUT, "/api/v1/secrets", json: body).json ?? [:]
                 if connection.output == .json { return Output.json(info) }
                 print("\(info.text("environment"))/\(info.text("path")) is now version \(info.text("version"))")

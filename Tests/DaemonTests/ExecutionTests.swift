@@ -305,6 +305,9 @@ enum Run {
                 workflow: uses-secret
                 nodes:
                   call: {agent: call-api}
+                  encoded:
+                    kind: http
+                    config: {method: POST, url: "\(upstream.base)/b64?key=b64", body: "{{ secret('api/token', 'token') }}"}
                 """)
             let dev = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "uses-secret"))
             #expect(dev["status"] as? String == "succeeded", "\(dev)")
@@ -313,6 +316,10 @@ enum Run {
             let echoed = (Run.step(dev, "call")["output"] as? [String: Any])?["body"] as? [String: Any]
             #expect((echoed?["headers"] as? [String: String])?["Authorization"] == "Bearer [secret:api/token]", "\(String(describing: echoed))")
             #expect((echoed?["body"] as? String)?.contains("[secret:api/token]") == true)
+            let base64 = Data("s3cr3t-dev-value-123".utf8).base64EncodedString()
+            let encoded = ((Run.step(dev, "encoded")["output"] as? [String: Any])?["body"] as? [String: Any])?["b64"] as? String
+            #expect(encoded == "[secret:api/token]", "the base64 form must be scrubbed too: \(String(describing: encoded))")
+            #expect(!stored.contains(base64))
             let events = String(describing: try await Run.events(daemon.socket, dev["id"] as! String))
             #expect(!events.contains("s3cr3t-dev-value-123"))
 
@@ -350,6 +357,38 @@ enum Run {
             #expect(try await upstream.calls("second") == 2)
             let refused = try await daemon.socket.send(.POST, "/api/v1/executions/\(again["id"] as! String)/retry")
             #expect(refused.status == 409)
+        }
+    }
+}
+
+
+@Suite(.serialized) struct TeamSecretTests {
+    @Test func aTeamsSecretIsNotFoundForOthersAndReadOnlyByItsExecutions() async throws {
+        try await TestDaemon.run { daemon in
+            for team in ["red", "blue"] { _ = try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": team]) }
+            let red = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "rae", role: "developer"))
+            let blue = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "ben", role: "developer"))
+            _ = try await daemon.socket.call(.PUT, "/api/v1/teams/red/members/rae", json: [:])
+            _ = try await daemon.socket.call(.PUT, "/api/v1/teams/blue/members/ben", json: [:])
+            let put = try await red.call(.PUT, "/api/v1/secrets", json: ["environment": "dev", "path": "red/db", "value": "red-password-value", "team": "red"]).json
+            #expect(put?["team_id"] as? String != nil)
+
+            #expect(try await blue.send(.GET, "/api/v1/secrets/versions?environment=dev&path=red/db").status == 404)
+            #expect(try await blue.send(.DELETE, "/api/v1/secrets?environment=dev&path=red/db").status == 404)
+            let listed = try await blue.call(.GET, "/api/v1/secrets").json?["items"] as? [[String: Any]] ?? []
+            #expect(!listed.contains { $0["path"] as? String == "red/db" })
+            #expect(try await red.send(.GET, "/api/v1/secrets/versions?environment=dev&path=red/db").status == 200)
+
+            for team in ["red", "blue"] {
+                let client = team == "red" ? red : blue
+                try await Run.apply(client, "workflow: \(team)-reads\nteam: \(team)\nnodes:\n  a: {kind: transform, config: {output: \"{{ secret('red/db') }}\"}}\n")
+            }
+            let mine = try await Run.finish(red, try await Run.start(red, "red-reads"))
+            #expect(mine["status"] as? String == "succeeded", "\(mine)")
+            #expect(Run.step(mine, "a")["output"] as? String == "[secret:red/db]")
+            let theirs = try await Run.finish(blue, try await Run.start(blue, "blue-reads"))
+            #expect(theirs["status"] as? String == "failed")
+            #expect(((Run.step(theirs, "a")["error"] as? [String: Any])?["message"] as? String)?.contains("no secret red/db") == true)
         }
     }
 }

@@ -187,7 +187,7 @@ enum Schemas {
     static let secret: JSON = [
         "type": "object", "required": ["org_id", "environment", "path", "version", "created_at", "updated_at", "updated_by"],
         "properties": [
-            "org_id": ["type": "string"], "environment": ["type": "string"], "path": ["type": "string"],
+            "org_id": ["type": "string"], "team_id": ["type": "string"], "environment": ["type": "string"], "path": ["type": "string"],
             "version": ["type": "integer"], "created_at": timestamp, "updated_at": timestamp, "updated_by": ["type": "string"],
         ],
     ]

@@ -61,8 +61,9 @@ public enum SecretRoutes: RouteFile {
         let value: String?
         let valueBase64: String?
         let org: String?
+        let team: String?
 
-        enum CodingKeys: String, CodingKey { case environment, path, value, valueBase64 = "value_base64", org }
+        enum CodingKeys: String, CodingKey { case environment, path, value, valueBase64 = "value_base64", org, team }
 
         static let schema = ObjectSchema([
             .init("environment", ["type": "string", "enum": .array(DeployEnvironment.allCases.map { .string($0.rawValue) })],
@@ -71,6 +72,7 @@ public enum SecretRoutes: RouteFile {
             .init("value", ["type": "string"], "The value as text."),
             .init("value_base64", ["type": "string"], "Or the value as base64 bytes."),
             .init("org", ["type": "string"], "The org (ID or name); default: yours."),
+            .init("team", ["type": "string"], "Make it this team's (ID or name): only its members and executions use it."),
         ])
     }
 
@@ -97,7 +99,7 @@ public enum SecretRoutes: RouteFile {
             throw APIError.secretTooLarge(limit: services.vaultLimits.maximumValueBytes)
         }
         let sealer = try services.vault.sealer(for: value)
-        let info = try await services.secrets.put(path: body.path, environment: environment, orgReference: body.org,
+        let info = try await services.secrets.put(path: body.path, environment: environment, orgReference: body.org, team: body.team,
                                                   context: context.change(services), seal: sealer)
         return try JSONResponse.make(.ok, SecretResource(info))
     }
@@ -231,6 +233,7 @@ public enum SecretRoutes: RouteFile {
 
 struct SecretResource: Encodable {
     let orgId: String
+    let teamId: String?
     let environment: String
     let path: String
     let version: Int
@@ -240,6 +243,7 @@ struct SecretResource: Encodable {
 
     init(_ info: SecretInfo) {
         orgId = info.orgID.rawValue
+        teamId = info.teamID?.rawValue
         environment = info.environment.rawValue
         path = info.path
         version = info.currentVersion

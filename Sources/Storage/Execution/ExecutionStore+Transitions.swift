@@ -8,7 +8,7 @@ extension ExecutionStore {
     /// parent's waiting step. Fenced: a ticket whose job was completed, cancelled or recovered
     /// since (its token is stale) changes nothing (`accepted` false).
     public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double,
-                         secretsRead: [String] = []) async throws -> ExecutionEffects {
+                         secretsRead: [String: Int] = [:]) async throws -> ExecutionEffects {
         let store = self
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -20,11 +20,12 @@ extension ExecutionStore {
             }
             let execution = try Self.record(ticket.executionID, db)
             // Which secrets a step read is audited with its outcome, in the same transaction.
-            for path in secretsRead {
+            for (path, version) in secretsRead.sorted(by: { $0.key < $1.key }) {
                 try audit.append(AuditEntry(at: now, orgID: execution.orgID.rawValue, actor: "execution:\(execution.id.rawValue)",
                                             action: .secretRead, targetType: ResourceType.secret.rawValue,
                                             targetID: "\(execution.environment.rawValue)/\(path)", requestID: nil,
-                                            details: ["node": ticket.node, "attempt": "\(ticket.attempt)", "workflow": execution.workflowName]), in: db)
+                                            details: ["version": "\(version)", "node": ticket.node, "attempt": "\(ticket.attempt)",
+                                                      "workflow": execution.workflowName]), in: db)
             }
             guard !execution.status.isTerminal else { return effects }
             if let startedAt {

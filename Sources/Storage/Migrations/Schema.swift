@@ -392,6 +392,11 @@ public enum Schema {
             ALTER TABLE job ADD COLUMN timer INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX job_timers ON job (ready_at) WHERE status = 'open' AND timer = 1;
             """),
+        Migration(version: 15, name: "team secrets", sql: """
+            -- A secret may belong to a team: only its members (and org admins) see its metadata,
+            -- and only that team's executions read it. NULL: the whole org's.
+            ALTER TABLE secret ADD COLUMN team_id TEXT REFERENCES team(id);
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -5,6 +5,8 @@ import GRDB
 /// A secret's metadata: never its value.
 public struct SecretInfo: Sendable, Hashable {
     public let orgID: OrgID
+    /// The owning team; nil: the whole org's.
+    public let teamID: TeamID?
     public let environment: DeployEnvironment
     public let path: String
     public let currentVersion: Int
@@ -46,26 +48,42 @@ public struct SecretStore: Sendable {
     }
 
     /// Stores a new version of `path` (version 1 for a new secret).
-    public func put(path: String, environment: DeployEnvironment, orgReference: String?, context: ChangeContext,
-                    seal: @escaping @Sendable (SecretRef) throws -> Sealed) async throws -> SecretInfo {
+    /// Stores a new version of `path` (version 1 for a new secret). `team` (a name or id) makes
+    /// a new secret that team's; an existing one keeps its owner unless an org admin moves it.
+    public func put(path: String, environment: DeployEnvironment, orgReference: String?, team teamReference: String? = nil,
+                    context: ChangeContext, seal: @escaping @Sendable (SecretRef) throws -> Sealed) async throws -> SecretInfo {
         if let violation = SecretRules.checkPath(path) { throw ValidationError([violation]) }
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
-            let current = try Int.fetchOne(db, sql: "SELECT current_version FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
-                                           arguments: [org.rawValue, environment.rawValue, path])
+            let existing = try Row.fetchOne(db, sql: "SELECT current_version, team_id FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
+                                            arguments: [org.rawValue, environment.rawValue, path])
+            let current: Int? = existing?["current_version"]
+            let owner = (existing?["team_id"] as String?).flatMap(TeamID.init)
+            if existing != nil, !context.scope.canSee(org: org, team: owner) {
+                throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)")
+            }
+            var team = owner
+            if let teamReference {
+                let named = try TeamStore.resolve(teamReference, context.scope, db)
+                guard named.orgID == org, context.scope.canSee(org: org, team: named.id) else { throw StorageError.notFound(.team, id: teamReference) }
+                team = named.id
+            }
+            if existing != nil, team != owner, context.scope.reach == .org, !context.scope.roles.contains(.admin) {
+                throw StorageError.protected(.secret, id: path, reason: "moving secret \(path) to another team takes an org admin")
+            }
             let version = (current ?? 0) + 1
             let sealed = try seal(SecretRef(orgID: org, environment: environment, path: path, version: version))
             let now = context.now.millisecondsSinceEpoch
             if current == nil {
                 try db.execute(sql: """
-                    INSERT INTO secret (org_id, environment, path, current_version, created_at, created_by, updated_at, updated_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [org.rawValue, environment.rawValue, path, version, now, context.actor, now, context.actor])
+                    INSERT INTO secret (org_id, environment, path, current_version, created_at, created_by, updated_at, updated_by, team_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [org.rawValue, environment.rawValue, path, version, now, context.actor, now, context.actor, team?.rawValue])
             } else {
                 try db.execute(sql: """
-                    UPDATE secret SET current_version = ?, updated_at = ?, updated_by = ? WHERE org_id = ? AND environment = ? AND path = ?
-                    """, arguments: [version, now, context.actor, org.rawValue, environment.rawValue, path])
+                    UPDATE secret SET current_version = ?, updated_at = ?, updated_by = ?, team_id = ? WHERE org_id = ? AND environment = ? AND path = ?
+                    """, arguments: [version, now, context.actor, team?.rawValue, org.rawValue, environment.rawValue, path])
             }
             try db.execute(sql: """
                 INSERT INTO secret_version (org_id, environment, path, version, key_id, wrapped_key, ciphertext, created_at, created_by)
@@ -90,19 +108,28 @@ public struct SecretStore: Sendable {
                 arguments.append(environment.rawValue)
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY environment, path", arguments: StatementArguments(arguments)).map(Self.info(from:))
+                .filter { scope.canSee(org: $0.orgID, team: $0.teamID) }
         }
     }
 
-    /// The current sealed value of `path` in `environment` of `org`, for a step that uses it
-    /// (the engine opens it with the vault). nil when there is no such secret. Not reachable
-    /// from any route: values never leave agentd.
-    public func currentSealed(org: OrgID, environment: DeployEnvironment, path: String) async throws -> (SecretRef, Sealed)? {
+    /// A secret of another team is "not found", like any row outside the scope.
+    static func requireVisible(_ org: OrgID, _ environment: DeployEnvironment, _ path: String, _ scope: Scope, _ db: Database) throws {
+        let team = try String.fetchOne(db, sql: "SELECT team_id FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
+                                       arguments: [org.rawValue, environment.rawValue, path])
+        if let team, !scope.canSee(org: org, team: TeamID(team)) { throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)") }
+    }
+
+    /// The current sealed value of `path` in `environment` of `org`, for a step of an execution
+    /// of `team` (nil: an org-wide one) that uses it; the engine opens it with the vault. nil
+    /// when there is no such secret or it is another team's. Not reachable from any route:
+    /// values never leave agentd.
+    public func currentSealed(org: OrgID, environment: DeployEnvironment, path: String, team: TeamID?) async throws -> (SecretRef, Sealed)? {
         try await database.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT v.* FROM secret s JOIN secret_version v
                   ON v.org_id = s.org_id AND v.environment = s.environment AND v.path = s.path AND v.version = s.current_version
-                WHERE s.org_id = ? AND s.environment = ? AND s.path = ?
-                """, arguments: [org.rawValue, environment.rawValue, path]) else { return nil }
+                WHERE s.org_id = ? AND s.environment = ? AND s.path = ? AND (s.team_id IS NULL OR s.team_id = ?)
+                """, arguments: [org.rawValue, environment.rawValue, path, team?.rawValue]) else { return nil }
             return (SecretRef(orgID: org, environment: environment, path: path, version: row["version"]),
                     Sealed(keyID: row["key_id"], wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data)))
         }
@@ -112,6 +139,7 @@ public struct SecretStore: Sendable {
     public func versions(path: String, environment: DeployEnvironment, orgReference: String?, in scope: Scope) async throws -> [SecretVersionInfo] {
         try await database.read { db in
             let org = try UserStore.org(orgReference, scope, db)
+            try Self.requireVisible(org, environment, path, scope, db)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT version, key_id, created_at, created_by FROM secret_version
                 WHERE org_id = ? AND environment = ? AND path = ? ORDER BY version DESC
@@ -127,6 +155,7 @@ public struct SecretStore: Sendable {
         let audit = self.audit
         try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
+            try Self.requireVisible(org, environment, path, context.scope, db)
             try db.execute(sql: "DELETE FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
                            arguments: [org.rawValue, environment.rawValue, path])
             guard db.changesCount == 1 else { throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)") }
@@ -179,7 +208,8 @@ public struct SecretStore: Sendable {
         guard let org = OrgID(row["org_id"]), let environment = DeployEnvironment(rawValue: row["environment"]) else {
             throw StorageError.notFound(.secret, id: row["path"])
         }
-        return SecretInfo(orgID: org, environment: environment, path: row["path"], currentVersion: row["current_version"],
+        return SecretInfo(orgID: org, teamID: (row["team_id"] as String?).flatMap(TeamID.init), environment: environment, path: row["path"],
+                          currentVersion: row["current_version"],
                           createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
                           updatedAt: Instant(millisecondsSinceEpoch: row["updated_at"]), updatedBy: row["updated_by"])
     }

@@ -88,10 +88,11 @@ public struct TeamStore: Sendable {
             // why: a team's agents and workflows would otherwise fall to the whole org (or dangle).
             let owned = try Int.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM agent WHERE team_id = ?1) + (SELECT count(*) FROM workflow WHERE team_id = ?1)
+                     + (SELECT count(*) FROM secret WHERE team_id = ?1)
                 """, arguments: [team.id.rawValue]) ?? 0
             if owned > 0 {
                 throw StorageError.protected(.team, id: team.id.rawValue,
-                                             reason: "team \(team.name) owns \(owned) agent(s) or workflow(s); move them to another team or delete them first")
+                                             reason: "team \(team.name) owns \(owned) agent(s), workflow(s) or secret(s); move them to another team or delete them first")
             }
             try db.execute(sql: "DELETE FROM team WHERE id = ?", arguments: [team.id.rawValue])
             try audit.append(Self.event(.teamDeleted, team, context, ["name": team.name]), in: db)

@@ -3,6 +3,7 @@
 Routes (query parameters in brackets):
   /ok                      200 {"ok": true, "path": ..., "idempotency_key": ...}
   /echo                    200 with the request body, method and headers as JSON
+  /b64                     200 {"b64": the request body in base64}
   /flaky?key=K&fail=N      500 the first N calls for key K, then 200 {"calls": n}
   /limited?key=K&fail=N    429 Retry-After: 1 the first N calls for key K, then 200
   /status?code=C           that status
@@ -12,6 +13,7 @@ Routes (query parameters in brackets):
   /calls?key=K             200 {"calls": n}: how often key K was called
 Prints its port on the first line of standard output.
 """
+import base64
 import json
 import socket
 import sys
@@ -64,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/echo":
             count(key)
             self.answer(200, {"method": self.command, "body": body.decode(), "headers": dict(self.headers.items()), "query": query})
+        elif url.path == "/b64":
+            count(key)
+            self.answer(200, {"b64": base64.b64encode(body).decode()})
         elif url.path == "/flaky":
             n = count(key)
             if n <= int(query.get("fail", "1")):

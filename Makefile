@@ -1,13 +1,15 @@
 # agentd: `make run` starts a dev daemon, `make test` runs the whole suite.
 SWIFT ?= swift
 DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev pkg-config
+# The tests also start a small HTTP(S) service of their own (python3) with certificates made by openssl.
+TEST_PACKAGES := python3 openssl
 BIN := .build/debug
 
 .PHONY: deps build run test bench completions clean
 
 # Installs the system packages the build needs, only those missing.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PACKAGES)); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \

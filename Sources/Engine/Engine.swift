@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Logging
 import Metrics
+import NIOSSL
 import Storage
 import Synchronization
 
@@ -19,9 +20,13 @@ public final class Engine: Sendable {
         /// are recorded once, when they end.
         public var markRunningAfterMs: Int
         public var breaker: CircuitBreaker.Settings
+        /// PEM file of the certificate authorities http steps trust (an internal CA); nil: the
+        /// system's.
+        public var caBundle: String?
 
         public init(workers: Int = 32, defaultStepTimeoutMs: Int = 300_000, markRunningAfterMs: Int = 50,
-                    breaker: CircuitBreaker.Settings = .init()) {
+                    breaker: CircuitBreaker.Settings = .init(), caBundle: String? = nil) {
+            self.caBundle = caBundle
             self.workers = workers
             self.defaultStepTimeoutMs = defaultStepTimeoutMs
             self.markRunningAfterMs = markRunningAfterMs
@@ -80,6 +85,11 @@ public final class Engine: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = .seconds(10)
         configuration.connectionPool.retryConnectionEstablishment = false
+        if let caBundle = settings.caBundle {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caBundle)
+            configuration.tlsConfiguration = tls
+        }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         var runners: [StepKind: any StepRunner] = [
             .transform: TransformRunner(), .router: RouterRunner(), .delay: DelayRunner(),

@@ -7,10 +7,14 @@ final class Upstream: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init() throws {
+    let scheme: String
+
+    /// With `tls` (certificate and key files), it serves HTTPS.
+    init(tls: (cert: String, key: String)? = nil) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/upstream.py").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
+        process.arguments = ["python3", script] + (tls.map { ["0", $0.cert, $0.key] } ?? [])
+        scheme = tls == nil ? "http" : "https"
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -21,9 +25,10 @@ final class Upstream: @unchecked Sendable {
         self.port = port
     }
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    var base: String { "\(scheme)://127.0.0.1:\(port)" }
 
     func calls(_ key: String) async throws -> Int {
+        precondition(scheme == "http", "count calls on a plain HTTP upstream")
         let client = AgentClient(endpoint: .url(base))
         return try await client.call(.GET, "/calls?key=\(key)").json?["calls"] as? Int ?? -1
     }
@@ -331,7 +336,9 @@ enum Run {
                                                                  json: ["workflow": "uses-secret", "environment": "prod"]).json?["id"] as? String)
             let prod = try await Run.finish(daemon.socket, prodID)
             #expect(prod["status"] as? String == "failed")
-            #expect(((Run.step(prod, "call")["error"] as? [String: Any])?["message"] as? String)?.contains("no secret api/token in prod") == true)
+            // Both steps read it; whichever fails first ends the execution with its error.
+            let failure = ((prod["error"] as? [String: Any])?["error"] as? [String: Any])?["message"] as? String
+            #expect(failure?.contains("no secret api/token in prod") == true, "\(prod)")
         }
     }
 }
@@ -390,5 +397,45 @@ enum Run {
             #expect(theirs["status"] as? String == "failed")
             #expect(((Run.step(theirs, "a")["error"] as? [String: Any])?["message"] as? String)?.contains("no secret red/db") == true)
         }
+    }
+}
+
+
+/// http steps trust the CA bundle agentd is configured with (an internal CA), and only that.
+@Suite(.serialized) struct InternalCATests {
+    /// A CA and a certificate it signed for 127.0.0.1, made with openssl.
+    static func makeCertificates(in directory: String) throws -> (ca: String, cert: String, key: String) {
+        let script = """
+            set -e
+            cd \(directory)
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=agentd-test-ca 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext 2>/dev/null
+            """
+        let result = try runProgram("/bin/sh", ["-c", script])
+        guard result.status == 0 else { throw TestFailure("openssl failed: \(result.stderr)") }
+        return (directory + "/ca.pem", directory + "/server.pem", directory + "/server.key")
+    }
+
+    @Test func httpsStepsTrustTheConfiguredCA() async throws {
+        let directory = try TestDaemon.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try Self.makeCertificates(in: directory)
+        let upstream = try Upstream(tls: (files.cert, files.key))
+        let document = "workflow: secure\nnodes:\n  call: {kind: http, config: {url: \"\(upstream.base)/ok\"}}\n"
+
+        let trusting = try await TestDaemon.start(environment: ["AGENTD_ENGINE_CA_BUNDLE": files.ca])
+        try await Run.apply(trusting.socket, document)
+        let ok = try await Run.finish(trusting.socket, try await Run.start(trusting.socket, "secure"))
+        #expect(ok["status"] as? String == "succeeded", "\(ok)")
+        #expect(try await trusting.stop() == 0)
+
+        let stranger = try await TestDaemon.start()
+        try await Run.apply(stranger.socket, document)
+        let refused = try await Run.finish(stranger.socket, try await Run.start(stranger.socket, "secure"))
+        #expect(refused["status"] as? String == "failed")
+        #expect((Run.step(refused, "call")["error"] as? [String: Any])?["kind"] as? String == "connection", "\(refused)")
+        #expect(try await stranger.stop() == 0)
     }
 }

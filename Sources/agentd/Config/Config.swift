@@ -68,6 +68,7 @@ struct Config: Sendable, Equatable {
         var stepTimeoutMs = 300_000
         var breakerFailures = 5
         var breakerOpenMs = 15_000
+        var caBundle: String?
     }
 
     var server = Server()

@@ -107,7 +107,8 @@ struct Daemon {
                              ? URL(fileURLWithPath: config.vault.keyFile).standardizedFileURL.path : nil),
             engineSettings: Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
                                             breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
-                                                                             openMs: Int64(config.engine.breakerOpenMs))),
+                                                                             openMs: Int64(config.engine.breakerOpenMs)),
+                                            caBundle: config.engine.caBundle),
             logger: logger, metrics: metricsFactory)
         let responder = try APIRouter.build(services: services).buildResponder()
 

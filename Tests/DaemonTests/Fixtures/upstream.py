@@ -11,7 +11,7 @@ Routes (query parameters in brackets):
   /drop                    closes the connection without answering
   /big?bytes=N             200 with N bytes
   /calls?key=K             200 {"calls": n}: how often key K was called
-Prints its port on the first line of standard output.
+Prints its port on the first line of standard output. `upstream.py 0 CERT KEY` serves HTTPS.
 """
 import base64
 import json
@@ -109,5 +109,10 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
 server.daemon_threads = True
+if len(sys.argv) > 3:  # upstream.py PORT CERT KEY: serve HTTPS
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

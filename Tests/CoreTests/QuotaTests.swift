@@ -3,8 +3,8 @@ import Testing
 
 @Suite struct QuotaTests {
     @Test func plansCarryTheSeedsLimits() {
-        #expect(Plan.free.limits == QuotaLimits(executionsPerMonth: 100, workflows: 5, agents: 10, teams: 1))
-        #expect(Plan.pro.limits == QuotaLimits(executionsPerMonth: 10_000, workflows: 50, agents: 100, teams: 10))
+        #expect(Plan.free.limits == QuotaLimits(executionsPerMonth: 100, workflows: 5, agents: 10, teams: 1, concurrentExecutions: 5))
+        #expect(Plan.pro.limits == QuotaLimits(executionsPerMonth: 10_000, workflows: 50, agents: 100, teams: 10, concurrentExecutions: 100))
         #expect(Plan.enterprise.limits.teams == nil)
     }
 

@@ -439,3 +439,39 @@ enum Run {
         #expect(try await stranger.stop() == 0)
     }
 }
+
+@Suite(.serialized) struct ConcurrencyLimitTests {
+    @Test func executionsOverALimitWaitQueuedAndStartAsOthersEnd() async throws {
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: one-at-a-time
+                concurrency: 1
+                nodes:
+                  wait: {kind: delay, config: {duration_ms: 300}}
+                """)
+            let first = try await Run.start(daemon.socket, "one-at-a-time")
+            let second = try await Run.start(daemon.socket, "one-at-a-time")
+            let waiting = try await daemon.socket.call(.GET, "/api/v1/executions/\(second)").json
+            #expect(waiting?["status"] as? String == "queued")
+            let done = try await Run.finish(daemon.socket, second)
+            #expect(done["status"] as? String == "succeeded")
+            let events = try await Run.events(daemon.socket, second).compactMap { $0["type"] as? String }
+            #expect(events.prefix(2) == ["execution.queued", "execution.started"], "\(events)")
+            // The first ended before the second started.
+            let firstEnd = try await daemon.socket.call(.GET, "/api/v1/executions/\(first)").json?["finished_at"] as? String ?? ""
+            let secondStart = try await Run.events(daemon.socket, second).first { $0["type"] as? String == "execution.started" }?["at"] as? String ?? ""
+            #expect(!firstEnd.isEmpty && firstEnd <= secondStart, "\(firstEnd) \(secondStart)")
+
+            // The org's plan: the free plan runs 5 at once; with an override of 1, a second waits.
+            _ = try await daemon.socket.call(.PUT, "/api/v1/orgs/default/plan",
+                                             json: ["plan": "enterprise", "overrides": ["concurrent_executions": 1]])
+            try await Run.apply(daemon.socket, "workflow: short\nnodes:\n  wait: {kind: delay, config: {duration_ms: 300}}\n")
+            let a = try await Run.start(daemon.socket, "short"), b = try await Run.start(daemon.socket, "short")
+            #expect(try await daemon.socket.call(.GET, "/api/v1/executions/\(b)").json?["status"] as? String == "queued")
+            let quota = try await daemon.socket.call(.GET, "/api/v1/orgs/default/quota").json?["quotas"] as? [String: [String: Any]]
+            #expect(quota?["concurrent_executions"]?["limit"] as? Int == 1)
+            #expect((try await Run.finish(daemon.socket, b))["status"] as? String == "succeeded")
+            #expect((try await Run.finish(daemon.socket, a))["status"] as? String == "succeeded")
+        }
+    }
+}

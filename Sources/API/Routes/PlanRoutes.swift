@@ -39,7 +39,7 @@ public enum PlanRoutes: RouteFile {
         static let schema = ObjectSchema([
             .init("plan", ["type": "string", "enum": .array(Plan.allCases.map { .string($0.rawValue) })], required: true, "The plan."),
             .init("overrides", ["type": "object", "additionalProperties": ["oneOf": [["type": "integer", "minimum": 0], ["const": "unlimited"]]]],
-                  "Per-resource limits replacing the plan's: executions_per_month, workflows, agents, teams."),
+                  "Per-resource limits replacing the plan's: executions_per_month, workflows, agents, teams, concurrent_executions."),
         ])
     }
 
@@ -60,6 +60,7 @@ public enum PlanRoutes: RouteFile {
             case .workflows: overrides.workflows = converted
             case .agents: overrides.agents = converted
             case .teams: overrides.teams = converted
+            case .concurrentExecutions: overrides.concurrentExecutions = converted
             case nil:
                 throw ValidationError(field: "overrides.\(name)",
                                       "is not a quota; use \(QuotaResource.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -97,6 +98,7 @@ public enum PlanRoutes: RouteFile {
                 "workflows": Entry(limit: limits.workflows, used: standing.usage[.workflows] ?? 0),
                 "agents": Entry(limit: limits.agents, used: standing.usage[.agents] ?? 0),
                 "teams": Entry(limit: limits.teams, used: standing.usage[.teams] ?? 0),
+                "concurrent_executions": Entry(limit: limits.concurrentExecutions, used: standing.usage[.concurrentExecutions] ?? 0),
             ]
         }
     }

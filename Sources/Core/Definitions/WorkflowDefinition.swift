@@ -14,9 +14,12 @@ public struct WorkflowDefinition: Hashable, Sendable {
     public var output: JSONValue?
     /// A deadline for the whole execution.
     public var timeoutMs: Int?
+    /// At most this many executions of this workflow run at once; more wait, queued.
+    public var concurrency: Int?
 
     public init(name: String, description: String? = nil, tags: [String] = [], team: String? = nil, inputSchema: JSONValue? = nil,
-                nodes: [WorkflowNode], edges: [WorkflowEdge], output: JSONValue? = nil, timeoutMs: Int? = nil) {
+                nodes: [WorkflowNode], edges: [WorkflowEdge], output: JSONValue? = nil, timeoutMs: Int? = nil, concurrency: Int? = nil) {
+        self.concurrency = concurrency
         self.name = name
         self.description = description
         self.tags = tags
@@ -54,6 +57,7 @@ public struct WorkflowDefinition: Hashable, Sendable {
         if !edges.isEmpty { object["edges"] = .array(edgesInGraphOrder.map(\.json)) }
         if let output { object["output"] = output }
         if let timeoutMs { object["timeout_ms"] = .integer(timeoutMs) }
+        if let concurrency { object["concurrency"] = .integer(concurrency) }
         return .object(object)
     }
 

@@ -23,6 +23,7 @@ extension WorkflowDefinition {
         let edgesValue = reader.value("edges")
         let output = reader.value("output")
         let timeoutMs = reader.integer("timeout_ms", in: 1...604_800_000)
+        let concurrency = reader.integer("concurrency", in: 1...10_000)
         reader.refuseUnknownFields()
         issues += reader.issues
         if let name, let issue = DefinitionNames.nameIssue(name, at: "workflow") { issues.append(issue) }
@@ -62,7 +63,7 @@ extension WorkflowDefinition {
 
         guard let name else { return (nil, issues) }
         return (WorkflowDefinition(name: name, description: description, tags: tags, team: team, inputSchema: inputSchema,
-                                   nodes: nodes, edges: edges, output: output, timeoutMs: timeoutMs), issues)
+                                   nodes: nodes, edges: edges, output: output, timeoutMs: timeoutMs, concurrency: concurrency), issues)
     }
 
     private static func parseNode(id: String, _ value: JSONValue, issues: inout [DefinitionIssue]) -> WorkflowNode? {

@@ -4,8 +4,11 @@ public struct QuotaLimits: Hashable, Sendable, Codable {
     public var workflows: Int?
     public var agents: Int?
     public var teams: Int?
+    /// Executions running at once; more wait, queued, and start as others end.
+    public var concurrentExecutions: Int?
 
-    public init(executionsPerMonth: Int?, workflows: Int?, agents: Int?, teams: Int?) {
+    public init(executionsPerMonth: Int?, workflows: Int?, agents: Int?, teams: Int?, concurrentExecutions: Int? = nil) {
+        self.concurrentExecutions = concurrentExecutions
         self.executionsPerMonth = executionsPerMonth
         self.workflows = workflows
         self.agents = agents
@@ -19,6 +22,7 @@ public struct QuotaLimits: Hashable, Sendable, Codable {
         if let value = overrides.workflows { limits.workflows = value.limit }
         if let value = overrides.agents { limits.agents = value.limit }
         if let value = overrides.teams { limits.teams = value.limit }
+        if let value = overrides.concurrentExecutions { limits.concurrentExecutions = value.limit }
         return limits
     }
 }
@@ -39,8 +43,11 @@ public struct QuotaOverrides: Hashable, Sendable, Codable {
     public var workflows: Value?
     public var agents: Value?
     public var teams: Value?
+    public var concurrentExecutions: Value?
 
-    public init(executionsPerMonth: Value? = nil, workflows: Value? = nil, agents: Value? = nil, teams: Value? = nil) {
+    public init(executionsPerMonth: Value? = nil, workflows: Value? = nil, agents: Value? = nil, teams: Value? = nil,
+                concurrentExecutions: Value? = nil) {
+        self.concurrentExecutions = concurrentExecutions
         self.executionsPerMonth = executionsPerMonth
         self.workflows = workflows
         self.agents = agents
@@ -54,9 +61,9 @@ public enum Plan: String, CaseIterable, Hashable, Sendable, Codable {
 
     public var limits: QuotaLimits {
         switch self {
-        case .free: QuotaLimits(executionsPerMonth: 100, workflows: 5, agents: 10, teams: 1)
-        case .pro: QuotaLimits(executionsPerMonth: 10_000, workflows: 50, agents: 100, teams: 10)
-        case .enterprise: QuotaLimits(executionsPerMonth: nil, workflows: nil, agents: nil, teams: nil)
+        case .free: QuotaLimits(executionsPerMonth: 100, workflows: 5, agents: 10, teams: 1, concurrentExecutions: 5)
+        case .pro: QuotaLimits(executionsPerMonth: 10_000, workflows: 50, agents: 100, teams: 10, concurrentExecutions: 100)
+        case .enterprise: QuotaLimits(executionsPerMonth: nil, workflows: nil, agents: nil, teams: nil, concurrentExecutions: nil)
         }
     }
 }
@@ -65,6 +72,7 @@ public enum Plan: String, CaseIterable, Hashable, Sendable, Codable {
 public enum QuotaResource: String, CaseIterable, Hashable, Sendable {
     case executionsPerMonth = "executions_per_month"
     case workflows, agents, teams
+    case concurrentExecutions = "concurrent_executions"
 }
 
 public enum QuotaRules {
@@ -76,6 +84,7 @@ public enum QuotaRules {
         case .workflows: limit = limits.workflows
         case .agents: limit = limits.agents
         case .teams: limit = limits.teams
+        case .concurrentExecutions: limit = limits.concurrentExecutions
         }
         guard let limit, used + 1 > limit else { return nil }
         return limit

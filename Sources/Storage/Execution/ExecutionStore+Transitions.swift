@@ -329,6 +329,8 @@ extension ExecutionStore {
         effects.finished.append(id)
         effects.changed.append(id)
         if status != .succeeded { effects.cancelRunning.append(id) }
+        // A place is free: start what waits for one.
+        try promoteQueued(org: execution.orgID, now: now, db, &effects)
         for child in try String.fetchAll(db, sql: """
             SELECT id FROM execution WHERE parent_execution_id = ? AND status IN ('queued', 'running', 'waiting')
             """, arguments: [id]) {

@@ -82,25 +82,29 @@ public struct ExecutionStore: Sendable {
         if let parent = request.parent, let parentTeam = try String.fetchOne(db, sql: "SELECT team_id FROM execution WHERE id = ?", arguments: [parent.execution]) {
             team = parentTeam
         }
+        // Over the workflow's `concurrency` or the org's concurrent_executions quota, it waits,
+        // queued, and starts when another ends (`promoteQueued`).
+        let queueReason = try Self.concurrencyBlock(org: workflow.orgID, workflowID: workflow.id.rawValue, limit: compiled.definition.concurrency, db)
         try db.cachedStatement(sql: """
             INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
                 parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, workflow.orgID.rawValue, workflow.teamID?.rawValue, workflow.id.rawValue, workflow.name, version,
-                             request.environment.rawValue, inputText, request.trigger, request.parent?.execution, request.parent?.node,
-                             request.parent?.depth ?? 0, request.idempotencyKey, request.requestHash, compiled.dag.nodes.count,
-                             context.actor, now, deadline])
-        try Events.append(db, execution: id, at: now, type: "execution.started",
-                          data: ["workflow": .string(workflow.name), "version": .integer(version), "environment": .string(request.environment.rawValue)])
-        var effects = ExecutionEffects()
-        let roots = Set(ExecutionPlanner.roots(compiled.dag))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, workflow.orgID.rawValue, team, workflow.id.rawValue, workflow.name, version,
+                             request.environment.rawValue, queueReason == nil ? "running" : "queued", inputText, request.trigger,
+                             request.parent?.execution, request.parent?.node, request.parent?.depth ?? 0, request.idempotencyKey,
+                             request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline])
         for node in compiled.dag.nodes {
-            try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, ?)").execute(arguments: [id, node, roots.contains(node) ? StepStatus.ready.rawValue : StepStatus.pending.rawValue,
-                                       roots.contains(node) ? 1 : 0])
+            try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, 'pending', 0)")
+                .execute(arguments: [id, node])
         }
-        for node in roots.sorted() {
-            effects.ready.append(try Jobs.open(db, execution: id, node: node, attempt: 1, purpose: .run, org: workflow.orgID.rawValue,
-                                               readyAt: now, owner: instance))
+        var effects = ExecutionEffects()
+        if let queueReason {
+            try Events.append(db, execution: id, at: now, type: "execution.queued",
+                              data: ["workflow": .string(workflow.name), "version": .integer(version), "reason": .string(queueReason)])
+        } else {
+            try Events.append(db, execution: id, at: now, type: "execution.started",
+                              data: ["workflow": .string(workflow.name), "version": .integer(version), "environment": .string(request.environment.rawValue)])
+            effects.ready += try startRoots(id, compiled, org: workflow.orgID.rawValue, now: now, db)
         }
         effects.changed.append(id)
         return (try Self.record(id, db), effects)
@@ -163,6 +167,48 @@ public struct ExecutionStore: Sendable {
             }
             effects.changed.append(id)
             return (try Self.record(id, db), effects)
+        }
+    }
+
+    /// Makes the nodes without predecessors ready, with their jobs.
+    func startRoots(_ id: String, _ compiled: CompiledWorkflow, org: String, now: Int64, _ db: Database) throws -> [JobTicket] {
+        var tickets: [JobTicket] = []
+        for node in ExecutionPlanner.roots(compiled.dag) {
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?")
+                .execute(arguments: [id, node])
+            tickets.append(try Jobs.open(db, execution: id, node: node, attempt: 1, purpose: .run, org: org, readyAt: now, owner: instance))
+        }
+        return tickets
+    }
+
+    /// Why a new execution of `workflowID` must wait, or nil when it may start now.
+    static func concurrencyBlock(org: OrgID, workflowID: String, limit: Int?, _ db: Database) throws -> String? {
+        if let limit {
+            let running = try Int.fetchOne(db, sql: "SELECT count(*) FROM execution WHERE workflow_id = ? AND status IN ('running', 'waiting')",
+                                           arguments: [workflowID]) ?? 0
+            if running >= limit { return "the workflow's concurrency of \(limit) is reached" }
+        }
+        let standing = try QuotaStore.standing(org, db, now: Instant(millisecondsSinceEpoch: 0))
+        if let orgLimit = standing.limits.concurrentExecutions, (standing.usage[.concurrentExecutions] ?? 0) >= orgLimit {
+            return "the org's plan allows \(orgLimit) concurrent executions"
+        }
+        return nil
+    }
+
+    /// Starts queued executions of `org`, oldest first, while the limits allow.
+    func promoteQueued(org: OrgID, now: Int64, _ db: Database, _ effects: inout ExecutionEffects) throws {
+        let queued = try Row.fetchAll(db, sql: "SELECT id, workflow_id, workflow_version FROM execution WHERE org_id = ? AND status = 'queued' ORDER BY id LIMIT 100",
+                                      arguments: [org.rawValue])
+        for row in queued {
+            let id: String = row["id"]
+            let compiled = try workflows.compiled(workflow: row["workflow_id"], version: row["workflow_version"], db)
+            guard try Self.concurrencyBlock(org: org, workflowID: row["workflow_id"], limit: compiled.definition.concurrency, db) == nil else {
+                continue
+            }
+            try db.cachedStatement(sql: "UPDATE execution SET status = 'running' WHERE id = ? AND status = 'queued'").execute(arguments: [id])
+            try Events.append(db, execution: id, at: now, type: "execution.started", data: ["from_queue": .bool(true)])
+            effects.ready += try startRoots(id, compiled, org: org.rawValue, now: now, db)
+            effects.changed.append(id)
         }
     }
 

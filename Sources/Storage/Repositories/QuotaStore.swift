@@ -68,7 +68,10 @@ public struct QuotaStore: Sendable {
         let agents = try Int.fetchOne(db, sql: "SELECT count(*) FROM agent WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
         let executions = try Int.fetchOne(db, sql: "SELECT count(*) FROM execution WHERE org_id = ? AND created_at >= ?",
                                           arguments: [org.rawValue, now.startOfMonth.millisecondsSinceEpoch]) ?? 0
-        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: workflows, .agents: agents, .executionsPerMonth: executions]
+        let running = try Int.fetchOne(db, sql: "SELECT count(*) FROM execution WHERE org_id = ? AND status IN ('running', 'waiting')",
+                                       arguments: [org.rawValue]) ?? 0
+        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: workflows, .agents: agents, .executionsPerMonth: executions,
+                                           .concurrentExecutions: running]
         return Standing(orgID: org, plan: plan, overrides: overrides, limits: plan.limits.overridden(by: overrides), usage: usage)
     }
 }

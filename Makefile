@@ -5,7 +5,7 @@ DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev pkg-config
 TEST_PACKAGES := python3 openssl
 BIN := .build/debug
 
-.PHONY: deps build run test bench completions clean
+.PHONY: deps build run test bench bench-peers completions clean
 
 # Installs the system packages the build needs, only those missing.
 deps:
@@ -43,6 +43,18 @@ bench: deps
 	.build/release/engine-bench
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
+
+# The same shapes against Prefect 3 (local server on SQLite) and Huey (SQLite, fsync), installed
+# from PyPI into a venv under the build folder; prints agentd/peer ratios from one run.
+PEERS := .build/peers
+bench-peers: deps
+	$(SWIFT) build -c release --product engine-bench
+	@dpkg-query -W -f='$${Status}' python3-venv 2>/dev/null | grep -q "ok installed" || apt-get install -y python3-venv
+	@test -x $(PEERS)/venv/bin/python || (python3 -m venv $(PEERS)/venv && $(PEERS)/venv/bin/pip install -q "prefect>=3,<4" huey)
+	@mkdir -p $(PEERS)/run
+	{ .build/release/engine-bench --peers; \
+	  $(PEERS)/venv/bin/python bench/peers/huey_shapes.py $(PEERS)/run; \
+	  $(PEERS)/venv/bin/python bench/peers/prefect_chain.py $(PEERS)/run 2>/dev/null; } | tee $(PEERS)/results.jsonl | python3 bench/peers/compare.py
 
 completions: build
 	mkdir -p completions

@@ -14,6 +14,8 @@ import Security
 import Storage
 import Synchronization
 
+// `engine-bench --peers`: only the shapes `make bench-peers` compares, as JSON lines.
+let peersMode = CommandLine.arguments.contains("--peers")
 let throughputSeconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 30
 
 func millis(_ duration: Duration) -> Double {
@@ -99,6 +101,37 @@ func runOnce(_ engine: Engine, _ workflow: String) async throws -> (Duration, St
         if status.isTerminal { return (clock.now - start, status.rawValue) }
         _ = await engine.notifier.wait(for: id, after: generation, timeout: .seconds(10))
     }
+}
+
+if peersMode {
+    // seq40: the 40-step transform chain; drain2000: 2,000 single-step executions at once, 2 workers.
+    var chainSamples: [Double] = []
+    _ = try await runOnce(engine, "seq-transform")
+    for _ in 0..<5 { chainSamples.append(millis(try await runOnce(engine, "seq-transform").0)) }
+    print("{\"peer\": \"agentd\", \"shape\": \"seq40\", \"ms\": \(chainSamples)}")
+    await engine.stop()
+    let two = Engine(store: store, settings: .init(workers: 2), now: wallNow, logger: logger)
+    try await two.start()
+    var drainSamples: [Double] = []
+    for _ in 0..<2 {
+        let began = ContinuousClock.now
+        var ids: [String] = []
+        for _ in 0..<2000 { ids.append(try await two.submit(NewExecution(workflow: "single", input: [:]), context: context()).0.id.rawValue) }
+        for id in ids {
+            two.notifier.watch(id)
+            while true {
+                let generation = two.notifier.generation(of: id)
+                if try await store.status(id, in: scope).isTerminal { break }
+                _ = await two.notifier.wait(for: id, after: generation, timeout: .seconds(10))
+            }
+            two.notifier.unwatch(id)
+        }
+        drainSamples.append(millis(ContinuousClock.now - began))
+    }
+    print("{\"peer\": \"agentd\", \"shape\": \"drain2000\", \"ms\": \(drainSamples)}")
+    await two.stop()
+    await database.writer.stop()
+    exit(0)
 }
 
 var idleLatencies: [Double] = []

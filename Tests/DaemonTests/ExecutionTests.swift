@@ -441,13 +441,15 @@ enum Run {
 }
 
 @Suite(.serialized) struct ConcurrencyLimitTests {
+    /// (Delays of 1.5 s: long enough that the first is still running when the second starts,
+    /// even on a loaded machine.)
     @Test func executionsOverALimitWaitQueuedAndStartAsOthersEnd() async throws {
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: one-at-a-time
                 concurrency: 1
                 nodes:
-                  wait: {kind: delay, config: {duration_ms: 300}}
+                  wait: {kind: delay, config: {duration_ms: 1500}}
                 """)
             let first = try await Run.start(daemon.socket, "one-at-a-time")
             let second = try await Run.start(daemon.socket, "one-at-a-time")
@@ -465,7 +467,7 @@ enum Run {
             // The org's plan: the free plan runs 5 at once; with an override of 1, a second waits.
             _ = try await daemon.socket.call(.PUT, "/api/v1/orgs/default/plan",
                                              json: ["plan": "enterprise", "overrides": ["concurrent_executions": 1]])
-            try await Run.apply(daemon.socket, "workflow: short\nnodes:\n  wait: {kind: delay, config: {duration_ms: 300}}\n")
+            try await Run.apply(daemon.socket, "workflow: short\nnodes:\n  wait: {kind: delay, config: {duration_ms: 1500}}\n")
             let a = try await Run.start(daemon.socket, "short"), b = try await Run.start(daemon.socket, "short")
             #expect(try await daemon.socket.call(.GET, "/api/v1/executions/\(b)").json?["status"] as? String == "queued")
             let quota = try await daemon.socket.call(.GET, "/api/v1/orgs/default/quota").json?["quotas"] as? [String: [String: Any]]

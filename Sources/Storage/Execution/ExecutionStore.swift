@@ -188,8 +188,8 @@ public struct ExecutionStore: Sendable {
                                            arguments: [workflowID]) ?? 0
             if running >= limit { return "the workflow's concurrency of \(limit) is reached" }
         }
-        let standing = try QuotaStore.standing(org, db, now: Instant(millisecondsSinceEpoch: 0))
-        if let orgLimit = standing.limits.concurrentExecutions, (standing.usage[.concurrentExecutions] ?? 0) >= orgLimit {
+        if let orgLimit = try QuotaStore.limits(org, db).2.concurrentExecutions,
+           try QuotaStore.usage(.concurrentExecutions, org, db, now: Instant(millisecondsSinceEpoch: 0)) >= orgLimit {
             return "the org's plan allows \(orgLimit) concurrent executions"
         }
         return nil

@@ -397,6 +397,12 @@ public enum Schema {
             -- and only that team's executions read it. NULL: the whole org's.
             ALTER TABLE secret ADD COLUMN team_id TEXT REFERENCES team(id);
             """),
+        Migration(version: 16, name: "execution counts", sql: """
+            -- The monthly quota counts an org's executions since the 1st; running ones count for
+            -- the concurrency quota: both on every start.
+            CREATE INDEX execution_by_org_created ON execution (org_id, created_at);
+            CREATE INDEX execution_by_org_status ON execution (org_id, status);
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -48,30 +48,45 @@ public struct QuotaStore: Sendable {
     /// Throws `quotaExceeded` when one more `resource` would pass the org's limit. Call inside
     /// the writer unit that adds it, so the count and the insert are one transaction.
     static func check(_ resource: QuotaResource, org: OrgID, now: Instant = Instant(millisecondsSinceEpoch: 0), _ db: Database) throws {
-        let standing = try standing(org, db, now: now)
-        let used = standing.usage[resource] ?? 0
-        if let limit = QuotaRules.exceeded(resource, used: used, limits: standing.limits) {
+        // why: every execution start checks two quotas; an unlimited one costs no count.
+        let (_, _, limits) = try Self.limits(org, db)
+        guard QuotaRules.exceeded(resource, used: Int.max - 1, limits: limits) != nil else { return }
+        let used = try Self.usage(resource, org, db, now: now)
+        if let limit = QuotaRules.exceeded(resource, used: used, limits: limits) {
             throw StorageError.quotaExceeded(resource: resource.rawValue, limit: limit, used: used)
         }
     }
 
-    /// `now` places the month that `executions_per_month` counts.
-    static func standing(_ org: OrgID, _ db: Database, now: Instant) throws -> Standing {
-        guard let row = try Row.fetchOne(db, sql: "SELECT plan, quota_overrides FROM org WHERE id = ?", arguments: [org.rawValue]) else {
+    /// The org's plan, its overrides and the limits they make.
+    static func limits(_ org: OrgID, _ db: Database) throws -> (Plan, QuotaOverrides, QuotaLimits) {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT plan, quota_overrides FROM org WHERE id = ?"), arguments: [org.rawValue]) else {
             throw StorageError.notFound(.org, id: org.rawValue)
         }
         let plan = Plan(rawValue: row["plan"]) ?? .enterprise
         let overrides = (try? JSONDecoder().decode(QuotaOverrides.self, from: Data((row["quota_overrides"] as String).utf8)))
             ?? QuotaOverrides()
-        let teams = try Int.fetchOne(db, sql: "SELECT count(*) FROM team WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
-        let workflows = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
-        let agents = try Int.fetchOne(db, sql: "SELECT count(*) FROM agent WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
-        let executions = try Int.fetchOne(db, sql: "SELECT count(*) FROM execution WHERE org_id = ? AND created_at >= ?",
-                                          arguments: [org.rawValue, now.startOfMonth.millisecondsSinceEpoch]) ?? 0
-        let running = try Int.fetchOne(db, sql: "SELECT count(*) FROM execution WHERE org_id = ? AND status IN ('running', 'waiting')",
-                                       arguments: [org.rawValue]) ?? 0
-        let usage: [QuotaResource: Int] = [.teams: teams, .workflows: workflows, .agents: agents, .executionsPerMonth: executions,
-                                           .concurrentExecutions: running]
+        return (plan, overrides, plan.limits.overridden(by: overrides))
+    }
+
+    /// How much of one resource the org uses.
+    static func usage(_ resource: QuotaResource, _ org: OrgID, _ db: Database, now: Instant) throws -> Int {
+        let sql = switch resource {
+        case .teams: "SELECT count(*) FROM team WHERE org_id = ?"
+        case .workflows: "SELECT count(*) FROM workflow WHERE org_id = ?"
+        case .agents: "SELECT count(*) FROM agent WHERE org_id = ?"
+        case .executionsPerMonth: "SELECT count(*) FROM execution WHERE org_id = ? AND created_at >= ?"
+        case .concurrentExecutions: "SELECT count(*) FROM execution WHERE org_id = ? AND status IN ('running', 'waiting')"
+        }
+        var arguments: [any DatabaseValueConvertible] = [org.rawValue]
+        if resource == .executionsPerMonth { arguments.append(now.startOfMonth.millisecondsSinceEpoch) }
+        return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
+    }
+
+    /// `now` places the month that `executions_per_month` counts.
+    static func standing(_ org: OrgID, _ db: Database, now: Instant) throws -> Standing {
+        let (plan, overrides, _) = try Self.limits(org, db)
+        var usage: [QuotaResource: Int] = [:]
+        for resource in QuotaResource.allCases { usage[resource] = try Self.usage(resource, org, db, now: now) }
         return Standing(orgID: org, plan: plan, overrides: overrides, limits: plan.limits.overridden(by: overrides), usage: usage)
     }
 }

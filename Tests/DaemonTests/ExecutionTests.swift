@@ -5,6 +5,7 @@ import Testing
 /// A small internal service the engine talks to over loopback (Fixtures/upstream.py).
 final class Upstream: @unchecked Sendable {
     let process = Process()
+    let input = Pipe()
     let port: Int
 
     let scheme: String
@@ -18,6 +19,7 @@ final class Upstream: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
+        process.standardInput = input  // the server exits when this closes, even if we crash
         try process.run()
         var line = Data()
         while let byte = try pipe.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != 10 { line.append(first) }

@@ -34,7 +34,9 @@ let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletin
     .appendingPathComponent("Tests/DaemonTests/Fixtures/upstream.py").path
 upstream.arguments = ["python3", script]
 let pipe = Pipe()
+let upstreamInput = Pipe()  // the server exits when this closes
 upstream.standardOutput = pipe
+upstream.standardInput = upstreamInput
 try upstream.run()
 defer { upstream.terminate() }
 var portLine = Data()
@@ -131,6 +133,7 @@ if peersMode {
     print("{\"peer\": \"agentd\", \"shape\": \"drain2000\", \"ms\": \(drainSamples)}")
     await two.stop()
     await database.writer.stop()
+    upstream.terminate()
     exit(0)
 }
 

@@ -15,6 +15,7 @@ Prints its port on the first line of standard output. `upstream.py 0 CERT KEY` s
 """
 import base64
 import json
+import os
 import socket
 import sys
 import threading
@@ -115,4 +116,13 @@ if len(sys.argv) > 3:  # upstream.py PORT CERT KEY: serve HTTPS
     context.load_cert_chain(sys.argv[2], sys.argv[3])
     server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
+
+
+def exit_with_parent():
+    # The test (or benchmark) holds our stdin: when it ends, however it ends, so do we.
+    sys.stdin.read()
+    os._exit(0)
+
+
+threading.Thread(target=exit_with_parent, daemon=True).start()
 server.serve_forever()

@@ -55,11 +55,13 @@ public enum SystemRoutes: RouteFile {
         // The engine: what is gauged is read now; durations and counts are recorded as they happen.
         let gauges = try await services.executions.gauges()
         for status in ExecutionStatus.allCases {
-            registry.makeGauge(name: "agentd_executions", labels: [("status", status.rawValue)], help: "Executions by status.")
+            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "agentd_executions", unitName: "", helpText: "Executions by status."),
+                               labels: [("status", status.rawValue)])
                 .set(Double(gauges.byStatus[status] ?? 0))
         }
         for (org, count) in gauges.activeByOrg {
-            registry.makeGauge(name: "agentd_executions_active", labels: [("org", org)], help: "Unfinished executions by org.").set(Double(count))
+            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "agentd_executions_active", unitName: "", helpText: "Unfinished executions by org."),
+                               labels: [("org", org)]).set(Double(count))
         }
         let engine = services.engine
         let statistics = engine.statistics
@@ -78,7 +80,7 @@ public enum SystemRoutes: RouteFile {
             ("agentd_workflow_cache_hits", cache.hits, "Compiled workflow versions found in the cache."),
             ("agentd_workflow_cache_misses", cache.misses, "Compiled workflow versions loaded and compiled."),
         ] {
-            registry.makeGauge(name: name, help: help).set(Double(value))
+            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help)).set(Double(value))
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16_384)

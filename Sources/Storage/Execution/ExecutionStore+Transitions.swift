@@ -18,7 +18,7 @@ extension ExecutionStore {
                 effects.accepted = false
                 return effects
             }
-            let execution = try Self.record(ticket.executionID, db)
+            let execution = try Self.record(ticket.executionID, db, payload: false)
             // Which secrets a step read is audited with its outcome, in the same transaction.
             for (path, version) in secretsRead.sorted(by: { $0.key < $1.key }) {
                 try audit.append(AuditEntry(at: now, orgID: execution.orgID.rawValue, actor: "execution:\(execution.id.rawValue)",
@@ -352,6 +352,8 @@ extension ExecutionStore {
     static func output(_ execution: ExecutionRecord, _ compiled: CompiledWorkflow, now: Int64, _ db: Database) throws -> JSONValue {
         let steps = try Self.steps(execution.id.rawValue, db)
         if let template = compiled.output {
+            // The record a completion holds may lack its input (see `record(_:_:payload:)`).
+            let execution = try Self.record(execution.id.rawValue, db)
             return try template.render(in: StepContexts.workflow(execution, steps: Dictionary(uniqueKeysWithValues: steps.map { ($0.node, $0) }),
                                                                  now: Instant(millisecondsSinceEpoch: now)))
         }

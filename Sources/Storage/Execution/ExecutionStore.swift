@@ -293,11 +293,13 @@ public struct ExecutionStore: Sendable {
         return record
     }
 
-    static func record(_ id: String, _ db: Database) throws -> ExecutionRecord {
+    /// An execution. Without `payload`, its input, output and error are left undecoded (null):
+    /// completions need only its identity and status, and decoding JSON is most of a read's cost.
+    static func record(_ id: String, _ db: Database, payload: Bool = true) throws -> ExecutionRecord {
         guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM execution WHERE id = ?"), arguments: [id]) else {
             throw StorageError.notFound(.execution, id: id)
         }
-        func json(_ text: String?) -> JSONValue? { text.flatMap { try? DefinitionRows.document($0) } }
+        func json(_ text: String?) -> JSONValue? { payload ? text.flatMap { try? DefinitionRows.document($0) } : nil }
         return ExecutionRecord(
             id: ExecutionID(row["id"] as String)!, orgID: OrgID(row["org_id"] as String)!, teamID: (row["team_id"] as String?).flatMap(TeamID.init),
             workflowID: WorkflowID(row["workflow_id"] as String)!, workflowName: row["workflow_name"], workflowVersion: row["workflow_version"],

@@ -43,6 +43,7 @@ bench: deps
 	.build/release/engine-bench
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
+	python3 bench/soak/kill_soak.py .build/release/agentd 25 1000
 
 # The same shapes against Prefect 3 (local server on SQLite) and Huey (SQLite, fsync), installed
 # from PyPI into a venv under the build folder; prints agentd/peer ratios from one run.

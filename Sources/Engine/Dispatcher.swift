@@ -6,18 +6,29 @@ import Synchronization
 /// thousands of queued jobs do not starve another's one (DESIGN §5, fair dispatch). Jobs reach
 /// it only after the transaction that made them committed.
 final class Dispatcher: Sendable {
+    struct Key: Hashable {
+        let id: Int64
+        let token: Int
+
+        init(_ ticket: JobTicket) {
+            id = ticket.id
+            token = ticket.token
+        }
+    }
+
     private struct State {
         var queues: [String: [JobTicket]] = [:]
         var heads: [String: Int] = [:]
         /// Orgs with queued jobs, in the order they are served.
         var rotation: [String] = []
         var waiting: [CheckedContinuation<JobTicket?, Never>] = []
-        /// Jobs queued or running here, so a timer poll or recovery never queues one twice.
-        var known: Set<Int64> = []
+        /// Jobs queued or running here, by id and token, so a timer poll never queues one twice;
+        /// a job taken over under a new token (its lease expired) is a new entry.
+        var known: Set<Key> = []
         var closed = false
         var queued = 0
         /// When each queued job was handed over (after its commit), to measure dispatch latency.
-        var enqueuedAt: [Int64: ContinuousClock.Instant] = [:]
+        var enqueuedAt: [Key: ContinuousClock.Instant] = [:]
         var latencies: [Duration] = []
     }
 
@@ -30,10 +41,10 @@ final class Dispatcher: Sendable {
     }
 
     /// A worker has loaded the job and starts its step: the end of its dispatch.
-    func started(_ id: Int64) {
+    func started(_ ticket: JobTicket) {
         let now = ContinuousClock.now
         state.withLock { state in
-            if let start = state.enqueuedAt.removeValue(forKey: id), state.latencies.count < 100_000 {
+            if let start = state.enqueuedAt.removeValue(forKey: Key(ticket)), state.latencies.count < 100_000 {
                 state.latencies.append(now - start)
             }
         }
@@ -47,9 +58,9 @@ final class Dispatcher: Sendable {
         var handOff: [(CheckedContinuation<JobTicket?, Never>, JobTicket)] = []
         let added = state.withLock { state -> Int in
             var added = 0
-            for ticket in tickets where !state.closed && state.known.insert(ticket.id).inserted {
+            for ticket in tickets where !state.closed && state.known.insert(Key(ticket)).inserted {
                 added += 1
-                state.enqueuedAt[ticket.id] = ContinuousClock.now
+                state.enqueuedAt[Key(ticket)] = ContinuousClock.now
                 if !state.waiting.isEmpty {
                     handOff.append((state.waiting.removeFirst(), ticket))
                     continue
@@ -101,14 +112,12 @@ final class Dispatcher: Sendable {
     }
 
     /// A job is finished with (completed, or dropped): it may be queued again later.
-    func forget(_ id: Int64) {
+    func forget(_ ticket: JobTicket) {
         state.withLock { state in
-            state.known.remove(id)
-            state.enqueuedAt[id] = nil
+            state.known.remove(Key(ticket))
+            state.enqueuedAt[Key(ticket)] = nil
         }
     }
-
-    func isKnown(_ id: Int64) -> Bool { state.withLock { $0.known.contains(id) } }
 
     var depth: Int { state.withLock { $0.queued } }
 

@@ -6,7 +6,7 @@ extension Engine {
     /// Runs one job to its recorded outcome. Never throws: what cannot be recorded stays open
     /// in the database and is taken over at the next start.
     func run(_ ticket: JobTicket) async {
-        defer { dispatcher.forget(ticket.id) }
+        defer { dispatcher.forget(ticket) }
         let context: (ExecutionRecord, CompiledWorkflow, [String: StepRunRecord])?
         do {
             context = try await store.jobContext(ticket)
@@ -16,7 +16,7 @@ extension Engine {
             return
         }
         guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return }
-        dispatcher.started(ticket.id)
+        dispatcher.started(ticket)
         let startedAt = now()
         let began = ContinuousClock.now
         var outcome: StepOutcome
@@ -143,10 +143,20 @@ extension Engine {
         running.withLock { $0[ticket.executionID, default: [:]][ticket.id] = task }
         // why: a cancel (or a stop) that came while the step was being prepared found nothing to stop.
         if isStopping || wasCancelled(ticket.executionID) { task.cancel() }
-        let marker = Task { [store, settings, notifier] in
+        // A step that runs a while is shown running and takes a lease, kept alive by heartbeats
+        // until its timeout (plus a grace): a step hung past that loses its lease, and the timer
+        // gives the job to another worker.
+        let marker = Task { [store, settings, notifier, now] in
             try? await Task.sleep(for: .milliseconds(settings.markRunningAfterMs))
-            if !Task.isCancelled, (try? await store.markRunning(ticket, startedAt: invocation.now)) == true {
+            guard !Task.isCancelled else { return }
+            if (try? await store.markRunning(ticket, startedAt: invocation.now, leaseUntil: now().adding(milliseconds: Int64(settings.leaseMs)))) == true {
                 notifier.notify([ticket.executionID])
+            }
+            let began = ContinuousClock.now
+            while !Task.isCancelled, ContinuousClock.now - began < .milliseconds(timeoutMs + 1000) {
+                try? await Task.sleep(for: .milliseconds(max(10, settings.leaseMs / 3)))
+                guard !Task.isCancelled,
+                      (try? await store.heartbeat(ticket, leaseUntil: now().adding(milliseconds: Int64(settings.leaseMs)))) == true else { return }
             }
         }
         let outcome = await task.value

@@ -23,6 +23,9 @@ public final class Engine: Sendable {
         /// PEM file of the certificate authorities http steps trust (an internal CA); nil: the
         /// system's.
         public var caBundle: String?
+        /// How long a running step's lease lasts without a heartbeat (heartbeats come every third
+        /// of it, while the step is within its timeout).
+        public var leaseMs: Int = 30_000
 
         public init(workers: Int = 32, defaultStepTimeoutMs: Int = 300_000, markRunningAfterMs: Int = 50,
                     breaker: CircuitBreaker.Settings = .init(), caBundle: String? = nil) {
@@ -66,6 +69,7 @@ public final class Engine: Sendable {
         public var retries = 0
         public var staleCompletions = 0
         public var recovered = 0
+        public var leaseExpiries = 0
     }
 
     /// `secrets` reads the current value and version of a vault path for a step of a team's (or
@@ -217,6 +221,12 @@ public final class Engine: Sendable {
                     earliestTimer.withLock { earliest in if earliest == nil || next < earliest! { earliest = next } }
                 }
                 handle(try await store.expireDeadlines(now: now()))
+                let (expired, count) = try await store.expireLeases(now: now())
+                if count > 0 {
+                    counters.withLock { $0.leaseExpiries += count }
+                    logger.warning("steps whose lease expired go back to ready", metadata: ["jobs": "\(count)"])
+                }
+                handle(expired)
             } catch {
                 logger.error("timer poll failed", metadata: ["error": "\(error)"])
             }

@@ -136,3 +136,41 @@ extension Array where Element: Sendable {
         }
     }
 }
+
+@Suite(.serialized) struct LeaseExpiryTests {
+    /// A running step whose lease runs out (its worker stopped heartbeating) goes back to ready
+    /// under a new token and runs again; the first worker's late result is refused.
+    @Test func anExpiredLeaseGivesTheStepToAnotherWorker() async throws {
+        let upstream = try Upstream()
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, """
+                workflow: leased
+                nodes:
+                  call: {kind: http, timeout_ms: 20000, config: {url: "\(upstream.base)/slow?key=lease&ms=2500"}}
+                """)
+            let id = try await Run.start(daemon.socket, "leased")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await Run.events(daemon.socket, id).first(where: { $0["type"] as? String == "step.started" }) == nil,
+                  ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            // As if the worker had hung: its lease is already over.
+            let expire = try runProgram("/usr/bin/env", ["python3", "-c", """
+                import sqlite3, sys
+                c = sqlite3.connect(sys.argv[1], timeout=10)
+                n = c.execute("UPDATE job SET lease_expires_at = 1 WHERE status = 'open' AND lease_expires_at IS NOT NULL").rowcount
+                c.commit()
+                sys.exit(0 if n == 1 else 1)
+                """, daemon.databasePath])
+            #expect(expire.status == 0, "\(expire.stderr)")
+            let execution = try await Run.finish(daemon.socket, id)
+            #expect(execution["status"] as? String == "succeeded", "\(execution)")
+            let events = try await Run.events(daemon.socket, id)
+            #expect(events.contains { $0["type"] as? String == "step.recovered" && ($0["data"] as? [String: Any])?["reason"] as? String == "its lease expired" })
+            #expect(events.filter { $0["type"] as? String == "step.succeeded" }.count == 1)
+            #expect(try await upstream.calls("lease") == 2)
+            let metrics = String(decoding: try await daemon.tcp.send(.GET, "/metrics").body, as: UTF8.self)
+            #expect(metrics.contains("agentd_lease_expiries 1.0"), "\(metrics.split(separator: "\n").filter { $0.contains("lease") })")
+        }
+    }
+}

@@ -61,10 +61,12 @@ extension ExecutionStore {
     /// Marks a step running (for steps that take a while: the engine calls this only once a
     /// step has run for a moment, so fast steps cost one commit, not two).
     @discardableResult
-    public func markRunning(_ ticket: JobTicket, startedAt: Instant) async throws -> Bool {
+    public func markRunning(_ ticket: JobTicket, startedAt: Instant, leaseUntil: Instant) async throws -> Bool {
         try await database.writer.submit { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM job WHERE id = ? AND lease_token = ? AND status = 'open'",
-                                   arguments: [ticket.id, ticket.token]) != nil else { return false }
+            // The lease starts here: a step that runs this long keeps it alive with heartbeats.
+            try db.cachedStatement(sql: "UPDATE job SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND status = 'open'")
+                .execute(arguments: [leaseUntil.millisecondsSinceEpoch, ticket.id, ticket.token])
+            guard db.changesCount == 1 else { return false }
             try db.cachedStatement(sql: """
                 UPDATE step_run SET status = 'running', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ? AND status IN ('ready', 'waiting')
                 """).execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
@@ -72,6 +74,46 @@ extension ExecutionStore {
             try Events.append(db, execution: ticket.executionID, at: startedAt.millisecondsSinceEpoch, type: "step.started",
                               node: ticket.node, attempt: ticket.attempt)
             return true
+        }
+    }
+
+    /// Extends a running step's lease. False when the job is no longer this ticket's (completed,
+    /// cancelled, or taken over after its lease expired): the worker's result will be refused.
+    public func heartbeat(_ ticket: JobTicket, leaseUntil: Instant) async throws -> Bool {
+        try await database.writer.submit { db in
+            try db.cachedStatement(sql: "UPDATE job SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND status = 'open'")
+                .execute(arguments: [leaseUntil.millisecondsSinceEpoch, ticket.id, ticket.token])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Jobs whose lease expired (their worker stopped heartbeating: hung past its timeout, or
+    /// its process died) go back to ready under a new token; their steps show `step.recovered`.
+    /// Never touches a job that is done.
+    public func expireLeases(now: Instant) async throws -> (ExecutionEffects, expired: Int) {
+        let instance = self.instance
+        let any = try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT 1 FROM job WHERE status = 'open' AND lease_expires_at IS NOT NULL AND lease_expires_at < ? LIMIT 1",
+                             arguments: [now.millisecondsSinceEpoch]) != nil
+        }
+        guard any else { return (ExecutionEffects(), 0) }
+        return try await database.writer.submit { db in
+            var effects = ExecutionEffects()
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND lease_expires_at IS NOT NULL AND lease_expires_at < ?",
+                                        arguments: [now.millisecondsSinceEpoch])
+            for row in rows {
+                let ticket = Jobs.ticket(from: row)
+                try db.execute(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = NULL WHERE id = ?",
+                               arguments: [instance, ticket.id])
+                try db.execute(sql: "UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'",
+                               arguments: [ticket.executionID, ticket.node])
+                try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: "step.recovered",
+                                  node: ticket.node, attempt: ticket.attempt, data: ["reason": "its lease expired"])
+                effects.ready.append(JobTicket(id: ticket.id, executionID: ticket.executionID, node: ticket.node, attempt: ticket.attempt,
+                                               purpose: ticket.purpose, orgID: ticket.orgID, token: ticket.token + 1, readyAt: ticket.readyAt))
+                effects.changed.append(ticket.executionID)
+            }
+            return (effects, rows.count)
         }
     }
 

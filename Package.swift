@@ -148,9 +148,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "template-fuzz",
-            dependencies: ["Core"],
+            dependencies: ["Core", "TemplateFuzzing"],
             path: "bench/template-fuzz"
         ),
+        // The template generator of the fuzz test and the fuzzer.
+        .target(name: "TemplateFuzzing", dependencies: ["Core"], path: "bench/template-fuzzing"),
         .executableTarget(
             name: "api-bench",
             dependencies: [
@@ -160,7 +162,7 @@ let package = Package(
             path: "bench/api-bench"
         ),
 
-        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "TemplateFuzzing"]),
         .testTarget(name: "APITests", dependencies: ["API", "Core"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "Core"]),
         .testTarget(

@@ -1,5 +1,5 @@
-// Template fuzzer: runs the random template generator of Tests/CoreTests/TemplateFuzzTests.swift
-// (copied here: a test target cannot be imported) for N seconds and reports what it found.
+// Template fuzzer: runs the random template generator the suite's fuzz test uses
+// (bench/template-fuzzing) for N seconds and reports what it found.
 // Every text must either parse or fail with a TemplateError positioned inside the text, and so
 // must evaluating whatever parsed; a crash is a failure too (the process dies with the text
 // printed last in `--verbose` mode).
@@ -7,152 +7,13 @@
 // >= 1,000,000 evaluations per second on one core in release mode.
 // Usage: template-fuzz [seconds=10] [seed=1] [--verbose]
 import Core
+import TemplateFuzzing
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst().filter { $0 != "--verbose" }
 let verbose = CommandLine.arguments.contains("--verbose")
 let seconds = arguments.first.flatMap { Double($0) } ?? 10
 let seed = arguments.dropFirst().first.flatMap { UInt64($0) } ?? 1
-
-/// A tiny deterministic PRNG (SplitMix64), so a failing case can be reproduced from its seed.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound`; `bound` must be positive.
-    mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-}
-
-/// Random template texts: sequences of grammar-ish pieces, and valid templates with random
-/// deletions, insertions, replacements and duplications.
-struct TemplateFuzzer {
-    static let pieces: [String] = [
-        "{{", "}}", "{{ ", " }}", " ", "input", "nodes", "env", ".", "count", "name", "items", "ticket",
-        "[", "]", "[0]", "[-1]", "['k']", "(", ")", ",", "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">",
-        ">=", "&&", "||", "!", "not ", " and ", " or ", "true", "false", "null", "0", "1", "1.5", "2e3",
-        "9223372036854775807", "99999999999999999999", "'", "\"", "'a'", "\"b\"", "\\", "\\u00e9", "\\u12",
-        "length(", "lower(", "upper(", "trim(", "join(", "split(", "json(", "default(", "coalesce(", "now()",
-        "format_date(", "contains(", "starts_with(", "ends_with(", "regex_match(", "secret(", "lenght(",
-        "'(a+)+$'", "'[a-z]{2,3}'", "'yyyy-MM-dd'", "\u{E9}", "\n", "{", "}", "=", "&", "|",
-    ]
-
-    static let seeds: [String] = [
-        "{{ input.count > 3 && input.name == 'x' }}",
-        "Hello {{ input.name }}, you have {{ length(input.items) }} items",
-        "{{ nodes.fetch.output.body.rows[-1] * 2 + 1 }}",
-        "{{ default(input.missing, 'fallback') }}",
-        "{{ join(split(input.email, '@'), ' at ') }}",
-        "{{ format_date(now(), 'yyyy-MM-dd HH:mm:ss.SSS') }}",
-        "{{ regex_match(input.email, '^[a-z]+@[a-z]+\\.com$') }}",
-        "{{ contains(input.ticket.tags, 'urgent') || !input.flag }}",
-        "{{ coalesce(input.nothing, input.ratio, 0) / 2 }}",
-        "{{ secret('payments/key', 'token') }}",
-        "{{ [1, 'a', null, [true]][3][0] }}",
-        "{{ upper(trim(input.text)) + lower('ABC') }}",
-        "{{ json(nodes.fetch.output.body) }} and {{ input[\"key-with-dash\"] }}",
-        "{{ (1 + 2) * -3 % 4 == -1 }}",
-        "{{ 'it\\'s' + \"\\u00e9\\n\" }}",
-        "{{ starts_with(input.email, 'ada') && ends_with(input.email, '.com') }}",
-    ]
-
-    static let alphabet: [Unicode.Scalar] = [
-        "{", "}", "(", ")", "[", "]", "'", "\"", "\\", ".", ",", " ", "a", "0", "9", "-", "+", "!", "=", "<",
-        "|", "&", "\u{E9}", "\n", "$", "^", "*", "?",
-    ]
-
-    private var random: SplitMix64
-
-    init(seed: UInt64) {
-        random = SplitMix64(seed: seed)
-    }
-
-    mutating func next() -> String {
-        random.below(2) == 0 ? randomText() : mutatedSeed()
-    }
-
-    private mutating func randomText() -> String {
-        var text = ""
-        for _ in 0..<(1 + random.below(24)) {
-            text += Self.pieces[random.below(Self.pieces.count)]
-        }
-        return text
-    }
-
-    private mutating func mutatedSeed() -> String {
-        var scalars = Array(Self.seeds[random.below(Self.seeds.count)].unicodeScalars)
-        for _ in 0..<(1 + random.below(3)) {
-            let choice = random.below(4)
-            if scalars.isEmpty || choice == 0 {
-                let at = random.below(scalars.count + 1)
-                scalars.insert(contentsOf: Self.pieces[random.below(Self.pieces.count)].unicodeScalars, at: at)
-            } else if choice == 1 {
-                let start = random.below(scalars.count)
-                let length = 1 + random.below(min(8, scalars.count - start))
-                scalars.removeSubrange(start..<(start + length))
-            } else if choice == 2 {
-                scalars[random.below(scalars.count)] = Self.alphabet[random.below(Self.alphabet.count)]
-            } else {
-                let start = random.below(scalars.count)
-                let length = 1 + random.below(min(12, scalars.count - start))
-                let copy = Array(scalars[start..<(start + length)])
-                scalars.insert(contentsOf: copy, at: random.below(scalars.count + 1))
-            }
-        }
-        var text = ""
-        text.unicodeScalars.append(contentsOf: scalars)
-        return text
-    }
-
-    /// What one random text did.
-    enum Outcome: Equatable {
-        /// Parsing threw a `TemplateError` positioned inside the text.
-        case refused
-        /// It parsed; evaluating gave a value or a positioned `TemplateError`.
-        case evaluated
-        /// Anything else: an error of another type, or a position outside the text.
-        case failed(String)
-    }
-
-    static func check(_ text: String, in context: TemplateContext) -> Outcome {
-        let scalarCount = text.unicodeScalars.count
-        let template: Template
-        do {
-            template = try Template.parse(text)
-        } catch {
-            return problem(error, scalarCount: scalarCount, stage: "parse").map(Outcome.failed) ?? .refused
-        }
-        do {
-            _ = try template.evaluate(in: context)
-        } catch {
-            return problem(error, scalarCount: scalarCount, stage: "evaluate").map(Outcome.failed) ?? .evaluated
-        }
-        return .evaluated
-    }
-
-    private static func problem(_ error: any Error, scalarCount: Int, stage: String) -> String? {
-        guard let error = error as? TemplateError else {
-            return "\(stage) threw \(type(of: error)): \(error)"
-        }
-        guard error.offset >= 0, error.offset <= scalarCount, error.line >= 1, error.column >= 1,
-              !error.message.isEmpty else {
-            return "\(stage) error out of bounds: \(error) (offset \(error.offset), text has \(scalarCount) scalars)"
-        }
-        return nil
-    }
-}
 
 let now = Instant(millisecondsSinceEpoch: 1_740_823_620_000)
 let roots: [String: JSONValue] = [

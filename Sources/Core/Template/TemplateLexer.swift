@@ -4,7 +4,7 @@
 ///   characters is read with brackets: `input["ticket-id"]`.
 /// - Numbers: `42`, `1.5`, `2e3`. A number with a fraction or an exponent is a `number`,
 ///   otherwise an `integer`; an integer beyond `Int.max` is an error.
-/// - Strings take single or double quotes. Escapes: `\n \t \r \\ \' \" \/` and `\uXXXX` (four
+/// - Strings take single or double quotes. Escapes: `\n \t \r \\ \' \" \/` and `\u00e9` (four
 ///   hex digits). Any other backslash is kept as written, so a regex pattern such as
 ///   `'^\d+\.\d+$'` needs no doubling.
 /// - In a template, `}}` outside a string ends the interpolation.

@@ -30,6 +30,9 @@ public struct APIServices: Sendable {
     public let quotas: QuotaStore
     public let definitions: DefinitionStore
     public let executions: ExecutionStore
+    public let models: ModelStore
+    public let budgets: BudgetStore
+    public let costs: CostQueries
     public let engine: Engine
     public let mfa: MFAService
     public let rateLimits: RateLimits
@@ -68,6 +71,9 @@ public struct APIServices: Sendable {
         // why: jobs carry the id of the process that owns them; a new process takes over the
         // jobs of any other at start (only one agentd runs on a database at a time).
         self.executions = ExecutionStore(database: database, audit: audit, instance: "agentd-\(UUID().uuidString.prefix(8).lowercased())")
+        self.models = ModelStore(database: database, audit: audit)
+        self.budgets = BudgetStore(database: database, audit: audit)
+        self.costs = CostQueries(database: database)
         let secretStore = self.secrets
         self.engine = Engine(store: executions, settings: engineSettings, now: { clock.now() }, logger: logger,
                              secrets: { org, environment, path, team in

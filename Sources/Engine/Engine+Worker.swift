@@ -21,6 +21,7 @@ extension Engine {
         let began = ContinuousClock.now
         var outcome: StepOutcome
         var secrets = StepSecrets.none
+        var meter: CallMeter?
         if ticket.purpose == .resume {
             outcome = .succeeded(steps[ticket.node]?.output ?? .object([:]))
         } else {
@@ -29,13 +30,14 @@ extension Engine {
                 outcome = .failed(error)
             case .success(let loaded):
                 secrets = loaded
-                switch prepare(step, execution, steps, secrets: loaded, at: startedAt) {
+                switch prepare(step, compiled, execution, steps, ticket: ticket, secrets: loaded, at: startedAt) {
                 case .outcome(let early):
                     outcome = early
                 case .child(let request):
                     await startChild(ticket, request, execution)
                     return
                 case .invoke(let invocation):
+                    meter = invocation.meter
                     outcome = await invoke(invocation, ticket: ticket, timeoutMs: invocation.timeoutMs)
                 }
             }
@@ -48,7 +50,8 @@ extension Engine {
         if isStopping { return }
         do {
             let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
-                                                   secretsRead: secrets.versions)
+                                                   secretsRead: secrets.versions.merging(meter?.secretsRead ?? [:]) { first, _ in first },
+                                                   calls: meter?.calls ?? [])
             counters.withLock { counters in
                 if !effects.accepted { counters.staleCompletions += 1 }
                 switch outcome {
@@ -82,8 +85,8 @@ extension Engine {
     }
 
     /// Evaluates `when`, renders the input and the config: pure work on what the job loaded.
-    func prepare(_ step: CompiledStep, _ execution: ExecutionRecord, _ steps: [String: StepRunRecord], secrets: StepSecrets,
-                 at time: Instant) -> Prepared {
+    func prepare(_ step: CompiledStep, _ compiled: CompiledWorkflow, _ execution: ExecutionRecord, _ steps: [String: StepRunRecord],
+                 ticket: JobTicket, secrets: StepSecrets, at time: Instant) -> Prepared {
         let workflowContext = StepContexts.workflow(execution, steps: steps, now: time)
         do {
             if let when = step.when, try !when.evaluateCondition(in: workflowContext) {
@@ -107,8 +110,9 @@ extension Engine {
                                            parent: (execution.id.rawValue, step.node, execution.depth + 1)))
             }
             let timeout = step.timeoutMs ?? config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs
-            return .invoke(StepInvocation(execution: execution, node: step.node, attempt: max(1, steps[step.node]?.attempt ?? 1), kind: step.kind,
-                                          config: config, input: input, now: time, timeoutMs: timeout))
+            return .invoke(StepInvocation(jobID: ticket.id, execution: execution, node: step.node, attempt: max(1, steps[step.node]?.attempt ?? 1),
+                                          kind: step.kind, config: config, input: input, now: time, timeoutMs: timeout,
+                                          agent: compiled.agentNames[step.node]))
         } catch {
             return .outcome(.failed(StepError(.validation, "\(error)")))
         }

@@ -95,11 +95,21 @@ public final class Engine: Sendable {
             configuration.tlsConfiguration = tls
         }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let notifier = self.notifier
+        let streamed: StreamRelay.Send = { step, iteration, text in
+            // Best effort: a streamed piece that cannot be stored is still in the step's output.
+            if (try? await store.appendEvent(execution: step.execution.id.rawValue, type: "llm.delta", node: step.node, attempt: step.attempt,
+                                             data: ["text": .string(text), "iteration": .integer(iteration)], now: now())) != nil {
+                notifier.notify([step.execution.id.rawValue])
+            }
+        }
         var runners: [StepKind: any StepRunner] = [
             .transform: TransformRunner(), .router: RouterRunner(), .delay: DelayRunner(),
             .http: HTTPRunner(client: http, breakers: breakers, now: now),
+            .llm: LLMRunner(client: ChatClient(http: http), breakers: breakers, models: store.models, ledger: store.ledger, secrets: secrets,
+                            stream: streamed, now: now),
         ]
-        for kind in [StepKind.llm, .exec, .approval] { runners[kind] = UnavailableRunner(kind: kind) }
+        for kind in [StepKind.exec, .approval] { runners[kind] = UnavailableRunner(kind: kind) }
         for (kind, runner) in extraRunners { runners[kind] = runner }
         self.runners = runners
     }

@@ -94,6 +94,21 @@ import Testing
         "cancelExecution": Fixture(path: "/api/v1/executions/@SLOWEXEC@/cancel", body: nil, foreign: .notFound),
         "listBreakers": Fixture(path: "/api/v1/breakers", body: nil, foreign: .forbidden),
         "retryExecution": Fixture(path: "/api/v1/executions/@FAILEXEC@/retry", body: nil, foreign: .notFound),
+        "createModel": Fixture(path: "/api/v1/models", body: #"{"name":"m-new-model","base_url":"http://127.0.0.1:9/v1","model":"x","org":"acme"}"#,
+                               foreign: .notFound),
+        "listModels": Fixture(path: "/api/v1/models", body: nil, foreign: .ownOnly),
+        "getModel": Fixture(path: "/api/v1/models/m-model", body: nil, foreign: .notFound),
+        "updateModel": Fixture(path: "/api/v1/models/m-model", body: #"{"input_price":"0.20"}"#, foreign: .notFound),
+        "deleteModel": Fixture(path: "/api/v1/models/m-doomed-model", body: nil, foreign: .notFound),
+        "testModel": Fixture(path: "/api/v1/models/m-model/test", body: #"{"environment":"dev"}"#, foreign: .notFound),
+        "listBudgets": Fixture(path: "/api/v1/budgets", body: nil, foreign: .ownOnly),
+        "setBudget": Fixture(path: "/api/v1/budgets", body: #"{"team":"t-budget","limit":"100"}"#, foreign: .notFound),
+        "deleteBudget": Fixture(path: "/api/v1/budgets?team=t-budget2", body: nil, foreign: .notFound),
+        "costBreakdown": Fixture(path: "/api/v1/costs?by=team", body: nil, foreign: .ownOnly),
+        "costTrend": Fixture(path: "/api/v1/costs/trend?since=7d", body: nil, foreign: .ownOnly),
+        "costTop": Fixture(path: "/api/v1/costs/top", body: nil, foreign: .ownOnly),
+        "costForecast": Fixture(path: "/api/v1/costs/forecast", body: nil, foreign: .ownOnly),
+        "costAdvice": Fixture(path: "/api/v1/costs/advice", body: nil, foreign: .ownOnly),
     ]
 
     @Test func everyRouteAnswersEachKindOfCallerAsItMust() async throws {
@@ -121,6 +136,13 @@ import Testing
                     json: ["name": name, "org": "acme"]).json?["id"] as? String))
             }
             _ = try await daemon.socket.call(.PUT, "/api/v1/teams/\(teamIDs[1])/members/u-get", json: [:])
+            // Models in org A (one answers, on a fake model server) and a team budget to remove.
+            let modelServer = try Upstream(script: "modelserver.py")
+            for (name, base) in [("m-model", modelServer.base + "/v1"), ("m-doomed-model", "http://127.0.0.1:9/v1")] {
+                _ = try await admin.call(.POST, "/api/v1/models", json: ["name": name, "base_url": base, "model": "fake"])
+            }
+            for name in ["t-budget", "t-budget2"] { _ = try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": name, "org": "acme"]) }
+            _ = try await admin.call(.PUT, "/api/v1/budgets", json: ["team": "t-budget2", "limit": "5"])
             // Definitions in org A, made by its admin: an agent with two versions, a workflow using
             // it, and one of each to delete.
             for document in [

@@ -2,7 +2,8 @@ import Client
 import Foundation
 import Testing
 
-/// A small internal service the engine talks to over loopback (Fixtures/upstream.py).
+/// A small internal service the engine talks to over loopback (Fixtures/upstream.py), or an
+/// OpenAI-compatible model server (Fixtures/modelserver.py).
 final class Upstream: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
@@ -11,8 +12,9 @@ final class Upstream: @unchecked Sendable {
     let scheme: String
 
     /// With `tls` (certificate and key files), it serves HTTPS.
-    init(tls: (cert: String, key: String)? = nil) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/upstream.py").path
+    init(script name: String = "upstream.py", tls: (cert: String, key: String)? = nil, environment: [String: String] = [:]) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script] + (tls.map { ["0", $0.cert, $0.key] } ?? [])
         scheme = tls == nil ? "http" : "https"

@@ -227,7 +227,8 @@ import Testing
         #expect(statuses == [200, 200, 200, 200, 200, 429])
         let limited = try #require(last)
         #expect(limited.json?["code"] as? String == "rate_limited")
-        #expect(limited.header("Retry-After") == "720")  // one token per 3600/5 s
+        // One token per 3600/5 s = 720 s, less what refilled while this ran (seconds on a busy machine).
+        #expect((700...720).contains(Int(limited.header("Retry-After") ?? "") ?? 0), "\(limited.header("Retry-After") ?? "none")")
         #expect(limited.header("RateLimit-Limit") == "5")
         #expect(limited.header("RateLimit-Remaining") == "0")
         // Socket administrators are not limited.

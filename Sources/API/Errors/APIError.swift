@@ -19,4 +19,6 @@ public enum APIError: Error, Hashable, Sendable {
     case unsealFailed
     /// A definitions file over `DefinitionDocument.maximumBytes`.
     case documentTooLarge(limit: Int)
+    /// A model endpoint did not answer a test request as it should.
+    case modelFailed(model: String, String)
 }

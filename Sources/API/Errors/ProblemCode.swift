@@ -36,6 +36,8 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case protected
     case idempotencyConflict = "idempotency_conflict"
     case notDeployed = "not_deployed"
+    case budgetExceeded = "budget_exceeded"
+    case modelFailed = "model_failed"
     case alreadyFinished = "already_finished"
     // The server
     case notReady = "not_ready"

@@ -41,6 +41,8 @@ enum Problems {
             case .notRetryable(let id, let status):
                 return Problem(code: .alreadyFinished, status: 409, title: "Not retryable",
                                detail: "Execution \(id) \(status == "succeeded" ? "succeeded" : "is \(status)"); only a failed or cancelled one can be retried.")
+            case .budgetExceeded(let detail):
+                return Problem(code: .budgetExceeded, status: 402, title: "Budget exceeded", detail: detail.prefix(1).uppercased() + detail.dropFirst() + ".")
             case .tooDeep(let limit):
                 return Problem(code: .validationFailed, status: 422, title: "Too deep", detail: "Child workflows nest at most \(limit) deep.")
             }
@@ -113,6 +115,9 @@ enum Problems {
         case .documentTooLarge(let limit):
             return Problem(code: .documentTooLarge, status: 413, title: "Definitions file too large",
                            detail: "A definitions file may be at most \(limit) bytes; split it into several files.")
+        case .modelFailed(let model, let reason):
+            return Problem(code: .modelFailed, status: 502, title: "Model failed",
+                           detail: "Model \(model) did not answer the test request: \(reason). Check its base_url, model name and API key.")
         case .secretTooLarge(let limit):
             return Problem(code: .secretTooLarge, status: 413, title: "Secret too large",
                            detail: "A secret value may be at most \(limit) bytes; store a reference to large material instead.")

@@ -103,6 +103,9 @@ extension Schemas {
             "input": ["type": "object"], "output": [:], "error": [:], "trigger": ["type": "string"],
             "parent_execution_id": ["type": ["string", "null"]], "steps_total": ["type": "integer"], "steps_done": ["type": "integer"],
             "created_by": ["type": "string"], "created_at": timestamp, "finished_at": ["type": ["string", "null"]],
+            "cost": ["type": "object", "description": "What its llm steps spent: integer micro-dollars and tokens.", "properties": [
+                "cost_micros": ["type": "integer"], "cost": ["type": "string"], "prompt_tokens": ["type": "integer"], "completion_tokens": ["type": "integer"],
+            ]],
             "steps": ["type": "array", "items": ["type": "object", "properties": [
                 "node": ["type": "string"], "status": ["type": "string"], "attempt": ["type": "integer"], "output": [:], "error": [:],
                 "started_at": ["type": ["string", "null"]], "finished_at": ["type": ["string", "null"]],

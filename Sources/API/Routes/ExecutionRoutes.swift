@@ -222,6 +222,8 @@ enum ExecutionResources {
             "steps_total": .integer(record.stepsTotal), "steps_done": .integer(record.stepsDone),
             "created_by": .string(record.createdBy), "created_at": .string(record.createdAt.rfc3339),
             "finished_at": record.finishedAt.map { .string($0.rfc3339) } ?? .null,
+            "cost": ["cost_micros": .integer(Int(record.costMicros)), "cost": .string(Money.format(record.costMicros)),
+                     "prompt_tokens": .integer(record.usage.promptTokens), "completion_tokens": .integer(record.usage.completionTokens)],
         ]
         if let steps {
             object["steps"] = .array(steps.map { step in

@@ -35,6 +35,9 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case secretsWrite = "secrets.write"
     case approvalsDecide = "approvals.decide"
     case budgetsManage = "budgets.manage"
+    // Models (OpenAI-compatible endpoints) are managed with settings.manage; costs and
+    // budgets are read with costs.view.
+    case costsView = "costs.view"
 }
 
 extension Permission {
@@ -59,9 +62,9 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
             return Set(Permission.allCases)
         case .developer:
             return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
-                    .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite]
+                    .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView]
         case .operator:
-            return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide]
+            return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide, .costsView]
         case .viewer:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .executionsView]
         case .guest:

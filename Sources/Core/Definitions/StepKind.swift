@@ -41,14 +41,17 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
             let message: JSONValue = object(["role": ["enum": ["system", "user", "assistant"]], "content": template],
                                             required: ["role", "content"])
             return object([
-                "endpoint": ["type": "string", "description": "A model endpoint named in agentd's config; default: the first."],
-                "model": ["type": "string", "minLength": 1],
+                "model": ["type": "string", "minLength": 1, "description": "A model registered with `agentctl models add` (its agentd name)."],
                 "system": template,
                 "prompt": template,
                 "messages": ["type": "array", "items": message, "minItems": 1],
                 "temperature": ["type": "number", "minimum": 0, "maximum": 2],
                 "max_tokens": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
                 "response_format": ["enum": ["text", "json"]],
+                "response_schema": ["type": "object", "description": "A JSON Schema the answer must match (implies json); one repair turn when it does not."],
+                "stop": ["anyOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "maxItems": 4]]],
+                "stream": ["type": "boolean", "description": "Stream tokens to the execution's event stream as they come."],
+                "timeout_ms": timeout,
                 "tools": ["type": "array", "items": ["type": "string", "minLength": 1], "maxItems": 64,
                           "description": "Agents (by name) the model may call."],
                 "max_tool_iterations": ["type": "integer", "minimum": 1, "maximum": 50],
@@ -118,6 +121,7 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
         case .llm:
             return object([
                 "text": ["type": "string"], "json": [:], "model": ["type": "string"], "finish_reason": ["type": "string"],
+                "iterations": ["type": "integer"], "tool_calls": ["type": "array"],
                 "usage": object(["prompt_tokens": ["type": "integer"], "completion_tokens": ["type": "integer"],
                                  "total_tokens": ["type": "integer"]]),
                 "cost_micros": ["type": "integer"],

@@ -11,6 +11,8 @@ public struct CompiledWorkflow: Sendable {
     public let inputSchema: JSONValue?
     /// Each node's ancestors: the only steps whose results its templates may read.
     public let ancestors: [String: Set<String>]
+    /// The agent each node uses, by name (nodes with an inline config have none).
+    public let agentNames: [String: String]
 
     /// `configs` gives the config of each node that uses an agent (its pinned version's).
     public init(workflowID: String, version: Int, definition: WorkflowDefinition, kinds: [String: StepKind],
@@ -38,6 +40,7 @@ public struct CompiledWorkflow: Sendable {
         self.ancestors = Dictionary(uniqueKeysWithValues: dag.nodes.map { ($0, dag.ancestors(of: $0)) })
         self.output = try definition.output.map { value throws(TemplateError) in try TemplateValue.compile(value) }
         self.inputSchema = definition.inputSchema
+        self.agentNames = Dictionary(uniqueKeysWithValues: definition.nodes.compactMap { node in node.agent.map { (node.id, $0.name) } })
     }
 }
 

@@ -99,3 +99,9 @@ public typealias WorkflowID = ResourceID<WorkflowKind>
 
 public enum ExecutionKind: ResourceKind { public static let prefix = "ex" }
 public typealias ExecutionID = ResourceID<ExecutionKind>
+
+public enum ModelKind: ResourceKind { public static let prefix = "mdl" }
+public typealias ModelID = ResourceID<ModelKind>
+
+public enum BudgetKind: ResourceKind { public static let prefix = "bgt" }
+public typealias BudgetID = ResourceID<BudgetKind>

@@ -12,4 +12,6 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case agentVersion = "agent_version"
     case workflowVersion = "workflow_version"
     case execution
+    case model
+    case budget
 }

@@ -3,6 +3,8 @@ import Storage
 
 /// One attempt of one step, with its config and input already rendered.
 public struct StepInvocation: Sendable {
+    /// The job this attempt runs: what a budget reservation is held under.
+    public let jobID: Int64
     public let execution: ExecutionRecord
     public let node: String
     public let attempt: Int
@@ -15,6 +17,10 @@ public struct StepInvocation: Sendable {
     /// The step's timeout: a runner that waits on something (a request) gives up by then itself,
     /// so the failure is classified (and counted by the breaker) as a timeout.
     public let timeoutMs: Int
+    /// The agent the node uses (nil: an inline config), for cost records.
+    public let agent: String?
+    /// What the attempt spent on models and which secrets its runner read.
+    let meter = CallMeter()
 }
 
 /// What runs a step kind. A runner never throws: every failure is a classified `StepError`,

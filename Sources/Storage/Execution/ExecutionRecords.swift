@@ -23,6 +23,9 @@ public struct ExecutionRecord: Sendable, Hashable {
     public let createdAt: Instant
     public let finishedAt: Instant?
     public let deadlineAt: Instant?
+    /// What its llm steps spent so far.
+    public var costMicros: Int64 = 0
+    public var usage: TokenUsage = .zero
 }
 
 public struct StepRunRecord: Sendable, Hashable {

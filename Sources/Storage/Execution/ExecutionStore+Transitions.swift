@@ -7,11 +7,17 @@ extension ExecutionStore {
     /// the step's status, retries, successors made ready or skipped, the execution's end and a
     /// parent's waiting step. Fenced: a ticket whose job was completed, cancelled or recovered
     /// since (its token is stale) changes nothing (`accepted` false).
+    /// Model calls the attempt made are recorded even when the completion is stale: the tokens
+    /// were spent either way.
     public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double,
-                         secretsRead: [String: Int] = [:]) async throws -> ExecutionEffects {
+                         secretsRead: [String: Int] = [:], calls: [LLMCall] = []) async throws -> ExecutionEffects {
         let store = self
         let audit = self.audit
         return try await database.writer.submit { db in
+            if !calls.isEmpty {
+                try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, db)
+            }
+            try CostLedger.release(job: ticket.id, db)
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
             guard db.changesCount == 1 else {
@@ -42,6 +48,7 @@ extension ExecutionStore {
         let store = self
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
+            try CostLedger.release(job: ticket.id, db)
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
                 .execute(arguments: [ticket.id, ticket.token])
             guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db), !execution.status.isTerminal else {
@@ -146,6 +153,9 @@ extension ExecutionStore {
             let stale = try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND (lease_owner IS NULL OR lease_owner != ?)",
                                          arguments: [instance])
             var effects = ExecutionEffects()
+            // Nothing runs yet: what was reserved by steps of an earlier process is taken
+            // again when they run.
+            try db.execute(sql: "DELETE FROM budget_reservation")
             for row in stale {
                 let ticket = Jobs.ticket(from: row)
                 try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?").execute(arguments: [instance, ticket.id])

@@ -12,6 +12,11 @@ public struct ExecutionStore: Sendable {
     /// Which agentd process owns the jobs it makes (see `recover`).
     public let instance: String
 
+    /// The org's model endpoints, for llm steps.
+    public var models: ModelStore { ModelStore(database: database, audit: audit) }
+    /// Budget reservations, for llm steps.
+    public var ledger: CostLedger { CostLedger(database: database, audit: audit) }
+
     public init(database: AgentDatabase, audit: AuditLog, workflows: CompiledWorkflowCache = CompiledWorkflowCache(), instance: String) {
         self.database = database
         self.audit = audit
@@ -76,6 +81,22 @@ public struct ExecutionStore: Sendable {
         }
         let id = ExecutionID.generate(at: context.now).rawValue
         let now = context.now.millisecondsSinceEpoch
+        // A workflow with llm steps does not start on a used-up budget: its first model call
+        // would fail anyway, after its other steps ran (and had their effects).
+        if compiled.steps.values.contains(where: { $0.kind == .llm }) {
+            var team = workflow.teamID
+            if let parent = request.parent {
+                team = try String.fetchOne(db, sql: "SELECT team_id FROM execution WHERE id = ?", arguments: [parent.execution]).flatMap(TeamID.init) ?? team
+            }
+            for budget in try Budgets.applying(to: workflow.orgID, team: team, db) where !budget.allowOverage {
+                let spent = try Budgets.spent(budget, since: budget.period.window(containing: context.now).start, db)
+                if spent >= budget.limitMicros {
+                    throw ExecutionError.budgetExceeded("the \(budget.label) budget of $\(Money.format(budget.limitMicros)) for this \(budget.period == .monthly ? "month" : "quarter") "
+                                                        + "is used up ($\(Money.format(spent)) spent); workflow \(workflow.name) has llm steps. "
+                                                        + "Raise it with `agentctl budgets set`, or allow overage")
+                }
+            }
+        }
         let deadline = (request.timeoutMs ?? compiled.definition.timeoutMs).map { now + Int64(min(max($0, 1), 604_800_000)) }
         // A child started by a team's execution stays that team's, even when its workflow is the org's.
         var team = workflow.teamID?.rawValue
@@ -254,6 +275,13 @@ public struct ExecutionStore: Sendable {
     }
 
     /// Events after `after` (a sequence number), oldest first.
+    /// Adds an event that records no transition (a streamed piece of a model's answer).
+    public func appendEvent(execution: String, type: String, node: String?, attempt: Int?, data: JSONValue?, now: Instant) async throws {
+        try await database.writer.submit { db in
+            try Events.append(db, execution: execution, at: now.millisecondsSinceEpoch, type: type, node: node, attempt: attempt, data: data)
+        }
+    }
+
     public func events(_ reference: String, after: Int, limit: Int = 500, in scope: Scope) async throws -> (ExecutionRecord, [ExecutionEvent]) {
         try await database.read { db in
             let record = try Self.visible(reference, scope, db)
@@ -309,7 +337,9 @@ public struct ExecutionStore: Sendable {
             stepsTotal: row["steps_total"], stepsDone: row["steps_done"], createdBy: row["created_by"],
             createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
             finishedAt: (row["finished_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
-            deadlineAt: (row["deadline_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+            deadlineAt: (row["deadline_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
+            costMicros: row["cost_micros"] ?? 0,
+            usage: TokenUsage(promptTokens: row["prompt_tokens"] ?? 0, completionTokens: row["completion_tokens"] ?? 0))
     }
 
     static func steps(_ execution: String, only nodes: Set<String>? = nil, _ db: Database) throws -> [StepRunRecord] {
@@ -338,6 +368,8 @@ public enum ExecutionError: Error, Hashable, Sendable {
     case alreadyFinished(id: String, status: String)
     case tooDeep(limit: Int)
     case notRetryable(id: String, status: String)
+    /// A budget the execution's llm steps count against is used up (and allows no overage).
+    case budgetExceeded(String)
 }
 
 /// Appending and reading execution events.

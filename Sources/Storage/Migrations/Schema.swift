@@ -403,6 +403,105 @@ public enum Schema {
             CREATE INDEX execution_by_org_created ON execution (org_id, created_at);
             CREATE INDEX execution_by_org_status ON execution (org_id, status);
             """),
+        Migration(version: 17, name: "models, costs and budgets", sql: """
+            -- OpenAI-compatible model endpoints an org's llm steps call, with their prices in
+            -- micro-dollars per million tokens. The API key is a vault path, never a value.
+            CREATE TABLE model (
+                id              TEXT    PRIMARY KEY,
+                org_id          TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                name            TEXT    NOT NULL,
+                base_url        TEXT    NOT NULL,
+                model           TEXT    NOT NULL,
+                api_key_secret  TEXT,
+                input_price     INTEGER NOT NULL DEFAULT 0,
+                output_price    INTEGER NOT NULL DEFAULT 0,
+                timeout_ms      INTEGER NOT NULL,
+                created_by      TEXT    NOT NULL,
+                created_at      INTEGER NOT NULL,
+                updated_at      INTEGER NOT NULL,
+                UNIQUE (org_id, name)
+            ) STRICT;
+
+            -- One row per model call (an llm step's attempt makes one, or one per tool-calling
+            -- iteration), written in the transaction that records the step's outcome.
+            CREATE TABLE llm_call (
+                id                  INTEGER PRIMARY KEY,
+                org_id              TEXT    NOT NULL,
+                team_id             TEXT,
+                execution_id        TEXT    NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                workflow            TEXT    NOT NULL,
+                node_id             TEXT    NOT NULL,
+                agent               TEXT    NOT NULL,
+                attempt             INTEGER NOT NULL,
+                iteration           INTEGER NOT NULL,
+                model               TEXT    NOT NULL,
+                prompt_tokens       INTEGER NOT NULL,
+                completion_tokens   INTEGER NOT NULL,
+                cost_micros         INTEGER NOT NULL,
+                succeeded           INTEGER NOT NULL,
+                overage             INTEGER NOT NULL DEFAULT 0,
+                at                  INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX llm_call_by_execution ON llm_call (execution_id);
+            CREATE INDEX llm_call_by_org ON llm_call (org_id, at);
+
+            -- Costs summed per day (UTC), team, workflow, agent and model, maintained by the same
+            -- transaction: what analytics and budgets read, so they stay fast on a long history.
+            CREATE TABLE cost_daily (
+                org_id              TEXT    NOT NULL,
+                day                 TEXT    NOT NULL,
+                team_id             TEXT    NOT NULL,
+                workflow            TEXT    NOT NULL,
+                agent               TEXT    NOT NULL,
+                model               TEXT    NOT NULL,
+                calls               INTEGER NOT NULL DEFAULT 0,
+                failed_calls        INTEGER NOT NULL DEFAULT 0,
+                prompt_tokens       INTEGER NOT NULL DEFAULT 0,
+                completion_tokens   INTEGER NOT NULL DEFAULT 0,
+                cost_micros         INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (org_id, day, team_id, workflow, agent, model)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX cost_daily_by_team ON cost_daily (org_id, team_id, day);
+
+            ALTER TABLE execution ADD COLUMN cost_micros INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE execution ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE execution ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX execution_by_cost ON execution (org_id, cost_micros) WHERE cost_micros > 0;
+
+            -- A spending limit for an org (team_id NULL) or one team, per period.
+            CREATE TABLE budget (
+                id              TEXT    PRIMARY KEY,
+                org_id          TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id         TEXT    REFERENCES team(id) ON DELETE CASCADE,
+                period          TEXT    NOT NULL,
+                limit_micros    INTEGER NOT NULL,
+                allow_overage   INTEGER NOT NULL DEFAULT 0,
+                created_by      TEXT    NOT NULL,
+                created_at      INTEGER NOT NULL,
+                updated_at      INTEGER NOT NULL
+            ) STRICT;
+            CREATE UNIQUE INDEX budget_scope ON budget (org_id, coalesce(team_id, ''));
+
+            -- What a running llm step may still cost, held against its budgets from the
+            -- transaction that admits it until the one that records its outcome.
+            CREATE TABLE budget_reservation (
+                job_id          INTEGER PRIMARY KEY,
+                org_id          TEXT    NOT NULL,
+                team_id         TEXT,
+                micros          INTEGER NOT NULL,
+                created_at      INTEGER NOT NULL
+            ) STRICT;
+
+            -- Threshold alerts raised, once per budget, period and threshold.
+            CREATE TABLE budget_alert (
+                budget_id       TEXT    NOT NULL REFERENCES budget(id) ON DELETE CASCADE,
+                period_start    INTEGER NOT NULL,
+                threshold       INTEGER NOT NULL,
+                spent_micros    INTEGER NOT NULL,
+                at              INTEGER NOT NULL,
+                PRIMARY KEY (budget_id, period_start, threshold)
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

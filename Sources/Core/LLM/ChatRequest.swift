@@ -1,0 +1,86 @@
+/// One chat-completion request as OpenAI-compatible servers (vLLM, llama.cpp server, Ollama,
+/// TGI) take it, built from an `llm` step's rendered config: pure, so what is sent to a model
+/// can be tested and documented exactly.
+public struct ChatRequest: Hashable, Sendable {
+    public var model: String
+    public var messages: [JSONValue]
+    public var temperature: Double?
+    public var maxTokens: Int?
+    public var stop: [String]
+    public var stream: Bool
+    /// `json` asks for a JSON object; with a schema, for one matching it.
+    public var json: Bool
+    public var schema: JSONValue?
+    public var tools: [ToolSpec]
+
+    /// A tool the model may call: an agent, described by its name, description and the JSON
+    /// Schema of its input.
+    public struct ToolSpec: Hashable, Sendable {
+        public let name: String
+        public let description: String
+        public let parameters: JSONValue
+
+        public init(name: String, description: String, parameters: JSONValue) {
+            self.name = name
+            self.description = description
+            self.parameters = parameters
+        }
+    }
+
+    /// Output tokens when a step names no max_tokens: also what its budget reservation counts.
+    public static let defaultMaxTokens = 1024
+
+    /// Reads the step's config (templates already rendered); `model` is the server's own name
+    /// for the model (the registered model's `model`, not agentd's name for it).
+    public init(config: JSONValue, model: String, tools: [ToolSpec] = []) {
+        self.model = model
+        var messages: [JSONValue] = []
+        if let system = config["system"]?.stringValue { messages.append(["role": "system", "content": .string(system)]) }
+        for message in config["messages"]?.arrayValue ?? [] {
+            messages.append(["role": message["role"] ?? "user", "content": .string(message["content"]?.stringValue ?? message["content"]?.canonicalText ?? "")])
+        }
+        if let prompt = config["prompt"]?.stringValue { messages.append(["role": "user", "content": .string(prompt)]) }
+        self.messages = messages
+        self.temperature = config["temperature"]?.doubleValue
+        self.maxTokens = config["max_tokens"]?.doubleValue.map { Int($0) }
+        switch config["stop"] {
+        case .string(let one): stop = [one]
+        case .array(let many): stop = many.compactMap(\.stringValue)
+        default: stop = []
+        }
+        self.stream = config["stream"] == .bool(true)
+        self.schema = config["response_schema"]
+        self.json = config["response_format"]?.stringValue == "json" || schema != nil
+        self.tools = tools
+    }
+
+    /// The request body.
+    public var body: JSONValue {
+        var object: [String: JSONValue] = ["model": .string(model), "messages": .array(messages)]
+        if let temperature { object["temperature"] = .number(temperature) }
+        object["max_tokens"] = .integer(maxTokens ?? Self.defaultMaxTokens)
+        if !stop.isEmpty { object["stop"] = .array(stop.map { .string($0) }) }
+        if stream {
+            object["stream"] = true
+            // why: without it a streamed answer carries no token counts, and the step could
+            // not be charged.
+            object["stream_options"] = ["include_usage": true]
+        }
+        if let schema {
+            object["response_format"] = ["type": "json_schema", "json_schema": ["name": "output", "schema": schema, "strict": true]]
+        } else if json {
+            object["response_format"] = ["type": "json_object"]
+        }
+        if !tools.isEmpty {
+            object["tools"] = .array(tools.map { tool in
+                ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.parameters]]
+            })
+        }
+        return .object(object)
+    }
+
+    /// Bytes of message text: what the budget reservation estimates the prompt from.
+    public var promptBytes: Int {
+        messages.reduce(0) { $0 + ($1["content"]?.stringValue?.utf8.count ?? 0) + ($1["tool_calls"]?.canonicalText.utf8.count ?? 0) + 8 }
+    }
+}

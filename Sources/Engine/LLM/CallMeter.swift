@@ -1,0 +1,18 @@
+import Storage
+import Synchronization
+
+/// What one step attempt spent on models (and which vault secrets its runner read), handed to
+/// the transaction that records its outcome.
+final class CallMeter: Sendable {
+    private let recorded = Mutex<(calls: [LLMCall], secrets: [String: Int])>(([], [:]))
+
+    func add(_ call: LLMCall) { recorded.withLock { $0.calls.append(call) } }
+
+    func readSecret(_ path: String, version: Int) { recorded.withLock { $0.secrets[path] = version } }
+
+    var calls: [LLMCall] { recorded.withLock { $0.calls } }
+
+    var secretsRead: [String: Int] { recorded.withLock { $0.secrets } }
+
+    var totalMicros: Int64 { recorded.withLock { $0.calls.reduce(0) { $0 + $1.costMicros } } }
+}

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Core
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Talks to an OpenAI-compatible `/chat/completions` endpoint, whole or streamed, and says
+/// what went wrong in the engine's terms: 429 (with Retry-After), 5xx, timeouts, broken
+/// connections and streams cut short are retryable; other 4xx are not.
+struct ChatClient: Sendable {
+    let http: HTTPClient
+
+    /// A whole answer is at most this big; a stream's events too.
+    static let maximumResponseBytes = 8 << 20
+
+    /// Sends one request. `onText` gets each streamed piece of text as it arrives.
+    func send(_ chat: ChatRequest, to url: String, apiKey: String?, idempotencyKey: String, timeoutMs: Int,
+              onText: @Sendable (String) async -> Void) async -> Result<ChatResult, StepError> {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: chat.stream ? "text/event-stream" : "application/json")
+        request.headers.add(name: "User-Agent", value: "agentd")
+        request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        request.body = .bytes(ByteBuffer(string: chat.body.canonicalText))
+        let timeout = TimeAmount.milliseconds(Int64(timeoutMs))
+        let deadline = NIODeadline.now() + timeout
+        do {
+            let response = try await http.execute(request, deadline: deadline)
+            let status = Int(response.status.code)
+            guard (200..<300).contains(status) else {
+                let body = try? await response.body.collect(upTo: 64 * 1024)
+                return .failure(Self.error(status: status, headers: response.headers, body: body.map { String(buffer: $0) } ?? ""))
+            }
+            let isStream = response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true
+            if isStream { return try await readStream(response, onText: onText) }
+            let bytes = try await response.body.collect(upTo: Self.maximumResponseBytes)
+            guard let json = Self.decode(String(buffer: bytes)), let result = ChatResult(response: json) else {
+                return .failure(StepError(.serverError, "the model server's answer is not a chat completion: \(Self.excerpt(String(buffer: bytes)))"))
+            }
+            return .success(result)
+        } catch is CancellationError {
+            return .failure(StepError(.cancelled, "cancelled"))
+        } catch is NIOTooManyBytesError {
+            return .failure(StepError(.tooLarge, "the model server's answer is larger than \(Self.maximumResponseBytes) bytes"))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return .failure(StepError(.timeout, "no complete answer from the model server within \(timeoutMs) ms"))
+        } catch let error as StepError {
+            return .failure(error)
+        } catch {
+            if Task.isCancelled { return .failure(StepError(.cancelled, "cancelled")) }
+            return .failure(StepError(.connection, "the model server at \(url) could not be reached or broke off: \(error)"))
+        }
+    }
+
+    /// Reads `data:` events until `[DONE]`; a stream that ends before it was cut short.
+    private func readStream(_ response: HTTPClientResponse, onText: @Sendable (String) async -> Void) async throws -> Result<ChatResult, StepError> {
+        var events = ServerSentEvents()
+        var result = ChatResult()
+        var received = 0
+        for try await buffer in response.body {
+            received += buffer.readableBytes
+            guard received <= Self.maximumResponseBytes else { throw NIOTooManyBytesError(maxBytes: Self.maximumResponseBytes) }
+            let payloads: [String]
+            do { payloads = try events.feed(buffer.readableBytesView) } catch { throw StepError(.serverError, "the model server sent a malformed stream") }
+            for payload in payloads {
+                if payload.trimmingCharacters(in: .whitespaces) == "[DONE]" { return .success(result) }
+                guard let chunk = Self.decode(payload) else { throw StepError(.serverError, "the model server streamed an event that is not JSON: \(Self.excerpt(payload))") }
+                if let message = chunk["error"]?["message"]?.stringValue { throw StepError(.serverError, "the model server failed mid-stream: \(message)") }
+                let text = result.add(chunk: chunk)
+                if !text.isEmpty { await onText(text) }
+            }
+        }
+        throw StepError(.connection, "the model server's stream ended before [DONE] (after \(result.text.count) characters)")
+    }
+
+    static func error(status: Int, headers: HTTPHeaders, body: String) -> StepError {
+        let message = decode(body)?["error"]?["message"]?.stringValue ?? excerpt(body)
+        let retryAfter = headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { min(max($0, 0), 3600) * 1000 }
+        switch status {
+        case 401, 403:
+            return StepError(.clientError, "HTTP \(status) from the model server: \(message). Check the model's API key "
+                             + "(`agentctl secrets set` on its api_key_secret, or `agentctl models update --api-key-secret`)")
+        case 429:
+            return StepError(.rateLimited, "HTTP 429 from the model server: \(message)", retryAfterMs: retryAfter)
+        default:
+            let base = StepError.forStatus(status, retryAfterMs: retryAfter) ?? StepError(.serverError, "HTTP \(status)")
+            return StepError(base.kind, "HTTP \(status) from the model server: \(message)", retryAfterMs: retryAfter)
+        }
+    }
+
+    static func decode(_ text: String) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    static func excerpt(_ text: String) -> String {
+        text.count > 200 ? String(text.prefix(200)) + "…" : (text.isEmpty ? "(empty)" : text)
+    }
+}

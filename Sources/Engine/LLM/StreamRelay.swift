@@ -1,0 +1,40 @@
+import Core
+import Synchronization
+
+/// Passes a streamed answer on to the execution's event stream in pieces of at most a tenth
+/// of a second: one event (one commit) per token would cost more than the tokens.
+final class StreamRelay: Sendable {
+    typealias Send = @Sendable (_ step: StepInvocation, _ iteration: Int, _ text: String) async -> Void
+
+    private let step: StepInvocation
+    private let iteration: Int
+    private let send: Send
+    private let pending = Mutex<(text: String, since: ContinuousClock.Instant?)>(("", nil))
+    static let interval = Duration.milliseconds(100)
+
+    init(step: StepInvocation, iteration: Int, send: @escaping Send) {
+        self.step = step
+        self.iteration = iteration
+        self.send = send
+    }
+
+    func add(_ text: String) async {
+        let due: String? = pending.withLock { state in
+            state.text += text
+            let since = state.since ?? ContinuousClock.now
+            state.since = since
+            guard ContinuousClock.now - since >= Self.interval else { return nil }
+            defer { state = ("", nil) }
+            return state.text
+        }
+        if let due { await send(step, iteration, due) }
+    }
+
+    func flush() async {
+        let rest = pending.withLock { state in
+            defer { state = ("", nil) }
+            return state.text
+        }
+        if !rest.isEmpty { await send(step, iteration, rest) }
+    }
+}

@@ -1,0 +1,128 @@
+import Core
+import Foundation
+import GRDB
+
+/// One model call, as the engine reports it with a step's outcome.
+public struct LLMCall: Sendable, Hashable {
+    public let node: String
+    public let agent: String
+    public let attempt: Int
+    public let iteration: Int
+    /// agentd's name of the model.
+    public let model: String
+    public let usage: TokenUsage
+    public let costMicros: Int64
+    public let succeeded: Bool
+    public let overage: Bool
+
+    public init(node: String, agent: String, attempt: Int, iteration: Int, model: String, usage: TokenUsage, costMicros: Int64,
+                succeeded: Bool, overage: Bool) {
+        self.node = node
+        self.agent = agent
+        self.attempt = attempt
+        self.iteration = iteration
+        self.model = model
+        self.usage = usage
+        self.costMicros = costMicros
+        self.succeeded = succeeded
+        self.overage = overage
+    }
+}
+
+/// Token and cost records, budget reservations and threshold alerts (DESIGN §6, `llm`). Every
+/// change here happens inside a transaction the engine already makes: admitting a step,
+/// recording its outcome.
+public struct CostLedger: Sendable {
+    let database: AgentDatabase
+    let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    public enum Admission: Sendable, Hashable {
+        case admitted(overage: Bool)
+        case refused(String)
+    }
+
+    /// Admits a model call that may cost up to `micros` against the execution's budgets (its
+    /// org's and its team's): the reservation is taken in the same transaction that checks, so
+    /// two steps racing for the last dollars cannot both take them.
+    public func reserve(job: Int64, execution: ExecutionRecord, micros: Int64, now: Instant) async throws -> Admission {
+        try await database.writer.submit { db in
+            var overage = false
+            for budget in try Budgets.applying(to: execution.orgID, team: execution.teamID, db) {
+                let window = budget.period.window(containing: now)
+                let spent = try Budgets.spent(budget, since: window.start, db)
+                let reserved = try Budgets.reserved(budget, excluding: job, db)
+                switch BudgetRules.admit(limit: budget.limitMicros, spent: spent, reserved: reserved, reservation: micros,
+                                         allowOverage: budget.allowOverage, name: budget.label) {
+                case .admit: break
+                case .overage: overage = true
+                case .refuse(let message): return .refused(message)
+                }
+            }
+            try db.cachedStatement(sql: """
+                INSERT INTO budget_reservation (job_id, org_id, team_id, micros, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (job_id) DO UPDATE SET micros = excluded.micros
+                """).execute(arguments: [job, execution.orgID.rawValue, execution.teamID?.rawValue, micros, now.millisecondsSinceEpoch])
+            return .admitted(overage: overage)
+        }
+    }
+
+    /// Records calls inside the caller's transaction: the call rows, the day's sums, the
+    /// execution's totals, and any budget threshold the spend crossed (each raised once per
+    /// period: audited and added to the execution's events).
+    static func record(_ calls: [LLMCall], of execution: ExecutionRecord, now: Instant, audit: AuditLog, _ db: Database) throws {
+        guard !calls.isEmpty else { return }
+        let at = now.millisecondsSinceEpoch
+        let day = String(now.rfc3339.prefix(10))
+        var total: Int64 = 0
+        for call in calls {
+            try db.cachedStatement(sql: """
+                INSERT INTO llm_call (org_id, team_id, execution_id, workflow, node_id, agent, attempt, iteration, model, prompt_tokens,
+                                      completion_tokens, cost_micros, succeeded, overage, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [execution.orgID.rawValue, execution.teamID?.rawValue, execution.id.rawValue, execution.workflowName,
+                                         call.node, call.agent, call.attempt, call.iteration, call.model, call.usage.promptTokens,
+                                         call.usage.completionTokens, call.costMicros, call.succeeded ? 1 : 0, call.overage ? 1 : 0, at])
+            try db.cachedStatement(sql: """
+                INSERT INTO cost_daily (org_id, day, team_id, workflow, agent, model, calls, failed_calls, prompt_tokens, completion_tokens, cost_micros)
+                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                ON CONFLICT (org_id, day, team_id, workflow, agent, model) DO UPDATE SET
+                    calls = calls + 1, failed_calls = failed_calls + excluded.failed_calls, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+                    completion_tokens = completion_tokens + excluded.completion_tokens, cost_micros = cost_micros + excluded.cost_micros
+                """).execute(arguments: [execution.orgID.rawValue, day, execution.teamID?.rawValue ?? "", execution.workflowName, call.agent,
+                                         call.model, call.succeeded ? 0 : 1, call.usage.promptTokens, call.usage.completionTokens, call.costMicros])
+            try db.cachedStatement(sql: """
+                UPDATE execution SET cost_micros = cost_micros + ?, prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?
+                WHERE id = ?
+                """).execute(arguments: [call.costMicros, call.usage.promptTokens, call.usage.completionTokens, execution.id.rawValue])
+            total += call.costMicros
+        }
+        guard total > 0 else { return }
+        for budget in try Budgets.applying(to: execution.orgID, team: execution.teamID, db) {
+            let window = budget.period.window(containing: now)
+            let after = try Budgets.spent(budget, since: window.start, db)
+            for threshold in BudgetRules.crossed(limit: budget.limitMicros, before: after - total, after: after) {
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO budget_alert (budget_id, period_start, threshold, spent_micros, at) VALUES (?, ?, ?, ?, ?)
+                    """).execute(arguments: [budget.id, window.start.millisecondsSinceEpoch, threshold, after, at])
+                guard db.changesCount == 1 else { continue }
+                let details = ["budget": budget.label, "threshold": "\(threshold)%", "spent": Money.format(after),
+                               "limit": Money.format(budget.limitMicros), "period_start": window.start.rfc3339]
+                try audit.append(AuditEntry(at: now, orgID: execution.orgID.rawValue, actor: "execution:\(execution.id.rawValue)",
+                                            action: .budgetThreshold, targetType: ResourceType.budget.rawValue, targetID: budget.id,
+                                            details: details), in: db)
+                try Events.append(db, execution: execution.id.rawValue, at: at, type: "budget.alert",
+                                  data: .object(details.mapValues { .string($0) }))
+            }
+        }
+    }
+
+    /// Frees a job's reservation (its outcome is recorded, or it will never run).
+    static func release(job: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM budget_reservation WHERE job_id = ?").execute(arguments: [job])
+    }
+}

@@ -1,0 +1,126 @@
+import Core
+import Foundation
+import GRDB
+
+/// How costs are grouped.
+public enum CostDimension: String, CaseIterable, Sendable {
+    case team, workflow, agent, model, day
+}
+
+/// Cost analytics of one org (`agentctl costs`), read from the daily sums so that they stay
+/// fast on a long history; only the top executions read the executions themselves.
+public struct CostQueries: Sendable {
+    let database: AgentDatabase
+
+    public init(database: AgentDatabase) { self.database = database }
+
+    /// Totals by `dimension` for days in [since, until), largest cost first (by day: in order).
+    public func breakdown(in scope: Scope, by dimension: CostDimension, since: Instant, until: Instant) async throws -> [CostTotals] {
+        try await database.read { db in try Self.totals(org: scope.orgID, by: dimension, since: since, until: until, db) }
+    }
+
+    /// One row per day in [since, until), days without calls included as zero.
+    public func trend(in scope: Scope, since: Instant, until: Instant) async throws -> [CostTotals] {
+        let found = try await breakdown(in: scope, by: .day, since: since, until: until)
+        let byDay = Dictionary(found.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var days: [CostTotals] = []
+        var day = Instant(millisecondsSinceEpoch: since.millisecondsSinceEpoch / 86_400_000 * 86_400_000)
+        while day < until, days.count < 1000 {
+            let key = String(day.rfc3339.prefix(10))
+            days.append(byDay[key] ?? CostTotals(key: key))
+            day = day.adding(milliseconds: 86_400_000)
+        }
+        return days
+    }
+
+    public struct ExecutionCost: Sendable, Hashable {
+        public let id: String
+        public let workflow: String
+        public let status: String
+        public let createdAt: Instant
+        public let costMicros: Int64
+        public let usage: TokenUsage
+    }
+
+    /// The most expensive executions started since `since`.
+    public func topExecutions(in scope: Scope, since: Instant, limit: Int) async throws -> [ExecutionCost] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, workflow_name, status, created_at, cost_micros, prompt_tokens, completion_tokens FROM execution
+                WHERE org_id = ? AND cost_micros > 0 AND created_at >= ? ORDER BY cost_micros DESC LIMIT ?
+                """, arguments: [scope.orgID.rawValue, since.millisecondsSinceEpoch, limit]).map { row in
+                ExecutionCost(id: row["id"], workflow: row["workflow_name"], status: row["status"],
+                              createdAt: Instant(millisecondsSinceEpoch: row["created_at"]), costMicros: row["cost_micros"],
+                              usage: TokenUsage(promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"]))
+            }
+        }
+    }
+
+    /// The org budget's period (a calendar month without a budget): spend so far and the last
+    /// seven days' average carried to the period's end.
+    public func forecast(in scope: Scope, now: Instant) async throws -> (CostForecast.Projection, budget: BudgetStatus?) {
+        try await database.read { db in
+            let budget = try Budgets.all(org: scope.orgID, db).first { $0.teamID == nil }
+            let period = (budget?.period ?? .monthly).window(containing: now)
+            let today = Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch / 86_400_000 * 86_400_000)
+            let weekAgo = max(today.adding(milliseconds: -7 * 86_400_000), period.start)
+            let spent = try Self.sum(org: scope.orgID, since: period.start, until: now.adding(milliseconds: 86_400_000), db)
+            let fullDays = Int((today.millisecondsSinceEpoch - weekAgo.millisecondsSinceEpoch) / 86_400_000)
+            var daily: [Int64] = []
+            if fullDays > 0 {
+                let recent = try Self.sum(org: scope.orgID, since: weekAgo, until: today, db)
+                daily = Array(repeating: recent / Int64(fullDays), count: fullDays)
+            } else {
+                daily = [spent]  // the first day of a period: today so far is all there is
+            }
+            let projection = CostForecast.project(spentInPeriod: spent, recentDaily: daily, period: period, now: now)
+            return (projection, try budget.map { try Budgets.status($0, now: now, db) })
+        }
+    }
+
+    /// Advice over the window ending now (see `CostAdvice`).
+    public func advice(in scope: Scope, since: Instant, now: Instant) async throws -> [CostAdvice.Item] {
+        try await database.read { db in
+            let org = scope.orgID
+            let weekAgo = now.adding(milliseconds: -7 * 86_400_000)
+            let byWorkflowModel = try Self.totals(org: org, key: "workflow || char(31) || model", since: since, until: now.adding(milliseconds: 86_400_000), db)
+            let recent = try Self.totals(org: org, key: "workflow || char(31) || agent", since: weekAgo, until: now.adding(milliseconds: 86_400_000), db)
+            let earlier = try Self.totals(org: org, key: "workflow || char(31) || agent", since: min(since, weekAgo.adding(milliseconds: -28 * 86_400_000)),
+                                          until: weekAgo, db)
+            return CostAdvice.advise(byWorkflowModel: byWorkflowModel, recent: recent, earlier: earlier)
+        }
+    }
+
+    static func totals(org: OrgID, by dimension: CostDimension, since: Instant, until: Instant, _ db: Database) throws -> [CostTotals] {
+        switch dimension {
+        case .team:
+            // A team's name, or "(org)" for what no team ran.
+            return try totals(org: org, key: "coalesce((SELECT name FROM team WHERE team.id = cost_daily.team_id), '(org)')", since: since, until: until, db)
+        case .day:
+            return try totals(org: org, key: "day", since: since, until: until, db).sorted { $0.key < $1.key }
+        case .workflow, .model:
+            return try totals(org: org, key: dimension.rawValue, since: since, until: until, db)
+        case .agent:
+            return try totals(org: org, key: "CASE agent WHEN '' THEN '(inline)' ELSE agent END", since: since, until: until, db)
+        }
+    }
+
+    /// `key` is one of the fixed SQL expressions above, never caller text.
+    private static func totals(org: OrgID, key: String, since: Instant, until: Instant, _ db: Database) throws -> [CostTotals] {
+        try Row.fetchAll(db, sql: """
+            SELECT \(key) AS k, sum(calls) AS calls, sum(failed_calls) AS failed, sum(prompt_tokens) AS prompt,
+                   sum(completion_tokens) AS completion, sum(cost_micros) AS cost
+            FROM cost_daily WHERE org_id = ? AND day >= ? AND day < ? GROUP BY k ORDER BY cost DESC, k
+            """, arguments: [org.rawValue, day(since), day(until)]).map { row in
+            CostTotals(key: row["k"], calls: row["calls"], failedCalls: row["failed"], promptTokens: row["prompt"],
+                       completionTokens: row["completion"], costMicros: row["cost"])
+        }
+    }
+
+    private static func sum(org: OrgID, since: Instant, until: Instant, _ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(sum(cost_micros), 0) FROM cost_daily WHERE org_id = ? AND day >= ? AND day < ?",
+                           arguments: [org.rawValue, day(since), day(until)]) ?? 0
+    }
+
+    static func day(_ instant: Instant) -> String { String(instant.rfc3339.prefix(10)) }
+}

@@ -1,0 +1,122 @@
+import Core
+import Foundation
+import GRDB
+
+/// A registered model endpoint of an org.
+public struct ModelRecord: Sendable, Hashable {
+    public let id: ModelID
+    public let orgID: OrgID
+    public var spec: ModelSpec
+    public let createdAt: Instant
+    public var updatedAt: Instant
+}
+
+/// The OpenAI-compatible model endpoints an org's llm steps may call (`agentctl models`).
+/// Changing one is an admin's act (settings.manage) and is audited; the API key stays in the
+/// vault, named by path.
+public struct ModelStore: Sendable {
+    let database: AgentDatabase
+    let audit: AuditLog
+
+    public init(database: AgentDatabase, audit: AuditLog) {
+        self.database = database
+        self.audit = audit
+    }
+
+    public func create(_ spec: ModelSpec, orgReference: String?, context: ChangeContext) async throws -> ModelRecord {
+        let violations = spec.violations
+        guard violations.isEmpty else { throw ValidationError(violations) }
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let org = try UserStore.org(orgReference, context.scope, db)
+            let record = ModelRecord(id: ModelID.generate(at: context.now), orgID: org, spec: spec, createdAt: context.now, updatedAt: context.now)
+            do {
+                try db.execute(sql: """
+                    INSERT INTO model (id, org_id, name, base_url, model, api_key_secret, input_price, output_price, timeout_ms,
+                                       created_by, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [record.id.rawValue, org.rawValue, spec.name, spec.baseURL, spec.model, spec.apiKeySecret,
+                                     spec.price.inputMicrosPerMillion, spec.price.outputMicrosPerMillion, spec.timeoutMs, context.actor,
+                                     context.now.millisecondsSinceEpoch, context.now.millisecondsSinceEpoch])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StorageError.alreadyExists(.model, field: "name", value: spec.name)
+            }
+            try audit.append(Self.event(.modelCreated, record, context), in: db)
+            return record
+        }
+    }
+
+    /// Replaces a model's spec (its name stays).
+    public func update(_ reference: String, context: ChangeContext, _ change: @escaping @Sendable (inout ModelSpec) -> Void) async throws -> ModelRecord {
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            var record = try Self.resolve(reference, context.scope, db)
+            change(&record.spec)
+            let violations = record.spec.violations
+            guard violations.isEmpty else { throw ValidationError(violations) }
+            record.updatedAt = context.now
+            let spec = record.spec
+            try db.execute(sql: """
+                UPDATE model SET base_url = ?, model = ?, api_key_secret = ?, input_price = ?, output_price = ?, timeout_ms = ?, updated_at = ?
+                WHERE id = ?
+                """, arguments: [spec.baseURL, spec.model, spec.apiKeySecret, spec.price.inputMicrosPerMillion, spec.price.outputMicrosPerMillion,
+                                 spec.timeoutMs, context.now.millisecondsSinceEpoch, record.id.rawValue])
+            try audit.append(Self.event(.modelUpdated, record, context), in: db)
+            return record
+        }
+    }
+
+    public func delete(_ reference: String, context: ChangeContext) async throws {
+        let audit = self.audit
+        try await database.writer.submit { db in
+            let record = try Self.resolve(reference, context.scope, db)
+            try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [record.id.rawValue])
+            try audit.append(Self.event(.modelDeleted, record, context), in: db)
+        }
+    }
+
+    public func list(in scope: Scope) async throws -> [ModelRecord] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM model WHERE org_id = ? ORDER BY name", arguments: [scope.orgID.rawValue]).map(Self.record)
+        }
+    }
+
+    public func get(_ reference: String, in scope: Scope) async throws -> ModelRecord {
+        try await database.read { db in try Self.resolve(reference, scope, db) }
+    }
+
+    /// The engine's lookup: the org's model of that name, nil when there is none.
+    public func lookup(org: OrgID, name: String) async throws -> ModelRecord? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM model WHERE org_id = ? AND name = ?", arguments: [org.rawValue, name]).map(Self.record)
+        }
+    }
+
+    static func resolve(_ reference: String, _ scope: Scope, _ db: Database) throws -> ModelRecord {
+        let row: Row?
+        if let id = ModelID(reference) {
+            row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ? AND org_id = ?", arguments: [id.rawValue, scope.orgID.rawValue])
+        } else {
+            row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE name = ? AND org_id = ?", arguments: [reference, scope.orgID.rawValue])
+        }
+        guard let row else { throw StorageError.notFound(.model, id: reference) }
+        return try record(row)
+    }
+
+    static func record(_ row: Row) throws -> ModelRecord {
+        guard let id = ModelID(row["id"] as String), let org = OrgID(row["org_id"] as String) else { throw StorageError.notFound(.model, id: row["id"] ?? "?") }
+        let spec = ModelSpec(name: row["name"], baseURL: row["base_url"], model: row["model"], apiKeySecret: row["api_key_secret"],
+                             price: ModelPrice(input: row["input_price"], output: row["output_price"]), timeoutMs: row["timeout_ms"])
+        return ModelRecord(id: id, orgID: org, spec: spec, createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+                           updatedAt: Instant(millisecondsSinceEpoch: row["updated_at"]))
+    }
+
+    private static func event(_ action: AuditAction, _ record: ModelRecord, _ context: ChangeContext) -> AuditEntry {
+        var details = ["name": record.spec.name, "base_url": record.spec.baseURL, "model": record.spec.model,
+                       "input_price": Money.format(record.spec.price.inputMicrosPerMillion),
+                       "output_price": Money.format(record.spec.price.outputMicrosPerMillion)]
+        if let key = record.spec.apiKeySecret { details["api_key_secret"] = key }
+        return AuditEntry(at: context.now, orgID: record.orgID.rawValue, actor: context.actor, action: action,
+                          targetType: ResourceType.model.rawValue, targetID: record.id.rawValue, requestID: context.requestID, details: details)
+    }
+}

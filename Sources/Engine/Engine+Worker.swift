@@ -110,7 +110,7 @@ extension Engine {
                                            parent: (execution.id.rawValue, step.node, execution.depth + 1)))
             }
             let timeout = step.timeoutMs ?? config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs
-            return .invoke(StepInvocation(jobID: ticket.id, execution: execution, node: step.node, attempt: max(1, steps[step.node]?.attempt ?? 1),
+            return .invoke(StepInvocation(jobID: ticket.id, jobToken: ticket.token, execution: execution, node: step.node, attempt: max(1, steps[step.node]?.attempt ?? 1),
                                           kind: step.kind, config: config, input: input, now: time, timeoutMs: timeout,
                                           agent: compiled.agentNames[step.node]))
         } catch {
@@ -121,7 +121,7 @@ extension Engine {
     /// Runs the step's runner with its timeout, as a task a cancel can stop; shows the step as
     /// running once it has taken a moment.
     func invoke(_ invocation: StepInvocation, ticket: JobTicket, timeoutMs: Int) async -> StepOutcome {
-        guard let runner = runners[invocation.kind] else {
+        guard let runner = runner(for: invocation.kind) else {
             return .failed(StepError(.validation, "no runner for \(invocation.kind.rawValue) steps"))
         }
         let task = Task<StepOutcome, Never> {

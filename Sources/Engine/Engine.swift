@@ -46,6 +46,13 @@ public final class Engine: Sendable {
     let logger: Logger
     let http: HTTPClient
     let runners: [StepKind: any StepRunner]
+    /// Made after the rest: it runs tools through the engine.
+    let llm = Mutex<LLMRunner?>(nil)
+
+    func runner(for kind: StepKind) -> (any StepRunner)? {
+        if kind == .llm, runners[.llm] == nil { return llm.withLock { $0 } }
+        return runners[kind]
+    }
     let secretSource: StepSecrets.Source?
     let metrics: (any MetricsFactory)?
     /// Steps running now, by execution: what a cancel stops.
@@ -106,12 +113,13 @@ public final class Engine: Sendable {
         var runners: [StepKind: any StepRunner] = [
             .transform: TransformRunner(), .router: RouterRunner(), .delay: DelayRunner(),
             .http: HTTPRunner(client: http, breakers: breakers, now: now),
-            .llm: LLMRunner(client: ChatClient(http: http), breakers: breakers, models: store.models, ledger: store.ledger, secrets: secrets,
-                            stream: streamed, now: now),
         ]
         for kind in [StepKind.exec, .approval] { runners[kind] = UnavailableRunner(kind: kind) }
         for (kind, runner) in extraRunners { runners[kind] = runner }
         self.runners = runners
+        // The llm runner calls back into the engine to run tools (with the runners above).
+        llm.withLock { $0 = LLMRunner(client: ChatClient(http: http), breakers: breakers, models: store.models, ledger: store.ledger, secrets: secrets,
+                                       stream: streamed, now: now, tools: llmTools) }
     }
 
     // MARK: - Life cycle

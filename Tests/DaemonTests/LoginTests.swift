@@ -234,13 +234,16 @@ func runProgramWithInput(_ path: String, _ arguments: [String], input: String,
         try await TestDaemon.run { daemon in
             var statuses: [Int] = []
             // 30 a minute from one client: each attempt takes an Argon2id verification, so a
-            // token or two refills meanwhile; well past 30, the answers are 429.
-            for index in 0..<40 {
+            // token refills now and then meanwhile (more often on a busy machine); past 30, the
+            // answers are mostly 429.
+            var index = 0
+            while statuses.filter({ $0 == 429 }).count < 5, index < 100 {
                 statuses.append(try await LoginTests.login(daemon, "ghost-\(index)", "not a password").status)
+                index += 1
             }
             #expect(statuses.prefix(30).allSatisfy { $0 == 401 })
             #expect(statuses.last == 429)
-            #expect(statuses.filter { $0 == 429 }.count >= 5)
+            #expect(statuses.filter { $0 == 429 }.count >= 5 && statuses.count <= 60, "\(statuses.count) attempts")
         }
     }
 }

@@ -26,6 +26,16 @@ public indirect enum TemplateValue: Sendable {
         }
     }
 
+    /// Every path the templates inside read.
+    public var references: [TemplateReference] {
+        switch self {
+        case .literal: []
+        case .template(let template): template.references
+        case .array(let items): items.flatMap(\.references)
+        case .object(let object): object.keys.sorted().flatMap { object[$0]!.references }
+        }
+    }
+
     /// The literal paths of every `secret()` call inside.
     public var secretPaths: Set<String> {
         switch self {

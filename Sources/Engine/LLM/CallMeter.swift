@@ -12,6 +12,16 @@ final class CallMeter: Sendable {
 
     var calls: [LLMCall] { recorded.withLock { $0.calls } }
 
+    /// The calls not yet recorded, handed to a checkpoint.
+    func takeCalls() -> [LLMCall] {
+        recorded.withLock { state in
+            defer { state.calls = [] }
+            return state.calls
+        }
+    }
+
+    func putBack(_ calls: [LLMCall]) { recorded.withLock { $0.calls.insert(contentsOf: calls, at: 0) } }
+
     var secretsRead: [String: Int] { recorded.withLock { $0.secrets } }
 
     var totalMicros: Int64 { recorded.withLock { $0.calls.reduce(0) { $0 + $1.costMicros } } }

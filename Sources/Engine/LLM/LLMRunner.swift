@@ -19,6 +19,9 @@ struct LLMRunner: StepRunner {
 
     /// How many times a step asks the model to fix an answer that is not the JSON it wants.
     static let repairTurns = 1
+    /// Model calls a tool-calling step may make when it names no max_tool_iterations.
+    static let defaultToolIterations = 5
+    let tools: LLMTools
 
     func run(_ step: StepInvocation) async -> StepOutcome {
         let execution = step.execution
@@ -40,15 +43,57 @@ struct LLMRunner: StepRunner {
             if let key, let path = model.spec.apiKeySecret { step.meter.readSecret(path, version: key.version) }
         case .failure(let error): return .failed(error)
         }
-        var chat = ChatRequest(config: step.config, model: model.spec.model)
+        // Tools: agents, each described to the model with the arguments its config reads.
+        let toolNames = step.config["tools"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        var toolAgents: [String: AgentDefinition] = [:]
+        var specs: [ChatRequest.ToolSpec] = []
+        if !toolNames.isEmpty {
+            do { toolAgents = try await tools.agents(toolNames, execution) } catch {
+                return .failed(StepError(.internal, "the step's tools could not be read: \(error)"))
+            }
+            for name in toolNames {
+                guard let agent = toolAgents[name] else {
+                    return .failed(StepError(.validation, "tool \(name) is not an agent this execution may use; apply one, or publish it for other teams"))
+                }
+                guard ToolSchema.kinds.contains(agent.kind), ToolSchema.isValidName(name) else {
+                    return .failed(StepError(.validation, "tool \(name) is a \(agent.kind.rawValue) agent; tools are http or transform agents"))
+                }
+                guard let compiled = try? TemplateValue.compile(agent.config) else {
+                    return .failed(StepError(.validation, "tool \(name)'s config has a template that does not parse"))
+                }
+                specs.append(ChatRequest.ToolSpec(name: name, description: agent.description ?? "The \(agent.kind.rawValue) agent \(name).",
+                                                  parameters: ToolSchema.parameters(for: compiled)))
+            }
+        }
+        let maxIterations = Int(step.config["max_tool_iterations"]?.doubleValue ?? Double(Self.defaultToolIterations))
+        var chat = ChatRequest(config: step.config, model: model.spec.model, tools: specs)
         guard !chat.messages.isEmpty else { return .failed(StepError(.validation, "the step has no prompt or messages")) }
+        // A step taken over after a crash goes on from its last checkpoint.
+        var conversation = LLMConversation(messages: chat.messages)
+        if !specs.isEmpty, let saved = try? await tools.load(step), let restored = LLMConversation(saved) { conversation = restored }
         let endpoint = Self.endpoint(of: model.spec.chatURL)
         var repairsLeft = Self.repairTurns
-        var iteration = 0
         while true {
-            iteration += 1
-            // The reservation covers what this step spent already (recorded only with its
-            // outcome) and the most this call can cost.
+            let pending = conversation.pendingToolCalls
+            if !pending.isEmpty {
+                guard conversation.toolRounds <= maxIterations else {
+                    return .failed(StepError(.validation, "the model still asked for tools after \(maxIterations) rounds (max_tool_iterations)"))
+                }
+                for call in pending {
+                    let (content, succeeded) = await tools.run(step, toolAgents[call.name], call, conversation.iteration)
+                    conversation.messages.append(["role": "tool", "tool_call_id": .string(call.id), "content": .string(content)])
+                    conversation.toolLog.append(["iteration": .integer(conversation.iteration), "tool": .string(call.name), "ok": .bool(succeeded)])
+                }
+                guard await save(&conversation, step, event: "llm.tools", ["iteration": .integer(conversation.iteration),
+                                                                             "results": .array(Array(conversation.toolLog.suffix(pending.count)))]) else {
+                    return .failed(StepError(.cancelled, "the step's job was taken over"))
+                }
+            }
+            chat.messages = conversation.messages
+            conversation.iteration += 1
+            let iteration = conversation.iteration
+            // The reservation covers what this step spent and has not recorded yet, and the
+            // most this call can cost.
             let reservation = step.meter.totalMicros + model.spec.price.reservation(promptBytes: chat.promptBytes,
                                                                                    maxTokens: chat.maxTokens ?? ChatRequest.defaultMaxTokens)
             let overage: Bool
@@ -79,33 +124,55 @@ struct LLMRunner: StepRunner {
                 // bytes), never nothing: budgets must not be bypassed by a quiet server.
                 let usage = result.usage ?? TokenUsage(promptTokens: sent.promptBytes / 4 + 1, completionTokens: result.text.utf8.count / 4 + 1)
                 let cost = model.spec.price.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
-                guard chat.json, result.toolCalls.isEmpty else {
+                conversation.usage = conversation.usage + usage
+                conversation.costMicros += cost
+                if !result.toolCalls.isEmpty, !specs.isEmpty {
                     step.meter.add(call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
-                    return .succeeded(output(result, json: nil, step))
+                    conversation.messages.append(result.assistantMessage)
+                    guard await save(&conversation, step, event: "llm.iteration", [
+                        "iteration": .integer(iteration), "tool_calls": .array(result.toolCalls.map { .string($0.name) }), "usage": usage.json,
+                        "cost_micros": .integer(Int(cost)),
+                    ]) else { return .failed(StepError(.cancelled, "the step's job was taken over")) }
+                    continue
+                }
+                guard chat.json else {
+                    step.meter.add(call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
+                    return .succeeded(output(result, json: nil, conversation))
                 }
                 let text = StructuredOutput.jsonText(in: result.text)
                 let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
                 let problem = parsed.map { StructuredOutput.problem(with: $0, schema: chat.schema) } ?? "it does not parse as JSON"
                 step.meter.add(call(step, model, iteration, usage, cost, succeeded: problem == nil, overage: overage))
-                if let parsed, problem == nil { return .succeeded(output(result, json: parsed, step)) }
+                if let parsed, problem == nil { return .succeeded(output(result, json: parsed, conversation)) }
                 guard repairsLeft > 0 else {
                     return .failed(StepError(.validation, "the model's answer is not the JSON asked for, even after a repair turn: \(problem ?? "")"
                                              + "; answer: \(ChatClient.excerpt(result.text))"))
                 }
                 repairsLeft -= 1
-                chat.messages.append(result.assistantMessage)
-                chat.messages.append(StructuredOutput.repairMessage(problem: problem ?? "", schema: chat.schema))
+                conversation.messages.append(result.assistantMessage)
+                conversation.messages.append(StructuredOutput.repairMessage(problem: problem ?? "", schema: chat.schema))
             }
         }
     }
 
-    private func output(_ result: ChatResult, json: JSONValue?, _ step: StepInvocation) -> JSONValue {
-        let calls = step.meter.calls
-        let usage = calls.reduce(TokenUsage.zero) { $0 + $1.usage }
+    /// Checkpoints the conversation with the calls made since the last one; false when the
+    /// job is no longer this worker's.
+    private func save(_ conversation: inout LLMConversation, _ step: StepInvocation, event: String, _ data: JSONValue) async -> Bool {
+        let calls = step.meter.takeCalls()
+        do {
+            return try await tools.save(step, conversation, calls, (event, data))
+        } catch {
+            step.meter.putBack(calls)  // recorded with the outcome instead
+            return true
+        }
+    }
+
+    private func output(_ result: ChatResult, json: JSONValue?, _ conversation: LLMConversation) -> JSONValue {
         var output: [String: JSONValue] = [
             "text": .string(result.text), "model": .string(result.model ?? ""), "finish_reason": .string(result.finishReason ?? "stop"),
-            "usage": usage.json, "cost_micros": .integer(Int(calls.reduce(0) { $0 + $1.costMicros })), "iterations": .integer(calls.count),
+            "usage": conversation.usage.json, "cost_micros": .integer(Int(conversation.costMicros)), "iterations": .integer(conversation.iteration),
         ]
+        if json != nil || !conversation.toolLog.isEmpty { output["tool_calls"] = .array(conversation.toolLog) }
         if let json { output["json"] = json }
         return .object(output)
     }

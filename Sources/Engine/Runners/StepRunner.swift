@@ -3,8 +3,10 @@ import Storage
 
 /// One attempt of one step, with its config and input already rendered.
 public struct StepInvocation: Sendable {
-    /// The job this attempt runs: what a budget reservation is held under.
+    /// The job this attempt runs: what a budget reservation is held under, and (with its token)
+    /// what fences an llm step's checkpoints.
     public let jobID: Int64
+    public let jobToken: Int
     public let execution: ExecutionRecord
     public let node: String
     public let attempt: Int
@@ -12,7 +14,9 @@ public struct StepInvocation: Sendable {
     public let config: JSONValue
     public let input: JSONValue
     /// `execution_id/node_id/attempt`: sent as `Idempotency-Key` by http (and llm) steps.
-    public var idempotencyKey: String { "\(execution.id.rawValue)/\(node)/\(attempt)" }
+    public var idempotencyKey: String { "\(execution.id.rawValue)/\(node)/\(attempt)" + keySuffix }
+    /// Set for a tool an llm step calls: `/ITERATION/CALL_ID`, so each call has a key of its own.
+    public var keySuffix = ""
     public let now: Instant
     /// The step's timeout: a runner that waits on something (a request) gives up by then itself,
     /// so the failure is classified (and counted by the breaker) as a timeout.

@@ -16,6 +16,7 @@ extension ExecutionStore {
         return try await database.writer.submit { db in
             if !calls.isEmpty {
                 try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, db)
+                try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?").execute(arguments: [ticket.executionID, ticket.node])
             }
             try CostLedger.release(job: ticket.id, db)
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])

@@ -502,6 +502,19 @@ public enum Schema {
                 PRIMARY KEY (budget_id, period_start, threshold)
             ) STRICT;
             """),
+        Migration(version: 18, name: "llm checkpoints", sql: """
+            -- A tool-calling llm step's conversation after each iteration, fenced by its job: a
+            -- step taken over after a crash goes on from here instead of starting again.
+            CREATE TABLE llm_checkpoint (
+                execution_id    TEXT    NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                node_id         TEXT    NOT NULL,
+                attempt         INTEGER NOT NULL,
+                iteration       INTEGER NOT NULL,
+                state           TEXT    NOT NULL,
+                updated_at      INTEGER NOT NULL,
+                PRIMARY KEY (execution_id, node_id)
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

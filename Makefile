@@ -38,9 +38,11 @@ bench: deps
 	$(SWIFT) build -c release --product auth-bench
 	$(SWIFT) build -c release --product definition-bench
 	$(SWIFT) build -c release --product engine-bench
+	$(SWIFT) build -c release --product llm-bench
 	.build/release/writer-bench
 	.build/release/definition-bench
 	.build/release/engine-bench
+	.build/release/llm-bench
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
 	python3 bench/soak/kill_soak.py .build/release/agentd 25 1000

@@ -147,6 +147,16 @@ let package = Package(
             path: "bench/engine-bench"
         ),
         .executableTarget(
+            name: "llm-bench",
+            dependencies: [
+                "Engine", "Security", "Storage", "Core",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "bench/llm-bench"
+        ),
+        .executableTarget(
             name: "template-fuzz",
             dependencies: ["Core", "TemplateFuzzing"],
             path: "bench/template-fuzz"

@@ -11,6 +11,9 @@ public struct CompiledWorkflow: Sendable {
     public let inputSchema: JSONValue?
     /// Each node's ancestors: the only steps whose results its templates may read.
     public let ancestors: [String: Set<String>]
+    /// The steps whose results each node's templates (input, when, config) read: what a job
+    /// loads. A template that reads `nodes` other than by a fixed name gets every ancestor.
+    public let reads: [String: Set<String>]
     /// The agent each node uses, by name (nodes with an inline config have none).
     public let agentNames: [String: String]
 
@@ -37,7 +40,19 @@ public struct CompiledWorkflow: Sendable {
         }
         self.steps = steps
         let dag = self.dag
-        self.ancestors = Dictionary(uniqueKeysWithValues: dag.nodes.map { ($0, dag.ancestors(of: $0)) })
+        let ancestors = Dictionary(uniqueKeysWithValues: dag.nodes.map { ($0, dag.ancestors(of: $0)) })
+        self.ancestors = ancestors
+        var reads: [String: Set<String>] = [:]
+        for (id, step) in steps {
+            let references = (step.input?.references ?? []) + (step.when?.references ?? []) + step.config.references
+            var named = Set<String>()
+            var all = false
+            for reference in references where reference.root == "nodes" {
+                if let first = reference.segments.first { named.insert(first) } else { all = true }
+            }
+            reads[id] = (all ? ancestors[id] ?? [] : named.intersection(ancestors[id] ?? [])).union([id])
+        }
+        self.reads = reads
         self.output = try definition.output.map { value throws(TemplateError) in try TemplateValue.compile(value) }
         self.inputSchema = definition.inputSchema
         self.agentNames = Dictionary(uniqueKeysWithValues: definition.nodes.compactMap { node in node.agent.map { (node.id, $0.name) } })

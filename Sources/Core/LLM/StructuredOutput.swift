@@ -9,6 +9,7 @@ public enum StructuredOutput {
             text = text.drop(while: { $0 != "\n" }).dropFirst()
             while !text.isEmpty, !text.hasSuffix("```") { text = text.dropLast() }
             text = text.dropLast(3)
+            while text.last?.isWhitespace == true { text = text.dropLast() }
         }
         return String(text)
     }

@@ -15,6 +15,8 @@ public final class AgentDatabase: Sendable {
     public let schemaVersion: Int
     /// The migrations this start applied (empty when the file was up to date).
     public let appliedMigrations: [Int]
+    /// Models and budget presence per org, for llm steps (see `LLMSettingsCache`).
+    public let llmSettings = LLMSettingsCache()
     private let pool: DatabasePool
 
     /// Opens (creating if needed) and migrates the database. The writer is not started yet:

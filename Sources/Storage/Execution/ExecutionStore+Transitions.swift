@@ -13,9 +13,10 @@ extension ExecutionStore {
                          secretsRead: [String: Int] = [:], calls: [LLMCall] = []) async throws -> ExecutionEffects {
         let store = self
         let audit = self.audit
+        let settings = database.llmSettings
         return try await database.writer.submit { db in
             if !calls.isEmpty {
-                try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, db)
+                try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, settings: settings, db)
                 try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?").execute(arguments: [ticket.executionID, ticket.node])
             }
             try CostLedger.release(job: ticket.id, db)
@@ -237,9 +238,9 @@ extension ExecutionStore {
                                    arguments: [ticket.id, ticket.token]) != nil else { return nil }
             let execution = try Self.record(ticket.executionID, db)
             let compiled = try workflows.compiled(workflow: execution.workflowID.rawValue, version: execution.workflowVersion, db)
-            // Only the step itself and its ancestors: nothing else is visible to its templates, and
-            // a wide fan-out would otherwise decode every sibling's output for every step.
-            let wanted = (compiled.ancestors[ticket.node] ?? []).union([ticket.node])
+            // Only the step itself and the ancestors its templates read: a long chain or a wide
+            // fan-out would otherwise decode every earlier output for every step.
+            let wanted = compiled.reads[ticket.node] ?? (compiled.ancestors[ticket.node] ?? []).union([ticket.node])
             let steps = Dictionary(uniqueKeysWithValues: try Self.steps(ticket.executionID, only: wanted, db).map { ($0.node, $0) })
             return (execution, compiled, steps)
         }

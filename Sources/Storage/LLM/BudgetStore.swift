@@ -47,6 +47,7 @@ public struct BudgetStore: Sendable {
             throw ValidationError(field: "limit", "must be more than 0 and at most 1000000000 dollars")
         }
         let audit = self.audit
+        defer { database.llmSettings.invalidate(org: context.scope.orgID) }
         return try await database.writer.submit { db in
             let org = context.scope.orgID
             let team = try teamReference.map { try TeamStore.resolve($0, context.scope, db) }
@@ -73,6 +74,7 @@ public struct BudgetStore: Sendable {
 
     public func delete(team teamReference: String?, context: ChangeContext) async throws {
         let audit = self.audit
+        defer { database.llmSettings.invalidate(org: context.scope.orgID) }
         try await database.writer.submit { db in
             let team = try teamReference.map { try TeamStore.resolve($0, context.scope, db) }
             guard let id = try String.fetchOne(db, sql: "SELECT id FROM budget WHERE org_id = ? AND coalesce(team_id, '') = ?",

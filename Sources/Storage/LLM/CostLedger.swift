@@ -50,7 +50,12 @@ public struct CostLedger: Sendable {
     /// org's and its team's): the reservation is taken in the same transaction that checks, so
     /// two steps racing for the last dollars cannot both take them.
     public func reserve(job: Int64, execution: ExecutionRecord, micros: Int64, now: Instant) async throws -> Admission {
-        try await database.writer.submit { db in
+        // An org without budgets has nothing to reserve against: no transaction at all.
+        let org = execution.orgID
+        guard try await database.llmSettings.hasBudgets(org: org, load: {
+            try await database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM budget WHERE org_id = ?)", arguments: [org.rawValue]) ?? false }
+        }) else { return .admitted(overage: false) }
+        return try await database.writer.submit { db in
             var overage = false
             for budget in try Budgets.applying(to: execution.orgID, team: execution.teamID, db) {
                 let window = budget.period.window(containing: now)
@@ -74,7 +79,8 @@ public struct CostLedger: Sendable {
     /// Records calls inside the caller's transaction: the call rows, the day's sums, the
     /// execution's totals, and any budget threshold the spend crossed (each raised once per
     /// period: audited and added to the execution's events).
-    static func record(_ calls: [LLMCall], of execution: ExecutionRecord, now: Instant, audit: AuditLog, _ db: Database) throws {
+    static func record(_ calls: [LLMCall], of execution: ExecutionRecord, now: Instant, audit: AuditLog, settings: LLMSettingsCache,
+                       _ db: Database) throws {
         guard !calls.isEmpty else { return }
         let at = now.millisecondsSinceEpoch
         let day = String(now.rfc3339.prefix(10))
@@ -101,7 +107,8 @@ public struct CostLedger: Sendable {
                 """).execute(arguments: [call.costMicros, call.usage.promptTokens, call.usage.completionTokens, execution.id.rawValue])
             total += call.costMicros
         }
-        guard total > 0 else { return }
+        // Known to have no budget: no threshold to cross (a budget set meanwhile invalidated it).
+        guard total > 0, settings.knownHasBudgets(org: execution.orgID) != false else { return }
         for budget in try Budgets.applying(to: execution.orgID, team: execution.teamID, db) {
             let window = budget.period.window(containing: now)
             let after = try Budgets.spent(budget, since: window.start, db)

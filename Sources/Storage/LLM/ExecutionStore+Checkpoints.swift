@@ -9,10 +9,11 @@ extension ExecutionStore {
     public func checkpoint(_ job: (id: Int64, token: Int), execution: ExecutionRecord, node: String, attempt: Int, iteration: Int,
                            state: JSONValue, calls: [LLMCall], event: (type: String, data: JSONValue), now: Instant) async throws -> Bool {
         let audit = self.audit
+        let settings = database.llmSettings
         return try await database.writer.submit { db in
             guard try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM job WHERE id = ? AND lease_token = ? AND status = 'open'"),
                                    arguments: [job.id, job.token]) != nil else { return false }
-            try CostLedger.record(calls, of: execution, now: now, audit: audit, db)
+            try CostLedger.record(calls, of: execution, now: now, audit: audit, settings: settings, db)
             try db.cachedStatement(sql: """
                 INSERT INTO llm_checkpoint (execution_id, node_id, attempt, iteration, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (execution_id, node_id) DO UPDATE SET attempt = excluded.attempt, iteration = excluded.iteration,

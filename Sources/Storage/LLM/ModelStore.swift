@@ -27,7 +27,7 @@ public struct ModelStore: Sendable {
         let violations = spec.violations
         guard violations.isEmpty else { throw ValidationError(violations) }
         let audit = self.audit
-        return try await database.writer.submit { db in
+        let record = try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
             let record = ModelRecord(id: ModelID.generate(at: context.now), orgID: org, spec: spec, createdAt: context.now, updatedAt: context.now)
             do {
@@ -44,12 +44,14 @@ public struct ModelStore: Sendable {
             try audit.append(Self.event(.modelCreated, record, context), in: db)
             return record
         }
+        database.llmSettings.invalidate(org: record.orgID)
+        return record
     }
 
     /// Replaces a model's spec (its name stays).
     public func update(_ reference: String, context: ChangeContext, _ change: @escaping @Sendable (inout ModelSpec) -> Void) async throws -> ModelRecord {
         let audit = self.audit
-        return try await database.writer.submit { db in
+        let updated = try await database.writer.submit { db in
             var record = try Self.resolve(reference, context.scope, db)
             change(&record.spec)
             let violations = record.spec.violations
@@ -64,6 +66,8 @@ public struct ModelStore: Sendable {
             try audit.append(Self.event(.modelUpdated, record, context), in: db)
             return record
         }
+        database.llmSettings.invalidate(org: updated.orgID)
+        return updated
     }
 
     public func delete(_ reference: String, context: ChangeContext) async throws {
@@ -73,6 +77,7 @@ public struct ModelStore: Sendable {
             try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [record.id.rawValue])
             try audit.append(Self.event(.modelDeleted, record, context), in: db)
         }
+        database.llmSettings.invalidate(org: context.scope.orgID)
     }
 
     public func list(in scope: Scope) async throws -> [ModelRecord] {
@@ -85,10 +90,13 @@ public struct ModelStore: Sendable {
         try await database.read { db in try Self.resolve(reference, scope, db) }
     }
 
-    /// The engine's lookup: the org's model of that name, nil when there is none.
+    /// The engine's lookup: the org's model of that name, nil when there is none. Cached until
+    /// the org's models change.
     public func lookup(org: OrgID, name: String) async throws -> ModelRecord? {
-        try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM model WHERE org_id = ? AND name = ?", arguments: [org.rawValue, name]).map(Self.record)
+        try await database.llmSettings.model(org: org, name: name) {
+            try await database.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM model WHERE org_id = ? AND name = ?", arguments: [org.rawValue, name]).map(Self.record)
+            }
         }
     }
 

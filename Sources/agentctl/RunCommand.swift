@@ -142,8 +142,12 @@ struct Executions: AsyncParsableCommand {
             try await reportingFailures {
                 let execution = try await connection.client.call(.GET, "/api/v1/executions/\(segment(id))").json ?? [:]
                 if connection.output == .json { return Output.json(execution) }
-                Output.pairs([("id", execution.text("id")), ("workflow", "\(execution.text("workflow")) v\(execution.text("version")) (\(execution.text("environment")))"),
-                              ("status", execution.text("status")), ("started", execution.text("created_at")), ("finished", execution.text("finished_at"))])
+                var pairs = [("id", execution.text("id")), ("workflow", "\(execution.text("workflow")) v\(execution.text("version")) (\(execution.text("environment")))"),
+                             ("status", execution.text("status")), ("started", execution.text("created_at")), ("finished", execution.text("finished_at"))]
+                if let cost = execution["cost"] as? [String: Any], (cost["cost_micros"] as? Int ?? 0) > 0 || (cost["prompt_tokens"] as? Int ?? 0) > 0 {
+                    pairs.append(("llm cost", "$\(cost.text("cost")) (\(cost.text("prompt_tokens")) prompt + \(cost.text("completion_tokens")) completion tokens)"))
+                }
+                Output.pairs(pairs)
                 Output.table(headers: ["NODE", "STATUS", "ATTEMPT", "STARTED", "FINISHED"], rows: (execution["steps"] as? [[String: Any]] ?? []).map {
                     [$0.text("node"), $0.text("status"), $0.text("attempt"), $0.text("started_at"), $0.text("finished_at")]
                 })

@@ -80,6 +80,47 @@ public struct ModelStore: Sendable {
         database.llmSettings.invalidate(org: context.scope.orgID)
     }
 
+    public enum Declared: Sendable { case created, updated, unchanged }
+
+    /// A model declared in agentd.toml (`[[models]]`): created, or brought back to the file's
+    /// spec, audited with actor `config`. Throws notFound when the org does not exist.
+    public func declare(_ spec: ModelSpec, orgName: String, now: Instant) async throws -> Declared {
+        let violations = spec.violations
+        guard violations.isEmpty else { throw ValidationError(violations) }
+        let audit = self.audit
+        let (org, outcome) = try await database.writer.submit { db -> (OrgID, Declared) in
+            guard let orgText = try String.fetchOne(db, sql: "SELECT id FROM org WHERE name = ?", arguments: [orgName]), let org = OrgID(orgText) else {
+                throw StorageError.notFound(.org, id: orgName)
+            }
+            let context = ChangeContext(scope: Scope(orgID: org, reach: .org, roles: [.admin]), actor: "config", requestID: nil, now: now)
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE org_id = ? AND name = ?", arguments: [org.rawValue, spec.name]) {
+                var record = try Self.record(row)
+                guard record.spec != spec else { return (org, .unchanged) }
+                record.spec = spec
+                record.updatedAt = now
+                try db.execute(sql: """
+                    UPDATE model SET base_url = ?, model = ?, api_key_secret = ?, input_price = ?, output_price = ?, timeout_ms = ?, updated_at = ?
+                    WHERE id = ?
+                    """, arguments: [spec.baseURL, spec.model, spec.apiKeySecret, spec.price.inputMicrosPerMillion, spec.price.outputMicrosPerMillion,
+                                     spec.timeoutMs, now.millisecondsSinceEpoch, record.id.rawValue])
+                try audit.append(Self.event(.modelUpdated, record, context), in: db)
+                return (org, .updated)
+            }
+            let record = ModelRecord(id: ModelID.generate(at: now), orgID: org, spec: spec, createdAt: now, updatedAt: now)
+            try db.execute(sql: """
+                INSERT INTO model (id, org_id, name, base_url, model, api_key_secret, input_price, output_price, timeout_ms,
+                                   created_by, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'config', ?, ?)
+                """, arguments: [record.id.rawValue, org.rawValue, spec.name, spec.baseURL, spec.model, spec.apiKeySecret,
+                                 spec.price.inputMicrosPerMillion, spec.price.outputMicrosPerMillion, spec.timeoutMs,
+                                 now.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
+            try audit.append(Self.event(.modelCreated, record, context), in: db)
+            return (org, .created)
+        }
+        database.llmSettings.invalidate(org: org)
+        return outcome
+    }
+
     public func list(in scope: Scope) async throws -> [ModelRecord] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM model WHERE org_id = ? ORDER BY name", arguments: [scope.orgID.rawValue]).map(Self.record)

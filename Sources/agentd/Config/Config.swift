@@ -79,6 +79,8 @@ struct Config: Sendable, Equatable {
     var vault = Vault()
     var log = Log()
     var engine = Engine()
+    /// `[[models]]`: model endpoints declared in the file (see `ModelDeclaration`).
+    var models: [ModelDeclaration] = []
 
     /// Dev mode keeps everything under `./.agentd/` of the current directory.
     static func dev(directory: String) -> Config {

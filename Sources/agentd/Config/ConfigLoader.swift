@@ -34,6 +34,11 @@ enum ConfigLoader {
             throw ConfigError(key: "(file)", reason: "is not valid TOML")
         }
         for section in table.keys.sorted() {
+            if section == "models" {
+                guard let array = table[section]?.array else { throw ConfigError(key: "models", reason: "must be an array of tables: [[models]]") }
+                config.models = try ModelDeclaration.read(array)
+                continue
+            }
             guard ConfigKeys.sections.contains(section), let values = table[section]?.table else {
                 throw ConfigError(key: section, reason: "is not a known section; known: \(ConfigKeys.sections.sorted().joined(separator: ", "))")
             }

@@ -111,6 +111,18 @@ struct Daemon {
                                             caBundle: config.engine.caBundle),
             logger: logger, metrics: metricsFactory)
         let responder = try APIRouter.build(services: services).buildResponder()
+        // Models declared in agentd.toml: the file wins at every start.
+        for declaration in config.models {
+            do {
+                let outcome = try await services.models.declare(declaration.spec, orgName: declaration.org, now: clock.now())
+                if outcome != .unchanged {
+                    logger.info("model declared in the config", metadata: ["org": "\(declaration.org)", "model": "\(declaration.spec.name)", "outcome": "\(outcome)"])
+                }
+            } catch {
+                logger.error("cannot apply a model declared in the config; create its org first",
+                             metadata: ["org": "\(declaration.org)", "model": "\(declaration.spec.name)", "error": "\(error)"])
+            }
+        }
 
         let readiness = ListenerReadiness(expected: 2) {
             notifier.ready(status: "serving")

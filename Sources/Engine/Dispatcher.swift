@@ -77,6 +77,16 @@ final class Dispatcher: Sendable {
         return added
     }
 
+    /// A worker takes a job its own commit made ready, without queueing it: false when the job
+    /// is known here already (or the dispatcher is closed), and then it is queued as usual.
+    func claim(_ ticket: JobTicket) -> Bool {
+        state.withLock { state in
+            guard !state.closed, state.known.insert(Key(ticket)).inserted else { return false }
+            state.enqueuedAt[Key(ticket)] = ContinuousClock.now
+            return true
+        }
+    }
+
     /// The next job for a worker: waits while there is none; nil once closed.
     func next() async -> JobTicket? {
         await withCheckedContinuation { (continuation: CheckedContinuation<JobTicket?, Never>) in

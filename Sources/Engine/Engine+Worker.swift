@@ -2,20 +2,56 @@ import Core
 import Foundation
 import Storage
 
+/// What a worker knows of an execution after running one of its steps: enough to run the next
+/// one its commit made ready without reading it back (a chain's next step, one branch of a
+/// fan-out), when that step's templates read only steps in here.
+struct CarriedContext: Sendable {
+    let execution: ExecutionRecord
+    let compiled: CompiledWorkflow
+    let steps: [String: StepRunRecord]
+
+    /// The job's context from what is carried, or nil when it reads a step not in here.
+    func context(for ticket: JobTicket) -> (ExecutionRecord, CompiledWorkflow, [String: StepRunRecord])? {
+        // A resumption reads its own stored output: only the database has it.
+        guard ticket.purpose == .run, execution.id.rawValue == ticket.executionID, let wanted = compiled.reads[ticket.node] else { return nil }
+        var steps: [String: StepRunRecord] = [:]
+        for node in wanted where node != ticket.node {
+            guard let known = self.steps[node] else { return nil }
+            steps[node] = known
+        }
+        steps[ticket.node] = StepRunRecord(node: ticket.node, status: .ready, attempt: ticket.attempt, output: nil, error: nil, startedAt: nil, finishedAt: nil)
+        return (execution, compiled, steps)
+    }
+}
+
 extension Engine {
+    /// Runs a job, then, while its commit makes another step of the same execution ready, that
+    /// one on this worker with what it already knows: a chain runs without a dispatch and a
+    /// read per step.
+    func run(_ first: JobTicket) async {
+        var next: (JobTicket, CarriedContext?)? = (first, nil)
+        while let (ticket, carried) = next { next = await runOne(ticket, carried: carried) }
+    }
+
     /// Runs one job to its recorded outcome. Never throws: what cannot be recorded stays open
     /// in the database and is taken over at the next start.
-    func run(_ ticket: JobTicket) async {
+    private func runOne(_ ticket: JobTicket, carried: CarriedContext?) async -> (JobTicket, CarriedContext?)? {
         defer { dispatcher.forget(ticket) }
         let context: (ExecutionRecord, CompiledWorkflow, [String: StepRunRecord])?
         do {
-            context = try await store.jobContext(ticket)
+            // A cancel that came meanwhile is seen in memory; anything else the fenced
+            // completion refuses.
+            if let carried, !wasCancelled(ticket.executionID), let known = carried.context(for: ticket) {
+                context = known
+            } else {
+                context = try await store.jobContext(ticket)
+            }
         } catch {
             logger.error("cannot load a job", metadata: ["job": "\(ticket.id)", "error": "\(error)"])
             await giveUp(ticket, because: "the step could not be loaded: \(error)")
-            return
+            return nil
         }
-        guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return }
+        guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return nil }
         dispatcher.started(ticket)
         let startedAt = now()
         let began = ContinuousClock.now
@@ -35,7 +71,7 @@ extension Engine {
                     outcome = early
                 case .child(let request):
                     await startChild(ticket, request, execution)
-                    return
+                    return nil
                 case .invoke(let invocation):
                     meter = invocation.meter
                     outcome = await invoke(invocation, ticket: ticket, timeoutMs: invocation.timeoutMs)
@@ -47,9 +83,9 @@ extension Engine {
         record(step.kind, outcome, ContinuousClock.now - began)
         // Stopping cuts running steps short: their jobs stay open, and the next start runs them
         // again. Recording "cancelled" here would fail executions on every restart.
-        if isStopping { return }
+        if isStopping { return nil }
         do {
-            let effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
+            var effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
                                                    secretsRead: secrets.versions.merging(meter?.secretsRead ?? [:]) { first, _ in first },
                                                    calls: meter?.calls ?? [])
             counters.withLock { counters in
@@ -60,10 +96,19 @@ extension Engine {
                 default: break
                 }
             }
+            var next: (JobTicket, CarriedContext?)?
+            if effects.accepted, !isStopping, let index = effects.ready.firstIndex(where: { $0.executionID == ticket.executionID }),
+               dispatcher.claim(effects.ready[index]) {
+                var known = steps
+                known[ticket.node] = StepRunRecord(outcome, node: ticket.node, attempt: ticket.attempt)
+                next = (effects.ready.remove(at: index), CarriedContext(execution: execution, compiled: compiled, steps: known))
+            }
             handle(effects)
+            return next
         } catch {
             logger.error("cannot record a step's outcome", metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)", "error": "\(error)"])
             await giveUp(ticket, because: "its outcome could not be recorded: \(error)")
+            return nil
         }
     }
 
@@ -182,6 +227,24 @@ extension Engine {
         } catch {
             logger.error("cannot start a child execution", metadata: ["execution": "\(ticket.executionID)", "error": "\(error)"])
             await giveUp(ticket, because: "the child execution could not start: \(error)")
+        }
+    }
+}
+
+extension StepRunRecord {
+    /// A step as its outcome leaves it in the database (what its successors' templates see).
+    init(_ outcome: StepOutcome, node: String, attempt: Int) {
+        switch outcome {
+        case .succeeded(let output, _):
+            self.init(node: node, status: .succeeded, attempt: attempt, output: output, error: nil, startedAt: nil, finishedAt: nil)
+        case .skipped:
+            self.init(node: node, status: .skipped, attempt: attempt, output: nil, error: nil, startedAt: nil, finishedAt: nil)
+        case .failed(let error):
+            self.init(node: node, status: .failed, attempt: attempt, output: nil, error: error.json, startedAt: nil, finishedAt: nil)
+        case .wait(_, let output):
+            self.init(node: node, status: .waiting, attempt: attempt, output: output, error: nil, startedAt: nil, finishedAt: nil)
+        case .child:
+            self.init(node: node, status: .waiting, attempt: attempt, output: nil, error: nil, startedAt: nil, finishedAt: nil)
         }
     }
 }

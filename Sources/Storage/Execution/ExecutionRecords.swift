@@ -36,6 +36,16 @@ public struct StepRunRecord: Sendable, Hashable {
     public let error: JSONValue?
     public let startedAt: Instant?
     public let finishedAt: Instant?
+
+    public init(node: String, status: StepStatus, attempt: Int, output: JSONValue?, error: JSONValue?, startedAt: Instant?, finishedAt: Instant?) {
+        self.node = node
+        self.status = status
+        self.attempt = attempt
+        self.output = output
+        self.error = error
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 public struct ExecutionEvent: Sendable, Hashable {

@@ -87,7 +87,7 @@ extension Engine {
         do {
             var effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
                                                    secretsRead: secrets.versions.merging(meter?.secretsRead ?? [:]) { first, _ in first },
-                                                   calls: meter?.calls ?? [])
+                                                   calls: meter?.calls ?? [], releaseReservation: meter?.reserved == true)
             counters.withLock { counters in
                 if !effects.accepted { counters.staleCompletions += 1 }
                 switch outcome {

@@ -4,7 +4,12 @@ import Synchronization
 /// What one step attempt spent on models (and which vault secrets its runner read), handed to
 /// the transaction that records its outcome.
 final class CallMeter: Sendable {
-    private let recorded = Mutex<(calls: [LLMCall], secrets: [String: Int])>(([], [:]))
+    private let recorded = Mutex<(calls: [LLMCall], secrets: [String: Int], reserved: Bool)>(([], [:], false))
+
+    /// A budget reservation was taken for this attempt: its completion must release it.
+    func markReserved() { recorded.withLock { $0.reserved = true } }
+
+    var reserved: Bool { recorded.withLock { $0.reserved } }
 
     func add(_ call: LLMCall) { recorded.withLock { $0.calls.append(call) } }
 

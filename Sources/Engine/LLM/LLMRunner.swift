@@ -99,7 +99,9 @@ struct LLMRunner: StepRunner {
             let overage: Bool
             do {
                 switch try await ledger.reserve(job: step.jobID, execution: execution, micros: reservation, now: now()) {
-                case .admitted(let over): overage = over
+                case .admitted(let over, let held):
+                    overage = over
+                    if held { step.meter.markReserved() }
                 case .refused(let message): return .failed(StepError(.budgetExceeded, message))
                 }
             } catch {

@@ -10,7 +10,7 @@ extension ExecutionStore {
     /// Model calls the attempt made are recorded even when the completion is stale: the tokens
     /// were spent either way.
     public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double,
-                         secretsRead: [String: Int] = [:], calls: [LLMCall] = []) async throws -> ExecutionEffects {
+                         secretsRead: [String: Int] = [:], calls: [LLMCall] = [], releaseReservation: Bool = false) async throws -> ExecutionEffects {
         let store = self
         let audit = self.audit
         let settings = database.llmSettings
@@ -19,7 +19,7 @@ extension ExecutionStore {
                 try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, settings: settings, db)
                 try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?").execute(arguments: [ticket.executionID, ticket.node])
             }
-            try CostLedger.release(job: ticket.id, db)
+            if releaseReservation { try CostLedger.release(job: ticket.id, db) }
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
             guard db.changesCount == 1 else {

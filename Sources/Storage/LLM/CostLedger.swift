@@ -42,7 +42,8 @@ public struct CostLedger: Sendable {
     }
 
     public enum Admission: Sendable, Hashable {
-        case admitted(overage: Bool)
+        /// `held`: a reservation row was written (released with the step's outcome).
+        case admitted(overage: Bool, held: Bool)
         case refused(String)
     }
 
@@ -54,7 +55,7 @@ public struct CostLedger: Sendable {
         let org = execution.orgID
         guard try await database.llmSettings.hasBudgets(org: org, load: {
             try await database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM budget WHERE org_id = ?)", arguments: [org.rawValue]) ?? false }
-        }) else { return .admitted(overage: false) }
+        }) else { return .admitted(overage: false, held: false) }
         return try await database.writer.submit { db in
             var overage = false
             for budget in try Budgets.applying(to: execution.orgID, team: execution.teamID, db) {
@@ -72,7 +73,7 @@ public struct CostLedger: Sendable {
                 INSERT INTO budget_reservation (job_id, org_id, team_id, micros, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (job_id) DO UPDATE SET micros = excluded.micros
                 """).execute(arguments: [job, execution.orgID.rawValue, execution.teamID?.rawValue, micros, now.millisecondsSinceEpoch])
-            return .admitted(overage: overage)
+            return .admitted(overage: overage, held: true)
         }
     }
 

@@ -83,7 +83,13 @@ extension Engine {
         record(step.kind, outcome, ContinuousClock.now - began)
         // Stopping cuts running steps short: their jobs stay open, and the next start runs them
         // again. Recording "cancelled" here would fail executions on every restart.
-        if isStopping { return nil }
+        if isStopping {
+            // Its model calls were made all the same: they are charged now, not again.
+            if let meter, !meter.calls.isEmpty {
+                try? await store.recordCalls(meter.calls, job: (ticket.id, ticket.token), execution: ticket.executionID, now: now())
+            }
+            return nil
+        }
         do {
             var effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
                                                    secretsRead: secrets.versions.merging(meter?.secretsRead ?? [:]) { first, _ in first },
@@ -155,9 +161,11 @@ extension Engine {
                                            parent: (execution.id.rawValue, step.node, execution.depth + 1)))
             }
             let timeout = step.timeoutMs ?? config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs
-            return .invoke(StepInvocation(jobID: ticket.id, jobToken: ticket.token, execution: execution, node: step.node, attempt: max(1, steps[step.node]?.attempt ?? 1),
-                                          kind: step.kind, config: config, input: input, now: time, timeoutMs: timeout,
-                                          agent: compiled.agentNames[step.node]))
+            var invocation = StepInvocation(jobID: ticket.id, jobToken: ticket.token, execution: execution, node: step.node,
+                                            attempt: max(1, steps[step.node]?.attempt ?? 1), kind: step.kind, config: config, input: input,
+                                            now: time, timeoutMs: timeout, agent: compiled.agentNames[step.node])
+            invocation.secrets = secrets
+            return .invoke(invocation)
         } catch {
             return .outcome(.failed(StepError(.validation, "\(error)")))
         }

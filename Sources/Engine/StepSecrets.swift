@@ -57,15 +57,32 @@ struct StepSecrets: Sendable {
         .object(names.compactMapValues { values[$0] })
     }
 
-    /// Replaces every value used (the whole text and each string field) with `[secret:PATH]`.
-    func scrub(_ outcome: StepOutcome) -> StepOutcome {
-        guard !raw.isEmpty else { return outcome }
+    var isEmpty: Bool { raw.isEmpty }
+
+    /// These secrets and one more value read outside them (a model's API key).
+    func adding(_ path: String, value: String) -> StepSecrets {
+        var raw = self.raw, values = self.values
+        raw[path] = value
+        if values[path] == nil { values[path] = .string(value) }
+        return StepSecrets(values: values, raw: raw, versions: versions)
+    }
+
+    private var scrubber: Scrubber {
         var entries: [Scrubber.Entry] = []
         for (path, text) in raw {
             entries.append(Scrubber.Entry(path: path, value: text))
             for case .string(let field) in (values[path]?.objectValue ?? [:]).values { entries.append(Scrubber.Entry(path: path, value: field)) }
         }
-        let scrubber = Scrubber(entries)
+        return Scrubber(entries)
+    }
+
+    /// Text with every value used replaced by `[secret:PATH]`.
+    func scrub(_ text: String) -> String { raw.isEmpty ? text : scrubber.scrub(text) }
+
+    /// JSON with every value used replaced, in strings and keys.
+    func scrub(_ value: JSONValue) -> JSONValue {
+        guard !raw.isEmpty else { return value }
+        let scrubber = self.scrubber
         func clean(_ value: JSONValue) -> JSONValue {
             switch value {
             case .string(let text): .string(scrubber.scrub(text))
@@ -74,6 +91,14 @@ struct StepSecrets: Sendable {
             default: value
             }
         }
+        return clean(value)
+    }
+
+    /// Replaces every value used (the whole text and each string field) with `[secret:PATH]`.
+    func scrub(_ outcome: StepOutcome) -> StepOutcome {
+        guard !raw.isEmpty else { return outcome }
+        let scrubber = self.scrubber
+        func clean(_ value: JSONValue) -> JSONValue { scrub(value) }
         switch outcome {
         case .succeeded(let output, let selected): return .succeeded(clean(output), selected: selected)
         case .failed(let error): return .failed(StepError(error.kind, scrubber.scrub(error.message), retryAfterMs: error.retryAfterMs))

@@ -162,7 +162,15 @@ public enum ModelRoutes: RouteFile {
         let environment = try SecretRoutes.environment(body?.environment ?? "prod")
         let scope = try context.scope()
         let record = try await services.models.get(context.parameters.require("model"), in: scope)
-        switch await services.engine.probe(record, environment: environment, team: nil) {
+        let (result, keyVersion) = await services.engine.probe(record, environment: environment, team: nil)
+        // Opening the key is a secret read like a step's: audited, with who asked.
+        if let keyVersion, let path = record.spec.apiKeySecret {
+            try await services.audit.record(AuditEntry(at: services.clock.now(), orgID: record.orgID.rawValue, actor: try context.change(services).actor,
+                                                       action: .secretRead, targetType: ResourceType.secret.rawValue,
+                                                       targetID: "\(environment.rawValue)/\(path)", requestID: try context.change(services).requestID,
+                                                       details: ["version": "\(keyVersion)", "model": record.spec.name, "purpose": "models test"]))
+        }
+        switch result {
         case .success(let probe):
             return DefinitionResources.respond(.ok, [
                 "model": .string(record.spec.name), "latency_ms": .number((probe.latencyMs * 10).rounded() / 10), "text": .string(probe.text),

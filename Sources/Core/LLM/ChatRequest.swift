@@ -79,8 +79,7 @@ public struct ChatRequest: Hashable, Sendable {
         return .object(object)
     }
 
-    /// Bytes of message text: what the budget reservation estimates the prompt from.
-    public var promptBytes: Int {
-        messages.reduce(0) { $0 + ($1["content"]?.stringValue?.utf8.count ?? 0) + ($1["tool_calls"]?.canonicalText.utf8.count ?? 0) + 8 }
-    }
+    /// Bytes of the whole request: what the budget reservation estimates the prompt from. Tool
+    /// definitions and a response schema become prompt tokens too, in every server's template.
+    public var promptBytes: Int { body.canonicalText.utf8.count }
 }

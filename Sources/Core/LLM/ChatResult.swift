@@ -15,9 +15,18 @@ public struct TokenUsage: Hashable, Sendable {
         TokenUsage(promptTokens: lhs.promptTokens + rhs.promptTokens, completionTokens: lhs.completionTokens + rhs.completionTokens)
     }
 
+    /// Counts beyond this are a server's bug, not a bill: they are clamped, never trusted to
+    /// overflow the arithmetic.
+    public static let maximumTokens = 100_000_000
+
     public init?(_ value: JSONValue?) {
         guard let value, let prompt = value["prompt_tokens"]?.doubleValue else { return nil }
-        self.init(promptTokens: Int(prompt), completionTokens: Int(value["completion_tokens"]?.doubleValue ?? 0))
+        self.init(promptTokens: Self.clamp(prompt), completionTokens: Self.clamp(value["completion_tokens"]?.doubleValue ?? 0))
+    }
+
+    static func clamp(_ count: Double) -> Int {
+        guard count.isFinite, count > 0 else { return 0 }
+        return count >= Double(maximumTokens) ? maximumTokens : Int(count)
     }
 
     public var json: JSONValue {
@@ -76,8 +85,9 @@ public struct ChatResult: Hashable, Sendable {
         if let reason = choice["finish_reason"]?.stringValue { finishReason = reason }
         let delta = choice["delta"]
         for piece in delta?["tool_calls"]?.arrayValue ?? [] {
-            let index = Int(piece["index"]?.doubleValue ?? Double(toolCalls.count))
-            guard index >= 0, index < 128 else { continue }
+            let position = piece["index"]?.doubleValue ?? Double(toolCalls.count)
+            guard position >= 0, position < 128 else { continue }
+            let index = Int(position)
             while toolCalls.count <= index { toolCalls.append(ToolCall(id: "call_\(toolCalls.count)", name: "", arguments: "")) }
             if let id = piece["id"]?.stringValue { toolCalls[index].id = id }
             if let name = piece["function"]?["name"]?.stringValue { toolCalls[index].name += name }

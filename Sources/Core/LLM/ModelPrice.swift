@@ -14,7 +14,12 @@ public struct ModelPrice: Hashable, Sendable {
     /// The cost of one call, rounded up to a whole micro-dollar: a budget is never
     /// under-charged by rounding.
     public func cost(promptTokens: Int, completionTokens: Int) -> Int64 {
-        let total = Int64(max(0, promptTokens)) * inputMicrosPerMillion + Int64(max(0, completionTokens)) * outputMicrosPerMillion
+        // Tokens are clamped (TokenUsage.maximumTokens) and prices bounded (ModelSpec), so this
+        // cannot overflow; it saturates all the same rather than trap on a corrupt row.
+        let (input, overflowIn) = Int64(max(0, promptTokens)).multipliedReportingOverflow(by: max(0, inputMicrosPerMillion))
+        let (output, overflowOut) = Int64(max(0, completionTokens)).multipliedReportingOverflow(by: max(0, outputMicrosPerMillion))
+        let (total, overflowSum) = input.addingReportingOverflow(output)
+        if overflowIn || overflowOut || overflowSum || total > Int64.max - 999_999 { return Int64.max / 1_000_000 }
         return (total + 999_999) / 1_000_000
     }
 

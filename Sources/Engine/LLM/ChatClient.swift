@@ -7,6 +7,18 @@ import NIOHTTP1
 /// Talks to an OpenAI-compatible `/chat/completions` endpoint, whole or streamed, and says
 /// what went wrong in the engine's terms: 429 (with Retry-After), 5xx, timeouts, broken
 /// connections and streams cut short are retryable; other 4xx are not.
+/// A failed call, with what had already arrived of a streamed answer (its usage is charged:
+/// the tokens were generated).
+struct ChatFailure: Error {
+    let error: StepError
+    let partial: ChatResult?
+
+    init(_ error: StepError, partial: ChatResult? = nil) {
+        self.error = error
+        self.partial = partial
+    }
+}
+
 struct ChatClient: Sendable {
     let http: HTTPClient
 
@@ -15,7 +27,7 @@ struct ChatClient: Sendable {
 
     /// Sends one request. `onText` gets each streamed piece of text as it arrives.
     func send(_ chat: ChatRequest, to url: String, apiKey: String?, idempotencyKey: String, timeoutMs: Int,
-              onText: @Sendable (String) async -> Void) async -> Result<ChatResult, StepError> {
+              onText: @Sendable (String) async -> Void) async -> Result<ChatResult, ChatFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -31,33 +43,53 @@ struct ChatClient: Sendable {
             let status = Int(response.status.code)
             guard (200..<300).contains(status) else {
                 let body = try? await response.body.collect(upTo: 64 * 1024)
-                return .failure(Self.error(status: status, headers: response.headers, body: body.map { String(buffer: $0) } ?? ""))
+                return .failure(ChatFailure(Self.error(status: status, headers: response.headers, body: body.map { String(buffer: $0) } ?? "")))
             }
             let isStream = response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true
-            if isStream { return try await readStream(response, onText: onText) }
+            if isStream { return try await readStream(response, url: url, timeoutMs: timeoutMs, onText: onText) }
             let bytes = try await response.body.collect(upTo: Self.maximumResponseBytes)
             guard let json = Self.decode(String(buffer: bytes)), let result = ChatResult(response: json) else {
-                return .failure(StepError(.serverError, "the model server's answer is not a chat completion: \(Self.excerpt(String(buffer: bytes)))"))
+                return .failure(ChatFailure(StepError(.serverError, "the model server's answer is not a chat completion: \(Self.excerpt(String(buffer: bytes)))")))
             }
             return .success(result)
-        } catch is CancellationError {
-            return .failure(StepError(.cancelled, "cancelled"))
-        } catch is NIOTooManyBytesError {
-            return .failure(StepError(.tooLarge, "the model server's answer is larger than \(Self.maximumResponseBytes) bytes"))
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            return .failure(StepError(.timeout, "no complete answer from the model server within \(timeoutMs) ms"))
-        } catch let error as StepError {
-            return .failure(error)
+        } catch let failure as ChatFailure {
+            return .failure(failure)
         } catch {
-            if Task.isCancelled { return .failure(StepError(.cancelled, "cancelled")) }
-            return .failure(StepError(.connection, "the model server at \(url) could not be reached or broke off: \(error)"))
+            return .failure(ChatFailure(classify(error, url: url, timeoutMs: timeoutMs)))
         }
     }
 
-    /// Reads `data:` events until `[DONE]`; a stream that ends before it was cut short.
-    private func readStream(_ response: HTTPClientResponse, onText: @Sendable (String) async -> Void) async throws -> Result<ChatResult, StepError> {
-        var events = ServerSentEvents()
+    private func classify(_ error: any Error, url: String, timeoutMs: Int) -> StepError {
+        switch error {
+        case is CancellationError:
+            return StepError(.cancelled, "cancelled")
+        case is NIOTooManyBytesError:
+            return StepError(.tooLarge, "the model server's answer is larger than \(Self.maximumResponseBytes) bytes")
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout:
+            return StepError(.timeout, "no complete answer from the model server within \(timeoutMs) ms")
+        case let error as StepError:
+            return error
+        default:
+            if Task.isCancelled { return StepError(.cancelled, "cancelled") }
+            return StepError(.connection, "the model server at \(url) could not be reached or broke off: \(error)")
+        }
+    }
+
+    /// Reads `data:` events until `[DONE]`; a stream that ends before it was cut short. A
+    /// failure carries what arrived.
+    private func readStream(_ response: HTTPClientResponse, url: String, timeoutMs: Int,
+                            onText: @Sendable (String) async -> Void) async throws -> Result<ChatResult, ChatFailure> {
         var result = ChatResult()
+        do {
+            return try await readEvents(response, into: &result, onText: onText)
+        } catch {
+            return .failure(ChatFailure(classify(error, url: url, timeoutMs: timeoutMs), partial: result))
+        }
+    }
+
+    private func readEvents(_ response: HTTPClientResponse, into result: inout ChatResult,
+                            onText: @Sendable (String) async -> Void) async throws -> Result<ChatResult, ChatFailure> {
+        var events = ServerSentEvents()
         var received = 0
         for try await buffer in response.body {
             received += buffer.readableBytes

@@ -24,6 +24,14 @@ struct LLMRunner: StepRunner {
     let tools: LLMTools
 
     func run(_ step: StepInvocation) async -> StepOutcome {
+        // The step's vault values and the model's API key never reach its outcome: a server
+        // may echo either (an error body quoting the bearer token, an answer repeating a prompt).
+        var scrubbing = step.secrets
+        let outcome = await converse(step, scrubbing: &scrubbing)
+        return scrubbing.scrub(outcome)
+    }
+
+    private func converse(_ step: StepInvocation, scrubbing: inout StepSecrets) async -> StepOutcome {
         let execution = step.execution
         guard let name = step.config["model"]?.stringValue else { return .failed(StepError(.validation, "config.model is missing")) }
         let model: ModelRecord
@@ -40,6 +48,7 @@ struct LLMRunner: StepRunner {
         switch await Self.apiKey(model.spec, org: execution.orgID, environment: execution.environment, team: execution.teamID, from: secrets) {
         case .success(let key):
             apiKey = key?.key
+            if let key, let path = model.spec.apiKeySecret { scrubbing = scrubbing.adding(path, value: key.key) }
             if let key, let path = model.spec.apiKeySecret { step.meter.readSecret(path, version: key.version) }
         case .failure(let error): return .failed(error)
         }
@@ -70,7 +79,12 @@ struct LLMRunner: StepRunner {
         guard !chat.messages.isEmpty else { return .failed(StepError(.validation, "the step has no prompt or messages")) }
         // A step taken over after a crash goes on from its last checkpoint.
         var conversation = LLMConversation(messages: chat.messages)
-        if !specs.isEmpty, let saved = try? await tools.load(step), let restored = LLMConversation(saved) { conversation = restored }
+        // The saved conversation holds the opening messages scrubbed; they are rendered afresh.
+        if !specs.isEmpty, let saved = try? await tools.load(step), var restored = LLMConversation(saved) {
+            restored.messages = chat.messages + restored.messages.dropFirst(chat.messages.count)
+            conversation = restored
+        }
+        let secretsForSaving = scrubbing
         let endpoint = Self.endpoint(of: model.spec.chatURL)
         var repairsLeft = Self.repairTurns
         while true {
@@ -84,7 +98,7 @@ struct LLMRunner: StepRunner {
                     conversation.messages.append(["role": "tool", "tool_call_id": .string(call.id), "content": .string(content)])
                     conversation.toolLog.append(["iteration": .integer(conversation.iteration), "tool": .string(call.name), "ok": .bool(succeeded)])
                 }
-                guard await save(&conversation, step, event: "llm.tools", ["iteration": .integer(conversation.iteration),
+                guard await save(&conversation, step, scrubbing: secretsForSaving, event: "llm.tools", ["iteration": .integer(conversation.iteration),
                                                                              "results": .array(Array(conversation.toolLog.suffix(pending.count)))]) else {
                     return .failed(StepError(.cancelled, "the step's job was taken over"))
                 }
@@ -98,7 +112,7 @@ struct LLMRunner: StepRunner {
                                                                                    maxTokens: chat.maxTokens ?? ChatRequest.defaultMaxTokens)
             let overage: Bool
             do {
-                switch try await ledger.reserve(job: step.jobID, execution: execution, micros: reservation, now: now()) {
+                switch try await ledger.reserve(job: step.jobID, token: step.jobToken, execution: execution, micros: reservation, now: now()) {
                 case .admitted(let over, let held):
                     overage = over
                     if held { step.meter.markReserved() }
@@ -112,13 +126,22 @@ struct LLMRunner: StepRunner {
             }
             let timeoutMs = min(model.spec.timeoutMs, step.timeoutMs)
             let sent = chat
-            let relay = StreamRelay(step: step, iteration: iteration, send: stream)
+            // A step whose prompt holds vault values streams its text only when the answer is
+            // complete, scrubbed: a value split across two pieces could not be caught.
+            let relay = StreamRelay(step: step, iteration: iteration, send: stream, scrubbing: secretsForSaving.isEmpty ? nil : secretsForSaving)
             let answer = await client.send(chat, to: model.spec.chatURL, apiKey: apiKey, idempotencyKey: "\(step.idempotencyKey)/\(iteration)",
                                            timeoutMs: timeoutMs, onText: { text in await relay.add(text) })
             await relay.flush()
             switch answer {
-            case .failure(let error):
+            case .failure(let failure):
+                let error = failure.error
                 if error.kind != .cancelled { breakers.record(endpoint, success: error.kind == .clientError || error.kind == .tooLarge, at: now()) }
+                // What a cut stream had already generated is charged: the tokens were spent.
+                if let partial = failure.partial, partial.usage != nil || !partial.text.isEmpty {
+                    let usage = partial.usage ?? TokenUsage(promptTokens: sent.promptBytes / 4 + 1, completionTokens: partial.text.utf8.count / 4 + 1)
+                    let cost = model.spec.price.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
+                    step.meter.add(call(step, model, iteration, usage, cost, succeeded: false, overage: overage))
+                }
                 return .failed(error)
             case .success(let result):
                 breakers.record(endpoint, success: true, at: now())
@@ -131,7 +154,7 @@ struct LLMRunner: StepRunner {
                 if !result.toolCalls.isEmpty, !specs.isEmpty {
                     step.meter.add(call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
                     conversation.messages.append(result.assistantMessage)
-                    guard await save(&conversation, step, event: "llm.iteration", [
+                    guard await save(&conversation, step, scrubbing: secretsForSaving, event: "llm.iteration", [
                         "iteration": .integer(iteration), "tool_calls": .array(result.toolCalls.map { .string($0.name) }), "usage": usage.json,
                         "cost_micros": .integer(Int(cost)),
                     ]) else { return .failed(StepError(.cancelled, "the step's job was taken over")) }
@@ -159,10 +182,19 @@ struct LLMRunner: StepRunner {
 
     /// Checkpoints the conversation with the calls made since the last one; false when the
     /// job is no longer this worker's.
-    private func save(_ conversation: inout LLMConversation, _ step: StepInvocation, event: String, _ data: JSONValue) async -> Bool {
+    private func save(_ conversation: inout LLMConversation, _ step: StepInvocation, scrubbing: StepSecrets, event: String,
+                      _ data: JSONValue) async -> Bool {
         let calls = step.meter.takeCalls()
+        var stored = conversation
+        if !scrubbing.isEmpty {
+            stored.messages = stored.messages.map { scrubbing.scrub($0) }
+            stored.toolLog = stored.toolLog.map { scrubbing.scrub($0) }
+        }
         do {
-            return try await tools.save(step, conversation, calls, (event, data))
+            let saved = try await tools.save(step, stored, calls, (event, scrubbing.scrub(data)))
+            // Fenced out: the calls were made all the same; they are charged with the outcome.
+            if !saved { step.meter.putBack(calls) }
+            return saved
         } catch {
             step.meter.putBack(calls)  // recorded with the outcome instead
             return true

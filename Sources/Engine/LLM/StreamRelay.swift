@@ -12,13 +12,21 @@ final class StreamRelay: Sendable {
     private let pending = Mutex<(text: String, since: ContinuousClock.Instant?)>(("", nil))
     static let interval = Duration.milliseconds(100)
 
-    init(step: StepInvocation, iteration: Int, send: @escaping Send) {
+    /// Set when the step read vault values: everything is held until `flush`, then scrubbed.
+    private let scrubbing: StepSecrets?
+
+    init(step: StepInvocation, iteration: Int, send: @escaping Send, scrubbing: StepSecrets? = nil) {
         self.step = step
         self.iteration = iteration
         self.send = send
+        self.scrubbing = scrubbing
     }
 
     func add(_ text: String) async {
+        if scrubbing != nil {
+            pending.withLock { $0.text += text }
+            return
+        }
         let due: String? = pending.withLock { state in
             state.text += text
             let since = state.since ?? ContinuousClock.now
@@ -35,6 +43,6 @@ final class StreamRelay: Sendable {
             defer { state = ("", nil) }
             return state.text
         }
-        if !rest.isEmpty { await send(step, iteration, rest) }
+        if !rest.isEmpty { await send(step, iteration, scrubbing.map { $0.scrub(rest) } ?? rest) }
     }
 }

@@ -25,6 +25,9 @@ public struct StepInvocation: Sendable {
     public let agent: String?
     /// What the attempt spent on models and which secrets its runner read.
     let meter = CallMeter()
+    /// The vault values its config used: what anything stored before its outcome (streamed
+    /// text, checkpoints) is scrubbed of.
+    var secrets = StepSecrets.none
 }
 
 /// What runs a step kind. A runner never throws: every failure is a classified `StepError`,

@@ -17,14 +17,18 @@ extension ExecutionStore {
         return try await database.writer.submit { db in
             if !calls.isEmpty {
                 try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, settings: settings, db)
-                try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?").execute(arguments: [ticket.executionID, ticket.node])
             }
-            if releaseReservation { try CostLedger.release(job: ticket.id, db) }
+            if releaseReservation { try CostLedger.release(job: ticket.id, token: ticket.token, db) }
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
             guard db.changesCount == 1 else {
                 effects.accepted = false
                 return effects
+            }
+            // Only the lease that ends the step ends its conversation: a stale one must not
+            // take the checkpoint from the worker that took its job over.
+            if !calls.isEmpty {
+                try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?").execute(arguments: [ticket.executionID, ticket.node])
             }
             let execution = try Self.record(ticket.executionID, db, payload: false)
             // Which secrets a step read is audited with its outcome, in the same transaction.
@@ -50,7 +54,7 @@ extension ExecutionStore {
         let store = self
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
-            try CostLedger.release(job: ticket.id, db)
+            try CostLedger.release(job: ticket.id, token: ticket.token, db)
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
                 .execute(arguments: [ticket.id, ticket.token])
             guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db), !execution.status.isTerminal else {

@@ -88,10 +88,11 @@ public struct BudgetStore: Sendable {
         }
     }
 
-    /// The scope's org's budgets, each with its spend, reservations and alerts this period.
+    /// The scope's org's budgets, each with its spend, reservations and alerts this period: the
+    /// org's, and its teams' that the caller sees (every team for an org admin).
     public func list(in scope: Scope, now: Instant) async throws -> [BudgetStatus] {
         try await database.read { db in
-            try Budgets.all(org: scope.orgID, db).map { try Budgets.status($0, now: now, db) }
+            try Budgets.all(org: scope.orgID, db).filter { scope.canSee(org: $0.orgID, team: $0.teamID) }.map { try Budgets.status($0, now: now, db) }
         }
     }
 }

@@ -50,7 +50,7 @@ public struct CostLedger: Sendable {
     /// Admits a model call that may cost up to `micros` against the execution's budgets (its
     /// org's and its team's): the reservation is taken in the same transaction that checks, so
     /// two steps racing for the last dollars cannot both take them.
-    public func reserve(job: Int64, execution: ExecutionRecord, micros: Int64, now: Instant) async throws -> Admission {
+    public func reserve(job: Int64, token: Int, execution: ExecutionRecord, micros: Int64, now: Instant) async throws -> Admission {
         // An org without budgets has nothing to reserve against: no transaction at all.
         let org = execution.orgID
         guard try await database.llmSettings.hasBudgets(org: org, load: {
@@ -70,9 +70,9 @@ public struct CostLedger: Sendable {
                 }
             }
             try db.cachedStatement(sql: """
-                INSERT INTO budget_reservation (job_id, org_id, team_id, micros, created_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (job_id) DO UPDATE SET micros = excluded.micros
-                """).execute(arguments: [job, execution.orgID.rawValue, execution.teamID?.rawValue, micros, now.millisecondsSinceEpoch])
+                INSERT INTO budget_reservation (job_id, lease_token, org_id, team_id, micros, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (job_id) DO UPDATE SET micros = excluded.micros, lease_token = excluded.lease_token
+                """).execute(arguments: [job, token, execution.orgID.rawValue, execution.teamID?.rawValue, micros, now.millisecondsSinceEpoch])
             return .admitted(overage: overage, held: true)
         }
     }
@@ -129,8 +129,9 @@ public struct CostLedger: Sendable {
         }
     }
 
-    /// Frees a job's reservation (its outcome is recorded, or it will never run).
-    static func release(job: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM budget_reservation WHERE job_id = ?").execute(arguments: [job])
+    /// Frees the reservation a lease of a job took (its outcome is recorded, or it will never
+    /// run); another lease's stays.
+    static func release(job: Int64, token: Int, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM budget_reservation WHERE job_id = ? AND lease_token = ?").execute(arguments: [job, token])
     }
 }

@@ -16,7 +16,7 @@ public struct CostQueries: Sendable {
 
     /// Totals by `dimension` for days in [since, until), largest cost first (by day: in order).
     public func breakdown(in scope: Scope, by dimension: CostDimension, since: Instant, until: Instant) async throws -> [CostTotals] {
-        try await database.read { db in try Self.totals(org: scope.orgID, by: dimension, since: since, until: until, db) }
+        try await database.read { db in try Self.totals(Visibility(scope), by: dimension, since: since, until: until, db) }
     }
 
     /// One row per day in [since, until), days without calls included as zero.
@@ -44,11 +44,12 @@ public struct CostQueries: Sendable {
 
     /// The most expensive executions started since `since`.
     public func topExecutions(in scope: Scope, since: Instant, limit: Int) async throws -> [ExecutionCost] {
-        try await database.read { db in
+        let visibility = Visibility(scope)
+        return try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, workflow_name, status, created_at, cost_micros, prompt_tokens, completion_tokens FROM execution
-                WHERE org_id = ? AND cost_micros > 0 AND created_at >= ? ORDER BY cost_micros DESC LIMIT ?
-                """, arguments: [scope.orgID.rawValue, since.millisecondsSinceEpoch, limit]).map { row in
+                WHERE org_id = ? AND cost_micros > 0 AND created_at >= ? \(visibility.executionClause) ORDER BY cost_micros DESC LIMIT ?
+                """, arguments: StatementArguments([scope.orgID.rawValue, since.millisecondsSinceEpoch] + visibility.arguments + [limit])).map { row in
                 ExecutionCost(id: row["id"], workflow: row["workflow_name"], status: row["status"],
                               createdAt: Instant(millisecondsSinceEpoch: row["created_at"]), costMicros: row["cost_micros"],
                               usage: TokenUsage(promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"]))
@@ -59,16 +60,17 @@ public struct CostQueries: Sendable {
     /// The org budget's period (a calendar month without a budget): spend so far and the last
     /// seven days' average carried to the period's end.
     public func forecast(in scope: Scope, now: Instant) async throws -> (CostForecast.Projection, budget: BudgetStatus?) {
-        try await database.read { db in
+        let visibility = Visibility(scope)
+        return try await database.read { db in
             let budget = try Budgets.all(org: scope.orgID, db).first { $0.teamID == nil }
             let period = (budget?.period ?? .monthly).window(containing: now)
             let today = Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch / 86_400_000 * 86_400_000)
             let weekAgo = max(today.adding(milliseconds: -7 * 86_400_000), period.start)
-            let spent = try Self.sum(org: scope.orgID, since: period.start, until: now.adding(milliseconds: 86_400_000), db)
+            let spent = try Self.sum(visibility, since: period.start, until: now.adding(milliseconds: 86_400_000), db)
             let fullDays = Int((today.millisecondsSinceEpoch - weekAgo.millisecondsSinceEpoch) / 86_400_000)
             var daily: [Int64] = []
             if fullDays > 0 {
-                let recent = try Self.sum(org: scope.orgID, since: weekAgo, until: today, db)
+                let recent = try Self.sum(visibility, since: weekAgo, until: today, db)
                 daily = Array(repeating: recent / Int64(fullDays), count: fullDays)
             } else {
                 daily = [spent]  // the first day of a period: today so far is all there is
@@ -80,8 +82,8 @@ public struct CostQueries: Sendable {
 
     /// Advice over the window ending now (see `CostAdvice`).
     public func advice(in scope: Scope, since: Instant, now: Instant) async throws -> [CostAdvice.Item] {
-        try await database.read { db in
-            let org = scope.orgID
+        let org = Visibility(scope)
+        return try await database.read { db in
             let weekAgo = now.adding(milliseconds: -7 * 86_400_000)
             let byWorkflowModel = try Self.totals(org: org, key: "workflow || char(31) || model", since: since, until: now.adding(milliseconds: 86_400_000), db)
             let recent = try Self.totals(org: org, key: "workflow || char(31) || agent", since: weekAgo, until: now.adding(milliseconds: 86_400_000), db)
@@ -91,7 +93,7 @@ public struct CostQueries: Sendable {
         }
     }
 
-    static func totals(org: OrgID, by dimension: CostDimension, since: Instant, until: Instant, _ db: Database) throws -> [CostTotals] {
+    static func totals(_ org: Visibility, by dimension: CostDimension, since: Instant, until: Instant, _ db: Database) throws -> [CostTotals] {
         switch dimension {
         case .team:
             // A team's name, or "(org)" for what no team ran.
@@ -106,20 +108,47 @@ public struct CostQueries: Sendable {
     }
 
     /// `key` is one of the fixed SQL expressions above, never caller text.
-    private static func totals(org: OrgID, key: String, since: Instant, until: Instant, _ db: Database) throws -> [CostTotals] {
+    private static func totals(org: Visibility, key: String, since: Instant, until: Instant, _ db: Database) throws -> [CostTotals] {
         try Row.fetchAll(db, sql: """
             SELECT \(key) AS k, sum(calls) AS calls, sum(failed_calls) AS failed, sum(prompt_tokens) AS prompt,
                    sum(completion_tokens) AS completion, sum(cost_micros) AS cost
-            FROM cost_daily WHERE org_id = ? AND day >= ? AND day < ? GROUP BY k ORDER BY cost DESC, k
-            """, arguments: [org.rawValue, day(since), day(until)]).map { row in
+            FROM cost_daily WHERE org_id = ? AND day >= ? AND day < ? \(org.dailyClause) GROUP BY k ORDER BY cost DESC, k
+            """, arguments: StatementArguments([org.org.rawValue, day(since), day(until)] + org.arguments)).map { row in
             CostTotals(key: row["k"], calls: row["calls"], failedCalls: row["failed"], promptTokens: row["prompt"],
                        completionTokens: row["completion"], costMicros: row["cost"])
         }
     }
 
-    private static func sum(org: OrgID, since: Instant, until: Instant, _ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT coalesce(sum(cost_micros), 0) FROM cost_daily WHERE org_id = ? AND day >= ? AND day < ?",
-                           arguments: [org.rawValue, day(since), day(until)]) ?? 0
+    private static func sum(_ org: Visibility, since: Instant, until: Instant, _ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(sum(cost_micros), 0) FROM cost_daily WHERE org_id = ? AND day >= ? AND day < ? \(org.dailyClause)",
+                           arguments: StatementArguments([org.org.rawValue, day(since), day(until)] + org.arguments)) ?? 0
+    }
+
+    /// What of an org's costs a caller sees: all of them for an org-wide admin (or the
+    /// installation); otherwise the org's own (no team) and those of the caller's teams, as
+    /// with executions.
+    struct Visibility {
+        let org: OrgID
+        let teams: [String]?
+
+        init(_ scope: Scope) {
+            org = scope.orgID
+            teams = scope.reach == .installation || scope.roles.contains(.admin) ? nil : scope.teams.map(\.rawValue).sorted()
+        }
+
+        var arguments: [any DatabaseValueConvertible] { teams ?? [] }
+
+        private var placeholders: String { Array(repeating: "?", count: teams?.count ?? 0).joined(separator: ", ") }
+
+        var dailyClause: String {
+            guard let teams else { return "" }
+            return teams.isEmpty ? "AND team_id = ''" : "AND (team_id = '' OR team_id IN (\(placeholders)))"
+        }
+
+        var executionClause: String {
+            guard let teams else { return "" }
+            return teams.isEmpty ? "AND team_id IS NULL" : "AND (team_id IS NULL OR team_id IN (\(placeholders)))"
+        }
     }
 
     static func day(_ instant: Instant) -> String { String(instant.rfc3339.prefix(10)) }

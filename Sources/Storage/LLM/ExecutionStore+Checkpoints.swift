@@ -25,6 +25,17 @@ extension ExecutionStore {
         }
     }
 
+    /// Charges model calls an attempt made that will not be completed (agentd is stopping;
+    /// the step runs again at the next start) and frees its reservation.
+    public func recordCalls(_ calls: [LLMCall], job: (id: Int64, token: Int), execution: String, now: Instant) async throws {
+        let audit = self.audit
+        let settings = database.llmSettings
+        try await database.writer.submit { db in
+            try CostLedger.record(calls, of: try Self.record(execution, db, payload: false), now: now, audit: audit, settings: settings, db)
+            try CostLedger.release(job: job.id, token: job.token, db)
+        }
+    }
+
     /// The conversation a step's attempt saved, if any.
     public func checkpoint(execution: String, node: String, attempt: Int) async throws -> JSONValue? {
         try await database.read { db in

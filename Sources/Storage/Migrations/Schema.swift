@@ -515,6 +515,11 @@ public enum Schema {
                 PRIMARY KEY (execution_id, node_id)
             ) STRICT;
             """),
+        Migration(version: 19, name: "reservation fencing", sql: """
+            -- A reservation belongs to one lease of its job: a worker whose lease was taken over
+            -- must not release the reservation of the worker that took it.
+            ALTER TABLE budget_reservation ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 
     /// The schema version this binary writes.

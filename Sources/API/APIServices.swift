@@ -117,11 +117,14 @@ public struct ServerInfo: Sendable {
     public let startedAt: Instant
     public let startedAtMonotonic: ContinuousClock.Instant
     public let devMode: Bool
+    /// Where `POST /api/v1/system/backup` may write (`[backup] directory`).
+    public let backupDirectory: String
 
-    public init(version: String, startedAt: Instant, startedAtMonotonic: ContinuousClock.Instant, devMode: Bool) {
+    public init(version: String, startedAt: Instant, startedAtMonotonic: ContinuousClock.Instant, devMode: Bool, backupDirectory: String = "/var/lib/agentd/backups") {
         self.version = version
         self.startedAt = startedAt
         self.startedAtMonotonic = startedAtMonotonic
         self.devMode = devMode
+        self.backupDirectory = backupDirectory
     }
 }

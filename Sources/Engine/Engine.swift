@@ -214,6 +214,10 @@ public final class Engine: Sendable {
             for step in steps { step.cancel() }
         }
         if !effects.changed.isEmpty { notifier.notify(effects.changed) }
+        for ended in effects.ended {
+            logger.info("execution ended", metadata: ["execution": "\(ended.id)", "org": "\(ended.org)", "workflow": "\(ended.workflow)",
+                                                      "status": "\(ended.status.rawValue)"])
+        }
     }
 
     // MARK: - Timers

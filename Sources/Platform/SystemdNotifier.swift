@@ -9,6 +9,17 @@ public struct SystemdNotifier: Sendable {
     public func status(_ status: String) { send("STATUS=\(status)") }
     public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status)") }
 
+    /// `WATCHDOG=1`: the service is alive (with `WatchdogSec=`, systemd restarts it when these
+    /// stop coming).
+    public func watchdog() { send("WATCHDOG=1") }
+
+    /// How often systemd expects `WATCHDOG=1` (`WATCHDOG_USEC`), or nil when it does not.
+    public func watchdogInterval() -> Duration? {
+        var microseconds: UInt64 = 0
+        guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
+        return .microseconds(Int64(microseconds))
+    }
+
     private func send(_ message: String) {
         _ = sd_notify(0, message)
     }

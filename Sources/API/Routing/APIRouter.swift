@@ -8,7 +8,7 @@ public enum APIRouter {
         SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + RoleRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
             + PlanRoutes.routes + SecretRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
             + DefinitionRoutes.routes + AgentRoutes.routes + WorkflowRoutes.routes + ExecutionRoutes.routes
-            + ModelRoutes.routes + BudgetRoutes.routes + CostRoutes.routes
+            + ModelRoutes.routes + BudgetRoutes.routes + CostRoutes.routes + BackupRoutes.routes
     }
 
     public enum TableError: Error, CustomStringConvertible, Equatable {
@@ -73,7 +73,27 @@ public enum APIRouter {
                     }
                     throw APIError.forbidden(permission)
                 }
-                return try await route.handler(request, context, services)
+                guard route.method != .get, route.method != .head else { return try await route.handler(request, context, services) }
+                // Every change is one log event (in the journal: AGENTD_ACTION, AGENTD_ORG,
+                // AGENTD_REQUEST_ID), whatever its outcome; reads are not logged.
+                let began = ContinuousClock.now
+                var status = 500
+                defer {
+                    let elapsed = ContinuousClock.now - began
+                    context.logger.info("change requested", metadata: [
+                        "action": "\(route.operation.id)", "method": "\(route.method.rawValue)", "path": "\(request.uri.path)",
+                        "status": "\(status)", "org": "\(context.caller?.scope.orgID.rawValue ?? "-")", "actor": "\(context.caller?.name ?? "unknown")",
+                        "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                    ])
+                }
+                do {
+                    let response = try await route.handler(request, context, services)
+                    status = Int(response.status.code)
+                    return response
+                } catch {
+                    status = Problems.problem(for: error).status
+                    throw error
+                }
             }
         }
         return router

@@ -4,6 +4,7 @@
 public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     // Installation: the box itself and its tenants.
     case systemView = "system.view"
+    case systemBackup = "system.backup"
     case orgsView = "orgs.view"
     case orgsCreate = "orgs.create"
     case orgsEdit = "orgs.edit"
@@ -45,7 +46,7 @@ extension Permission {
     /// scope reaches the whole installation may use them, whatever their role in their own org.
     public var isInstallationWide: Bool {
         switch self {
-        case .systemView, .orgsCreate, .orgsDelete, .auditVerify, .plansManage, .vaultManage: true
+        case .systemView, .systemBackup, .orgsCreate, .orgsDelete, .auditVerify, .plansManage, .vaultManage: true
         default: false
         }
     }

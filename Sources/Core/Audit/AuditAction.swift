@@ -33,6 +33,7 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case budgetSet = "budget.set"
     case budgetDeleted = "budget.deleted"
     case budgetThreshold = "budget.threshold"
+    case backupCreated = "backup.created"
     case secretWritten = "secret.written"
     case secretRead = "secret.read"
     case secretDeleted = "secret.deleted"

@@ -14,4 +14,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case execution
     case model
     case budget
+    case backup
 }

@@ -53,6 +53,16 @@ public final class AgentDatabase: Sendable {
         try await pool.read(body)
     }
 
+    /// A read outside any transaction (what `VACUUM INTO` needs).
+    func readWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.unsafeRead(body)
+    }
+
+    /// A trivial read: the database answers (the watchdog's liveness test).
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
     /// The bytes the database uses on disk: the main file plus its write-ahead log.
     public func sizeOnDisk() -> Int64 {
         let files = [options.path, options.path + "-wal"]

@@ -109,6 +109,8 @@ public struct ExecutionEffects: Sendable {
     public var timers: [JobTicket] = []
     public var cancelRunning: [String] = []   // execution ids whose running steps must stop
     public var finished: [String] = []
+    /// Executions that ended, for the log.
+    public var ended: [(id: String, org: String, workflow: String, status: ExecutionStatus)] = []
     public var changed: [String] = []         // executions with new events
     /// False when the job's lease was lost (another owner completed or recovered it).
     public var accepted = true
@@ -120,6 +122,7 @@ public struct ExecutionEffects: Sendable {
         timers += other.timers
         cancelRunning += other.cancelRunning
         finished += other.finished
+        ended += other.ended
         changed += other.changed
     }
 }

@@ -385,6 +385,7 @@ extension ExecutionStore {
         if let error { data["error"] = error }
         try Events.append(db, execution: id, at: now, type: "execution.\(status.rawValue)", data: .object(data))
         effects.finished.append(id)
+        effects.ended.append((id, execution.orgID.rawValue, execution.workflowName, status))
         effects.changed.append(id)
         if status != .succeeded { effects.cancelRunning.append(id) }
         // A place is free: start what waits for one.

@@ -7,7 +7,7 @@ struct Agentd: AsyncParsableCommand {
         commandName: "agentd",
         abstract: "Runs AI-agent workflows on this machine, with no internet.",
         version: AgentdVersion.current,
-        subcommands: [Serve.self, CheckConfig.self, KeyGen.self],
+        subcommands: [Serve.self, CheckConfig.self, KeyGen.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -42,7 +42,14 @@ struct Serve: AsyncParsableCommand {
         // why: a core dump would write master keys and secret values to disk; refuse them.
         let dumpsDisabled = ProcessHardening.disableCoreDumps()
         let level = Logger.Level(rawValue: config.log.level) ?? .info
-        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
+        // Under systemd (stderr is the journal) events go to the journal as fields; otherwise
+        // one logfmt line each on stderr.
+        let useJournal = config.log.format == "journal" || (config.log.format == "auto" && JournalSink.standardErrorIsJournal())
+        if useJournal, let sink = JournalSink(path: config.log.journalSocket) {
+            LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level, sink: sink) }
+        } else {
+            LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
+        }
         let logger = Logger(label: "agentd")
         if !dumpsDisabled { logger.warning("could not disable core dumps; secrets may reach a dump") }
         if !options.dev && options.config == nil && !FileManager.default.fileExists(atPath: ConfigOptions.defaultFile) {

@@ -60,6 +60,9 @@ struct Config: Sendable, Equatable {
 
     struct Log: Sendable, Equatable {
         var level = "info"
+        /// `auto`: structured fields to the journal when systemd connected stderr to it.
+        var format = "auto"
+        var journalSocket = "/run/systemd/journal/socket"
     }
 
     /// The execution engine (DESIGN §5).
@@ -71,7 +74,13 @@ struct Config: Sendable, Equatable {
         var caBundle: String?
     }
 
+    /// Where online backups may be written (`agentctl backup`).
+    struct Backup: Sendable, Equatable {
+        var directory = "/var/lib/agentd/backups"
+    }
+
     var server = Server()
+    var backup = Backup()
     var database = Database()
     var writer = Writer()
     var auth = Auth()
@@ -89,6 +98,7 @@ struct Config: Sendable, Equatable {
         config.database.path = directory + "/agentd.db"
         // Dev keeps the key beside the database for convenience; an installation must not.
         config.vault.keyFile = directory + "/master.keyring"
+        config.backup.directory = directory + "/backups"
         config.log.level = "info"
         return config
     }

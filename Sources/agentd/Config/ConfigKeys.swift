@@ -125,6 +125,18 @@ enum ConfigKeys {
             }
             config.log.level = value
         },
+        string("backup", "directory", "Where `agentctl backup` may write backups") { value, config in
+            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
+            config.backup.directory = value
+        },
+        string("log", "format", "auto (the journal when stderr is the journal, else logfmt), journal or logfmt") { value, config in
+            guard ["auto", "journal", "logfmt"].contains(value) else { throw Rule("must be auto, journal or logfmt") }
+            config.log.format = value
+        },
+        string("log", "journal_socket", "The journal's native socket") { value, config in
+            guard value.hasPrefix("/") else { throw Rule("must be an absolute path") }
+            config.log.journalSocket = value
+        },
     ]
 
     static let sections = Set(all.map(\.section))

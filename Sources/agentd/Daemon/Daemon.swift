@@ -94,7 +94,8 @@ struct Daemon {
             database: database, audit: audit, hashKey: hashKey, clock: clock,
             limits: RequestLimits(maxBodyBytes: config.server.maxBodyBytes, maxJSONDepth: config.server.maxJSONDepth),
             info: ServerInfo(version: AgentdVersion.current, startedAt: startedAt,
-                             startedAtMonotonic: startedMonotonic, devMode: devMode),
+                             startedAtMonotonic: startedMonotonic, devMode: devMode,
+                             backupDirectory: URL(fileURLWithPath: config.backup.directory).standardizedFileURL.path),
             identity: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                            devUID: devMode ? getuid() : nil, defaultOrg: defaultOrg.id),
             registry: registry,
@@ -143,6 +144,7 @@ struct Daemon {
                 .init(service: EngineService(engine: services.engine, vault: services.vault, logger: logger)),
                 .init(service: tcpApp),
                 .init(service: socketApp),
+                .init(service: WatchdogService(notifier: notifier, database: database, logger: logger)),
                 // Last, so it is told first: announces the drain before the listeners stop.
                 .init(service: ShutdownAnnouncer(notifier: notifier, logger: logger,
                                                  graceMilliseconds: config.server.shutdownGraceMilliseconds)),

@@ -1,0 +1,104 @@
+import Core
+import Foundation
+import GRDB
+
+/// What a backup file holds, checked: it opens as agentd's database, SQLite finds it intact,
+/// and its audit chain verifies from the first row to the last.
+public struct BackupCheck: Sendable {
+    public let schemaVersion: Int
+    public let integrity: String
+    public let auditEntries: Int64
+    public let auditBreak: Int64?
+    public let executions: Int
+    public let orgs: Int
+
+    public var isGood: Bool { integrity == "ok" && auditBreak == nil }
+}
+
+public enum BackupError: Error, CustomStringConvertible, Sendable {
+    case outsideDirectory(String, directory: String)
+    case exists(String)
+    case notADatabase(String)
+    case tooNew(Int, binary: Int)
+    case damaged(String)
+
+    public var description: String {
+        switch self {
+        case .outsideDirectory(let path, let directory): "\(path) is not in the backup directory \(directory) ([backup] directory)"
+        case .exists(let path): "\(path) exists already; name a new file"
+        case .notADatabase(let path): "\(path) is not an agentd database"
+        case .tooNew(let version, let binary): "the backup has schema version \(version); this agentd knows up to \(binary): restore it with a newer agentd"
+        case .damaged(let reason): "the backup is damaged: \(reason)"
+        }
+    }
+}
+
+extension AgentDatabase {
+    /// Writes a consistent snapshot of the database to `path` while writes go on (`VACUUM INTO`
+    /// on a read connection: the copy is the database as of one moment), then syncs it and
+    /// moves it into place, so that `path` never names a half-written file.
+    public func backup(to path: String) async throws {
+        let partial = path + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            try await readWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [partial]) }
+            let descriptor = open(partial, O_RDONLY)
+            if descriptor >= 0 {
+                Glibc.fsync(descriptor)
+                Glibc.close(descriptor)
+            }
+            guard rename(partial, path) == 0 else { throw BackupError.exists(path) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+    }
+}
+
+public enum Backups {
+    /// Opens `path` read-only and checks it (see `BackupCheck`). Never writes to it.
+    public static func check(path: String, digest: @escaping AuditChain.Digest) throws -> BackupCheck {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue: DatabaseQueue
+        do { queue = try DatabaseQueue(path: path, configuration: configuration) } catch { throw BackupError.notADatabase(path) }
+        return try queue.read { db in
+            guard (try? Int32.fetchOne(db, sql: "PRAGMA application_id")) == Schema.applicationID else { throw BackupError.notADatabase(path) }
+            let version = try Migrator.version(of: db)
+            guard version <= Schema.latestVersion else { throw BackupError.tooNew(version, binary: Schema.latestVersion) }
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
+            var checked: Int64 = 0
+            var previous: (sequence: Int64, hash: String)?
+            var broken: Int64?
+            while broken == nil {
+                let records = try Row.fetchAll(db, sql: "SELECT * FROM audit_event WHERE seq > ? ORDER BY seq LIMIT 2000",
+                                               arguments: [previous?.sequence ?? 0]).map(AuditLog.record(from:))
+                guard let last = records.last else { break }
+                if let breakAt = AuditChain.verify(records, after: previous, digest: digest) {
+                    broken = breakAt.sequence
+                } else {
+                    checked += Int64(records.count)
+                    previous = (last.sequence, last.hash)
+                }
+            }
+            return BackupCheck(schemaVersion: version, integrity: integrity, auditEntries: checked, auditBreak: broken,
+                               executions: try Int.fetchOne(db, sql: "SELECT count(*) FROM execution") ?? 0,
+                               orgs: try Int.fetchOne(db, sql: "SELECT count(*) FROM org") ?? 0)
+        }
+    }
+
+    /// The file a backup request names, inside `directory`: a plain name is put there; a path
+    /// must already be there (after resolving `..` and symbolic links of its folder).
+    public static func target(_ requested: String, directory: String) throws -> String {
+        let base = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        let candidate = requested.contains("/") ? requested : base + "/" + requested
+        let folder = URL(fileURLWithPath: candidate).deletingLastPathComponent().resolvingSymlinksInPath().path
+        let name = URL(fileURLWithPath: candidate).lastPathComponent
+        guard folder == base, !name.isEmpty, name != ".", name != "..", !name.hasPrefix(".") else {
+            throw BackupError.outsideDirectory(requested, directory: base)
+        }
+        let path = folder + "/" + name
+        guard !FileManager.default.fileExists(atPath: path) else { throw BackupError.exists(path) }
+        return path
+    }
+}

@@ -1,0 +1,28 @@
+import Logging
+import Platform
+import ServiceLifecycle
+import Storage
+
+/// Keeps systemd's watchdog fed (`WatchdogSec=`) at half its interval — but only while the
+/// database answers: a daemon whose storage hangs stops petting it and is restarted.
+struct WatchdogService: Service {
+    let notifier: SystemdNotifier
+    let database: AgentDatabase
+    let logger: Logger
+
+    func run() async throws {
+        guard let interval = notifier.watchdogInterval() else {
+            try? await gracefulShutdown()
+            return
+        }
+        logger.info("watchdog enabled", metadata: ["interval_ms": "\(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)"])
+        while !Task.isShuttingDownGracefully {
+            if (try? await database.ping()) != nil {
+                notifier.watchdog()
+            } else {
+                logger.error("database does not answer; not feeding the watchdog")
+            }
+            guard (try? await Task.sleep(for: interval / 2)) != nil else { return }
+        }
+    }
+}

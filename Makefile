@@ -3,13 +3,17 @@ SWIFT ?= swift
 DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev pkg-config
 # The tests also start a small HTTP(S) service of their own (python3) with certificates made by openssl.
 TEST_PACKAGES := python3 openssl
+# `make deb` checks the package with lintian; `make test-deb` boots it in a Debian 12 tree.
+DEB_TOOLS := lintian fakeroot
+TEST_DEB_TOOLS := debootstrap systemd-container
 BIN := .build/debug
 
-.PHONY: deps build run test bench bench-peers completions clean
+.PHONY: deps build run test bench bench-peers completions clean deb test-deb
 
 # Installs the system packages the build needs, only those missing.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PACKAGES)); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PACKAGES)) \
+	    $(if $(filter deb test-deb,$(MAKECMDGOALS)),$(DEB_TOOLS)) $(if $(filter test-deb,$(MAKECMDGOALS)),$(TEST_DEB_TOOLS)); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -67,3 +71,14 @@ completions: build
 
 clean:
 	rm -rf .build .agentd completions
+
+# The Debian package: release build with the Swift runtime linked in, stripped; lintian must
+# find no error (each override in packaging/debian/lintian-overrides says why).
+deb: deps
+	SWIFT=$(SWIFT) packaging/build-deb.sh .build/deb
+	lintian --fail-on error --info .build/deb/agentd_*_amd64.deb
+
+# Installs the package in a fresh Debian 12 tree and boots it under real systemd (see
+# packaging/test-deb.sh); slow, so not part of `make test`.
+test-deb: deb
+	packaging/test-deb.sh .build/deb

@@ -13,13 +13,18 @@ import Logging
 /// Metadata whose key names a credential is dropped, whatever its value.
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    /// Shared by every handler: a reload changes it for all.
+    private let control: LogLevelControl
+    public var logLevel: Logger.Level {
+        get { control.level }
+        set { control.level = newValue }
+    }
     private let label: String
     private let sink: JournalSink
 
-    public init(label: String, level: Logger.Level, sink: JournalSink) {
+    public init(label: String, control: LogLevelControl, sink: JournalSink) {
         self.label = label
-        self.logLevel = level
+        self.control = control
         self.sink = sink
     }
 

@@ -7,12 +7,21 @@ import Logging
 /// Keys are stable; values with spaces, quotes or `=` are quoted.
 public struct LogfmtLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    /// Shared by every handler: a reload changes it for all.
+    private let control: LogLevelControl
+    public var logLevel: Logger.Level {
+        get { control.level }
+        set { control.level = newValue }
+    }
     private let label: String
 
     public init(label: String, level: Logger.Level) {
+        self.init(label: label, control: LogLevelControl(level))
+    }
+
+    public init(label: String, control: LogLevelControl) {
         self.label = label
-        self.logLevel = level
+        self.control = control
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

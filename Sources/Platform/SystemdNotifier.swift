@@ -20,7 +20,8 @@ public struct SystemdNotifier: Sendable {
         return .microseconds(Int64(microseconds))
     }
 
-    private func send(_ message: String) {
+    /// Any other notify message (`RELOADING=1`, …).
+    public func send(_ message: String) {
         _ = sd_notify(0, message)
     }
 }

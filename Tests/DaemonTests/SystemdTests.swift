@@ -147,4 +147,37 @@ final class DatagramListener: @unchecked Sendable {
             #expect(documented.contains(row) && documented.contains(event["MESSAGE"] ?? "?"), "\(event["MESSAGE"] ?? "") is not in docs/logging.md")
         }
     }
+
+    @Test func aReloadAppliesWhatItCanAndNamesWhatNeedsARestart() async throws {
+        let directory = try TestDaemon.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/agentd.toml"
+        try "[log]\nlevel = \"info\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let listener = try DatagramListener(path: directory + "/notify.sock")
+        let daemon = try await TestDaemon.start(directory: directory, arguments: ["--config", file], environment: ["NOTIFY_SOCKET": listener.path])
+        try """
+            [log]
+            level = "debug"
+            [limits]
+            key_per_hour = 5
+            [[models]]
+            org = "default"
+            name = "reloaded"
+            base_url = "http://gpu01:8000/v1"
+            model = "m"
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        guard let line = try await daemon.log.waitFor(timeout: .seconds(20), { $0.contains("configuration reloaded") }) else {
+            throw TestFailure("no reload in the log:\n\(daemon.log.text)")
+        }
+        #expect(line.contains("applied=log.level,models") && line.contains("restart_needed_for=limits"), "\(line)")
+        #expect(try await daemon.socket.send(.GET, "/api/v1/models/reloaded").status == 200)
+        try await listener.wait { datagrams in datagrams.map { String(decoding: $0, as: UTF8.self) }.contains { $0.contains("RELOADING=1") } }
+
+        // A file that does not load changes nothing, and says so.
+        try "[log]\nlevel = \"loud\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        #expect(try await daemon.log.waitFor(timeout: .seconds(20), { $0.contains("reload refused") }) != nil)
+        #expect(try await daemon.stop() == 0)
+    }
 }

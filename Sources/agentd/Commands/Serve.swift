@@ -41,14 +41,14 @@ struct Serve: AsyncParsableCommand {
         umask(0o027)
         // why: a core dump would write master keys and secret values to disk; refuse them.
         let dumpsDisabled = ProcessHardening.disableCoreDumps()
-        let level = Logger.Level(rawValue: config.log.level) ?? .info
+        let level = LogLevelControl(Logger.Level(rawValue: config.log.level) ?? .info)
         // Under systemd (stderr is the journal) events go to the journal as fields; otherwise
         // one logfmt line each on stderr.
         let useJournal = config.log.format == "journal" || (config.log.format == "auto" && JournalSink.standardErrorIsJournal())
         if useJournal, let sink = JournalSink(path: config.log.journalSocket) {
-            LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level, sink: sink) }
+            LoggingSystem.bootstrap { label in JournalLogHandler(label: label, control: level, sink: sink) }
         } else {
-            LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
+            LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, control: level) }
         }
         let logger = Logger(label: "agentd")
         if !dumpsDisabled { logger.warning("could not disable core dumps; secrets may reach a dump") }
@@ -56,7 +56,15 @@ struct Serve: AsyncParsableCommand {
             logger.notice("no configuration file; using defaults", metadata: ["file": "\(ConfigOptions.defaultFile)"])
         }
         do {
-            try await Daemon(config: config, devMode: options.dev, logger: logger).run()
+            let options = self.options, listen = self.listen, socket = self.socket, database = self.database
+            let reload: @Sendable () throws -> Config = {
+                var loaded = try options.load()
+                for (section, name, value) in [("server", "listen", listen), ("server", "socket", socket), ("database", "path", database)] {
+                    if let value, let key = ConfigKeys.key(section: section, name: name) { try key.apply(.text(value), &loaded) }
+                }
+                return loaded
+            }
+            try await Daemon(config: config, devMode: options.dev, logger: logger, logLevel: level, reload: reload).run()
         } catch let error as DaemonStartError {
             logger.critical("agentd cannot start", metadata: ["reason": "\(error.description)"])
             throw ExitCode(1)

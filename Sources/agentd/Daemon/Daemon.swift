@@ -19,6 +19,9 @@ struct Daemon {
     let config: Config
     let devMode: Bool
     let logger: Logger
+    var logLevel = LogLevelControl(.info)
+    /// Loads the configuration again, for `systemctl reload`.
+    var reload: (@Sendable () throws -> Config)?
 
     func run() async throws {
         let clock = WallClock()
@@ -145,6 +148,8 @@ struct Daemon {
                 .init(service: tcpApp),
                 .init(service: socketApp),
                 .init(service: WatchdogService(notifier: notifier, database: database, logger: logger)),
+                .init(service: ReloadService(running: config, reload: reload ?? { config }, services: services, logLevel: logLevel,
+                                             notifier: notifier, logger: logger)),
                 // Last, so it is told first: announces the drain before the listeners stop.
                 .init(service: ShutdownAnnouncer(notifier: notifier, logger: logger,
                                                  graceMilliseconds: config.server.shutdownGraceMilliseconds)),

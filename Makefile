@@ -50,6 +50,8 @@ bench: deps
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
 	python3 bench/soak/kill_soak.py .build/release/agentd 25 1000
+	$(SWIFT) build -c release --product agentctl
+	python3 bench/backup/backup_bench.py .build/release/agentd .build/release/agentctl 1024
 
 # The same shapes against Prefect 3 (local server on SQLite) and Huey (SQLite, fsync), installed
 # from PyPI into a venv under the build folder; prints agentd/peer ratios from one run.

@@ -18,6 +18,12 @@ wait_active
 systemctl show agentd -p Type -p ActiveState -p SubState -p MainPID -p StatusText
 [ "$(systemctl show agentd -p Type --value)" = notify ] || fail "not Type=notify"
 [ "$(systemctl show agentd -p SubState --value)" = running ] || fail "not running"
+start=$(systemctl show agentd -p ExecMainStartTimestampMonotonic --value)
+ready=$(systemctl show agentd -p ActiveEnterTimestampMonotonic --value)
+echo "measured: start to READY $(( (ready - start) / 1000 )) ms"
+sleep 2
+echo "measured: idle RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$(systemctl show agentd -p MainPID --value)/status)"
+echo "measured: installed size $(dpkg-query -W -f='${Installed-Size}' agentd) KiB"
 id agentd
 stat -c '%n %U:%G %a' /var/lib/agentd /etc/agentd /run/agentd /run/agentd/agentd.sock
 ls -l /etc/agentd

@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "engine-bench",
             dependencies: [
-                "Engine", "Security", "Storage", "Core",
+                "Engine", "Security", "Storage", "Core", "BenchSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/engine-bench"
@@ -149,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "llm-bench",
             dependencies: [
-                "Engine", "Security", "Storage", "Core",
+                "Engine", "Security", "Storage", "Core", "BenchSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -163,6 +163,8 @@ let package = Package(
         ),
         // The template generator of the fuzz test and the fuzzer.
         .target(name: "TemplateFuzzing", dependencies: ["Core"], path: "bench/template-fuzzing"),
+        // What the engine and llm benchmarks share.
+        .target(name: "BenchSupport", dependencies: ["Core", "Security", "Storage"], path: "bench/bench-support"),
         .executableTarget(
             name: "api-bench",
             dependencies: [

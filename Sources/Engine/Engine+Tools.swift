@@ -25,7 +25,8 @@ extension Engine {
     /// to the model. A failure goes back to the model as `{"error": …}` for it to deal with.
     func runTool(_ step: StepInvocation, _ agent: AgentDefinition?, _ call: ToolCall, iteration: Int) async -> (String, Bool) {
         func failure(_ message: String) -> (String, Bool) { (JSONValue.object(["error": .string(message)]).canonicalText, false) }
-        guard let agent, let runner = runners[agent.kind], ToolSchema.kinds.contains(agent.kind) else {
+        // A workflow agent has no runner: its workflow runs as an execution (runWorkflowTool).
+        guard let agent, ToolSchema.kinds.contains(agent.kind), agent.kind == .workflow || runners[agent.kind] != nil else {
             return failure("there is no tool named \(call.name)")
         }
         guard let input = try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8)), case .object = input else {
@@ -54,6 +55,10 @@ extension Engine {
         } catch {
             return failure("the tool's config could not be rendered: \(error)")
         }
+        if agent.kind == .workflow {
+            return await runWorkflowTool(step, agent: agent, config: config, input: input, call: call, iteration: iteration)
+        }
+        guard let runner = runners[agent.kind] else { return failure("there is no tool named \(call.name)") }
         var invocation = StepInvocation(jobID: step.jobID, jobToken: step.jobToken, execution: step.execution, node: step.node, attempt: step.attempt,
                                         kind: agent.kind, config: config, input: input, now: time,
                                         timeoutMs: min(step.timeoutMs, config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs),
@@ -71,5 +76,49 @@ extension Engine {
         default:
             return failure("the tool did not finish")
         }
+    }
+
+    /// A workflow agent as a tool: its workflow runs as an execution of its own (in the calling
+    /// execution's org, team and environment, one level deeper), and the step waits for it,
+    /// within its own timeout. The execution is made under an idempotency key of the call, so a
+    /// step taken over after a crash finds the one it started instead of starting another.
+    private func runWorkflowTool(_ step: StepInvocation, agent: AgentDefinition, config: JSONValue, input: JSONValue, call: ToolCall,
+                                 iteration: Int) async -> (String, Bool) {
+        func failure(_ message: String) -> (String, Bool) { (JSONValue.object(["error": .string(message)]).canonicalText, false) }
+        let parent = step.execution
+        guard parent.depth + 1 <= NewExecution.maximumDepth else {
+            return failure("workflows called as tools nest at most \(NewExecution.maximumDepth) deep")
+        }
+        guard let workflow = config["workflow"]?.stringValue else { return failure("the tool's config names no workflow") }
+        let scope = Scope(orgID: parent.orgID, reach: .org, roles: [.developer], teams: parent.teamID.map { [$0] } ?? [])
+        let context = ChangeContext(scope: scope, actor: parent.createdBy, requestID: nil, now: now())
+        var request = NewExecution(workflow: workflow, environment: parent.environment, version: config["version"]?.doubleValue.map(Int.init),
+                                   input: config["input"] ?? input, idempotencyKey: "tool:\(step.idempotencyKey)/\(iteration)/\(call.id)",
+                                   requestHash: ContentHash.of(config["input"] ?? input), trigger: "tool")
+        request.depth = parent.depth + 1
+        let id: String
+        do {
+            id = try await submit(request, context: context).0.id.rawValue
+        } catch {
+            return failure("workflow \(workflow) could not start: \(error)")
+        }
+        notifier.watch(id)
+        defer { notifier.unwatch(id) }
+        let deadline = ContinuousClock.now + .milliseconds(step.timeoutMs)
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            let generation = notifier.generation(of: id)
+            guard let (record, _) = try? await store.execution(id, in: scope) else { return failure("execution \(id) could not be read") }
+            if record.status.isTerminal {
+                let result: JSONValue = ["execution_id": .string(id), "status": .string(record.status.rawValue),
+                                         "output": record.output ?? .null, "error": record.error ?? .null]
+                let text = step.secrets.scrub(result).canonicalText
+                guard text.utf8.count <= Self.maximumToolResultBytes else {
+                    return failure("execution \(id)'s result is \(text.utf8.count) bytes; at most \(Self.maximumToolResultBytes) go back to the model")
+                }
+                return (text, record.status == .succeeded)
+            }
+            _ = await notifier.wait(for: id, after: generation, timeout: .seconds(1))
+        }
+        return failure("execution \(id) of \(workflow) did not end within the step's timeout")
     }
 }

@@ -24,6 +24,19 @@ import Testing
                 nodes:
                   ask: {kind: llm, config: {model: free, prompt: "#tool=ghost hmm", tools: [lookup]}}
                 ---
+                agent: ask-child
+                kind: workflow
+                description: Asks the child workflow.
+                config: {workflow: child-flow}
+                ---
+                workflow: child-flow
+                nodes:
+                  answer: {kind: transform, config: {output: {answer: "child says {{ input.q }}"}}}
+                ---
+                workflow: delegating
+                nodes:
+                  ask: {kind: llm, config: {model: free, prompt: "#tool=ask-child please", tools: [ask-child]}}
+                ---
                 workflow: looping
                 nodes:
                   ask: {kind: llm, config: {model: free, prompt: "#tools=9,lookup again", tools: [lookup], max_tool_iterations: 2}}
@@ -59,6 +72,14 @@ import Testing
             let confusedOutput = Run.step(confused, "ask")["output"] as? [String: Any] ?? [:]
             #expect((confusedOutput["text"] as? String)?.contains("there is no tool named ghost") == true)
             #expect(((confusedOutput["tool_calls"] as? [[String: Any]])?.first?["ok"] as? Bool) == false)
+
+            // A workflow agent as a tool: its workflow runs as an execution of its own, the
+            // step waits for it, and its output goes back to the model.
+            let delegating = try await Run.finish(admin, try await Run.start(admin, "delegating"))
+            let delegated = Run.step(delegating, "ask")["output"] as? [String: Any] ?? [:]
+            #expect((delegated["text"] as? String)?.contains("child says #tool=ask-child please") == true, "\(delegated)")
+            let children = try await admin.call(.GET, "/api/v1/executions?workflow=child-flow").json?["items"] as? [[String: Any]] ?? []
+            #expect(children.count == 1 && children.first?["trigger"] as? String == "tool" && children.first?["status"] as? String == "succeeded")
 
             // A model that never stops asking is stopped at max_tool_iterations.
             let looping = try await Run.finish(admin, try await Run.start(admin, "looping"))

@@ -6,6 +6,7 @@
 //   - single-step executions/s, 100 concurrent submitters, sustained. Target ≥ 3,000/s.
 //   - dispatch latency commit → step start, p50/p99. Target p99 ≤ 2 ms.
 // Usage: engine-bench [seconds for the throughput run, default 30]
+import BenchSupport
 import Core
 import Engine
 import Foundation
@@ -18,44 +19,18 @@ import Synchronization
 let peersMode = CommandLine.arguments.contains("--peers")
 let throughputSeconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 30
 
-func millis(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15
-}
-
-func percentile(_ samples: [Double], _ q: Double) -> Double {
-    let sorted = samples.sorted()
-    return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
-}
+let millis = Bench.millis
+let percentile = Bench.percentile
 
 // A loopback HTTP server: the test suite's upstream.
-let upstream = Process()
-upstream.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Tests/DaemonTests/Fixtures/upstream.py").path
-upstream.arguments = ["python3", script]
-let pipe = Pipe()
-let upstreamInput = Pipe()  // the server exits when this closes
-upstream.standardOutput = pipe
-upstream.standardInput = upstreamInput
-try upstream.run()
+let (upstream, port) = try Bench.fixture("upstream.py")
 defer { upstream.terminate() }
-var portLine = Data()
-while let byte = try pipe.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != 10 { portLine.append(first) }
-let port = Int(String(decoding: portLine, as: UTF8.self))!
 
-_ = ChainDigest.prepare()
-let directory = NSTemporaryDirectory() + "agentd-enginebench-" + UUID().uuidString
-try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: directory) }
-func wallNow() -> Instant { Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)) }
-let database = try AgentDatabase(options: DatabaseOptions(path: directory + "/agentd.db", synchronous: .full), now: wallNow())
-database.writer.start()
-let audit = AuditLog(database: database, digest: ChainDigest.sha256)
-let installation = Scope(orgID: OrgID.generate(at: wallNow()), reach: .installation, roles: [.admin])
-let org = try await OrgStore(database: database, audit: audit).create(name: "bench", displayName: nil,
-                                                                      context: ChangeContext(scope: installation, actor: "bench", requestID: nil, now: wallNow()))
-let scope = Scope(orgID: org.id, reach: .org, roles: [.admin])
-func context() -> ChangeContext { ChangeContext(scope: scope, actor: "bench", requestID: nil, now: wallNow()) }
+let setup = try await Bench.setUp("engine-bench")
+defer { setup.remove() }
+let database = setup.database, audit = setup.audit, scope = setup.scope
+let wallNow = Bench.wallNow
+func context() -> ChangeContext { setup.context() }
 
 func chain(_ name: String, steps: Int, node: (Int) -> JSONValue) -> JSONValue {
     var nodes: [String: JSONValue] = [:], edges: [JSONValue] = []

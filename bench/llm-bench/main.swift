@@ -7,6 +7,7 @@
 //     of `agentctl costs`, p50/p99. Target p99 ≤ 50 ms.
 // Usage: llm-bench [rows, default 1000000] [--engine-only] [--no-budget]
 import AsyncHTTPClient
+import BenchSupport
 import Core
 import Engine
 import Foundation
@@ -18,44 +19,18 @@ import Storage
 
 let rows = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first ?? 1_000_000
 
-func millis(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15
-}
-
-func percentile(_ samples: [Double], _ q: Double) -> Double {
-    let sorted = samples.sorted()
-    return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
-}
+let millis = Bench.millis
+let percentile = Bench.percentile
 
 // The fake model server of the test suite.
-let server = Process()
-server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Tests/DaemonTests/Fixtures/modelserver.py").path
-server.arguments = ["python3", script]
-let pipe = Pipe()
-let serverInput = Pipe()  // the server exits when this closes
-server.standardOutput = pipe
-server.standardInput = serverInput
-try server.run()
+let (server, port) = try Bench.fixture("modelserver.py")
 defer { server.terminate() }
-var portLine = Data()
-while let byte = try pipe.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != 10 { portLine.append(first) }
-let port = Int(String(decoding: portLine, as: UTF8.self))!
 
-_ = ChainDigest.prepare()
-let directory = NSTemporaryDirectory() + "agentd-llmbench-" + UUID().uuidString
-try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: directory) }
-func wallNow() -> Instant { Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)) }
-let database = try AgentDatabase(options: DatabaseOptions(path: directory + "/agentd.db", synchronous: .full), now: wallNow())
-database.writer.start()
-let audit = AuditLog(database: database, digest: ChainDigest.sha256)
-let installation = Scope(orgID: OrgID.generate(at: wallNow()), reach: .installation, roles: [.admin])
-let org = try await OrgStore(database: database, audit: audit).create(name: "bench", displayName: nil,
-                                                                      context: ChangeContext(scope: installation, actor: "bench", requestID: nil, now: wallNow()))
-let scope = Scope(orgID: org.id, reach: .org, roles: [.admin])
-func context() -> ChangeContext { ChangeContext(scope: scope, actor: "bench", requestID: nil, now: wallNow()) }
+let setup = try await Bench.setUp("llm-bench")
+defer { setup.remove() }
+let database = setup.database, audit = setup.audit, scope = setup.scope
+let wallNow = Bench.wallNow
+func context() -> ChangeContext { setup.context() }
 
 // MARK: - Engine overhead per llm step
 
@@ -160,7 +135,7 @@ try await database.writer.submit { db in
                                steps_total, created_by, created_at, cost_micros, prompt_tokens, completion_tokens)
         SELECT printf('ex_bench%09d', i), ?, CASE i % 20 % 6 WHEN 5 THEN NULL ELSE printf('team_bench%d', i % 20 % 6) END, ?, printf('wf-%02d', i % 20), 1, 'dev',
                'succeeded', '{}', 'api', 5, 'bench', ? + (i * ?) / ?, 0, 0, 0 FROM n
-        """, arguments: [executions, org.id.rawValue, workflowID, start, 90 * dayMs, executions])
+        """, arguments: [executions, scope.orgID.rawValue, workflowID, start, 90 * dayMs, executions])
     try db.execute(sql: """
         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
         INSERT INTO llm_call (org_id, team_id, execution_id, workflow, node_id, agent, attempt, iteration, model, prompt_tokens,
@@ -169,7 +144,7 @@ try await database.writer.submit { db in
                printf('model-%d', ((n.i / 5) % 20 + n.i % 5) % 4),
                200 + n.i % 900, 50 + n.i % 300, 20 + n.i % 400, (n.i % 17) != 0, 0, e.created_at
         FROM n JOIN execution e ON e.id = printf('ex_bench%09d', n.i / 5)
-        """, arguments: [rows, org.id.rawValue])
+        """, arguments: [rows, scope.orgID.rawValue])
     // The daily sums and execution totals the completion transaction keeps, built at once.
     try db.execute(sql: """
         INSERT INTO cost_daily (org_id, day, team_id, workflow, agent, model, calls, failed_calls, prompt_tokens, completion_tokens, cost_micros)
@@ -179,7 +154,7 @@ try await database.writer.submit { db in
         ON CONFLICT (org_id, day, team_id, workflow, agent, model) DO UPDATE SET calls = calls + excluded.calls,
             failed_calls = failed_calls + excluded.failed_calls, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
             completion_tokens = completion_tokens + excluded.completion_tokens, cost_micros = cost_micros + excluded.cost_micros
-        """, arguments: [org.id.rawValue])
+        """, arguments: [scope.orgID.rawValue])
     try db.execute(sql: """
         UPDATE execution SET (cost_micros, prompt_tokens, completion_tokens) =
             (SELECT sum(cost_micros), sum(prompt_tokens), sum(completion_tokens) FROM llm_call WHERE llm_call.execution_id = execution.id)

@@ -1,7 +1,9 @@
 /// What a model is told about an agent it may call as a tool.
 public enum ToolSchema {
-    /// The kinds an agent may have to be a tool: they run inline, within the calling step.
-    public static let kinds: Set<StepKind> = [.http, .transform]
+    /// The kinds an agent may have to be a tool: http and transform agents run inline, within
+    /// the calling step; a workflow agent starts its workflow as an execution of its own, which
+    /// the step waits for.
+    public static let kinds: Set<StepKind> = [.http, .transform, .workflow]
 
     /// The JSON Schema of a tool's arguments, read from what its config's templates use of
     /// `input`: `input.customer_id` makes a required `customer_id`. A config that reads `input`

@@ -65,13 +65,18 @@ struct LLMRunner: StepRunner {
                     return .failed(StepError(.validation, "tool \(name) is not an agent this execution may use; apply one, or publish it for other teams"))
                 }
                 guard ToolSchema.kinds.contains(agent.kind), ToolSchema.isValidName(name) else {
-                    return .failed(StepError(.validation, "tool \(name) is a \(agent.kind.rawValue) agent; tools are http or transform agents"))
+                    return .failed(StepError(.validation, "tool \(name) is a \(agent.kind.rawValue) agent; tools are http, transform or workflow agents"))
                 }
                 guard let compiled = try? TemplateValue.compile(agent.config) else {
                     return .failed(StepError(.validation, "tool \(name)'s config has a template that does not parse"))
                 }
+                // A workflow agent without an input mapping passes the arguments on as the
+                // workflow's input: any object.
+                let parameters: JSONValue = agent.kind == .workflow && agent.config["input"] == nil
+                    ? ["type": "object", "description": .string("The input of workflow \(agent.config["workflow"]?.stringValue ?? name).")]
+                    : ToolSchema.parameters(for: compiled)
                 specs.append(ChatRequest.ToolSpec(name: name, description: agent.description ?? "The \(agent.kind.rawValue) agent \(name).",
-                                                  parameters: ToolSchema.parameters(for: compiled)))
+                                                  parameters: parameters))
             }
         }
         let maxIterations = Int(step.config["max_tool_iterations"]?.doubleValue ?? Double(Self.defaultToolIterations))

@@ -83,6 +83,8 @@ public struct NewExecution: Sendable {
     public var trigger: String
     public var parent: (execution: String, node: String, depth: Int)?
     public var timeoutMs: Int?
+    /// How deep it nests when it has no parent step (a workflow an llm step called as a tool).
+    public var depth = 0
 
     public init(workflow: String, environment: DeployEnvironment = .dev, version: Int? = nil, input: JSONValue,
                 idempotencyKey: String? = nil, requestHash: String? = nil, trigger: String = "api",

@@ -112,7 +112,7 @@ public struct ExecutionStore: Sendable {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, workflow.orgID.rawValue, team, workflow.id.rawValue, workflow.name, version,
                              request.environment.rawValue, queueReason == nil ? "running" : "queued", inputText, request.trigger,
-                             request.parent?.execution, request.parent?.node, request.parent?.depth ?? 0, request.idempotencyKey,
+                             request.parent?.execution, request.parent?.node, request.parent?.depth ?? request.depth, request.idempotencyKey,
                              request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline])
         for node in compiled.dag.nodes {
             try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, 'pending', 0)")

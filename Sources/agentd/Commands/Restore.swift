@@ -23,7 +23,7 @@ struct Restore: ParsableCommand {
             fail("configuration: \(error.description)", status: 78)
         }
         let target = database ?? config.database.path
-        if Self.isServing(socket: config.server.socket) {
+        if SocketGuard.isServed(config.server.socket) {
             fail("agentd is running on \(config.server.socket); stop it first (systemctl stop agentd), then restore", status: 1)
         }
         guard ChainDigest.prepare() else { fail("libsodium failed to initialise", status: 1) }
@@ -78,23 +78,5 @@ struct Restore: ParsableCommand {
         guard descriptor >= 0 else { return }
         fsync(descriptor)
         close(descriptor)
-    }
-
-    /// Whether something answers on agentd's socket.
-    static func isServing(socket path: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
-            buffer[bytes.count] = 0
-        }
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
     }
 }

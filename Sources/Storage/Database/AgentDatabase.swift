@@ -17,6 +17,8 @@ public final class AgentDatabase: Sendable {
     public let appliedMigrations: [Int]
     /// Models and budget presence per org, for llm steps (see `LLMSettingsCache`).
     public let llmSettings = LLMSettingsCache()
+    /// Running llm steps' budget reservations (see `BudgetGate`).
+    public let budgetGate = BudgetGate()
     private let pool: DatabasePool
 
     /// Opens (creating if needed) and migrates the database. The writer is not started yet:

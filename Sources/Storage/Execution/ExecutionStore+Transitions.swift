@@ -14,11 +14,13 @@ extension ExecutionStore {
         let store = self
         let audit = self.audit
         let settings = database.llmSettings
+        // The reservation is released once the outcome (its cost) is committed, or the attempt
+        // is dropped: never before, or another step could take what this one spent.
+        defer { if releaseReservation { database.budgetGate.release(job: ticket.id, token: ticket.token) } }
         return try await database.writer.submit { db in
             if !calls.isEmpty {
                 try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, settings: settings, db)
             }
-            if releaseReservation { try CostLedger.release(job: ticket.id, token: ticket.token, db) }
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
             guard db.changesCount == 1 else {
@@ -52,9 +54,9 @@ extension ExecutionStore {
     /// transaction of its own (fenced like a completion). No retry: the failure is agentd's.
     public func abandon(_ ticket: JobTicket, error: StepError, now: Instant) async throws -> ExecutionEffects {
         let store = self
+        defer { database.budgetGate.release(job: ticket.id, token: ticket.token) }
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
-            try CostLedger.release(job: ticket.id, token: ticket.token, db)
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
                 .execute(arguments: [ticket.id, ticket.token])
             guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db), !execution.status.isTerminal else {
@@ -155,13 +157,12 @@ extension ExecutionStore {
     /// ready, and nothing terminal is touched. Returns what to run now and what later.
     public func recover(now: Instant) async throws -> (ExecutionEffects, recovered: Int) {
         let instance = self.instance
+        // Nothing runs yet: steps reserve again when they run.
+        database.budgetGate.clear()
         return try await database.writer.submit { db in
             let stale = try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND (lease_owner IS NULL OR lease_owner != ?)",
                                          arguments: [instance])
             var effects = ExecutionEffects()
-            // Nothing runs yet: what was reserved by steps of an earlier process is taken
-            // again when they run.
-            try db.execute(sql: "DELETE FROM budget_reservation")
             for row in stale {
                 let ticket = Jobs.ticket(from: row)
                 try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?").execute(arguments: [instance, ticket.id])
@@ -255,6 +256,7 @@ extension ExecutionStore {
     public func startChild(_ ticket: JobTicket, request: NewExecution, context: ChangeContext) async throws -> ExecutionEffects {
         let store = self
         let inputText = request.input.canonicalText
+        defer { database.budgetGate.release(job: ticket.id, token: ticket.token) }
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])

@@ -47,6 +47,7 @@ public struct BudgetStore: Sendable {
             throw ValidationError(field: "limit", "must be more than 0 and at most 1000000000 dollars")
         }
         let audit = self.audit
+        let gate = database.budgetGate
         defer { database.llmSettings.invalidate(org: context.scope.orgID) }
         return try await database.writer.submit { db in
             let org = context.scope.orgID
@@ -68,7 +69,7 @@ public struct BudgetStore: Sendable {
                                         targetType: ResourceType.budget.rawValue, targetID: id, requestID: context.requestID,
                                         details: ["budget": budget.label, "period": period.rawValue, "limit": Money.format(limitMicros),
                                                   "allow_overage": "\(allowOverage)"]), in: db)
-            return try Budgets.status(budget, now: context.now, db)
+            return try Budgets.status(budget, now: context.now, gate: gate, db)
         }
     }
 
@@ -91,8 +92,9 @@ public struct BudgetStore: Sendable {
     /// The scope's org's budgets, each with its spend, reservations and alerts this period: the
     /// org's, and its teams' that the caller sees (every team for an org admin).
     public func list(in scope: Scope, now: Instant) async throws -> [BudgetStatus] {
-        try await database.read { db in
-            try Budgets.all(org: scope.orgID, db).filter { scope.canSee(org: $0.orgID, team: $0.teamID) }.map { try Budgets.status($0, now: now, db) }
+        let gate = database.budgetGate
+        return try await database.read { db in
+            try Budgets.all(org: scope.orgID, db).filter { scope.canSee(org: $0.orgID, team: $0.teamID) }.map { try Budgets.status($0, now: now, gate: gate, db) }
         }
     }
 }
@@ -124,21 +126,12 @@ enum Budgets {
                                   arguments: [budget.orgID.rawValue, day]) ?? 0
     }
 
-    static func reserved(_ budget: Budget, excluding job: Int64 = -1, _ db: Database) throws -> Int64 {
-        if let team = budget.teamID {
-            return try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(micros), 0) FROM budget_reservation WHERE org_id = ? AND team_id = ? AND job_id != ?"),
-                                      arguments: [budget.orgID.rawValue, team.rawValue, job]) ?? 0
-        }
-        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(micros), 0) FROM budget_reservation WHERE org_id = ? AND job_id != ?"),
-                                  arguments: [budget.orgID.rawValue, job]) ?? 0
-    }
-
-    static func status(_ budget: Budget, now: Instant, _ db: Database) throws -> BudgetStatus {
+    static func status(_ budget: Budget, now: Instant, gate: BudgetGate, _ db: Database) throws -> BudgetStatus {
         let window = budget.period.window(containing: now)
         let alerted = try Int.fetchAll(db, sql: "SELECT threshold FROM budget_alert WHERE budget_id = ? AND period_start = ? ORDER BY threshold",
                                        arguments: [budget.id, window.start.millisecondsSinceEpoch])
         return BudgetStatus(budget: budget, periodStart: window.start, periodEnd: window.end, spentMicros: try spent(budget, since: window.start, db),
-                            reservedMicros: try reserved(budget, db), alerted: alerted)
+                            reservedMicros: gate.reserved(budget.id), alerted: alerted)
     }
 
     static func budget(_ row: Row) throws -> Budget {

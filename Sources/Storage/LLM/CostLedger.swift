@@ -48,32 +48,27 @@ public struct CostLedger: Sendable {
     }
 
     /// Admits a model call that may cost up to `micros` against the execution's budgets (its
-    /// org's and its team's): the reservation is taken in the same transaction that checks, so
-    /// two steps racing for the last dollars cannot both take them.
+    /// org's and its team's), and holds that much for it until its outcome is recorded: two
+    /// steps racing for the last dollars cannot both take them (`BudgetGate`).
     public func reserve(job: Int64, token: Int, execution: ExecutionRecord, micros: Int64, now: Instant) async throws -> Admission {
-        // An org without budgets has nothing to reserve against: no transaction at all.
+        // An org without budgets has nothing to reserve against: no read at all.
         let org = execution.orgID
         guard try await database.llmSettings.hasBudgets(org: org, load: {
             try await database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM budget WHERE org_id = ?)", arguments: [org.rawValue]) ?? false }
         }) else { return .admitted(overage: false, held: false) }
-        return try await database.writer.submit { db in
-            var overage = false
-            for budget in try Budgets.applying(to: execution.orgID, team: execution.teamID, db) {
-                let window = budget.period.window(containing: now)
-                let spent = try Budgets.spent(budget, since: window.start, db)
-                let reserved = try Budgets.reserved(budget, excluding: job, db)
-                switch BudgetRules.admit(limit: budget.limitMicros, spent: spent, reserved: reserved, reservation: micros,
-                                         allowOverage: budget.allowOverage, name: budget.label) {
-                case .admit: break
-                case .overage: overage = true
-                case .refuse(let message): return .refused(message)
+        let gate = database.budgetGate
+        while true {
+            let epoch = gate.epoch
+            let budgets = try await database.read { db in
+                try Budgets.applying(to: execution.orgID, team: execution.teamID, db).map { budget in
+                    (budget, spent: try Budgets.spent(budget, since: budget.period.window(containing: now).start, db))
                 }
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO budget_reservation (job_id, lease_token, org_id, team_id, micros, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (job_id) DO UPDATE SET micros = excluded.micros, lease_token = excluded.lease_token
-                """).execute(arguments: [job, token, execution.orgID.rawValue, execution.teamID?.rawValue, micros, now.millisecondsSinceEpoch])
-            return .admitted(overage: overage, held: true)
+            switch gate.admit(BudgetGate.Key(job: job, token: token), budgets: budgets, micros: micros, epoch: epoch) {
+            case .held(let overage): return .admitted(overage: overage, held: true)
+            case .refused(let message): return .refused(message)
+            case .stale: continue
+            }
         }
     }
 
@@ -129,9 +124,4 @@ public struct CostLedger: Sendable {
         }
     }
 
-    /// Frees the reservation a lease of a job took (its outcome is recorded, or it will never
-    /// run); another lease's stays.
-    static func release(job: Int64, token: Int, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM budget_reservation WHERE job_id = ? AND lease_token = ?").execute(arguments: [job, token])
-    }
 }

@@ -61,6 +61,7 @@ public struct CostQueries: Sendable {
     /// seven days' average carried to the period's end.
     public func forecast(in scope: Scope, now: Instant) async throws -> (CostForecast.Projection, budget: BudgetStatus?) {
         let visibility = Visibility(scope)
+        let gate = database.budgetGate
         return try await database.read { db in
             let budget = try Budgets.all(org: scope.orgID, db).first { $0.teamID == nil }
             let period = (budget?.period ?? .monthly).window(containing: now)
@@ -76,7 +77,7 @@ public struct CostQueries: Sendable {
                 daily = [spent]  // the first day of a period: today so far is all there is
             }
             let projection = CostForecast.project(spentInPeriod: spent, recentDaily: daily, period: period, now: now)
-            return (projection, try budget.map { try Budgets.status($0, now: now, db) })
+            return (projection, try budget.map { try Budgets.status($0, now: now, gate: gate, db) })
         }
     }
 

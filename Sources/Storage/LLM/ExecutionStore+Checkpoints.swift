@@ -32,8 +32,8 @@ extension ExecutionStore {
         let settings = database.llmSettings
         try await database.writer.submit { db in
             try CostLedger.record(calls, of: try Self.record(execution, db, payload: false), now: now, audit: audit, settings: settings, db)
-            try CostLedger.release(job: job.id, token: job.token, db)
         }
+        database.budgetGate.release(job: job.id, token: job.token)
     }
 
     /// The conversation a step's attempt saved, if any.

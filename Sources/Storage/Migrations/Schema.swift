@@ -520,6 +520,11 @@ public enum Schema {
             -- must not release the reservation of the worker that took it.
             ALTER TABLE budget_reservation ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(version: 20, name: "reservations in memory", sql: """
+            -- Budget reservations live in memory (BudgetGate): they never outlive the process,
+            -- and holding them needs no durable write per model call.
+            DROP TABLE budget_reservation;
+            """),
     ]
 
     /// The schema version this binary writes.

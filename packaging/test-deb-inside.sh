@@ -37,6 +37,19 @@ agentctl status
 agentctl orgs create acme
 agentctl orgs list | grep -q acme || fail "the org is not listed"
 
+echo "== a member of agentd-admin, not root, over the socket"
+useradd --create-home alice
+adduser --quiet alice agentd-admin
+runuser -u alice -- agentctl status | head -2 || fail "an agentd-admin member cannot use the socket"
+runuser -u alice -- agentctl orgs list | grep -q acme || fail "an agentd-admin member is not an administrator"
+
+echo "== a standby disabled by the admin stays disabled on upgrade"
+systemctl disable agentd 2>/dev/null
+dpkg -i /mnt/debs/agentd-previous.deb >/dev/null
+[ "$(systemctl is-enabled agentd)" = disabled ] || fail "the upgrade enabled a disabled agentd"
+systemctl enable agentd 2>/dev/null
+wait_active
+
 echo "== the journal"
 journalctl -u agentd -o json --no-pager > /tmp/journal.json
 grep -q '"SYSLOG_IDENTIFIER":"agentd"' /tmp/journal.json || fail "no agentd events in the journal"

@@ -113,7 +113,7 @@ extension Engine {
             return next
         } catch {
             logger.error("cannot record a step's outcome", metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)", "error": "\(error)"])
-            await giveUp(ticket, because: "its outcome could not be recorded: \(error)")
+            await giveUp(ticket, because: "its outcome could not be recorded: \(error)", calls: meter?.calls ?? [])
             return nil
         }
     }
@@ -121,9 +121,9 @@ extension Engine {
     /// When a job cannot be loaded or its outcome not recorded, fail the step (and so the
     /// execution) in a transaction of its own, rather than leaving the job open to be run again
     /// and again. If even that fails, the job stays open for the next start.
-    private func giveUp(_ ticket: JobTicket, because reason: String) async {
+    private func giveUp(_ ticket: JobTicket, because reason: String, calls: [LLMCall] = []) async {
         do {
-            handle(try await store.abandon(ticket, error: StepError(.internal, reason), now: now()))
+            handle(try await store.abandon(ticket, error: StepError(.internal, reason), now: now(), calls: calls))
         } catch {
             logger.critical("cannot fail a broken step", metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)", "error": "\(error)"])
         }

@@ -38,7 +38,10 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Dev mode: the database in ./.agentd/.") var dev = false
 
     func run() throws {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("agentd").path
+        // The agentd beside this very binary (/proc/self/exe, never argv[0]: a bare `agentctl`
+        // would resolve against the working directory, and root would run what lies there).
+        let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/usr/bin/agentctl"
+        let beside = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("agentd").path
         let agentd = FileManager.default.isExecutableFile(atPath: beside) ? beside : "/usr/bin/agentd"
         var arguments = ["restore", file]
         if let config { arguments += ["--config", config] }

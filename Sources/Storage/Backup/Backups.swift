@@ -38,19 +38,20 @@ extension AgentDatabase {
     /// on a read connection: the copy is the database as of one moment), then syncs it and
     /// moves it into place, so that `path` never names a half-written file.
     public func backup(to path: String) async throws {
-        let partial = path + ".partial"
-        try? FileManager.default.removeItem(atPath: partial)
-        do {
-            try await readWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [partial]) }
-            let descriptor = open(partial, O_RDONLY)
-            if descriptor >= 0 {
-                Glibc.fsync(descriptor)
-                Glibc.close(descriptor)
-            }
-            guard rename(partial, path) == 0 else { throw BackupError.exists(path) }
-        } catch {
-            try? FileManager.default.removeItem(atPath: partial)
-            throw error
+        // A hidden name of its own (two backups never share one), and `link` to publish it:
+        // unlike `rename`, it fails rather than replace a file that appeared meanwhile.
+        let url = URL(fileURLWithPath: path)
+        let partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
+        defer { unlink(partial) }
+        try await readWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [partial]) }
+        let descriptor = open(partial, O_RDONLY)
+        if descriptor >= 0 {
+            Glibc.fsync(descriptor)
+            Glibc.close(descriptor)
+        }
+        guard link(partial, path) == 0 else {
+            if errno == EEXIST { throw BackupError.exists(path) }
+            throw BackupError.damaged("cannot put the backup in place at \(path): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -52,11 +52,17 @@ extension ExecutionStore {
 
     /// Fails a step whose job could not be loaded or recorded, and its execution, in a
     /// transaction of its own (fenced like a completion). No retry: the failure is agentd's.
-    public func abandon(_ ticket: JobTicket, error: StepError, now: Instant) async throws -> ExecutionEffects {
+    /// Model calls the attempt made are charged here too: the tokens were spent.
+    public func abandon(_ ticket: JobTicket, error: StepError, now: Instant, calls: [LLMCall] = []) async throws -> ExecutionEffects {
         let store = self
+        let audit = self.audit
+        let settings = database.llmSettings
         defer { database.budgetGate.release(job: ticket.id, token: ticket.token) }
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
+            if !calls.isEmpty, let execution = try? Self.record(ticket.executionID, db, payload: false) {
+                try CostLedger.record(calls, of: execution, now: now, audit: audit, settings: settings, db)
+            }
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
                 .execute(arguments: [ticket.id, ticket.token])
             guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db), !execution.status.isTerminal else {

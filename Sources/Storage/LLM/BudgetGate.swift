@@ -38,6 +38,11 @@ public final class BudgetGate: Sendable {
 
     enum Decision { case held(overage: Bool), refused(String), stale }
 
+    /// Admission kept seeing releases: too busy to decide now.
+    public struct Busy: Error, CustomStringConvertible {
+        public var description: String { "budgets are too busy to admit the step now" }
+    }
+
     /// Checks `micros` against each budget with `spent` read at `epoch`, and holds it if all
     /// admit; `stale` when a release came since (read the spend again).
     func admit(_ key: Key, budgets: [(Budget, spent: Int64)], micros: Int64, epoch: Int) -> Decision {
@@ -54,7 +59,12 @@ public final class BudgetGate: Sendable {
                 case .refuse(let message): return .refused(message)
                 }
             }
-            if let previous { for id in previous.budgets { state.reserved[id, default: 0] -= previous.micros } }
+            if let previous {
+                for id in previous.budgets { state.reserved[id, default: 0] -= previous.micros }
+                // A hold replaced by a smaller one (its step's earlier calls are spent now) is a
+                // release too: admissions that read the spend before must read it again.
+                state.epoch += 1
+            }
             let ids = budgets.map(\.0.id)
             for id in ids { state.reserved[id, default: 0] += micros }
             state.holds[key] = (ids, micros)

@@ -57,7 +57,9 @@ public struct CostLedger: Sendable {
             try await database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM budget WHERE org_id = ?)", arguments: [org.rawValue]) ?? false }
         }) else { return .admitted(overage: false, held: false) }
         let gate = database.budgetGate
-        while true {
+        // Releases elsewhere make an admission read again; on a very busy box it gives up
+        // rather than loop (the step fails retryably).
+        for _ in 0..<100 {
             let epoch = gate.epoch
             let budgets = try await database.read { db in
                 try Budgets.applying(to: execution.orgID, team: execution.teamID, db).map { budget in
@@ -70,6 +72,7 @@ public struct CostLedger: Sendable {
             case .stale: continue
             }
         }
+        throw BudgetGate.Busy()
     }
 
     /// Records calls inside the caller's transaction: the call rows, the day's sums, the

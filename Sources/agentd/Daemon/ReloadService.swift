@@ -32,10 +32,17 @@ struct ReloadService: Service {
                 applied.append("log.level")
             }
             if next.models != current.models {
+                var failed = false
                 for declaration in next.models {
-                    _ = try? await services.models.declare(declaration.spec, orgName: declaration.org, now: services.clock.now())
+                    do {
+                        _ = try await services.models.declare(declaration.spec, orgName: declaration.org, now: services.clock.now())
+                    } catch {
+                        failed = true
+                        logger.error("cannot apply a model declared in the config; create its org first",
+                                     metadata: ["org": "\(declaration.org)", "model": "\(declaration.spec.name)", "error": "\(error)"])
+                    }
                 }
-                applied.append("models")
+                if !failed { applied.append("models") }
             }
             let restart = Self.sectionsNeedingRestart(current, next)
             logger.notice("configuration reloaded", metadata: ["applied": "\(applied.isEmpty ? "nothing" : applied.joined(separator: ","))",

@@ -22,7 +22,8 @@ struct WatchdogService: Service {
             } else {
                 logger.error("database does not answer; not feeding the watchdog")
             }
-            guard (try? await Task.sleep(for: interval / 2)) != nil else { return }
+            // A shutdown must not wait out the sleep: services stop one after another.
+            guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: interval / 2) })) != nil else { return }
         }
     }
 }

@@ -16,6 +16,8 @@ public struct CompiledWorkflow: Sendable {
     public let reads: [String: Set<String>]
     /// The agent each node uses, by name (nodes with an inline config have none).
     public let agentNames: [String: String]
+    /// Whether any node calls a model: its executions count against budgets.
+    public let usesModels: Bool
 
     /// `configs` gives the config of each node that uses an agent (its pinned version's).
     public init(workflowID: String, version: Int, definition: WorkflowDefinition, kinds: [String: StepKind],
@@ -56,6 +58,7 @@ public struct CompiledWorkflow: Sendable {
         self.output = try definition.output.map { value throws(TemplateError) in try TemplateValue.compile(value) }
         self.inputSchema = definition.inputSchema
         self.agentNames = Dictionary(uniqueKeysWithValues: definition.nodes.compactMap { node in node.agent.map { (node.id, $0.name) } })
+        self.usesModels = steps.values.contains { $0.kind == .llm }
     }
 }
 

@@ -83,7 +83,7 @@ public struct ExecutionStore: Sendable {
         let now = context.now.millisecondsSinceEpoch
         // A workflow with llm steps does not start on a used-up budget: its first model call
         // would fail anyway, after its other steps ran (and had their effects).
-        if compiled.steps.values.contains(where: { $0.kind == .llm }) {
+        if compiled.usesModels {
             var team = workflow.teamID
             if let parent = request.parent {
                 team = try String.fetchOne(db, sql: "SELECT team_id FROM execution WHERE id = ?", arguments: [parent.execution]).flatMap(TeamID.init) ?? team

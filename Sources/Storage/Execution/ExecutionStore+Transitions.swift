@@ -18,8 +18,13 @@ extension ExecutionStore {
         // is dropped: never before, or another step could take what this one spent.
         defer { if releaseReservation { database.budgetGate.release(job: ticket.id, token: ticket.token) } }
         return try await database.writer.submit { db in
+            // Read once: the calls' records and the transition both need it (its status and
+            // identity; the cost columns the ledger updates are not used below).
+            var loaded: ExecutionRecord?
             if !calls.isEmpty {
-                try CostLedger.record(calls, of: try Self.record(ticket.executionID, db, payload: false), now: now, audit: audit, settings: settings, db)
+                let execution = try Self.record(ticket.executionID, db, payload: false)
+                try CostLedger.record(calls, of: execution, now: now, audit: audit, settings: settings, db)
+                loaded = execution
             }
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
@@ -32,7 +37,7 @@ extension ExecutionStore {
             if !calls.isEmpty {
                 try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?").execute(arguments: [ticket.executionID, ticket.node])
             }
-            let execution = try Self.record(ticket.executionID, db, payload: false)
+            let execution = try loaded ?? Self.record(ticket.executionID, db, payload: false)
             // Which secrets a step read is audited with its outcome, in the same transaction.
             for (path, version) in secretsRead.sorted(by: { $0.key < $1.key }) {
                 try audit.append(AuditEntry(at: now, orgID: execution.orgID.rawValue, actor: "execution:\(execution.id.rawValue)",

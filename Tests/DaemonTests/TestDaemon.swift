@@ -85,12 +85,19 @@ final class TestDaemon: @unchecked Sendable {
         return try await waitForExit(timeout: timeout)
     }
 
+    /// Waits for the process to exit. Asks the kernel (`waitid` with `WNOWAIT`, which leaves
+    /// the child for Foundation to reap) as well as `Process`: corelibs Foundation learns of an
+    /// exit from a socket the child inherited, which stays open while any other process holds a
+    /// copy (swift-corelibs-foundation#4795), so `isRunning` can stay true after a clean exit.
     func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
+        let pid = process.processIdentifier
         while process.isRunning {
+            if let status = ChildExit.peek(pid) { return status }
             guard ContinuousClock.now < deadline else {
+                let state = ChildExit.describe(pid)
                 process.terminate()
-                throw TestFailure("agentd did not exit in time:\n\(log.text)")
+                throw TestFailure("agentd did not exit in time (\(state)):\n\(log.text)")
             }
             try await Task.sleep(for: .milliseconds(5))
         }

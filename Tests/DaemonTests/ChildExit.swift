@@ -1,0 +1,28 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the kernel says about a child process, without reaping it.
+enum ChildExit {
+    /// The exit status (or the terminating signal, as `Process.terminationStatus` reports it)
+    /// if the child has ended; nil while it runs or once it has been reaped.
+    static func peek(_ pid: Int32) -> Int32? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return nil }
+        let child = info._sifields._sigchld
+        guard child.si_pid == pid else { return nil }  // still running
+        switch info.si_code {
+        case Int32(CLD_EXITED), Int32(CLD_KILLED), Int32(CLD_DUMPED): return child.si_status
+        default: return nil
+        }
+    }
+
+    /// The process's state line from /proc, for a failure message ("State: S (sleeping)").
+    static func describe(_ pid: Int32) -> String {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return "no /proc entry" }
+        let state = status.split(separator: "\n").first { $0.hasPrefix("State:") } ?? "State: ?"
+        let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") } ?? ""
+        return "\(state), \(threads)"
+    }
+}

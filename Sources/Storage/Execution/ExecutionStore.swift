@@ -202,11 +202,15 @@ public struct ExecutionStore: Sendable {
         return tickets
     }
 
+    /// Run on every start and every end: each must stay an index range, not a walk over the
+    /// org's or workflow's history (QueryPlanTests holds them to that).
+    static let runningOfWorkflowSQL = "SELECT count(*) FROM execution WHERE workflow_id = ? AND status IN ('running', 'waiting')"
+    static let queuedOfOrgSQL = "SELECT id, workflow_id, workflow_version FROM execution WHERE org_id = ? AND status = 'queued' ORDER BY id LIMIT 100"
+
     /// Why a new execution of `workflowID` must wait, or nil when it may start now.
     static func concurrencyBlock(org: OrgID, workflowID: String, limit: Int?, _ db: Database) throws -> String? {
         if let limit {
-            let running = try Int.fetchOne(db, sql: "SELECT count(*) FROM execution WHERE workflow_id = ? AND status IN ('running', 'waiting')",
-                                           arguments: [workflowID]) ?? 0
+            let running = try Int.fetchOne(db.cachedStatement(sql: Self.runningOfWorkflowSQL), arguments: [workflowID]) ?? 0
             if running >= limit { return "the workflow's concurrency of \(limit) is reached" }
         }
         if let orgLimit = try QuotaStore.limits(org, db).2.concurrentExecutions,
@@ -218,8 +222,7 @@ public struct ExecutionStore: Sendable {
 
     /// Starts queued executions of `org`, oldest first, while the limits allow.
     func promoteQueued(org: OrgID, now: Int64, _ db: Database, _ effects: inout ExecutionEffects) throws {
-        let queued = try Row.fetchAll(db, sql: "SELECT id, workflow_id, workflow_version FROM execution WHERE org_id = ? AND status = 'queued' ORDER BY id LIMIT 100",
-                                      arguments: [org.rawValue])
+        let queued = try Row.fetchAll(db.cachedStatement(sql: Self.queuedOfOrgSQL), arguments: [org.rawValue])
         for row in queued {
             let id: String = row["id"]
             let compiled = try workflows.compiled(workflow: row["workflow_id"], version: row["workflow_version"], db)

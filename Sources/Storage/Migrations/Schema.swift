@@ -525,6 +525,15 @@ public enum Schema {
             -- and holding them needs no durable write per model call.
             DROP TABLE budget_reservation;
             """),
+        Migration(version: 21, name: "queue lookups by status", sql: """
+            -- Every execution that ends looks for queued executions of its org, oldest first,
+            -- and a workflow with a concurrency limit counts its running executions. With only
+            -- (org_id, status) and (workflow_id, id), SQLite walked every execution of the org
+            -- (or workflow) ever run, so each end got slower as history grew.
+            DROP INDEX execution_by_org_status;
+            CREATE INDEX execution_by_org_status ON execution (org_id, status, id);
+            CREATE INDEX execution_by_workflow_status ON execution (workflow_id, status);
+            """),
     ]
 
     /// The schema version this binary writes.

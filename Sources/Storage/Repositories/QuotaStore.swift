@@ -70,16 +70,20 @@ public struct QuotaStore: Sendable {
 
     /// How much of one resource the org uses.
     static func usage(_ resource: QuotaResource, _ org: OrgID, _ db: Database, now: Instant) throws -> Int {
-        let sql = switch resource {
+        var arguments: [any DatabaseValueConvertible] = [org.rawValue]
+        if resource == .executionsPerMonth { arguments.append(now.startOfMonth.millisecondsSinceEpoch) }
+        return try Int.fetchOne(db.cachedStatement(sql: usageSQL(resource)), arguments: StatementArguments(arguments)) ?? 0
+    }
+
+    /// The count behind `usage` (the concurrency one runs on every execution start).
+    static func usageSQL(_ resource: QuotaResource) -> String {
+        switch resource {
         case .teams: "SELECT count(*) FROM team WHERE org_id = ?"
         case .workflows: "SELECT count(*) FROM workflow WHERE org_id = ?"
         case .agents: "SELECT count(*) FROM agent WHERE org_id = ?"
         case .executionsPerMonth: "SELECT count(*) FROM execution WHERE org_id = ? AND created_at >= ?"
         case .concurrentExecutions: "SELECT count(*) FROM execution WHERE org_id = ? AND status IN ('running', 'waiting')"
         }
-        var arguments: [any DatabaseValueConvertible] = [org.rawValue]
-        if resource == .executionsPerMonth { arguments.append(now.startOfMonth.millisecondsSinceEpoch) }
-        return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
     }
 
     /// `now` places the month that `executions_per_month` counts.

@@ -1,0 +1,31 @@
+import GRDB
+import Testing
+@testable import Storage
+
+/// The queries that run on every execution start or end must be index ranges on the rows that
+/// matter now, not walks over history: SQLite picks plans without statistics, and a plan that
+/// satisfied ORDER BY with the wrong index once made every end slower as executions piled up.
+@Suite struct QueryPlanTests {
+    func plan(_ sql: String, _ arguments: StatementArguments) async throws -> [String] {
+        let directory = try TemporaryDirectory()
+        let database = try openDatabase(in: directory)
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+        }
+    }
+
+    @Test func queuedExecutionsOfAnOrgAreFoundByStatusInOrder() async throws {
+        let plan = try await plan(ExecutionStore.queuedOfOrgSQL, ["org"])
+        #expect(plan == ["SEARCH execution USING INDEX execution_by_org_status (org_id=? AND status=?)"], "\(plan)")
+    }
+
+    @Test func runningExecutionsOfAWorkflowAreCountedByStatus() async throws {
+        let plan = try await plan(ExecutionStore.runningOfWorkflowSQL, ["wf"])
+        #expect(plan.count == 1 && plan[0].contains("execution_by_workflow_status (workflow_id=? AND status=?)"), "\(plan)")
+    }
+
+    @Test func runningExecutionsOfAnOrgAreCountedByStatus() async throws {
+        let plan = try await plan(QuotaStore.usageSQL(.concurrentExecutions), ["org"])
+        #expect(plan.count == 1 && plan[0].contains("execution_by_org_status (org_id=? AND status=?)"), "\(plan)")
+    }
+}

@@ -40,10 +40,10 @@ enum DefinitionRows {
     static func agentRow(_ reference: String, _ scope: Scope, forChange: Bool, _ db: Database) throws -> Row {
         let row: Row?
         if let id = AgentID(reference) {
-            row = try Row.fetchOne(db, sql: "SELECT \(agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.id = ?",
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.id = ?"),
                                    arguments: [id.rawValue])
         } else {
-            row = try Row.fetchOne(db, sql: "SELECT \(agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.org_id = ? AND a.name = ?",
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.org_id = ? AND a.name = ?"),
                                    arguments: [scope.orgID.rawValue, reference])
         }
         guard let row, let org = OrgID(row["org_id"] as String) else { throw StorageError.notFound(.agent, id: reference) }
@@ -80,7 +80,7 @@ enum DefinitionRows {
     /// The version of an agent a workflow may run for `scope`: the one named, or the newest;
     /// another team's agent only in a published version. With its kind and config.
     static func usableAgentVersion(_ reference: AgentReference, _ scope: Scope, _ db: Database) throws -> (AgentPin, JSONValue)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, team_id FROM agent WHERE org_id = ? AND name = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, team_id FROM agent WHERE org_id = ? AND name = ?"),
                                          arguments: [scope.orgID.rawValue, reference.name]) else { return nil }
         let id: String = row["id"]
         let ownTeam = scope.canSee(org: scope.orgID, team: (row["team_id"] as String?).flatMap(TeamID.init))
@@ -91,7 +91,7 @@ enum DefinitionRows {
             arguments.append(version)
         }
         if !ownTeam { sql += " AND published = 1" }
-        guard let versionRow = try Row.fetchOne(db, sql: sql + " ORDER BY version DESC LIMIT 1", arguments: StatementArguments(arguments)),
+        guard let versionRow = try Row.fetchOne(db.cachedStatement(sql: sql + " ORDER BY version DESC LIMIT 1"), arguments: StatementArguments(arguments)),
               let definition = AgentDefinition.read(try document(versionRow["document"])).0 else {
             return nil
         }
@@ -105,10 +105,10 @@ enum DefinitionRows {
     static func workflowRow(_ reference: String, _ scope: Scope, _ db: Database) throws -> Row {
         let row: Row?
         if let id = WorkflowID(reference) {
-            row = try Row.fetchOne(db, sql: "SELECT \(workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.id = ?",
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.id = ?"),
                                    arguments: [id.rawValue])
         } else {
-            row = try Row.fetchOne(db, sql: "SELECT \(workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.org_id = ? AND w.name = ?",
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.org_id = ? AND w.name = ?"),
                                    arguments: [scope.orgID.rawValue, reference])
         }
         guard let row, let org = OrgID(row["org_id"] as String),
@@ -121,7 +121,7 @@ enum DefinitionRows {
     static func workflow(from row: Row, _ db: Database) throws -> WorkflowRecord {
         let id: String = row["id"]
         var deployments: [DeployEnvironment: WorkflowRecord.Deployment] = [:]
-        for deployment in try Row.fetchAll(db, sql: "SELECT * FROM workflow_deployment WHERE workflow_id = ?", arguments: [id]) {
+        for deployment in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM workflow_deployment WHERE workflow_id = ?"), arguments: [id]) {
             guard let environment = DeployEnvironment(rawValue: deployment["environment"]) else { continue }
             deployments[environment] = .init(version: deployment["version"], deployedAt: Instant(millisecondsSinceEpoch: deployment["deployed_at"]),
                                              deployedBy: deployment["deployed_by"])
@@ -152,13 +152,13 @@ enum DefinitionRows {
     }
 
     static func tags(of owner: String, _ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT tag FROM definition_tag WHERE owner_id = ? ORDER BY tag", arguments: [owner])
+        try String.fetchAll(db.cachedStatement(sql: "SELECT tag FROM definition_tag WHERE owner_id = ? ORDER BY tag"), arguments: [owner])
     }
 
     static func setTags(_ tags: [String], owner: String, org: OrgID, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM definition_tag WHERE owner_id = ?", arguments: [owner])
+        try db.cachedStatement(sql: "DELETE FROM definition_tag WHERE owner_id = ?").execute(arguments: [owner])
         for tag in Set(tags) {
-            try db.execute(sql: "INSERT INTO definition_tag (org_id, owner_id, tag) VALUES (?, ?, ?)", arguments: [org.rawValue, owner, tag])
+            try db.cachedStatement(sql: "INSERT INTO definition_tag (org_id, owner_id, tag) VALUES (?, ?, ?)").execute(arguments: [org.rawValue, owner, tag])
         }
     }
 

@@ -23,13 +23,13 @@ public final class CompiledWorkflowCache: Sendable {
             return hit
         }
         counts.withLock { $0.misses += 1 }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? AND version = ?", arguments: [id, version]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM workflow_version WHERE workflow_id = ? AND version = ?"), arguments: [id, version]) else {
             throw StorageError.notFound(.workflowVersion, id: key)
         }
         let record = try DefinitionRows.workflowVersion(from: row)
         var configs: [String: JSONValue] = [:]
         for (node, pin) in record.pins {
-            guard let document = try String.fetchOne(db, sql: "SELECT document FROM agent_version WHERE agent_id = ? AND version = ?",
+            guard let document = try String.fetchOne(db.cachedStatement(sql: "SELECT document FROM agent_version WHERE agent_id = ? AND version = ?"),
                                                      arguments: [pin.agentID, pin.version]),
                   let agent = AgentDefinition.read(try DefinitionRows.document(document)).0 else {
                 throw StorageError.notFound(.agentVersion, id: "\(pin.agent)@\(pin.version)")

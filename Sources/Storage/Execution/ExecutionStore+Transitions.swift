@@ -26,7 +26,8 @@ extension ExecutionStore {
                 try CostLedger.record(calls, of: execution, now: now, audit: audit, settings: settings, db)
                 loaded = execution
             }
-            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
+            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
+                .execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
             guard db.changesCount == 1 else {
                 effects.accepted = false
@@ -35,7 +36,8 @@ extension ExecutionStore {
             // Only the lease that ends the step ends its conversation: a stale one must not
             // take the checkpoint from the worker that took its job over.
             if !calls.isEmpty {
-                try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?").execute(arguments: [ticket.executionID, ticket.node])
+                try db.cachedStatement(sql: "DELETE FROM llm_checkpoint WHERE execution_id = ? AND node_id = ?")
+                    .execute(arguments: [ticket.executionID, ticket.node])
             }
             let execution = try loaded ?? Self.record(ticket.executionID, db, payload: false)
             // Which secrets a step read is audited with its outcome, in the same transaction.
@@ -48,7 +50,8 @@ extension ExecutionStore {
             }
             guard !execution.status.isTerminal else { return effects }
             if let startedAt {
-                try db.cachedStatement(sql: "UPDATE step_run SET started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?").execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
+                try db.cachedStatement(sql: "UPDATE step_run SET started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?")
+                    .execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
             }
             try store.apply(outcome, to: ticket.node, attempt: ticket.attempt, of: execution, now: now, jitter: jitter, db, &effects)
             return effects
@@ -75,8 +78,8 @@ extension ExecutionStore {
                 return effects
             }
             let at = now.millisecondsSinceEpoch
-            try db.execute(sql: "UPDATE step_run SET status = 'failed', error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?",
-                           arguments: [error.json.canonicalText, at, ticket.executionID, ticket.node])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'failed', error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?")
+                .execute(arguments: [error.json.canonicalText, at, ticket.executionID, ticket.node])
             try Events.append(db, execution: ticket.executionID, at: at, type: "step.failed", node: ticket.node, attempt: ticket.attempt,
                               data: ["error": error.json])
             try store.end(execution, as: .failed, error: ["node": .string(ticket.node), "error": error.json], now: at, db, &effects)
@@ -119,20 +122,20 @@ extension ExecutionStore {
     public func expireLeases(now: Instant) async throws -> (ExecutionEffects, expired: Int) {
         let instance = self.instance
         let any = try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT 1 FROM job WHERE status = 'open' AND lease_expires_at IS NOT NULL AND lease_expires_at < ? LIMIT 1",
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM job WHERE status = 'open' AND lease_expires_at IS NOT NULL AND lease_expires_at < ? LIMIT 1"),
                              arguments: [now.millisecondsSinceEpoch]) != nil
         }
         guard any else { return (ExecutionEffects(), 0) }
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND lease_expires_at IS NOT NULL AND lease_expires_at < ?",
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE status = 'open' AND lease_expires_at IS NOT NULL AND lease_expires_at < ?"),
                                         arguments: [now.millisecondsSinceEpoch])
             for row in rows {
                 let ticket = Jobs.ticket(from: row)
-                try db.execute(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = NULL WHERE id = ?",
-                               arguments: [instance, ticket.id])
-                try db.execute(sql: "UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'",
-                               arguments: [ticket.executionID, ticket.node])
+                try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = NULL WHERE id = ?")
+                    .execute(arguments: [instance, ticket.id])
+                try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'")
+                    .execute(arguments: [ticket.executionID, ticket.node])
                 try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: "step.recovered",
                                   node: ticket.node, attempt: ticket.attempt, data: ["reason": "its lease expired"])
                 effects.ready.append(JobTicket(id: ticket.id, executionID: ticket.executionID, node: ticket.node, attempt: ticket.attempt,
@@ -171,12 +174,13 @@ extension ExecutionStore {
         // Nothing runs yet: steps reserve again when they run.
         database.budgetGate.clear()
         return try await database.writer.submit { db in
-            let stale = try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND (lease_owner IS NULL OR lease_owner != ?)",
+            let stale = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE status = 'open' AND (lease_owner IS NULL OR lease_owner != ?)"),
                                          arguments: [instance])
             var effects = ExecutionEffects()
             for row in stale {
                 let ticket = Jobs.ticket(from: row)
-                try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?").execute(arguments: [instance, ticket.id])
+                try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?")
+                    .execute(arguments: [instance, ticket.id])
                 try db.cachedStatement(sql: """
                     UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'
                     """).execute(arguments: [ticket.executionID, ticket.node])
@@ -198,7 +202,7 @@ extension ExecutionStore {
         return try await database.read { db in
             // Timers only: jobs made ready by a commit are already in memory, and a backlog of them
             // must not hide a due retry or delay from this query.
-            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'open' AND timer = 1 AND ready_at <= ? AND lease_owner = ? ORDER BY ready_at LIMIT ?",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE status = 'open' AND timer = 1 AND ready_at <= ? AND lease_owner = ? ORDER BY ready_at LIMIT ?"),
                              arguments: [now.millisecondsSinceEpoch, instance, limit]).map(Jobs.ticket(from:))
         }
     }
@@ -207,7 +211,7 @@ extension ExecutionStore {
     public func nextDue() async throws -> Int64? {
         let instance = self.instance
         return try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(ready_at) FROM job WHERE status = 'open' AND timer = 1 AND lease_owner = ?", arguments: [instance])
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(ready_at) FROM job WHERE status = 'open' AND timer = 1 AND lease_owner = ?"), arguments: [instance])
         }
     }
 
@@ -216,15 +220,15 @@ extension ExecutionStore {
         let store = self
         // Read first: the timer calls this every second, and most seconds nothing expires.
         let any = try await database.read { db in
-            try Int.fetchOne(db, sql: """
+            try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT 1 FROM execution WHERE status IN ('queued', 'running', 'waiting') AND deadline_at IS NOT NULL AND deadline_at <= ? LIMIT 1
-                """, arguments: [now.millisecondsSinceEpoch]) != nil
+                """), arguments: [now.millisecondsSinceEpoch]) != nil
         }
         guard any else { return ExecutionEffects() }
         let ids = try await database.read { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(db.cachedStatement(sql: """
                 SELECT id FROM execution WHERE status IN ('queued', 'running', 'waiting') AND deadline_at IS NOT NULL AND deadline_at <= ?
-                """, arguments: [now.millisecondsSinceEpoch])
+                """), arguments: [now.millisecondsSinceEpoch])
         }
         // One transaction each: one that cannot end must not keep the others from ending.
         var effects = ExecutionEffects()
@@ -270,7 +274,8 @@ extension ExecutionStore {
         defer { database.budgetGate.release(job: ticket.id, token: ticket.token) }
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
-            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'").execute(arguments: [ticket.id, ticket.token])
+            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
+                .execute(arguments: [ticket.id, ticket.token])
             guard db.changesCount == 1 else {
                 effects.accepted = false
                 return effects
@@ -328,7 +333,8 @@ extension ExecutionStore {
             let retry = compiled.steps[node]?.retry
             if Backoff.shouldRetry(attempt: attempt, policy: retry, error: error), let retry {
                 let delay = Backoff.delayMs(afterAttempt: attempt, policy: retry, error: error, unit: jitter)
-                try db.cachedStatement(sql: "UPDATE step_run SET status = 'retry_wait', attempt = ?, error = ? WHERE execution_id = ? AND node_id = ?").execute(arguments: [attempt + 1, error.json.canonicalText, id, node])
+                try db.cachedStatement(sql: "UPDATE step_run SET status = 'retry_wait', attempt = ?, error = ? WHERE execution_id = ? AND node_id = ?")
+                    .execute(arguments: [attempt + 1, error.json.canonicalText, id, node])
                 try Events.append(db, execution: id, at: now, type: "step.retrying", node: node, attempt: attempt,
                                   data: ["error": error.json, "delay_ms": .integer(delay), "next_attempt": .integer(attempt + 1)])
                 let ticket = try Jobs.open(db, execution: id, node: node, attempt: attempt + 1, purpose: .run, org: execution.orgID.rawValue,
@@ -339,12 +345,14 @@ extension ExecutionStore {
                 try end(execution, as: .failed, error: ["node": .string(node), "error": error.json], now: now, db, &effects)
             }
         case .wait(let until, let output):
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', output = ? WHERE execution_id = ? AND node_id = ?").execute(arguments: [output.canonicalText, id, node])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', output = ? WHERE execution_id = ? AND node_id = ?")
+                .execute(arguments: [output.canonicalText, id, node])
             try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["until_ms": .integer(Int(until))])
             effects.timers.append(try Jobs.open(db, execution: id, node: node, attempt: attempt, purpose: .resume, org: execution.orgID.rawValue,
                                                 readyAt: until, owner: instance, timer: true))
         case .child(let child):
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?").execute(arguments: [now, id, node])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?")
+                .execute(arguments: [now, id, node])
             try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["child": .string(child)])
         }
     }
@@ -356,13 +364,15 @@ extension ExecutionStore {
         let id = execution.id.rawValue
         let moves = ExecutionPlanner.advance(compiled.dag, statuses: statuses, completed: node, selected: selected)
         for next in moves.ready {
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?").execute(arguments: [id, next])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?")
+                .execute(arguments: [id, next])
             statuses[next] = .ready
             effects.ready.append(try Jobs.open(db, execution: id, node: next, attempt: 1, purpose: .run, org: execution.orgID.rawValue,
                                                readyAt: now, owner: instance))
         }
         for skipped in moves.skipped {
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'skipped', finished_at = ? WHERE execution_id = ? AND node_id = ?").execute(arguments: [now, id, skipped])
+            try db.cachedStatement(sql: "UPDATE step_run SET status = 'skipped', finished_at = ? WHERE execution_id = ? AND node_id = ?")
+                .execute(arguments: [now, id, skipped])
             try Events.append(db, execution: id, at: now, type: "step.skipped", node: skipped,
                               data: ["reason": .string(selected?.contains(skipped) == false ? "not selected by \(node)" : "nothing upstream succeeded")])
             statuses[skipped] = .skipped
@@ -403,15 +413,15 @@ extension ExecutionStore {
         if status != .succeeded { effects.cancelRunning.append(id) }
         // A place is free: start what waits for one.
         try promoteQueued(org: execution.orgID, now: now, db, &effects)
-        for child in try String.fetchAll(db, sql: """
+        for child in try String.fetchAll(db.cachedStatement(sql: """
             SELECT id FROM execution WHERE parent_execution_id = ? AND status IN ('queued', 'running', 'waiting')
-            """, arguments: [id]) {
+            """), arguments: [id]) {
             try end(try Self.record(child, db), as: .cancelled, error: StepError(.cancelled, "the parent execution ended").json, now: now, db, &effects)
         }
         // The parent may be gone (its workflow deleted): then there is nothing to complete.
         if let parentID = execution.parentExecutionID, let node = execution.parentNode, let parent = try? Self.record(parentID, db) {
             guard !parent.status.isTerminal else { return }
-            let attempt = try Int.fetchOne(db, sql: "SELECT attempt FROM step_run WHERE execution_id = ? AND node_id = ?", arguments: [parentID, node]) ?? 1
+            let attempt = try Int.fetchOne(db.cachedStatement(sql: "SELECT attempt FROM step_run WHERE execution_id = ? AND node_id = ?"), arguments: [parentID, node]) ?? 1
             let outcome: StepOutcome = status == .succeeded
                 ? .succeeded(["execution_id": .string(id), "output": output ?? .null])
                 : .failed(StepError(status == .cancelled ? .cancelled : .internal, "child execution \(id) \(status.rawValue)"))

@@ -40,7 +40,7 @@ public struct ExecutionStore: Sendable {
         let store = self
         return try await database.writer.submit { db in
             if let key = request.idempotencyKey,
-               let row = try Row.fetchOne(db, sql: "SELECT id, request_hash FROM execution WHERE org_id = ? AND idempotency_key = ?",
+               let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, request_hash FROM execution WHERE org_id = ? AND idempotency_key = ?"),
                                           arguments: [context.scope.orgID.rawValue, key]) {
                 // Another team's execution under the same key is a conflict, never a view of it.
                 guard (row["request_hash"] as String?) == request.requestHash, let existing = try? Self.visible(row["id"], context.scope, db) else {
@@ -86,7 +86,7 @@ public struct ExecutionStore: Sendable {
         if compiled.usesModels {
             var team = workflow.teamID
             if let parent = request.parent {
-                team = try String.fetchOne(db, sql: "SELECT team_id FROM execution WHERE id = ?", arguments: [parent.execution]).flatMap(TeamID.init) ?? team
+                team = try String.fetchOne(db.cachedStatement(sql: "SELECT team_id FROM execution WHERE id = ?"), arguments: [parent.execution]).flatMap(TeamID.init) ?? team
             }
             for budget in try Budgets.applying(to: workflow.orgID, team: team, db) where !budget.allowOverage {
                 let spent = try Budgets.spent(budget, since: budget.period.window(containing: context.now).start, db)
@@ -100,7 +100,7 @@ public struct ExecutionStore: Sendable {
         let deadline = (request.timeoutMs ?? compiled.definition.timeoutMs).map { now + Int64(min(max($0, 1), 604_800_000)) }
         // A child started by a team's execution stays that team's, even when its workflow is the org's.
         var team = workflow.teamID?.rawValue
-        if let parent = request.parent, let parentTeam = try String.fetchOne(db, sql: "SELECT team_id FROM execution WHERE id = ?", arguments: [parent.execution]) {
+        if let parent = request.parent, let parentTeam = try String.fetchOne(db.cachedStatement(sql: "SELECT team_id FROM execution WHERE id = ?"), arguments: [parent.execution]) {
             team = parentTeam
         }
         // Over the workflow's `concurrency` or the org's concurrent_executions quota, it waits,
@@ -288,7 +288,7 @@ public struct ExecutionStore: Sendable {
     public func events(_ reference: String, after: Int, limit: Int = 500, in scope: Scope) async throws -> (ExecutionRecord, [ExecutionEvent]) {
         try await database.read { db in
             let record = try Self.visible(reference, scope, db)
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM execution_event WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM execution_event WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
                                         arguments: [record.id.rawValue, after, limit])
             return (record, rows.map(Events.event(from:)))
         }
@@ -298,17 +298,17 @@ public struct ExecutionStore: Sendable {
     public func gauges() async throws -> (byStatus: [ExecutionStatus: Int], activeByOrg: [String: Int], openJobs: Int) {
         try await database.read { db in
             var counts: [ExecutionStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM execution GROUP BY status") {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT status, count(*) AS n FROM execution GROUP BY status")) {
                 if let status = ExecutionStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             var active: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT o.name, count(*) AS n FROM execution e JOIN org o ON o.id = e.org_id
                 WHERE e.status IN ('queued', 'running', 'waiting') GROUP BY o.name
-                """) {
+                """)) {
                 active[row["name"]] = row["n"]
             }
-            let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE status = 'open'") ?? 0
+            let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM job WHERE status = 'open'")) ?? 0
             return (counts, active, open)
         }
     }
@@ -349,10 +349,12 @@ public struct ExecutionStore: Sendable {
         let rows: [Row]
         if let nodes {
             let list = nodes.sorted()
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM step_run WHERE execution_id = ? AND node_id IN (\(Array(repeating: "?", count: list.count).joined(separator: ", ")))",
-                                    arguments: StatementArguments([execution] + list))
+            // One statement for any number of nodes (a JSON array), so it stays prepared.
+            let names = String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
+            rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM step_run WHERE execution_id = ? AND node_id IN (SELECT value FROM json_each(?))"),
+                                    arguments: [execution, names])
         } else {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM step_run WHERE execution_id = ? ORDER BY node_id", arguments: [execution])
+            rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM step_run WHERE execution_id = ? ORDER BY node_id"), arguments: [execution])
         }
         return rows.map { row in
             StepRunRecord(node: row["node_id"], status: StepStatus(rawValue: row["status"]) ?? .failed, attempt: row["attempt"],

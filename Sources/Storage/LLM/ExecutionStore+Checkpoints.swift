@@ -39,7 +39,7 @@ extension ExecutionStore {
     /// The conversation a step's attempt saved, if any.
     public func checkpoint(execution: String, node: String, attempt: Int) async throws -> JSONValue? {
         try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT state FROM llm_checkpoint WHERE execution_id = ? AND node_id = ? AND attempt = ?",
+            try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM llm_checkpoint WHERE execution_id = ? AND node_id = ? AND attempt = ?"),
                                 arguments: [execution, node, attempt]).map { try DefinitionRows.document($0) }
         }
     }
@@ -52,7 +52,7 @@ extension ExecutionStore {
             var found: [String: AgentDefinition] = [:]
             for name in names {
                 guard let (pin, _) = try DefinitionRows.usableAgentVersion(AgentReference(name: name, version: nil), scope, db),
-                      let document = try String.fetchOne(db, sql: "SELECT document FROM agent_version WHERE agent_id = ? AND version = ?",
+                      let document = try String.fetchOne(db.cachedStatement(sql: "SELECT document FROM agent_version WHERE agent_id = ? AND version = ?"),
                                                          arguments: [pin.agentID, pin.version]),
                       let agent = AgentDefinition.read(try DefinitionRows.document(document)).0 else { continue }
                 found[name] = agent

@@ -448,8 +448,9 @@ extension ExecutionStore {
 
     static func statuses(_ execution: String, _ db: Database) throws -> [String: StepStatus] {
         var statuses: [String: StepStatus] = [:]
-        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT node_id, status FROM step_run WHERE execution_id = ?"), arguments: [execution]) {
-            statuses[row["node_id"]] = StepStatus(rawValue: row["status"]) ?? .failed
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT node_id, status FROM step_run WHERE execution_id = ?"), arguments: [execution])
+        while let row = try cursor.next() {
+            statuses[row[0]] = StepStatus(rawValue: row[1]) ?? .failed
         }
         return statuses
     }

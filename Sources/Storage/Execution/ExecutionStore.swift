@@ -247,7 +247,15 @@ public struct ExecutionStore: Sendable {
 
     /// Just the status (cheap: for waiting on an execution).
     public func status(_ id: String, in scope: Scope) async throws -> ExecutionStatus {
-        try await database.read { db in try Self.visible(id, scope, db).status }
+        try await database.read { db in
+            let row = try ExecutionID(id).flatMap { id in
+                try Row.fetchCursor(db.cachedStatement(sql: "SELECT org_id, team_id, status FROM execution WHERE id = ?"), arguments: [id.rawValue])
+                    .map { row in (org: OrgID(row[0] as String), team: (row[1] as String?).flatMap(TeamID.init), status: ExecutionStatus(rawValue: row[2])) }
+                    .next()
+            }
+            guard let row, let org = row.org, scope.canSee(org: org, team: row.team) else { throw StorageError.notFound(.execution, id: id) }
+            return row.status ?? .failed
+        }
     }
 
     public func list(in scope: Scope, filter: ExecutionFilter, page: PageRequest) async throws -> Page<ExecutionRecord> {
@@ -327,9 +335,15 @@ public struct ExecutionStore: Sendable {
     /// An execution. Without `payload`, its input, output and error are left undecoded (null):
     /// completions need only its identity and status, and decoding JSON is most of a read's cost.
     static func record(_ id: String, _ db: Database, payload: Bool = true) throws -> ExecutionRecord {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM execution WHERE id = ?"), arguments: [id]) else {
-            throw StorageError.notFound(.execution, id: id)
-        }
+        // Decoded inside the cursor: its rows find columns through the prepared statement's
+        // index, where a copied row searches its column names one by one.
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM execution WHERE id = ?"), arguments: [id])
+            .map { row in Self.record(from: row, payload: payload) }
+        guard let record = try cursor.next() else { throw StorageError.notFound(.execution, id: id) }
+        return record
+    }
+
+    static func record(from row: Row, payload: Bool) -> ExecutionRecord {
         func json(_ text: String?) -> JSONValue? { payload ? text.flatMap { try? DefinitionRows.document($0) } : nil }
         return ExecutionRecord(
             id: ExecutionID(row["id"] as String)!, orgID: OrgID(row["org_id"] as String)!, teamID: (row["team_id"] as String?).flatMap(TeamID.init),
@@ -346,23 +360,23 @@ public struct ExecutionStore: Sendable {
     }
 
     static func steps(_ execution: String, only nodes: Set<String>? = nil, _ db: Database) throws -> [StepRunRecord] {
-        let rows: [Row]
+        let cursor: RowCursor
         if let nodes {
             let list = nodes.sorted()
             // One statement for any number of nodes (a JSON array), so it stays prepared.
             let names = String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
-            rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM step_run WHERE execution_id = ? AND node_id IN (SELECT value FROM json_each(?))"),
-                                    arguments: [execution, names])
+            cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM step_run WHERE execution_id = ? AND node_id IN (SELECT value FROM json_each(?))"),
+                                         arguments: [execution, names])
         } else {
-            rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM step_run WHERE execution_id = ? ORDER BY node_id"), arguments: [execution])
+            cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM step_run WHERE execution_id = ? ORDER BY node_id"), arguments: [execution])
         }
-        return rows.map { row in
+        return try Array(cursor.map { row in
             StepRunRecord(node: row["node_id"], status: StepStatus(rawValue: row["status"]) ?? .failed, attempt: row["attempt"],
                           output: (row["output"] as String?).flatMap { try? DefinitionRows.document($0) },
                           error: (row["error"] as String?).flatMap { try? DefinitionRows.document($0) },
                           startedAt: (row["started_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
                           finishedAt: (row["finished_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
-        }
+        })
     }
 }
 

@@ -56,22 +56,21 @@ public struct ExecutionStore: Sendable {
     /// Inserts an execution and its first jobs (also used for child executions, inside the
     /// parent's transaction).
     func insert(_ request: NewExecution, inputText: String, context: ChangeContext, _ db: Database) throws -> (ExecutionRecord, ExecutionEffects) {
-        let workflowRow = try DefinitionRows.workflowRow(request.workflow, context.scope, db)
-        let workflow = try DefinitionRows.workflow(from: workflowRow, db)
+        let workflow = try RunTarget.find(request.workflow, deployedIn: request.environment, context.scope, db)
         let version: Int
         if let explicit = request.version {
             // Running a version that is not the one deployed in the environment is an edit of
             // what runs there (it would get that environment's secrets): it needs workflows.edit.
-            if workflow.deployments[request.environment]?.version != explicit, !context.scope.allows(.workflowsEdit) {
+            if workflow.deployedVersion != explicit, !context.scope.allows(.workflowsEdit) {
                 throw StorageError.permissionRequired(.workflowsEdit,
                                                       reason: "Running version \(explicit), which is not the one deployed in \(request.environment.rawValue),")
             }
             version = explicit
         } else {
-            guard let deployed = workflow.deployments[request.environment] else {
+            guard let deployed = workflow.deployedVersion else {
                 throw ExecutionError.notDeployed(workflow: workflow.name, environment: request.environment.rawValue)
             }
-            version = deployed.version
+            version = deployed
         }
         let compiled = try workflows.compiled(workflow: workflow.id.rawValue, version: version, db)
         try QuotaStore.check(.executionsPerMonth, org: workflow.orgID, now: context.now, db)
@@ -106,13 +105,15 @@ public struct ExecutionStore: Sendable {
         // Over the workflow's `concurrency` or the org's concurrent_executions quota, it waits,
         // queued, and starts when another ends (`promoteQueued`).
         let queueReason = try Self.concurrencyBlock(org: workflow.orgID, workflowID: workflow.id.rawValue, limit: compiled.definition.concurrency, db)
+        let status: ExecutionStatus = queueReason == nil ? .running : .queued
+        let depth = request.parent?.depth ?? request.depth
         try db.cachedStatement(sql: """
             INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
                 parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, workflow.orgID.rawValue, team, workflow.id.rawValue, workflow.name, version,
-                             request.environment.rawValue, queueReason == nil ? "running" : "queued", inputText, request.trigger,
-                             request.parent?.execution, request.parent?.node, request.parent?.depth ?? request.depth, request.idempotencyKey,
+                             request.environment.rawValue, status.rawValue, inputText, request.trigger,
+                             request.parent?.execution, request.parent?.node, depth, request.idempotencyKey,
                              request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline])
         for node in compiled.dag.nodes {
             try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, 'pending', 0)")
@@ -128,7 +129,14 @@ public struct ExecutionStore: Sendable {
             effects.ready += try startRoots(id, compiled, org: workflow.orgID.rawValue, now: now, db)
         }
         effects.changed.append(id)
-        return (try Self.record(id, db), effects)
+        // The row as just written, without reading it back (and decoding its input) again.
+        let record = ExecutionRecord(
+            id: ExecutionID(id)!, orgID: workflow.orgID, teamID: team.flatMap(TeamID.init), workflowID: workflow.id, workflowName: workflow.name,
+            workflowVersion: version, environment: request.environment, status: status, input: request.input, output: nil, error: nil,
+            trigger: request.trigger, parentExecutionID: request.parent?.execution, parentNode: request.parent?.node, depth: depth,
+            stepsTotal: compiled.dag.nodes.count, stepsDone: 0, createdBy: context.actor, createdAt: context.now,
+            finishedAt: nil, deadlineAt: deadline.map(Instant.init(millisecondsSinceEpoch:)))
+        return (record, effects)
     }
 
     /// A new execution of the same version and input that keeps the steps that succeeded

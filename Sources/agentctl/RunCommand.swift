@@ -66,7 +66,7 @@ struct Follower {
         let total = (start["steps_total"] as? Int) ?? 0
         var done = 0
         var final = ""
-        try await client.events("/api/v1/executions/\(id)/events") { _, type, data in
+        try await ExecutionStream(client: client, id: id).run { _, type, data in
             let event = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:]
             if json {
                 Output.json(event)
@@ -89,7 +89,6 @@ struct Follower {
                 }
             }
             if type.hasPrefix("execution."), type != "execution.started" { final = String(type.dropFirst("execution.".count)) }
-            return true
         }
         let end = try await client.call(.GET, "/api/v1/executions/\(id)").json ?? [:]
         if !json {
@@ -164,9 +163,8 @@ struct Executions: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 if follow {
-                    try await connection.client.events("/api/v1/executions/\(segment(id))/events") { seq, type, data in
+                    try await ExecutionStream(client: connection.client, id: segment(id)).run { seq, type, data in
                         print(connection.output == .json ? data : "\(seq.map(String.init) ?? "-") \(type) \(data)")
-                        return true
                     }
                     return
                 }
@@ -224,7 +222,7 @@ struct Executions: AsyncParsableCommand {
         func run() async throws {
             var code: Int32 = 0
             try await reportingFailures {
-                try await connection.client.events("/api/v1/executions/\(segment(id))/events") { _, _, _ in true }
+                try await ExecutionStream(client: connection.client, id: segment(id)).run { _, _, _ in }
                 let execution = try await connection.client.call(.GET, "/api/v1/executions/\(segment(id))").json ?? [:]
                 if connection.output == .json { Output.json(execution) } else { print(execution.text("status")) }
                 code = execution.text("status") == "succeeded" ? 0 : 1

@@ -10,7 +10,7 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("The daemon's Unix socket.", discussion: """
         Default: $AGENTCTL_URL if set (then HTTP), else $AGENTCTL_SOCKET, else ./.agentd/agentd.sock when it \
-        exists (dev mode), else /run/agentd/agentd.sock.
+        exists and is yours (dev mode), else /run/agentd/agentd.sock.
         """))
     var socket: String?
 
@@ -38,8 +38,30 @@ struct ConnectionOptions: ParsableArguments {
         if let fromEnvironment = ProcessInfo.processInfo.environment["AGENTCTL_SOCKET"], !fromEnvironment.isEmpty {
             return .socket(fromEnvironment)
         }
-        if FileManager.default.fileExists(atPath: Self.devSocket) { return .socket(Self.devSocket) }
+        if FileManager.default.fileExists(atPath: Self.devSocket) {
+            if let refusal = Self.foreignDevSocket() {
+                FileHandle.standardError.write(Data("agentctl: ignoring ./\(Self.devSocket): \(refusal); pass --socket to use it\n".utf8))
+            } else {
+                return .socket(Self.devSocket)
+            }
+        }
         return .socket(Self.systemSocket)
+    }
+
+    /// Why the dev socket in the working directory must not be used unasked, or nil when it is
+    /// this user's own. Someone who can write to the directory (a shared /tmp, another user's
+    /// checkout) could plant a socket there and read what an administrator types into agentctl
+    /// (secret values, passwords) or answer in agentd's name.
+    static func foreignDevSocket() -> String? {
+        let me = geteuid()
+        var directory = stat(), socket = stat()
+        guard lstat(".agentd", &directory) == 0, lstat(devSocket, &socket) == 0 else { return "it cannot be examined" }
+        guard (directory.st_mode & S_IFMT) == S_IFDIR else { return ".agentd is not a directory" }
+        guard directory.st_uid == me else { return ".agentd belongs to uid \(directory.st_uid), not to you" }
+        guard directory.st_mode & 0o022 == 0 else { return "others may write to .agentd" }
+        guard (socket.st_mode & S_IFMT) == S_IFSOCK else { return "it is not a socket" }
+        guard socket.st_uid == me else { return "it belongs to uid \(socket.st_uid), not to you" }
+        return nil
     }
 
     func validate() throws {

@@ -26,6 +26,35 @@ import Testing
         }
     }
 
+    /// Without --socket, agentctl uses ./.agentd/agentd.sock only when it is the user's own: a
+    /// socket someone else planted in the directory would hear what an administrator types.
+    @Test func aDevSocketInTheWorkingDirectoryIsUsedOnlyWhenItIsYours() async throws {
+        try await TestDaemon.run { daemon in
+            let own = try runProgram(Self.agentctl, ["status"], directory: daemon.directory)
+            #expect(own.status == 0 && own.stdout.contains(daemon.databasePath), "\(own.stderr)")
+
+            let planted = (daemon.socketPath, daemon.directory + "/.agentd")
+            #expect(chown(planted.0, 65534, 65534) == 0)
+            defer { _ = chown(planted.0, 0, 0) }
+            let foreign = try runProgram(Self.agentctl, ["status"], directory: daemon.directory)
+            #expect(foreign.stderr.contains("ignoring ./.agentd/agentd.sock: it belongs to uid 65534, not to you"), "\(foreign.stderr)")
+            #expect(!foreign.stdout.contains(daemon.databasePath), "it talked to the foreign socket:\n\(foreign.stdout)")
+            _ = chown(planted.0, 0, 0)
+
+            #expect(chmod(planted.1, 0o777) == 0)
+            defer { _ = chmod(planted.1, 0o750) }
+            let open = try runProgram(Self.agentctl, ["status"], directory: daemon.directory)
+            #expect(open.stderr.contains("others may write to .agentd"), "\(open.stderr)")
+            #expect(!open.stdout.contains(daemon.databasePath))
+            _ = chmod(planted.1, 0o750)
+
+            // Named explicitly, it is used whoever owns it.
+            #expect(chown(planted.0, 65534, 65534) == 0)
+            let explicit = try runProgram(Self.agentctl, ["status", "--socket", ".agentd/agentd.sock"], directory: daemon.directory)
+            #expect(explicit.status == 0, "\(explicit.stderr)")
+        }
+    }
+
     @Test func orgsLifecycleThroughTheCommandLine() async throws {
         try await TestDaemon.run { daemon in
             let created = try agentctl(daemon, ["orgs", "create", "acme", "--display-name", "ACME Corp"])

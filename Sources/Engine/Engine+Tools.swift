@@ -119,6 +119,15 @@ extension Engine {
             }
             _ = await notifier.wait(for: id, after: generation, timeout: .seconds(1))
         }
-        return failure("execution \(id) of \(workflow) did not end within the step's timeout")
+        // The caller gave up on it (its execution was cancelled, or the step timed out): so
+        // does agentd, or it would run on with nobody to read its result. Not when agentd is
+        // stopping: after the restart the step goes on from its checkpoint and finds this
+        // execution again under the call's idempotency key.
+        if !isStopping {
+            let stopper = ChangeContext(scope: scope, actor: "execution:\(parent.id.rawValue)", requestID: nil, now: now())
+            _ = try? await cancel(id, context: stopper)
+        }
+        if Task.isCancelled { return failure("the step was cancelled; execution \(id) of \(workflow) was cancelled with it") }
+        return failure("execution \(id) of \(workflow) did not end within the step's timeout; it was cancelled")
     }
 }

@@ -88,6 +88,49 @@ import Testing
         }
     }
 
+    /// A workflow run as a tool belongs to the call: when the caller is cancelled, so is it.
+    @Test func cancellingTheCallerCancelsTheWorkflowItRunsAsATool() async throws {
+        let server = try Upstream(script: "modelserver.py")
+        try await TestDaemon.run { daemon in
+            let admin = daemon.socket
+            try await LLMTests.model(admin, "free", server)
+            try await Run.apply(admin, """
+                agent: ask-slow
+                kind: workflow
+                description: Takes its time.
+                config: {workflow: slow-child}
+                ---
+                workflow: slow-child
+                nodes:
+                  pause: {kind: delay, config: {duration_ms: 60000}}
+                ---
+                workflow: caller
+                nodes:
+                  ask: {kind: llm, config: {model: free, prompt: "#tool=ask-slow go", tools: [ask-slow]}}
+                """)
+            let caller = try await Run.start(admin, "caller")
+            var child: String?
+            let deadline = ContinuousClock.now + .seconds(20)
+            while child == nil, ContinuousClock.now < deadline {
+                let items = try await admin.call(.GET, "/api/v1/executions?workflow=slow-child").json?["items"] as? [[String: Any]] ?? []
+                child = items.first?["id"] as? String
+                if child == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let called = try #require(child, "the tool's workflow never started")
+            #expect(try await admin.call(.POST, "/api/v1/executions/\(caller)/cancel").json?["status"] as? String == "cancelled")
+
+            var status: String?
+            let until = ContinuousClock.now + .seconds(10)
+            while status != "cancelled", ContinuousClock.now < until {
+                status = try await admin.call(.GET, "/api/v1/executions/\(called)").json?["status"] as? String
+                if status != "cancelled" { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let ended = try await admin.call(.GET, "/api/v1/executions/\(called)").json ?? [:]
+            #expect(ended["status"] as? String == "cancelled", "\(ended)")
+            #expect(((ended["error"] as? [String: Any])?["message"] as? String)?.contains("cancelled by execution:\(caller)") == true, "\(ended)")
+        }
+    }
+
     @Test func aCrashDuringAToolCallResumesFromTheCheckpoint() async throws {
         let server = try Upstream(script: "modelserver.py")
         let upstream = try Upstream()

@@ -21,12 +21,14 @@ final class Dispatcher: Sendable {
         var heads: [String: Int] = [:]
         /// Orgs with queued jobs, in the order they are served.
         var rotation: [String] = []
-        var waiting: [CheckedContinuation<JobTicket?, Never>] = []
+        var waiting: [CheckedContinuation<Handout?, Never>] = []
         /// Jobs queued or running here, by id and token, so a timer poll never queues one twice;
         /// a job taken over under a new token (its lease expired) is a new entry.
         var known: Set<Key> = []
         var closed = false
         var queued = 0
+        /// What the committing transaction already knew of a queued job's execution.
+        var carried: [Key: CarriedContext] = [:]
         /// When each queued job was handed over (after its commit), to measure dispatch latency.
         var enqueuedAt: [Key: ContinuousClock.Instant] = [:]
         var latencies: [Duration] = []
@@ -52,19 +54,24 @@ final class Dispatcher: Sendable {
 
     private let state = Mutex(State())
 
-    /// Queues jobs not already known. Returns how many were new.
+    /// A job for a worker, with what its committing transaction knew of its execution if any.
+    typealias Handout = (ticket: JobTicket, carried: CarriedContext?)
+
+    /// Queues jobs not already known, with the contexts (by job id) their worker may start
+    /// from. Returns how many were new.
     @discardableResult
-    func enqueue(_ tickets: [JobTicket]) -> Int {
-        var handOff: [(CheckedContinuation<JobTicket?, Never>, JobTicket)] = []
+    func enqueue(_ tickets: [JobTicket], carried: [Int64: CarriedContext] = [:]) -> Int {
+        var handOff: [(CheckedContinuation<Handout?, Never>, Handout)] = []
         let added = state.withLock { state -> Int in
             var added = 0
             for ticket in tickets where !state.closed && state.known.insert(Key(ticket)).inserted {
                 added += 1
                 state.enqueuedAt[Key(ticket)] = ContinuousClock.now
                 if !state.waiting.isEmpty {
-                    handOff.append((state.waiting.removeFirst(), ticket))
+                    handOff.append((state.waiting.removeFirst(), (ticket, carried[ticket.id])))
                     continue
                 }
+                if let context = carried[ticket.id] { state.carried[Key(ticket)] = context }
                 if state.queues[ticket.orgID] == nil || state.queues[ticket.orgID]!.count == state.heads[ticket.orgID, default: 0] {
                     if !state.rotation.contains(ticket.orgID) { state.rotation.append(ticket.orgID) }
                 }
@@ -88,9 +95,9 @@ final class Dispatcher: Sendable {
     }
 
     /// The next job for a worker: waits while there is none; nil once closed.
-    func next() async -> JobTicket? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<JobTicket?, Never>) in
-            let ticket: JobTicket?? = state.withLock { state in
+    func next() async -> Handout? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Handout?, Never>) in
+            let handout: Handout?? = state.withLock { state in
                 if state.closed { return .some(nil) }
                 guard let org = state.rotation.first else {
                     state.waiting.append(continuation)
@@ -115,9 +122,9 @@ final class Dispatcher: Sendable {
                         state.heads[org] = head + 1
                     }
                 }
-                return .some(ticket)
+                return .some((ticket, state.carried.removeValue(forKey: Key(ticket))))
             }
-            if let ticket { continuation.resume(returning: ticket) }
+            if let handout { continuation.resume(returning: handout) }
         }
     }
 
@@ -133,8 +140,9 @@ final class Dispatcher: Sendable {
 
     /// Wakes every waiting worker with nil; nothing more is handed out.
     func close() {
-        let waiting = state.withLock { state -> [CheckedContinuation<JobTicket?, Never>] in
+        let waiting = state.withLock { state -> [CheckedContinuation<Handout?, Never>] in
             state.closed = true
+            state.carried = [:]
             defer { state.waiting = [] }
             return state.waiting
         }

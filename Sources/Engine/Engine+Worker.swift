@@ -2,9 +2,10 @@ import Core
 import Foundation
 import Storage
 
-/// What a worker knows of an execution after running one of its steps: enough to run the next
-/// one its commit made ready without reading it back (a chain's next step, one branch of a
-/// fan-out), when that step's templates read only steps in here.
+/// What is known of an execution without reading it: after a worker ran one of its steps (to
+/// run the next one its commit made ready: a chain's next step, one branch of a fan-out), or
+/// as its start wrote it (for its first steps). Used when the step's templates read only steps
+/// in here.
 struct CarriedContext: Sendable {
     let execution: ExecutionRecord
     let compiled: CompiledWorkflow
@@ -28,8 +29,8 @@ extension Engine {
     /// Runs a job, then, while its commit makes another step of the same execution ready, that
     /// one on this worker with what it already knows: a chain runs without a dispatch and a
     /// read per step.
-    func run(_ first: JobTicket) async {
-        var next: (JobTicket, CarriedContext?)? = (first, nil)
+    func run(_ first: JobTicket, carried: CarriedContext? = nil) async {
+        var next: (JobTicket, CarriedContext?)? = (first, carried)
         while let (ticket, carried) = next { next = await runOne(ticket, carried: carried) }
     }
 

@@ -132,7 +132,7 @@ public final class Engine: Sendable {
         var started: [Task<Void, Never>] = []
         for _ in 0..<max(1, settings.workers) {
             started.append(Task { [self] in
-                while let ticket = await dispatcher.next() { await run(ticket) }
+                while let (ticket, carried) = await dispatcher.next() { await run(ticket, carried: carried) }
             })
         }
         started.append(Task { [self] in await timerLoop() })
@@ -196,7 +196,15 @@ public final class Engine: Sendable {
     // MARK: - After a commit
 
     func handle(_ effects: ExecutionEffects) {
-        if !effects.ready.isEmpty { dispatcher.enqueue(effects.ready) }
+        if !effects.ready.isEmpty {
+            // A new execution's first steps start from the record its transaction wrote.
+            var carried: [Int64: CarriedContext] = [:]
+            for started in effects.started {
+                let context = CarriedContext(execution: started.record, compiled: started.compiled, steps: [:])
+                for ticket in effects.ready where ticket.executionID == started.record.id.rawValue { carried[ticket.id] = context }
+            }
+            dispatcher.enqueue(effects.ready, carried: carried)
+        }
         if let first = effects.timers.map(\.readyAt).min() {
             let wake = earliestTimer.withLock { earliest -> Bool in
                 guard earliest == nil || first < earliest! else { return false }

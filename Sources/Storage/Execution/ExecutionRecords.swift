@@ -116,6 +116,9 @@ public struct ExecutionEffects: Sendable {
     public var changed: [String] = []         // executions with new events
     /// False when the job's lease was lost (another owner completed or recovered it).
     public var accepted = true
+    /// Executions this transaction started, as written: the workers that take their first
+    /// steps need not read them back.
+    public var started: [StartedExecution] = []
 
     public init() {}
 
@@ -126,7 +129,14 @@ public struct ExecutionEffects: Sendable {
         finished += other.finished
         ended += other.ended
         changed += other.changed
+        started += other.started
     }
+}
+
+/// An execution as its starting transaction wrote it, with its compiled workflow.
+public struct StartedExecution: Sendable {
+    public let record: ExecutionRecord
+    public let compiled: CompiledWorkflow
 }
 
 /// Filters for listing executions.

@@ -136,6 +136,7 @@ public struct ExecutionStore: Sendable {
             trigger: request.trigger, parentExecutionID: request.parent?.execution, parentNode: request.parent?.node, depth: depth,
             stepsTotal: compiled.dag.nodes.count, stepsDone: 0, createdBy: context.actor, createdAt: context.now,
             finishedAt: nil, deadlineAt: deadline.map(Instant.init(millisecondsSinceEpoch:)))
+        if queueReason == nil { effects.started.append(StartedExecution(record: record, compiled: compiled)) }
         return (record, effects)
     }
 

@@ -27,11 +27,20 @@ final class Dispatcher: Sendable {
         var known: Set<Key> = []
         var closed = false
         var queued = 0
-        /// What the committing transaction already knew of a queued job's execution.
-        var carried: [Key: CarriedContext] = [:]
+        /// What the committing transaction already knew of queued jobs' executions, by
+        /// execution and job id, and the bytes it holds (bounded by `maximumCarriedBytes`).
+        var carried: [String: [Int64: Carried]] = [:]
+        var carriedBytes = 0
         /// When each queued job was handed over (after its commit), to measure dispatch latency.
         var enqueuedAt: [Key: ContinuousClock.Instant] = [:]
         var latencies: [Duration] = []
+
+        mutating func takeCarried(_ ticket: JobTicket) -> CarriedContext? {
+            guard let entry = carried[ticket.executionID]?.removeValue(forKey: ticket.id) else { return nil }
+            if carried[ticket.executionID]?.isEmpty == true { carried[ticket.executionID] = nil }
+            carriedBytes -= entry.bytes
+            return entry.context
+        }
     }
 
     /// Commit → worker start, for the jobs dispatched since the last call (at most 100,000 kept).
@@ -54,13 +63,20 @@ final class Dispatcher: Sendable {
 
     private let state = Mutex(State())
 
+
     /// A job for a worker, with what its committing transaction knew of its execution if any.
     typealias Handout = (ticket: JobTicket, carried: CarriedContext?)
+    /// A context and what it weighs (its execution's input, and a little more).
+    typealias Carried = (context: CarriedContext, bytes: Int)
+
+    /// Queued jobs hold their contexts up to this much; past it, a job's worker reads its
+    /// execution as usual. A backlog of executions with large inputs must not pin memory.
+    static let maximumCarriedBytes = 16 << 20
 
     /// Queues jobs not already known, with the contexts (by job id) their worker may start
     /// from. Returns how many were new.
     @discardableResult
-    func enqueue(_ tickets: [JobTicket], carried: [Int64: CarriedContext] = [:]) -> Int {
+    func enqueue(_ tickets: [JobTicket], carried: [Int64: Carried] = [:]) -> Int {
         var handOff: [(CheckedContinuation<Handout?, Never>, Handout)] = []
         let added = state.withLock { state -> Int in
             var added = 0
@@ -68,10 +84,13 @@ final class Dispatcher: Sendable {
                 added += 1
                 state.enqueuedAt[Key(ticket)] = ContinuousClock.now
                 if !state.waiting.isEmpty {
-                    handOff.append((state.waiting.removeFirst(), (ticket, carried[ticket.id])))
+                    handOff.append((state.waiting.removeFirst(), (ticket, carried[ticket.id]?.context)))
                     continue
                 }
-                if let context = carried[ticket.id] { state.carried[Key(ticket)] = context }
+                if let entry = carried[ticket.id], state.carriedBytes + entry.bytes <= Self.maximumCarriedBytes {
+                    state.carried[ticket.executionID, default: [:]][ticket.id] = entry
+                    state.carriedBytes += entry.bytes
+                }
                 if state.queues[ticket.orgID] == nil || state.queues[ticket.orgID]!.count == state.heads[ticket.orgID, default: 0] {
                     if !state.rotation.contains(ticket.orgID) { state.rotation.append(ticket.orgID) }
                 }
@@ -122,7 +141,7 @@ final class Dispatcher: Sendable {
                         state.heads[org] = head + 1
                     }
                 }
-                return .some((ticket, state.carried.removeValue(forKey: Key(ticket))))
+                return .some((ticket, state.takeCarried(ticket)))
             }
             if let handout { continuation.resume(returning: handout) }
         }
@@ -136,6 +155,17 @@ final class Dispatcher: Sendable {
         }
     }
 
+    /// These executions ended: what was carried for their queued jobs is stale (a cancelled
+    /// one's steps must not run from a record that says "running"); their workers read.
+    func dropCarried(_ executions: [String]) {
+        state.withLock { state in
+            for execution in executions {
+                guard let dropped = state.carried.removeValue(forKey: execution) else { continue }
+                state.carriedBytes -= dropped.values.reduce(0) { $0 + $1.bytes }
+            }
+        }
+    }
+
     var depth: Int { state.withLock { $0.queued } }
 
     /// Wakes every waiting worker with nil; nothing more is handed out.
@@ -143,6 +173,7 @@ final class Dispatcher: Sendable {
         let waiting = state.withLock { state -> [CheckedContinuation<Handout?, Never>] in
             state.closed = true
             state.carried = [:]
+            state.carriedBytes = 0
             defer { state.waiting = [] }
             return state.waiting
         }

@@ -102,30 +102,38 @@ extension Engine {
         } catch {
             return failure("workflow \(workflow) could not start: \(error)")
         }
+        func result(_ record: ExecutionRecord) -> (String, Bool) {
+            let result: JSONValue = ["execution_id": .string(id), "status": .string(record.status.rawValue),
+                                     "output": record.output ?? .null, "error": record.error ?? .null]
+            let text = step.secrets.scrub(result).canonicalText
+            guard text.utf8.count <= Self.maximumToolResultBytes else {
+                return failure("execution \(id)'s result is \(text.utf8.count) bytes; at most \(Self.maximumToolResultBytes) go back to the model")
+            }
+            return (text, record.status == .succeeded)
+        }
         notifier.watch(id)
         defer { notifier.unwatch(id) }
         let deadline = ContinuousClock.now + .milliseconds(step.timeoutMs)
         while ContinuousClock.now < deadline, !Task.isCancelled {
             let generation = notifier.generation(of: id)
             guard let (record, _) = try? await store.execution(id, in: scope) else { return failure("execution \(id) could not be read") }
-            if record.status.isTerminal {
-                let result: JSONValue = ["execution_id": .string(id), "status": .string(record.status.rawValue),
-                                         "output": record.output ?? .null, "error": record.error ?? .null]
-                let text = step.secrets.scrub(result).canonicalText
-                guard text.utf8.count <= Self.maximumToolResultBytes else {
-                    return failure("execution \(id)'s result is \(text.utf8.count) bytes; at most \(Self.maximumToolResultBytes) go back to the model")
-                }
-                return (text, record.status == .succeeded)
-            }
+            if record.status.isTerminal { return result(record) }
             _ = await notifier.wait(for: id, after: generation, timeout: .seconds(1))
         }
+        // Stopping: the execution runs on, and after the restart the step goes on from its
+        // checkpoint and finds it again under the call's idempotency key (the runner saves
+        // nothing of a cancelled round).
+        if isStopping { return failure("agentd is stopping") }
         // The caller gave up on it (its execution was cancelled, or the step timed out): so
-        // does agentd, or it would run on with nobody to read its result. Not when agentd is
-        // stopping: after the restart the step goes on from its checkpoint and finds this
-        // execution again under the call's idempotency key.
-        if !isStopping {
-            let stopper = ChangeContext(scope: scope, actor: "execution:\(parent.id.rawValue)", requestID: nil, now: now())
-            _ = try? await cancel(id, context: stopper)
+        // does agentd, or it would run on with nobody to read its result.
+        let stopper = ChangeContext(scope: scope, actor: "execution:\(parent.id.rawValue)", requestID: nil, now: now())
+        do {
+            _ = try await cancel(id, context: stopper)
+        } catch ExecutionError.alreadyFinished {
+            // It ended meanwhile: its result stands.
+            if let (record, _) = try? await store.execution(id, in: scope) { return result(record) }
+        } catch {
+            logger.warning("cannot cancel a workflow run as a tool", metadata: ["execution": "\(id)", "caller": "\(parent.id.rawValue)", "error": "\(error)"])
         }
         if Task.isCancelled { return failure("the step was cancelled; execution \(id) of \(workflow) was cancelled with it") }
         return failure("execution \(id) of \(workflow) did not end within the step's timeout; it was cancelled")

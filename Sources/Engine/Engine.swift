@@ -198,13 +198,16 @@ public final class Engine: Sendable {
     func handle(_ effects: ExecutionEffects) {
         if !effects.ready.isEmpty {
             // A new execution's first steps start from the record its transaction wrote.
-            var carried: [Int64: CarriedContext] = [:]
+            var carried: [Int64: Dispatcher.Carried] = [:]
             for started in effects.started {
                 let context = CarriedContext(execution: started.record, compiled: started.compiled, steps: [:])
-                for ticket in effects.ready where ticket.executionID == started.record.id.rawValue { carried[ticket.id] = context }
+                for ticket in effects.ready where ticket.executionID == started.record.id.rawValue {
+                    carried[ticket.id] = (context, started.inputBytes + 2048)
+                }
             }
             dispatcher.enqueue(effects.ready, carried: carried)
         }
+        if !effects.finished.isEmpty { dispatcher.dropCarried(effects.finished) }
         if let first = effects.timers.map(\.readyAt).min() {
             let wake = earliestTimer.withLock { earliest -> Bool in
                 guard earliest == nil || first < earliest! else { return false }

@@ -18,10 +18,16 @@ struct ExecutionStream {
         var unreachableSince: ContinuousClock.Instant?
         var told = false
         while true {
+            let attempt = ContinuousClock.now
             do {
                 try await client.events("/api/v1/executions/\(id)/events", lastEventID: last) { seq, type, data in
                     if let seq { last = seq }
+                    // Reachable again: a later outage gets a window (and a message) of its own.
+                    unreachableSince = nil
+                    told = false
                     onEvent(seq, type, data)
+                    // Shown as it happens, also into a pipe or a file (stdout is buffered there).
+                    fflush(nil)
                     return true
                 }
                 // The stream ended: the execution did, or agentd is stopping.
@@ -35,13 +41,20 @@ struct ExecutionStream {
             } catch {
                 // Not reachable, or a stream cut mid-way (agentd killed): try again for a while.
                 // A problem or a foreign answer is final.
+                // A proxy in front (with --url) answers 502/503/504 while agentd restarts.
                 if let error = error as? ClientError {
                     switch error {
-                    case .problem, .unexpected: throw error
-                    case .unreachable: break
+                    case .problem(let problem) where ![502, 503, 504].contains(problem.status): throw error
+                    case .unexpected(let status, _) where ![502, 503, 504].contains(status): throw error
+                    default: break
                     }
                 }
                 let now = ContinuousClock.now
+                // A stream that was up for a while ended: a new outage, with its own window.
+                if now - attempt > .seconds(2) {
+                    unreachableSince = nil
+                    told = false
+                }
                 let since = unreachableSince ?? now
                 unreachableSince = since
                 guard now - since < reconnectFor else { throw error }

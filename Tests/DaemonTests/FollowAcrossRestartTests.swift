@@ -14,7 +14,7 @@ import Testing
             workflow: slow
             nodes:
               a: {kind: transform, config: {output: 1}}
-              pause: {kind: delay, config: {duration_ms: 2500}}
+              pause: {kind: delay, config: {duration_ms: 4000}}
               b: {kind: transform, config: {output: {done: true}}}
             edges: [a -> pause, pause -> b]
             """)
@@ -33,18 +33,20 @@ import Testing
         func followerOutput() -> String {
             "stdout: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")\nstderr: \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")"
         }
-        // Wait until it is paused in the delay, with the follower attached.
+        func shown(_ text: String, in path: String) -> Bool { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains(text) }
+        // Wait until it is paused in the delay, with the follower attached (it has drawn the
+        // first step).
         let deadline = ContinuousClock.now + .seconds(20)
         var id: String?
         while ContinuousClock.now < deadline {
             let items = try await first.socket.call(.GET, "/api/v1/executions").json?["items"] as? [[String: Any]] ?? []
-            if let found = items.first?["id"] as? String {
+            if let found = items.first?["id"] as? String, shown("✓ a", in: output) {
                 let steps = try await first.socket.call(.GET, "/api/v1/executions/\(found)").json?["steps"] as? [[String: Any]] ?? []
                 if steps.contains(where: { $0["node"] as? String == "pause" && $0["status"] as? String == "waiting" }) { id = found; break }
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let execution = try #require(id, "the execution never reached its delay; agentctl: \(followerOutput())")
+        let execution = try #require(id, "the execution never reached its delay with agentctl following; agentctl: \(followerOutput())")
 
         // The open stream must not hold the drain until the grace period (10 s) runs out.
         let stopping = ContinuousClock.now
@@ -52,6 +54,10 @@ import Testing
         let drained = ContinuousClock.now - stopping
         #expect(drained < .seconds(5), "shutdown took \(drained) with a follower attached:\n\(first.log.text)")
 
+        // agentctl notices (and says so) before agentd is back.
+        let noticed = ContinuousClock.now + .seconds(10)
+        while !shown("reconnecting", in: errors), ContinuousClock.now < noticed { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(shown("agentd is not answering (restarting?); reconnecting", in: errors), "\(followerOutput())")
         let second = try await TestDaemon.start(directory: directory)
         let finished = ContinuousClock.now + .seconds(30)
         var exit: Int32?

@@ -131,6 +131,55 @@ import Testing
         }
     }
 
+    /// Stopping agentd is not cancelling: the tool's workflow runs on, and the restarted step
+    /// finds it again (the call's idempotency key) and gives the model its real result.
+    @Test func aStopWhileAWorkflowToolRunsLeavesItToTheRestartedStep() async throws {
+        let server = try Upstream(script: "modelserver.py")
+        let directory = try TestDaemon.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await TestDaemon.start(directory: directory)
+        try await LLMTests.model(first.socket, "free", server)
+        try await Run.apply(first.socket, """
+            agent: ask-slow
+            kind: workflow
+            description: Takes its time.
+            config: {workflow: slow-child}
+            ---
+            workflow: slow-child
+            nodes:
+              pause: {kind: delay, config: {duration_ms: 2000}}
+              answer: {kind: transform, config: {output: {answer: 42}}}
+            edges: [pause -> answer]
+            ---
+            workflow: caller
+            nodes:
+              ask: {kind: llm, config: {model: free, prompt: "#tool=ask-slow go", tools: [ask-slow]}}
+            """)
+        let caller = try await Run.start(first.socket, "caller")
+        var child: String?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while child == nil, ContinuousClock.now < deadline {
+            let items = try await first.socket.call(.GET, "/api/v1/executions?workflow=slow-child").json?["items"] as? [[String: Any]] ?? []
+            child = items.first?["id"] as? String
+            if child == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let called = try #require(child, "the tool's workflow never started")
+        #expect(try await first.stop() == 0)
+
+        let second = try await TestDaemon.start(directory: directory)
+        let execution = try await Run.finish(second.socket, caller)
+        #expect(execution["status"] as? String == "succeeded", "\(execution)")
+        let ended = try await second.socket.call(.GET, "/api/v1/executions/\(called)").json ?? [:]
+        #expect(ended["status"] as? String == "succeeded", "the stop cancelled the tool's workflow: \(ended)")
+        let children = try await second.socket.call(.GET, "/api/v1/executions?workflow=slow-child").json?["items"] as? [[String: Any]] ?? []
+        #expect(children.count == 1, "the restarted step started the workflow again: \(children.count)")
+        // The model got the workflow's real result, not a note that it was cancelled.
+        let requests = try await LLMTests.requests(server)
+        let toolMessage = (requests.last?["messages"] as? [[String: Any]])?.last { $0["role"] as? String == "tool" }
+        #expect((toolMessage?["content"] as? String)?.contains("\"answer\":42") == true, "\(String(describing: toolMessage))")
+        #expect(try await second.stop() == 0)
+    }
+
     @Test func aCrashDuringAToolCallResumesFromTheCheckpoint() async throws {
         let server = try Upstream(script: "modelserver.py")
         let upstream = try Upstream()

@@ -16,7 +16,8 @@ import Testing
 
     @Test func queuedExecutionsOfAnOrgAreFoundByStatusInOrder() async throws {
         let plan = try await plan(ExecutionStore.queuedOfOrgSQL, ["org"])
-        #expect(plan == ["SEARCH execution USING INDEX execution_by_org_status (org_id=? AND status=?)"], "\(plan)")
+        // One search on the index, and no sort: the index gives the order.
+        #expect(plan.count == 1 && plan[0].contains("execution_by_org_status (org_id=? AND status=?)"), "\(plan)")
     }
 
     @Test func runningExecutionsOfAWorkflowAreCountedByStatus() async throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value as definitions, templates and step data hold it.
 ///
 /// Integers and non-integral numbers are kept apart so that `3` stays `3` through a round trip
@@ -98,6 +100,23 @@ extension JSONValue {
         var out = ""
         writeCanonical(into: &out)
         return out
+    }
+
+    /// The value as its `canonicalText` reads back: whole numbers become integers, numbers
+    /// that are not finite become null. What was stored, without parsing the stored text.
+    public var canonicalized: JSONValue {
+        switch self {
+        case .number(let value):
+            guard value.isFinite else { return .null }
+            if value.rounded() == value, abs(value) < 1e15 { return .integer(Int(value)) }
+            guard value.rounded() == value else { return self }
+            // A large whole number is written in exponent form, which the decoder reads as the
+            // decimal it spells when that fits an Int: read it the same way (rare).
+            return (try? JSONDecoder().decode(JSONValue.self, from: Data("\(value)".utf8))) ?? self
+        case .array(let values): return .array(values.map(\.canonicalized))
+        case .object(let object): return .object(object.mapValues(\.canonicalized))
+        default: return self
+        }
     }
 
     private func writeCanonical(into out: inout String) {

@@ -103,6 +103,11 @@ struct LLMRunner: StepRunner {
                     conversation.messages.append(["role": "tool", "tool_call_id": .string(call.id), "content": .string(content)])
                     conversation.toolLog.append(["iteration": .integer(conversation.iteration), "tool": .string(call.name), "ok": .bool(succeeded)])
                 }
+                // Stopped (agentd stopping, or the execution cancelled) while tools ran: their
+                // answers say so and are not the tools' results. Nothing of this round is
+                // saved; a step taken over after a restart runs the round again (workflow
+                // tools find their executions again under the call's idempotency key).
+                if Task.isCancelled { return .failed(StepError(.cancelled, "the step was stopped while its tools ran")) }
                 guard await save(&conversation, step, scrubbing: secretsForSaving, event: "llm.tools", ["iteration": .integer(conversation.iteration),
                                                                              "results": .array(Array(conversation.toolLog.suffix(pending.count)))]) else {
                     return .failed(StepError(.cancelled, "the step's job was taken over"))

@@ -137,6 +137,8 @@ public struct ExecutionEffects: Sendable {
 public struct StartedExecution: Sendable {
     public let record: ExecutionRecord
     public let compiled: CompiledWorkflow
+    /// The size of its input as stored: what holding the record costs.
+    public let inputBytes: Int
 }
 
 /// Filters for listing executions.

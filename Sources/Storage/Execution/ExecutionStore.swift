@@ -132,11 +132,11 @@ public struct ExecutionStore: Sendable {
         // The row as just written, without reading it back (and decoding its input) again.
         let record = ExecutionRecord(
             id: ExecutionID(id)!, orgID: workflow.orgID, teamID: team.flatMap(TeamID.init), workflowID: workflow.id, workflowName: workflow.name,
-            workflowVersion: version, environment: request.environment, status: status, input: request.input, output: nil, error: nil,
+            workflowVersion: version, environment: request.environment, status: status, input: request.input.canonicalized, output: nil, error: nil,
             trigger: request.trigger, parentExecutionID: request.parent?.execution, parentNode: request.parent?.node, depth: depth,
             stepsTotal: compiled.dag.nodes.count, stepsDone: 0, createdBy: context.actor, createdAt: context.now,
             finishedAt: nil, deadlineAt: deadline.map(Instant.init(millisecondsSinceEpoch:)))
-        if queueReason == nil { effects.started.append(StartedExecution(record: record, compiled: compiled)) }
+        if queueReason == nil { effects.started.append(StartedExecution(record: record, compiled: compiled, inputBytes: inputText.utf8.count)) }
         return (record, effects)
     }
 

@@ -63,7 +63,6 @@ final class Dispatcher: Sendable {
 
     private let state = Mutex(State())
 
-
     /// A job for a worker, with what its committing transaction knew of its execution if any.
     typealias Handout = (ticket: JobTicket, carried: CarriedContext?)
     /// A context and what it weighs (its execution's input, and a little more).

@@ -34,14 +34,15 @@ struct ExecutionStream {
                 let status = try await client.call(.GET, "/api/v1/executions/\(id)").json?["status"] as? String
                 if let status, ["succeeded", "failed", "cancelled"].contains(status) { return }
                 unreachableSince = nil
+                told = false
                 // A stopping agentd may still answer, closing each stream at once: not in a loop.
                 try await Task.sleep(for: .milliseconds(250))
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
                 // Not reachable, or a stream cut mid-way (agentd killed): try again for a while.
-                // A problem or a foreign answer is final.
-                // A proxy in front (with --url) answers 502/503/504 while agentd restarts.
+                // A problem or a foreign answer is final, except 502/503/504: what a proxy in
+                // front (with --url) answers while agentd restarts.
                 if let error = error as? ClientError {
                     switch error {
                     case .problem(let problem) where ![502, 503, 504].contains(problem.status): throw error

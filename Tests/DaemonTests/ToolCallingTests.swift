@@ -88,35 +88,47 @@ import Testing
         }
     }
 
+    /// `caller` asks the model, which calls the workflow agent `ask-slow`: `slow-child` pauses,
+    /// then answers {answer: 42}.
+    static func slowToolWorkflows(pauseMs: Int) -> String {
+        """
+        agent: ask-slow
+        kind: workflow
+        description: Takes its time.
+        config: {workflow: slow-child}
+        ---
+        workflow: slow-child
+        nodes:
+          pause: {kind: delay, config: {duration_ms: \(pauseMs)}}
+          answer: {kind: transform, config: {output: {answer: 42}}}
+        edges: [pause -> answer]
+        ---
+        workflow: caller
+        nodes:
+          ask: {kind: llm, config: {model: free, prompt: "#tool=ask-slow go", tools: [ask-slow]}}
+        """
+    }
+
+    /// The execution of `slow-child` the tool call started, once it exists.
+    static func toolExecution(_ client: AgentClient) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let items = try await client.call(.GET, "/api/v1/executions?workflow=slow-child").json?["items"] as? [[String: Any]] ?? []
+            if let id = items.first?["id"] as? String { return id }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("the tool's workflow never started")
+    }
+
     /// A workflow run as a tool belongs to the call: when the caller is cancelled, so is it.
     @Test func cancellingTheCallerCancelsTheWorkflowItRunsAsATool() async throws {
         let server = try Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await LLMTests.model(admin, "free", server)
-            try await Run.apply(admin, """
-                agent: ask-slow
-                kind: workflow
-                description: Takes its time.
-                config: {workflow: slow-child}
-                ---
-                workflow: slow-child
-                nodes:
-                  pause: {kind: delay, config: {duration_ms: 60000}}
-                ---
-                workflow: caller
-                nodes:
-                  ask: {kind: llm, config: {model: free, prompt: "#tool=ask-slow go", tools: [ask-slow]}}
-                """)
+            try await Run.apply(admin, Self.slowToolWorkflows(pauseMs: 60000))
             let caller = try await Run.start(admin, "caller")
-            var child: String?
-            let deadline = ContinuousClock.now + .seconds(20)
-            while child == nil, ContinuousClock.now < deadline {
-                let items = try await admin.call(.GET, "/api/v1/executions?workflow=slow-child").json?["items"] as? [[String: Any]] ?? []
-                child = items.first?["id"] as? String
-                if child == nil { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            let called = try #require(child, "the tool's workflow never started")
+            let called = try await Self.toolExecution(admin)
             #expect(try await admin.call(.POST, "/api/v1/executions/\(caller)/cancel").json?["status"] as? String == "cancelled")
 
             var status: String?
@@ -139,31 +151,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await TestDaemon.start(directory: directory)
         try await LLMTests.model(first.socket, "free", server)
-        try await Run.apply(first.socket, """
-            agent: ask-slow
-            kind: workflow
-            description: Takes its time.
-            config: {workflow: slow-child}
-            ---
-            workflow: slow-child
-            nodes:
-              pause: {kind: delay, config: {duration_ms: 2000}}
-              answer: {kind: transform, config: {output: {answer: 42}}}
-            edges: [pause -> answer]
-            ---
-            workflow: caller
-            nodes:
-              ask: {kind: llm, config: {model: free, prompt: "#tool=ask-slow go", tools: [ask-slow]}}
-            """)
+        try await Run.apply(first.socket, Self.slowToolWorkflows(pauseMs: 2000))
         let caller = try await Run.start(first.socket, "caller")
-        var child: String?
-        let deadline = ContinuousClock.now + .seconds(20)
-        while child == nil, ContinuousClock.now < deadline {
-            let items = try await first.socket.call(.GET, "/api/v1/executions?workflow=slow-child").json?["items"] as? [[String: Any]] ?? []
-            child = items.first?["id"] as? String
-            if child == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        let called = try #require(child, "the tool's workflow never started")
+        let called = try await Self.toolExecution(first.socket)
         #expect(try await first.stop() == 0)
 
         let second = try await TestDaemon.start(directory: directory)

@@ -38,15 +38,19 @@ struct ConnectionOptions: ParsableArguments {
         if let fromEnvironment = ProcessInfo.processInfo.environment["AGENTCTL_SOCKET"], !fromEnvironment.isEmpty {
             return .socket(fromEnvironment)
         }
-        if FileManager.default.fileExists(atPath: Self.devSocket) {
-            if let refusal = Self.foreignDevSocket() {
-                FileHandle.standardError.write(Data("agentctl: ignoring ./\(Self.devSocket): \(refusal); pass --socket to use it\n".utf8))
-            } else {
-                return .socket(Self.devSocket)
-            }
-        }
-        return .socket(Self.systemSocket)
+        return .socket(Self.devSocketUsable ? Self.devSocket : Self.systemSocket)
     }
+
+    /// Whether ./.agentd/agentd.sock is there and may be used unasked: decided (and a refusal
+    /// said) once per run, however often a command asks for its endpoint.
+    private static let devSocketUsable: Bool = {
+        guard FileManager.default.fileExists(atPath: devSocket) else { return false }
+        if let refusal = foreignDevSocket() {
+            FileHandle.standardError.write(Data("agentctl: ignoring ./\(devSocket): \(refusal); pass --socket to use it\n".utf8))
+            return false
+        }
+        return true
+    }()
 
     /// Why the dev socket in the working directory must not be used unasked, or nil when it is
     /// this user's own. Someone who can write to the directory (a shared /tmp, another user's

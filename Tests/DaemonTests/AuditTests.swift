@@ -37,20 +37,20 @@ import Testing
             for index in 0..<4 {
                 _ = try await daemon.socket.call(.POST, "/api/v1/orgs", json: ["name": "org-\(index)"])
             }
-            let good = try runProgram(Self.agentctl, ["audit", "verify", "--socket", daemon.socketPath])
+            let good = try await runProgram(Self.agentctl, ["audit", "verify", "--socket", daemon.socketPath])
             #expect(good.status == 0, "\(good.stderr)")
             #expect(good.stdout.contains("ok"), "\(good.stdout)")
 
             // An attacker with the file edits one row directly.
-            let python = try runProgram("/usr/bin/env", ["python3", "-c",
+            let python = try await runProgram("/usr/bin/env", ["python3", "-c",
                 "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE audit_event SET actor='uid:1000' WHERE seq=3\"); c.commit()",
                 daemon.databasePath])
             #expect(python.status == 0, "\(python.stderr)")
 
-            let bad = try runProgram(Self.agentctl, ["audit", "verify", "--socket", daemon.socketPath])
+            let bad = try await runProgram(Self.agentctl, ["audit", "verify", "--socket", daemon.socketPath])
             #expect(bad.status == 1)
             #expect(bad.stdout.contains("row 3"), "\(bad.stdout)\(bad.stderr)")
-            let json = try runProgram(Self.agentctl, ["audit", "verify", "-o", "json", "--socket", daemon.socketPath])
+            let json = try await runProgram(Self.agentctl, ["audit", "verify", "-o", "json", "--socket", daemon.socketPath])
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             #expect(object?["broken_seq"] as? Int == 3)
             #expect(object?["ok"] as? Bool == false)
@@ -61,14 +61,14 @@ import Testing
         try await TestDaemon.run { daemon in
             _ = try await daemon.socket.call(.POST, "/api/v1/orgs", json: ["name": "acme"])
             _ = try await daemon.socket.call(.DELETE, "/api/v1/orgs/acme")
-            let list = try runProgram(Self.agentctl, ["audit", "list", "--action", "org.deleted", "--since", "1h",
+            let list = try await runProgram(Self.agentctl, ["audit", "list", "--action", "org.deleted", "--since", "1h",
                                                       "--socket", daemon.socketPath])
             #expect(list.status == 0, "\(list.stderr)")
             let lines = list.stdout.split(separator: "\n")
             #expect(lines.count == 2, "\(list.stdout)")
             #expect(lines.last?.contains("org.deleted") == true)
 
-            let export = try runProgram(Self.agentctl, ["audit", "export", "--socket", daemon.socketPath])
+            let export = try await runProgram(Self.agentctl, ["audit", "export", "--socket", daemon.socketPath])
             #expect(export.status == 0, "\(export.stderr)")
             let records = export.stdout.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]

@@ -26,13 +26,13 @@ import Testing
         let backup = try await admin.call(.POST, "/api/v1/system/backup", json: ["file": "during-load.db"]).json ?? [:]
         try await Task.sleep(for: .milliseconds(300))
         stop.withLock { $0 = true }
-        let started = try await load.value
+        let started = await load.value
         let file = try #require(backup["file"] as? String)
         #expect(file == directory + "/.agentd/backups/during-load.db")
         #expect(backup["integrity"] as? String == "ok" && backup["audit_chain"] as? String == "ok")
         let inBackup = try #require(backup["executions"] as? Int)
         #expect(inBackup > 0 && inBackup < started, "the backup is a moment of the load: \(inBackup) of \(started)")
-        let summed = try runProgram("/usr/bin/sha256sum", [file]).stdout.split(separator: " ").first.map(String.init)
+        let summed = try await runProgram("/usr/bin/sha256sum", [file]).stdout.split(separator: " ").first.map(String.init)
         #expect(backup["sha256"] as? String == summed)
         #expect((backup["bytes"] as? Int ?? 0) == ((try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? -1))
 
@@ -53,16 +53,16 @@ import Testing
         // Restoring while agentd runs is refused.
         let agentctl = TestDaemon.binaries + "/agentctl"
         let database = directory + "/.agentd/agentd.db"
-        let running = try runProgram(agentctl, ["restore", file, "--dev", "--database", database], directory: directory)
+        let running = try await runProgram(agentctl, ["restore", file, "--dev", "--database", database], directory: directory)
         #expect(running.status == 1 && running.stderr.contains("stop it first"), "\(running.stderr)")
         #expect(try await daemon.stop() == 0)
 
         // Not a database: refused, nothing replaced.
         try Data("not sqlite at all".utf8).write(to: URL(fileURLWithPath: directory + "/junk.db"))
-        let junk = try runProgram(agentctl, ["restore", directory + "/junk.db", "--dev", "--database", database], directory: directory)
+        let junk = try await runProgram(agentctl, ["restore", directory + "/junk.db", "--dev", "--database", database], directory: directory)
         #expect(junk.status == 1 && junk.stderr.contains("not an agentd database"), "\(junk.stderr)")
 
-        let restored = try runProgram(agentctl, ["restore", file, "--dev", "--database", database], directory: directory)
+        let restored = try await runProgram(agentctl, ["restore", file, "--dev", "--database", database], directory: directory)
         #expect(restored.status == 0 && restored.stdout.contains("restored") && restored.stdout.contains("kept as"), "\(restored.stdout) \(restored.stderr)")
         let kept = try FileManager.default.contentsOfDirectory(atPath: directory + "/.agentd").filter { $0.hasPrefix("agentd.db.before-restore-") }
         #expect(!kept.isEmpty)

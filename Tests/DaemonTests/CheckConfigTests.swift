@@ -4,16 +4,16 @@ import Testing
 @Suite struct CheckConfigTests {
     static var agentd: String { TestDaemon.binaries + "/agentd" }
 
-    func check(_ toml: String, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func check(_ toml: String, environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/agentd.toml"
         try toml.write(toFile: file, atomically: true, encoding: .utf8)
-        return try runProgram(Self.agentd, ["check-config", file], environment: environment)
+        return try await runProgram(Self.agentd, ["check-config", file], environment: environment)
     }
 
-    @Test func aGoodFilePassesAndShowsTheEffectiveSettings() throws {
-        let result = try check("""
+    @Test func aGoodFilePassesAndShowsTheEffectiveSettings() async throws {
+        let result = try await check("""
             [server]
             listen = "0.0.0.0:9000"
             socket = "/run/agentd/agentd.sock"
@@ -44,35 +44,35 @@ import Testing
         ("[log]\nlevel = 3", "log.level", "must be a string"),
         ("[server\nlisten = 1", "(file)", "not valid TOML"),
     ])
-    func aBadFileNamesTheKeyAndWhy(_ toml: String, _ key: String, _ reason: String) throws {
-        let result = try check(toml)
+    func aBadFileNamesTheKeyAndWhy(_ toml: String, _ key: String, _ reason: String) async throws {
+        let result = try await check(toml)
         #expect(result.status == 1)
         #expect(result.stderr.contains(key), "\(result.stderr)")
         #expect(result.stderr.contains(reason), "\(result.stderr)")
     }
 
-    @Test func environmentOverridesAreCheckedToo() throws {
-        let good = try check("", environment: ["AGENTD_SERVER_LISTEN": "127.0.0.1:9100"])
+    @Test func environmentOverridesAreCheckedToo() async throws {
+        let good = try await check("", environment: ["AGENTD_SERVER_LISTEN": "127.0.0.1:9100"])
         #expect(good.status == 0)
         #expect(good.stdout.contains("server.listen = 127.0.0.1:9100"))
-        let bad = try check("", environment: ["AGENTD_WRITER_BATCH_MAX": "0"])
+        let bad = try await check("", environment: ["AGENTD_WRITER_BATCH_MAX": "0"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("writer.batch_max"))
-        let typo = try check("", environment: ["AGENTD_SERVER_LISTN": "x"])
+        let typo = try await check("", environment: ["AGENTD_SERVER_LISTN": "x"])
         #expect(typo.status == 1)
         #expect(typo.stderr.contains("AGENTD_SERVER_LISTN"))
     }
 
-    @Test func aMissingFileIsAnError() throws {
-        let result = try runProgram(Self.agentd, ["check-config", "/nonexistent/agentd.toml"])
+    @Test func aMissingFileIsAnError() async throws {
+        let result = try await runProgram(Self.agentd, ["check-config", "/nonexistent/agentd.toml"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("does not exist"))
     }
 
-    @Test func serveRefusesABadConfigurationWithExitStatus78() throws {
+    @Test func serveRefusesABadConfigurationWithExitStatus78() async throws {
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try runProgram(Self.agentd, ["serve", "--dev", "--listen", "bad"], directory: directory)
+        let result = try await runProgram(Self.agentd, ["serve", "--dev", "--listen", "bad"], directory: directory)
         #expect(result.status == 78)
         #expect(result.stderr.contains("server.listen"))
     }

@@ -139,14 +139,15 @@ extension Array where Element: Sendable {
 
 @Suite(.serialized) struct LeaseExpiryTests {
     /// A running step whose lease runs out (its worker stopped heartbeating) goes back to ready
-    /// under a new token and runs again; the first worker's late result is refused.
+    /// under a new token and runs again; the first worker's late result is refused. The call is
+    /// held by the upstream until both workers have made it, however slow the machine.
     @Test func anExpiredLeaseGivesTheStepToAnotherWorker() async throws {
         let upstream = try Upstream()
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: leased
                 nodes:
-                  call: {kind: http, timeout_ms: 20000, config: {url: "\(upstream.base)/slow?key=lease&ms=2500"}}
+                  call: {kind: http, timeout_ms: 20000, config: {url: "\(upstream.base)/hold?key=lease"}}
                 """)
             let id = try await Run.start(daemon.socket, "leased")
             let deadline = ContinuousClock.now + .seconds(10)
@@ -155,7 +156,7 @@ extension Array where Element: Sendable {
                 try await Task.sleep(for: .milliseconds(10))
             }
             // As if the worker had hung: its lease is already over.
-            let expire = try runProgram("/usr/bin/env", ["python3", "-c", """
+            let expire = try await runProgram("/usr/bin/env", ["python3", "-c", """
                 import sqlite3, sys
                 c = sqlite3.connect(sys.argv[1], timeout=10)
                 n = c.execute("UPDATE job SET lease_expires_at = 1 WHERE status = 'open' AND lease_expires_at IS NOT NULL").rowcount
@@ -163,6 +164,9 @@ extension Array where Element: Sendable {
                 sys.exit(0 if n == 1 else 1)
                 """, daemon.databasePath])
             #expect(expire.status == 0, "\(expire.stderr)")
+            // The timer takes the job over and runs the step again while the first call still hangs.
+            try await upstream.waitForCalls("lease", atLeast: 2)
+            try await upstream.release("lease")
             let execution = try await Run.finish(daemon.socket, id)
             #expect(execution["status"] as? String == "succeeded", "\(execution)")
             let events = try await Run.events(daemon.socket, id)

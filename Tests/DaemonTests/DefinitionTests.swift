@@ -13,8 +13,8 @@ import Testing
         }
     }
 
-    func ctl(_ daemon: TestDaemon, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        try runProgram(Self.agentctl, arguments + ["--socket", daemon.socketPath])
+    func ctl(_ daemon: TestDaemon, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runProgram(Self.agentctl, arguments + ["--socket", daemon.socketPath])
     }
 
     func write(_ text: String, _ name: String, in directory: String) throws -> String {
@@ -29,12 +29,12 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let file = try write(try Self.example, "support-triage.yaml", in: directory)
 
-            let first = try ctl(daemon, ["apply", "-f", file, "-m", "first cut"])
+            let first = try await ctl(daemon, ["apply", "-f", file, "-m", "first cut"])
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stdout.contains("agent fetch-ticket: created as version 1"))
             #expect(first.stdout.contains("workflow support-triage: created as version 1, deployed to dev"), "\(first.stdout)")
 
-            let again = try ctl(daemon, ["apply", "-f", file])
+            let again = try await ctl(daemon, ["apply", "-f", file])
             #expect(again.status == 0)
             #expect(again.stdout.contains("workflow support-triage: unchanged (identical to version 1)"), "\(again.stdout)")
 
@@ -43,64 +43,64 @@ import Testing
                 .replacingOccurrences(of: "retry: {max_attempts: 3, initial_backoff_ms: 500}", with: "retry: {max_attempts: 5, initial_backoff_ms: 500}")
                 .replacingOccurrences(of: "  - classify -> page\n", with: "  - classify -> page\n  - classify -> archive\n")
                 .replacingOccurrences(of: "edges:\n", with: "  archive:\n    kind: transform\n    config:\n      output: {archived: true}\nedges:\n")
-            let second = try ctl(daemon, ["apply", "-f", try write(edited, "v2.yaml", in: directory), "-m", "archive everything"])
+            let second = try await ctl(daemon, ["apply", "-f", try write(edited, "v2.yaml", in: directory), "-m", "archive everything"])
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains("workflow support-triage: now version 2, deployed to dev"), "\(second.stdout)")
 
-            let history = try ctl(daemon, ["workflows", "history", "support-triage"])
+            let history = try await ctl(daemon, ["workflows", "history", "support-triage"])
             #expect(history.stdout.contains("archive everything") && history.stdout.contains("first cut"), "\(history.stdout)")
 
-            let diff = try ctl(daemon, ["workflows", "diff", "support-triage", "1", "2"])
+            let diff = try await ctl(daemon, ["workflows", "diff", "support-triage", "1", "2"])
             #expect(diff.status == 0, "\(diff.stderr)")
             #expect(diff.stdout.contains("+ node archive"), "\(diff.stdout)")
             #expect(diff.stdout.contains("+ edge classify -> archive"))
             #expect(diff.stdout.contains("~ node fetch"))
             #expect(diff.stdout.contains("retry.max_attempts: 3 -> 5"), "\(diff.stdout)")
-            let diffJSON = try ctl(daemon, ["workflows", "diff", "support-triage", "1", "2", "--output", "json"])
+            let diffJSON = try await ctl(daemon, ["workflows", "diff", "support-triage", "1", "2", "--output", "json"])
             let diffObject = try JSONSerialization.jsonObject(with: Data(diffJSON.stdout.utf8)) as? [String: Any]
             #expect(diffObject?["nodes_added"] as? [String] == ["archive"])
             #expect(diffObject?["edges_removed"] as? [String] == [])
 
             // Export is YAML that applies as a no-op.
-            let export = try ctl(daemon, ["workflows", "export", "support-triage"])
+            let export = try await ctl(daemon, ["workflows", "export", "support-triage"])
             #expect(export.status == 0)
             #expect(export.stdout.hasPrefix("workflow: support-triage\n"), "\(export.stdout)")
-            let reapplied = try ctl(daemon, ["apply", "-f", try write(export.stdout, "export.yaml", in: directory)])
+            let reapplied = try await ctl(daemon, ["apply", "-f", try write(export.stdout, "export.yaml", in: directory)])
             #expect(reapplied.stdout.contains("unchanged (identical to version 2)"), "\(reapplied.stdout)\n\(reapplied.stderr)\n\(export.stdout)")
-            let agentExport = try ctl(daemon, ["agents", "export", "classify"])
-            let agentAgain = try ctl(daemon, ["apply", "-f", try write(agentExport.stdout, "agent.yaml", in: directory)])
+            let agentExport = try await ctl(daemon, ["agents", "export", "classify"])
+            let agentAgain = try await ctl(daemon, ["apply", "-f", try write(agentExport.stdout, "agent.yaml", in: directory)])
             #expect(agentAgain.stdout.contains("agent classify: unchanged"), "\(agentAgain.stdout)\n\(agentExport.stdout)")
 
             // Rollback makes version 3 equal to version 1; history stays linear.
-            let rollback = try ctl(daemon, ["workflows", "rollback", "support-triage", "1"])
+            let rollback = try await ctl(daemon, ["workflows", "rollback", "support-triage", "1"])
             #expect(rollback.stdout.contains("now version 3 (= version 1), deployed to dev"), "\(rollback.stdout)\(rollback.stderr)")
-            let same = try ctl(daemon, ["workflows", "diff", "support-triage", "1", "3"])
+            let same = try await ctl(daemon, ["workflows", "diff", "support-triage", "1", "3"])
             #expect(same.stdout.contains("identical"), "\(same.stdout)")
             let version3 = try await daemon.socket.call(.GET, "/api/v1/workflows/support-triage/versions/3").json
             #expect(version3?["parent_version"] as? Int == 2)
             #expect(version3?["message"] as? String == "rollback to version 1")
 
             // Deploy version 2 to staging; dev keeps version 3.
-            let deploy = try ctl(daemon, ["workflows", "deploy", "support-triage", "--version", "2", "--env", "staging"])
+            let deploy = try await ctl(daemon, ["workflows", "deploy", "support-triage", "--version", "2", "--env", "staging"])
             #expect(deploy.stdout.contains("dev=v3 staging=v2"), "\(deploy.stdout)\(deploy.stderr)")
-            let staged = try ctl(daemon, ["workflows", "export", "support-triage", "--env", "staging"])
+            let staged = try await ctl(daemon, ["workflows", "export", "support-triage", "--env", "staging"])
             #expect(staged.stdout.contains("archive:"))
 
             // Pictures of the DAG.
-            let svg = try ctl(daemon, ["workflows", "graph", "support-triage", "--format", "svg"])
+            let svg = try await ctl(daemon, ["workflows", "graph", "support-triage", "--format", "svg"])
             #expect(svg.stdout.hasPrefix("<svg"), "\(svg.stdout.prefix(100))")
             for node in ["fetch", "classify", "page"] { #expect(svg.stdout.contains("data-node=\"\(node)\"")) }
             #expect(svg.stdout.contains("data-from=\"fetch\" data-to=\"classify\""))
-            let dot = try ctl(daemon, ["workflows", "graph", "support-triage", "--format", "dot", "--version", "2"])
+            let dot = try await ctl(daemon, ["workflows", "graph", "support-triage", "--format", "dot", "--version", "2"])
             #expect(dot.stdout.contains("\"classify\" -> \"archive\";"), "\(dot.stdout)")
 
-            let agents = try ctl(daemon, ["agents", "list"])
+            let agents = try await ctl(daemon, ["agents", "list"])
             #expect(agents.stdout.contains("fetch-ticket") && agents.stdout.contains("classify"))
-            let kinds = try ctl(daemon, ["agents", "kinds"])
+            let kinds = try await ctl(daemon, ["agents", "kinds"])
             for kind in ["llm", "http", "transform", "exec", "approval", "workflow", "delay", "router"] {
                 #expect(kinds.stdout.contains("\(kind): "), "missing \(kind)")
             }
-            let workflows = try ctl(daemon, ["workflows", "list"])
+            let workflows = try await ctl(daemon, ["workflows", "list"])
             #expect(workflows.stdout.contains("support-triage") && workflows.stdout.contains("dev=v3 staging=v2"), "\(workflows.stdout)")
 
             // Every change is audited.
@@ -131,7 +131,7 @@ import Testing
                   - fetch -> classify
                   - classify -> nowhere
                 """
-            let result = try ctl(daemon, ["validate", "-f", try write(broken, "broken.yaml", in: directory)])
+            let result = try await ctl(daemon, ["validate", "-f", try write(broken, "broken.yaml", in: directory)])
             #expect(result.status == 1)
             #expect(result.stderr.contains("definition_invalid"), "\(result.stderr)")
             #expect(result.stderr.contains("nodes.classify.input.text: 1:4: unknown reference nodes.fetch2 — did you mean nodes.fetch?"),
@@ -140,7 +140,7 @@ import Testing
             let list = try await daemon.socket.call(.GET, "/api/v1/workflows").json?["items"] as? [Any]
             #expect(list?.isEmpty == true)
 
-            let good = try ctl(daemon, ["validate", "-f", try write(try Self.example, "good.yaml", in: directory)])
+            let good = try await ctl(daemon, ["validate", "-f", try write(try Self.example, "good.yaml", in: directory)])
             #expect(good.status == 0, "\(good.stderr)")
             #expect(good.stdout.contains("workflow support-triage: valid, would be version 1"))
             #expect((try await daemon.socket.call(.GET, "/api/v1/agents").json?["items"] as? [Any])?.isEmpty == true)

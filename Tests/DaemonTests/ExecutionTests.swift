@@ -37,6 +37,21 @@ final class Upstream: @unchecked Sendable {
         return try await client.call(.GET, "/calls?key=\(key)").json?["calls"] as? Int ?? -1
     }
 
+    /// Waits until key `key` was called at least `count` times (a `/hold` call is then in flight).
+    func waitForCalls(_ key: String, atLeast count: Int = 1, within limit: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while try await calls(key) < count {
+            guard ContinuousClock.now < deadline else { throw TestFailure("\(key) was not called \(count) times within \(limit)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Lets every `/hold?key=` call for `key` answer, now and later.
+    func release(_ key: String) async throws {
+        let client = AgentClient(endpoint: .url(base))
+        guard try await client.call(.GET, "/release?key=\(key)").status == 200 else { throw TestFailure("the upstream did not release \(key)") }
+    }
+
     deinit { process.terminate() }
 }
 
@@ -283,12 +298,12 @@ enum Run {
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, "workflow: hello\nnodes:\n  a: {kind: transform, config: {output: {greeting: \"hi {{ input.name }}\"}}}\n")
             let agentctl = TestDaemon.binaries + "/agentctl"
-            let run = try runProgram(agentctl, ["run", "hello", "--input", #"{"name": "ada"}"#, "--follow", "--socket", daemon.socketPath])
+            let run = try await runProgram(agentctl, ["run", "hello", "--input", #"{"name": "ada"}"#, "--follow", "--socket", daemon.socketPath])
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout.contains("✓ a") && run.stdout.contains("succeeded") && run.stdout.contains("hi ada"), "\(run.stdout)")
-            let bad = try runProgram(agentctl, ["run", "hello", "--input", "[1]", "--socket", daemon.socketPath])
+            let bad = try await runProgram(agentctl, ["run", "hello", "--input", "[1]", "--socket", daemon.socketPath])
             #expect(bad.status == 2)
-            let list = try runProgram(agentctl, ["executions", "list", "--status", "succeeded", "--since", "1h", "--socket", daemon.socketPath])
+            let list = try await runProgram(agentctl, ["executions", "list", "--status", "succeeded", "--since", "1h", "--socket", daemon.socketPath])
             #expect(list.stdout.contains("hello"), "\(list.stdout)")
         }
     }
@@ -408,7 +423,7 @@ enum Run {
 /// http steps trust the CA bundle agentd is configured with (an internal CA), and only that.
 @Suite(.serialized) struct InternalCATests {
     /// A CA and a certificate it signed for 127.0.0.1, made with openssl.
-    static func makeCertificates(in directory: String) throws -> (ca: String, cert: String, key: String) {
+    static func makeCertificates(in directory: String) async throws -> (ca: String, cert: String, key: String) {
         let script = """
             set -e
             cd \(directory)
@@ -417,7 +432,7 @@ enum Run {
             printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext 2>/dev/null
             """
-        let result = try runProgram("/bin/sh", ["-c", script])
+        let result = try await runProgram("/bin/sh", ["-c", script])
         guard result.status == 0 else { throw TestFailure("openssl failed: \(result.stderr)") }
         return (directory + "/ca.pem", directory + "/server.pem", directory + "/server.key")
     }
@@ -425,7 +440,7 @@ enum Run {
     @Test func httpsStepsTrustTheConfiguredCA() async throws {
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let files = try Self.makeCertificates(in: directory)
+        let files = try await Self.makeCertificates(in: directory)
         let upstream = try Upstream(tls: (files.cert, files.key))
         let document = "workflow: secure\nnodes:\n  call: {kind: http, config: {url: \"\(upstream.base)/ok\"}}\n"
 
@@ -445,20 +460,24 @@ enum Run {
 }
 
 @Suite(.serialized) struct ConcurrencyLimitTests {
-    /// (Delays of 1.5 s: long enough that the first is still running when the second starts,
-    /// even on a loaded machine.)
+    /// Each execution's one step is a call the upstream holds until the test releases it: the
+    /// first is still running when the second starts, however slow the machine.
     @Test func executionsOverALimitWaitQueuedAndStartAsOthersEnd() async throws {
+        let upstream = try Upstream()
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: one-at-a-time
                 concurrency: 1
                 nodes:
-                  wait: {kind: delay, config: {duration_ms: 1500}}
+                  call: {kind: http, config: {url: "\(upstream.base)/hold?key=limit"}}
                 """)
             let first = try await Run.start(daemon.socket, "one-at-a-time")
             let second = try await Run.start(daemon.socket, "one-at-a-time")
+            try await upstream.waitForCalls("limit")
             let waiting = try await daemon.socket.call(.GET, "/api/v1/executions/\(second)").json
             #expect(waiting?["status"] as? String == "queued")
+            #expect(try await upstream.calls("limit") == 1, "the second started while the first ran")
+            try await upstream.release("limit")
             let done = try await Run.finish(daemon.socket, second)
             #expect(done["status"] as? String == "succeeded")
             let events = try await Run.events(daemon.socket, second).compactMap { $0["type"] as? String }
@@ -471,13 +490,16 @@ enum Run {
             // The org's plan: the free plan runs 5 at once; with an override of 1, a second waits.
             _ = try await daemon.socket.call(.PUT, "/api/v1/orgs/default/plan",
                                              json: ["plan": "enterprise", "overrides": ["concurrent_executions": 1]])
-            try await Run.apply(daemon.socket, "workflow: short\nnodes:\n  wait: {kind: delay, config: {duration_ms: 1500}}\n")
+            try await Run.apply(daemon.socket, "workflow: short\nnodes:\n  call: {kind: http, config: {url: \"\(upstream.base)/hold?key=plan\"}}\n")
             let a = try await Run.start(daemon.socket, "short"), b = try await Run.start(daemon.socket, "short")
+            try await upstream.waitForCalls("plan")
             #expect(try await daemon.socket.call(.GET, "/api/v1/executions/\(b)").json?["status"] as? String == "queued")
             let quota = try await daemon.socket.call(.GET, "/api/v1/orgs/default/quota").json?["quotas"] as? [String: [String: Any]]
             #expect(quota?["concurrent_executions"]?["limit"] as? Int == 1)
+            try await upstream.release("plan")
             #expect((try await Run.finish(daemon.socket, b))["status"] as? String == "succeeded")
             #expect((try await Run.finish(daemon.socket, a))["status"] as? String == "succeeded")
+            #expect(try await upstream.calls("plan") == 2)
         }
     }
 }

@@ -18,11 +18,11 @@ import Testing
               b: {kind: transform, config: {output: {done: true}}}
             edges: [a -> pause, pause -> b]
             """)
-        // agentctl follows from its own process, as a person would run it (not through
-        // runProgram: that blocks a thread of the test's small pool for the whole run).
+        // agentctl follows from its own process, as a person would run it, while the test
+        // watches its output.
         let output = directory + "/follow.out", errors = directory + "/follow.err"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         let follower = Process()
         follower.executableURL = URL(fileURLWithPath: TestDaemon.binaries + "/agentctl")
         follower.arguments = ["run", "slow", "--follow", "--socket", first.socketPath]

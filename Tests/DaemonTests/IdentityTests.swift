@@ -39,7 +39,7 @@ import Testing
             let keys = try await daemon.socket.call(.GET, "/api/v1/api-keys").json?["items"] as? [[String: Any]] ?? []
             #expect(keys.count == 1)
             #expect(keys.first?["token"] == nil)
-            let python = try runProgram("/usr/bin/env", ["python3", "-c",
+            let python = try await runProgram("/usr/bin/env", ["python3", "-c",
                 "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('SELECT hex(secret_hash) FROM api_key').fetchone()[0])",
                 daemon.databasePath])
             let secret = String(token.split(separator: "_").last ?? "")
@@ -174,7 +174,7 @@ import Testing
         try await TestDaemon.run { daemon in
             _ = try await daemon.socket.call(.POST, "/api/v1/users",
                                              json: ["login": "nobody-user", "role": "viewer", "unix_uid": 65534])
-            let result = try daemon.getAsNobody("/api/v1/whoami")
+            let result = try await daemon.getAsNobody("/api/v1/whoami")
             #expect(result.stdout.hasPrefix("HTTP/1.1 200"), "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("\"login\":\"nobody-user\""))
             #expect(result.stdout.contains("\"roles\":[\"viewer\"]"))
@@ -185,27 +185,27 @@ import Testing
         try await TestDaemon.run { daemon in
             let agentctl = TestDaemon.binaries + "/agentctl"
             let socket = ["--socket", daemon.socketPath]
-            let created = try runProgram(agentctl, ["users", "create", "dev@acme", "--role", "developer"] + socket)
+            let created = try await runProgram(agentctl, ["users", "create", "dev@acme", "--role", "developer"] + socket)
             #expect(created.status == 0, "\(created.stderr)")
             #expect(created.stdout.contains("dev@acme"))
-            let key = try runProgram(agentctl, ["keys", "create", "--name", "ci", "--user", "dev@acme", "--expires", "90d",
+            let key = try await runProgram(agentctl, ["keys", "create", "--name", "ci", "--user", "dev@acme", "--expires", "90d",
                                                 "--scope", "orgs.view"] + socket)
             #expect(key.status == 0, "\(key.stderr)")
             let token = key.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(token.hasPrefix("agk_"))
             #expect(key.stderr.contains("shown only once"))
 
-            let whoami = try runProgram(agentctl, ["whoami", "--url", "http://127.0.0.1:\(daemon.tcpPort)", "--api-key", token])
+            let whoami = try await runProgram(agentctl, ["whoami", "--url", "http://127.0.0.1:\(daemon.tcpPort)", "--api-key", token])
             #expect(whoami.status == 0, "\(whoami.stderr)")
             #expect(whoami.stdout.contains("dev@acme"))
 
-            let list = try runProgram(agentctl, ["keys", "list"] + socket)
+            let list = try await runProgram(agentctl, ["keys", "list"] + socket)
             #expect(list.stdout.contains("ci"))
             #expect(!list.stdout.contains(token))
             let keyID = String(token.prefix(30))
-            let revoke = try runProgram(agentctl, ["keys", "revoke", keyID] + socket)
+            let revoke = try await runProgram(agentctl, ["keys", "revoke", keyID] + socket)
             #expect(revoke.status == 0, "\(revoke.stderr)")
-            let after = try runProgram(agentctl, ["whoami", "--url", "http://127.0.0.1:\(daemon.tcpPort)", "--api-key", token])
+            let after = try await runProgram(agentctl, ["whoami", "--url", "http://127.0.0.1:\(daemon.tcpPort)", "--api-key", token])
             #expect(after.status == 1)
             #expect(after.stderr.contains("unauthenticated"))
         }

@@ -337,41 +337,41 @@ import Testing
         // check-config names a bad declaration by its place in the file.
         try "[[models]]\norg = \"default\"\nname = \"bad\"\nbase_url = \"http://u:p@gpu/v1\"\nmodel = \"m\"\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
-        let checked = try runProgram(CheckConfigTests.agentd, ["check-config", file])
+        let checked = try await runProgram(CheckConfigTests.agentd, ["check-config", file])
         #expect(checked.status != 0 && checked.stderr.contains("models[0].base_url"), "\(checked.stderr)")
     }
 
     @Test func modelsBudgetsAndCostsThroughAgentctl() async throws {
         let server = try Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
-            func ctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-                try runProgram(TestDaemon.binaries + "/agentctl", arguments + ["--socket", daemon.socketPath])
+            func ctl(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+                try await runProgram(TestDaemon.binaries + "/agentctl", arguments + ["--socket", daemon.socketPath])
             }
-            let added = try ctl(["models", "add", "local-llama", "--base-url", server.base + "/v1", "--model", "llama-3.1-8b",
+            let added = try await ctl(["models", "add", "local-llama", "--base-url", server.base + "/v1", "--model", "llama-3.1-8b",
                                  "--input-price", "0.10", "--output-price", "0.30"])
             #expect(added.status == 0 && added.stdout.contains("$0.10 / 1M tokens"), "\(added.stderr)")
-            let listed = try ctl(["models", "list"])
+            let listed = try await ctl(["models", "list"])
             #expect(listed.stdout.contains("local-llama") && listed.stdout.contains("llama-3.1-8b"))
-            let tested = try ctl(["models", "test", "local-llama", "--env", "dev"])
+            let tested = try await ctl(["models", "test", "local-llama", "--env", "dev"])
             #expect(tested.status == 0 && tested.stdout.contains("tokens") && tested.stdout.contains("in,"), "\(tested.stdout) \(tested.stderr)")
-            let refused = try ctl(["models", "add", "broken", "--base-url", "ftp://gpu/v1", "--model", "m"])
+            let refused = try await ctl(["models", "add", "broken", "--base-url", "ftp://gpu/v1", "--model", "m"])
             #expect(refused.status == 1 && refused.stderr.contains("validation_failed") && refused.stderr.contains("base_url"))
 
             try await Run.apply(daemon.socket, "workflow: ask\nnodes:\n  ask: {kind: llm, config: {model: local-llama, prompt: \"hello there\"}}\n")
             _ = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "ask"))
 
-            let set = try ctl(["budgets", "set", "--monthly", "500"])
+            let set = try await ctl(["budgets", "set", "--monthly", "500"])
             #expect(set.status == 0 && set.stdout.contains("$500.00"), "\(set.stderr)")
-            #expect(try ctl(["budgets", "set"]).status != 0, "one of --monthly or --quarterly is required")
-            #expect(try ctl(["budgets", "list"]).stdout.contains("monthly"))
-            let byModel = try ctl(["costs", "--by", "model"])
+            #expect(try await ctl(["budgets", "set"]).status != 0, "one of --monthly or --quarterly is required")
+            #expect(try await ctl(["budgets", "list"]).stdout.contains("monthly"))
+            let byModel = try await ctl(["costs", "--by", "model"])
             #expect(byModel.status == 0 && byModel.stdout.contains("local-llama"), "\(byModel.stdout) \(byModel.stderr)")
-            let top = try ctl(["costs", "top", "--output", "json"])
+            let top = try await ctl(["costs", "top", "--output", "json"])
             #expect(top.stdout.contains("\"workflow\":\"ask\"") || top.stdout.contains("\"workflow\" : \"ask\""), "\(top.stdout)")
-            #expect(try ctl(["costs", "forecast"]).stdout.contains("projected"))
-            #expect(try ctl(["costs", "advice"]).status == 0)
-            #expect(try ctl(["costs", "--by", "colour"]).stderr.contains("invalid_parameter"))
-            #expect(try ctl(["budgets", "remove"]).stdout.contains("removed the org budget"))
+            #expect(try await ctl(["costs", "forecast"]).stdout.contains("projected"))
+            #expect(try await ctl(["costs", "advice"]).status == 0)
+            #expect(try await ctl(["costs", "--by", "colour"]).stderr.contains("invalid_parameter"))
+            #expect(try await ctl(["budgets", "remove"]).stdout.contains("removed the org budget"))
         }
     }
 

@@ -34,7 +34,7 @@ import Glibc
         let first = try await TestDaemon.start()
         let binaryVersion = try #require(try await first.socket.call(.GET, "/api/v1/status").json?["schema_version"] as? Int)
         #expect(try await first.stop() == 0)
-        let python = try runProgram("/usr/bin/env", ["python3", "-c",
+        let python = try await runProgram("/usr/bin/env", ["python3", "-c",
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 99'); c.commit()",
             first.databasePath])
         #expect(python.status == 0, "\(python.stderr)")
@@ -60,7 +60,7 @@ import Glibc
     @Test func aSocketUserWhoIsNotAnAdministratorGets401() async throws {
         try await TestDaemon.run { daemon in
             // uid 65534 may reach the socket (the helper opens it); the daemon must still refuse it.
-            let result = try daemon.getAsNobody("/api/v1/orgs")
+            let result = try await daemon.getAsNobody("/api/v1/orgs")
             #expect(result.stdout.hasPrefix("HTTP/1.1 401"), "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("\"code\":\"unauthenticated\""))
             #expect(result.stdout.contains("uid:65534"))
@@ -115,7 +115,7 @@ final class RawSocket {
         let mode = (try FileManager.default.attributesOfItem(atPath: keyring)[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
         try FileManager.default.removeItem(atPath: keyring)
-        let made = try runProgram(TestDaemon.binaries + "/agentd", ["keygen", keyring])
+        let made = try await runProgram(TestDaemon.binaries + "/agentd", ["keygen", keyring])
         #expect(made.status == 0, "\(made.stderr)")
 
         let second = try TestDaemon(directory: first.directory)
@@ -136,12 +136,12 @@ final class RawSocket {
         #expect(second.log.text.contains("chmod 600"), "\(second.log.text)")
     }
 
-    @Test func keygenRefusesToOverwrite() throws {
+    @Test func keygenRefusesToOverwrite() async throws {
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/master.keyring"
-        #expect(try runProgram(TestDaemon.binaries + "/agentd", ["keygen", path]).status == 0)
-        let again = try runProgram(TestDaemon.binaries + "/agentd", ["keygen", path])
+        #expect(try await runProgram(TestDaemon.binaries + "/agentd", ["keygen", path]).status == 0)
+        let again = try await runProgram(TestDaemon.binaries + "/agentd", ["keygen", path])
         #expect(again.status == 1)
     }
 }

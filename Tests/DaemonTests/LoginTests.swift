@@ -123,19 +123,19 @@ import Testing
             let agentctl = TestDaemon.binaries + "/agentctl"
             let url = ["--url", "http://127.0.0.1:\(daemon.tcpPort)"]
             let env = ["XDG_CONFIG_HOME": config]
-            let login = try runProgramWithInput(agentctl, ["login", "--login", "gina", "--password-stdin"] + url,
+            let login = try await runProgramWithInput(agentctl, ["login", "--login", "gina", "--password-stdin"] + url,
                                                 input: "a long secret phrase\n", environment: env)
             #expect(login.status == 0, "\(login.stderr)")
             let file = config + "/agentctl/sessions.json"
             let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
             #expect(mode == 0o600)
-            let whoami = try runProgram(agentctl, ["whoami"] + url, environment: env)
+            let whoami = try await runProgram(agentctl, ["whoami"] + url, environment: env)
             #expect(whoami.stdout.contains("gina"), "\(whoami.stderr)")
-            let sessions = try runProgram(agentctl, ["sessions", "list"] + url, environment: env)
+            let sessions = try await runProgram(agentctl, ["sessions", "list"] + url, environment: env)
             #expect(sessions.stdout.contains("ags_"))
-            let logout = try runProgram(agentctl, ["logout"] + url, environment: env)
+            let logout = try await runProgram(agentctl, ["logout"] + url, environment: env)
             #expect(logout.status == 0, "\(logout.stderr)")
-            let after = try runProgram(agentctl, ["whoami"] + url, environment: env)
+            let after = try await runProgram(agentctl, ["whoami"] + url, environment: env)
             #expect(after.status == 1)
         }
     }
@@ -143,7 +143,12 @@ import Testing
 
 /// Runs a program with `input` on its standard input.
 func runProgramWithInput(_ path: String, _ arguments: [String], input: String,
-                         environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+                         environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await offThePool { try runProgramWithInputBlocking(path, arguments, input: input, environment: environment) }
+}
+
+private func runProgramWithInputBlocking(_ path: String, _ arguments: [String], input: String,
+                                         environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

@@ -74,7 +74,7 @@ import Testing
             #expect(again.status == 401)
 
             // The seed is sealed in the database: neither its base32 nor its bytes appear.
-            let python = try runProgram("/usr/bin/env", ["python3", "-c",
+            let python = try await runProgram("/usr/bin/env", ["python3", "-c",
                 "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('SELECT hex(secret_box) FROM mfa_totp').fetchone()[0])",
                 daemon.databasePath])
             let seedHex = totp.secret.map { String(format: "%02X", $0) }.joined()
@@ -139,7 +139,7 @@ import Testing
             let again = try await daemon.socket.send(.POST, "/api/v1/api-keys/\(String(new.prefix(30)))/rotate",
                                                      body: Data("{}".utf8), headers: [("Content-Type", "application/json")])
             #expect(again.status == 409)
-            let agentctl = try runProgram(TestDaemon.binaries + "/agentctl",
+            let agentctl = try await runProgram(TestDaemon.binaries + "/agentctl",
                                           ["mfa", "policy", "--org", "default", "--require", "admin", "--socket", daemon.socketPath])
             #expect(agentctl.status == 0, "\(agentctl.stderr)")
             #expect(agentctl.stdout.contains("admin"))

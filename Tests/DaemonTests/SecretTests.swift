@@ -26,7 +26,7 @@ import Testing
             #expect((versions.json?["items"] as? [[String: Any]])?.map { $0["version"] as? Int } == [2, 1])
             #expect((list.json?["items"] as? [[String: Any]])?.count == 2)
             #expect(!daemon.log.text.contains(value), "values are never logged")
-            let python = try runProgram("/usr/bin/env", ["python3", "-c",
+            let python = try await runProgram("/usr/bin/env", ["python3", "-c",
                 "import sqlite3,sys; d=open(sys.argv[1],'rb').read()+open(sys.argv[1]+'-wal','rb').read(); print(sys.argv[2].encode() in d)",
                 daemon.databasePath, value])
             #expect(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "False", "the database file holds no plaintext")
@@ -68,13 +68,13 @@ import Testing
             try #"{"user":"svc","password":"p"}"#.write(toFile: file, atomically: true, encoding: .utf8)
             let agentctl = TestDaemon.binaries + "/agentctl"
             let socket = ["--socket", daemon.socketPath]
-            let set = try runProgram(agentctl, ["secrets", "set", "payments/sfdc", "--env", "prod", "--from-file", file] + socket)
+            let set = try await runProgram(agentctl, ["secrets", "set", "payments/sfdc", "--env", "prod", "--from-file", file] + socket)
             #expect(set.status == 0, "\(set.stderr)")
             #expect(set.stdout.contains("prod/payments/sfdc is now version 1"))
-            let list = try runProgram(agentctl, ["secrets", "list"] + socket)
+            let list = try await runProgram(agentctl, ["secrets", "list"] + socket)
             #expect(list.stdout.contains("payments/sfdc"))
             #expect(!list.stdout.contains("svc"))
-            let vault = try runProgram(agentctl, ["vault", "status"] + socket)
+            let vault = try await runProgram(agentctl, ["vault", "status"] + socket)
             #expect(vault.stdout.contains("mk1"), "\(vault.stdout)")
         }
     }
@@ -113,7 +113,7 @@ import Testing
             _ = try await daemon.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "prod", "path": "db/pw", "value": "original-value"])
             _ = try await daemon.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "prod", "path": "db/other", "value": "other-value"])
             // An attacker with the file moves one value's ciphertext onto another path.
-            let python = try runProgram("/usr/bin/env", ["python3", "-c", """
+            let python = try await runProgram("/usr/bin/env", ["python3", "-c", """
                 import sqlite3,sys
                 c=sqlite3.connect(sys.argv[1])
                 row=c.execute("SELECT wrapped_key, ciphertext FROM secret_version WHERE path='db/pw'").fetchone()
@@ -121,7 +121,7 @@ import Testing
                 c.commit()
                 """, daemon.databasePath])
             #expect(python.status == 0, "\(python.stderr)")
-            let agentctl = try runProgram(TestDaemon.binaries + "/agentctl", ["vault", "check", "--socket", daemon.socketPath])
+            let agentctl = try await runProgram(TestDaemon.binaries + "/agentctl", ["vault", "check", "--socket", daemon.socketPath])
             #expect(agentctl.status == 1)
             #expect(agentctl.stdout.contains("prod/db/other v1: tampered"), "\(agentctl.stdout)")
             #expect(!agentctl.stdout.contains("db/pw v1"))

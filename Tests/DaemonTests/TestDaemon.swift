@@ -109,7 +109,7 @@ extension TestDaemon {
     /// Sends `GET path` over the socket as uid/gid 65534 (nobody), from a child process, and
     /// returns the raw HTTP response. Opens the socket to others first: the test is about what
     /// the daemon decides, not about file permissions.
-    func getAsNobody(_ path: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    func getAsNobody(_ path: String) async throws -> (status: Int32, stdout: String, stderr: String) {
         chmod(directory, 0o755)
         chmod(directory + "/.agentd", 0o755)
         chmod(socketPath, 0o666)
@@ -126,7 +126,7 @@ extension TestDaemon {
                 data += chunk
             sys.stdout.write(data.decode())
             """
-        return try runProgram("/usr/bin/env", ["python3", "-c", script, socketPath, path])
+        return try await runProgram("/usr/bin/env", ["python3", "-c", script, socketPath, path])
     }
 }
 
@@ -187,7 +187,21 @@ final class LogCollector: @unchecked Sendable {
 
 /// Runs a program to completion, returning its exit status, stdout and stderr.
 func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:],
-                directory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+                directory: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await offThePool { try runProgramBlocking(path, arguments, environment: environment, directory: directory) }
+}
+
+/// Runs `body` on a thread of its own. Waiting for a child process blocks a thread, and the
+/// tests' concurrency pool has one per core: two such waits on a 2-core machine would stall
+/// every other test (their daemons' deadlines and timing windows with them).
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+private func runProgramBlocking(_ path: String, _ arguments: [String], environment: [String: String],
+                                directory: String?) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

@@ -180,21 +180,20 @@ import Testing
         try await Run.apply(first.socket, """
             agent: slow-lookup
             kind: http
-            config: {url: "\(upstream.base)/slow?ms=2500&q={{ input.q }}"}
+            config: {url: "\(upstream.base)/hold?key=lookup&q={{ input.q }}"}
             ---
             workflow: interrupted
             nodes:
               ask: {kind: llm, config: {model: free, prompt: "#tools=1,slow-lookup crash here", tools: [slow-lookup]}}
             """)
         let id = try await Run.start(first.socket, "interrupted")
-        // Wait for the first iteration's checkpoint, then kill agentd while the tool runs.
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if try await Run.events(first.socket, id).contains(where: { $0["type"] as? String == "llm.iteration" }) { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // The tool's call is held by the upstream until the test lets it go: the kill lands
+        // while it is in flight, after the first iteration's checkpoint, however slow the machine.
+        try await upstream.waitForCalls("lookup")
+        #expect(try await Run.events(first.socket, id).contains { $0["type"] as? String == "llm.iteration" })
         kill(first.process.processIdentifier, SIGKILL)
         _ = try await first.waitForExit()
+        try await upstream.release("lookup")
 
         let second = try await TestDaemon.start(directory: directory)
         #expect(second.log.text.contains("recovered unfinished jobs"), "the kill landed after the step ended: this proves nothing")

@@ -128,7 +128,7 @@ struct Daemon {
             }
         }
 
-        let readiness = ListenerReadiness(expected: 2) {
+        let readiness = Readiness(expected: 3) {
             notifier.ready(status: "serving")
             let elapsed = ContinuousClock.now - startedMonotonic
             let millis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
@@ -144,7 +144,7 @@ struct Daemon {
             services: [
                 .init(service: WriterService(writer: database.writer)),
                 // After the writer (it records outcomes), before the listeners (stops after them).
-                .init(service: EngineService(engine: services.engine, vault: services.vault, logger: logger)),
+                .init(service: EngineService(engine: services.engine, vault: services.vault, readiness: readiness, logger: logger)),
                 .init(service: tcpApp),
                 .init(service: socketApp),
                 .init(service: WatchdogService(notifier: notifier, database: database, logger: logger)),

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// The two listeners that serve the one router: TCP and the Unix socket.
 enum Listeners {
     static func make(server: Config.Server, tcp: HostPort, responder: some HTTPResponder<AgentRequestContext>,
-                     readiness: ListenerReadiness, logger: Logger) -> (tcp: any Service, socket: any Service) {
+                     readiness: Readiness, logger: Logger) -> (tcp: any Service, socket: any Service) {
         let socketPath = server.socket
         let socketMode = server.socketMode
         // Who may connect: the socket group, else the admin group. Who is an administrator is
@@ -22,7 +22,7 @@ enum Listeners {
             onServerRunning: { channel in
                 logger.info("listening", metadata: ["transport": "tcp",
                                                     "address": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)"])
-                await readiness.listenerUp()
+                await readiness.partUp()
             },
             logger: logger)
         let socketApp = Application(
@@ -34,7 +34,7 @@ enum Listeners {
                 chmod(socketPath, mode_t(socketMode))
                 if let socketGroup { chown(socketPath, uid_t.max, socketGroup) }
                 logger.info("listening", metadata: ["transport": "unix", "path": "\(socketPath)"])
-                await readiness.listenerUp()
+                await readiness.partUp()
             },
             logger: logger)
         return (tcpApp, socketApp)

@@ -11,6 +11,9 @@ Routes (query parameters in brackets):
   /drop                    closes the connection without answering
   /big?bytes=N             200 with N bytes
   /calls?key=K             200 {"calls": n}: how often key K was called
+  /hold?key=K              answers only once /release?key=K was called (at most 60 s):
+                           a call the test knows is in flight for as long as it needs
+  /release?key=K           200; every /hold for K, waiting or to come, answers
 Prints its port on the first line of standard output. `upstream.py 0 CERT KEY` serves HTTPS.
 """
 import base64
@@ -24,7 +27,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 calls = {}
+gates = {}
 lock = threading.Lock()
+
+
+def gate(key):
+    with lock:
+        return gates.setdefault(key, threading.Event())
 
 
 def count(key):
@@ -92,6 +101,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(200, {"slept_ms": int(query.get("ms", "1000"))})
             except (BrokenPipeError, ConnectionResetError):
                 pass
+        elif url.path == "/hold":
+            count(key)
+            released = gate(key).wait(60)
+            try:
+                self.answer(200 if released else 504, {"released": released, "q": query.get("q")})
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif url.path == "/release":
+            gate(key).set()
+            self.answer(200, {"released": True})
         elif url.path == "/drop":
             count(key)
             self.close_connection = True

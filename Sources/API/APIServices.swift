@@ -33,6 +33,7 @@ public struct APIServices: Sendable {
     public let models: ModelStore
     public let budgets: BudgetStore
     public let costs: CostQueries
+    public let activity: ActivityFeed
     public let engine: Engine
     public let mfa: MFAService
     public let rateLimits: RateLimits
@@ -74,6 +75,7 @@ public struct APIServices: Sendable {
         self.models = ModelStore(database: database, audit: audit)
         self.budgets = BudgetStore(database: database, audit: audit)
         self.costs = CostQueries(database: database)
+        self.activity = ActivityFeed(database: database)
         let secretStore = self.secrets
         self.engine = Engine(store: executions, settings: engineSettings, now: { clock.now() }, logger: logger,
                              secrets: { org, environment, path, team in

@@ -106,13 +106,5 @@ func printDiff(_ result: [String: Any], from: Int, to: Int) {
 
 /// Every item of a paginated listing, following `next_cursor` to the end.
 func fetchAllPages(_ client: AgentClient, _ path: String) async throws -> [String: Any] {
-    var items: [Any] = []
-    var cursor: String?
-    repeat {
-        let separator = path.contains("?") ? "&" : "?"
-        let page = try await client.call(.GET, path + (cursor.map { "\(separator)cursor=\(segment($0))" } ?? "")).json ?? [:]
-        items += page["items"] as? [Any] ?? []
-        cursor = page["next_cursor"] as? String
-    } while cursor != nil
-    return ["items": items]
+    try await Listing.read(client, path, all: true).json
 }

@@ -32,24 +32,14 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                var items: [[String: Any]] = []
-                var cursor: String?
-                repeat {
-                    let query = filters.query + ["limit=\(limit)"] + (cursor.map { ["cursor=\($0)"] } ?? [])
-                    let page = try await connection.client.call(.GET, "/api/v1/audit?" + query.joined(separator: "&")).json ?? [:]
-                    items += page["items"] as? [[String: Any]] ?? []
-                    cursor = page["next_cursor"] as? String
-                } while all && cursor != nil
-                if connection.output == .json {
-                    var body: [String: Any] = ["items": items]
-                    if let cursor, !all { body["next_cursor"] = cursor }
-                    return Output.json(body)
-                }
-                Output.table(headers: ["SEQ", "AT", "ACTOR", "ACTION", "OUTCOME", "TARGET"], rows: items.map { event in
+                let query = filters.query + ["limit=\(limit)"]
+                let listing = try await Listing.read(connection.client, "/api/v1/audit?" + query.joined(separator: "&"), all: all)
+                if connection.output == .json { return Output.json(listing.json) }
+                Output.table(headers: ["SEQ", "AT", "ACTOR", "ACTION", "OUTCOME", "TARGET"], rows: listing.items.map { event in
                     [event.text("seq"), event.text("at"), event.text("actor"), event.text("action"),
                      event.text("outcome"), event.text("target_id")]
                 })
-                if cursor != nil && !all { Output.error("more events: use --all, or narrow with --since/--action") }
+                if listing.next != nil { Output.error("more events: use --all, or narrow with --since/--action") }
             }
         }
     }

@@ -50,24 +50,10 @@ struct Orgs: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                var items: [[String: Any]] = []
-                var next = cursor
-                var nextCursor: String?
-                repeat {
-                    var path = "/api/v1/orgs?limit=\(limit)"
-                    if let next { path += "&cursor=\(next)" }
-                    let page = try await connection.client.call(.GET, path).json ?? [:]
-                    items += page["items"] as? [[String: Any]] ?? []
-                    nextCursor = page["next_cursor"] as? String
-                    next = nextCursor
-                } while all && next != nil
-                if connection.output == .json {
-                    var body: [String: Any] = ["items": items]
-                    if let nextCursor, !all { body["next_cursor"] = nextCursor }
-                    return Output.json(body)
-                }
-                Output.table(headers: Orgs.headers, rows: items.map(Orgs.row))
-                if let nextCursor, !all { Output.error("more: --cursor \(nextCursor) (or --all)") }
+                let listing = try await Listing.read(connection.client, "/api/v1/orgs?limit=\(limit)", from: cursor, all: all)
+                if connection.output == .json { return Output.json(listing.json) }
+                Output.table(headers: Orgs.headers, rows: listing.items.map(Orgs.row))
+                if let next = listing.next { Output.error("more: --cursor \(next) (or --all)") }
             }
         }
     }

@@ -109,6 +109,7 @@ import Testing
         "costTop": Fixture(path: "/api/v1/costs/top", body: nil, foreign: .ownOnly),
         "costForecast": Fixture(path: "/api/v1/costs/forecast", body: nil, foreign: .ownOnly),
         "costAdvice": Fixture(path: "/api/v1/costs/advice", body: nil, foreign: .ownOnly),
+        "listActivity": Fixture(path: "/api/v1/activity", body: nil, foreign: .ownOnly),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
     ]
 

@@ -1,3 +1,4 @@
+import Core
 import GRDB
 import Testing
 @testable import Storage
@@ -28,5 +29,15 @@ import Testing
     @Test func runningExecutionsOfAnOrgAreCountedByStatus() async throws {
         let plan = try await plan(QuotaStore.usageSQL(.concurrentExecutions), ["org"])
         #expect(plan.count == 1 && plan[0].contains("execution_by_org_status (org_id=? AND status=?)"), "\(plan)")
+    }
+
+    /// The activity feed pages through an org's failed executions on the partial index (failed
+    /// rows only), not through every execution of the org.
+    @Test func anOrgsFailuresAreReadFromTheirOwnIndexInOrder() async throws {
+        let scope = Scope(orgID: OrgID.generate(at: testNow), reach: .org, roles: [.operator], teams: [])
+        let (sql, arguments) = ActivityFeed.failuresQuery(scope, since: testNow, before: ActivityFeed.Position(at: 5, tiebreak: "x"), limit: 10)
+        let plan = try await plan(sql, arguments)
+        #expect(plan.first?.contains("USING INDEX execution_failed (org_id=? AND finished_at") == true, "\(plan)")
+        #expect(!plan.contains { $0.contains("SCAN") }, "\(plan)")
     }
 }

@@ -8,7 +8,7 @@ public enum APIRouter {
         SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + RoleRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
             + PlanRoutes.routes + SecretRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
             + DefinitionRoutes.routes + AgentRoutes.routes + WorkflowRoutes.routes + ExecutionRoutes.routes
-            + ModelRoutes.routes + BudgetRoutes.routes + CostRoutes.routes + BackupRoutes.routes
+            + ModelRoutes.routes + BudgetRoutes.routes + CostRoutes.routes + ActivityRoutes.routes + BackupRoutes.routes
     }
 
     public enum TableError: Error, CustomStringConvertible, Equatable {

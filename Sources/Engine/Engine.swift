@@ -62,10 +62,13 @@ public final class Engine: Sendable {
     private let sleeper = Mutex<Task<Void, Never>?>(nil)
     private let earliestTimer = Mutex<Int64?>(nil)
     private let stopped = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     /// Executions recently ended with steps running: a step that registers late is stopped too.
     private let cancelled = Mutex<(set: Set<String>, order: [String])>(([], []))
 
     var isStopping: Bool { stopped.load(ordering: .relaxed) }
+    /// True once `start` has taken over what an earlier process left open (`/readyz`).
+    public var hasStarted: Bool { started.load(ordering: .relaxed) }
 
     func wasCancelled(_ execution: String) -> Bool { cancelled.withLock { $0.set.contains(execution) } }
     let counters = Mutex<Counters>(Counters())
@@ -129,15 +132,16 @@ public final class Engine: Sendable {
         let (effects, recovered) = try await store.recover(now: now())
         counters.withLock { $0.recovered += recovered }
         if recovered > 0 { logger.info("recovered unfinished jobs", metadata: ["jobs": "\(recovered)"]) }
-        var started: [Task<Void, Never>] = []
+        var loops: [Task<Void, Never>] = []
         for _ in 0..<max(1, settings.workers) {
-            started.append(Task { [self] in
+            loops.append(Task { [self] in
                 while let (ticket, carried) = await dispatcher.next() { await run(ticket, carried: carried) }
             })
         }
-        started.append(Task { [self] in await timerLoop() })
-        tasks.withLock { $0 += started }
+        loops.append(Task { [self] in await timerLoop() })
+        tasks.withLock { $0 += loops }
         handle(effects)
+        started.store(true, ordering: .relaxed)
     }
 
     /// Stops taking jobs and cancels running steps; their jobs stay open in the database and

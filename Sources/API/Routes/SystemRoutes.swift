@@ -36,6 +36,10 @@ public enum SystemRoutes: RouteFile {
         guard database.writer.isRunning else {
             throw APIError.notReady("The writer is not running (agentd is starting or stopping).")
         }
+        // A sealed vault keeps the engine waiting for `agentctl vault unseal`, which needs the API.
+        guard services.engine.hasStarted || services.vault.isSealed else {
+            throw APIError.notReady("The engine is still taking over the executions an earlier agentd left unfinished.")
+        }
         do {
             // An empty unit takes the write lock (BEGIN IMMEDIATE) and commits: the database is writable.
             try await database.writer.submit { db in _ = try Int.fetchOne(db, sql: "SELECT 1") }

@@ -151,7 +151,7 @@ struct Daemon {
                 .init(service: ReloadService(running: config, reload: reload ?? { config }, services: services, logLevel: logLevel,
                                              notifier: notifier, logger: logger)),
                 // Last, so it is told first: announces the drain before the listeners stop.
-                .init(service: ShutdownAnnouncer(notifier: notifier, logger: logger,
+                .init(service: ShutdownAnnouncer(notifier: notifier, readiness: readiness, logger: logger,
                                                  graceMilliseconds: config.server.shutdownGraceMilliseconds)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

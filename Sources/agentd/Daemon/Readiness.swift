@@ -5,6 +5,7 @@
 actor Readiness {
     private let expected: Int
     private var up = 0
+    private var closed = false
     private let onReady: @Sendable () -> Void
 
     init(expected: Int, onReady: @escaping @Sendable () -> Void) {
@@ -14,6 +15,10 @@ actor Readiness {
 
     func partUp() {
         up += 1
-        if up == expected { onReady() }
+        if up == expected, !closed { onReady() }
     }
+
+    /// A shutdown began: a part that comes up now (the engine finishing its recovery during
+    /// the drain) must not announce a daemon that is stopping as ready.
+    func close() { closed = true }
 }

@@ -6,11 +6,13 @@ import ServiceLifecycle
 /// group, so it is the first service to hear of the shutdown.
 struct ShutdownAnnouncer: Service {
     let notifier: SystemdNotifier
+    let readiness: Readiness
     let logger: Logger
     let graceMilliseconds: Int
 
     func run() async throws {
         try? await gracefulShutdown()
+        await readiness.close()
         notifier.stopping(status: "draining")
         logger.info("shutting down", metadata: ["grace_ms": "\(graceMilliseconds)"])
     }

@@ -17,11 +17,15 @@ import Testing
             let viewer = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "vic", role: "viewer"))
             let foreign = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "olga", role: "admin", org: "other"))
 
-            // One call costs more than the whole budget: it crosses 50, 75, 90 and 100 % at once
-            // (overage allowed, so the step is not refused).
+            // One call of team blue costs more than the org's budget and blue's: it crosses 50,
+            // 75, 90 and 100 % of both at once (overage allowed, so the step is not refused).
             try await LLMTests.model(admin, "pricey", server, input: "1000", output: "1000")
-            _ = try await admin.call(.PUT, "/api/v1/budgets", json: ["limit": "0.01", "allow_overage": true])
-            var documents = "workflow: spender\nnodes:\n  ask: {kind: llm, config: {model: pricey, prompt: \"hello there\"}}\n"
+            for team in [nil, "blue"] as [String?] {
+                var budget: [String: Any] = ["limit": "0.01", "allow_overage": true]
+                budget["team"] = team
+                _ = try await admin.call(.PUT, "/api/v1/budgets", json: budget)
+            }
+            var documents = "workflow: spender\nteam: blue\nnodes:\n  ask: {kind: llm, config: {model: pricey, prompt: \"hello there\"}}\n"
             for (name, team) in [("breaks", nil), ("red-breaks", "red"), ("blue-breaks", "blue")] as [(String, String?)] {
                 documents += "---\nworkflow: \(name)\n" + (team.map { "team: \($0)\n" } ?? "")
                     + "nodes:\n  call: {kind: http, config: {url: \"\(upstream.base)/status?code=404\"}}\n"
@@ -36,15 +40,19 @@ import Testing
                 failed[name] = id
             }
 
-            // The admin sees everything, newest first: the three failures, then the four alerts.
+            // A raised limit does not rewrite what the alerts said.
+            _ = try await admin.call(.PUT, "/api/v1/budgets", json: ["limit": "100", "allow_overage": true])
+
+            // The admin sees everything, newest first: the three failures, then the eight alerts.
             let all = try await Self.items(admin, "/api/v1/activity")
-            #expect(all.count == 7, "\(all)")
+            #expect(all.count == 11, "\(all)")
             let times = all.compactMap { $0["at"] as? String }
-            #expect(times.count == 7 && times == times.sorted(by: >), "\(times)")
+            #expect(times.count == 11 && times == times.sorted(by: >), "\(times)")
             #expect(all.prefix(3).compactMap { $0["execution"] as? String } == [failed["blue-breaks"], failed["red-breaks"], failed["breaks"]])
             let alerts = all.filter { $0["kind"] as? String == "budget.alert" }
-            #expect(Set(alerts.compactMap { $0["threshold"] as? Int }) == [50, 75, 90, 100])
-            #expect(alerts.allSatisfy { $0["execution"] as? String == spender && $0["budget"] as? String == "org" })
+            #expect(Set(alerts.map { "\($0["budget"] ?? "") \($0["threshold"] ?? "")" })
+                    == Set(["org", "team blue"].flatMap { budget in [50, 75, 90, 100].map { "\(budget) \($0)" } }))
+            #expect(alerts.allSatisfy { $0["execution"] as? String == spender && $0["limit_micros"] as? Int == 10_000 }, "\(alerts)")
             let redFailure = all.first { $0["execution"] as? String == failed["red-breaks"] } ?? [:]
             #expect(redFailure["workflow"] as? String == "red-breaks" && redFailure["kind"] as? String == "execution.failed")
             #expect(redFailure["summary"] as? String == "red-breaks failed at call: client_error: HTTP 404", "\(redFailure)")
@@ -57,15 +65,19 @@ import Testing
                 let page = try await admin.call(.GET, "/api/v1/activity?limit=1" + (cursor.map { "&cursor=\($0)" } ?? "")).json ?? [:]
                 paged += page["items"] as? [[String: Any]] ?? []
                 cursor = page["next_cursor"] as? String
-            } while cursor != nil && paged.count <= 7
+            } while cursor != nil && paged.count <= 11
             #expect(paged.map(Self.identity) == all.map(Self.identity))
 
             #expect(try await Self.items(admin, "/api/v1/activity?kind=execution.failed").count == 3)
             #expect(try await Self.items(admin, "/api/v1/activity?since=2099-01-01T00:00:00Z").isEmpty)
 
-            // Team red's operator: the org's alerts, failures of no team and of red, not blue's.
+            // Team red's operator: the org budget's alerts, without the blue execution that
+            // crossed it; failures of no team and of red; nothing of blue's.
             let redView = try await Self.items(red, "/api/v1/activity")
-            #expect(Set(redView.compactMap { $0["execution"] as? String }) == [spender, failed["breaks"]!, failed["red-breaks"]!])
+            #expect(Set(redView.compactMap { $0["execution"] as? String }) == [failed["breaks"]!, failed["red-breaks"]!], "\(redView)")
+            let redAlerts = redView.filter { $0["kind"] as? String == "budget.alert" }
+            #expect(redAlerts.count == 4 && redAlerts.allSatisfy { $0["budget"] as? String == "org" && $0["execution"] is NSNull }, "\(redAlerts)")
+            #expect(redAlerts.allSatisfy { ($0["summary"] as? String)?.contains("execution") == false }, "\(redAlerts)")
             #expect(redView.count == 6)
             // A viewer has no costs.view: no alerts; and no team: only the failure of no team.
             let viewerView = try await Self.items(viewer, "/api/v1/activity")
@@ -82,7 +94,7 @@ import Testing
             // agentctl, as a person reads it.
             let table = try await runProgram(AgentctlTests.agentctl, ["activity", "--socket", daemon.socketPath])
             #expect(table.status == 0, "\(table.stderr)")
-            #expect(table.stdout.contains("budget org passed 100 % ($0.01"), "\(table.stdout)")
+            #expect(table.stdout.contains("budget org passed 100 % ($") && table.stdout.contains(" of $0.01) with execution \(spender)"), "\(table.stdout)")
             #expect(table.stdout.contains("red-breaks failed at call"), "\(table.stdout)")
             let everything = try await runProgram(AgentctlTests.agentctl, ["activity", "--limit", "2", "--all", "--output", "json", "--socket", daemon.socketPath])
             let listed = try JSONSerialization.jsonObject(with: Data(everything.stdout.utf8)) as? [String: Any] ?? [:]
@@ -104,6 +116,6 @@ import Testing
     }
 
     static func identity(_ item: [String: Any]) -> String {
-        "\(item["kind"] ?? "")/\(item["execution"] ?? "")/\(item["threshold"] ?? "")"
+        "\(item["kind"] ?? "")/\(item["execution"] ?? "")/\(item["budget"] ?? "")/\(item["threshold"] ?? "")"
     }
 }

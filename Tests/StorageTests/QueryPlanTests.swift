@@ -37,7 +37,8 @@ import Testing
         let scope = Scope(orgID: OrgID.generate(at: testNow), reach: .org, roles: [.operator], teams: [])
         let (sql, arguments) = ActivityFeed.failuresQuery(scope, since: testNow, before: ActivityFeed.Position(at: 5, tiebreak: "x"), limit: 10)
         let plan = try await plan(sql, arguments)
-        #expect(plan.first?.contains("USING INDEX execution_failed (org_id=? AND finished_at") == true, "\(plan)")
+        // Bounded above by the cursor too: a deep page does not walk every newer failure.
+        #expect(plan.first?.contains("USING INDEX execution_failed (org_id=? AND finished_at>? AND finished_at<?)") == true, "\(plan)")
         #expect(!plan.contains { $0.contains("SCAN") }, "\(plan)")
     }
 }

@@ -31,16 +31,18 @@ public struct ActivityItem: Sendable, Hashable {
 }
 
 /// The activity feed (`GET /api/v1/activity`, `agentctl activity`): budget alerts and failed
-/// executions of the caller's org, as far as the caller may see them. Each kind is read with
-/// its own index and the two are merged, so a page costs two short index scans however long
-/// the history.
+/// executions of the caller's org, as far as the caller may see them. Each kind is read on its
+/// own and the two are merged: failures through a partial index bounded on both sides by the
+/// window and the cursor, so a page costs the same however many executions ran; alerts from
+/// their own small table (at most four per budget and period).
 public struct ActivityFeed: Sendable {
     let database: AgentDatabase
 
     public init(database: AgentDatabase) { self.database = database }
 
     /// Items at or after `since`, newest first, older than `page.after` (an item's `cursor`).
-    /// Budget alerts are left out for a caller without `costs.view`.
+    /// Budget alerts are left out for a caller without `costs.view`; the execution that crossed
+    /// an org budget is named only to those who may see it.
     public func list(in scope: Scope, kinds: Set<ActivityItem.Kind>, since: Instant, page: PageRequest) async throws -> Page<ActivityItem> {
         let position = try page.after.map(Self.position(of:))
         var kinds = kinds
@@ -82,21 +84,28 @@ public struct ActivityFeed: Sendable {
         return (" AND (\(column) IS NULL OR \(column) IN (\(Array(repeating: "?", count: teams.count).joined(separator: ", "))))", teams)
     }
 
-    /// Rows strictly older than `position` in the feed's order, given this kind's tiebreak.
+    /// Rows strictly older than `position` in the feed's order, given this kind's tiebreak. The
+    /// plain `at <= ?` bounds the index range: the OR alone would leave it open above.
     static func before(_ position: Position?, kind: ActivityItem.Kind, at: String, key: String) -> (String, [any DatabaseValueConvertible]) {
         guard let position else { return ("", []) }
-        return (" AND (\(at) < ? OR (\(at) = ? AND ? || \(key) < ?))",
+        return (" AND \(at) <= ? AND (\(at) < ? OR ? || \(key) < ?)",
                 [position.at, position.at, kind.rawValue + "~", position.tiebreak])
     }
 
     static func budgetAlerts(_ scope: Scope, since: Instant, before position: Position?, limit: Int, _ db: Database) throws -> [ActivityItem] {
         let key = "a.budget_id || '~' || a.period_start || '~' || a.threshold"
+        // The org's budget is everyone's in the org, but the execution that crossed it may be
+        // of a team the caller is not in: its ID is shown only to those who may see it.
+        let (shown, shownArguments) = teams(scope, column: "e.team_id")
         var sql = """
-            SELECT a.*, \(key) AS item_key, b.team_id, b.limit_micros, team.name AS team_name
+            SELECT a.at, a.threshold, a.spent_micros, \(key) AS item_key, b.team_id, team.name AS team_name,
+                   coalesce(a.limit_micros, b.limit_micros) AS limit_micros,
+                   CASE WHEN e.id IS NOT NULL\(shown) THEN e.id END AS execution_id
             FROM budget_alert a JOIN budget b ON b.id = a.budget_id LEFT JOIN team ON team.id = b.team_id
+            LEFT JOIN execution e ON e.id = a.execution_id
             WHERE b.org_id = ? AND a.at >= ?
             """
-        var arguments: [any DatabaseValueConvertible] = [scope.orgID.rawValue, since.millisecondsSinceEpoch]
+        var arguments: [any DatabaseValueConvertible] = shownArguments + [scope.orgID.rawValue, since.millisecondsSinceEpoch]
         for (clause, values) in [teams(scope, column: "b.team_id"), before(position, kind: .budgetAlert, at: "a.at", key: key)] {
             sql += clause
             arguments += values

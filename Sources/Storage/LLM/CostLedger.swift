@@ -113,8 +113,10 @@ public struct CostLedger: Sendable {
             let after = try Budgets.spent(budget, since: window.start, db)
             for threshold in BudgetRules.crossed(limit: budget.limitMicros, before: after - total, after: after) {
                 try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO budget_alert (budget_id, period_start, threshold, spent_micros, at, execution_id) VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [budget.id, window.start.millisecondsSinceEpoch, threshold, after, at, execution.id.rawValue])
+                    INSERT OR IGNORE INTO budget_alert (budget_id, period_start, threshold, spent_micros, at, execution_id, limit_micros)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [budget.id, window.start.millisecondsSinceEpoch, threshold, after, at, execution.id.rawValue,
+                                             budget.limitMicros])
                 guard db.changesCount == 1 else { continue }
                 let details = ["budget": budget.label, "threshold": "\(threshold)%", "spent": Money.format(after),
                                "limit": Money.format(budget.limitMicros), "period_start": window.start.rfc3339]

@@ -535,9 +535,11 @@ public enum Schema {
             CREATE INDEX execution_by_workflow_status ON execution (workflow_id, status);
             """),
         Migration(version: 22, name: "activity feed", sql: """
-            -- The activity feed names the execution whose spend crossed a budget threshold, and
-            -- lists an org's failed executions newest first: a partial index holds only those.
+            -- The activity feed names the execution whose spend crossed a budget threshold and
+            -- the limit then (a budget's limit may change later), and lists an org's failed
+            -- executions newest first: a partial index holds only those.
             ALTER TABLE budget_alert ADD COLUMN execution_id TEXT;
+            ALTER TABLE budget_alert ADD COLUMN limit_micros INTEGER;
             CREATE INDEX execution_failed ON execution (org_id, finished_at) WHERE status = 'failed';
             """),
     ]

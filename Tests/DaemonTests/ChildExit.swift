@@ -18,6 +18,14 @@ enum ChildExit {
         }
     }
 
+    /// True only while `pid` is a child of this process that has not ended: never for a pid
+    /// already reaped (and perhaps reused by some other process).
+    static func isRunning(_ pid: Int32) -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return false }
+        return info._sifields._sigchld.si_pid == 0
+    }
+
     /// The process's state line from /proc, for a failure message ("State: S (sleeping)").
     static func describe(_ pid: Int32) -> String {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return "no /proc entry" }

@@ -22,6 +22,7 @@ import Glibc
         close(pipeFDs[0])
 
         #expect(ChildExit.peek(pid) == nil, "running")
+        #expect(ChildExit.isRunning(pid))
         _ = write(pipeFDs[1], "go\n", 3)
         close(pipeFDs[1])
         let deadline = ContinuousClock.now + .seconds(10)
@@ -32,8 +33,10 @@ import Glibc
         }
         #expect(status == 7)
         #expect(ChildExit.peek(pid) == 7, "peeking does not reap")
+        #expect(!ChildExit.isRunning(pid), "ended")
         var raw: Int32 = 0
         #expect(waitpid(pid, &raw, 0) == pid)
         #expect(ChildExit.peek(pid) == nil, "reaped")
+        #expect(!ChildExit.isRunning(pid), "reaped: the pid may be someone else's by now")
     }
 }

@@ -84,12 +84,13 @@ extension Array where Element: Sendable {
         try await Run.apply(first.socket, """
             workflow: long-call
             nodes:
-              call: {kind: http, config: {url: "\(upstream.base)/slow?key=long&ms=1500", timeout_ms: 10000}}
+              call: {kind: http, config: {url: "\(upstream.base)/hold?key=long", timeout_ms: 20000}}
             """)
         let id = try await Run.start(first.socket, "long-call")
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try await upstream.calls("long") == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        // The call is held until the stop is over: the stop always lands in the middle of it.
+        try await upstream.waitForCalls("long")
         #expect(try await first.stop() == 0)
+        try await upstream.release("long")
 
         let second = try await TestDaemon.start(directory: directory)
         let execution = try await Run.finish(second.socket, id)

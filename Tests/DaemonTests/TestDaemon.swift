@@ -4,7 +4,7 @@ import Testing
 
 /// The real `agentd` binary, started on a temp directory, a temp socket and a free TCP port.
 ///
-/// `start` returns once the daemon logged `msg=ready` (both listeners up); the TCP port is read
+/// `start` returns once the daemon logged `msg=ready` (both listeners up, the engine recovered); the TCP port is read
 /// from its `listening` log line. `stop` sends SIGTERM and returns the exit status.
 final class TestDaemon: @unchecked Sendable {
     let directory: String
@@ -89,6 +89,13 @@ final class TestDaemon: @unchecked Sendable {
     /// the child for Foundation to reap) as well as `Process`: corelibs Foundation learns of an
     /// exit from a socket the child inherited, which stays open while any other process holds a
     /// copy (swift-corelibs-foundation#4795), so `isRunning` can stay true after a clean exit.
+    /// A test that failed before it stopped its daemon must not leave it running beside the
+    /// rest of the suite (a held upstream call, a hung wait): it is killed with its handle.
+    deinit {
+        let pid = process.processIdentifier
+        if pid > 0, ChildExit.isRunning(pid) { kill(pid, SIGKILL) }
+    }
+
     func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         let pid = process.processIdentifier

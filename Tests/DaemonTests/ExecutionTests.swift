@@ -197,8 +197,19 @@ enum Run {
             let fast = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "down"))
             #expect((Run.step(fast, "call")["error"] as? [String: Any])?["kind"] as? String == "circuit_open", "\(fast)")
             #expect(try await upstream.calls("down") == 5)
+
+            // Breakers are per org: another tenant's calls to the same server still go out.
+            let other = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "bea", role: "admin", org: "beta"))
+            try await Run.apply(other, "workflow: down\nnodes:\n  call: {kind: http, config: {url: \"\(upstream.base)/status?key=down&code=503\"}}\n")
+            let theirs = try await Run.finish(other, try await Run.start(other, "down"))
+            #expect((Run.step(theirs, "call")["error"] as? [String: Any])?["kind"] as? String == "server_error", "\(theirs)")
+            #expect(try await upstream.calls("down") == 6)
+
             let breakers = try await daemon.socket.call(.GET, "/api/v1/breakers").json?["items"] as? [[String: Any]] ?? []
-            #expect(breakers.first { $0["endpoint"] as? String == "127.0.0.1:\(upstream.port)" }?["state"] as? String == "open", "\(breakers)")
+            let endpoint = breakers.filter { $0["endpoint"] as? String == "127.0.0.1:\(upstream.port)" }
+            #expect(endpoint.count == 2 && Set(endpoint.compactMap { $0["state"] as? String }) == ["open", "closed"], "\(breakers)")
+            let defaultOrg = try await daemon.socket.call(.GET, "/api/v1/orgs/default").json?["id"] as? String
+            #expect(endpoint.first { $0["state"] as? String == "open" }?["org"] as? String == defaultOrg, "\(breakers)")
 
         }
     }

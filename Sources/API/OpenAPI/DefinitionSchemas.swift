@@ -127,6 +127,7 @@ extension Schemas {
     static let breakers: JSON = [
         "type": "object", "required": ["items"],
         "properties": ["items": ["type": "array", "items": ["type": "object", "properties": [
+            "org": ["type": "string", "description": "The org whose calls it counts (breakers are per org and endpoint)."],
             "endpoint": ["type": "string"], "state": ["enum": ["closed", "open", "half_open"]], "recent_failures": ["type": "integer"],
             "opens": ["type": "integer"], "opened_at": ["type": ["string", "null"]],
         ]]]],

@@ -153,8 +153,8 @@ public enum ExecutionRoutes: RouteFile {
     }
 
     static func breakers(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let items: [JSONValue] = services.engine.breakers.snapshot().map { endpoint, breaker in
-            ["endpoint": .string(endpoint), "state": .string(breaker.state.rawValue), "recent_failures": .integer(breaker.failures.count),
+        let items: [JSONValue] = services.engine.breakers.snapshot().map { key, breaker in
+            ["org": .string(key.org.rawValue), "endpoint": .string(key.endpoint), "state": .string(breaker.state.rawValue), "recent_failures": .integer(breaker.failures.count),
              "opens": .integer(breaker.opens),
              "opened_at": breaker.openedAt.map { .string(Instant(millisecondsSinceEpoch: $0).rfc3339) } ?? .null]
         }

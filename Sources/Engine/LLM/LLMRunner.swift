@@ -91,6 +91,7 @@ struct LLMRunner: StepRunner {
         }
         let secretsForSaving = scrubbing
         let endpoint = Self.endpoint(of: model.spec.chatURL)
+        let breaker = CircuitBreakers.Key(org: execution.orgID, endpoint: endpoint)
         var repairsLeft = Self.repairTurns
         while true {
             let pending = conversation.pendingToolCalls
@@ -131,7 +132,7 @@ struct LLMRunner: StepRunner {
             } catch {
                 return .failed(StepError(.internal, "the budget could not be checked: \(error)"))
             }
-            guard breakers.allow(endpoint, at: now()) else {
+            guard breakers.allow(breaker, at: now()) else {
                 return .failed(StepError(.circuitOpen, "the circuit breaker for the model server \(endpoint) is open after repeated failures"))
             }
             let timeoutMs = min(model.spec.timeoutMs, step.timeoutMs)
@@ -145,7 +146,7 @@ struct LLMRunner: StepRunner {
             switch answer {
             case .failure(let failure):
                 let error = failure.error
-                if error.kind != .cancelled { breakers.record(endpoint, success: error.kind == .clientError || error.kind == .tooLarge, at: now()) }
+                if error.kind != .cancelled { breakers.record(breaker, success: error.kind == .clientError || error.kind == .tooLarge, at: now()) }
                 // What a cut stream had already generated is charged: the tokens were spent.
                 if let partial = failure.partial, partial.usage != nil || !partial.text.isEmpty {
                     let usage = partial.usage ?? TokenUsage(promptTokens: sent.promptBytes / 4 + 1, completionTokens: partial.text.utf8.count / 4 + 1)
@@ -154,7 +155,7 @@ struct LLMRunner: StepRunner {
                 }
                 return .failed(error)
             case .success(let result):
-                breakers.record(endpoint, success: true, at: now())
+                breakers.record(breaker, success: true, at: now())
                 // A server that reports no usage is charged an estimate (a token per four
                 // bytes), never nothing: budgets must not be bypassed by a quiet server.
                 let usage = result.usage ?? TokenUsage(promptTokens: sent.promptBytes / 4 + 1, completionTokens: result.text.utf8.count / 4 + 1)

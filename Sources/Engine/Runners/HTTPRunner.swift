@@ -21,7 +21,8 @@ struct HTTPRunner: StepRunner {
             return .failed(StepError(.validation, "url must be an http:// or https:// URL; got \(config["url"]?.canonicalText ?? "nothing")"))
         }
         let endpoint = "\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
-        guard breakers.allow(endpoint, at: now()) else {
+        let breaker = CircuitBreakers.Key(org: step.execution.orgID, endpoint: endpoint)
+        guard breakers.allow(breaker, at: now()) else {
             return .failed(StepError(.circuitOpen, "the circuit breaker for \(endpoint) is open after repeated failures"))
         }
         var request = HTTPClientRequest(url: withQuery(urlText, config["query"]))
@@ -52,18 +53,18 @@ struct HTTPRunner: StepRunner {
             return .failed(StepError(.cancelled, "cancelled"))
         } catch let error as NIOTooManyBytesError {
             _ = error
-            breakers.record(endpoint, success: true, at: now())
+            breakers.record(breaker, success: true, at: now())
             return .failed(StepError(.tooLarge, "the response is larger than max_response_bytes (\(limit))"))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            breakers.record(endpoint, success: false, at: now())
+            breakers.record(breaker, success: false, at: now())
             return .failed(StepError(.timeout, "no answer from \(endpoint) within \(timeout.nanoseconds / 1_000_000) ms"))
         } catch {
             if Task.isCancelled { return .failed(StepError(.cancelled, "cancelled")) }
-            breakers.record(endpoint, success: false, at: now())
+            breakers.record(breaker, success: false, at: now())
             return .failed(StepError(.connection, "\(endpoint): \(error)"))
         }
         let status = Int(response.status.code)
-        breakers.record(endpoint, success: status < 500, at: now())
+        breakers.record(breaker, success: status < 500, at: now())
         let expected = config["expect_status"]?.arrayValue?.compactMap { $0.doubleValue.map(Int.init) }
         // Seconds only (an HTTP date is ignored), at most an hour: a hostile or broken upstream
         // must not be able to park a step for ever, nor overflow the arithmetic.

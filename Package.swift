@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(
             name: "agentd",
             dependencies: [
-                "API", "Engine", "Security", "Storage", "Platform", "Core",
+                "API", "Engine", "Security", "Storage", "Platform", "Core", "AgentctlCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -41,6 +41,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "agentctl",
+            dependencies: ["AgentctlCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // agentctl's commands, a library so that agentd can run them too: the package ships
+        // one binary (the Swift runtime is linked into it once) and agentctl links to it.
+        .target(
+            name: "AgentctlCommands",
             dependencies: [
                 "Client", "Core",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

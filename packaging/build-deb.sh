@@ -6,9 +6,10 @@ set -eu
 
 out=${1:-.build/deb}
 swift=${SWIFT:-swift}
-# The Swift runtime is linked in (--static-swift-stdlib): no toolchain on the target.
+# The Swift runtime is linked in (--static-swift-stdlib): no toolchain on the target. One
+# binary: agentd runs agentctl's commands when started under that name, and /usr/bin/agentctl
+# is a link to it, so the runtime (most of the size) ships once.
 $swift build -c release --static-swift-stdlib --product agentd
-$swift build -c release --static-swift-stdlib --product agentctl
 bin=.build/release
 version=$($bin/agentd --version | tr -d '[:space:]')
 
@@ -20,16 +21,18 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/
     "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
     "$root/usr/share/fish/vendor_completions.d"
 
-install -m 0755 $bin/agentd $bin/agentctl "$root/usr/bin/"
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/agentd" "$root/usr/bin/agentctl"
+install -m 0755 $bin/agentd "$root/usr/bin/"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/agentd"
+ln -s agentd "$root/usr/bin/agentctl"
 install -m 0644 packaging/systemd/agentd.service "$root/lib/systemd/system/"
 install -m 0644 packaging/agentd.toml "$root/etc/agentd/agentd.toml"
 gzip -9n < packaging/man/agentd.8 > "$root/usr/share/man/man8/agentd.8.gz"
 gzip -9n < packaging/man/agentctl.1 > "$root/usr/share/man/man1/agentctl.1.gz"
 # A completion file is sourced, not run: no #! line.
-$bin/agentctl --generate-completion-script bash | sed '1{/^#!/d}' > "$root/usr/share/bash-completion/completions/agentctl"
-$bin/agentctl --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_agentctl"
-$bin/agentctl --generate-completion-script fish > "$root/usr/share/fish/vendor_completions.d/agentctl.fish"
+agentctl="$root/usr/bin/agentctl"
+$agentctl --generate-completion-script bash | sed '1{/^#!/d}' > "$root/usr/share/bash-completion/completions/agentctl"
+$agentctl --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_agentctl"
+$agentctl --generate-completion-script fish > "$root/usr/share/fish/vendor_completions.d/agentctl.fish"
 install -m 0644 README.md docs/*.md "$root/usr/share/doc/agentd/"
 install -m 0644 packaging/debian/copyright "$root/usr/share/doc/agentd/copyright"
 install -d "$root/usr/share/lintian/overrides"
@@ -40,7 +43,7 @@ chmod 0644 "$root"/usr/share/*/*/* "$root"/usr/share/*/*/*/* 2>/dev/null || true
 
 # Depends: the shared libraries the binaries link directly (NEEDED), by the Debian packages
 # that ship them (theirs come with them).
-depends=$(for name in $(readelf -d "$root/usr/bin/agentd" "$root/usr/bin/agentctl" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u); do
+depends=$(for name in $(readelf -d "$root/usr/bin/agentd" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u); do
     library=$(ldconfig -p | awk -v n="$name" '$1 == n && /x86-64/ {print $NF; exit}')
     dpkg -S "$(readlink -f "$library")" 2>/dev/null || dpkg -S "$library" 2>/dev/null
 done | cut -d: -f1 | sort -u | while read -r package; do

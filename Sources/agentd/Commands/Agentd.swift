@@ -1,7 +1,6 @@
 import ArgumentParser
 import Core
 
-@main
 struct Agentd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agentd",

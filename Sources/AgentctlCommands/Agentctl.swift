@@ -1,9 +1,10 @@
 import ArgumentParser
 import Core
 
-@main
-struct Agentctl: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// agentctl's root command: run by the `agentctl` executable, and by agentd when it is
+/// started under the name agentctl (the packaged link).
+public struct Agentctl: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "agentctl",
         abstract: "Drive agentd: over its Unix socket by default, or over HTTP with --url.",
         discussion: """
@@ -15,4 +16,6 @@ struct Agentctl: AsyncParsableCommand {
                       Keys.self, MFA.self, Secrets.self, VaultCommand.self, Audit.self, Apply.self, Validate.self, Agents.self, Workflows.self, Run.self, Executions.self,
                       Models.self, Budgets.self, Costs.self, Activity.self, Backup.self, RestoreCommand.self]
     )
+
+    public init() {}
 }

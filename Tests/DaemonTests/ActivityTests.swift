@@ -83,6 +83,10 @@ import Testing
             let viewerView = try await Self.items(viewer, "/api/v1/activity")
             #expect(viewerView.compactMap { $0["execution"] as? String } == [failed["breaks"]!], "\(viewerView)")
             #expect(try await Self.items(foreign, "/api/v1/activity").isEmpty, "another org's admin sees nothing of this org")
+            // The same rule as the executions list (one TeamVisibility serves both).
+            let redListed = try await Self.items(red, "/api/v1/executions").compactMap { $0["id"] as? String }
+            #expect(Set(redListed) == [failed["breaks"]!, failed["red-breaks"]!], "\(redListed)")
+            #expect(try await Self.items(viewer, "/api/v1/executions").compactMap { $0["id"] as? String } == [failed["breaks"]!])
 
             // Bad input says what is wrong.
             for (query, code) in [("since=yesterday", "invalid_parameter"), ("kind=crash", "invalid_parameter"), ("limit=0", "invalid_parameter"),

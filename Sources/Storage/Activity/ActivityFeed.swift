@@ -76,12 +76,10 @@ public struct ActivityFeed: Sendable {
         return Position(at: at, tiebreak: String(parts[1]))
     }
 
-    /// SQL keeping `alias`'s rows to the teams the caller sees (all for an org admin).
+    /// SQL keeping `column`'s rows to the teams the caller sees, with its arguments.
     static func teams(_ scope: Scope, column: String) -> (String, [any DatabaseValueConvertible]) {
-        guard scope.reach == .org, !scope.roles.contains(.admin) else { return ("", []) }
-        let teams = scope.teams.map(\.rawValue).sorted()
-        if teams.isEmpty { return (" AND \(column) IS NULL", []) }
-        return (" AND (\(column) IS NULL OR \(column) IN (\(Array(repeating: "?", count: teams.count).joined(separator: ", "))))", teams)
+        let visibility = TeamVisibility(scope)
+        return (visibility.clause(column), visibility.arguments)
     }
 
     /// Rows strictly older than `position` in the feed's order, given this kind's tiebreak. The

@@ -271,11 +271,9 @@ public struct ExecutionStore: Sendable {
         try await database.read { db in
             var sql = "SELECT id FROM execution WHERE org_id = ? AND id < ?"
             var arguments: [any DatabaseValueConvertible] = [scope.orgID.rawValue, page.after ?? "~"]
-            if scope.reach == .org, !scope.roles.contains(.admin) {
-                let teams = scope.teams.map(\.rawValue).sorted()
-                sql += " AND (team_id IS NULL" + (teams.isEmpty ? ")" : " OR team_id IN (\(Array(repeating: "?", count: teams.count).joined(separator: ", "))))")
-                arguments += teams as [any DatabaseValueConvertible]
-            }
+            let visibility = TeamVisibility(scope)
+            sql += visibility.clause("team_id")
+            arguments += visibility.arguments
             if let status = filter.status {
                 sql += " AND status = ?"
                 arguments.append(status.rawValue)

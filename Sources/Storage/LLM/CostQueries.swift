@@ -130,26 +130,17 @@ public struct CostQueries: Sendable {
     /// with executions.
     struct Visibility {
         let org: OrgID
-        let teams: [String]?
+        let teams: TeamVisibility
 
         init(_ scope: Scope) {
             org = scope.orgID
-            teams = scope.reach == .installation || scope.roles.contains(.admin) ? nil : scope.teams.map(\.rawValue).sorted()
+            teams = TeamVisibility(scope)
         }
 
-        var arguments: [any DatabaseValueConvertible] { teams ?? [] }
-
-        private var placeholders: String { Array(repeating: "?", count: teams?.count ?? 0).joined(separator: ", ") }
-
-        var dailyClause: String {
-            guard let teams else { return "" }
-            return teams.isEmpty ? "AND team_id = ''" : "AND (team_id = '' OR team_id IN (\(placeholders)))"
-        }
-
-        var executionClause: String {
-            guard let teams else { return "" }
-            return teams.isEmpty ? "AND team_id IS NULL" : "AND (team_id IS NULL OR team_id IN (\(placeholders)))"
-        }
+        var arguments: [any DatabaseValueConvertible] { teams.arguments }
+        /// `cost_daily` holds '' for no team (a key column).
+        var dailyClause: String { teams.clause("team_id", none: "= ''") }
+        var executionClause: String { teams.clause("team_id") }
     }
 
     static func day(_ instant: Instant) -> String { String(instant.rfc3339.prefix(10)) }

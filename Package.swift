@@ -39,10 +39,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .executableTarget(
-            name: "agentctl",
-            dependencies: ["AgentctlCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
+        .executableTarget(name: "agentctl", dependencies: ["AgentctlCommands"]),
         // agentctl's commands, a library so that agentd can run them too: the package ships
         // one binary (the Swift runtime is linked into it once) and agentctl links to it.
         .target(

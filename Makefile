@@ -1,8 +1,12 @@
 # agentd: `make run` starts a dev daemon, `make test` runs the whole suite.
 SWIFT ?= swift
 DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev pkg-config
-# The tests also start a small HTTP(S) service of their own (python3) with certificates made by openssl.
+# The tests also start a small HTTP(S) service of their own (python3) with certificates made by openssl,
+# and lint /metrics with promtool.
 TEST_PACKAGES := python3 openssl
+# promtool comes out of Debian's prometheus package unpacked, not installed: installing it would
+# start a Prometheus server on a machine booted with systemd.
+PROMTOOL := .build/tools/promtool
 # `make deb` checks the package with lintian; `make test-deb` boots it in a Debian 12 tree.
 DEB_TOOLS := lintian fakeroot
 TEST_DEB_TOOLS := debootstrap systemd-container
@@ -30,9 +34,16 @@ build: deps
 run: build
 	$(BIN)/agentd serve --dev
 
-test: deps
+test: deps $(PROMTOOL)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+
+$(PROMTOOL):
+	@mkdir -p $(@D)
+	@if [ -x /usr/bin/promtool ]; then ln -sf /usr/bin/promtool $@; else \
+	  cd $(@D) && rm -f prometheus_*.deb && (apt-get download prometheus || (apt-get update && apt-get download prometheus)) \
+	  && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -xO ./usr/bin/promtool > promtool.part \
+	  && chmod 755 promtool.part && mv promtool.part promtool && rm -f prometheus_*.deb; fi
 
 # Benchmarks (release build), not part of `make test`.
 bench: deps

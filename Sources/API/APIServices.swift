@@ -47,11 +47,13 @@ public struct APIServices: Sendable {
     public let registry: PrometheusCollectorRegistry
 
     public init(database: AgentDatabase, audit: AuditLog, hashKey: [UInt8], clock: WallClock, limits: RequestLimits,
+    /// `[metrics] require_auth`: `/metrics` needs system.view and then labels counts with org ids.
+    public let metricsRequireAuth: Bool
                 info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
                 sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init(),
                 rateLimits: RateLimits = .init(), vault: Vault, vaultLimits: VaultLimits = .init(),
                 engineSettings: Engine.Settings = .init(), logger: Logger = Logger(label: "agentd.engine"),
-                metrics: (any MetricsFactory)? = nil) {
+                metrics: (any MetricsFactory)? = nil, metricsRequireAuth: Bool = false) {
         self.database = database
         self.audit = audit
         self.orgs = OrgStore(database: database, audit: audit)
@@ -95,6 +97,7 @@ public struct APIServices: Sendable {
         self.registry = registry
     }
 }
+        self.metricsRequireAuth = metricsRequireAuth
 
 /// Bounds on secrets.
 public struct VaultLimits: Sendable, Hashable {

@@ -161,7 +161,7 @@ public final class Engine: Sendable {
     /// Counts since start, for the metrics and status.
     public var statistics: Counters { counters.withLock { $0 } }
 
-    /// Records a finished attempt: duration by kind and outcome (`agentd_step_duration_seconds`).
+    /// Records a finished attempt: duration by kind and outcome (`MetricCatalog.stepDuration`).
     func record(_ kind: StepKind, _ outcome: StepOutcome, _ duration: Duration) {
         guard let metrics else { return }
         let result = switch outcome {
@@ -170,7 +170,7 @@ public final class Engine: Sendable {
         case .skipped: "skipped"
         case .wait, .child: "waiting"
         }
-        Metrics.Timer(label: "agentd_step_duration_seconds", dimensions: [("kind", kind.rawValue), ("outcome", result)], factory: metrics)
+        Metrics.Timer(label: MetricCatalog.stepDuration.name, dimensions: [("kind", kind.rawValue), ("outcome", result)], factory: metrics)
             .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 

@@ -1,3 +1,4 @@
+import Core
 import Hummingbird
 import Prometheus
 
@@ -9,20 +10,9 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     let registry: PrometheusCollectorRegistry
     let knownPaths: Set<String>
 
-    static var requests: MetricNameDescriptor {
-        MetricNameDescriptor(metricName: "agentd_http_requests", unitName: "total",
-                             helpText: "HTTP requests by method, route template and status.")
-    }
-    static var duration: MetricNameDescriptor {
-        MetricNameDescriptor(metricName: "agentd_http_request_duration", unitName: "seconds",
-                             helpText: "HTTP request latency by method and route template.")
-    }
-
-    static let buckets: [Duration] = [
-        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-        .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
-    ]
+    static var requests: MetricNameDescriptor { CatalogMetricsFactory.descriptor(MetricCatalog.httpRequests.name) }
+    static var duration: MetricNameDescriptor { CatalogMetricsFactory.descriptor(MetricCatalog.httpRequestDuration.name) }
+    static let buckets = CatalogMetricsFactory.durations(MetricCatalog.httpRequestDuration.buckets)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now

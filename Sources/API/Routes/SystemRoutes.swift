@@ -1,7 +1,6 @@
 import Core
 import Foundation
 import Hummingbird
-import Prometheus
 import Storage
 
 /// The daemon itself: health, readiness, metrics, the OpenAPI document and status.
@@ -17,8 +16,9 @@ public enum SystemRoutes: RouteFile {
                                 tag: "system", success: (200, Schemas.health, "application/json"), problems: [503]),
                       handler: readiness),
             RouteSpec(.get, "/metrics", needs: .public,
-                      Operation(id: "getMetrics", summary: "Prometheus text exposition of agentd_* metrics.",
-                                tag: "system", success: (200, nil, "text/plain; version=0.0.4")),
+                      Operation(id: "getMetrics",
+                                summary: "Prometheus text exposition of agentd_* metrics (docs/metrics.md). Public unless `[metrics] require_auth`, which needs system.view.",
+                                tag: "system", success: (200, nil, "text/plain; version=0.0.4"), problems: [401, 403]),
                       handler: metrics),
             RouteSpec(.get, "/api/v1/openapi.json", needs: .authenticated,
                       Operation(id: "getOpenAPI", summary: "This document.", tag: "system",
@@ -50,49 +50,56 @@ public enum SystemRoutes: RouteFile {
     }
 
     static func metrics(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let registry = services.registry
-        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "agentd_database_size", unitName: "bytes",
-                                                             helpText: "Database file plus write-ahead log.")).set(Double(services.database.sizeOnDisk()))
-        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "agentd_uptime", unitName: "seconds",
-                                                             helpText: "Seconds since the daemon started."))
-            .set(Double((ContinuousClock.now - services.info.startedAtMonotonic).components.seconds))
-        // The engine: what is gauged is read now; durations and counts are recorded as they happen.
-        let gauges = try await services.executions.gauges()
-        for status in ExecutionStatus.allCases {
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "agentd_executions", unitName: "", helpText: "Executions by status."),
-                               labels: [("status", status.rawValue)])
-                .set(Double(gauges.byStatus[status] ?? 0))
+        // why: the exposition holds counts per org; with require_auth it also carries org ids,
+        // so only callers who may see the whole installation read it.
+        if services.metricsRequireAuth {
+            let caller = try requireCaller(context)
+            guard caller.scope.allows(.systemView) else { throw APIError.forbidden(.systemView) }
         }
-        for (org, count) in gauges.activeByOrg {
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "agentd_executions_active", unitName: "", helpText: "Unfinished executions by org."),
-                               labels: [("org", org)]).set(Double(count))
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16_384)
+        services.registry.emit(into: &buffer)
+        var text = ""
+        try await scrapeFamilies(services, into: &text)
+        buffer.append(contentsOf: Array(text.utf8))
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+
+    /// The families read at scrape (`MetricFamily.Source.scrape`): counters and gauges agentd
+    /// keeps in memory, and execution counts from `execution_tally` (no scan of history).
+    static func scrapeFamilies(_ services: APIServices, into text: inout String) async throws {
+        typealias C = MetricCatalog
+        func one(_ family: MetricFamily, _ value: Int) { ExpositionText.render(family, [.init(Double(value))], into: &text) }
+        one(C.databaseSize, Int(services.database.sizeOnDisk()))
+        one(C.uptime, Int((ContinuousClock.now - services.info.startedAtMonotonic).components.seconds))
+        let gauges = try await services.executions.gauges()
+        ExpositionText.render(C.executions, ExecutionStatus.allCases.map { .init(labels: [$0.rawValue], Double(gauges.byStatus[$0] ?? 0)) },
+                              into: &text)
+        one(C.executionsActive, gauges.activeByOrg.values.reduce(0, +))
+        if services.metricsRequireAuth {
+            ExpositionText.render(C.orgExecutionsActive,
+                                  gauges.activeByOrg.sorted { $0.key.rawValue < $1.key.rawValue }
+                                      .map { .init(labels: [$0.key.rawValue], Double($0.value)) },
+                                  into: &text)
         }
         let engine = services.engine
         let statistics = engine.statistics
         let cache = services.executions.workflows.statistics
         let breakers = engine.breakers.snapshot()
-        for (name, value, help) in [
-            ("agentd_queue_depth", engine.queueDepth, "Ready jobs waiting for a worker."),
-            ("agentd_jobs_open", gauges.openJobs, "Jobs not yet done (ready, running, or waiting on a timer)."),
-            ("agentd_steps_succeeded", statistics.stepsSucceeded, "Step attempts that succeeded since start."),
-            ("agentd_steps_failed", statistics.stepsFailed, "Steps that failed for good since start."),
-            ("agentd_step_retries", statistics.retries, "Failed attempts that were retried since start."),
-            ("agentd_stale_completions", statistics.staleCompletions, "Completions refused because the job's lease was lost."),
-            ("agentd_jobs_recovered", statistics.recovered, "Jobs taken over at start from an earlier process."),
-            ("agentd_lease_expiries", statistics.leaseExpiries, "Running steps whose lease expired (no heartbeat) and that went back to ready."),
-            ("agentd_breakers_open", breakers.filter { $0.breaker.state != .closed }.count, "Circuit breakers not closed."),
-            ("agentd_breaker_opens", breakers.reduce(0) { $0 + $1.breaker.opens }, "Times any breaker opened since start."),
-            ("agentd_workflow_cache_hits", cache.hits, "Compiled workflow versions found in the cache."),
-            ("agentd_workflow_cache_misses", cache.misses, "Compiled workflow versions loaded and compiled."),
-        ] {
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help)).set(Double(value))
-        }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(16_384)
-        registry.emit(into: &buffer)
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        one(C.queueDepth, engine.queueDepth)
+        one(C.jobsOpen, gauges.openJobs)
+        one(C.breakersOpen, breakers.filter { $0.breaker.state != .closed }.count)
+        one(C.stepsSucceeded, statistics.stepsSucceeded)
+        one(C.stepsFailed, statistics.stepsFailed)
+        one(C.stepRetries, statistics.retries)
+        one(C.staleCompletions, statistics.staleCompletions)
+        one(C.jobsRecovered, statistics.recovered)
+        one(C.leaseExpiries, statistics.leaseExpiries)
+        one(C.breakerOpens, breakers.reduce(0) { $0 + $1.breaker.opens })
+        one(C.workflowCacheHits, cache.hits)
+        one(C.workflowCacheMisses, cache.misses)
     }
 
     static func status(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {

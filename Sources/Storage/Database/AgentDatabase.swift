@@ -19,7 +19,7 @@ public final class AgentDatabase: Sendable {
     public let llmSettings = LLMSettingsCache()
     /// Running llm steps' budget reservations (see `BudgetGate`).
     public let budgetGate = BudgetGate()
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) and migrates the database. The writer is not started yet:
     /// call `writer.start()`, or run the `WriterService`.

@@ -542,6 +542,31 @@ public enum Schema {
             ALTER TABLE budget_alert ADD COLUMN limit_micros INTEGER;
             CREATE INDEX execution_failed ON execution (org_id, finished_at) WHERE status = 'failed';
             """),
+        Migration(version: 28, name: "execution tallies", sql: """
+            -- How many executions each org has in each status, kept by triggers in the same
+            -- transaction (and savepoint) as the change itself: /metrics reads this small table
+            -- instead of counting the whole execution history at every scrape.
+            CREATE TABLE execution_tally (
+                org_id          TEXT    NOT NULL,
+                status          TEXT    NOT NULL,
+                n               INTEGER NOT NULL,
+                PRIMARY KEY (org_id, status)
+            ) STRICT, WITHOUT ROWID;
+            INSERT INTO execution_tally (org_id, status, n) SELECT org_id, status, count(*) FROM execution GROUP BY org_id, status;
+            CREATE TRIGGER execution_tally_insert AFTER INSERT ON execution BEGIN
+                INSERT INTO execution_tally (org_id, status, n) VALUES (NEW.org_id, NEW.status, 1)
+                    ON CONFLICT (org_id, status) DO UPDATE SET n = n + 1;
+            END;
+            CREATE TRIGGER execution_tally_update AFTER UPDATE OF org_id, status ON execution
+                WHEN OLD.status IS NOT NEW.status OR OLD.org_id IS NOT NEW.org_id BEGIN
+                UPDATE execution_tally SET n = n - 1 WHERE org_id = OLD.org_id AND status = OLD.status;
+                INSERT INTO execution_tally (org_id, status, n) VALUES (NEW.org_id, NEW.status, 1)
+                    ON CONFLICT (org_id, status) DO UPDATE SET n = n + 1;
+            END;
+            CREATE TRIGGER execution_tally_delete AFTER DELETE ON execution BEGIN
+                UPDATE execution_tally SET n = n - 1 WHERE org_id = OLD.org_id AND status = OLD.status;
+            END;
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Metrics
 
@@ -56,9 +57,8 @@ public struct WriterStatistics: Sendable, Hashable, Codable {
 
 /// Keeps `WriterStatistics` and feeds the metrics backend, if one is given.
 ///
-/// Metric names (Prometheus): `agentd_writer_batch_units` (histogram of units per commit),
-/// `agentd_writer_commit_seconds` (histogram of commit latency), `agentd_writer_units_total`
-/// with `result` = `committed` | `failed`, `agentd_writer_commits_total` with `result` = `ok` | `failed`.
+/// Metric families: `MetricCatalog.writerBatchUnits`, `.writerCommitDuration`, `.writerUnits`
+/// (`result` = `committed` | `failed`) and `.writerCommits` (`result` = `ok` | `failed`).
 ///
 /// why @unchecked: `value` is guarded by `lock`; the metric handles are thread-safe.
 final class WriterStatisticsRecorder: @unchecked Sendable {
@@ -71,8 +71,8 @@ final class WriterStatisticsRecorder: @unchecked Sendable {
     private let commitsOK: Counter?
     private let commitsFailed: Counter?
 
-    static let batchLabel = "agentd_writer_batch_units"
-    static let commitLabel = "agentd_writer_commit_seconds"
+    static let batchLabel = MetricCatalog.writerBatchUnits.name
+    static let commitLabel = MetricCatalog.writerCommitDuration.name
 
     init(factory: (any MetricsFactory)?) {
         guard let factory else {
@@ -82,10 +82,10 @@ final class WriterStatisticsRecorder: @unchecked Sendable {
         }
         batchSize = Recorder(label: Self.batchLabel, dimensions: [], aggregate: true, factory: factory)
         commitTime = Metrics.Timer(label: Self.commitLabel, dimensions: [], factory: factory)
-        unitsCommitted = Counter(label: "agentd_writer_units_total", dimensions: [("result", "committed")], factory: factory)
-        unitsFailed = Counter(label: "agentd_writer_units_total", dimensions: [("result", "failed")], factory: factory)
-        commitsOK = Counter(label: "agentd_writer_commits_total", dimensions: [("result", "ok")], factory: factory)
-        commitsFailed = Counter(label: "agentd_writer_commits_total", dimensions: [("result", "failed")], factory: factory)
+        unitsCommitted = Counter(label: MetricCatalog.writerUnits.name, dimensions: [("result", "committed")], factory: factory)
+        unitsFailed = Counter(label: MetricCatalog.writerUnits.name, dimensions: [("result", "failed")], factory: factory)
+        commitsOK = Counter(label: MetricCatalog.writerCommits.name, dimensions: [("result", "ok")], factory: factory)
+        commitsFailed = Counter(label: MetricCatalog.writerCommits.name, dimensions: [("result", "failed")], factory: factory)
     }
 
     func recordCommit(units: Int, failedUnits: Int, duration: Duration) {

@@ -74,6 +74,12 @@ struct Config: Sendable, Equatable {
         var caBundle: String?
     }
 
+    /// `/metrics` (docs/metrics.md).
+    struct Metrics: Sendable, Equatable {
+        /// Off: public, with no tenant in any label. On: system.view, with org ids.
+        var requireAuth = false
+    }
+
     /// Where online backups may be written (`agentctl backup`).
     struct Backup: Sendable, Equatable {
         var directory = "/var/lib/agentd/backups"
@@ -88,6 +94,7 @@ struct Config: Sendable, Equatable {
     var vault = Vault()
     var log = Log()
     var engine = Engine()
+    var metrics = Metrics()
     /// `[[models]]`: model endpoints declared in the file (see `ModelDeclaration`).
     var models: [ModelDeclaration] = []
 

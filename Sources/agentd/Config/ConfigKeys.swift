@@ -137,6 +137,10 @@ enum ConfigKeys {
             guard value.hasPrefix("/") else { throw Rule("must be an absolute path") }
             config.log.journalSocket = value
         },
+        bool("metrics", "require_auth",
+             "GET /metrics needs a caller with system.view, and then also counts unfinished executions by org id") {
+            $1.metrics.requireAuth = $0
+        },
     ]
 
     static let sections = Set(all.map(\.section))
@@ -154,6 +158,34 @@ enum ConfigKeys {
             default: throw ConfigError(key: "\(section).\(name)", reason: "must be a string; got \(value.typeName)")
             }
             do { try set(text, &config) } catch { throw ConfigError(key: "\(section).\(name)", reason: (error as? Rule)?.text ?? "\(error)") }
+        }
+    }
+
+    private static func bool(_ section: String, _ name: String, _ help: String,
+                             _ set: @escaping @Sendable (Bool, inout Config) -> Void) -> ConfigKey {
+        ConfigKey(section: section, name: name, help: help) { (value, config) throws(ConfigError) in
+            switch value {
+            case .bool(let flag): set(flag, &config)
+            // Environment variables and flags arrive as text.
+            case .text("true"), .text("1"): set(true, &config)
+            case .text("false"), .text("0"): set(false, &config)
+            case .text(let text): throw ConfigError(key: "\(section).\(name)", reason: "must be true or false; got \"\(text)\"")
+            default: throw ConfigError(key: "\(section).\(name)", reason: "must be true or false; got \(value.typeName)")
+            }
+        }
+    }
+
+    /// A list of strings: a TOML array, or comma-separated text from the environment.
+    private static func list(_ section: String, _ name: String, _ help: String,
+                             _ set: @escaping @Sendable ([String], inout Config) throws -> Void) -> ConfigKey {
+        ConfigKey(section: section, name: name, help: help) { (value, config) throws(ConfigError) in
+            let entries: [String]
+            switch value {
+            case .strings(let list): entries = list
+            case .text(let text): entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            default: throw ConfigError(key: "\(section).\(name)", reason: "must be an array of strings; got \(value.typeName)")
+            }
+            do { try set(entries, &config) } catch { throw ConfigError(key: "\(section).\(name)", reason: (error as? Rule)?.text ?? "\(error)") }
         }
     }
 

@@ -113,7 +113,7 @@ struct Daemon {
                                             breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
                                                                              openMs: Int64(config.engine.breakerOpenMs)),
                                             caBundle: config.engine.caBundle),
-            logger: logger, metrics: metricsFactory)
+            logger: logger, metrics: metricsFactory, metricsRequireAuth: config.metrics.requireAuth)
         let responder = try APIRouter.build(services: services).buildResponder()
         // Models declared in agentd.toml: the file wins at every start.
         for declaration in config.models {

@@ -37,18 +37,20 @@ public struct APIServices: Sendable {
     public let engine: Engine
     public let mfa: MFAService
     public let rateLimits: RateLimits
-    /// Buckets for password logins, by client address and in all: every attempt costs an
-    /// Argon2id verification (64 MiB, tens of milliseconds), identified caller or not.
+    /// Buckets for password logins, by client address and by login name (`loginThrottle`):
+    /// every attempt costs an Argon2id verification (64 MiB, tens of milliseconds), identified
+    /// caller or not. Also MFA-removal and unseal tries.
     let loginBuckets = BucketStore()
+    let loginThrottle = LoginThrottlePolicy()
     public let clock: WallClock
     public let limits: RequestLimits
     public let info: ServerInfo
     public let identity: SocketIdentityPolicy
     public let registry: PrometheusCollectorRegistry
-
-    public init(database: AgentDatabase, audit: AuditLog, hashKey: [UInt8], clock: WallClock, limits: RequestLimits,
     /// `[metrics] require_auth`: `/metrics` needs system.view and then labels counts with org ids.
     public let metricsRequireAuth: Bool
+
+    public init(database: AgentDatabase, audit: AuditLog, hashKey: [UInt8], clock: WallClock, limits: RequestLimits,
                 info: ServerInfo, identity: SocketIdentityPolicy, registry: PrometheusCollectorRegistry,
                 sessionPolicy: SessionPolicy = .init(), passwordPolicy: PasswordPolicy = .init(),
                 rateLimits: RateLimits = .init(), vault: Vault, vaultLimits: VaultLimits = .init(),
@@ -95,9 +97,9 @@ public struct APIServices: Sendable {
         self.info = info
         self.identity = identity
         self.registry = registry
+        self.metricsRequireAuth = metricsRequireAuth
     }
 }
-        self.metricsRequireAuth = metricsRequireAuth
 
 /// Bounds on secrets.
 public struct VaultLimits: Sendable, Hashable {

@@ -26,10 +26,14 @@ public final class Engine: Sendable {
         /// How long a running step's lease lasts without a heartbeat (heartbeats come every third
         /// of it, while the step is within its timeout).
         public var leaseMs: Int = 30_000
+        /// A job that was running each of the last this-many times the process died is failed
+        /// as `poisoned` at the next start instead of run again (`[engine] poison_after`).
+        public var poisonAfter: Int = 3
 
         public init(workers: Int = 32, defaultStepTimeoutMs: Int = 300_000, markRunningAfterMs: Int = 50,
-                    breaker: CircuitBreaker.Settings = .init(), caBundle: String? = nil) {
+                    breaker: CircuitBreaker.Settings = .init(), caBundle: String? = nil, poisonAfter: Int = 3) {
             self.caBundle = caBundle
+            self.poisonAfter = poisonAfter
             self.workers = workers
             self.defaultStepTimeoutMs = defaultStepTimeoutMs
             self.markRunningAfterMs = markRunningAfterMs
@@ -129,9 +133,14 @@ public final class Engine: Sendable {
 
     /// Takes over what an earlier process left open, then starts the workers and the timer.
     public func start() async throws {
-        let (effects, recovered) = try await store.recover(now: now())
+        let (effects, recovered, poisoned) = try await store.recover(now: now(), poisonAfter: settings.poisonAfter)
         counters.withLock { $0.recovered += recovered }
         if recovered > 0 { logger.info("recovered unfinished jobs", metadata: ["jobs": "\(recovered)"]) }
+        for ticket in poisoned {
+            logger.error("a step was running each time agentd died; it is failed as poisoned, not run again",
+                         metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)", "attempt": "\(ticket.attempt)",
+                                    "poison_after": "\(settings.poisonAfter)"])
+        }
         var loops: [Task<Void, Never>] = []
         for _ in 0..<max(1, settings.workers) {
             loops.append(Task { [self] in
@@ -153,6 +162,11 @@ public final class Engine: Sendable {
         let steps = running.withLock { all in all.values.flatMap(\.values) }
         for step in steps { step.cancel() }
         for task in tasks.withLock({ $0 }) { await task.value }
+        // No worker runs now: what the stop cut short did not crash the process.
+        do { try await store.clearWorkerMarks() } catch {
+            logger.warning("cannot clear the marks of steps cut short by the stop; the next start counts them as crashes",
+                           metadata: ["error": "\(error)"])
+        }
         try? await http.shutdown()
     }
 

@@ -57,10 +57,9 @@ public final class PasswordLogin: Sendable {
             throw LoginError.invalidCredentials
         }
         func fail() async throws -> Never {
-            let failures = candidate.failedCount + 1
-            let lockedUntil = lockout.lockedUntil(failures: failures, now: now)
-            try await store.recordFailure(candidate.user, failures: failures, lockedUntil: lockedUntil,
-                                          orgID: candidate.membership?.orgID, requestID: requestID, now: now)
+            // The store counts in one statement: `candidate.failedCount` is stale by now.
+            let (_, lockedUntil) = try await store.recordFailure(candidate.user, lockout: lockout,
+                                                                 orgID: candidate.membership?.orgID, requestID: requestID, now: now)
             if let lockedUntil { throw LoginError.locked(until: lockedUntil) }
             throw LoginError.invalidCredentials
         }

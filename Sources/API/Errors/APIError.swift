@@ -14,6 +14,8 @@ public enum APIError: Error, Hashable, Sendable {
     /// A cookie session's unsafe request without its CSRF token.
     case csrfFailed
     case forbidden(Permission)
+    /// A self-service route (what it does in the payload) called with an API key.
+    case loginSessionRequired(String)
     case notReady(String)
     case secretTooLarge(limit: Int)
     case unsealFailed
@@ -21,4 +23,6 @@ public enum APIError: Error, Hashable, Sendable {
     case documentTooLarge(limit: Int)
     /// A model endpoint did not answer a test request as it should.
     case modelFailed(model: String, String)
+    /// The egress policy refuses a URL's address (a model's base_url): the reason names the rule.
+    case egressDenied(String)
 }

@@ -24,6 +24,14 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case mfaRequired = "mfa_required"
     case permissionDenied = "permission_denied"
     case csrfFailed = "csrf_failed"
+    /// A self-service route (password, MFA, sessions) refuses API keys: log in.
+    case loginSessionRequired = "login_session_required"
+    /// The user acted on holds a role the caller could not grant.
+    case targetOutranksCaller = "target_outranks_caller"
+    /// Setting a host uid (`unix_uid`) is for installation administrators.
+    case installationAdminRequired = "installation_admin_required"
+    /// A key for another member who also belongs to other orgs.
+    case keyOwnerInOtherOrg = "key_owner_in_other_org"
     // Resources
     case rateLimited = "rate_limited"
     case quotaExceeded = "quota_exceeded"
@@ -38,6 +46,8 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case notDeployed = "not_deployed"
     case budgetExceeded = "budget_exceeded"
     case modelFailed = "model_failed"
+    /// The egress policy refuses the address a URL resolves to (`[egress]`).
+    case egressDenied = "egress_denied"
     case alreadyFinished = "already_finished"
     // The server
     case notReady = "not_ready"

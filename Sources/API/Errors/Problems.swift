@@ -26,6 +26,7 @@ enum Problems {
             return Problem(code: .rateLimited, status: 429, title: "Too many requests",
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
+        case let error as UserAuthorityRefusal: return problem(for: error)
         case let error as ExecutionError:
             switch error {
             case .idempotencyConflict(let key):
@@ -107,6 +108,10 @@ enum Problems {
             return Problem(code: .permissionDenied, status: 403, title: "Permission denied",
                            detail: "This needs the permission `\(permission.rawValue)`, which you lack (your roles, your key's scopes, "
                                + "or, for installation-wide permissions, your org-level access do not grant it); ask an administrator.")
+        case .loginSessionRequired(let what):
+            return Problem(code: .loginSessionRequired, status: 403, title: "Login session required",
+                           detail: "\(what) is for the person: it takes your own login session (agentctl login, or POST /api/v1/login) "
+                               + "or your socket identity, never an API key.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
         case .unsealFailed:
@@ -118,6 +123,9 @@ enum Problems {
         case .modelFailed(let model, let reason):
             return Problem(code: .modelFailed, status: 502, title: "Model failed",
                            detail: "Model \(model) did not answer the test request: \(reason). Check its base_url, model name and API key.")
+        case .egressDenied(let reason):
+            return Problem(code: .egressDenied, status: 422, title: "Egress denied",
+                           detail: reason.prefix(1).uppercased() + reason.dropFirst() + ". Outbound calls may reach only what [egress] in agentd.toml allows (docs/security.md).")
         case .secretTooLarge(let limit):
             return Problem(code: .secretTooLarge, status: 413, title: "Secret too large",
                            detail: "A secret value may be at most \(limit) bytes; store a reference to large material instead.")
@@ -141,6 +149,23 @@ enum Problems {
         case .invalidSession:
             return Problem(code: .unauthenticated, status: 401, title: "Authentication required",
                            detail: "The session is invalid, expired or ended; log in again (agentctl login).")
+        }
+    }
+
+    static func problem(for error: UserAuthorityRefusal) -> Problem {
+        switch error {
+        case .outranked(let login, let role):
+            return Problem(code: .targetOutranksCaller, status: 403, title: "User outranks you",
+                           detail: "\(login) holds the role \(role), which you could not grant; acting on that account "
+                               + "(password, MFA, disabling, role, sessions, keys) needs someone who could. Ask an administrator.")
+        case .hostUIDNeedsInstallation:
+            return Problem(code: .installationAdminRequired, status: 403, title: "Installation administrator required",
+                           detail: "Mapping a Unix uid to a user (unix_uid) decides who is that user on this box's socket; "
+                               + "only an installation administrator (root or the admin group, over the socket) may.")
+        case .keyOwnerInOtherOrgs(let login):
+            return Problem(code: .keyOwnerInOtherOrg, status: 403, title: "Key owner belongs to other orgs",
+                           detail: "\(login) is also a member of another org; only \(login) (or an installation administrator) "
+                               + "may create a key owned by them.")
         }
     }
 

@@ -57,7 +57,7 @@ struct IdentityMiddleware: RouterMiddleware {
             } else {
                 let identity = try await authenticator.authenticate(token, now: clock.now())
                 context.caller = Caller(name: "key:\(identity.keyID.rawValue)", scope: identity.scope,
-                                        userID: identity.userID, login: identity.login)
+                                        userID: identity.userID, login: identity.login, keyID: identity.keyID)
             }
         } catch {
             context.identityFailure = token.hasPrefix(SessionKind.prefix + "_") ? Self.invalidSession : Self.invalidKey

@@ -59,17 +59,34 @@ struct RateLimited: Error {
 /// All buckets, by key. Taking from several is all-or-nothing: a refused request spends nothing.
 ///
 /// why @unchecked: `buckets` is guarded by `lock`.
+///
+/// Memory is bounded by `maximumKeys`: when full, buckets that have refilled (the same as new
+/// ones) are forgotten first; only if that frees too little is everything forgotten.
 public final class BucketStore: @unchecked Sendable {
     private let lock = NSLock()
     private var buckets: [String: TokenBucket] = [:]
+    private let maximumKeys: Int
     static let hour: Int64 = 3_600_000
 
-    public init() {}
+    public init(maximumKeys: Int = 100_000) {
+        self.maximumKeys = max(1, maximumKeys)
+    }
+
+    /// How many buckets are held (for tests of the bound).
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return buckets.count
+    }
 
     func take(_ keys: [(String, Int)], now: Instant, periodMilliseconds: Int64 = BucketStore.hour) -> TokenBucket.Decision {
         lock.lock()
         defer { lock.unlock() }
-        if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }
+        if buckets.count >= maximumKeys {
+            buckets = buckets.filter { !$0.value.isFull(now: now) }
+            // why a tenth: pruning is a full scan; leave room so it is not redone at every request.
+            if buckets.count >= maximumKeys - maximumKeys / 10 { buckets.removeAll(keepingCapacity: true) }
+        }
         var taken: [(String, TokenBucket?)] = []
         var tightest: TokenBucket.Decision?
         for (key, capacity) in keys {

@@ -9,17 +9,17 @@ public enum MFARoutes: RouteFile {
     public static var routes: [RouteSpec] {
         [
             RouteSpec(.post, "/api/v1/mfa/totp", needs: .authenticated,
-                      Operation(id: "enrolTOTP", summary: "Start TOTP enrolment: the otpauth URI and recovery codes (shown once).",
-                                tag: "mfa", success: (201, Schemas.totpEnrolment, "application/json"), problems: [400, 409]),
+                      Operation(id: "enrolTOTP", summary: "Start TOTP enrolment: the otpauth URI and recovery codes (shown once). Your login session or socket identity, not an API key.",
+                                tag: "mfa", success: (201, Schemas.totpEnrolment, "application/json"), problems: [400, 403, 409, 422]),
                       handler: enrol),
             RouteSpec(.post, "/api/v1/mfa/totp/confirm", needs: .authenticated,
                       Operation(id: "confirmTOTP", summary: "Confirm enrolment with a current code from the app.", tag: "mfa",
                                 requestBody: CodeBody.schema.json, success: (204, nil, "application/json"),
-                                problems: [400, 413, 415, 422]),
+                                problems: [400, 403, 413, 415, 422]),
                       handler: confirm),
             RouteSpec(.delete, "/api/v1/users/{user}/mfa", needs: .authenticated,
                       Operation(id: "removeMFA",
-                                summary: "Remove a user's TOTP: your own (with ?code= from the app or a recovery code), or with users.manage anyone's.",
+                                summary: "Remove a user's TOTP: your own (with ?code= from the app or a recovery code; not with an API key), or with users.manage that of anyone whose roles you could grant.",
                                 tag: "mfa", query: [("code", ["type": "string"], "For your own: a current code or a recovery code.")],
                                 success: (204, nil, "application/json"), problems: [403, 404, 409, 422, 429]),
                       handler: remove),
@@ -50,6 +50,7 @@ public enum MFARoutes: RouteFile {
 
     static func user(_ context: AgentRequestContext) throws -> (UserID, String) {
         let caller = try requireCaller(context)
+        try caller.requirePerson("Enrolling in MFA")
         guard let user = caller.userID, let login = caller.login else {
             throw ValidationError(field: "user", "MFA belongs to users; socket administrators by uid have none")
         }
@@ -81,6 +82,7 @@ public enum MFARoutes: RouteFile {
         let own = reference == caller.login || UserID(reference) == caller.userID
         if !own && !caller.scope.allows(.usersManage) { throw APIError.forbidden(.usersManage) }
         if own, let user = caller.userID {
+            try caller.requirePerson("Removing your own MFA")
             // why: a stolen session or key alone must not be enough to strip the second factor;
             // and guessing codes here is throttled like logins (5 a minute per user).
             let decision = services.loginBuckets.take([("mfa-remove:\(user.rawValue)", 5)], now: services.clock.now(),

@@ -19,17 +19,19 @@ public enum SessionRoutes: RouteFile {
                                 success: (204, nil, "application/json"), problems: [422]),
                       handler: logout),
             RouteSpec(.get, "/api/v1/sessions", needs: .authenticated,
-                      Operation(id: "listSessions", summary: "Your open sessions, newest first.", tag: "sessions",
-                                success: (200, Schemas.list(of: Schemas.session), "application/json")),
+                      Operation(id: "listSessions",
+                                summary: "Your open sessions in the org you act in, newest first (your login session or socket identity, not an API key).",
+                                tag: "sessions", success: (200, Schemas.list(of: Schemas.session), "application/json"), problems: [403]),
                       handler: list),
             RouteSpec(.delete, "/api/v1/sessions/{session}", needs: .authenticated,
-                      Operation(id: "revokeSession", summary: "End a session: your own, or with users.manage anyone's in your org.",
-                                tag: "sessions", success: (204, nil, "application/json"), problems: [404]),
+                      Operation(id: "revokeSession",
+                                summary: "End a session in your org: your own (not with an API key), or with users.manage that of anyone whose roles you could grant.",
+                                tag: "sessions", success: (204, nil, "application/json"), problems: [403, 404]),
                       handler: revoke),
             RouteSpec(.put, "/api/v1/users/{user}/password", needs: .authenticated,
-                      Operation(id: "setPassword", summary: "Set a password: your own (give the current one), or with users.manage anyone's.",
+                      Operation(id: "setPassword", summary: "Set a password: your own (give the current one; not with an API key), or with users.manage that of anyone whose roles you could grant.",
                                 tag: "sessions", requestBody: PasswordBody.schema.json,
-                                success: (204, nil, "application/json"), problems: [400, 401, 403, 404, 413, 415, 422]),
+                                success: (204, nil, "application/json"), problems: [400, 401, 403, 404, 409, 413, 415, 422]),
                       handler: setPassword),
         ]
     }
@@ -71,10 +73,13 @@ public enum SessionRoutes: RouteFile {
 
     static func login(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let client = context.isUnixSocket ? "socket" : (context.channel.remoteAddress?.ipAddress ?? "unknown")
-        let decision = services.loginBuckets.take([("login:\(client)", 30), ("login:all", 600)], now: services.clock.now(),
-                                                  periodMilliseconds: 60_000)
-        guard decision.allowed else { throw RateLimited(decision: decision) }
         let body = try await BodyDecoder.decode(LoginBody.self, from: request, limits: services.limits)
+        // Before any look-up or hash: per address and per login name (existing or not), never
+        // one bucket for all (see LoginThrottlePolicy).
+        let throttle = services.loginThrottle
+        let decision = services.loginBuckets.take(throttle.buckets(address: client, login: body.login).map { ($0.key, $0.capacity) },
+                                                  now: services.clock.now(), periodMilliseconds: throttle.periodMilliseconds)
+        guard decision.allowed else { throw RateLimited(decision: decision) }
         let agent = request.headers[.userAgent].map { String($0.prefix(100)) } ?? "unknown client"
         let (token, session) = try await services.passwordLogin.login(body.login, password: body.password,
                                                                       totpCode: body.totpCode, recoveryCode: body.recoveryCode,
@@ -113,10 +118,11 @@ public enum SessionRoutes: RouteFile {
 
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let caller = try requireCaller(context)
+        try caller.requirePerson("Listing your sessions")
         guard let user = caller.userID else { return try JSONResponse.make(.ok, ListBody<SessionResource>(items: [], nextCursor: nil)) }
         let now = services.clock.now()
         let policy = services.passwordLogin.sessions
-        let sessions = try await services.logins.sessions(of: user)
+        let sessions = try await services.logins.sessions(of: user, in: caller.scope.orgID)
             .filter { policy.isActive(createdAt: $0.createdAt, lastSeenAt: $0.lastSeenAt, now: now) }
         return try JSONResponse.make(.ok, ListBody(items: sessions.map { SessionResource($0, policy: services.passwordLogin.sessions, token: nil) },
                                                    nextCursor: nil))
@@ -124,8 +130,13 @@ public enum SessionRoutes: RouteFile {
 
     static func revoke(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let caller = try requireCaller(context)
-        _ = try await services.logins.revoke(context.parameters.require("session"), byUser: caller.userID,
-                                             mayRevokeOthers: caller.scope.allows(.usersManage), logout: false,
+        let mayRevokeOthers = caller.scope.allows(.usersManage)
+        // A key never counts as the person: without users.manage it could only end its owner's
+        // own sessions, which is for the owner's login session or socket identity.
+        if !mayRevokeOthers { try caller.requirePerson("Ending your sessions") }
+        _ = try await services.logins.revoke(context.parameters.require("session"),
+                                             byUser: caller.keyID == nil ? caller.userID : nil,
+                                             mayRevokeOthers: mayRevokeOthers, logout: false,
                                              context: context.change(services))
         return Response(status: .noContent)
     }
@@ -142,6 +153,9 @@ public enum SessionRoutes: RouteFile {
                                                                       depth: policy.historyDepth,
                                                                       actingUser: caller.userID)
         let ownPassword = user.id == caller.userID
+        // why: an admin could mint a key owned by this user; with no password set yet, the key
+        // alone would otherwise choose one (no current password to give) and take the account.
+        if ownPassword { try caller.requirePerson("Changing your own password") }
         if !ownPassword {
             guard caller.scope.allows(.usersManage) else { throw APIError.forbidden(.usersManage) }
         } else if !hashes.isEmpty {

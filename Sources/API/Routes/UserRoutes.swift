@@ -14,7 +14,7 @@ public enum UserRoutes: RouteFile {
             RouteSpec(.post, "/api/v1/users", needs: .permission(.usersManage),
                       Operation(id: "createUser", summary: "Create a user and make it a member of an org.", tag: "users",
                                 requestBody: CreateUserBody.schema.json, success: (201, Schemas.user, "application/json"),
-                                problems: [400, 404, 409, 413, 415, 422]),
+                                problems: [400, 403, 404, 409, 413, 415, 422]),
                       handler: create),
             RouteSpec(.get, "/api/v1/users", needs: .permission(.usersView),
                       Operation(id: "listUsers", summary: "List the users you can see, oldest first.", tag: "users",
@@ -26,9 +26,10 @@ public enum UserRoutes: RouteFile {
                                 success: (200, Schemas.user, "application/json"), problems: [404]),
                       handler: get),
             RouteSpec(.patch, "/api/v1/users/{user}", needs: .permission(.usersManage),
-                      Operation(id: "updateUser", summary: "Change a user's display name or socket uid, or disable it.",
+                      Operation(id: "updateUser",
+                                summary: "Change a user's display name or socket uid (installation administrators only), or disable it; another user only if you could grant its roles.",
                                 tag: "users", requestBody: UpdateUserBody.schema.json,
-                                success: (200, Schemas.user, "application/json"), problems: [400, 404, 409, 413, 415, 422]),
+                                success: (200, Schemas.user, "application/json"), problems: [400, 403, 404, 409, 413, 415, 422]),
                       handler: update),
             RouteSpec(.put, "/api/v1/orgs/{org}/members/{user}", needs: .permission(.usersManage),
                       Operation(id: "setMember", summary: "Give a user a role in an org (adding the membership).",
@@ -37,7 +38,7 @@ public enum UserRoutes: RouteFile {
                       handler: setMember),
             RouteSpec(.delete, "/api/v1/orgs/{org}/members/{user}", needs: .permission(.usersManage),
                       Operation(id: "removeMember", summary: "Remove a user from an org.", tag: "users",
-                                success: (204, nil, "application/json"), problems: [404, 409]),
+                                success: (204, nil, "application/json"), problems: [403, 404, 409]),
                       handler: removeMember),
         ]
     }
@@ -59,7 +60,7 @@ public enum UserRoutes: RouteFile {
         static let schema = ObjectSchema([
             .init("login", ["type": "string"], required: true, "Unique login: 2-128 of a-z, 0-9 and . _ @ + -."),
             .init("display_name", ["type": "string", "maxLength": 200], "Name for people; defaults to the login."),
-            .init("unix_uid", ["type": "integer", "minimum": 1], "A Unix uid that acts as this user on the socket."),
+            .init("unix_uid", ["type": "integer", "minimum": 1], "A Unix uid that acts as this user on the socket (installation administrators only)."),
             .init("org", ["type": "string"], "The org (ID or name) to join; defaults to yours."),
             .init("role", roleSchema, required: true, "The role in that org."),
         ])
@@ -77,8 +78,8 @@ public enum UserRoutes: RouteFile {
 
         static let schema = ObjectSchema([
             .init("display_name", ["type": "string", "maxLength": 200], "New name for people."),
-            .init("unix_uid", ["type": "integer", "minimum": 1], "Map this Unix uid to the user on the socket."),
-            .init("clear_unix_uid", ["type": "boolean"], "Remove the uid mapping."),
+            .init("unix_uid", ["type": "integer", "minimum": 1], "Map this Unix uid to the user on the socket (installation administrators only)."),
+            .init("clear_unix_uid", ["type": "boolean"], "Remove the uid mapping (installation administrators only)."),
             .init("disabled", ["type": "boolean"], "Disable (true) or enable (false) the user; its keys stop working."),
         ])
     }

@@ -126,7 +126,8 @@ extension AgentRequestContext {
     /// What a mutating repository method needs: scope, audit actor, request id, time.
     func change(_ services: APIServices) throws -> ChangeContext {
         guard let caller else { throw identityFailure ?? APIError.unauthenticated("Identify yourself.") }
-        return ChangeContext(scope: caller.scope, actor: caller.name, requestID: requestID, now: services.clock.now())
+        return ChangeContext(scope: caller.scope, actor: caller.name, requestID: requestID, now: services.clock.now(),
+                             actingUser: caller.userID)
     }
 }
 

@@ -20,6 +20,9 @@ public struct StepError: Error, Hashable, Sendable, Codable, CustomStringConvert
         case budgetExceeded = "budget_exceeded"
         /// The response was larger than allowed.
         case tooLarge = "too_large"
+        /// The step was running each of the last N times agentd died (`[engine] poison_after`):
+        /// it is not run again, so a step that kills the process cannot do so at every start.
+        case poisoned
         /// The execution was cancelled while the step ran.
         case cancelled
         /// Anything else.
@@ -42,7 +45,7 @@ public struct StepError: Error, Hashable, Sendable, Codable, CustomStringConvert
     public var retryable: Bool {
         switch kind {
         case .timeout, .connection, .serverError, .rateLimited, .circuitOpen, .internal: true
-        case .clientError, .validation, .budgetExceeded, .tooLarge, .cancelled: false
+        case .clientError, .validation, .budgetExceeded, .tooLarge, .cancelled, .poisoned: false
         }
     }
 

@@ -42,7 +42,8 @@ public struct ChatRequest: Hashable, Sendable {
         if let prompt = config["prompt"]?.stringValue { messages.append(["role": "user", "content": .string(prompt)]) }
         self.messages = messages
         self.temperature = config["temperature"]?.doubleValue
-        self.maxTokens = config["max_tokens"]?.doubleValue.map { Int($0) }
+        // An unusable max_tokens is the llm runner's validation error; here it is never a trap.
+        self.maxTokens = config["max_tokens"]?.int(in: StepKind.llm.bounds(of: "max_tokens") ?? 1...Int.max)
         switch config["stop"] {
         case .string(let one): stop = [one]
         case .array(let many): stop = many.compactMap(\.stringValue)

@@ -33,6 +33,15 @@ public struct TokenBucket: Hashable, Sendable {
         }
     }
 
+    /// True when the bucket has refilled to capacity by `now`: it is then the same as a new
+    /// one, so a store short of room may forget it without letting anyone spend more.
+    public func isFull(now: Instant) -> Bool {
+        let elapsed = max(0, now.millisecondsSinceEpoch - updatedAt.millisecondsSinceEpoch)
+        let full = Int64(capacity) * 1000
+        let refill = elapsed.multipliedReportingOverflow(by: full)
+        return refill.overflow || milliTokens + refill.partialValue / periodMilliseconds >= full
+    }
+
     /// Refills for the time passed, then takes one token if there is one.
     public mutating func take(now: Instant) -> Decision {
         let elapsed = max(0, now.millisecondsSinceEpoch - updatedAt.millisecondsSinceEpoch)

@@ -79,7 +79,14 @@ struct LLMRunner: StepRunner {
                                                   parameters: parameters))
             }
         }
-        let maxIterations = Int(step.config["max_tool_iterations"]?.doubleValue ?? Double(Self.defaultToolIterations))
+        let maxIterations: Int
+        do {
+            maxIterations = try StepKind.llm.integer("max_tool_iterations", in: step.config) ?? Self.defaultToolIterations
+            // Read here for its error; ChatRequest reads it again (and would only drop a bad one).
+            _ = try StepKind.llm.integer("max_tokens", in: step.config)
+        } catch {
+            return .failed(error)
+        }
         var chat = ChatRequest(config: step.config, model: model.spec.model, tools: specs)
         guard !chat.messages.isEmpty else { return .failed(StepError(.validation, "the step has no prompt or messages")) }
         // A step taken over after a crash goes on from its last checkpoint.

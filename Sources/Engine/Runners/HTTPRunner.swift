@@ -20,6 +20,15 @@ struct HTTPRunner: StepRunner {
               scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
             return .failed(StepError(.validation, "url must be an http:// or https:// URL; got \(config["url"]?.canonicalText ?? "nothing")"))
         }
+        // Numbers are read (and refused when unusable) before anything is sent.
+        let timeoutMs: Int, limit: Int, expected: [Int]?
+        do {
+            timeoutMs = min(try StepKind.http.integer("timeout_ms", in: config) ?? 30_000, step.timeoutMs)
+            limit = try StepKind.http.integer("max_response_bytes", in: config) ?? Self.defaultMaxResponseBytes
+            expected = try StepKind.http.integers("expect_status", in: config)
+        } catch {
+            return .failed(error)
+        }
         let endpoint = "\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
         let breaker = CircuitBreakers.Key(org: step.execution.orgID, endpoint: endpoint)
         guard breakers.allow(breaker, at: now()) else {
@@ -42,8 +51,7 @@ struct HTTPRunner: StepRunner {
                 if !request.headers.contains(name: "Content-Type") { request.headers.add(name: "Content-Type", value: "application/json") }
             }
         }
-        let timeout = TimeAmount.milliseconds(Int64(min(config["timeout_ms"]?.doubleValue ?? 30_000, Double(step.timeoutMs))))
-        let limit = Int(config["max_response_bytes"]?.doubleValue ?? Double(Self.defaultMaxResponseBytes))
+        let timeout = TimeAmount.milliseconds(Int64(timeoutMs))
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
@@ -65,7 +73,6 @@ struct HTTPRunner: StepRunner {
         }
         let status = Int(response.status.code)
         breakers.record(breaker, success: status < 500, at: now())
-        let expected = config["expect_status"]?.arrayValue?.compactMap { $0.doubleValue.map(Int.init) }
         // Seconds only (an HTTP date is ignored), at most an hour: a hostile or broken upstream
         // must not be able to park a step for ever, nor overflow the arithmetic.
         let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }

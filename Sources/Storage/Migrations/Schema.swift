@@ -542,6 +542,15 @@ public enum Schema {
             ALTER TABLE budget_alert ADD COLUMN limit_micros INTEGER;
             CREATE INDEX execution_failed ON execution (org_id, finished_at) WHERE status = 'failed';
             """),
+        Migration(version: 23, name: "poisoned jobs", sql: """
+            -- A job whose step kills the process would otherwise run (and kill it) at every
+            -- start. `in_worker` is set before a worker runs the step and cleared when a clean
+            -- stop cuts it short; a start that finds it set knows the process died while the
+            -- step ran and counts it in `crash_count`. At `[engine] poison_after` the job is
+            -- failed as poisoned instead of run again.
+            ALTER TABLE job ADD COLUMN in_worker INTEGER NOT NULL DEFAULT 0 CHECK (in_worker IN (0, 1));
+            ALTER TABLE job ADD COLUMN crash_count INTEGER NOT NULL DEFAULT 0;
+            """),
         Migration(version: 28, name: "execution tallies", sql: """
             -- How many executions each org has in each status, kept by triggers in the same
             -- transaction (and savepoint) as the change itself: /metrics reads this small table

@@ -30,6 +30,8 @@ public struct APIKeyStore: Sendable {
 
     /// Stores a new key for `userReference` in `orgReference` (the caller's org when nil).
     /// Scopes must be permissions the owner's role grants; the caller must be able to grant them.
+    /// A key for someone else needs `UserAuthority.keyOwnerRefusal` to pass: the owner belongs
+    /// to that org alone and the caller could grant its role (installation administrators excepted).
     /// `presetScopes` (from `KeyScopePreset`) are narrowed to what the owner's role grants.
     public func create(id: APIKeyID, secretHash: [UInt8], name: String, userReference: String, orgReference: String?,
                        scopes requestedScopes: Set<Permission>?, presetScopes: Set<Permission> = [], expiresAt: Instant?,
@@ -53,6 +55,14 @@ public struct APIKeyStore: Sendable {
             guard let roleText = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
                                                      arguments: [org.rawValue, user.id.rawValue]),
                   let role = try RoleStore.resolve(roleText, org: org, db) else { throw StorageError.notFound(.user, id: userReference) }
+            // why: a key acts as its owner; a key for someone who is also in other orgs would let
+            // this org's admin act as that person beyond this org.
+            let elsewhere = try Int.fetchOne(db, sql: "SELECT count(*) FROM membership WHERE user_id = ? AND org_id != ?",
+                                             arguments: [user.id.rawValue, org.rawValue]) ?? 0
+            if let refusal = UserAuthority.keyOwnerRefusal(caller: context.scope, actingUser: context.actingUser, owner: user.id,
+                                                           login: user.login, ownerRole: role, ownerInOtherOrgs: elsewhere > 0) {
+                throw refusal
+            }
             var scopes = explicit
             if !presetScopes.isEmpty {
                 let granted = presetScopes.intersection(role.permissions).filter { context.scope.allows($0) }

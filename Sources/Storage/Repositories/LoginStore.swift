@@ -39,7 +39,10 @@ public struct LoginStore: Sendable {
                                actingUser: UserID?) async throws -> (User, [String]) {
         try await database.read { db in
             let user = try UserStore.resolve(reference, in: scope, db)
-            if user.id != actingUser { try UserStore.checkOnlyInScope(user, scope, db) }
+            if user.id != actingUser {
+                try UserStore.checkOnlyInScope(user, scope, db)
+                try UserStore.checkAuthority(over: user, scope: scope, actingUser: actingUser, db)
+            }
             var hashes = try String.fetchAll(db, sql: "SELECT hash FROM password WHERE user_id = ?", arguments: [user.id.rawValue])
             hashes += try String.fetchAll(db, sql: "SELECT hash FROM password_history WHERE user_id = ? ORDER BY set_at DESC LIMIT ?",
                                           arguments: [user.id.rawValue, depth])
@@ -117,19 +120,32 @@ public struct LoginStore: Sendable {
         }
     }
 
-    /// Counts a failed attempt (and the lock it earns), audited.
-    public func recordFailure(_ user: User, failures: Int, lockedUntil: Instant?, orgID: OrgID?, requestID: String?,
-                              now: Instant) async throws {
+    /// Counts a failed attempt and locks the account when `lockout` says the new count earns it;
+    /// returns the new count and lock, audited.
+    ///
+    /// why one statement: the count read at the start of a login is stale by the time the slow
+    /// hash check has failed; parallel guesses computing `read + 1` would all write the same
+    /// number and the lockout would never come. `failed_count + 1 ... RETURNING` counts each.
+    public func recordFailure(_ user: User, lockout: LockoutPolicy, orgID: OrgID?, requestID: String?,
+                              now: Instant) async throws -> (failures: Int, lockedUntil: Instant?) {
         let audit = self.audit
-        try await database.writer.submit { db in
-            try db.execute(sql: "UPDATE password SET failed_count = ?, locked_until = ? WHERE user_id = ?",
-                           arguments: [failures, lockedUntil?.millisecondsSinceEpoch, user.id.rawValue])
+        return try await database.writer.submit { db in
+            let failures = try Int.fetchOne(db, sql: """
+                UPDATE password SET failed_count = failed_count + 1 WHERE user_id = ? RETURNING failed_count
+                """, arguments: [user.id.rawValue]) ?? 1
+            let lockedUntil = lockout.lockedUntil(failures: failures, now: now)
+            if let lockedUntil {
+                // max: a later failure in a race never shortens a lock an earlier one set.
+                try db.execute(sql: "UPDATE password SET locked_until = max(coalesce(locked_until, 0), ?) WHERE user_id = ?",
+                               arguments: [lockedUntil.millisecondsSinceEpoch, user.id.rawValue])
+            }
             var details = ["login": user.login, "failures": String(failures)]
             if let lockedUntil { details["locked_until"] = lockedUntil.rfc3339 }
             try audit.append(AuditEntry(at: now, orgID: orgID?.rawValue, actor: "login:\(user.login)",
                                         action: lockedUntil == nil ? .loginFailed : .loginLocked, outcome: .denied,
                                         targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
                                         requestID: requestID, details: details), in: db)
+            return (failures, lockedUntil)
         }
     }
 
@@ -196,16 +212,18 @@ public struct LoginStore: Sendable {
         }
     }
 
-    /// A user's sessions that have not been revoked, newest first.
-    public func sessions(of user: UserID) async throws -> [Session] {
+    /// A user's sessions in `org` that have not been revoked, newest first. Per org: a caller
+    /// acting in one org learns nothing of (and ends nothing in) the user's other orgs.
+    public func sessions(of user: UserID, in org: OrgID) async throws -> [Session] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM session WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC",
-                             arguments: [user.rawValue]).map(Self.session(from:))
+            try Row.fetchAll(db, sql: "SELECT * FROM session WHERE user_id = ? AND org_id = ? AND revoked_at IS NULL ORDER BY id DESC",
+                             arguments: [user.rawValue, org.rawValue]).map(Self.session(from:))
         }
     }
 
     /// Revokes a session. `mayRevokeOthers` lets an administrator end other users' sessions in
-    /// its scope; anyone may end their own.
+    /// its scope, of users it could grant the roles of; anyone may end their own in the org they
+    /// act in (`byUser` nil: the caller owns no sessions, e.g. an API key).
     public func revoke(_ reference: String, byUser: UserID?, mayRevokeOthers: Bool, logout: Bool,
                        context: ChangeContext) async throws -> Session {
         let audit = self.audit
@@ -215,9 +233,13 @@ public struct LoginStore: Sendable {
                 throw StorageError.notFound(.session, id: reference)
             }
             let session = try Self.session(from: row)
-            let own = session.userID == byUser
+            let own = session.userID == byUser && session.orgID == context.scope.orgID
             guard own || (mayRevokeOthers && context.scope.canSee(org: session.orgID)) else {
                 throw StorageError.notFound(.session, id: reference)
+            }
+            if !own, let owner = try Row.fetchOne(db, sql: "SELECT * FROM user_account WHERE id = ?",
+                                                  arguments: [session.userID.rawValue]) {
+                try UserStore.checkAuthority(over: UserStore.user(from: owner), context, db)
             }
             try db.execute(sql: "UPDATE session SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
                            arguments: [context.now.millisecondsSinceEpoch, id.rawValue])

@@ -99,7 +99,10 @@ public struct MFAStore: Sendable {
         let audit = self.audit
         try await database.writer.submit { db in
             let user = try UserStore.resolve(reference, in: context.scope, db)
-            if user.id != actingUser { try UserStore.checkOnlyInScope(user, context.scope, db) }
+            if user.id != actingUser {
+                try UserStore.checkOnlyInScope(user, context.scope, db)
+                try UserStore.checkAuthority(over: user, scope: context.scope, actingUser: actingUser, db)
+            }
             try db.execute(sql: "DELETE FROM mfa_totp WHERE user_id = ?", arguments: [user.id.rawValue])
             guard db.changesCount == 1 else { throw StorageError.notFound(.user, id: "\(reference) MFA enrolment") }
             try db.execute(sql: "DELETE FROM mfa_recovery_code WHERE user_id = ?", arguments: [user.id.rawValue])

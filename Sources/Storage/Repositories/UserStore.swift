@@ -28,6 +28,7 @@ public struct UserStore: Sendable {
         if let violation = UserRules.checkLogin(login) { throw ValidationError([violation]) }
         if let displayName, let violation = OrgRules.checkDisplayName(displayName) { throw ValidationError([violation]) }
         if let unixUID, unixUID == 0 { throw ValidationError(field: "unix_uid", "must not be 0: root is already an administrator") }
+        if unixUID != nil { try Self.checkHostUID(context) }
         let user = User(id: UserID.generate(at: context.now), login: login, displayName: displayName ?? login,
                         unixUID: unixUID, disabled: false, createdAt: context.now)
         let audit = self.audit
@@ -89,6 +90,8 @@ public struct UserStore: Sendable {
         return try await database.writer.submit { db in
             var user = try Self.resolve(reference, in: context.scope, db)
             try Self.checkOnlyInScope(user, context.scope, db)
+            try Self.checkAuthority(over: user, context, db)
+            if unixUID != nil { try Self.checkHostUID(context) }
             if disabled == true, !user.disabled { try Self.checkNotLastAdmin(user, leaving: nil, db) }
             var details: [String: String] = [:]
             if let displayName { user.displayName = displayName; details["display_name"] = "changed" }
@@ -134,6 +137,8 @@ public struct UserStore: Sendable {
                 // would let it act on (and through) that user. Installation admins may.
                 throw StorageError.notFound(.user, id: reference)
             }
+            // why: a users.manage holder must not demote or remove someone it could not make.
+            if previous != nil { try Self.checkAuthority(over: user, context, db) }
             if previous == Role.admin.rawValue && role?.name != Role.admin.rawValue {
                 try Self.checkNotLastAdmin(user, leaving: org, db)
             }
@@ -278,7 +283,7 @@ public struct UserStore: Sendable {
         return user
     }
 
-    private static func memberships(of user: UserID, in scope: Scope, _ db: Database) throws -> [Membership] {
+    static func memberships(of user: UserID, in scope: Scope, _ db: Database) throws -> [Membership] {
         var sql = "SELECT org_id, role FROM membership WHERE user_id = ?"
         var arguments: [any DatabaseValueConvertible] = [user.rawValue]
         if scope.reach == .org {

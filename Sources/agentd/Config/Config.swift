@@ -72,6 +72,8 @@ struct Config: Sendable, Equatable {
         var breakerFailures = 5
         var breakerOpenMs = 15_000
         var caBundle: String?
+        /// Deaths of the process while a step ran before that step is failed as poisoned.
+        var poisonAfter = 3
     }
 
     /// `/metrics` (docs/metrics.md).

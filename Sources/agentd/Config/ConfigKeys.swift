@@ -101,6 +101,9 @@ enum ConfigKeys {
         int("engine", "step_timeout_ms", "Timeout of a step that sets none", 100...86_400_000) { $1.engine.stepTimeoutMs = $0 },
         int("engine", "breaker_failures", "Failures within 30 s that open an endpoint's circuit breaker", 1...1000) { $1.engine.breakerFailures = $0 },
         int("engine", "breaker_open_ms", "How long an open breaker waits before a probe", 100...3_600_000) { $1.engine.breakerOpenMs = $0 },
+        int("engine", "poison_after", "Times agentd may die while a step runs before the step is failed as poisoned, not run again", 1...100) {
+            $1.engine.poisonAfter = $0
+        },
         string("engine", "ca_bundle", "PEM file of the certificate authorities http steps trust (default: the system's)") { value, config in
             guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
             guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }

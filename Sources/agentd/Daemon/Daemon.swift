@@ -112,7 +112,7 @@ struct Daemon {
             engineSettings: Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
                                             breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
                                                                              openMs: Int64(config.engine.breakerOpenMs)),
-                                            caBundle: config.engine.caBundle),
+                                            caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter),
             logger: logger, metrics: metricsFactory, metricsRequireAuth: config.metrics.requireAuth)
         let responder = try APIRouter.build(services: services).buildResponder()
         // Models declared in agentd.toml: the file wins at every start.

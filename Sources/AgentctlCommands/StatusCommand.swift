@@ -39,7 +39,7 @@ struct Status: AsyncParsableCommand {
     }
 
     static func duration(_ seconds: Double) -> String {
-        let total = Int(seconds)
+        let total = Int(exactly: seconds.rounded(.towardZero)) ?? 0  // never a trapping Int(_:) of a number from the server
         let (days, hours, minutes, secs) = (total / 86400, total % 86400 / 3600, total % 3600 / 60, total % 60)
         if days > 0 { return "\(days)d \(hours)h \(minutes)m" }
         if hours > 0 { return "\(hours)h \(minutes)m \(secs)s" }

@@ -42,6 +42,9 @@ extension Engine {
                 paths.insert(path)
             }
         }
+        // The same refusal as a `workflow` step's: the child's input is stored, secrets must
+        // not be in it. Made before any secret is read or anything rendered.
+        if agent.kind == .workflow, let refusal = ChildInput.secretsRefusal(paths) { return failure(refusal.message) }
         let secrets: StepSecrets
         switch await StepSecrets.load(paths, for: step.execution, from: secretSource) {
         case .failure(let error): return failure(error.message)
@@ -59,10 +62,12 @@ extension Engine {
             return await runWorkflowTool(step, agent: agent, config: config, input: input, call: call, iteration: iteration)
         }
         guard let runner = runners[agent.kind] else { return failure("there is no tool named \(call.name)") }
+        let timeoutMs: Int
+        do { timeoutMs = min(step.timeoutMs, try agent.kind.integer("timeout_ms", in: config) ?? settings.defaultStepTimeoutMs) } catch {
+            return failure(error.message)
+        }
         var invocation = StepInvocation(jobID: step.jobID, jobToken: step.jobToken, execution: step.execution, node: step.node, attempt: step.attempt,
-                                        kind: agent.kind, config: config, input: input, now: time,
-                                        timeoutMs: min(step.timeoutMs, config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs),
-                                        agent: agent.name)
+                                        kind: agent.kind, config: config, input: input, now: time, timeoutMs: timeoutMs, agent: agent.name)
         invocation.keySuffix = "/\(iteration)/\(call.id)"
         switch secrets.scrub(await runner.run(invocation)) {
         case .succeeded(let output, _):
@@ -90,9 +95,11 @@ extension Engine {
             return failure("workflows called as tools nest at most \(NewExecution.maximumDepth) deep")
         }
         guard let workflow = config["workflow"]?.stringValue else { return failure("the tool's config names no workflow") }
+        let version: Int?
+        do { version = try StepKind.workflow.integer("version", in: config) } catch { return failure(error.message) }
         let scope = Scope(orgID: parent.orgID, reach: .org, roles: [.developer], teams: parent.teamID.map { [$0] } ?? [])
         let context = ChangeContext(scope: scope, actor: parent.createdBy, requestID: nil, now: now())
-        var request = NewExecution(workflow: workflow, environment: parent.environment, version: config["version"]?.doubleValue.map(Int.init),
+        var request = NewExecution(workflow: workflow, environment: parent.environment, version: version,
                                    input: config["input"] ?? input, idempotencyKey: "tool:\(step.idempotencyKey)/\(iteration)/\(call.id)",
                                    requestHash: ContentHash.of(config["input"] ?? input), trigger: "tool")
         request.depth = parent.depth + 1

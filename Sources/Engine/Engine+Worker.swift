@@ -10,6 +10,8 @@ struct CarriedContext: Sendable {
     let execution: ExecutionRecord
     let compiled: CompiledWorkflow
     let steps: [String: StepRunRecord]
+    /// The job was marked begun by the commit that made it ready (`complete(beginNext:)`).
+    var begun = false
 
     /// The job's context from what is carried, or nil when it reads a step not in here.
     func context(for ticket: JobTicket) -> (ExecutionRecord, CompiledWorkflow, [String: StepRunRecord])? {
@@ -53,6 +55,17 @@ extension Engine {
             return nil
         }
         guard let (execution, compiled, steps) = context, !execution.status.isTerminal, let step = compiled.steps[ticket.node] else { return nil }
+        // Durably in a worker before the step runs: if it kills the process, the next start
+        // knows, and after `poison_after` such deaths fails it instead of running it again.
+        if ticket.purpose == .run, carried?.begun != true {
+            do {
+                guard try await store.begin(ticket) else { return nil }
+            } catch {
+                // Not run unmarked: the job stays open and is taken over at the next start.
+                logger.error("cannot mark a job begun", metadata: ["job": "\(ticket.id)", "error": "\(error)"])
+                return nil
+            }
+        }
         dispatcher.started(ticket)
         let startedAt = now()
         let began = ContinuousClock.now
@@ -94,7 +107,8 @@ extension Engine {
         do {
             var effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
                                                    secretsRead: secrets.versions.merging(meter?.secretsRead ?? [:]) { first, _ in first },
-                                                   calls: meter?.calls ?? [], releaseReservation: meter?.reserved == true)
+                                                   calls: meter?.calls ?? [], releaseReservation: meter?.reserved == true,
+                                                   beginNext: !isStopping)
             counters.withLock { counters in
                 if !effects.accepted { counters.staleCompletions += 1 }
                 switch outcome {
@@ -108,7 +122,9 @@ extension Engine {
                dispatcher.claim(effects.ready[index]) {
                 var known = steps
                 known[ticket.node] = StepRunRecord(outcome, node: ticket.node, attempt: ticket.attempt)
-                next = (effects.ready.remove(at: index), CarriedContext(execution: execution, compiled: compiled, steps: known))
+                var context = CarriedContext(execution: execution, compiled: compiled, steps: known)
+                context.begun = effects.begun == effects.ready[index].id
+                next = (effects.ready.remove(at: index), context)
             }
             handle(effects)
             return next
@@ -149,24 +165,23 @@ extension Engine {
             let config = try step.config.render(in: StepContexts.step(execution, input: input, now: time, secrets: secrets.resolver,
                                                                       named: secrets.named(step.secretNames)))
             if step.kind == .workflow {
-                // A child reads its own secrets; passing values down would store them in its input.
-                guard step.secretPaths.isEmpty else {
-                    return .outcome(.failed(StepError(.validation, "a workflow step cannot pass secrets to its child; let the child workflow read them")))
-                }
+                if let refusal = ChildInput.secretsRefusal(step.secretPaths) { return .outcome(.failed(refusal)) }
                 guard execution.depth + 1 <= NewExecution.maximumDepth else {
                     return .outcome(.failed(StepError(.validation, "child workflows nest at most \(NewExecution.maximumDepth) deep")))
                 }
                 guard let name = config["workflow"]?.stringValue else { return .outcome(.failed(StepError(.validation, "config.workflow is missing"))) }
-                return .child(NewExecution(workflow: name, environment: execution.environment, version: config["version"]?.doubleValue.map(Int.init),
+                return .child(NewExecution(workflow: name, environment: execution.environment, version: try StepKind.workflow.integer("version", in: config),
                                            input: config["input"] ?? input, trigger: "execution",
                                            parent: (execution.id.rawValue, step.node, execution.depth + 1)))
             }
-            let timeout = step.timeoutMs ?? config["timeout_ms"]?.doubleValue.map(Int.init) ?? settings.defaultStepTimeoutMs
+            let timeout = try step.timeoutMs ?? step.kind.integer("timeout_ms", in: config) ?? settings.defaultStepTimeoutMs
             var invocation = StepInvocation(jobID: ticket.id, jobToken: ticket.token, execution: execution, node: step.node,
                                             attempt: max(1, steps[step.node]?.attempt ?? 1), kind: step.kind, config: config, input: input,
                                             now: time, timeoutMs: timeout, agent: compiled.agentNames[step.node])
             invocation.secrets = secrets
             return .invoke(invocation)
+        } catch let error as StepError {
+            return .outcome(.failed(error))
         } catch {
             return .outcome(.failed(StepError(.validation, "\(error)")))
         }

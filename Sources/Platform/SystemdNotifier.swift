@@ -17,7 +17,8 @@ public struct SystemdNotifier: Sendable {
     public func watchdogInterval() -> Duration? {
         var microseconds: UInt64 = 0
         guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
-        return .microseconds(Int64(microseconds))
+        // clamping: a WATCHDOG_USEC beyond Int64 must not trap the start.
+        return .microseconds(Int64(clamping: microseconds))
     }
 
     /// Any other notify message (`RELOADING=1`, …).

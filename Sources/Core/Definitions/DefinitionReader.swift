@@ -39,7 +39,12 @@ struct DefinitionReader {
     mutating func integer(_ key: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = value(key) else { return nil }
         guard case .integer(let number) = value else {
-            issues.append(DefinitionIssue(at(key), "must be a whole number, not \(value.typeName)"))
+            // A whole number too large for Int (2^63, 1e19) arrives as a double: out of range, not a fraction.
+            if case .number(let number) = value, number.rounded() == number {
+                issues.append(DefinitionIssue(at(key), "must be between \(range.lowerBound) and \(range.upperBound); got \(number)"))
+            } else {
+                issues.append(DefinitionIssue(at(key), "must be a whole number, not \(value.typeName)"))
+            }
             return nil
         }
         guard range.contains(number) else {

@@ -52,10 +52,10 @@ public enum JSONSchemaCheck {
             }
         case .array(let items):
             if let minimum = rules["minItems"]?.doubleValue, Double(items.count) < minimum {
-                found.append(DefinitionIssue(path, "must have at least \(Int(minimum)) item(s)"))
+                found.append(DefinitionIssue(path, "must have at least \(format(minimum)) item(s)"))
             }
             if let maximum = rules["maxItems"]?.doubleValue, Double(items.count) > maximum {
-                found.append(DefinitionIssue(path, "must have at most \(Int(maximum)) items"))
+                found.append(DefinitionIssue(path, "must have at most \(format(maximum)) items"))
             }
             if let itemSchema = rules["items"] {
                 for (index, item) in items.enumerated() {
@@ -65,13 +65,19 @@ public enum JSONSchemaCheck {
         case .string(let text):
             let length = text.count
             if let minimum = rules["minLength"]?.doubleValue, Double(length) < minimum {
-                found.append(DefinitionIssue(path, minimum == 1 ? "must not be empty" : "must be at least \(Int(minimum)) characters"))
+                found.append(DefinitionIssue(path, minimum == 1 ? "must not be empty" : "must be at least \(format(minimum)) characters"))
             }
             if let maximum = rules["maxLength"]?.doubleValue, Double(length) > maximum {
-                found.append(DefinitionIssue(path, "must be at most \(Int(maximum)) characters"))
+                found.append(DefinitionIssue(path, "must be at most \(format(maximum)) characters"))
             }
         case .integer, .number:
             let number = value.doubleValue!
+            // YAML spells NaN and infinity (`.nan`, `.inf`); no bound holds them (NaN compares
+            // false with every one), and JSON cannot carry them on.
+            guard number.isFinite else {
+                found.append(DefinitionIssue(path, "must be a finite number, not \(number)"))
+                return
+            }
             if let minimum = rules["minimum"]?.doubleValue, number < minimum {
                 found.append(DefinitionIssue(path, "must be at least \(format(minimum))"))
             }
@@ -100,8 +106,10 @@ public enum JSONSchemaCheck {
         }
     }
 
+    /// A schema's bound for a message. The bounds of a workflow's input schema are the
+    /// developer's numbers (`minItems: 1e300`): shown, never converted with a trapping `Int(_:)`.
     private static func format(_ number: Double) -> String {
-        number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : "\(number)"
+        WholeNumber.int(number, in: JSONValue.exactWholeNumbers).map(String.init) ?? "\(number)"
     }
 
     /// Checks that a workflow's `input` schema is itself one this checker understands: an

@@ -108,7 +108,7 @@ extension JSONValue {
         switch self {
         case .number(let value):
             guard value.isFinite else { return .null }
-            if value.rounded() == value, abs(value) < 1e15 { return .integer(Int(value)) }
+            if let whole = WholeNumber.int(value, in: Self.exactWholeNumbers) { return .integer(whole) }
             guard value.rounded() == value else { return self }
             // A large whole number is written in exponent form, which the decoder reads as the
             // decimal it spells when that fits an Int: read it the same way (rare).
@@ -119,13 +119,16 @@ extension JSONValue {
         }
     }
 
+    /// Whole numbers written as integers: below 10^15 every one is exact in a Double.
+    static let exactWholeNumbers = -999_999_999_999_999...999_999_999_999_999
+
     private func writeCanonical(into out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .integer(let value): out += String(value)
         case .number(let value):
-            if value.isFinite, value.rounded() == value, abs(value) < 1e15 { out += String(Int(value)) }
+            if let whole = WholeNumber.int(value, in: Self.exactWholeNumbers) { out += String(whole) }
             else if value.isFinite { out += "\(value)" }
             else { out += "null" }
         case .string(let value): JSONValue.writeQuoted(value, into: &out)

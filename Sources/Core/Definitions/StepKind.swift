@@ -17,7 +17,12 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
         }
     }
 
-    /// The config's JSON Schema. String fields may hold templates (`{{ … }}`), evaluated when
+    /// The highest version number a `workflow` step may name (versions count from 1; no
+    /// workflow gets near this, and it keeps the number an exact integer everywhere).
+    public static let maximumVersion = 1_000_000_000
+
+    /// The config's JSON Schema. Every number in it has a `minimum` and a `maximum` (a value
+    /// beyond them is refused at apply time, and by the step if it reaches one). String fields may hold templates (`{{ … }}`), evaluated when
     /// the step runs; `secrets` maps a name to a vault path, never to a value.
     public var configSchema: JSONValue { Self.configSchemas[self]! }
 
@@ -86,13 +91,13 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
                 "approvers": ["type": "array", "items": ["type": "string", "minLength": 1], "minItems": 1,
                               "description": "Users (login), roles (role:NAME) or teams (team:NAME) who may decide."],
                 "quorum": ["type": "integer", "minimum": 1, "maximum": 100],
-                "expires_after_ms": ["type": "integer", "minimum": 1000],
+                "expires_after_ms": ["type": "integer", "minimum": 1000, "maximum": 31_536_000_000],
                 "message": template,
             ], required: ["approvers"])
         case .workflow:
             return object([
                 "workflow": ["type": "string", "minLength": 1],
-                "version": ["type": "integer", "minimum": 1],
+                "version": ["type": "integer", "minimum": 1, "maximum": .integer(Self.maximumVersion)],
                 "input": ["description": "The child's input; strings may be templates."],
             ], required: ["workflow"])
         case .delay:

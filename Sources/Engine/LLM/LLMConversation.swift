@@ -21,11 +21,13 @@ struct LLMConversation: Sendable {
     }
 
     init?(_ state: JSONValue) {
-        guard let messages = state["messages"]?.arrayValue, let iteration = state["iteration"]?.doubleValue else { return nil }
+        // A checkpoint that does not read back (a number out of range) is no checkpoint: the
+        // step starts its conversation again rather than trap.
+        guard let messages = state["messages"]?.arrayValue, let iteration = state["iteration"]?.int(in: 0...Int.max) else { return nil }
         self.messages = messages
-        self.iteration = Int(iteration)
+        self.iteration = iteration
         self.usage = TokenUsage(state["usage"]) ?? .zero
-        self.costMicros = Int64(state["cost_micros"]?.doubleValue ?? 0)
+        self.costMicros = Int64(state["cost_micros"]?.int(in: 0...Int.max) ?? 0)
         self.toolLog = state["tool_calls"]?.arrayValue ?? []
     }
 

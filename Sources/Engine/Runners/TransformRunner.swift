@@ -38,8 +38,10 @@ struct RouterRunner: StepRunner {
 struct DelayRunner: StepRunner {
     func run(_ step: StepInvocation) async -> StepOutcome {
         let now = step.now.millisecondsSinceEpoch
-        if let duration = step.config["duration_ms"]?.doubleValue {
-            return .wait(untilMs: now + Int64(duration), output: ["waited_ms": .integer(Int(duration))])
+        let duration: Int?
+        do { duration = try StepKind.delay.integer("duration_ms", in: step.config) } catch { return .failed(error) }
+        if let duration {
+            return .wait(untilMs: now + Int64(duration), output: ["waited_ms": .integer(duration)])
         }
         guard let text = step.config["until"]?.stringValue, let until = Instant(rfc3339: text) else {
             return .failed(StepError(.validation, "until must be an RFC 3339 UTC time like 2026-01-31T12:00:00Z"))

@@ -119,6 +119,8 @@ public struct ExecutionEffects: Sendable {
     /// Executions this transaction started, as written: the workers that take their first
     /// steps need not read them back.
     public var started: [StartedExecution] = []
+    /// The job a completion marked as begun for its own worker to run next (`complete(beginNext:)`).
+    public var begun: Int64?
 
     public init() {}
 

@@ -9,8 +9,11 @@ extension ExecutionStore {
     /// since (its token is stale) changes nothing (`accepted` false).
     /// Model calls the attempt made are recorded even when the completion is stale: the tokens
     /// were spent either way.
+    /// `beginNext`: the caller runs the first job this makes ready in the same execution itself,
+    /// right after; it is marked in this transaction (`begin`), its id in `effects.begun`.
     public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double,
-                         secretsRead: [String: Int] = [:], calls: [LLMCall] = [], releaseReservation: Bool = false) async throws -> ExecutionEffects {
+                         secretsRead: [String: Int] = [:], calls: [LLMCall] = [], releaseReservation: Bool = false,
+                         beginNext: Bool = false) async throws -> ExecutionEffects {
         let store = self
         let audit = self.audit
         let settings = database.llmSettings
@@ -54,6 +57,7 @@ extension ExecutionStore {
                     .execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
             }
             try store.apply(outcome, to: ticket.node, attempt: ticket.attempt, of: execution, now: now, jitter: jitter, db, &effects)
+            if beginNext { effects.begun = try Self.beginNext(of: ticket.executionID, in: effects.ready, db) }
             return effects
         }
     }
@@ -73,16 +77,11 @@ extension ExecutionStore {
             }
             try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
                 .execute(arguments: [ticket.id, ticket.token])
-            guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db), !execution.status.isTerminal else {
+            guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db, payload: false), !execution.status.isTerminal else {
                 effects.accepted = false
                 return effects
             }
-            let at = now.millisecondsSinceEpoch
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'failed', error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?")
-                .execute(arguments: [error.json.canonicalText, at, ticket.executionID, ticket.node])
-            try Events.append(db, execution: ticket.executionID, at: at, type: "step.failed", node: ticket.node, attempt: ticket.attempt,
-                              data: ["error": error.json])
-            try store.end(execution, as: .failed, error: ["node": .string(ticket.node), "error": error.json], now: at, db, &effects)
+            try store.failForGood(ticket, error: error, now: now.millisecondsSinceEpoch, db, &effects)
             return effects
         }
     }
@@ -168,31 +167,46 @@ extension ExecutionStore {
 
     /// At start: every job left open by an earlier agentd process becomes this one's (a new
     /// token fences out anything the old one might still say), steps it left running go back to
-    /// ready, and nothing terminal is touched. Returns what to run now and what later.
-    public func recover(now: Instant) async throws -> (ExecutionEffects, recovered: Int) {
+    /// ready, and nothing terminal is touched. A job that was in a worker when that process
+    /// died counts a crash; at `poisonAfter` crashes it is failed as poisoned instead
+    /// (`ExecutionStore+Crashes`). Returns what to run now and what later.
+    public func recover(now: Instant, poisonAfter: Int = 3) async throws -> (ExecutionEffects, recovered: Int, poisoned: [JobTicket]) {
         let instance = self.instance
+        let store = self
         // Nothing runs yet: steps reserve again when they run.
         database.budgetGate.clear()
         return try await database.writer.submit { db in
             let stale = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE status = 'open' AND (lease_owner IS NULL OR lease_owner != ?)"),
                                          arguments: [instance])
             var effects = ExecutionEffects()
+            var poisoned: [JobTicket] = []
             for row in stale {
                 let ticket = Jobs.ticket(from: row)
-                try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1 WHERE id = ?")
-                    .execute(arguments: [instance, ticket.id])
+                let crashes: Int
+                let counted: Bool
+                switch Takeover.of(row, poisonAfter: poisonAfter) {
+                case .poison(let total):
+                    try store.poison(ticket, crashes: total, now: now.millisecondsSinceEpoch, db, &effects)
+                    poisoned.append(ticket)
+                    continue
+                case .rerun(let total, let wasCounted):
+                    (crashes, counted) = (total, wasCounted)
+                }
+                try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, in_worker = 0, crash_count = ? WHERE id = ?")
+                    .execute(arguments: [instance, crashes, ticket.id])
                 try db.cachedStatement(sql: """
                     UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'
                     """).execute(arguments: [ticket.executionID, ticket.node])
-                if db.changesCount == 1 {
+                if db.changesCount == 1 || counted {
                     try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: "step.recovered",
-                                      node: ticket.node, attempt: ticket.attempt)
+                                      node: ticket.node, attempt: ticket.attempt,
+                                      data: counted ? ["reason": "agentd stopped unexpectedly while it ran", "crashes": .integer(crashes)] : nil)
                 }
                 let fresh = JobTicket(id: ticket.id, executionID: ticket.executionID, node: ticket.node, attempt: ticket.attempt,
                                       purpose: ticket.purpose, orgID: ticket.orgID, token: ticket.token + 1, readyAt: ticket.readyAt)
                 if fresh.readyAt <= now.millisecondsSinceEpoch { effects.ready.append(fresh) } else { effects.timers.append(fresh) }
             }
-            return (effects, stale.count)
+            return (effects, stale.count - poisoned.count, poisoned)
         }
     }
 

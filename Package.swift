@@ -187,6 +187,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The engine in process over a real SQLite file (test clock, test runners), and its rule tables.
+        .testTarget(
+            name: "EngineTests",
+            dependencies: [
+                "Engine", "Storage", "Security", "Core",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "DaemonTests",
             dependencies: [

@@ -1,0 +1,99 @@
+import Core
+import Synchronization
+@testable import Engine
+
+/// What a test runner saw of each attempt it ran.
+struct SeenAttempt: Sendable {
+    let attempt: Int
+    let now: Instant
+    let config: JSONValue
+}
+
+/// A runner scripted per call: the n-th call returns the n-th outcome (the last one repeats),
+/// and every call is recorded.
+final class ScriptedRunner: StepRunner, Sendable {
+    private let script: [StepOutcome]
+    private let seen = Mutex<[SeenAttempt]>([])
+
+    init(_ script: StepOutcome...) { self.script = script }
+
+    var calls: [SeenAttempt] { seen.withLock { $0 } }
+
+    func run(_ step: StepInvocation) async -> StepOutcome {
+        let index = seen.withLock { seen in
+            seen.append(SeenAttempt(attempt: step.attempt, now: step.now, config: step.config))
+            return seen.count - 1
+        }
+        return script[min(index, script.count - 1)]
+    }
+}
+
+/// A runner whose first call blocks until `release` — and ignores cancellation, as a step hung
+/// in a system call would: the engine's timeout cannot end it, only its lease running out
+/// can hand its job to another worker. Later calls return `then` at once.
+final class BlockingRunner: StepRunner, Sendable {
+    private struct State {
+        var calls: [SeenAttempt] = []
+        var released = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    private let blocked: StepOutcome
+    private let then: StepOutcome
+    private let entered: AsyncStream<Void>.Continuation
+    /// Yields once each time a call starts.
+    let starts: AsyncStream<Void>
+
+    init(blocked: StepOutcome = .succeeded("first"), then: StepOutcome = .succeeded("second")) {
+        self.blocked = blocked
+        self.then = then
+        (starts, entered) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    var calls: [SeenAttempt] { state.withLock { $0.calls } }
+
+    func run(_ step: StepInvocation) async -> StepOutcome {
+        let first = state.withLock { state in
+            state.calls.append(SeenAttempt(attempt: step.attempt, now: step.now, config: step.config))
+            return state.calls.count == 1
+        }
+        entered.yield()
+        guard first else { return then }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.released { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        return blocked
+    }
+
+    func release() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.released = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Waits for the next call to start (or gives up after the timeout).
+    func nextStart(timeout: Duration = .seconds(5)) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [starts] in
+                for await _ in starts { return true }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+}

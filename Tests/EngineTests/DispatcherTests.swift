@@ -125,7 +125,10 @@ import Testing
                 if !reuse { nextID += 1 }
                 let orgOfID = reuse ? (queues.first { $0.value.contains(id) }?.key ?? org) : org
                 let added = dispatcher.enqueue([Self.ticket(orgOfID, id)])
-                #expect(added == (reuse ? 0 : 1), "step \(step)")
+                guard added == (reuse ? 0 : 1) else {
+                    Issue.record("step \(step): enqueue of job \(id) (known: \(reuse)) added \(added)")
+                    return
+                }
                 if !reuse {
                     known.insert(id)
                     if queues[org, default: []].isEmpty, !rotation.contains(org) { rotation.append(org) }
@@ -135,7 +138,11 @@ import Testing
                 guard let org = rotation.first else { continue }
                 let handout = await dispatcher.next()
                 let expected = queues[org]!.removeFirst()
-                #expect(handout?.ticket.id == expected, "step \(step)")
+                // The first difference is the finding; what follows it would only repeat it.
+                guard handout?.ticket.id == expected else {
+                    Issue.record("step \(step): handed \(String(describing: handout?.ticket.id)), the model expected \(expected) of org \(org)")
+                    return
+                }
                 rotation.removeFirst()
                 if !queues[org]!.isEmpty { rotation.append(org) }
                 running.append(expected)
@@ -145,7 +152,10 @@ import Testing
                 dispatcher.forget(Self.ticket("?", id))
                 known.remove(id)
             }
-            #expect(dispatcher.depth == queues.values.reduce(0) { $0 + $1.count }, "step \(step)")
+            guard dispatcher.depth == queues.values.reduce(0, { $0 + $1.count }) else {
+                Issue.record("step \(step): depth \(dispatcher.depth), the model has \(queues.values.reduce(0) { $0 + $1.count })")
+                return
+            }
         }
     }
 }

@@ -294,6 +294,47 @@ import Testing
         }
     }
 
+    /// Crash-style, randomized (seed printed; `ENGINE_TESTS_SEED` replays one): chains of
+    /// steps run on a first engine whose runner hangs after a random number of calls (its
+    /// process died mid-run); a second engine on the same file takes over and finishes every
+    /// execution, every step succeeds exactly once, and what the first says late is refused.
+    @Test func afterACrashAtARandomPointEveryExecutionFinishes_andEveryStepSucceedsOnce() async throws {
+        let seed = testSeed("EngineFlowTests.crash")
+        var random = SeededGenerator(seed: seed)
+        try await withHarness("crash") { harness in
+            for length in 1...4 {
+                try await harness.apply(chain("chain\(length)", length: length))
+            }
+            let plan = (0..<Int.random(in: 3...12, using: &random)).map { _ in Int.random(in: 1...4, using: &random) }
+            let total = plan.reduce(0, +)
+            let crashing = CrashingRunner(healthy: Int.random(in: 0..<total, using: &random))
+            let first = try await harness.engine(instance: "first", settings: settings(workers: 3), runners: [.exec: crashing])
+            var ids: [(String, Int)] = []
+            for length in plan { ids.append((try await harness.submit(first, "chain\(length)"), length)) }
+            #expect(await eventually { crashing.blocked >= 1 }, "seed \(seed)")
+
+            let second = try await harness.engine(instance: "second", runners: [.exec: ScriptedRunner(.succeeded("second"))])
+            func succeededOnce() async throws {
+                for (id, length) in ids {
+                    let succeeded = try await harness.events(id).filter { $0.type == "step.succeeded" }.compactMap(\.node)
+                    #expect(succeeded.sorted() == (0..<length).map { "n\($0)" }, "seed \(seed), execution \(id)")
+                }
+            }
+            for (id, _) in ids { #expect(try await harness.finish(second, id) == .succeeded, "seed \(seed), execution \(id)") }
+            try await succeededOnce()
+            let hung = crashing.blocked
+            crashing.release()
+            #expect(await eventually { first.statistics.staleCompletions >= hung }, "seed \(seed)")
+            try await succeededOnce()
+        }
+    }
+
+    func chain(_ name: String, length: Int) -> JSONValue {
+        var nodes: [String: JSONValue] = [:]
+        for index in 0..<length { nodes["n\(index)"] = ["kind": "exec", "config": ["connector": "test", "command": "run"]] }
+        return ["workflow": .string(name), "nodes": .object(nodes), "edges": .array((1..<max(1, length)).map { .string("n\($0 - 1) -> n\($0)") })]
+    }
+
     /// Found while writing these tests: `recover` gives a job a new owner and token but keeps
     /// the dead process's `lease_expires_at`, so once that time passes `expireLeases` "expires"
     /// the new owner's job: the token moves again, and the new owner's completion (of a step

@@ -97,3 +97,51 @@ final class BlockingRunner: StepRunner, Sendable {
         }
     }
 }
+
+/// A runner for a process that dies mid-run: its first `healthy` calls succeed; every call
+/// after them hangs (ignoring cancellation) until `release`, as the workers of a process that
+/// stopped answering. What it returns then is "first": late, and for a job taken over since.
+final class CrashingRunner: StepRunner, Sendable {
+    private struct State {
+        var calls = 0
+        var blocked = 0
+        var released = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+    let healthy: Int
+
+    init(healthy: Int) { self.healthy = healthy }
+
+    var blocked: Int { state.withLock { $0.blocked } }
+
+    func run(_ step: StepInvocation) async -> StepOutcome {
+        let hang = state.withLock { state -> Bool in
+            state.calls += 1
+            guard state.calls > healthy, !state.released else { return false }
+            state.blocked += 1
+            return true
+        }
+        if hang {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.released { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+        return .succeeded("first")
+    }
+
+    func release() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.released = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

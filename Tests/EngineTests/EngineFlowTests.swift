@@ -260,7 +260,48 @@ import Testing
         }
     }
 
+    /// Without the test's nudge: the timer loop's own poll (at most a second apart) sees the
+    /// injected clock pass the time.
+    @Test func aDueTimerFiresOnTheTimerLoopsOwnPoll() async throws {
+        try await withHarness("poll") { harness in
+            try await harness.apply(["workflow": "pause", "nodes": ["wait": ["kind": "delay", "config": ["duration_ms": 3_600_000]]]])
+            let engine = try await harness.engine()
+            let id = try await harness.submit(engine, "pause")
+            #expect(try await eventually { try await harness.execution(id).1["wait"]?.status == .waiting })
+            harness.clock.advance(by: 3_600_000)
+            #expect(try await harness.finish(engine, id, timeout: .seconds(3)) == .succeeded)
+        }
+    }
+
     // MARK: - Recovery
+
+    @Test func timersLeftByADroppedEngineFireOnTheOneThatTookOver() async throws {
+        try await withHarness("recover-timers") { harness in
+            try await harness.apply(
+                workflow("limited", retry: ["max_attempts": 2, "initial_backoff_ms": 10]),
+                ["workflow": "pause", "nodes": ["wait": ["kind": "delay", "config": ["duration_ms": 60_000]]]])
+            let failing = ScriptedRunner(.failed(StepError(.rateLimited, "HTTP 429", retryAfterMs: 5000)))
+            let first = try await harness.engine(instance: "first", runners: [.exec: failing])
+            let start = harness.clock.now
+            let retried = try await harness.submit(first, "limited")
+            let paused = try await harness.submit(first, "pause")
+            #expect(try await eventually { try await harness.execution(retried).1["work"]?.status == .retryWait })
+            #expect(try await eventually { try await harness.execution(paused).1["wait"]?.status == .waiting })
+
+            let runner = ScriptedRunner(.succeeded("ok"))
+            let second = try await harness.engine(instance: "second", runners: [.exec: runner])
+            #expect(second.statistics.recovered == 2)
+            harness.advance(second, by: 5000)
+            #expect(try await harness.finish(second, retried) == .succeeded)
+            #expect(runner.calls.map(\.attempt) == [2])
+            #expect(runner.calls.first?.now == start.adding(milliseconds: 5000))
+            #expect(try await harness.execution(paused).0.status == .running)
+            harness.advance(second, by: 55_000)
+            #expect(try await harness.finish(second, paused) == .succeeded)
+            #expect(try await harness.execution(paused).1["wait"]?.finishedAt == start.adding(milliseconds: 60_000))
+            #expect(failing.calls.count == 1)
+        }
+    }
 
     @Test func aSecondEngineTakesOverTheJobsOfOneDroppedWithoutStop() async throws {
         try await withHarness("recovery") { harness in

@@ -13,7 +13,22 @@ struct Models: AsyncParsableCommand {
         if format == .json { return Output.json(model) }
         Output.pairs([("id", model.text("id")), ("name", model.text("name")), ("base_url", model.text("base_url")), ("model", model.text("model")),
                       ("api_key_secret", model.text("api_key_secret")), ("input_price", "$\(model.text("input_price")) / 1M tokens"),
-                      ("output_price", "$\(model.text("output_price")) / 1M tokens"), ("timeout_ms", model.text("timeout_ms"))])
+                      ("output_price", "$\(model.text("output_price")) / 1M tokens"), ("timeout_ms", model.text("timeout_ms")),
+                      ("structured_output", model.text("structured_output")), ("tools", Models.yesNo(model["tool_calling"])),
+                      ("tested_at", model["tested_at"] is String ? model.text("tested_at") : "never (assumed or set by hand)")])
+    }
+
+    static func yesNo(_ value: Any?) -> String {
+        guard let flag = value as? Bool else { return "" }
+        return flag ? "yes" : "no"
+    }
+
+    static let dialectHelp: ArgumentHelp = "How its server is asked for JSON: json_schema (OpenAI, vLLM), json_object_schema (llama-cpp-python, llama-server), json_object (Ollama) or prompt_only. `agentctl models test` detects it."
+
+    /// `--tools yes|no`.
+    enum Tools: String, ExpressibleByArgument, CaseIterable {
+        case yes, no
+        var flag: Bool { self == .yes }
     }
 
     struct Settings: ParsableArguments {
@@ -23,6 +38,8 @@ struct Models: AsyncParsableCommand {
         @Option(name: .customLong("input-price"), help: "Dollars per million prompt tokens, e.g. 0.10.") var inputPrice: String?
         @Option(name: .customLong("output-price"), help: "Dollars per million completion tokens, e.g. 0.30.") var outputPrice: String?
         @Option(name: .customLong("timeout-ms"), help: "Per request (default 120000).") var timeoutMs: Int?
+        @Option(name: .customLong("structured-output"), help: Models.dialectHelp) var structuredOutput: String?
+        @Option(name: .customLong("tools"), help: "Whether its server calls tools: yes or no.") var tools: Tools?
 
         var body: [String: Any] {
             var body: [String: Any] = [:]
@@ -32,6 +49,8 @@ struct Models: AsyncParsableCommand {
             if let inputPrice { body["input_price"] = inputPrice }
             if let outputPrice { body["output_price"] = outputPrice }
             if let timeoutMs { body["timeout_ms"] = timeoutMs }
+            if let structuredOutput { body["structured_output"] = structuredOutput }
+            if let tools { body["tool_calling"] = tools.flag }
             return body
         }
     }
@@ -59,8 +78,10 @@ struct Models: AsyncParsableCommand {
             try await reportingFailures {
                 let page = try await connection.client.call(.GET, "/api/v1/models").json ?? [:]
                 if connection.output == .json { return Output.json(page) }
-                Output.table(headers: ["NAME", "BASE URL", "MODEL", "IN $/1M", "OUT $/1M", "KEY"], rows: (page["items"] as? [[String: Any]] ?? []).map {
-                    [$0.text("name"), $0.text("base_url"), $0.text("model"), $0.text("input_price"), $0.text("output_price"), $0.text("api_key_secret")]
+                Output.table(headers: ["NAME", "BASE URL", "MODEL", "IN $/1M", "OUT $/1M", "KEY", "STRUCTURED OUTPUT", "TOOLS", "TESTED"],
+                             rows: (page["items"] as? [[String: Any]] ?? []).map {
+                    [$0.text("name"), $0.text("base_url"), $0.text("model"), $0.text("input_price"), $0.text("output_price"), $0.text("api_key_secret"),
+                     $0.text("structured_output"), Models.yesNo($0["tool_calling"]), $0["tested_at"] is String ? $0.text("tested_at") : "never"]
                 })
             }
         }
@@ -106,20 +127,35 @@ struct Models: AsyncParsableCommand {
     }
 
     struct Test: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send one tiny request; show latency and usage.")
+        static let configuration = CommandConfiguration(
+            abstract: "Send one tiny request, then detect and store the structured-output dialect and tool calling its server accepts.",
+            discussion: "Probes, one small request each: json_schema, then json_object with a schema, then json_object (else prompt_only), "
+                + "and one trivial tool. --structured-output and --tools store what you give instead of probing it.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Its name or ID.") var model: String
         @Option(name: .customLong("env"), help: "Whose vault the API key comes from: dev, staging or prod (default prod).") var environment: String?
+        @Option(name: .customLong("structured-output"), help: "Store this dialect instead of detecting it.") var structuredOutput: String?
+        @Option(name: .customLong("tools"), help: "Store yes or no instead of probing tool calling.") var tools: Tools?
 
         func run() async throws {
             try await reportingFailures {
-                let result = try await connection.client.call(.POST, "/api/v1/models/\(Users.escape(model))/test",
-                                                              json: environment.map { ["environment": $0] } ?? [:]).json ?? [:]
+                var body: [String: Any] = [:]
+                if let environment { body["environment"] = environment }
+                if let structuredOutput { body["structured_output"] = structuredOutput }
+                if let tools { body["tool_calling"] = tools.flag }
+                let result = try await connection.client.call(.POST, "/api/v1/models/\(Users.escape(model))/test", json: body).json ?? [:]
                 if connection.output == .json { return Output.json(result) }
                 let usage = result["usage"] as? [String: Any] ?? [:]
-                Output.pairs([("model", result.text("model")), ("latency", "\(result.text("latency_ms")) ms"), ("answer", result.text("text")),
-                              ("tokens", usage.isEmpty ? "not reported" : "\(usage.text("prompt_tokens")) in, \(usage.text("completion_tokens")) out"),
-                              ("cost", "\(result.text("cost_micros")) micro-dollars")])
+                var pairs = [("model", result.text("model")), ("latency", "\(result.text("latency_ms")) ms"), ("answer", result.text("text")),
+                             ("tokens", usage.isEmpty ? "not reported" : "\(usage.text("prompt_tokens")) in, \(usage.text("completion_tokens")) out"),
+                             ("cost", "\(result.text("cost_micros")) micro-dollars")]
+                for finding in result["findings"] as? [[String: Any]] ?? [] {
+                    pairs.append(("\(finding.text("check")) \(finding.text("tried"))",
+                                  "\((finding["accepted"] as? Bool ?? false) ? "yes" : "no"): \(finding.text("detail"))"))
+                }
+                pairs.append(("structured_output", "\(result.text("structured_output")) (stored)"))
+                pairs.append(("tools", "\(Models.yesNo(result["tool_calling"])) (stored)"))
+                Output.pairs(pairs)
             }
         }
     }

@@ -20,6 +20,15 @@ public struct StepError: Error, Hashable, Sendable, Codable, CustomStringConvert
         case budgetExceeded = "budget_exceeded"
         /// The response was larger than allowed.
         case tooLarge = "too_large"
+        /// The egress policy refused the address (`[egress]`, docs/security.md): the same on
+        /// every attempt, and no sign that the server is down.
+        case egressDenied = "egress_denied"
+        /// A model server refused the shape of the request (a `response_format`, `tools`,
+        /// `stream_options` it does not take): the same on every attempt, and no sign that the
+        /// server is down. `agentctl models test` finds what it takes.
+        case modelRequestRefused = "model_request_refused"
+        /// The step declares tools and its model's server does not call tools.
+        case modelToolsUnsupported = "model_tools_unsupported"
         /// The step was running each of the last N times agentd died (`[engine] poison_after`):
         /// it is not run again, so a step that kills the process cannot do so at every start.
         case poisoned
@@ -45,7 +54,7 @@ public struct StepError: Error, Hashable, Sendable, Codable, CustomStringConvert
     public var retryable: Bool {
         switch kind {
         case .timeout, .connection, .serverError, .rateLimited, .circuitOpen, .internal: true
-        case .clientError, .validation, .budgetExceeded, .tooLarge, .cancelled, .poisoned: false
+        case .clientError, .validation, .budgetExceeded, .tooLarge, .cancelled, .poisoned, .modelRequestRefused, .modelToolsUnsupported, .egressDenied: false
         }
     }
 

@@ -12,6 +12,8 @@ public struct ChatRequest: Hashable, Sendable {
     public var json: Bool
     public var schema: JSONValue?
     public var tools: [ToolSpec]
+    /// How the server is asked for JSON (the model's stored dialect).
+    public var dialect: StructuredOutputDialect
 
     /// A tool the model may call: an agent, described by its name, description and the JSON
     /// Schema of its input.
@@ -32,8 +34,9 @@ public struct ChatRequest: Hashable, Sendable {
 
     /// Reads the step's config (templates already rendered); `model` is the server's own name
     /// for the model (the registered model's `model`, not agentd's name for it).
-    public init(config: JSONValue, model: String, tools: [ToolSpec] = []) {
+    public init(config: JSONValue, model: String, tools: [ToolSpec] = [], dialect: StructuredOutputDialect = .jsonSchema) {
         self.model = model
+        self.dialect = dialect
         var messages: [JSONValue] = []
         if let system = config["system"]?.stringValue { messages.append(["role": "system", "content": .string(system)]) }
         for message in config["messages"]?.arrayValue ?? [] {
@@ -57,7 +60,7 @@ public struct ChatRequest: Hashable, Sendable {
 
     /// The request body.
     public var body: JSONValue {
-        var object: [String: JSONValue] = ["model": .string(model), "messages": .array(messages)]
+        var object: [String: JSONValue] = ["model": .string(model), "messages": .array(messagesSent)]
         if let temperature { object["temperature"] = .number(temperature) }
         object["max_tokens"] = .integer(maxTokens ?? Self.defaultMaxTokens)
         if !stop.isEmpty { object["stop"] = .array(stop.map { .string($0) }) }
@@ -67,17 +70,39 @@ public struct ChatRequest: Hashable, Sendable {
             // not be charged.
             object["stream_options"] = ["include_usage": true]
         }
-        if let schema {
-            object["response_format"] = ["type": "json_schema", "json_schema": ["name": "output", "schema": schema, "strict": true]]
-        } else if json {
-            object["response_format"] = ["type": "json_object"]
-        }
+        if let responseFormat { object["response_format"] = responseFormat }
         if !tools.isEmpty {
             object["tools"] = .array(tools.map { tool in
                 ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.parameters]]
             })
         }
         return .object(object)
+    }
+
+    /// `response_format` in the model's dialect; nil for a text answer or a prompt-only server.
+    public var responseFormat: JSONValue? {
+        guard json else { return nil }
+        switch (dialect, schema) {
+        case (.jsonSchema, let schema?): return ["type": "json_schema", "json_schema": ["name": "output", "schema": schema, "strict": true]]
+        case (.jsonObjectSchema, let schema?): return ["type": "json_object", "schema": schema]
+        case (.jsonSchema, nil), (.jsonObjectSchema, nil), (.jsonObject, _): return ["type": "json_object"]
+        case (.promptOnly, _): return nil
+        }
+    }
+
+    /// The messages as sent: when the server does not hold the answer to the schema (or to
+    /// JSON at all), the system message asks for it, schema included. Only the request
+    /// carries it: the conversation, its checkpoints and the repair turn stay as they were.
+    public var messagesSent: [JSONValue] {
+        guard json, dialect == .promptOnly || (dialect.schemaInPrompt && schema != nil) else { return messages }
+        let instruction = StructuredOutput.promptInstruction(schema: schema)
+        var sent = messages
+        if let first = sent.first, first["role"]?.stringValue == "system", let content = first["content"]?.stringValue {
+            sent[0] = ["role": "system", "content": .string(content + "\n\n" + instruction)]
+        } else {
+            sent.insert(["role": "system", "content": .string(instruction)], at: 0)
+        }
+        return sent
     }
 
     /// Bytes of the whole request: what the budget reservation estimates the prompt from. Tool

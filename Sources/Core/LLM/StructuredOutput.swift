@@ -28,6 +28,14 @@ public enum StructuredOutput {
         }
     }
 
+    /// What the system message says when the server cannot be told the schema (dialects
+    /// `json_object` and `prompt_only`): the same words as the repair turn's, so a model that
+    /// follows one follows the other.
+    public static func promptInstruction(schema: JSONValue?) -> String {
+        guard let schema else { return "Reply with only a valid JSON object. No prose, no Markdown fence." }
+        return "Reply with only valid JSON matching this JSON Schema: \(schema.canonicalText). No prose, no Markdown fence."
+    }
+
     /// The user turn that asks the model to fix its answer.
     public static func repairMessage(problem: String, schema: JSONValue?) -> JSONValue {
         var text = "Your previous answer was not valid JSON for this task (\(problem)). Reply again with only valid JSON"

@@ -20,13 +20,15 @@ struct ChatFailure: Error {
 }
 
 struct ChatClient: Sendable {
-    let http: HTTPClient
+    /// Past the egress policy: a denied model server is an `egress_denied` failure.
+    let http: OutboundHTTP
 
     /// A whole answer is at most this big; a stream's events too.
     static let maximumResponseBytes = 8 << 20
 
-    /// Sends one request. `onText` gets each streamed piece of text as it arrives.
-    func send(_ chat: ChatRequest, to url: String, apiKey: String?, idempotencyKey: String, timeoutMs: Int,
+    /// Sends one request. `onText` gets each streamed piece of text as it arrives. `org`: whose
+    /// `[egress.orgs.…]` rules apply besides the site's (nil: the site's alone).
+    func send(_ chat: ChatRequest, to url: String, apiKey: String?, idempotencyKey: String, timeoutMs: Int, org: OrgID? = nil,
               onText: @Sendable (String) async -> Void) async -> Result<ChatResult, ChatFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -39,24 +41,32 @@ struct ChatClient: Sendable {
         let timeout = TimeAmount.milliseconds(Int64(timeoutMs))
         let deadline = NIODeadline.now() + timeout
         do {
-            let response = try await http.execute(request, deadline: deadline)
-            let status = Int(response.status.code)
-            guard (200..<300).contains(status) else {
-                let body = try? await response.body.collect(upTo: 64 * 1024)
-                return .failure(ChatFailure(Self.error(status: status, headers: response.headers, body: body.map { String(buffer: $0) } ?? "")))
+            return try await http.execute(request, deadline: deadline, org: org) { response in
+                try await read(response, url: url, timeoutMs: timeoutMs, onText: onText)
             }
-            let isStream = response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true
-            if isStream { return try await readStream(response, url: url, timeoutMs: timeoutMs, onText: onText) }
-            let bytes = try await response.body.collect(upTo: Self.maximumResponseBytes)
-            guard let json = Self.decode(String(buffer: bytes)), let result = ChatResult(response: json) else {
-                return .failure(ChatFailure(StepError(.serverError, "the model server's answer is not a chat completion: \(Self.excerpt(String(buffer: bytes)))")))
-            }
-            return .success(result)
         } catch let failure as ChatFailure {
             return .failure(failure)
+        } catch let denied as EgressDenied {
+            return .failure(ChatFailure(denied.stepError))
         } catch {
             return .failure(ChatFailure(classify(error, url: url, timeoutMs: timeoutMs)))
         }
+    }
+
+    private func read(_ response: HTTPClientResponse, url: String, timeoutMs: Int,
+                      onText: @Sendable (String) async -> Void) async throws -> Result<ChatResult, ChatFailure> {
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            let body = try? await response.body.collect(upTo: 64 * 1024)
+            return .failure(ChatFailure(Self.error(status: status, headers: response.headers, body: body.map { String(buffer: $0) } ?? "")))
+        }
+        let isStream = response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true
+        if isStream { return try await readStream(response, url: url, timeoutMs: timeoutMs, onText: onText) }
+        let bytes = try await response.body.collect(upTo: Self.maximumResponseBytes)
+        guard let json = Self.decode(String(buffer: bytes)), let result = ChatResult(response: json) else {
+            return .failure(ChatFailure(StepError(.serverError, "the model server's answer is not a chat completion: \(Self.excerpt(String(buffer: bytes)))")))
+        }
+        return .success(result)
     }
 
     private func classify(_ error: any Error, url: String, timeoutMs: Int) -> StepError {
@@ -69,6 +79,8 @@ struct ChatClient: Sendable {
             return StepError(.timeout, "no complete answer from the model server within \(timeoutMs) ms")
         case let error as StepError:
             return error
+        case let denied as EgressDenied:
+            return denied.stepError
         default:
             if Task.isCancelled { return StepError(.cancelled, "cancelled") }
             return StepError(.connection, "the model server at \(url) could not be reached or broke off: \(error)")
@@ -108,8 +120,16 @@ struct ChatClient: Sendable {
     }
 
     static func error(status: Int, headers: HTTPHeaders, body: String) -> StepError {
-        let message = decode(body)?["error"]?["message"]?.stringValue ?? excerpt(body)
+        // OpenAI's shape {"error": {"message"}}; vLLM's older {"object": "error", "message"}; TGI's plain text.
+        let decoded = decode(body)
+        let detail = decoded?["error"]?["message"]?.stringValue ?? decoded?["message"]?.stringValue
+        let message = detail ?? excerpt(body)
         let retryAfter = headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { min(max($0, 0), 3600) * 1000 }
+        // A refused request shape is the same on every attempt, even when the server says it
+        // with a 500 (llama-cpp-python does for json_schema): not retried, not a breaker failure.
+        if let part = RequestRefusal.refusedPart(status: status, message: detail ?? String(body.prefix(4096))) {
+            return StepError(.modelRequestRefused, "HTTP \(status) from the model server: it refused the request's \(part): \(message)")
+        }
         switch status {
         case 401, 403:
             return StepError(.clientError, "HTTP \(status) from the model server: \(message). Check the model's API key "

@@ -54,6 +54,13 @@ struct LLMRunner: StepRunner {
         }
         // Tools: agents, each described to the model with the arguments its config reads.
         let toolNames = step.config["tools"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        // No fallback model exists to hand the step to: a step that needs tools from a server
+        // that does not call them is refused before anything is sent.
+        if !toolNames.isEmpty, !model.capabilities.toolCalling {
+            return .failed(StepError(.modelToolsUnsupported, "the step declares tools (\(toolNames.joined(separator: ", "))) but the server of model "
+                                     + "\(name) does not call tools (\(Self.source(model))); use a model whose server does, or, if this one does now, "
+                                     + "`agentctl models test \(name)` or `agentctl models update \(name) --tools yes`"))
+        }
         var toolAgents: [String: AgentDefinition] = [:]
         var specs: [ChatRequest.ToolSpec] = []
         if !toolNames.isEmpty {
@@ -87,7 +94,7 @@ struct LLMRunner: StepRunner {
         } catch {
             return .failed(error)
         }
-        var chat = ChatRequest(config: step.config, model: model.spec.model, tools: specs)
+        var chat = ChatRequest(config: step.config, model: model.spec.model, tools: specs, dialect: model.capabilities.structuredOutput)
         guard !chat.messages.isEmpty else { return .failed(StepError(.validation, "the step has no prompt or messages")) }
         // A step taken over after a crash goes on from its last checkpoint.
         var conversation = LLMConversation(messages: chat.messages)
@@ -148,12 +155,21 @@ struct LLMRunner: StepRunner {
             // complete, scrubbed: a value split across two pieces could not be caught.
             let relay = StreamRelay(step: step, iteration: iteration, send: stream, scrubbing: secretsForSaving.isEmpty ? nil : secretsForSaving)
             let answer = await client.send(chat, to: model.spec.chatURL, apiKey: apiKey, idempotencyKey: "\(step.idempotencyKey)/\(iteration)",
-                                           timeoutMs: timeoutMs, onText: { text in await relay.add(text) })
+                                           timeoutMs: timeoutMs, org: execution.orgID, onText: { text in await relay.add(text) })
             await relay.flush()
             switch answer {
             case .failure(let failure):
-                let error = failure.error
-                if error.kind != .cancelled { breakers.record(breaker, success: error.kind == .clientError || error.kind == .tooLarge, at: now()) }
+                var error = failure.error
+                // A refused request shape says the server is up: it does not count towards opening its breaker.
+                // Nor does an egress refusal: nothing was sent.
+                if error.kind != .cancelled, error.kind != .egressDenied {
+                    breakers.record(breaker, success: [.clientError, .tooLarge, .modelRequestRefused].contains(error.kind), at: now())
+                }
+                if error.kind == .modelRequestRefused {
+                    error = StepError(error.kind, error.message + ". Model \(name) is set to structured output \(model.capabilities.structuredOutput.rawValue)"
+                                      + " and tools \(model.capabilities.toolCalling ? "yes" : "no") (\(Self.source(model))): run `agentctl models test \(name)` "
+                                      + "to detect what its server accepts, or set it with `agentctl models update \(name) --structured-output DIALECT --tools yes|no`")
+                }
                 // What a cut stream had already generated is charged: the tokens were spent.
                 if let partial = failure.partial, partial.usage != nil || !partial.text.isEmpty {
                     let usage = partial.usage ?? TokenUsage(promptTokens: sent.promptBytes / 4 + 1, completionTokens: partial.text.utf8.count / 4 + 1)
@@ -254,6 +270,11 @@ struct LLMRunner: StepRunner {
         } catch {
             return .failure(StepError(.internal, "the model's API key could not be opened: \(error)"))
         }
+    }
+
+    /// Where a model's capabilities come from, for messages.
+    static func source(_ model: ModelRecord) -> String {
+        model.testedAt.map { "detected by agentctl models test at \($0.rfc3339)" } ?? "assumed or set by an admin, never tested"
     }
 
     static func endpoint(of url: String) -> String {

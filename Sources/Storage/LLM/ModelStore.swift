@@ -7,6 +7,11 @@ public struct ModelRecord: Sendable, Hashable {
     public let id: ModelID
     public let orgID: OrgID
     public var spec: ModelSpec
+    /// What its server accepts (dialect, tools): kept apart from the spec, so a model declared
+    /// in agentd.toml keeps what `agentctl models test` found across starts.
+    public var capabilities: ModelCapabilities
+    /// When `agentctl models test` last detected the capabilities; nil: assumed or set by hand.
+    public var testedAt: Instant?
     public let createdAt: Instant
     public var updatedAt: Instant
 }
@@ -23,20 +28,23 @@ public struct ModelStore: Sendable {
         self.audit = audit
     }
 
-    public func create(_ spec: ModelSpec, orgReference: String?, context: ChangeContext) async throws -> ModelRecord {
+    public func create(_ spec: ModelSpec, capabilities: ModelCapabilities = .assumed, orgReference: String?,
+                       context: ChangeContext) async throws -> ModelRecord {
         let violations = spec.violations
         guard violations.isEmpty else { throw ValidationError(violations) }
         let audit = self.audit
         let record = try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
-            let record = ModelRecord(id: ModelID.generate(at: context.now), orgID: org, spec: spec, createdAt: context.now, updatedAt: context.now)
+            let record = ModelRecord(id: ModelID.generate(at: context.now), orgID: org, spec: spec, capabilities: capabilities, testedAt: nil,
+                                     createdAt: context.now, updatedAt: context.now)
             do {
                 try db.execute(sql: """
                     INSERT INTO model (id, org_id, name, base_url, model, api_key_secret, input_price, output_price, timeout_ms,
-                                       created_by, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       structured_output, tool_calling, created_by, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [record.id.rawValue, org.rawValue, spec.name, spec.baseURL, spec.model, spec.apiKeySecret,
-                                     spec.price.inputMicrosPerMillion, spec.price.outputMicrosPerMillion, spec.timeoutMs, context.actor,
+                                     spec.price.inputMicrosPerMillion, spec.price.outputMicrosPerMillion, spec.timeoutMs,
+                                     capabilities.structuredOutput.rawValue, capabilities.toolCalling, context.actor,
                                      context.now.millisecondsSinceEpoch, context.now.millisecondsSinceEpoch])
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw StorageError.alreadyExists(.model, field: "name", value: spec.name)
@@ -48,22 +56,47 @@ public struct ModelStore: Sendable {
         return record
     }
 
-    /// Replaces a model's spec (its name stays).
-    public func update(_ reference: String, context: ChangeContext, _ change: @escaping @Sendable (inout ModelSpec) -> Void) async throws -> ModelRecord {
+    /// Replaces a model's spec (its name stays) and capabilities. Capabilities set here are an
+    /// admin's word: they clear `tested_at`.
+    public func update(_ reference: String, context: ChangeContext,
+                       _ change: @escaping @Sendable (inout ModelSpec, inout ModelCapabilities) -> Void) async throws -> ModelRecord {
         let audit = self.audit
         let updated = try await database.writer.submit { db in
             var record = try Self.resolve(reference, context.scope, db)
-            change(&record.spec)
+            let before = record.capabilities
+            change(&record.spec, &record.capabilities)
             let violations = record.spec.violations
             guard violations.isEmpty else { throw ValidationError(violations) }
             record.updatedAt = context.now
+            if record.capabilities != before { record.testedAt = nil }
             let spec = record.spec
             try db.execute(sql: """
-                UPDATE model SET base_url = ?, model = ?, api_key_secret = ?, input_price = ?, output_price = ?, timeout_ms = ?, updated_at = ?
+                UPDATE model SET base_url = ?, model = ?, api_key_secret = ?, input_price = ?, output_price = ?, timeout_ms = ?,
+                                 structured_output = ?, tool_calling = ?, tested_at = ?, updated_at = ?
                 WHERE id = ?
                 """, arguments: [spec.baseURL, spec.model, spec.apiKeySecret, spec.price.inputMicrosPerMillion, spec.price.outputMicrosPerMillion,
-                                 spec.timeoutMs, context.now.millisecondsSinceEpoch, record.id.rawValue])
+                                 spec.timeoutMs, record.capabilities.structuredOutput.rawValue, record.capabilities.toolCalling,
+                                 record.testedAt?.millisecondsSinceEpoch, context.now.millisecondsSinceEpoch, record.id.rawValue])
             try audit.append(Self.event(.modelUpdated, record, context), in: db)
+            return record
+        }
+        database.llmSettings.invalidate(org: updated.orgID)
+        return updated
+    }
+
+    /// Stores what `agentctl models test` detected, audited as a change of the model. Fails
+    /// with notFound when the model was removed meanwhile.
+    public func recordTest(_ id: ModelID, capabilities: ModelCapabilities, context: ChangeContext) async throws -> ModelRecord {
+        let audit = self.audit
+        let updated = try await database.writer.submit { db in
+            var record = try Self.resolve(id.rawValue, context.scope, db)
+            record.capabilities = capabilities
+            record.testedAt = context.now
+            record.updatedAt = context.now
+            try db.execute(sql: "UPDATE model SET structured_output = ?, tool_calling = ?, tested_at = ?, updated_at = ? WHERE id = ?",
+                           arguments: [capabilities.structuredOutput.rawValue, capabilities.toolCalling, context.now.millisecondsSinceEpoch,
+                                       context.now.millisecondsSinceEpoch, record.id.rawValue])
+            try audit.append(Self.event(.modelUpdated, record, context, extra: ["detected_by": "models test"]), in: db)
             return record
         }
         database.llmSettings.invalidate(org: updated.orgID)
@@ -106,7 +139,7 @@ public struct ModelStore: Sendable {
                 try audit.append(Self.event(.modelUpdated, record, context), in: db)
                 return (org, .updated)
             }
-            let record = ModelRecord(id: ModelID.generate(at: now), orgID: org, spec: spec, createdAt: now, updatedAt: now)
+            let record = ModelRecord(id: ModelID.generate(at: now), orgID: org, spec: spec, capabilities: .assumed, testedAt: nil, createdAt: now, updatedAt: now)
             try db.execute(sql: """
                 INSERT INTO model (id, org_id, name, base_url, model, api_key_secret, input_price, output_price, timeout_ms,
                                    created_by, created_at, updated_at)
@@ -156,15 +189,23 @@ public struct ModelStore: Sendable {
         guard let id = ModelID(row["id"] as String), let org = OrgID(row["org_id"] as String) else { throw StorageError.notFound(.model, id: row["id"] ?? "?") }
         let spec = ModelSpec(name: row["name"], baseURL: row["base_url"], model: row["model"], apiKeySecret: row["api_key_secret"],
                              price: ModelPrice(input: row["input_price"], output: row["output_price"]), timeoutMs: row["timeout_ms"])
-        return ModelRecord(id: id, orgID: org, spec: spec, createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
-                           updatedAt: Instant(millisecondsSinceEpoch: row["updated_at"]))
+        // The column's CHECK holds it to the four names; an unknown one would be a newer
+        // binary's, read as the assumption.
+        let dialect = StructuredOutputDialect(rawValue: row["structured_output"] ?? "") ?? .jsonSchema
+        let capabilities = ModelCapabilities(structuredOutput: dialect, toolCalling: (row["tool_calling"] as Int?) != 0)
+        let testedAt = (row["tested_at"] as Int64?).map { Instant(millisecondsSinceEpoch: $0) }
+        return ModelRecord(id: id, orgID: org, spec: spec, capabilities: capabilities, testedAt: testedAt,
+                           createdAt: Instant(millisecondsSinceEpoch: row["created_at"]), updatedAt: Instant(millisecondsSinceEpoch: row["updated_at"]))
     }
 
-    private static func event(_ action: AuditAction, _ record: ModelRecord, _ context: ChangeContext) -> AuditEntry {
+    private static func event(_ action: AuditAction, _ record: ModelRecord, _ context: ChangeContext, extra: [String: String] = [:]) -> AuditEntry {
         var details = ["name": record.spec.name, "base_url": record.spec.baseURL, "model": record.spec.model,
                        "input_price": Money.format(record.spec.price.inputMicrosPerMillion),
                        "output_price": Money.format(record.spec.price.outputMicrosPerMillion)]
         if let key = record.spec.apiKeySecret { details["api_key_secret"] = key }
+        details["structured_output"] = record.capabilities.structuredOutput.rawValue
+        details["tool_calling"] = record.capabilities.toolCalling ? "yes" : "no"
+        details.merge(extra) { _, new in new }
         return AuditEntry(at: context.now, orgID: record.orgID.rawValue, actor: context.actor, action: action,
                           targetType: ResourceType.model.rawValue, targetID: record.id.rawValue, requestID: context.requestID, details: details)
     }

@@ -551,6 +551,28 @@ public enum Schema {
             ALTER TABLE job ADD COLUMN in_worker INTEGER NOT NULL DEFAULT 0 CHECK (in_worker IN (0, 1));
             ALTER TABLE job ADD COLUMN crash_count INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(version: 24, name: "audit checkpoints", sql: """
+            -- Keyed checkpoints of the audit chain (docs/security.md): every N events and at a
+            -- clean stop, the chain's length and newest hash, with an HMAC under a key kept
+            -- outside the database. A truncated or rewritten chain contradicts them.
+            CREATE TABLE audit_checkpoint (
+                id          INTEGER PRIMARY KEY,
+                seq         INTEGER NOT NULL,
+                head_hash   TEXT    NOT NULL,
+                at          INTEGER NOT NULL,
+                mac         TEXT    NOT NULL
+            ) STRICT;
+            """),
+        Migration(version: 25, name: "model dialects", sql: """
+            -- What each model's server accepts (docs/llm.md): how it is asked for JSON
+            -- (json_schema, json_object_schema, json_object, prompt_only) and whether it calls
+            -- tools, detected by `agentctl models test` (tested_at) or set by an admin. Models
+            -- registered before are assumed to speak OpenAI's API, as agentd always sent it.
+            ALTER TABLE model ADD COLUMN structured_output TEXT NOT NULL DEFAULT 'json_schema'
+                CHECK (structured_output IN ('json_schema', 'json_object_schema', 'json_object', 'prompt_only'));
+            ALTER TABLE model ADD COLUMN tool_calling INTEGER NOT NULL DEFAULT 1 CHECK (tool_calling IN (0, 1));
+            ALTER TABLE model ADD COLUMN tested_at INTEGER;
+            """),
         Migration(version: 28, name: "execution tallies", sql: """
             -- How many executions each org has in each status, kept by triggers in the same
             -- transaction (and savepoint) as the change itself: /metrics reads this small table

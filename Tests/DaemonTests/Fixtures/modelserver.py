@@ -44,6 +44,32 @@ Stream events, each `data: <json>\\n\\n` in its own HTTP chunk, all with "id", "
               then {"tool_calls": [{"index": i, "function": {"arguments": <8-character piece>}}]} ...
   delta {} with finish_reason; if include_usage: "choices": [] and "usage"; then `data: [DONE]`.
 Prints its port on the first line of standard output; argv[1] is the port (0: any). Exits when stdin closes.
+
+Server modes mimic what real servers accept, from their public docs (docs/llm.md, "Model servers"). Chosen
+by `--mode=NAME` on the command line, or per request by a path prefix: POST /NAME/v1/chat/completions (so one
+fake serves several registered models). Without a mode the server ignores response_format and tools' absence
+as above. In a mode, a request shape the server refuses gets that server's refusal; a format it honours shapes
+the answer when the last user message has no directive: with a schema, a value of the schema (enum: its first
+value, strings "ok", numbers their minimum or 1, every property); JSON without a schema, {"answer": "ok",
+"words": N}. A format it ignores (or none) leaves the answer to the prompt, as a model that follows it: a
+message saying "JSON Schema: {...}" gets a value of that schema, one saying "valid JSON object" the JSON
+above. With tools it honours, a last user message naming a declared tool (and no directive) calls it with {}.
+  vllm              response_format json_schema (json_schema.schema), json_object (a `schema` beside it is
+                    ignored, with vLLM's warning), text; top-level guided_json; another type: 400 in vLLM's
+                    error shape {"object": "error", "message": pydantic's literal_error, "type": "BadRequestError"}
+                    naming ('body', 'response_format', 'type'). Tools honoured (--enable-auto-tool-choice).
+  llamacpp-server   llama.cpp's llama-server, a recent build started without --jinja: json_schema and
+                    json_object (+ schema) honoured; another type: 400 'response_format type must be one of
+                    "text" or "json_object", but got: T'; any `tools`: 500 "tools param requires --jinja flag".
+  llama-cpp-python  llama_cpp.server: only {type: json_object, schema}; json_schema (any type but text and
+                    json_object) is pydantic's validation error answered as 500 "internal_server_error"
+                    (its error handler wraps every exception so). Tools ignored (its default chat format).
+  ollama            Ollama's OpenAI endpoint (before 0.5): json_object honoured (`schema` beside it ignored),
+                    every other type ignored silently. Tools honoured.
+  tgi               text-generation-inference's messages API: response_format {type: json|json_object, value:
+                    SCHEMA} or regex; json_schema is 422 "Failed to deserialize the JSON body into the target type:
+                    response_format: unknown variant `json_schema`, ..." (plain text, axum's); json_object
+                    without `value` 422 "missing field `value`". Tools honoured.
 """
 import itertools
 import json
@@ -104,11 +130,24 @@ def directives_for(messages):
     return found, last
 
 
-def compose(req, d, last):
+def compose(req, d, last, mode=None, fmt=None, tools_honoured=True):
     """(text, tool_calls, finish_reason) for a successful answer."""
     msgs = req["messages"]
     tool_results = [text_of(m.get("content")) for m in msgs if m.get("role") == "tool"]
-    can_call = bool(req.get("tools")) and req.get("tool_choice") != "none"
+    can_call = bool(req.get("tools")) and req.get("tool_choice") != "none" and tools_honoured
+    if mode and not d:
+        declared = [t.get("function", {}).get("name") for t in req.get("tools") or [] if isinstance(t, dict)]
+        named = next((n for n in declared if n and n in last), None)
+        if can_call and named and not tool_results:
+            return None, [{"id": f"call_{next_id()}", "type": "function",
+                           "function": {"name": named, "arguments": "{}"}}], "tool_calls"
+        if fmt and fmt[0] == "schema":
+            return json.dumps(example(fmt[1])), None, "stop"
+        answer = prompted(msgs, last)
+        if answer is not None:
+            return answer, None, "stop"
+        if fmt:
+            return json.dumps({"answer": "ok", "words": words(last)}), None, "stop"
 
     def call(name):
         args = json.dumps({"q": last})
@@ -141,6 +180,118 @@ def compose(req, d, last):
             return " ".join(f"w{i}" for i in range(1, int(limit) + 1)), None, "length"
         return " ".join(f"w{i}" for i in range(1, n + 1)), None, "stop"
     return "echo: " + last, None, "stop"
+
+
+MODES = ("vllm", "llamacpp-server", "llama-cpp-python", "ollama", "tgi")
+DEFAULT_MODE = next((a.partition("=")[2] for a in sys.argv[1:] if a.startswith("--mode=")), None)
+
+
+class Refusal(Exception):
+    """A request shape the mode's server refuses: status, body (dict: JSON; str: plain text)."""
+
+    def __init__(self, status, body):
+        super().__init__(status)
+        self.status, self.body = status, body
+
+
+def shape(mode, req):
+    """(format, tools honoured) for a mode: format is ("schema", S), ("json", None) or None (ignored / none).
+    Raises Refusal for what the mode's server refuses."""
+    rf = req.get("response_format")
+    kind = rf.get("type") if isinstance(rf, dict) else None
+    schema = rf.get("schema") if isinstance(rf, dict) else None
+    named = (rf.get("json_schema") or {}).get("schema") if isinstance(rf, dict) else None
+    if mode == "vllm":
+        if isinstance(req.get("guided_json"), dict):
+            return ("schema", req["guided_json"]), True
+        if kind not in (None, "text", "json_object", "json_schema", "structural_tag"):
+            raise Refusal(400, {"object": "error", "message": str([{"type": "literal_error", "loc": ("body", "response_format", "type"),
+                          "msg": "Input should be 'text', 'json_object', 'json_schema' or 'structural_tag'", "input": kind}]),
+                          "type": "BadRequestError", "param": None, "code": 400})
+        if kind == "json_schema":
+            return ("schema", named or {}), True
+        return (("json", None) if kind == "json_object" else None), True
+    if mode == "llamacpp-server":
+        if req.get("tools"):
+            raise Refusal(500, {"error": {"code": 500, "message": "tools param requires --jinja flag", "type": "server_error"}})
+        if kind not in (None, "text", "json_object", "json_schema"):
+            raise Refusal(400, {"error": {"code": 400, "message": 'response_format type must be one of "text" or "json_object", but got: '
+                                          + str(kind), "type": "invalid_request_error"}})
+        if kind == "json_schema":
+            return ("schema", named or {}), False
+        if kind == "json_object":
+            return (("schema", schema) if isinstance(schema, dict) else ("json", None)), False
+        return None, False
+    if mode == "llama-cpp-python":
+        if kind not in (None, "text", "json_object"):
+            raise Refusal(500, {"error": {"message": "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should "
+                                          f"be 'text' or 'json_object' [type=literal_error, input_value='{kind}', input_type=str]",
+                                          "type": "internal_server_error", "param": None, "code": None}})
+        if kind == "json_object":
+            return (("schema", schema) if isinstance(schema, dict) else ("json", None)), False
+        return None, False
+    if mode == "ollama":
+        return (("json", None) if kind == "json_object" else None), True
+    if mode == "tgi":
+        if kind not in (None, "json", "json_object", "regex"):
+            raise Refusal(422, "Failed to deserialize the JSON body into the target type: response_format: unknown variant "
+                               f"`{kind}`, expected one of `json`, `json_object`, `regex` at line 1 column 200")
+        if kind in ("json", "json_object"):
+            if "value" not in rf:
+                raise Refusal(422, "Failed to deserialize the JSON body into the target type: response_format: missing field "
+                                   "`value` at line 1 column 200")
+            return ("schema", rf["value"]), True
+        return None, True
+    return None, True
+
+
+def example(schema):
+    """A value of a JSON Schema: what a server that holds the answer to it produces."""
+    if not isinstance(schema, dict):
+        return "ok"
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            return example(schema[key][0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or (kind is None and "properties" in schema):
+        return {name: example(sub) for name, sub in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        return [example(schema.get("items"))] * max(1, int(schema.get("minItems") or 0))
+    if kind == "integer":
+        return int(schema.get("minimum", 1))
+    if kind == "number":
+        return schema.get("minimum", 1)
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    text = "ok"
+    return text + "k" * max(0, int(schema.get("minLength") or 0) - len(text))
+
+
+SCHEMA_IN_PROMPT = "JSON Schema: "
+
+
+def prompted(messages, last):
+    """The answer of a model that follows the prompt's JSON instructions, or None."""
+    for m in messages:
+        text = text_of(m.get("content"))
+        at = text.find(SCHEMA_IN_PROMPT)
+        if m.get("role") in ("system", "user") and at >= 0:
+            try:
+                schema, _ = json.JSONDecoder().raw_decode(text[at + len(SCHEMA_IN_PROMPT):])
+                return json.dumps(example(schema))
+            except ValueError:
+                pass
+    if any("valid json object" in text_of(m.get("content")).lower() for m in messages if m.get("role") in ("system", "user")):
+        return json.dumps({"answer": "ok", "words": words(last)})
+    return None
 
 
 def apply_stop(text, stop):
@@ -206,12 +357,16 @@ class Handler(BaseHTTPRequestHandler):
         body = self.read_body()
         route = (self.command, url.path.rstrip("/") or "/")
         key = os.environ.get("MODEL_API_KEY")
-        if route[1].startswith("/v1/") and key and self.headers.get("Authorization") != f"Bearer {key}":
+        if "/v1/" in route[1] and key and self.headers.get("Authorization") != f"Bearer {key}":
             if route == ("POST", "/v1/chat/completions"):
                 self.record(body)
             return self.fail(401, "Incorrect API key provided.", "invalid_api_key")
+        mode = DEFAULT_MODE
+        first, _, rest = route[1].lstrip("/").partition("/")
+        if first in MODES and rest.startswith("v1/"):
+            mode, route = first, (route[0], "/" + rest)
         if route == ("POST", "/v1/chat/completions"):
-            self.chat(self.record(body))
+            self.chat(self.record(body, mode), mode)
         elif route == ("GET", "/v1/models"):
             self.answer(200, {"object": "list", "data": [{"id": "fake-model", "object": "model",
                                                           "created": 0, "owned_by": "tests"}]})
@@ -230,8 +385,8 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
 
-    def record(self, body):
-        """Records the request; returns the parsed body, or None if it is not valid JSON."""
+    def record(self, body, mode=None):
+        """Records the request (with "_mode" when one applies); returns the parsed body, or None if it is not valid JSON."""
         try:
             req = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -239,12 +394,14 @@ class Handler(BaseHTTPRequestHandler):
         entry = dict(req) if isinstance(req, dict) else {"_raw": body.decode("utf-8", "replace")}
         entry["_headers"] = {name: self.headers[name] for name in ("authorization", "idempotency-key")
                              if self.headers.get(name) is not None}
+        if mode:
+            entry["_mode"] = mode
         with lock:
             state["count"] += 1
             state["requests"] = (state["requests"] + [entry])[-50:]
         return req
 
-    def chat(self, req):
+    def chat(self, req, mode=None):
         if not isinstance(req, dict):
             return self.fail(400, "We could not parse the JSON body of your request.")
         messages = req.get("messages")
@@ -252,6 +409,17 @@ class Handler(BaseHTTPRequestHandler):
                 or not all(isinstance(m, dict) for m in messages):
             return self.fail(400, "'model' and a non-empty 'messages' array are required.")
         d, last = directives_for(messages)
+        try:
+            fmt, tools_honoured = shape(mode, req)
+        except Refusal as refusal:
+            if isinstance(refusal.body, str):
+                data = refusal.body.encode()
+                self.send_response(refusal.status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                return self.wfile.write(data)
+            return self.answer(refusal.status, refusal.body)
         stream = req.get("stream") is True
         try:
             slow = int(d.get("slow") or 0) / 1000
@@ -265,7 +433,7 @@ class Handler(BaseHTTPRequestHandler):
                         time.sleep(slow)
                         return self.fail(status, "The server had an error while processing your request."
                                          if status == 500 else "Rate limit reached for requests.")
-            text, calls, finish = compose(req, d, last)
+            text, calls, finish = compose(req, d, last, mode, fmt, tools_honoured)
             if text is not None:
                 text = apply_stop(text, req.get("stop"))
             prompt = 3 + sum(words(text_of(m.get("content"))) + 4 for m in messages)
@@ -331,7 +499,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
 
-server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+port = next((a for a in sys.argv[1:] if not a.startswith("--")), "0")
+server = ThreadingHTTPServer(("127.0.0.1", int(port)), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)
 

@@ -175,7 +175,7 @@ extension Array where Element: Sendable {
             #expect(events.filter { $0["type"] as? String == "step.succeeded" }.count == 1)
             #expect(try await upstream.calls("lease") == 2)
             let metrics = String(decoding: try await daemon.tcp.send(.GET, "/metrics").body, as: UTF8.self)
-            #expect(metrics.contains("agentd_lease_expiries 1.0"), "\(metrics.split(separator: "\n").filter { $0.contains("lease") })")
+            #expect(metrics.contains("agentd_lease_expiries_total 1\n"), "\(metrics.split(separator: "\n").filter { $0.contains("lease") })")
         }
     }
 }

@@ -113,11 +113,11 @@ enum Run {
 
             // The engine in the metrics.
             let metrics = String(decoding: try await daemon.tcp.send(.GET, "/metrics").body, as: UTF8.self)
-            #expect(metrics.contains(#"agentd_executions{status="succeeded"} 1.0"#), "\(metrics)")
+            #expect(metrics.contains("agentd_executions{status=\"succeeded\"} 1\n"), "\(metrics)")
             #expect(metrics.contains(#"agentd_step_duration_seconds_count{kind="transform",outcome="succeeded"} 4"#))
             #expect(metrics.contains(#"agentd_step_duration_seconds_count{kind="transform",outcome="skipped"} 1"#))
-            #expect(metrics.contains("agentd_workflow_cache_misses 1.0"))
-            #expect(metrics.contains("agentd_queue_depth 0.0"))
+            #expect(metrics.contains("agentd_workflow_cache_misses_total 1\n"))
+            #expect(metrics.contains("agentd_queue_depth 0\n"))
         }
     }
 

@@ -573,7 +573,7 @@ public enum Schema {
             ALTER TABLE model ADD COLUMN tool_calling INTEGER NOT NULL DEFAULT 1 CHECK (tool_calling IN (0, 1));
             ALTER TABLE model ADD COLUMN tested_at INTEGER;
             """),
-        Migration(version: 28, name: "execution tallies", sql: """
+        Migration(version: 26, name: "execution tallies", sql: """
             -- How many executions each org has in each status, kept by triggers in the same
             -- transaction (and savepoint) as the change itself: /metrics reads this small table
             -- instead of counting the whole execution history at every scrape.

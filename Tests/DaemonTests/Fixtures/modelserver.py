@@ -47,8 +47,8 @@ Prints its port on the first line of standard output; argv[1] is the port (0: an
 
 Server modes mimic what real servers accept, from their public docs (docs/llm.md, "Model servers"). Chosen
 by `--mode=NAME` on the command line, or per request by a path prefix: POST /NAME/v1/chat/completions (so one
-fake serves several registered models). Without a mode the server ignores response_format and tools' absence
-as above. In a mode, a request shape the server refuses gets that server's refusal; a format it honours shapes
+fake serves several registered models). Without a mode the server behaves as above (response_format ignored,
+directives decide). In a mode, a request shape the server refuses gets that server's refusal; a format it honours shapes
 the answer when the last user message has no directive: with a schema, a value of the schema (enum: its first
 value, strings "ok", numbers their minimum or 1, every property); JSON without a schema, {"answer": "ok",
 "words": N}. A format it ignores (or none) leaves the answer to the prompt, as a model that follows it: a

@@ -22,6 +22,12 @@ public struct ClientResponse: Sendable {
     public let headers: [(String, String)]
     public let body: Data
 
+    public init(status: Int, headers: [(String, String)], body: Data) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
@@ -78,6 +84,11 @@ public struct AgentClient: Sendable {
     public var extraHeaders: [(String, String)] = []
     /// Responses larger than this are refused (a status answer is a few KiB).
     public var maxResponseBytes = 64 << 20
+    /// Called with every response this client receives: the method, the path (with its query)
+    /// and the response (for an event stream, its status and headers, without the events). An
+    /// observer only (the tests check each response against the OpenAPI document with it): it
+    /// cannot change what the caller gets.
+    public var onResponse: (@Sendable (_ method: HTTPMethod, _ path: String, _ response: ClientResponse) async -> Void)?
 
     /// The HTTP client agentctl uses: it fails at once when nothing listens, rather than
     /// retrying the connection until the request deadline (AsyncHTTPClient's default).
@@ -120,9 +131,11 @@ public struct AgentClient: Sendable {
         } catch {
             throw ClientError.unexpected(status: Int(response.status.code), "the response body could not be read: \(error)")
         }
-        return ClientResponse(status: Int(response.status.code),
-                              headers: response.headers.map { ($0.name, $0.value) },
-                              body: Data(buffer.readableBytesView))
+        let received = ClientResponse(status: Int(response.status.code),
+                                      headers: response.headers.map { ($0.name, $0.value) },
+                                      body: Data(buffer.readableBytesView))
+        await onResponse?(method, path, received)
+        return received
     }
 
     /// Sends a request whose success is a JSON body (or none); a problem becomes `ClientError.problem`.
@@ -157,9 +170,13 @@ public struct AgentClient: Sendable {
         guard response.status == .ok else {
             let body = try await response.body.collect(upTo: 1 << 20)
             let data = Data(body.readableBytesView)
+            await onResponse?(.GET, path, ClientResponse(status: Int(response.status.code),
+                                                         headers: response.headers.map { ($0.name, $0.value) }, body: data))
             if let problem = try? JSONDecoder().decode(ProblemDetails.self, from: data) { throw ClientError.problem(problem) }
             throw ClientError.unexpected(status: Int(response.status.code), String(decoding: data, as: UTF8.self))
         }
+        await onResponse?(.GET, path, ClientResponse(status: Int(response.status.code),
+                                                     headers: response.headers.map { ($0.name, $0.value) }, body: Data()))
         var pending = ""
         var id: Int?, type = "message", data = ""
         for try await chunk in response.body {

@@ -14,8 +14,16 @@ final class TestDaemon: @unchecked Sendable {
     let log: LogCollector
     private(set) var tcpPort = 0
 
-    var socket: AgentClient { AgentClient(endpoint: .socket(socketPath)) }
-    var tcp: AgentClient { AgentClient(endpoint: .url("http://127.0.0.1:\(tcpPort)")) }
+    /// The clients of this daemon. Every response they receive is checked against the OpenAPI
+    /// document (Contract/OpenAPIContract.swift); a mismatch is an issue of the running test.
+    var socket: AgentClient { Self.checked(AgentClient(endpoint: .socket(socketPath))) }
+    var tcp: AgentClient { Self.checked(AgentClient(endpoint: .url("http://127.0.0.1:\(tcpPort)"))) }
+
+    private static func checked(_ client: AgentClient) -> AgentClient {
+        var client = client
+        client.onResponse = ContractDocument.observer
+        return client
+    }
 
     /// The directory holding the built products (agentd, agentctl): the test bundle's own.
     static var binaries: String {
@@ -39,6 +47,10 @@ final class TestDaemon: @unchecked Sendable {
                              "--database", databasePath] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: self.directory)
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AGENTD_") }
+        // The suite's fake upstreams listen on 127.0.0.1, which the egress policy denies by
+        // default: every test daemon allows it, explicitly (and so narrows egress to it). A
+        // test about the default passes AGENTD_EGRESS_ALLOW = "".
+        env["AGENTD_EGRESS_ALLOW"] = "127.0.0.1/32"
         env.merge(environment) { _, new in new }
         process.environment = env
         log = LogCollector()
@@ -62,6 +74,8 @@ final class TestDaemon: @unchecked Sendable {
             throw TestFailure("no TCP address in the log:\n\(daemon.log.text)")
         }
         daemon.tcpPort = port
+        // Before the test's own requests, so a test counting requests (metrics) is not disturbed.
+        await ContractDocument.shared.load(socketPath: daemon.socketPath)
         return daemon
     }
 

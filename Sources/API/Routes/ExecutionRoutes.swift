@@ -15,11 +15,11 @@ public enum ExecutionRoutes: RouteFile {
                                 summary: "Start an execution of the version deployed in an environment (dev by default). Answers 202 at once. "
                                     + "With an Idempotency-Key header, the same key and body give the same execution.",
                                 tag: "executions", requestBody: StartBody.schema.json, success: (202, Schemas.execution, "application/json"),
-                                problems: [400, 404, 409, 413, 415, 422]),
+                                problems: [400, 402, 404, 409, 413, 415, 422], otherSuccesses: [200]),
                       handler: start),
             RouteSpec(.get, "/api/v1/executions", needs: .permission(.executionsView),
                       Operation(id: "listExecutions", summary: "Executions you can see, newest first.", tag: "executions",
-                                query: [("status", ["enum": .array(ExecutionStatus.allCases.map { .string($0.rawValue) })], "Only this status."),
+                                query: [("status", ["type": "string", "enum": .array(ExecutionStatus.allCases.map { .string($0.rawValue) })], "Only this status."),
                                         ("workflow", ["type": "string"], "Only this workflow (name or ID)."),
                                         ("since", ["type": "string"], "Only those started since: RFC 3339, or a duration like 1h, 30m, 7d.")]
                                     + Pagination.parameters,
@@ -34,7 +34,8 @@ public enum ExecutionRoutes: RouteFile {
                                 summary: "The execution's events. With `Accept: text/event-stream`, a live server-sent event stream that "
                                     + "ends when the execution does (resume with Last-Event-ID); otherwise a JSON page after `after`.",
                                 tag: "executions", query: [("after", ["type": "integer", "minimum": 0], "Only events after this sequence number.")],
-                                success: (200, Schemas.executionEvents, "application/json"), problems: [400, 404]),
+                                success: (200, Schemas.executionEvents, "application/json"), problems: [400, 404],
+                                alternativeContent: ["text/event-stream": ["schema": ["type": "string", "description": "Server-sent events: `id`, `event` (the event type) and `data` (the event as JSON)."]]]),
                       handler: events),
             RouteSpec(.post, "/api/v1/executions/{execution}/cancel", needs: .permission(.executionsCancel),
                       Operation(id: "cancelExecution", summary: "Cancel an execution: running steps are stopped, the rest cancelled.",
@@ -46,7 +47,7 @@ public enum ExecutionRoutes: RouteFile {
                                 summary: "Start a new execution of a failed or cancelled one's version and input, reusing the outputs of "
                                     + "the steps that succeeded and running the rest.",
                                 tag: "executions", requestBodyRequired: false, success: (202, Schemas.execution, "application/json"),
-                                problems: [404, 409]),
+                                problems: [402, 404, 409, 422]),
                       handler: retry),
             RouteSpec(.get, "/api/v1/breakers", needs: .permission(.systemView),
                       Operation(id: "listBreakers", summary: "The circuit breaker of every outbound endpoint.", tag: "executions",

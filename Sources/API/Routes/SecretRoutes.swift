@@ -9,9 +9,14 @@ import Storage
 public enum SecretRoutes: RouteFile {
     static let query: [(name: String, schema: JSON, description: String)] = [
         ("environment", ["type": "string", "enum": .array(DeployEnvironment.allCases.map { .string($0.rawValue) })], "dev, staging or prod."),
-        ("path", ["type": "string"], "The secret's path, e.g. payments/sfdc."),
+        ("path", pathSchema, "The secret's path, e.g. payments/sfdc."),
         ("org", ["type": "string"], "The org (ID or name); default: yours."),
     ]
+
+    /// SecretRules.checkPath as a schema: 1-200 characters, segments of a-z 0-9 . _ - between
+    /// single slashes, no `.` or `..` segment. A query `path` that breaks it is refused (400).
+    static let pathSchema: JSON = ["type": "string", "minLength": 1, "maxLength": 200,
+                                   "pattern": #"^(?!\.\.?(/|$))(?!.*/\.\.?(/|$))[a-z0-9._-]+(/[a-z0-9._-]+)*$"#]
 
     public static var routes: [RouteSpec] {
         [
@@ -22,17 +27,18 @@ public enum SecretRoutes: RouteFile {
                       handler: put),
             RouteSpec(.get, "/api/v1/secrets", needs: .permission(.secretsRead),
                       Operation(id: "listSecrets", summary: "Secrets' paths, versions and who changed them when: never values.",
-                                tag: "secrets", query: query, success: (200, Schemas.list(of: Schemas.secret), "application/json"),
-                                problems: [400, 404]),
+                                tag: "secrets", query: query.filter { $0.name != "path" },
+                                success: (200, Schemas.list(of: Schemas.secret), "application/json"), problems: [400, 404]),
                       handler: list),
             RouteSpec(.get, "/api/v1/secrets/versions", needs: .permission(.secretsRead),
                       Operation(id: "secretVersions", summary: "The versions of one secret, newest first.", tag: "secrets",
                                 query: query, success: (200, Schemas.list(of: Schemas.secretVersion), "application/json"),
-                                problems: [400, 404]),
+                                problems: [400, 404], requiredQuery: ["path", "environment"]),
                       handler: versions),
             RouteSpec(.delete, "/api/v1/secrets", needs: .permission(.secretsWrite),
                       Operation(id: "deleteSecret", summary: "Delete a secret and every version of its value.", tag: "secrets",
-                                query: query, success: (204, nil, "application/json"), problems: [400, 404]),
+                                query: query, success: (204, nil, "application/json"), problems: [400, 404, 503],
+                                requiredQuery: ["path", "environment"]),
                       handler: delete),
             RouteSpec(.post, "/api/v1/vault/check", needs: .permission(.vaultManage),
                       Operation(id: "vaultCheck", summary: "Open every stored version; report any that fail.", tag: "secrets",
@@ -68,12 +74,19 @@ public enum SecretRoutes: RouteFile {
         static let schema = ObjectSchema([
             .init("environment", ["type": "string", "enum": .array(DeployEnvironment.allCases.map { .string($0.rawValue) })],
                   required: true, "dev, staging or prod."),
-            .init("path", ["type": "string"], required: true, "e.g. payments/sfdc"),
+            .init("path", pathSchema, required: true, "e.g. payments/sfdc"),
             .init("value", ["type": "string"], "The value as text."),
             .init("value_base64", ["type": "string"], "Or the value as base64 bytes."),
             .init("org", ["type": "string"], "The org (ID or name); default: yours."),
             .init("team", ["type": "string"], "Make it this team's (ID or name): only its members and executions use it."),
         ])
+    }
+
+    /// The `path` query parameter, by the rule its schema states (an empty one is refused, not looked up).
+    static func requiredPath(_ text: String?) throws -> String {
+        guard let text else { throw APIError.invalidParameter(name: "path", "is required") }
+        if let violation = SecretRules.checkPath(text) { throw APIError.invalidParameter(name: "path", violation.message) }
+        return text
     }
 
     static func environment(_ text: String?) throws -> DeployEnvironment {
@@ -113,7 +126,7 @@ public enum SecretRoutes: RouteFile {
 
     static func versions(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let path = query["path"].map(String.init) else { throw APIError.invalidParameter(name: "path", "is required") }
+        let path = try requiredPath(query["path"].map(String.init))
         let items = try await services.secrets.versions(path: path, environment: try Self.environment(query["environment"].map(String.init)),
                                                         orgReference: query["org"].map(String.init), in: context.scope())
         return try JSONResponse.make(.ok, ListBody(items: items.map(VersionResource.init), nextCursor: nil))
@@ -121,7 +134,7 @@ public enum SecretRoutes: RouteFile {
 
     static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let path = query["path"].map(String.init) else { throw APIError.invalidParameter(name: "path", "is required") }
+        let path = try requiredPath(query["path"].map(String.init))
         try await services.secrets.delete(path: path, environment: try Self.environment(query["environment"].map(String.init)),
                                           orgReference: query["org"].map(String.init), context: context.change(services))
         return Response(status: .noContent)

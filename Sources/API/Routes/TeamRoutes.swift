@@ -26,7 +26,7 @@ public enum TeamRoutes: RouteFile {
                       handler: rename),
             RouteSpec(.delete, "/api/v1/teams/{team}", needs: .permission(.teamsManage),
                       Operation(id: "deleteTeam", summary: "Delete a team.", tag: "teams",
-                                success: (204, nil, "application/json"), problems: [404]),
+                                success: (204, nil, "application/json"), problems: [404, 409]),
                       handler: delete),
             RouteSpec(.put, "/api/v1/teams/{team}/members/{user}", needs: .permission(.teamsManage),
                       Operation(id: "setTeamMember", summary: "Add a member of the org to a team, optionally with a narrower role.",

@@ -39,8 +39,9 @@ public enum WorkflowRoutes: RouteFile {
             RouteSpec(.get, "/api/v1/workflows/{workflow}/graph", needs: .permission(.workflowsView),
                       Operation(id: "workflowGraph", summary: "A picture of the DAG: SVG (default) or Graphviz dot.", tag: "workflows",
                                 query: [DefinitionQuery.versionParameter, environmentParameter,
-                                        ("format", ["enum": ["svg", "dot"]], "svg (default) or dot.")],
-                                success: (200, ["type": "string"], "image/svg+xml"), problems: [400, 404]),
+                                        ("format", ["type": "string", "enum": ["svg", "dot"]], "svg (default) or dot.")],
+                                success: (200, ["type": "string"], "image/svg+xml"), problems: [400, 404],
+                                alternativeContent: ["text/vnd.graphviz": ["schema": ["type": "string"]]]),
                       handler: graph),
             RouteSpec(.post, "/api/v1/workflows/{workflow}/rollback", needs: .permission(.workflowsEdit),
                       Operation(id: "rollbackWorkflow", summary: "Make a new version equal to an old one, deployed to dev unless `deploy` says otherwise.",
@@ -54,7 +55,7 @@ public enum WorkflowRoutes: RouteFile {
                       handler: deploy),
             RouteSpec(.delete, "/api/v1/workflows/{workflow}", needs: .permission(.workflowsDelete),
                       Operation(id: "deleteWorkflow", summary: "Delete a workflow, its versions and deployments.", tag: "workflows",
-                                success: (204, nil, "application/json"), problems: [404]),
+                                success: (204, nil, "application/json"), problems: [404, 409]),
                       handler: delete),
         ]
     }

@@ -8,7 +8,10 @@ enum Pagination {
     static let parameters: [(name: String, schema: JSON, description: String)] = [
         ("limit", ["type": "integer", "minimum": 1, "maximum": JSON.number(Double(PageRequest.maximumLimit))],
          "Items per page (default \(PageRequest.defaultLimit))."),
-        ("cursor", ["type": "string"], "The `next_cursor` of the previous page."),
+        // why minLength 1: an empty cursor was not issued by any listing and is refused
+        // (`invalid_cursor`), like any other cursor this listing did not issue.
+        ("cursor", ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_-]+$"],
+         "The `next_cursor` of the previous page; omit it for the first page."),
     ]
 
     static func request(from request: Request, listing: String) throws -> PageRequest {
@@ -37,7 +40,10 @@ enum Pagination {
     static func decode(_ cursor: String, listing: String) -> String? {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard cursor.count <= 200, let data = Data(base64Encoded: base64),
+        // The schema's rule (`parameters`): 1-200 characters of the base64url alphabet, as issued.
+        guard (1...200).contains(cursor.count),
+              cursor.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }),
+              let data = Data(base64Encoded: base64),
               let text = String(data: data, encoding: .utf8), text.hasPrefix("v1:\(listing):") else { return nil }
         return String(text.dropFirst(4 + listing.count))
     }

@@ -46,7 +46,7 @@ struct Audit: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the whole chain; exit 1 and name the first broken row if it was tampered with.")
+            abstract: "Recompute the whole chain and check its keyed checkpoints; exit 1 and say what was tampered with.")
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -55,11 +55,28 @@ struct Audit: AsyncParsableCommand {
                 let result = try await connection.client.call(.GET, "/api/v1/audit/verify").json ?? [:]
                 broken = (result["ok"] as? Bool) != true
                 if connection.output == .json { return Output.json(result) }
-                if broken {
+                let checkpoints = result.text("checkpoints_checked")
+                if result["broken_seq"] != nil {
                     print("BROKEN at row \(result.text("broken_seq")): \(result.text("reason"))")
                     print("\(result.text("checked")) rows before it verified.")
-                } else {
-                    print("ok: \(result.text("checked")) events verified, chain intact up to row \(result.text("last_seq"))")
+                }
+                if let problem = result["checkpoint_problem"] as? [String: Any] {
+                    print("BROKEN (\(problem.text("kind"))) at checkpoint \(problem.text("checkpoint")): \(problem.text("reason"))")
+                    print("\(checkpoints) checkpoints before it verified.")
+                }
+                if !broken {
+                    print("ok: \(result.text("checked")) events and \(checkpoints) checkpoints verified, chain intact up to row \(result.text("last_seq"))")
+                }
+                // The newest checkpoint that agreed: compare it with the journal's last
+                // `audit checkpoint` line (journalctl -u agentd MESSAGE_ID=…), which the
+                // database cannot rewrite.
+                if let last = result["last_checkpoint"] as? [String: Any] {
+                    print("last checkpoint: \(last.text("number")) at \(last.text("at")): \(last.text("count")) events, head hash \(last.text("head_hash"))")
+                    if !broken, let count = last["count"] as? Int, let head = result["last_seq"] as? Int, head > count {
+                        print("\(head - count) newer events are not yet covered by a checkpoint")
+                    }
+                } else if !broken {
+                    print("no checkpoint yet")
                 }
             }
             if broken { throw ExitCode(1) }

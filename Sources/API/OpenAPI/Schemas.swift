@@ -77,6 +77,21 @@ enum Schemas {
         "properties": [
             "ok": ["type": "boolean"], "checked": ["type": "integer"], "last_seq": ["type": "integer"],
             "broken_seq": ["type": "integer"], "reason": ["type": "string"],
+            "checkpoints_checked": ["type": "integer", "minimum": 0],
+            "last_checkpoint": [
+                "type": "object", "required": ["number", "count", "head_hash", "at"],
+                "properties": [
+                    "number": ["type": "integer", "minimum": 1], "count": ["type": "integer", "minimum": 1],
+                    "head_hash": ["type": "string", "pattern": "^[0-9a-f]{64}$"], "at": ["type": "string", "format": "date-time"],
+                ],
+            ],
+            "checkpoint_problem": [
+                "type": "object", "required": ["kind", "checkpoint", "reason"],
+                "properties": [
+                    "kind": ["type": "string", "enum": ["truncated", "rewritten", "forged", "checkpoints_missing"]],
+                    "checkpoint": ["type": "integer"], "reason": ["type": "string"],
+                ],
+            ],
         ],
     ]
 

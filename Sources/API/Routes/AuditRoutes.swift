@@ -20,7 +20,7 @@ public enum AuditRoutes: RouteFile {
                                 success: (200, Schemas.list(of: Schemas.auditEvent), "application/json"), problems: [400]),
                       handler: list),
             RouteSpec(.get, "/api/v1/audit/verify", needs: .permission(.auditVerify),
-                      Operation(id: "verifyAudit", summary: "Recompute the whole chain; name the first broken row.",
+                      Operation(id: "verifyAudit", summary: "Recompute the whole chain and check its keyed checkpoints; name the first broken row and the checkpoint the chain contradicts.",
                                 tag: "audit", success: (200, Schemas.auditVerification, "application/json")),
                       handler: verify),
             RouteSpec(.get, "/api/v1/audit/export", needs: .permission(.auditView),
@@ -42,8 +42,10 @@ public enum AuditRoutes: RouteFile {
     static func verify(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let result = try await services.audit.verify()
         return try JSONResponse.make(.ok, VerificationBody(
-            ok: result.firstBreak == nil, checked: result.checked, lastSeq: result.lastSequence,
-            brokenSeq: result.firstBreak?.sequence, reason: result.firstBreak?.reason))
+            ok: result.isIntact, checked: result.checked, lastSeq: result.lastSequence,
+            brokenSeq: result.firstBreak?.sequence, reason: result.firstBreak?.reason,
+            checkpointsChecked: result.checkpointsChecked, lastCheckpoint: result.lastCheckpoint.map(CheckpointBody.init),
+            checkpointProblem: result.checkpointFinding.map(CheckpointProblemBody.init)))
     }
 
     static func export(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
@@ -100,6 +102,36 @@ public enum AuditRoutes: RouteFile {
         let lastSeq: Int64
         let brokenSeq: Int64?
         let reason: String?
+        let checkpointsChecked: Int?
+        let lastCheckpoint: CheckpointBody?
+        let checkpointProblem: CheckpointProblemBody?
+    }
+
+    /// A checkpoint as the API shows it: the same fields as agentd's `audit checkpoint` log line.
+    struct CheckpointBody: Encodable {
+        let number: Int64
+        let count: Int64
+        let headHash: String
+        let at: String
+
+        init(_ checkpoint: AuditCheckpoint) {
+            number = checkpoint.number
+            count = checkpoint.sequence
+            headHash = checkpoint.headHash
+            at = checkpoint.at.rfc3339
+        }
+    }
+
+    struct CheckpointProblemBody: Encodable {
+        let kind: String
+        let checkpoint: Int64
+        let reason: String
+
+        init(_ finding: AuditCheckpoints.Finding) {
+            kind = finding.kind
+            checkpoint = finding.checkpointNumber
+            reason = finding.reason
+        }
     }
 }
 

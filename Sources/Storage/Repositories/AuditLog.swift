@@ -10,10 +10,13 @@ import GRDB
 public struct AuditLog: Sendable {
     private let database: AgentDatabase
     private let digest: AuditChain.Digest
+    private let checkpoints: CheckpointPolicy?
 
-    public init(database: AgentDatabase, digest: @escaping AuditChain.Digest) {
+    /// Without `checkpoints`, no checkpoints are written and `verify` checks the chain alone.
+    public init(database: AgentDatabase, digest: @escaping AuditChain.Digest, checkpoints: CheckpointPolicy? = nil) {
         self.database = database
         self.digest = digest
+        self.checkpoints = checkpoints
     }
 
     /// Appends `entry` to the chain. Call only inside a writer unit (`writer.submit`).
@@ -32,7 +35,33 @@ public struct AuditLog: Sendable {
                 entry.outcome.rawValue, entry.targetType, entry.targetID, entry.requestID,
                 Self.encode(entry.details), previousHash, hash,
             ])
+        if let checkpoints {
+            // In the same transaction as the event that completes the interval: the two commit
+            // together, so a crash cannot leave the interval's last event without its checkpoint.
+            let last = try AuditCheckpointRows.last(in: db)
+            if AuditCheckpoints.isDue(sequence: sequence, lastCheckpointSequence: last?.sequence, interval: checkpoints.interval) {
+                try AuditCheckpointRows.write(after: last?.number, sequence: sequence, headHash: hash, at: entry.at,
+                                              policy: checkpoints, in: db)
+            }
+        }
         return AuditRecord(sequence: sequence, entry: entry, previousHash: previousHash, hash: hash)
+    }
+
+    /// Writes a checkpoint of the chain as it stands, unless the newest one already covers it
+    /// (agentd calls this at a clean stop). Returns the checkpoint written, or nil.
+    @discardableResult
+    public func checkpoint(now: Instant) async throws -> AuditCheckpoint? {
+        guard let checkpoints else { return nil }
+        return try await database.writer.submit { db in
+            guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1") else {
+                return nil
+            }
+            let sequence: Int64 = head["seq"]
+            let last = try AuditCheckpointRows.last(in: db)
+            guard sequence > last?.sequence ?? 0 else { return nil }
+            return try AuditCheckpointRows.write(after: last?.number, sequence: sequence, headHash: head["hash"], at: now,
+                                                 policy: checkpoints, in: db)
+        }
     }
 
     /// Appends an event that accompanies no other change (e.g. a refused request).
@@ -84,17 +113,49 @@ public struct AuditLog: Sendable {
         }
     }
 
-    /// The outcome of checking the whole chain.
+    /// The outcome of checking the whole chain and its checkpoints.
     public struct Verification: Sendable, Hashable {
         public let checked: Int64
         /// The last row that verified.
         public let lastSequence: Int64
         public let firstBreak: AuditChain.Break?
+        /// Checkpoints found authentic and in agreement with the chain (all of them when
+        /// `checkpointFinding` is nil); nil when this log has no checkpoint key.
+        public var checkpointsChecked: Int?
+        /// The newest checkpoint that agreed: what an operator compares with the journal.
+        public var lastCheckpoint: AuditCheckpoint?
+        /// The first checkpoint the chain contradicts, or a forged or missing checkpoint.
+        public var checkpointFinding: AuditCheckpoints.Finding?
+
+        public var isIntact: Bool { firstBreak == nil && checkpointFinding == nil }
     }
 
-    /// Recomputes every row's hash and link, oldest first, in chunks. Installation-wide: the
-    /// chain is one for the whole box.
+    /// Recomputes every row's hash and link, oldest first, in chunks, then checks every
+    /// checkpoint against the chain as stored. Installation-wide: the chain is one for the
+    /// whole box.
     public func verify(chunk: Int = 2000) async throws -> Verification {
+        var result = try await verifyChain(chunk: chunk)
+        guard let checkpoints else { return result }
+        let (stored, chainLength, hashes) = try await database.read { db in
+            let stored = try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint ORDER BY id").map(AuditCheckpointRows.checkpoint(from:))
+            let chainLength = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_event") ?? 0
+            var hashes: [Int64: String] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT seq, hash FROM audit_event WHERE seq IN (SELECT seq FROM audit_checkpoint)
+                """) {
+                hashes[row["seq"]] = row["hash"]
+            }
+            return (stored, chainLength, hashes)
+        }
+        let finding = AuditCheckpoints.check(stored, chainLength: chainLength, storedHash: { hashes[$0] }, mac: checkpoints.mac)
+        let agreed = finding.map { found in stored.prefix { $0.number < found.checkpointNumber }.count } ?? stored.count
+        result.checkpointsChecked = agreed
+        result.lastCheckpoint = agreed > 0 ? stored[agreed - 1] : nil
+        result.checkpointFinding = finding
+        return result
+    }
+
+    private func verifyChain(chunk: Int) async throws -> Verification {
         var previous: (sequence: Int64, hash: String)?
         var checked: Int64 = 0
         while true {

@@ -1,3 +1,4 @@
+import Core
 import Storage
 
 /// agentd's configuration: `/etc/agentd/agentd.toml`, then `AGENTD_SECTION_KEY` environment
@@ -82,6 +83,20 @@ struct Config: Sendable, Equatable {
         var requireAuth = false
     }
 
+    /// The audit chain's keyed checkpoints (docs/security.md).
+    struct Audit: Sendable, Equatable {
+        /// A checkpoint every this many events (and one at each clean stop).
+        var checkpointEvery = 100
+    }
+
+    /// Where http steps and model servers may connect (docs/security.md, "Egress").
+    struct Egress: Sendable, Equatable {
+        /// `allow` and `deny`: CIDRs and host names (`*.corp.example`).
+        var site = EgressRules()
+        /// `[egress.orgs.NAME]`: an org's own lists, which only narrow the site's.
+        var orgs: [String: EgressRules] = [:]
+    }
+
     /// Where online backups may be written (`agentctl backup`).
     struct Backup: Sendable, Equatable {
         var directory = "/var/lib/agentd/backups"
@@ -89,6 +104,7 @@ struct Config: Sendable, Equatable {
 
     var server = Server()
     var backup = Backup()
+    var audit = Audit()
     var database = Database()
     var writer = Writer()
     var auth = Auth()
@@ -96,6 +112,7 @@ struct Config: Sendable, Equatable {
     var vault = Vault()
     var log = Log()
     var engine = Engine()
+    var egress = Egress()
     var metrics = Metrics()
     /// `[[models]]`: model endpoints declared in the file (see `ModelDeclaration`).
     var models: [ModelDeclaration] = []

@@ -8,6 +8,8 @@ enum ConfigValue {
     case string(String)
     case int(Int)
     case bool(Bool)
+    /// A TOML array whose elements are all strings.
+    case strings([String])
     case other(String)
 
     var typeName: String {
@@ -15,6 +17,7 @@ enum ConfigValue {
         case .string, .text: "a string"
         case .int: "an integer"
         case .bool: "a boolean"
+        case .strings: "an array of strings"
         case .other(let name): name
         }
     }
@@ -109,9 +112,18 @@ enum ConfigKeys {
             guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
             config.engine.caBundle = value
         },
+        int("audit", "checkpoint_every", "Audit events between two keyed checkpoints of the chain", 1...1_000_000) {
+            $1.audit.checkpointEvery = $0
+        },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
         int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },
+        list("egress", "allow", "When not empty, the only CIDRs and host names (*.corp.example) outbound calls may reach") { entries, config in
+            config.egress.site.allow = try EgressConfig.rules(entries)
+        },
+        list("egress", "deny", "CIDRs and host names (*.corp.example) outbound calls never reach") { entries, config in
+            config.egress.site.deny = try EgressConfig.rules(entries)
+        },
         string("vault", "key_source", "file, credential (systemd LoadCredentialEncrypted=) or passphrase") { value, config in
             guard ["file", "credential", "passphrase"].contains(value) else {
                 throw Rule("must be \"file\", \"credential\" or \"passphrase\"")

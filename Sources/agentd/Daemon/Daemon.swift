@@ -59,13 +59,14 @@ struct Daemon {
         ])
 
         guard ChainDigest.prepare() else { throw DaemonStartError(description: "libsodium failed to initialise") }
-        let audit = AuditLog(database: database, digest: ChainDigest.sha256)
         let hashKey: [UInt8]
         do {
             hashKey = try HashKeyFile.loadOrCreate(at: config.auth.hashKeyFile ?? Self.siblingHashKey(of: config.database.path))
         } catch {
             throw DaemonStartError(description: "the API key hash key: \(error)")
         }
+        let audit = AuditLog(database: database, digest: ChainDigest.sha256,
+                             checkpoints: AuditCheckpointing.policy(interval: config.audit.checkpointEvery, hashKey: hashKey, logger: logger))
 
         // The writer must run before the default org can be ensured; WriterService.run's own
         // start() is then a no-op.
@@ -112,7 +113,8 @@ struct Daemon {
             engineSettings: Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
                                             breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
                                                                              openMs: Int64(config.engine.breakerOpenMs)),
-                                            caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter),
+                                            caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter)
+                .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen])),
             logger: logger, metrics: metricsFactory, metricsRequireAuth: config.metrics.requireAuth)
         let responder = try APIRouter.build(services: services).buildResponder()
         // Models declared in agentd.toml: the file wins at every start.
@@ -136,13 +138,17 @@ struct Daemon {
         }
         let socketPath = config.server.socket
         let (tcpApp, socketApp) = Listeners.make(server: config.server, tcp: tcp, responder: responder,
-                                                 readiness: readiness, logger: logger)
+                                                 readiness: readiness, logger: logger,
+                                                 // A port of 0 is known only now: from here on, calls to it are refused.
+                                                 onTCPBound: { host, port in services.engine.egress.addListener(host: host, port: port) })
 
         // Order matters: ServiceGroup stops services in reverse, so listeners stop first and
         // the writer last.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: WriterService(writer: database.writer)),
+                // Stops after the engine and the listeners (nothing audits after it), before the writer.
+                .init(service: AuditCheckpointService(audit: audit, now: { clock.now() }, logger: logger)),
                 // After the writer (it records outcomes), before the listeners (stops after them).
                 .init(service: EngineService(engine: services.engine, vault: services.vault, readiness: readiness, logger: logger)),
                 .init(service: tcpApp),

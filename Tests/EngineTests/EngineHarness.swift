@@ -29,6 +29,7 @@ final class Harness: @unchecked Sendable {
     let scope: Scope
     let clock: TestClock
     private let engines = Mutex<[Engine]>([])
+    private let holders = Mutex<[any Releasable]>([])
 
     private init(directory: String, database: AgentDatabase, audit: AuditLog, scope: Scope, clock: TestClock) {
         self.directory = directory
@@ -74,6 +75,7 @@ final class Harness: @unchecked Sendable {
                             extraRunners: runners)
         if start { try await engine.start() }
         engines.withLock { $0.append(engine) }
+        holders.withLock { $0 += runners.values.compactMap { $0 as? any Releasable } }
         return engine
     }
 
@@ -82,6 +84,7 @@ final class Harness: @unchecked Sendable {
     }
 
     func tearDown() async {
+        for holder in holders.withLock({ $0 }) { holder.release() }
         for engine in engines.withLock({ $0 }) { await engine.stop() }
         await database.writer.stop()
         try? FileManager.default.removeItem(atPath: directory)

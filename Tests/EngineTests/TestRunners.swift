@@ -2,6 +2,12 @@ import Core
 import Synchronization
 @testable import Engine
 
+/// A runner that may hold a worker until released: the harness releases it before it stops
+/// its engines (a stop waits for its workers), so a test that fails early does not hang.
+protocol Releasable: Sendable {
+    func release()
+}
+
 /// What a test runner saw of each attempt it ran.
 struct SeenAttempt: Sendable {
     let attempt: Int
@@ -31,27 +37,42 @@ final class ScriptedRunner: StepRunner, Sendable {
 /// A runner whose first call blocks until `release` — and ignores cancellation, as a step hung
 /// in a system call would: the engine's timeout cannot end it, only its lease running out
 /// can hand its job to another worker. Later calls return `then` at once.
-final class BlockingRunner: StepRunner, Sendable {
+final class BlockingRunner: StepRunner, Releasable, Sendable {
+    /// What calls after the first do.
+    enum Later: Sendable {
+        case returns(StepOutcome)
+        /// Waits (up to 30 s) until cancelled, noting it, then fails as cancelled.
+        case waitsForCancel
+    }
+
     private struct State {
         var calls: [SeenAttempt] = []
+        var cancelledCalls = 0
         var released = false
         var waiter: CheckedContinuation<Void, Never>?
     }
 
     private let state = Mutex(State())
     private let blocked: StepOutcome
-    private let then: StepOutcome
+    private let later: Later
     private let entered: AsyncStream<Void>.Continuation
     /// Yields once each time a call starts.
     let starts: AsyncStream<Void>
 
-    init(blocked: StepOutcome = .succeeded("first"), then: StepOutcome = .succeeded("second")) {
+    convenience init(blocked: StepOutcome = .succeeded("first"), then: StepOutcome = .succeeded("second")) {
+        self.init(blocked: blocked, later: .returns(then))
+    }
+
+    init(blocked: StepOutcome = .succeeded("first"), later: Later) {
         self.blocked = blocked
-        self.then = then
+        self.later = later
         (starts, entered) = AsyncStream.makeStream(of: Void.self)
     }
 
     var calls: [SeenAttempt] { state.withLock { $0.calls } }
+
+    /// Later calls that saw their cancellation.
+    var cancelledCalls: Int { state.withLock { $0.cancelledCalls } }
 
     func run(_ step: StepInvocation) async -> StepOutcome {
         let first = state.withLock { state in
@@ -59,7 +80,16 @@ final class BlockingRunner: StepRunner, Sendable {
             return state.calls.count == 1
         }
         entered.yield()
-        guard first else { return then }
+        guard first else {
+            switch later {
+            case .returns(let outcome):
+                return outcome
+            case .waitsForCancel:
+                try? await Task.sleep(for: .seconds(30))
+                if Task.isCancelled { state.withLock { $0.cancelledCalls += 1 } }
+                return .failed(StepError(.cancelled, "cancelled"))
+            }
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state -> Bool in
                 if state.released { return true }
@@ -101,7 +131,7 @@ final class BlockingRunner: StepRunner, Sendable {
 /// A runner for a process that dies mid-run: its first `healthy` calls succeed; every call
 /// after them hangs (ignoring cancellation) until `release`, as the workers of a process that
 /// stopped answering. What it returns then is "first": late, and for a job taken over since.
-final class CrashingRunner: StepRunner, Sendable {
+final class CrashingRunner: StepRunner, Releasable, Sendable {
     private struct State {
         var calls = 0
         var blocked = 0

@@ -26,6 +26,8 @@ public final class Engine: Sendable {
         /// How long a running step's lease lasts without a heartbeat (heartbeats come every third
         /// of it, while the step is within its timeout).
         public var leaseMs: Int = 30_000
+        /// Where http steps and model servers may be reached (`[egress]`).
+        public var egress = EgressSettings()
         /// A job that was running each of the last this-many times the process died is failed
         /// as `poisoned` at the next start instead of run again (`[engine] poison_after`).
         public var poisonAfter: Int = 3
@@ -48,7 +50,10 @@ public final class Engine: Sendable {
     let settings: Settings
     let now: @Sendable () -> Instant
     let logger: Logger
-    let http: HTTPClient
+    /// Every outbound call goes through it, past the egress policy.
+    let http: OutboundHTTP
+    /// The egress policy's state: the daemon adds its TCP listener once bound.
+    public var egress: EgressGuard { http.egress }
     let runners: [StepKind: any StepRunner]
     /// Made after the rest: it runs tools through the engine.
     let llm = Mutex<LLMRunner?>(nil)
@@ -108,7 +113,7 @@ public final class Engine: Sendable {
             tls.trustRoots = .file(caBundle)
             configuration.tlsConfiguration = tls
         }
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.http = OutboundHTTP(configuration: configuration, egress: EgressGuard(settings.egress, orgName: { [store] org in try await store.orgName(org) }))
         let notifier = self.notifier
         let streamed: StreamRelay.Send = { step, iteration, text in
             // Best effort: a streamed piece that cannot be stored is still in the step's output.

@@ -8,7 +8,8 @@ import NIOHTTP1
 /// breaker fails fast (retryable); 5xx, 429 (with Retry-After), timeouts and connection
 /// failures are retryable; other 4xx are not. The response is capped.
 struct HTTPRunner: StepRunner {
-    let client: HTTPClient
+    /// Past the egress policy; redirects are not followed.
+    let client: OutboundHTTP
     let breakers: CircuitBreakers
     let now: @Sendable () -> Instant
 
@@ -55,8 +56,13 @@ struct HTTPRunner: StepRunner {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await client.execute(request, timeout: timeout)
-            bytes = try await response.body.collect(upTo: limit)
+            (response, bytes) = try await client.execute(request, deadline: .now() + timeout, org: step.execution.orgID) { response in
+                (response, try await response.body.collect(upTo: limit))
+            }
+        } catch let denied as EgressDenied {
+            // Refused before any connection: says nothing about the endpoint's health, so the
+            // breaker does not hear of it.
+            return .failed(denied.stepError)
         } catch is CancellationError {
             return .failed(StepError(.cancelled, "cancelled"))
         } catch let error as NIOTooManyBytesError {

@@ -20,6 +20,11 @@ struct CheckConfig: ParsableCommand {
             print("  server.socket = \(config.server.socket)")
             print("  database.path = \(config.database.path)")
             print("  database.synchronous = \(config.database.synchronous.rawValue.lowercased())")
+            print("  egress.allow = [\(config.egress.site.allow.map { "\"\($0)\"" }.joined(separator: ", "))]")
+            print("  egress.deny = [\(config.egress.site.deny.map { "\"\($0)\"" }.joined(separator: ", "))]")
+            for (org, rules) in config.egress.orgs.sorted(by: { $0.key < $1.key }) {
+                print("  egress.orgs.\(org): allow [\(rules.allow.map(\.description).joined(separator: ", "))], deny [\(rules.deny.map(\.description).joined(separator: ", "))]")
+            }
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)

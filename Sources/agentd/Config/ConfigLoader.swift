@@ -43,6 +43,11 @@ enum ConfigLoader {
                 throw ConfigError(key: section, reason: "is not a known section; known: \(ConfigKeys.sections.sorted().joined(separator: ", "))")
             }
             for name in values.keys.sorted() {
+                // `[egress.orgs.NAME]`: a table of tables, not a key (file only, like [[models]]).
+                if section == "egress", name == "orgs", let raw = values[name] {
+                    config.egress.orgs = try EgressConfig.orgs(raw)
+                    continue
+                }
                 guard let key = ConfigKeys.key(section: section, name: name) else {
                     let known = ConfigKeys.all.filter { $0.section == section }.map(\.name).joined(separator: ", ")
                     throw ConfigError(key: "\(section).\(name)", reason: "is not a known key; [\(section)] takes \(known)")
@@ -69,6 +74,10 @@ enum ConfigLoader {
         if let text = raw.string { return .string(text) }
         if let number = raw.int { return .int(number) }
         if let flag = raw.bool { return .bool(flag) }
+        if let array = raw.array {
+            let strings = array.compactMap(\.string)
+            if strings.count == array.count { return .strings(strings) }
+        }
         return .other("a TOML \(raw.type)")
     }
 }

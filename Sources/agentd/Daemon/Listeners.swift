@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// The two listeners that serve the one router: TCP and the Unix socket.
 enum Listeners {
     static func make(server: Config.Server, tcp: HostPort, responder: some HTTPResponder<AgentRequestContext>,
-                     readiness: Readiness, logger: Logger) -> (tcp: any Service, socket: any Service) {
+                     readiness: Readiness, logger: Logger,
+                     onTCPBound: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }) -> (tcp: any Service, socket: any Service) {
         let socketPath = server.socket
         let socketMode = server.socketMode
         // Who may connect: the socket group, else the admin group. Who is an administrator is
@@ -20,6 +21,7 @@ enum Listeners {
             responder: responder,
             configuration: ApplicationConfiguration(address: .hostname(tcp.host, port: tcp.port), serverName: nil),
             onServerRunning: { channel in
+                onTCPBound(tcp.host, channel.localAddress?.port ?? tcp.port)
                 logger.info("listening", metadata: ["transport": "tcp",
                                                     "address": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)"])
                 await readiness.partUp()

@@ -117,7 +117,7 @@ public final class Engine: Sendable {
         let notifier = self.notifier
         let streamed: StreamRelay.Send = { step, iteration, text in
             // Best effort: a streamed piece that cannot be stored is still in the step's output.
-            if (try? await store.appendEvent(execution: step.execution.id.rawValue, type: "llm.delta", node: step.node, attempt: step.attempt,
+            if (try? await store.appendEvent(execution: step.execution.id.rawValue, type: .llmDelta, node: step.node, attempt: step.attempt,
                                              data: ["text": .string(text), "iteration": .integer(iteration)], now: now())) != nil {
                 notifier.notify([step.execution.id.rawValue])
             }

@@ -99,12 +99,6 @@ public enum ExecutionRoutes: RouteFile {
         let (record, created) = try await services.engine.submit(
             NewExecution(workflow: body.workflow, environment: environment, version: body.version, input: input, idempotencyKey: key,
                          requestHash: bodyHash, trigger: "api", timeoutMs: body.timeoutMs), context: change)
-        if created {
-            try await services.audit.record(AuditEntry(at: change.now, orgID: record.orgID.rawValue, actor: change.actor, action: .executionStarted,
-                                                       targetType: ResourceType.execution.rawValue, targetID: record.id.rawValue,
-                                                       requestID: context.requestID,
-                                                       details: ["workflow": record.workflowName, "version": "\(record.workflowVersion)"]))
-        }
         var response = DefinitionResources.respond(created ? .accepted : .ok, ExecutionResources.execution(record, steps: nil))
         response.headers[.location] = "/api/v1/executions/\(record.id.rawValue)"
         return response
@@ -144,10 +138,6 @@ public enum ExecutionRoutes: RouteFile {
     static func retry(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
         let change = try context.change(services)
         let record = try await services.engine.retry(context.parameters.require("execution"), context: change)
-        try await services.audit.record(AuditEntry(at: change.now, orgID: record.orgID.rawValue, actor: change.actor, action: .executionStarted,
-                                                   targetType: ResourceType.execution.rawValue, targetID: record.id.rawValue,
-                                                   requestID: context.requestID,
-                                                   details: ["workflow": record.workflowName, "retry_of": try context.parameters.require("execution")]))
         var response = DefinitionResources.respond(.accepted, ExecutionResources.execution(record, steps: nil))
         response.headers[.location] = "/api/v1/executions/\(record.id.rawValue)"
         return response

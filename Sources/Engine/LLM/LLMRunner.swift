@@ -123,7 +123,7 @@ struct LLMRunner: StepRunner {
                 // saved; a step taken over after a restart runs the round again (workflow
                 // tools find their executions again under the call's idempotency key).
                 if Task.isCancelled { return .failed(StepError(.cancelled, "the step was stopped while its tools ran")) }
-                guard await save(&conversation, step, scrubbing: secretsForSaving, event: "llm.tools", ["iteration": .integer(conversation.iteration),
+                guard await save(&conversation, step, scrubbing: secretsForSaving, event: .llmTools, ["iteration": .integer(conversation.iteration),
                                                                              "results": .array(Array(conversation.toolLog.suffix(pending.count)))]) else {
                     return .failed(StepError(.cancelled, "the step's job was taken over"))
                 }
@@ -188,7 +188,7 @@ struct LLMRunner: StepRunner {
                 if !result.toolCalls.isEmpty, !specs.isEmpty {
                     step.meter.add(call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
                     conversation.messages.append(result.assistantMessage)
-                    guard await save(&conversation, step, scrubbing: secretsForSaving, event: "llm.iteration", [
+                    guard await save(&conversation, step, scrubbing: secretsForSaving, event: .llmIteration, [
                         "iteration": .integer(iteration), "tool_calls": .array(result.toolCalls.map { .string($0.name) }), "usage": usage.json,
                         "cost_micros": .integer(Int(cost)),
                     ]) else { return .failed(StepError(.cancelled, "the step's job was taken over")) }
@@ -216,7 +216,7 @@ struct LLMRunner: StepRunner {
 
     /// Checkpoints the conversation with the calls made since the last one; false when the
     /// job is no longer this worker's.
-    private func save(_ conversation: inout LLMConversation, _ step: StepInvocation, scrubbing: StepSecrets, event: String,
+    private func save(_ conversation: inout LLMConversation, _ step: StepInvocation, scrubbing: StepSecrets, event: ExecutionEventType,
                       _ data: JSONValue) async -> Bool {
         let calls = step.meter.takeCalls()
         var stored = conversation

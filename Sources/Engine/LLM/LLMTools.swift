@@ -9,5 +9,5 @@ struct LLMTools: Sendable {
     /// Runs one call; the content handed back to the model and whether it succeeded.
     let run: @Sendable (_ step: StepInvocation, _ agent: AgentDefinition?, _ call: ToolCall, _ iteration: Int) async -> (String, Bool)
     let load: @Sendable (_ step: StepInvocation) async throws -> JSONValue?
-    let save: @Sendable (_ step: StepInvocation, _ conversation: LLMConversation, _ calls: [LLMCall], _ event: (String, JSONValue)) async throws -> Bool
+    let save: @Sendable (_ step: StepInvocation, _ conversation: LLMConversation, _ calls: [LLMCall], _ event: (ExecutionEventType, JSONValue)) async throws -> Bool
 }

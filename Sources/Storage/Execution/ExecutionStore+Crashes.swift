@@ -55,11 +55,10 @@ extension ExecutionStore {
     /// Fails a poisoned job's step and its execution, in recovery's transaction. The job is
     /// done; nothing runs it again.
     func poison(_ ticket: JobTicket, crashes: Int, now: Int64, _ db: Database, _ effects: inout ExecutionEffects) throws {
-        try db.cachedStatement(sql: "UPDATE job SET status = 'done', in_worker = 0, crash_count = ? WHERE id = ?")
-            .execute(arguments: [crashes, ticket.id])
+        try StatusTransitions.closeJob(ticket.id, token: nil, setting: [.set("in_worker", 0), .set("crash_count", crashes)], db)
         let error = StepError(.poisoned, "agentd stopped unexpectedly while this step ran, \(crashes) times; it is not run again "
                                          + "(see the log of those runs; [engine] poison_after)")
-        try Events.append(db, execution: ticket.executionID, at: now, type: "step.poisoned", node: ticket.node, attempt: ticket.attempt,
+        try Events.append(db, execution: ticket.executionID, at: now, type: .stepPoisoned, node: ticket.node, attempt: ticket.attempt,
                           data: ["crashes": .integer(crashes)])
         try failForGood(ticket, error: error, now: now, db, &effects)
     }
@@ -68,9 +67,9 @@ extension ExecutionStore {
     /// is not one another attempt would mend.
     func failForGood(_ ticket: JobTicket, error: StepError, now: Int64, _ db: Database, _ effects: inout ExecutionEffects) throws {
         guard let execution = try? Self.record(ticket.executionID, db), !execution.status.isTerminal else { return }
-        try db.cachedStatement(sql: "UPDATE step_run SET status = 'failed', error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?")
-            .execute(arguments: [error.json.canonicalText, now, ticket.executionID, ticket.node])
-        try Events.append(db, execution: ticket.executionID, at: now, type: "step.failed", node: ticket.node, attempt: ticket.attempt,
+        guard try StatusTransitions.step(ticket.executionID, node: ticket.node, from: StepStatus.attempting, to: .failed,
+                                         setting: [.set("error", error.json.canonicalText), .set("finished_at", now)], db).didMove else { return }
+        try Events.append(db, execution: ticket.executionID, at: now, type: .stepFailed, node: ticket.node, attempt: ticket.attempt,
                           data: ["error": error.json])
         try end(execution, as: .failed, error: ["node": .string(ticket.node), "error": error.json], now: now, db, &effects)
     }

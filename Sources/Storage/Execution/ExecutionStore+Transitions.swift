@@ -29,10 +29,10 @@ extension ExecutionStore {
                 try CostLedger.record(calls, of: execution, now: now, audit: audit, settings: settings, db)
                 loaded = execution
             }
-            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
-                .execute(arguments: [ticket.id, ticket.token])
             var effects = ExecutionEffects()
-            guard db.changesCount == 1 else {
+            // why: a worker whose lease was taken over (or whose step was cancelled) must not
+            // record its outcome a second time.
+            guard try StatusTransitions.closeJob(ticket.id, token: ticket.token, db).didMove else {
                 effects.accepted = false
                 return effects
             }
@@ -75,9 +75,7 @@ extension ExecutionStore {
             if !calls.isEmpty, let execution = try? Self.record(ticket.executionID, db, payload: false) {
                 try CostLedger.record(calls, of: execution, now: now, audit: audit, settings: settings, db)
             }
-            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
-                .execute(arguments: [ticket.id, ticket.token])
-            guard db.changesCount == 1, let execution = try? Self.record(ticket.executionID, db, payload: false), !execution.status.isTerminal else {
+            guard try StatusTransitions.closeJob(ticket.id, token: ticket.token, db).didMove, let execution = try? Self.record(ticket.executionID, db, payload: false), !execution.status.isTerminal else {
                 effects.accepted = false
                 return effects
             }
@@ -95,11 +93,10 @@ extension ExecutionStore {
             try db.cachedStatement(sql: "UPDATE job SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND status = 'open'")
                 .execute(arguments: [leaseUntil.millisecondsSinceEpoch, ticket.id, ticket.token])
             guard db.changesCount == 1 else { return false }
-            try db.cachedStatement(sql: """
-                UPDATE step_run SET status = 'running', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ? AND status IN ('ready', 'waiting')
-                """).execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
-            guard db.changesCount == 1 else { return false }
-            try Events.append(db, execution: ticket.executionID, at: startedAt.millisecondsSinceEpoch, type: "step.started",
+            // A retried attempt runs from retry_wait, a resumed step from waiting.
+            guard try StatusTransitions.step(ticket.executionID, node: ticket.node, from: [.ready, .retryWait, .waiting], to: .running,
+                                             setting: [.keepFirst("started_at", startedAt.millisecondsSinceEpoch)], db).didMove else { return false }
+            try Events.append(db, execution: ticket.executionID, at: startedAt.millisecondsSinceEpoch, type: .stepStarted,
                               node: ticket.node, attempt: ticket.attempt)
             return true
         }
@@ -133,9 +130,8 @@ extension ExecutionStore {
                 let ticket = Jobs.ticket(from: row)
                 try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = NULL WHERE id = ?")
                     .execute(arguments: [instance, ticket.id])
-                try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'")
-                    .execute(arguments: [ticket.executionID, ticket.node])
-                try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: "step.recovered",
+                try StatusTransitions.step(ticket.executionID, node: ticket.node, from: [.running], to: .ready, db)
+                try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: .stepRecovered,
                                   node: ticket.node, attempt: ticket.attempt, data: ["reason": "its lease expired"])
                 effects.ready.append(JobTicket(id: ticket.id, executionID: ticket.executionID, node: ticket.node, attempt: ticket.attempt,
                                                purpose: ticket.purpose, orgID: ticket.orgID, token: ticket.token + 1, readyAt: ticket.readyAt))
@@ -194,11 +190,9 @@ extension ExecutionStore {
                 }
                 try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, in_worker = 0, crash_count = ? WHERE id = ?")
                     .execute(arguments: [instance, crashes, ticket.id])
-                try db.cachedStatement(sql: """
-                    UPDATE step_run SET status = 'ready' WHERE execution_id = ? AND node_id = ? AND status = 'running'
-                    """).execute(arguments: [ticket.executionID, ticket.node])
-                if db.changesCount == 1 || counted {
-                    try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: "step.recovered",
+                let moved = try StatusTransitions.step(ticket.executionID, node: ticket.node, from: [.running], to: .ready, db).didMove
+                if moved || counted {
+                    try Events.append(db, execution: ticket.executionID, at: now.millisecondsSinceEpoch, type: .stepRecovered,
                                       node: ticket.node, attempt: ticket.attempt,
                                       data: counted ? ["reason": "agentd stopped unexpectedly while it ran", "crashes": .integer(crashes)] : nil)
                 }
@@ -288,9 +282,7 @@ extension ExecutionStore {
         defer { database.budgetGate.release(job: ticket.id, token: ticket.token) }
         return try await database.writer.submit { db in
             var effects = ExecutionEffects()
-            try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE id = ? AND lease_token = ? AND status = 'open'")
-                .execute(arguments: [ticket.id, ticket.token])
-            guard db.changesCount == 1 else {
+            guard try StatusTransitions.closeJob(ticket.id, token: ticket.token, db).didMove else {
                 effects.accepted = false
                 return effects
             }
@@ -329,45 +321,44 @@ extension ExecutionStore {
         let compiled = try workflows.compiled(workflow: execution.workflowID.rawValue, version: execution.workflowVersion, db)
         var statuses = try Self.statuses(id, db)
         effects.changed.append(id)
-        func finishStep(_ status: StepStatus, output: JSONValue?, error: JSONValue?, type: String, data: JSONValue?) throws {
-            try db.cachedStatement(sql: """
-                UPDATE step_run SET status = ?, output = ?, error = ?, finished_at = ? WHERE execution_id = ? AND node_id = ?
-                """).execute(arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id, node])
-            try Events.append(db, execution: id, at: now, type: type, node: node, attempt: attempt, data: data)
+        /// Moves the step from wherever its attempt ran (see `StepStatus`); false when it was not
+        /// there (already ended): then nothing follows from this outcome.
+        func move(to status: StepStatus, _ setting: [StatusTransitions.Assignment], event: ExecutionEventType, data: JSONValue?) throws -> Bool {
+            guard try StatusTransitions.step(id, node: node, from: StepStatus.attempting, to: status, setting: setting, db).didMove else { return false }
+            try Events.append(db, execution: id, at: now, type: event, node: node, attempt: attempt, data: data)
             statuses[node] = status
+            return true
+        }
+        func finishStep(_ status: StepStatus, output: JSONValue?, error: JSONValue?, event: ExecutionEventType, data: JSONValue?) throws -> Bool {
+            try move(to: status, [.set("output", output?.canonicalText), .set("error", error?.canonicalText), .set("finished_at", now)],
+                     event: event, data: data)
         }
         switch outcome {
         case .succeeded(let output, let selected):
-            try finishStep(.succeeded, output: output, error: nil, type: "step.succeeded", data: nil)
+            guard try finishStep(.succeeded, output: output, error: nil, event: .stepSucceeded, data: nil) else { return }
             try advance(execution, compiled, from: node, selected: selected.map(Set.init), statuses: &statuses, now: now, db, &effects)
         case .skipped(let reason):
-            try finishStep(.skipped, output: nil, error: nil, type: "step.skipped", data: ["reason": .string(reason)])
+            guard try finishStep(.skipped, output: nil, error: nil, event: .stepSkipped, data: ["reason": .string(reason)]) else { return }
             try advance(execution, compiled, from: node, selected: nil, statuses: &statuses, now: now, db, &effects)
         case .failed(let error):
             let retry = compiled.steps[node]?.retry
             if Backoff.shouldRetry(attempt: attempt, policy: retry, error: error), let retry {
                 let delay = Backoff.delayMs(afterAttempt: attempt, policy: retry, error: error, unit: jitter)
-                try db.cachedStatement(sql: "UPDATE step_run SET status = 'retry_wait', attempt = ?, error = ? WHERE execution_id = ? AND node_id = ?")
-                    .execute(arguments: [attempt + 1, error.json.canonicalText, id, node])
-                try Events.append(db, execution: id, at: now, type: "step.retrying", node: node, attempt: attempt,
-                                  data: ["error": error.json, "delay_ms": .integer(delay), "next_attempt": .integer(attempt + 1)])
+                guard try move(to: .retryWait, [.set("attempt", attempt + 1), .set("error", error.json.canonicalText)], event: .stepRetrying,
+                               data: ["error": error.json, "delay_ms": .integer(delay), "next_attempt": .integer(attempt + 1)]) else { return }
                 let ticket = try Jobs.open(db, execution: id, node: node, attempt: attempt + 1, purpose: .run, org: execution.orgID.rawValue,
                                            readyAt: now + Int64(delay), owner: instance, timer: delay > 0)
                 if delay == 0 { effects.ready.append(ticket) } else { effects.timers.append(ticket) }
             } else {
-                try finishStep(.failed, output: nil, error: error.json, type: "step.failed", data: ["error": error.json])
+                guard try finishStep(.failed, output: nil, error: error.json, event: .stepFailed, data: ["error": error.json]) else { return }
                 try end(execution, as: .failed, error: ["node": .string(node), "error": error.json], now: now, db, &effects)
             }
         case .wait(let until, let output):
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', output = ? WHERE execution_id = ? AND node_id = ?")
-                .execute(arguments: [output.canonicalText, id, node])
-            try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["until_ms": .integer(Int(until))])
+            guard try move(to: .waiting, [.set("output", output.canonicalText)], event: .stepWaiting, data: ["until_ms": .integer(Int(until))]) else { return }
             effects.timers.append(try Jobs.open(db, execution: id, node: node, attempt: attempt, purpose: .resume, org: execution.orgID.rawValue,
                                                 readyAt: until, owner: instance, timer: true))
         case .child(let child):
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'waiting', started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?")
-                .execute(arguments: [now, id, node])
-            try Events.append(db, execution: id, at: now, type: "step.waiting", node: node, attempt: attempt, data: ["child": .string(child)])
+            _ = try move(to: .waiting, [.keepFirst("started_at", now)], event: .stepWaiting, data: ["child": .string(child)])
         }
     }
 
@@ -378,16 +369,16 @@ extension ExecutionStore {
         let id = execution.id.rawValue
         let moves = ExecutionPlanner.advance(compiled.dag, statuses: statuses, completed: node, selected: selected)
         for next in moves.ready {
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?")
-                .execute(arguments: [id, next])
+            guard try StatusTransitions.step(id, node: next, from: [.pending], to: .ready, setting: [.set("attempt", 1)], db).didMove else { continue }
             statuses[next] = .ready
             effects.ready.append(try Jobs.open(db, execution: id, node: next, attempt: 1, purpose: .run, org: execution.orgID.rawValue,
                                                readyAt: now, owner: instance))
         }
         for skipped in moves.skipped {
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'skipped', finished_at = ? WHERE execution_id = ? AND node_id = ?")
-                .execute(arguments: [now, id, skipped])
-            try Events.append(db, execution: id, at: now, type: "step.skipped", node: skipped,
+            guard try StatusTransitions.step(id, node: skipped, from: [.pending], to: .skipped, setting: [.set("finished_at", now)], db).didMove else {
+                continue
+            }
+            try Events.append(db, execution: id, at: now, type: .stepSkipped, node: skipped,
                               data: ["reason": .string(selected?.contains(skipped) == false ? "not selected by \(node)" : "nothing upstream succeeded")])
             statuses[skipped] = .skipped
         }
@@ -410,17 +401,16 @@ extension ExecutionStore {
     func end(_ execution: ExecutionRecord, as status: ExecutionStatus, output: JSONValue? = nil, error: JSONValue?, now: Int64,
              _ db: Database, _ effects: inout ExecutionEffects) throws {
         let id = execution.id.rawValue
-        try db.cachedStatement(sql: """
-            UPDATE execution SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running', 'waiting')
-            """).execute(arguments: [status.rawValue, output?.canonicalText, error?.canonicalText, now, id])
-        guard db.changesCount == 1 else { return }
-        try db.cachedStatement(sql: """
-            UPDATE step_run SET status = 'cancelled', finished_at = ? WHERE execution_id = ? AND status IN ('pending', 'ready', 'running', 'retry_wait', 'waiting')
-            """).execute(arguments: [now, id])
-        try db.cachedStatement(sql: "UPDATE job SET status = 'done' WHERE execution_id = ? AND status = 'open'").execute(arguments: [id])
+        // Ended once: a second end (a deadline after a cancel, a late child) finds it moved.
+        guard let event = ExecutionEventType.ended(status),
+              try StatusTransitions.execution(id, from: ExecutionStatus.sources(of: status), to: status,
+                                              setting: [.set("output", output?.canonicalText), .set("error", error?.canonicalText),
+                                                        .set("finished_at", now)], db).didMove else { return }
+        try StatusTransitions.step(id, node: nil, from: StepStatus.sources(of: .cancelled), to: .cancelled, setting: [.set("finished_at", now)], db)
+        try StatusTransitions.closeJobs(ofExecution: id, db)
         var data: [String: JSONValue] = [:]
         if let error { data["error"] = error }
-        try Events.append(db, execution: id, at: now, type: "execution.\(status.rawValue)", data: .object(data))
+        try Events.append(db, execution: id, at: now, type: event, data: .object(data))
         effects.finished.append(id)
         effects.ended.append((id, execution.orgID.rawValue, execution.workflowName, status))
         effects.changed.append(id)

@@ -31,13 +31,15 @@ public struct ExecutionStore: Sendable {
 
     /// Starts an execution of the version deployed in `request.environment` (or the version
     /// named). With an idempotency key, the same key and body give the same execution
-    /// (`created` false); the same key with another body is `idempotencyConflict`.
+    /// (`created` false); the same key with another body is `idempotencyConflict`. A new
+    /// execution is audited (`execution.started`) in the same transaction as its insert.
     public func create(_ request: NewExecution, context: ChangeContext) async throws -> (ExecutionRecord, ExecutionEffects, created: Bool) {
         let inputText = request.input.canonicalText
         guard inputText.utf8.count <= Self.maximumInputBytes else {
             throw ValidationError(field: "input", "is \(inputText.utf8.count) bytes of JSON; at most \(Self.maximumInputBytes)")
         }
         let store = self
+        let audit = self.audit
         return try await database.writer.submit { db in
             if let key = request.idempotencyKey,
                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, request_hash FROM execution WHERE org_id = ? AND idempotency_key = ?"),
@@ -49,6 +51,9 @@ public struct ExecutionStore: Sendable {
                 return (existing, ExecutionEffects(), false)
             }
             let (record, effects) = try store.insert(request, inputText: inputText, context: context, db)
+            try audit.append(AuditEntry(at: context.now, orgID: record.orgID.rawValue, actor: context.actor, action: .executionStarted,
+                                        targetType: ResourceType.execution.rawValue, targetID: record.id.rawValue, requestID: context.requestID,
+                                        details: ["workflow": record.workflowName, "version": "\(record.workflowVersion)"]), in: db)
             return (record, effects, true)
         }
     }
@@ -116,15 +121,15 @@ public struct ExecutionStore: Sendable {
                              request.parent?.execution, request.parent?.node, depth, request.idempotencyKey,
                              request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline])
         for node in compiled.dag.nodes {
-            try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, 'pending', 0)")
-                .execute(arguments: [id, node])
+            try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, 0)")
+                .execute(arguments: [id, node, StepStatus.pending.rawValue])
         }
         var effects = ExecutionEffects()
         if let queueReason {
-            try Events.append(db, execution: id, at: now, type: "execution.queued",
+            try Events.append(db, execution: id, at: now, type: .executionQueued,
                               data: ["workflow": .string(workflow.name), "version": .integer(version), "reason": .string(queueReason)])
         } else {
-            try Events.append(db, execution: id, at: now, type: "execution.started",
+            try Events.append(db, execution: id, at: now, type: .executionStarted,
                               data: ["workflow": .string(workflow.name), "version": .integer(version), "environment": .string(request.environment.rawValue)])
             effects.ready += try startRoots(id, compiled, org: workflow.orgID.rawValue, now: now, db)
         }
@@ -142,8 +147,10 @@ public struct ExecutionStore: Sendable {
 
     /// A new execution of the same version and input that keeps the steps that succeeded
     /// (their outputs reused, not run again) and runs the rest: for a failed or cancelled one.
+    /// Audited (`execution.started`, `retry_of`) in the same transaction.
     public func retry(_ reference: String, context: ChangeContext) async throws -> (ExecutionRecord, ExecutionEffects) {
         let store = self
+        let audit = self.audit
         return try await database.writer.submit { db in
             let old = try Self.visible(reference, context.scope, db)
             guard old.status == .failed || old.status == .cancelled else {
@@ -168,24 +175,24 @@ public struct ExecutionStore: Sendable {
             try db.cachedStatement(sql: """
                 INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
                     depth, steps_total, steps_done, created_by, created_at, deadline_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, 'retry', 0, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'retry', 0, ?, ?, ?, ?, ?)
                 """).execute(arguments: [id, old.orgID.rawValue, old.teamID?.rawValue, old.workflowID.rawValue, old.workflowName, old.workflowVersion,
-                                 old.environment.rawValue, old.input.canonicalText, compiled.dag.nodes.count, kept.count + keptSkipped.count, context.actor, now,
+                                 old.environment.rawValue, ExecutionStatus.running.rawValue, old.input.canonicalText, compiled.dag.nodes.count, kept.count + keptSkipped.count, context.actor, now,
                                  compiled.definition.timeoutMs.map { now + Int64($0) }])
-            try Events.append(db, execution: id, at: now, type: "execution.started",
+            try Events.append(db, execution: id, at: now, type: .executionStarted,
                               data: ["workflow": .string(old.workflowName), "version": .integer(old.workflowVersion),
                                      "environment": .string(old.environment.rawValue), "retry_of": .string(old.id.rawValue),
                                      "reused": .array(keptNodes.sorted().map(JSONValue.string))])
             var effects = ExecutionEffects()
             for step in kept {
                 try db.cachedStatement(sql: """
-                    INSERT INTO step_run (execution_id, node_id, status, attempt, output, started_at, finished_at) VALUES (?, ?, 'succeeded', ?, ?, ?, ?)
-                    """).execute(arguments: [id, step.node, step.attempt, step.output?.canonicalText, step.startedAt?.millisecondsSinceEpoch,
+                    INSERT INTO step_run (execution_id, node_id, status, attempt, output, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [id, step.node, StepStatus.succeeded.rawValue, step.attempt, step.output?.canonicalText, step.startedAt?.millisecondsSinceEpoch,
                                      step.finishedAt?.millisecondsSinceEpoch])
             }
             for node in compiled.dag.nodes where keptSkipped.contains(node) {
-                try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt, finished_at) VALUES (?, ?, 'skipped', 0, ?)")
-                    .execute(arguments: [id, node, now])
+                try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt, finished_at) VALUES (?, ?, ?, 0, ?)")
+                    .execute(arguments: [id, node, StepStatus.skipped.rawValue, now])
             }
             for node in compiled.dag.nodes where !keptNodes.contains(node) && !keptSkipped.contains(node) {
                 let ready = (compiled.dag.predecessors[node] ?? []).allSatisfy { keptNodes.contains($0) }
@@ -196,6 +203,9 @@ public struct ExecutionStore: Sendable {
                 }
             }
             effects.changed.append(id)
+            try audit.append(AuditEntry(at: context.now, orgID: old.orgID.rawValue, actor: context.actor, action: .executionStarted,
+                                        targetType: ResourceType.execution.rawValue, targetID: id, requestID: context.requestID,
+                                        details: ["workflow": old.workflowName, "retry_of": old.id.rawValue]), in: db)
             return (try Self.record(id, db), effects)
         }
     }
@@ -204,8 +214,7 @@ public struct ExecutionStore: Sendable {
     func startRoots(_ id: String, _ compiled: CompiledWorkflow, org: String, now: Int64, _ db: Database) throws -> [JobTicket] {
         var tickets: [JobTicket] = []
         for node in ExecutionPlanner.roots(compiled.dag) {
-            try db.cachedStatement(sql: "UPDATE step_run SET status = 'ready', attempt = 1 WHERE execution_id = ? AND node_id = ?")
-                .execute(arguments: [id, node])
+            guard try StatusTransitions.step(id, node: node, from: [.pending], to: .ready, setting: [.set("attempt", 1)], db).didMove else { continue }
             tickets.append(try Jobs.open(db, execution: id, node: node, attempt: 1, purpose: .run, org: org, readyAt: now, owner: instance))
         }
         return tickets
@@ -238,8 +247,8 @@ public struct ExecutionStore: Sendable {
             guard try Self.concurrencyBlock(org: org, workflowID: row["workflow_id"], limit: compiled.definition.concurrency, db) == nil else {
                 continue
             }
-            try db.cachedStatement(sql: "UPDATE execution SET status = 'running' WHERE id = ? AND status = 'queued'").execute(arguments: [id])
-            try Events.append(db, execution: id, at: now, type: "execution.started", data: ["from_queue": .bool(true)])
+            guard try StatusTransitions.execution(id, from: [.queued], to: .running, db).didMove else { continue }
+            try Events.append(db, execution: id, at: now, type: .executionStarted, data: ["from_queue": .bool(true)])
             effects.ready += try startRoots(id, compiled, org: org.rawValue, now: now, db)
             effects.changed.append(id)
         }
@@ -294,7 +303,7 @@ public struct ExecutionStore: Sendable {
 
     /// Events after `after` (a sequence number), oldest first.
     /// Adds an event that records no transition (a streamed piece of a model's answer).
-    public func appendEvent(execution: String, type: String, node: String?, attempt: Int?, data: JSONValue?, now: Instant) async throws {
+    public func appendEvent(execution: String, type: ExecutionEventType, node: String?, attempt: Int?, data: JSONValue?, now: Instant) async throws {
         try await database.writer.submit { db in
             try Events.append(db, execution: execution, at: now.millisecondsSinceEpoch, type: type, node: node, attempt: attempt, data: data)
         }
@@ -403,12 +412,12 @@ public enum ExecutionError: Error, Hashable, Sendable {
 
 /// Appending and reading execution events.
 enum Events {
-    static func append(_ db: Database, execution: String, at: Int64, type: String, node: String? = nil, attempt: Int? = nil,
+    static func append(_ db: Database, execution: String, at: Int64, type: ExecutionEventType, node: String? = nil, attempt: Int? = nil,
                        data: JSONValue? = nil) throws {
         try db.cachedStatement(sql: """
             INSERT INTO execution_event (execution_id, seq, at, type, node_id, attempt, data)
             VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM execution_event WHERE execution_id = ?1), ?2, ?3, ?4, ?5, ?6)
-            """).execute(arguments: [execution, at, type, node, attempt, data?.canonicalText])
+            """).execute(arguments: [execution, at, type.rawValue, node, attempt, data?.canonicalText])
     }
 
     static func event(from row: Row) -> ExecutionEvent {
@@ -425,8 +434,8 @@ enum Jobs {
                      readyAt: Int64, owner: String, timer: Bool = false) throws -> JobTicket {
         try db.cachedStatement(sql: """
             INSERT INTO job (execution_id, node_id, attempt, purpose, org_id, status, ready_at, lease_owner, lease_token, timer)
-            VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1, ?)
-            """).execute(arguments: [execution, node, attempt, purpose.rawValue, org, readyAt, owner, timer ? 1 : 0])
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+            """).execute(arguments: [execution, node, attempt, purpose.rawValue, org, JobStatus.open.rawValue, readyAt, owner, timer ? 1 : 0])
         return JobTicket(id: db.lastInsertedRowID, executionID: execution, node: node, attempt: attempt, purpose: purpose, orgID: org,
                          token: 1, readyAt: readyAt)
     }

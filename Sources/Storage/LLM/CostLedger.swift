@@ -123,7 +123,7 @@ public struct CostLedger: Sendable {
                 try audit.append(AuditEntry(at: now, orgID: execution.orgID.rawValue, actor: "execution:\(execution.id.rawValue)",
                                             action: .budgetThreshold, targetType: ResourceType.budget.rawValue, targetID: budget.id,
                                             details: details), in: db)
-                try Events.append(db, execution: execution.id.rawValue, at: at, type: "budget.alert",
+                try Events.append(db, execution: execution.id.rawValue, at: at, type: .budgetAlert,
                                   data: .object(details.mapValues { .string($0) }))
             }
         }

@@ -7,7 +7,7 @@ extension ExecutionStore {
     /// last checkpoint, with an event, in one transaction fenced by the job: false when the job
     /// is no longer this worker's (then nothing is written).
     public func checkpoint(_ job: (id: Int64, token: Int), execution: ExecutionRecord, node: String, attempt: Int, iteration: Int,
-                           state: JSONValue, calls: [LLMCall], event: (type: String, data: JSONValue), now: Instant) async throws -> Bool {
+                           state: JSONValue, calls: [LLMCall], event: (type: ExecutionEventType, data: JSONValue), now: Instant) async throws -> Bool {
         let audit = self.audit
         let settings = database.llmSettings
         return try await database.writer.submit { db in

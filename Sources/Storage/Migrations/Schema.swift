@@ -3,8 +3,9 @@
 /// Conventions: STRICT tables; IDs are prefixed text (`org_…`); times are UTC milliseconds in
 /// INTEGER columns named `…_at`; money is INTEGER micro-dollars named `…_micros`.
 public enum Schema {
-    /// Every migration, in order: the foundation's, then the hardening's (`Schema+Hardening.swift`).
-    public static let migrations: [Migration] = foundation + hardening
+    /// Every migration, in order: the foundation's, the hardening's (`Schema+Hardening.swift`), the
+    /// structure's (`Schema+Structure.swift`).
+    public static let migrations: [Migration] = foundation + hardening + structure
 
     /// Migrations 1–22: the foundation, identity, vault, definitions, engine and LLM work.
     static let foundation: [Migration] = [

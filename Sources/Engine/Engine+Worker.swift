@@ -213,7 +213,8 @@ extension Engine {
                 return Task.isCancelled ? .failed(StepError(.cancelled, "the execution was cancelled")) : result
             }
         }
-        running.withLock { $0[ticket.executionID, default: [:]][ticket.id] = task }
+        let attempt = RunningAttempt(job: ticket.id, token: ticket.token)
+        running.withLock { $0[ticket.executionID, default: [:]][attempt] = task }
         // why: a cancel (or a stop) that came while the step was being prepared found nothing to stop.
         if isStopping || wasCancelled(ticket.executionID) { task.cancel() }
         // A step that runs a while is shown running and takes a lease, kept alive by heartbeats
@@ -235,7 +236,7 @@ extension Engine {
         let outcome = await task.value
         marker.cancel()
         running.withLock { all in
-            all[ticket.executionID]?[ticket.id] = nil
+            all[ticket.executionID]?[attempt] = nil
             if all[ticket.executionID]?.isEmpty == true { all[ticket.executionID] = nil }
         }
         return outcome

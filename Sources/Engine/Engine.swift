@@ -26,6 +26,9 @@ public final class Engine: Sendable {
         /// How long a running step's lease lasts without a heartbeat (heartbeats come every third
         /// of it, while the step is within its timeout).
         public var leaseMs: Int = 30_000
+        /// A schedule slot found later than this after its time is missed (its catch-up policy
+        /// decides); one found in time always fires.
+        public var scheduleGraceMs: Int64 = 60_000
         /// Where http steps and model servers may be reached (`[egress]`).
         public var egress = EgressSettings()
         /// A job that was running each of the last this-many times the process died is failed
@@ -64,8 +67,15 @@ public final class Engine: Sendable {
     }
     let secretSource: StepSecrets.Source?
     let metrics: (any MetricsFactory)?
-    /// Steps running now, by execution: what a cancel stops.
-    let running = Mutex<[String: [Int64: Task<StepOutcome, Never>]]>([:])
+    /// Steps running now, by execution and by job and lease token: what a cancel stops. The
+    /// token is part of the key because after a lease expires the same job runs again beside the
+    /// hung attempt; each attempt's clean-up must drop its own entry only.
+    let running = Mutex<[String: [RunningAttempt: Task<StepOutcome, Never>]]>([:])
+
+    struct RunningAttempt: Hashable {
+        let job: Int64
+        let token: Int
+    }
     private let tasks = Mutex<[Task<Void, Never>]>([])
     /// The timer loop's current sleep: cancelled to wake it early for an earlier timer.
     private let sleeper = Mutex<Task<Void, Never>?>(nil)
@@ -89,6 +99,10 @@ public final class Engine: Sendable {
         public var staleCompletions = 0
         public var recovered = 0
         public var leaseExpiries = 0
+        /// Schedule slots that started an execution.
+        public var scheduleFires = 0
+        /// Schedule slots missed (downtime, pause, overlap) and not fired.
+        public var scheduleSlotsMissed = 0
     }
 
     /// `secrets` reads the current value and version of a vault path for a step of a team's (or
@@ -256,6 +270,32 @@ public final class Engine: Sendable {
 
     // MARK: - Timers
 
+    /// Wakes the timer by `instant` (a schedule created or resumed with an earlier slot than
+    /// any it knows); it would otherwise notice within a second.
+    public func wake(by instant: Instant) {
+        let at = instant.millisecondsSinceEpoch
+        let earlier = earliestTimer.withLock { earliest -> Bool in
+            guard earliest == nil || at < earliest! else { return false }
+            earliest = at
+            return true
+        }
+        if earlier { sleeper.withLock { $0 }?.cancel() }
+    }
+
+    /// Fires the schedules due now, each slot once (`ExecutionStore+Schedules`).
+    private func fireSchedules() async throws {
+        let firing = try await store.fireDueSchedules(now: now(), graceMs: settings.scheduleGraceMs)
+        handle(firing.effects)
+        counters.withLock {
+            $0.scheduleFires += firing.fired
+            $0.scheduleSlotsMissed += firing.missed
+        }
+        if firing.missed > 0 { logger.info("schedule slots missed", metadata: ["slots": "\(firing.missed)"]) }
+        for (schedule, reason) in firing.failed {
+            logger.warning("a schedule's execution could not start", metadata: ["schedule": "\(schedule)", "error": "\(reason)"])
+        }
+    }
+
     /// Sleeps until the earliest known timer (or a second, to pick up anything else due), then
     /// queues due jobs and fails executions past their deadline. An earlier timer wakes it.
     private func timerLoop() async {
@@ -273,7 +313,8 @@ public final class Engine: Sendable {
             earliestTimer.withLock { $0 = nil }
             do {
                 dispatcher.enqueue(try await store.dueJobs(now: now()))
-                if let next = try await store.nextDue(), next > now().millisecondsSinceEpoch {
+                try await fireSchedules()
+                for next in [try await store.nextDue(), try await store.nextScheduleDue()].compactMap({ $0 }) where next > now().millisecondsSinceEpoch {
                     earliestTimer.withLock { earliest in if earliest == nil || next < earliest! { earliest = next } }
                 }
                 handle(try await store.expireDeadlines(now: now()))

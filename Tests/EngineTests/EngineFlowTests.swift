@@ -69,11 +69,10 @@ import Testing
         }
     }
 
-    /// Found while writing these tests: `Engine.running` (what a cancel stops) is keyed by job
-    /// id, not by id and token. When a hung attempt's job is taken over after its lease
-    /// expired and the hung attempt then ends, its clean-up removes the entry of the attempt now
-    /// running that job, so cancelling the execution no longer stops that step (it runs on to its
-    /// timeout: an http or llm call keeps going, and spending; `stop` cannot cut it short either).
+    /// `Engine.running` (what a cancel stops) is keyed by job and lease token: when a hung
+    /// attempt's job is taken over after its lease expired and the hung attempt then ends, its
+    /// clean-up removes its own entry only, so a cancel still stops the attempt now running (keyed
+    /// by job id alone, it ran on to its timeout, an http or llm call spending all the while).
     @Test func cancellingStopsTheAttemptThatTookOverAJob_afterTheHungOneEnded() async throws {
         try await withHarness("cancel-takeover") { harness in
             // The step timeout bounds how long the unstoppable attempt (and so the stop) lasts.
@@ -91,9 +90,7 @@ import Testing
             _ = try await engine.cancel(id, context: harness.context())
             #expect(try await harness.execution(id).0.status == .cancelled)
             let stopped = await eventually(timeout: .seconds(2)) { runner.cancelledCalls == 1 }
-            withKnownIssue("Engine.running is keyed by job id: the hung attempt's clean-up dropped the running one's entry") {
-                #expect(stopped)
-            }
+            #expect(stopped)
         }
     }
 
@@ -404,11 +401,10 @@ import Testing
         return ["workflow": .string(name), "nodes": .object(nodes), "edges": .array((1..<max(1, length)).map { .string("n\($0 - 1) -> n\($0)") })]
     }
 
-    /// Found while writing these tests: `recover` gives a job a new owner and token but keeps
-    /// the dead process's `lease_expires_at`, so once that time passes `expireLeases` "expires"
-    /// the new owner's job: the token moves again, and the new owner's completion (of a step
-    /// that ran faster than `markRunningAfterMs`, so never renewed the lease) is refused and
-    /// the step runs a second time.
+    /// `recover` gives a job a new owner and token and drops the dead process's
+    /// `lease_expires_at`: kept, `expireLeases` "expired" the new owner's job once that time
+    /// passed, the token moved again, and the new owner's completion (of a step that ran faster
+    /// than `markRunningAfterMs`, so never renewed the lease) was refused and the step ran twice.
     @Test func aJobTakenOverAtStartDoesNotExpireOnTheDeadProcessesLease() async throws {
         try await withHarness("recover-lease") { harness in
             try await harness.apply(workflow("taken"))
@@ -422,10 +418,8 @@ import Testing
             #expect(try await alive.begin(fresh))
             let expired = try await alive.expireLeases(now: now.adding(milliseconds: 1001)).expired
             let accepted = try await alive.complete(fresh, .succeeded("once"), startedAt: now, now: now.adding(milliseconds: 1002), jitter: 0).accepted
-            withKnownIssue("recover() keeps the dead process's lease_expires_at (reported, not fixed here)") {
-                #expect(expired == 0)
-                #expect(accepted)
-            }
+            #expect(expired == 0)
+            #expect(accepted)
         }
     }
 

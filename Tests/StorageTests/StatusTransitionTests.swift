@@ -137,7 +137,8 @@ import Testing
     @Test func noStatusIsWrittenOutsideTheTransitionHelper() throws {
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources")
-        let states = Set(ExecutionStatus.allCases.map(\.rawValue) + StepStatus.allCases.map(\.rawValue) + JobStatus.allCases.map(\.rawValue))
+        let states = Set(ExecutionStatus.allCases.map(\.rawValue) + StepStatus.allCases.map(\.rawValue) + JobStatus.allCases.map(\.rawValue)
+                         + ScheduleStatus.allCases.map(\.rawValue))
         var offenders: [String] = []
         var scanned = 0
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!

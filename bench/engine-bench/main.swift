@@ -56,11 +56,14 @@ let definitions = DefinitionStore(database: database, audit: audit)
 _ = try await definitions.apply(documents.map { DefinitionStore.Input(document: try DefinitionDocument.parse($0)) }, message: nil, deployTo: .dev,
                                 context: context())
 
+// The upstream is on loopback, which the egress policy refuses unless allowed (as the test
+// daemons allow it).
+let loopbackEgress = EgressSettings(site: try EgressRules.parse(allow: ["127.0.0.1/32"], deny: []))
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
 let store = ExecutionStore(database: database, audit: audit, instance: "bench")
 // The shapes run on 10 workers (the fan-out target names 10); throughput on the default pool.
-let engine10 = Engine(store: store, settings: .init(workers: 10), now: wallNow, logger: logger)
+let engine10 = Engine(store: store, settings: Engine.Settings(workers: 10).with(egress: loopbackEgress), now: wallNow, logger: logger)
 let engine = engine10
 try await engine.start()
 
@@ -87,7 +90,7 @@ if peersMode {
     for _ in 0..<5 { chainSamples.append(millis(try await runOnce(engine, "seq-transform").0)) }
     print("{\"peer\": \"agentd\", \"shape\": \"seq40\", \"ms\": \(chainSamples)}")
     await engine.stop()
-    let two = Engine(store: store, settings: .init(workers: 2), now: wallNow, logger: logger)
+    let two = Engine(store: store, settings: Engine.Settings(workers: 2).with(egress: loopbackEgress), now: wallNow, logger: logger)
     try await two.start()
     var drainSamples: [Double] = []
     for _ in 0..<2 {
@@ -127,7 +130,7 @@ for (workflow, target, rounds) in [("seq-transform", 40.0, 15), ("seq-http", 80.
                  workflow as NSString, percentile(samples, 0.5), samples.min() ?? 0, samples.max() ?? 0, target))
 }
 await engine10.stop()
-let pool = Engine(store: store, settings: .init(), now: wallNow, logger: logger)
+let pool = Engine(store: store, settings: Engine.Settings().with(egress: loopbackEgress), now: wallNow, logger: logger)
 try await pool.start()
 
 // Throughput: 100 submitters, single-step executions, for `throughputSeconds`.

@@ -56,10 +56,13 @@ if !CommandLine.arguments.contains("--no-budget") {
     _ = try await BudgetStore(database: database, audit: audit).set(team: nil, period: .monthly, limitMicros: 1_000_000_000, allowOverage: false, context: context())
 }
 
+// The upstream is on loopback, which the egress policy refuses unless allowed (as the test
+// daemons allow it).
+let loopbackEgress = EgressSettings(site: try EgressRules.parse(allow: ["127.0.0.1/32"], deny: []))
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
 let store = ExecutionStore(database: database, audit: audit, instance: "bench")
-let engine = Engine(store: store, settings: .init(workers: 4), now: wallNow, logger: logger)
+let engine = Engine(store: store, settings: Engine.Settings(workers: 4).with(egress: loopbackEgress), now: wallNow, logger: logger)
 try await engine.start()
 
 func runOnce(_ workflow: String) async throws -> Duration {

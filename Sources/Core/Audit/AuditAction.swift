@@ -52,6 +52,9 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case mfaRemoved = "mfa.removed"
     case mfaRecoveryUsed = "mfa.recovery_used"
     case mfaPolicyChanged = "mfa.policy_changed"
+    case scheduleCreated = "schedule.created"
+    case scheduleUpdated = "schedule.updated"
+    case scheduleDeleted = "schedule.deleted"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

@@ -1,7 +1,7 @@
 /// A circuit breaker's rules for one outbound endpoint (DESIGN §5), as a value with time passed
 /// in: closed → open after `failureThreshold` failures within `windowMs`; open → half-open after
 /// `openMs`, when one probe is let through; the probe's success closes it, its failure opens it
-/// again.
+/// again. A failure reported while open (a call that was already out) changes nothing.
 public struct CircuitBreaker: Hashable, Sendable {
     public enum State: String, Hashable, Sendable, Codable { case closed, open, halfOpen = "half_open" }
 
@@ -55,8 +55,11 @@ public struct CircuitBreaker: Hashable, Sendable {
     public mutating func recordFailure(at now: Instant) {
         let time = now.millisecondsSinceEpoch
         switch state {
-        case .halfOpen, .open:
+        case .halfOpen:
             open(at: time)
+        case .open:
+            // A call that went out before the breaker opened: it is already open, and for as long.
+            return
         case .closed:
             failures = failures.filter { time - $0 < settings.windowMs } + [time]
             if failures.count >= settings.failureThreshold { open(at: time) }

@@ -117,3 +117,19 @@ public struct IllegalTransition: Error, Hashable, Sendable, CustomStringConverti
         self.to = to
     }
 }
+
+/// A schedule: `active` fires at its next slot; `paused` keeps its slots (missed ones are
+/// handled by its catch-up policy on resume); `done` has no slot left (a one-time schedule
+/// that fired).
+public enum ScheduleStatus: String, StatusMachine, Codable {
+    case active, paused, done
+
+    public var isTerminal: Bool { self == .done }
+
+    public func canMove(to next: ScheduleStatus) -> Bool {
+        switch (self, next) {
+        case (.active, .paused), (.paused, .active), (.active, .done): true
+        default: false
+        }
+    }
+}

@@ -105,3 +105,6 @@ public typealias ModelID = ResourceID<ModelKind>
 
 public enum BudgetKind: ResourceKind { public static let prefix = "bgt" }
 public typealias BudgetID = ResourceID<BudgetKind>
+
+public enum ScheduleKind: ResourceKind { public static let prefix = "sch" }
+public typealias ScheduleID = ResourceID<ScheduleKind>

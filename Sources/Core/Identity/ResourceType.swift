@@ -15,4 +15,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case model
     case budget
     case backup
+    case schedule
 }

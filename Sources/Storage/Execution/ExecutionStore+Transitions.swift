@@ -188,7 +188,11 @@ extension ExecutionStore {
                 case .rerun(let total, let wasCounted):
                     (crashes, counted) = (total, wasCounted)
                 }
-                try db.cachedStatement(sql: "UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, in_worker = 0, crash_count = ? WHERE id = ?")
+                // The dead process's lease expiry goes too: the job is this process's now, and
+                // its lease starts when a worker here marks it running.
+                try db.cachedStatement(sql: """
+                    UPDATE job SET lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = NULL, in_worker = 0, crash_count = ? WHERE id = ?
+                    """)
                     .execute(arguments: [instance, crashes, ticket.id])
                 let moved = try StatusTransitions.step(ticket.executionID, node: ticket.node, from: [.running], to: .ready, db).didMove
                 if moved || counted {
@@ -415,8 +419,9 @@ extension ExecutionStore {
         effects.ended.append((id, execution.orgID.rawValue, execution.workflowName, status))
         effects.changed.append(id)
         if status != .succeeded { effects.cancelRunning.append(id) }
-        // A place is free: start what waits for one.
+        // A place is free: start what waits for one, and a schedule's slot queued behind this one.
         try promoteQueued(org: execution.orgID, now: now, db, &effects)
+        try startQueuedSlots(after: id, now: now, db, &effects)
         for child in try String.fetchAll(db.cachedStatement(sql: """
             SELECT id FROM execution WHERE parent_execution_id = ? AND status IN ('queued', 'running', 'waiting')
             """), arguments: [id]) {

@@ -56,6 +56,13 @@ enum StatusTransitions {
         return try move("step_run", keys: keys, from: from, to: to, setting: setting, db)
     }
 
+    /// Moves one schedule (paused, resumed, done).
+    @discardableResult
+    static func schedule(_ id: String, from: Set<ScheduleStatus>, to: ScheduleStatus, setting: [Assignment] = [],
+                         _ db: Database) throws -> Result {
+        try move("schedule", keys: [("id", id)], from: from, to: to, setting: setting, db)
+    }
+
     /// Closes one job; with `token`, only while the caller's lease is the job's (fencing).
     @discardableResult
     static func closeJob(_ id: Int64, token: Int?, setting: [Assignment] = [], _ db: Database) throws -> Result {

@@ -1,5 +1,5 @@
 extension Schema {
-    /// Migrations 27 on: the state machines enforced by the database too.
+    /// Migrations 27 on: the state machines enforced by the database too; schedules.
     /// Append only; see `Migration`.
     static let structure: [Migration] = [
         Migration(version: 27, name: "status checks", sql: """
@@ -35,6 +35,51 @@ extension Schema {
                 WHEN NEW.status NOT IN ('open', 'done') OR (OLD.status = 'done' AND NEW.status IS NOT OLD.status) BEGIN
                 SELECT RAISE(ABORT, 'CHECK failed: job.status is not a state of JobStatus, or the job is closed');
             END;
+            """),
+        Migration(version: 28, name: "schedules", sql: """
+            -- Schedules (docs/triggers.md): when a workflow runs on its own. `next_fire_at` is the
+            -- next slot, stored: the engine's timer fires due schedules, each in the transaction
+            -- that creates its execution and moves `next_fire_at` on (conditional on the value it
+            -- read), so a restart or a second process never fires a slot twice.
+            CREATE TABLE schedule (
+                id                  TEXT    PRIMARY KEY,
+                org_id              TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id             TEXT    REFERENCES team(id) ON DELETE CASCADE,
+                name                TEXT    NOT NULL,
+                workflow_id         TEXT    NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                environment         TEXT    NOT NULL,
+                input               TEXT    NOT NULL,
+                kind                TEXT    NOT NULL CHECK (kind IN ('recurring', 'at')),
+                expression          TEXT    NOT NULL,
+                zone                TEXT    NOT NULL,
+                dst                 TEXT    NOT NULL CHECK (dst IN ('first', 'both')),
+                catch_up            TEXT    NOT NULL CHECK (catch_up IN ('skip', 'latest', 'all')),
+                catch_up_window_ms  INTEGER,
+                catch_up_cap        INTEGER,
+                overlap             TEXT    NOT NULL CHECK (overlap IN ('allow', 'skip', 'cancel_previous', 'queue_one')),
+                status              TEXT    NOT NULL CHECK (status IN ('active', 'paused', 'done')),
+                next_fire_at        INTEGER,
+                -- The execution of the latest fired slot (overlap policies look at it).
+                last_execution_id   TEXT,
+                -- queue_one: a slot waiting for that execution to end.
+                queued_slot_at      INTEGER,
+                created_by          TEXT    NOT NULL,
+                created_at          INTEGER NOT NULL,
+                updated_at          INTEGER NOT NULL,
+                UNIQUE (org_id, name)
+            ) STRICT;
+            CREATE INDEX schedule_due ON schedule (next_fire_at) WHERE status = 'active';
+            CREATE INDEX schedule_queued ON schedule (last_execution_id) WHERE queued_slot_at IS NOT NULL;
+            -- One row per slot: fired (with its execution), skipped or failed (with why).
+            CREATE TABLE schedule_fire (
+                schedule_id     TEXT    NOT NULL REFERENCES schedule(id) ON DELETE CASCADE,
+                planned_at      INTEGER NOT NULL,
+                at              INTEGER NOT NULL,
+                outcome         TEXT    NOT NULL CHECK (outcome IN ('fired', 'queued', 'skipped', 'failed')),
+                execution_id    TEXT,
+                reason          TEXT,
+                PRIMARY KEY (schedule_id, planned_at)
+            ) STRICT, WITHOUT ROWID;
             """),
     ]
 }

@@ -41,4 +41,14 @@ import Testing
         #expect(plan.first?.contains("USING INDEX execution_failed (org_id=? AND finished_at>? AND finished_at<?)") == true, "\(plan)")
         #expect(!plan.contains { $0.contains("SCAN") }, "\(plan)")
     }
+
+    /// The scheduler's poll (every timer wake) reads active schedules' next slots on their
+    /// partial index, in slot order: 10,000 schedules are not walked to find the due few.
+    @Test func dueSchedulesAreReadFromTheirIndexInSlotOrder() async throws {
+        let due = try await plan(ExecutionStore.dueSchedulesSQL, [0, 10])
+        #expect(due.count == 1 && due[0].contains("schedule_due (next_fire_at<?)"), "\(due)")
+        let next = try await plan(ExecutionStore.nextScheduleSQL, [])
+        #expect(next.count == 1 && next[0].contains("schedule_due"), "\(next)")
+        #expect(!(due + next).contains { $0.contains("SCAN") || $0.contains("TEMP B-TREE") }, "\(due + next)")
+    }
 }

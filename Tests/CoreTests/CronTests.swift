@@ -194,3 +194,16 @@ import Testing
         #expect(plan.next == nil)
     }
 }
+
+@Suite struct ZoneRulesTests {
+    @Test(arguments: [
+        ("Europe/Berlin", "2026-12-07T05:00:00Z", "2026-12-07T06:00:00+01:00"),
+        ("Europe/Berlin", "2026-07-03T04:00:00Z", "2026-07-03T06:00:00+02:00"),
+        ("America/New_York", "2026-11-01T06:30:00Z", "2026-11-01T01:30:00-05:00"),
+        ("Australia/Lord_Howe", "2026-04-04T15:15:00Z", "2026-04-05T01:45:00+10:30"),
+        ("UTC", "2026-12-01T00:00:00Z", "2026-12-01T00:00:00+00:00"),
+    ])
+    func instantsShowTheirWallTimeAndOffset(_ zone: String, _ instant: String, _ want: String) {
+        #expect(ZoneRules(identifier: zone)?.localRFC3339(at: Instant(rfc3339: instant)!) == want)
+    }
+}

@@ -29,6 +29,18 @@ public struct ZoneRules: Sendable {
         WallTime(localSeconds: utcSeconds + offset(at: utcSeconds))
     }
 
+    /// An instant as this zone shows it, with its offset: `2026-12-07T06:00:00+01:00`.
+    public func localRFC3339(at instant: Instant) -> String {
+        let ms = instant.millisecondsSinceEpoch
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let offset = offset(at: seconds)
+        let wall = WallTime(localSeconds: seconds + offset)
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return String(wall.description.map { $0 == " " ? "T" : $0 }) + "\(sign)\(pad(minutes / 60)):\(pad(minutes % 60))"
+    }
+
     /// The instants (UTC seconds) at which `wall` is shown, earliest first: one normally, two in
     /// the hour the clocks go back, and for a wall time the clocks jump over, the instant of the
     /// jump (the first valid instant after the gap).

@@ -39,18 +39,16 @@ public final class Vault: @unchecked Sendable {
     /// the writer unit: a write racing a rotation then seals under the new key, or (if it ran
     /// first) leaves a row the rotation's retire step sees, so no value is ever sealed under a
     /// key that has been retired.
-    public func sealer(for value: [UInt8]) throws(VaultError) -> @Sendable (SecretRef) throws -> SecretStore.Sealed {
+    public func sealer(for value: [UInt8]) throws(VaultError) -> @Sendable (SecretRef) throws -> SealedSecret {
         guard activeKey != nil else { throw .sealed }
         return { [self] ref in
             guard let key = self.activeKey else { throw VaultError.sealed }
-            let sealed = VaultCrypto.seal(value, at: ref, with: key)
-            return SecretStore.Sealed(keyID: sealed.keyID, wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext)
+            return VaultCrypto.seal(value, at: ref, with: key)
         }
     }
 
-    public func open(_ sealed: SecretStore.Sealed, at ref: SecretRef) throws(VaultError) -> [UInt8] {
-        try VaultCrypto.open(SealedSecret(keyID: sealed.keyID, wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext),
-                             at: ref, keys: keys)
+    public func open(_ sealed: SealedSecret, at ref: SecretRef) throws(VaultError) -> [UInt8] {
+        try VaultCrypto.open(sealed, at: ref, keys: keys)
     }
 
     /// One stored version that did not open.
@@ -104,14 +102,11 @@ public final class Vault: @unchecked Sendable {
         setKeys(old + [key])
         // 2. Re-wrap everything sealed under an older key.
         let all = try await store.allSealed().filter { $0.1.keyID != key.id }
-        var updates: [(SecretRef, SecretStore.Sealed)] = []
+        var updates: [(SecretRef, SealedSecret)] = []
         var unreadable = 0
         for (ref, sealed) in all {
             do {
-                let rewrapped = try VaultCrypto.rewrap(SealedSecret(keyID: sealed.keyID, wrappedKey: sealed.wrappedKey,
-                                                                    ciphertext: sealed.ciphertext), at: ref, from: old, to: key)
-                updates.append((ref, SecretStore.Sealed(keyID: rewrapped.keyID, wrappedKey: rewrapped.wrappedKey,
-                                                        ciphertext: rewrapped.ciphertext)))
+                updates.append((ref, try VaultCrypto.rewrap(sealed, at: ref, from: old, to: key)))
             } catch {
                 unreadable += 1
             }

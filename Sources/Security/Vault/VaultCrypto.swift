@@ -36,23 +36,6 @@ public struct MasterKey: Sendable {
     }
 }
 
-/// A secret value as stored: self-describing (format version, master key id), with its own
-/// data key wrapped by the master key.
-public struct SealedSecret: Hashable, Sendable {
-    public static let formatVersion: UInt8 = 1
-    public let keyID: String
-    /// nonce ‖ XChaCha20-Poly1305(data key), under the master key.
-    public let wrappedKey: [UInt8]
-    /// nonce ‖ XChaCha20-Poly1305(value), under the data key.
-    public let ciphertext: [UInt8]
-
-    public init(keyID: String, wrappedKey: [UInt8], ciphertext: [UInt8]) {
-        self.keyID = keyID
-        self.wrappedKey = wrappedKey
-        self.ciphertext = ciphertext
-    }
-}
-
 /// Envelope encryption, the single point where secret values are encrypted or decrypted.
 ///
 /// Each value gets a fresh random data key; the value is sealed with XChaCha20-Poly1305 under

@@ -34,24 +34,10 @@ public struct SecretStore: Sendable {
         self.audit = audit
     }
 
-    /// The sealed form of a value, as the vault makes it.
-    public struct Sealed: Sendable {
-        public let keyID: String
-        public let wrappedKey: [UInt8]
-        public let ciphertext: [UInt8]
-
-        public init(keyID: String, wrappedKey: [UInt8], ciphertext: [UInt8]) {
-            self.keyID = keyID
-            self.wrappedKey = wrappedKey
-            self.ciphertext = ciphertext
-        }
-    }
-
-    /// Stores a new version of `path` (version 1 for a new secret).
     /// Stores a new version of `path` (version 1 for a new secret). `team` (a name or id) makes
     /// a new secret that team's; an existing one keeps its owner unless an org admin moves it.
     public func put(path: String, environment: DeployEnvironment, orgReference: String?, team teamReference: String? = nil,
-                    context: ChangeContext, seal: @escaping @Sendable (SecretRef) throws -> Sealed) async throws -> SecretInfo {
+                    context: ChangeContext, seal: @escaping @Sendable (SecretRef) throws -> SealedSecret) async throws -> SecretInfo {
         if let violation = SecretRules.checkPath(path) { throw ValidationError([violation]) }
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -123,7 +109,7 @@ public struct SecretStore: Sendable {
     /// of `team` (nil: an org-wide one) that uses it; the engine opens it with the vault. nil
     /// when there is no such secret or it is another team's. Not reachable from any route:
     /// values never leave agentd.
-    public func currentSealed(org: OrgID, environment: DeployEnvironment, path: String, team: TeamID?) async throws -> (SecretRef, Sealed)? {
+    public func currentSealed(org: OrgID, environment: DeployEnvironment, path: String, team: TeamID?) async throws -> (SecretRef, SealedSecret)? {
         try await database.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT v.* FROM secret s JOIN secret_version v
@@ -131,7 +117,7 @@ public struct SecretStore: Sendable {
                 WHERE s.org_id = ? AND s.environment = ? AND s.path = ? AND (s.team_id IS NULL OR s.team_id = ?)
                 """, arguments: [org.rawValue, environment.rawValue, path, team?.rawValue]) else { return nil }
             return (SecretRef(orgID: org, environment: environment, path: path, version: row["version"]),
-                    Sealed(keyID: row["key_id"], wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data)))
+                    SealedSecret(keyID: row["key_id"], wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data)))
         }
     }
 
@@ -166,20 +152,20 @@ public struct SecretStore: Sendable {
     }
 
     /// Every stored version with its sealed value, for `vault check` and rotation (never a route's answer).
-    public func allSealed() async throws -> [(SecretRef, Sealed)] {
+    public func allSealed() async throws -> [(SecretRef, SealedSecret)] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM secret_version ORDER BY org_id, environment, path, version").compactMap { row in
                 guard let org = OrgID(row["org_id"]), let environment = DeployEnvironment(rawValue: row["environment"]) else { return nil }
                 let wrapped: Data = row["wrapped_key"]
                 let cipher: Data = row["ciphertext"]
                 return (SecretRef(orgID: org, environment: environment, path: row["path"], version: row["version"]),
-                        Sealed(keyID: row["key_id"], wrappedKey: Array(wrapped), ciphertext: Array(cipher)))
+                        SealedSecret(keyID: row["key_id"], wrappedKey: Array(wrapped), ciphertext: Array(cipher)))
             }
         }
     }
 
     /// Replaces stored versions' sealed form (rotation: same ciphertext, re-wrapped data key).
-    public func replaceSealed(_ updates: [(SecretRef, Sealed)]) async throws {
+    public func replaceSealed(_ updates: [(SecretRef, SealedSecret)]) async throws {
         try await database.writer.submit { db in
             for (ref, sealed) in updates {
                 try db.execute(sql: """

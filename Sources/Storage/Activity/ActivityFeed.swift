@@ -4,12 +4,7 @@ import GRDB
 
 /// One thing in an org that someone should notice, newest first in the feed.
 public struct ActivityItem: Sendable, Hashable {
-    public enum Kind: String, CaseIterable, Sendable {
-        /// A budget's spend crossed 50, 75, 90 or 100 % (raised once per period).
-        case budgetAlert = "budget.alert"
-        /// An execution failed (a step that failed for good, a timeout, a passed deadline).
-        case executionFailed = "execution.failed"
-    }
+    public typealias Kind = ActivityKind
 
     public let at: Instant
     public let kind: Kind
@@ -41,13 +36,11 @@ public struct ActivityFeed: Sendable {
     public init(database: AgentDatabase) { self.database = database }
 
     /// Items at or after `since`, newest first, older than `page.after` (an item's `cursor`).
-    /// Budget alerts are left out for a caller without `costs.view`; the execution that crossed
-    /// an org budget is named only to those who may see it.
+    /// Kinds the caller may not read (`ActivityAuthority`: budget alerts need `costs.view`) are
+    /// left out; the execution that crossed an org budget is named only to those who may see it.
     public func list(in scope: Scope, kinds: Set<ActivityItem.Kind>, since: Instant, page: PageRequest) async throws -> Page<ActivityItem> {
         let position = try page.after.map(Self.position(of:))
-        var kinds = kinds
-        if !scope.allows(.costsView) { kinds.remove(.budgetAlert) }
-        let wanted = kinds
+        let wanted = ActivityAuthority.readable(kinds, caller: scope)
         let items = try await database.read { db in
             var items: [ActivityItem] = []
             if wanted.contains(.budgetAlert) { items += try Self.budgetAlerts(scope, since: since, before: position, limit: page.limit + 1, db) }

@@ -101,11 +101,10 @@ struct ApplyPlan {
 
     static let unknownAgent = "no agent"
 
-    /// Who may move a definition to another owner (team or the whole org): only org admins
-    /// (and installation administrators). Otherwise one team could take over the org's
-    /// definitions, or expose its own history to everyone.
+    /// Refuses moving a definition to another owner (team or the whole org) unless
+    /// `TeamOwnership` allows it: only org admins and installation administrators may.
     private func checkOwnerChange(_ type: ResourceType, _ name: String, from old: TeamID?, to new: TeamID?) throws {
-        guard old != new, scope.reach == .org, !scope.roles.contains(.admin) else { return }
+        if TeamOwnership.mayMove(caller: scope, from: old, to: new) { return }
         throw StorageError.protected(type, id: name, reason: "moving \(type.rawValue) \(name) to another team (or to the whole org) takes an org admin; "
                                      + "keep its `team:` as it is")
     }
@@ -185,11 +184,9 @@ struct ApplyPlan {
         }
         let id = (existing?["id"] as String?) ?? WorkflowID.generate(at: context?.now ?? Instant(millisecondsSinceEpoch: 0)).rawValue
         let latest: Int? = existing?["latest_version"]
-        if existing != nil && !scope.allows(.workflowsEdit) {
-            throw StorageError.permissionRequired(.workflowsEdit, reason: "A new version of the existing workflow \(workflow.name)")
-        }
-        if let deployTo, deployTo != .dev, !scope.allows(.workflowsEdit) {
-            throw StorageError.permissionRequired(.workflowsEdit, reason: "Deploying to \(deployTo.rawValue)")
+        if let refusal = DefinitionAuthority.applyWorkflowRefusal(caller: scope, name: workflow.name, exists: existing != nil,
+                                                                  deployTo: deployTo) {
+            throw refusal.storageError
         }
         if let latest, let current = try String.fetchOne(db, sql: "SELECT content_hash FROM workflow_version WHERE workflow_id = ? AND version = ?",
                                                          arguments: [id, latest]), current == hash {

@@ -29,10 +29,10 @@ public struct APIKeyStore: Sendable {
     public static let nameLengths = 1...100
 
     /// Stores a new key for `userReference` in `orgReference` (the caller's org when nil).
-    /// Scopes must be permissions the owner's role grants; the caller must be able to grant them.
+    /// Scopes follow `KeyScopeAuthority`: permissions the owner's role grants, each held by the
+    /// caller; `presetScopes` (from `KeyScopePreset`) are narrowed to what both allow.
     /// A key for someone else needs `UserAuthority.keyOwnerRefusal` to pass: the owner belongs
     /// to that org alone and the caller could grant its role (installation administrators excepted).
-    /// `presetScopes` (from `KeyScopePreset`) are narrowed to what the owner's role grants.
     public func create(id: APIKeyID, secretHash: [UInt8], name: String, userReference: String, orgReference: String?,
                        scopes requestedScopes: Set<Permission>?, presetScopes: Set<Permission> = [], expiresAt: Instant?,
                        context: ChangeContext) async throws -> APIKey {
@@ -41,12 +41,8 @@ public struct APIKeyStore: Sendable {
             throw ValidationError(field: "name", "must be 1 to 100 characters on one line")
         }
         if let expiresAt, expiresAt <= context.now { throw ValidationError(field: "expires_in", "must be in the future") }
-        if let explicit, let beyond = explicit.first(where: { !context.scope.allows($0) }) {
-            throw StorageError.grantRefused("scope \(beyond.rawValue)")
-        }
-        if explicit == nil, presetScopes.isEmpty, context.scope.permissionLimit != nil {
-            // why: a key limited to some permissions must not mint a key with all of them.
-            throw StorageError.grantRefused("a key without scopes (your own key is limited; list the scopes)")
+        if let refusal = KeyScopeAuthority.requestRefusal(caller: context.scope, requested: explicit, preset: presetScopes) {
+            throw refusal.storageError
         }
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -63,19 +59,11 @@ public struct APIKeyStore: Sendable {
                                                            login: user.login, ownerRole: role, ownerInOtherOrgs: elsewhere > 0) {
                 throw refusal
             }
-            var scopes = explicit
-            if !presetScopes.isEmpty {
-                let granted = presetScopes.intersection(role.permissions).filter { context.scope.allows($0) }
-                guard !granted.isEmpty else {
-                    throw ValidationError(field: "scopes", "the preset grants nothing \(user.login)'s role \(role.name) holds")
-                }
-                scopes = (scopes ?? []).union(granted)
-            }
-            if let scopes, let beyond = scopes.first(where: { !role.permissions.contains($0) || $0.isInstallationWide }) {
-                throw ValidationError(field: "scopes", "\(beyond.rawValue) is not granted to \(user.login)'s role \(role.name) in this org")
-            }
-            if scopes == nil, !role.canBeGranted(by: context.scope) {
-                throw StorageError.grantRefused("a key with every permission of role \(role.name)")
+            let scopes: Set<Permission>?
+            switch KeyScopeAuthority.scopes(caller: context.scope, requested: explicit, preset: presetScopes, ownerRole: role,
+                                            ownerLogin: user.login) {
+            case .success(let granted): scopes = granted
+            case .failure(let refusal): throw refusal.storageError
             }
             let key = APIKey(id: id, orgID: org, userID: user.id, name: name, scopes: scopes, expiresAt: expiresAt,
                              revokedAt: nil, lastUsedAt: nil, createdAt: context.now)
@@ -125,16 +113,15 @@ public struct APIKeyStore: Sendable {
             guard old.revokedAt == nil, old.expiresAt.map({ context.now < $0 }) ?? true else {
                 throw StorageError.protected(.apiKey, id: reference, reason: "the key is revoked or expired; create a new one instead")
             }
-            if let scopes = old.scopes, let beyond = scopes.first(where: { !context.scope.allows($0) }) {
-                throw StorageError.grantRefused("scope \(beyond.rawValue)")
-            }
+            // The owner's role matters only to a key without scopes: read it only then.
+            var role: MemberRole?
             if old.scopes == nil {
                 let roleText = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
                                                    arguments: [old.orgID.rawValue, old.userID.rawValue])
-                let role = try roleText.flatMap { try RoleStore.resolve($0, org: old.orgID, db) }
-                guard context.scope.permissionLimit == nil, let role, role.canBeGranted(by: context.scope) else {
-                    throw StorageError.grantRefused("a key with every permission of its owner's role")
-                }
+                role = try roleText.flatMap { try RoleStore.resolve($0, org: old.orgID, db) }
+            }
+            if let refusal = KeyScopeAuthority.rotationRefusal(caller: context.scope, scopes: old.scopes, ownerRole: role) {
+                throw refusal.storageError
             }
             let overlapEnd = context.now.adding(milliseconds: overlapMilliseconds)
             let oldEnd = old.expiresAt.map { min($0, overlapEnd) } ?? overlapEnd

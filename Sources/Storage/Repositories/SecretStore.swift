@@ -55,7 +55,7 @@ public struct SecretStore: Sendable {
                 guard named.orgID == org, context.scope.canSee(org: org, team: named.id) else { throw StorageError.notFound(.team, id: teamReference) }
                 team = named.id
             }
-            if existing != nil, team != owner, context.scope.reach == .org, !context.scope.roles.contains(.admin) {
+            if existing != nil, !TeamOwnership.mayMove(caller: context.scope, from: owner, to: team) {
                 throw StorageError.protected(.secret, id: path, reason: "moving secret \(path) to another team takes an org admin")
             }
             let version = (current ?? 0) + 1

@@ -113,8 +113,8 @@ public struct TeamStore: Sendable {
                 throw StorageError.notFound(.user, id: userReference)
             }
             let role = try roleName.map { try RoleStore.require($0, org: team.orgID, db) }
-            if let role, !role.permissions.isSubset(of: orgRole.permissions) {
-                throw ValidationError(field: "role", "\(role.name) grants more than \(user.login)'s org role \(orgRole.name); a team role can only narrow it")
+            if let role, let violation = TeamRoleAuthority.violation(teamRole: role, orgRole: orgRole, login: user.login) {
+                throw ValidationError([violation])
             }
             try db.execute(sql: """
                 INSERT INTO team_member (team_id, user_id, org_id, role) VALUES (?, ?, ?, ?)

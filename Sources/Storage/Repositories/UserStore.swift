@@ -203,7 +203,7 @@ public struct UserStore: Sendable {
         for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
             let teamRole = try RoleStore.resolve(row["team_role"], org: org, db)
             let orgRole = try RoleStore.resolve(row["org_role"], org: org, db)
-            guard let teamRole, let orgRole, teamRole.permissions.isSubset(of: orgRole.permissions) else {
+            guard let teamRole, let orgRole, TeamRoleAuthority.narrows(teamRole, orgRole: orgRole) else {
                 try db.execute(sql: "UPDATE team_member SET role = NULL WHERE team_id = ? AND user_id = ?",
                                arguments: [row["team_id"] as String, row["user_id"] as String])
                 continue

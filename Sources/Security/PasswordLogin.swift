@@ -148,7 +148,7 @@ public final class PasswordLogin: Sendable {
 final class TouchThrottle: @unchecked Sendable {
     private let lock = NSLock()
     private var last: [String: Int64] = [:]
-    static let every: Int64 = 60_000
+    static let every = Milliseconds.minute
 
     func shouldTouch(_ id: String, now: Instant) -> Bool {
         lock.lock()

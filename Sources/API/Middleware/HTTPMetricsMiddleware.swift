@@ -31,7 +31,7 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
             .record(elapsed)
         context.logger.debug("request", metadata: [
             "method": "\(method)", "route": "\(route)", "status": "\(response.status.code)",
-            "duration_us": "\(elapsed.components.attoseconds / 1_000_000_000_000 + elapsed.components.seconds * 1_000_000)",
+            "duration_us": "\(elapsed.inMicroseconds)",
         ])
         return response
     }

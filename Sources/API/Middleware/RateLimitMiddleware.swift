@@ -66,7 +66,7 @@ public final class BucketStore: @unchecked Sendable {
     private let lock = NSLock()
     private var buckets: [String: TokenBucket] = [:]
     private let maximumKeys: Int
-    static let hour: Int64 = 3_600_000
+    static let hour = Milliseconds.hour
 
     public init(maximumKeys: Int = 100_000) {
         self.maximumKeys = max(1, maximumKeys)

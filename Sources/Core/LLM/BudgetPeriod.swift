@@ -5,16 +5,14 @@ public enum BudgetPeriod: String, CaseIterable, Hashable, Sendable, Codable {
     /// The period that contains `time`: [start, end) in UTC, starting on the 1st of a month
     /// (of January, April, July or October for a quarter).
     public func window(containing time: Instant) -> (start: Instant, end: Instant) {
-        let millis = time.millisecondsSinceEpoch
-        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
-        let (year, month, _) = CivilDate.from(daysSinceEpoch: days)
+        let (year, month, _) = CivilDate.from(daysSinceEpoch: time.daysSinceEpoch)
         let length = self == .monthly ? 1 : 3
         let first = self == .monthly ? month : (month - 1) / 3 * 3 + 1
         let next = first + length
         let start = CivilDate.daysSinceEpoch(year: year, month: first, day: 1)
         let end = next > 12 ? CivilDate.daysSinceEpoch(year: year + 1, month: next - 12, day: 1)
                             : CivilDate.daysSinceEpoch(year: year, month: next, day: 1)
-        return (Instant(millisecondsSinceEpoch: start * 86_400_000), Instant(millisecondsSinceEpoch: end * 86_400_000))
+        return (Instant(daysSinceEpoch: start), Instant(daysSinceEpoch: end))
     }
 }
 

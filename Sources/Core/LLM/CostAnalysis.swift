@@ -33,10 +33,9 @@ public enum CostForecast {
     /// Spend so far in the period plus the average of the last `recentDays` full days (or of
     /// the days elapsed, early in a period) for every day left.
     public static func project(spentInPeriod: Int64, recentDaily: [Int64], period: (start: Instant, end: Instant), now: Instant) -> Projection {
-        let dayMs: Int64 = 86_400_000
         let rate = recentDaily.isEmpty ? 0 : recentDaily.reduce(0, +) / Int64(recentDaily.count)
         let remainingMs = max(0, period.end.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
-        let projected = spentInPeriod + rate * remainingMs / dayMs
+        let projected = spentInPeriod + rate * remainingMs / Milliseconds.day
         return Projection(spentMicros: spentInPeriod, dailyRateMicros: rate, projectedMicros: projected, periodStart: period.start, periodEnd: period.end)
     }
 }

@@ -68,10 +68,23 @@ public struct Instant: Hashable, Comparable, Sendable, Codable, CustomStringConv
 
     /// Midnight UTC on the first day of this instant's month: where monthly quotas start.
     public var startOfMonth: Instant {
+        let (year, month, _) = CivilDate.from(daysSinceEpoch: daysSinceEpoch)
+        return Instant(daysSinceEpoch: CivilDate.daysSinceEpoch(year: year, month: month, day: 1))
+    }
+
+    /// Whole UTC days since 1970-01-01, rounded down (so an instant before the epoch falls on
+    /// the day it is in, not the next one).
+    public var daysSinceEpoch: Int64 {
         let millis = millisecondsSinceEpoch
-        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
-        let (year, month, _) = CivilDate.from(daysSinceEpoch: days)
-        return Instant(millisecondsSinceEpoch: CivilDate.daysSinceEpoch(year: year, month: month, day: 1) * 86_400_000)
+        return millis >= 0 ? millis / Milliseconds.day : (millis - (Milliseconds.day - 1)) / Milliseconds.day
+    }
+
+    /// Midnight UTC of the day this instant is in.
+    public var startOfDay: Instant { Instant(daysSinceEpoch: daysSinceEpoch) }
+
+    /// Midnight UTC, `days` days after 1970-01-01.
+    public init(daysSinceEpoch days: Int64) {
+        self.init(millisecondsSinceEpoch: days * Milliseconds.day)
     }
 }
 

@@ -12,10 +12,10 @@ public enum TimeFilter {
         guard let unit = text.last, let amount = Int64(text.dropLast()), amount >= 0 else { return nil }
         let millis: Int64
         switch unit {
-        case "s": millis = 1000
-        case "m": millis = 60_000
-        case "h": millis = 3_600_000
-        case "d": millis = 86_400_000
+        case "s": millis = Milliseconds.second
+        case "m": millis = Milliseconds.minute
+        case "h": millis = Milliseconds.hour
+        case "d": millis = Milliseconds.day
         default: return nil
         }
         let (product, overflow) = amount.multipliedReportingOverflow(by: millis)

@@ -24,11 +24,11 @@ public struct CostQueries: Sendable {
         let found = try await breakdown(in: scope, by: .day, since: since, until: until)
         let byDay = Dictionary(found.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var days: [CostTotals] = []
-        var day = Instant(millisecondsSinceEpoch: since.millisecondsSinceEpoch / 86_400_000 * 86_400_000)
+        var day = since.startOfDay
         while day < until, days.count < 1000 {
             let key = String(day.rfc3339.prefix(10))
             days.append(byDay[key] ?? CostTotals(key: key))
-            day = day.adding(milliseconds: 86_400_000)
+            day = day.adding(milliseconds: Milliseconds.day)
         }
         return days
     }
@@ -65,10 +65,10 @@ public struct CostQueries: Sendable {
         return try await database.read { db in
             let budget = try Budgets.all(org: scope.orgID, db).first { $0.teamID == nil }
             let period = (budget?.period ?? .monthly).window(containing: now)
-            let today = Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch / 86_400_000 * 86_400_000)
-            let weekAgo = max(today.adding(milliseconds: -7 * 86_400_000), period.start)
-            let spent = try Self.sum(visibility, since: period.start, until: now.adding(milliseconds: 86_400_000), db)
-            let fullDays = Int((today.millisecondsSinceEpoch - weekAgo.millisecondsSinceEpoch) / 86_400_000)
+            let today = now.startOfDay
+            let weekAgo = max(today.adding(milliseconds: -7 * Milliseconds.day), period.start)
+            let spent = try Self.sum(visibility, since: period.start, until: now.adding(milliseconds: Milliseconds.day), db)
+            let fullDays = Int((today.millisecondsSinceEpoch - weekAgo.millisecondsSinceEpoch) / Milliseconds.day)
             var daily: [Int64] = []
             if fullDays > 0 {
                 let recent = try Self.sum(visibility, since: weekAgo, until: today, db)
@@ -85,10 +85,11 @@ public struct CostQueries: Sendable {
     public func advice(in scope: Scope, since: Instant, now: Instant) async throws -> [CostAdvice.Item] {
         let org = Visibility(scope)
         return try await database.read { db in
-            let weekAgo = now.adding(milliseconds: -7 * 86_400_000)
-            let byWorkflowModel = try Self.totals(org: org, key: "workflow || char(31) || model", since: since, until: now.adding(milliseconds: 86_400_000), db)
-            let recent = try Self.totals(org: org, key: "workflow || char(31) || agent", since: weekAgo, until: now.adding(milliseconds: 86_400_000), db)
-            let earlier = try Self.totals(org: org, key: "workflow || char(31) || agent", since: min(since, weekAgo.adding(milliseconds: -28 * 86_400_000)),
+            let weekAgo = now.adding(milliseconds: -7 * Milliseconds.day)
+            let tomorrow = now.adding(milliseconds: Milliseconds.day)
+            let byWorkflowModel = try Self.totals(org: org, key: "workflow || char(31) || model", since: since, until: tomorrow, db)
+            let recent = try Self.totals(org: org, key: "workflow || char(31) || agent", since: weekAgo, until: tomorrow, db)
+            let earlier = try Self.totals(org: org, key: "workflow || char(31) || agent", since: min(since, weekAgo.adding(milliseconds: -28 * Milliseconds.day)),
                                           until: weekAgo, db)
             return CostAdvice.advise(byWorkflowModel: byWorkflowModel, recent: recent, earlier: earlier)
         }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// The writer's inbox: callers push from any thread; the writer thread takes batches.
@@ -60,8 +61,7 @@ final class UnitQueue: @unchecked Sendable {
             condition.wait()
         }
         if units.count < max && window > .zero && !closed {
-            let (seconds, attoseconds) = window.components
-            let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
+            let deadline = Date(timeIntervalSinceNow: window.inSeconds)
             while units.count < max && !closed {
                 if !condition.wait(until: deadline) { break }
             }

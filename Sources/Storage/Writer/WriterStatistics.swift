@@ -89,7 +89,7 @@ final class WriterStatisticsRecorder: @unchecked Sendable {
     }
 
     func recordCommit(units: Int, failedUnits: Int, duration: Duration) {
-        let micros = duration.microseconds
+        let micros = duration.inMicroseconds
         lock.lock()
         value.commits += 1
         value.units += units - failedUnits
@@ -118,12 +118,5 @@ final class WriterStatisticsRecorder: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return value
-    }
-}
-
-extension Duration {
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Logging
 import Platform
 import ServiceLifecycle
@@ -15,7 +16,7 @@ struct WatchdogService: Service {
             try? await gracefulShutdown()
             return
         }
-        logger.info("watchdog enabled", metadata: ["interval_ms": "\(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)"])
+        logger.info("watchdog enabled", metadata: ["interval_ms": "\(interval.inMilliseconds)"])
         while !Task.isShuttingDownGracefully {
             if (try? await database.ping()) != nil {
                 notifier.watchdog()

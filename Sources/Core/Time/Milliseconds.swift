@@ -1,0 +1,10 @@
+/// The factors between agentd's unit of time and the units people count in. Every stored time
+/// and duration is in milliseconds (`Instant`, `*_ms` fields), so these are the only constants a
+/// conversion needs: `7 * Milliseconds.day`, never `7 * 86_400_000`.
+public enum Milliseconds {
+    public static let second: Int64 = 1000
+    public static let minute: Int64 = 60 * second
+    public static let hour: Int64 = 60 * minute
+    /// A UTC day: agentd's days have no leap seconds and no time zones.
+    public static let day: Int64 = 24 * hour
+}

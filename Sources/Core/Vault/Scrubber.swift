@@ -21,7 +21,7 @@ public struct Scrubber: Sendable {
         var needles: [(String, String)] = []
         for entry in entries where entry.value.utf8.count >= Self.minimumLength {
             let marker = "[secret:\(entry.path)]"
-            let escaped = Self.jsonEscaped(entry.value)
+            let escaped = JSONStringEscaping.escaped(entry.value)
             // Some encoders (Foundation's among them) also escape "/" as "\/".
             var forms = [entry.value, escaped, escaped.replacingAll("/", with: "\\/")]
             let base64 = Self.base64(Array(entry.value.utf8))
@@ -40,28 +40,6 @@ public struct Scrubber: Sendable {
             result = result.replacingAll(needle, with: marker)
         }
         return result
-    }
-
-    static func jsonEscaped(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "/": out += "/"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 
     static func base64(_ bytes: [UInt8]) -> String {

@@ -11,32 +11,20 @@ import Logging
 /// `org`, `execution`, `workflow`, `action` and `request_id` give the documented
 /// `AGENTD_ORG`, `AGENTD_EXECUTION`, `AGENTD_WORKFLOW`, `AGENTD_ACTION`, `AGENTD_REQUEST_ID`.
 /// Metadata whose key names a credential is dropped, whatever its value.
-public struct JournalLogHandler: LogHandler {
+public struct JournalLogHandler: AgentdLogHandler {
     public var metadata: Logger.Metadata = [:]
-    /// Shared by every handler: a reload changes it for all.
-    private let control: LogLevelControl
-    public var logLevel: Logger.Level {
-        get { control.level }
-        set { control.level = newValue }
-    }
+    public let levelControl: LogLevelControl
     private let label: String
     private let sink: JournalSink
 
     public init(label: String, control: LogLevelControl, sink: JournalSink) {
         self.label = label
-        self.control = control
+        self.levelControl = control
         self.sink = sink
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        sink.send(Self.fields(message: event.message.description, level: event.level, label: label, metadata: merged,
+        sink.send(Self.fields(message: event.message.description, level: event.level, label: label, metadata: metadata(of: event),
                               source: event.source, file: event.file, line: event.line, function: event.function))
     }
 

@@ -5,14 +5,9 @@ import Logging
 ///
 /// `ts=2025-03-01T10:07:00.123Z level=info msg="listening" transport=tcp address=127.0.0.1:8700`
 /// Keys are stable; values with spaces, quotes or `=` are quoted.
-public struct LogfmtLogHandler: LogHandler {
+public struct LogfmtLogHandler: AgentdLogHandler {
     public var metadata: Logger.Metadata = [:]
-    /// Shared by every handler: a reload changes it for all.
-    private let control: LogLevelControl
-    public var logLevel: Logger.Level {
-        get { control.level }
-        set { control.level = newValue }
-    }
+    public let levelControl: LogLevelControl
     private let label: String
 
     public init(label: String, level: Logger.Level) {
@@ -21,19 +16,12 @@ public struct LogfmtLogHandler: LogHandler {
 
     public init(label: String, control: LogLevelControl) {
         self.label = label
-        self.control = control
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        self.levelControl = control
     }
 
     public func log(event: LogEvent) {
         var line = "ts=\(WallClock().now().rfc3339) level=\(event.level.rawValue) msg=\(Self.quote(event.message.description))"
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in metadata(of: event).sorted(by: { $0.key < $1.key }) {
             line += " \(key)=\(Self.quote(value.description))"
         }
         line += "\n"

@@ -43,13 +43,11 @@ public struct ActivityFeed: Sendable {
         let wanted = ActivityAuthority.readable(kinds, caller: scope)
         let items = try await database.read { db in
             var items: [ActivityItem] = []
-            if wanted.contains(.budgetAlert) { items += try Self.budgetAlerts(scope, since: since, before: position, limit: page.limit + 1, db) }
-            if wanted.contains(.executionFailed) { items += try Self.failures(scope, since: since, before: position, limit: page.limit + 1, db) }
+            if wanted.contains(.budgetAlert) { items += try Self.budgetAlerts(scope, since: since, before: position, limit: page.fetchLimit, db) }
+            if wanted.contains(.executionFailed) { items += try Self.failures(scope, since: since, before: position, limit: page.fetchLimit, db) }
             return items
         }
-        let sorted = items.sorted { Self.order($0) > Self.order($1) }
-        let shown = Array(sorted.prefix(page.limit))
-        return Page(items: shown, nextAfter: sorted.count > page.limit ? shown.last?.cursor : nil)
+        return page.page(of: items.sorted { Self.order($0) > Self.order($1) }, cursor: \.cursor)
     }
 
     /// Newest first; at the same millisecond, by kind and key (the cursor's order).

@@ -38,15 +38,9 @@ enum DefinitionRows {
     /// The agent `reference` (id or name in the scope's org) if the scope may read it. With
     /// `forChange`, a published agent of another team is not found either.
     static func agentRow(_ reference: String, _ scope: Scope, forChange: Bool, _ db: Database) throws -> Row {
-        let row: Row?
-        if let id = AgentID(reference) {
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.id = ?"),
-                                   arguments: [id.rawValue])
-        } else {
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.org_id = ? AND a.name = ?"),
-                                   arguments: [scope.orgID.rawValue, reference])
+        guard let row = try headRow(.agent, reference, scope, db), let org = OrgID(row["org_id"] as String) else {
+            throw StorageError.notFound(.agent, id: reference)
         }
-        guard let row, let org = OrgID(row["org_id"] as String) else { throw StorageError.notFound(.agent, id: reference) }
         let team = (row["team_id"] as String?).flatMap(TeamID.init)
         let published = (row["latest_published"] as Int?) != nil
         guard scope.canSee(org: org, team: team) || (!forChange && published && scope.canSee(org: org)) else {
@@ -103,15 +97,7 @@ enum DefinitionRows {
     static let workflowColumns = "w.*, t.name AS team_name"
 
     static func workflowRow(_ reference: String, _ scope: Scope, _ db: Database) throws -> Row {
-        let row: Row?
-        if let id = WorkflowID(reference) {
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.id = ?"),
-                                   arguments: [id.rawValue])
-        } else {
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.org_id = ? AND w.name = ?"),
-                                   arguments: [scope.orgID.rawValue, reference])
-        }
-        guard let row, let org = OrgID(row["org_id"] as String),
+        guard let row = try headRow(.workflow, reference, scope, db), let org = OrgID(row["org_id"] as String),
               scope.canSee(org: org, team: (row["team_id"] as String?).flatMap(TeamID.init)) else {
             throw StorageError.notFound(.workflow, id: reference)
         }

@@ -5,18 +5,9 @@ import GRDB
 extension DefinitionStore {
     public func listAgents(in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<AgentRecord> {
         try await database.read { db in
-            let (visible, visibleArguments) = DefinitionRows.visibility(scope, alias: "a", publishedAgents: true)
-            var (filters, filterArguments) = try DefinitionRows.filterSQL(filter, alias: "a", scope, db)
-            if let kind = filter.kind {
-                filters += " AND a.kind = ?"
-                filterArguments.append(kind.rawValue)
-            }
-            let sql = "SELECT \(DefinitionRows.agentColumns) FROM agent a LEFT JOIN team t ON t.id = a.team_id WHERE a.id > ?"
-                + visible + filters + " ORDER BY a.id LIMIT ?"
-            let arguments: [any DatabaseValueConvertible] = [page.after ?? ""] + visibleArguments + filterArguments + [page.limit + 1]
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let agents = try rows.prefix(page.limit).map { try Self.visible(try DefinitionRows.agent(from: $0, db), scope, db) }
-            return Page(items: agents, nextAfter: rows.count > page.limit ? agents.last?.id.rawValue : nil)
+            var query = try DefinitionRows.listing(.agent, filter, scope, db)
+            if let kind = filter.kind { query.filter(" AND a.kind = ?", [kind.rawValue]) }
+            return try query.page(page, db, cursor: \.id.rawValue) { try Self.visible(try DefinitionRows.agent(from: $0, db), scope, db) }
         }
     }
 
@@ -32,13 +23,9 @@ extension DefinitionStore {
     public func agentVersions(_ reference: String, in scope: Scope, page: PageRequest) async throws -> Page<AgentVersionRecord> {
         try await database.read { db in
             let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, scope, forChange: false, db), db)
-            let before = page.after.flatMap(Int.init) ?? Int.max
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM agent_version WHERE agent_id = ? AND version < ? \(Self.ownsAgent(record, scope) ? "" : "AND published = 1")
-                ORDER BY version DESC LIMIT ?
-                """, arguments: [record.id.rawValue, before, page.limit + 1])
-            let versions = try rows.prefix(page.limit).map(DefinitionRows.agentVersion(from:))
-            return Page(items: versions, nextAfter: rows.count > page.limit ? versions.last.map { String($0.version) } : nil)
+            var query = DefinitionRows.versions(.agent, of: record.id.rawValue)
+            if !Self.ownsAgent(record, scope) { query.filter(" AND published = 1") }
+            return try query.page(page, db, cursor: { String($0.version) }, DefinitionRows.agentVersion(from:))
         }
     }
 
@@ -103,10 +90,8 @@ extension DefinitionStore {
                 throw StorageError.protected(.agent, id: record.id.rawValue,
                                              reason: "agent \(record.name) is used by workflow(s) \(list); delete those first")
             }
-            try db.execute(sql: "DELETE FROM definition_tag WHERE owner_id = ?", arguments: [record.id.rawValue])
-            try db.execute(sql: "DELETE FROM agent WHERE id = ?", arguments: [record.id.rawValue])
-            try audit.append(DefinitionRows.event(.agentDeleted, type: .agent, id: record.id.rawValue, org: record.orgID, context,
-                                                  ["name": record.name, "versions": "\(record.latestVersion)"]), in: db)
+            try DefinitionRows.deleteHead(.agent, id: record.id.rawValue, name: record.name, org: record.orgID, versions: record.latestVersion,
+                                          context, audit: audit, db)
         }
     }
 
@@ -126,11 +111,7 @@ extension DefinitionStore {
     }
 
     static func agentVersion(_ record: AgentRecord, _ version: Int, _ scope: Scope, _ db: Database) throws -> AgentVersionRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM agent_version WHERE agent_id = ? AND version = ?",
-                                         arguments: [record.id.rawValue, version]) else {
-            throw StorageError.notFound(.agentVersion, id: "\(record.name)@\(version)")
-        }
-        let found = try DefinitionRows.agentVersion(from: row)
+        let found = try DefinitionRows.agentVersion(from: try DefinitionRows.versionRow(.agent, id: record.id.rawValue, name: record.name, version, db))
         guard ownsAgent(record, scope) || found.published else { throw StorageError.notFound(.agentVersion, id: "\(record.name)@\(version)") }
         return found
     }

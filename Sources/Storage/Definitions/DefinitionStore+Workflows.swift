@@ -5,14 +5,8 @@ import GRDB
 extension DefinitionStore {
     public func listWorkflows(in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<WorkflowRecord> {
         try await database.read { db in
-            let (visible, visibleArguments) = DefinitionRows.visibility(scope, alias: "w", publishedAgents: false)
-            let (filters, filterArguments) = try DefinitionRows.filterSQL(filter, alias: "w", scope, db)
-            let sql = "SELECT \(DefinitionRows.workflowColumns) FROM workflow w LEFT JOIN team t ON t.id = w.team_id WHERE w.id > ?"
-                + visible + filters + " ORDER BY w.id LIMIT ?"
-            let arguments: [any DatabaseValueConvertible] = [page.after ?? ""] + visibleArguments + filterArguments + [page.limit + 1]
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let workflows = try rows.prefix(page.limit).map { try DefinitionRows.workflow(from: $0, db) }
-            return Page(items: workflows, nextAfter: rows.count > page.limit ? workflows.last?.id.rawValue : nil)
+            try DefinitionRows.listing(.workflow, filter, scope, db)
+                .page(page, db, cursor: \.id.rawValue) { try DefinitionRows.workflow(from: $0, db) }
         }
     }
 
@@ -27,11 +21,8 @@ extension DefinitionStore {
     public func workflowVersions(_ reference: String, in scope: Scope, page: PageRequest) async throws -> Page<WorkflowVersionRecord> {
         try await database.read { db in
             let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, scope, db), db)
-            let before = page.after.flatMap(Int.init) ?? Int.max
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
-                                        arguments: [record.id.rawValue, before, page.limit + 1])
-            let versions = try rows.prefix(page.limit).map(DefinitionRows.workflowVersion(from:))
-            return Page(items: versions, nextAfter: rows.count > page.limit ? versions.last.map { String($0.version) } : nil)
+            return try DefinitionRows.versions(.workflow, of: record.id.rawValue)
+                .page(page, db, cursor: { String($0.version) }, DefinitionRows.workflowVersion(from:))
         }
     }
 
@@ -117,19 +108,12 @@ extension DefinitionStore {
                 throw StorageError.protected(.workflow, id: record.id.rawValue,
                                              reason: "workflow \(record.name) has \(unfinished) unfinished execution(s); cancel them or let them end first")
             }
-            try db.execute(sql: "DELETE FROM definition_tag WHERE owner_id = ?", arguments: [record.id.rawValue])
-            try db.execute(sql: "DELETE FROM workflow_deployment WHERE workflow_id = ?", arguments: [record.id.rawValue])
-            try db.execute(sql: "DELETE FROM workflow WHERE id = ?", arguments: [record.id.rawValue])
-            try audit.append(DefinitionRows.event(.workflowDeleted, type: .workflow, id: record.id.rawValue, org: record.orgID, context,
-                                                  ["name": record.name, "versions": "\(record.latestVersion)"]), in: db)
+            try DefinitionRows.deleteHead(.workflow, id: record.id.rawValue, name: record.name, org: record.orgID, versions: record.latestVersion,
+                                          context, audit: audit, db)
         }
     }
 
     static func workflowVersion(_ record: WorkflowRecord, _ version: Int, _ db: Database) throws -> WorkflowVersionRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? AND version = ?",
-                                         arguments: [record.id.rawValue, version]) else {
-            throw StorageError.notFound(.workflowVersion, id: "\(record.name)@\(version)")
-        }
-        return try DefinitionRows.workflowVersion(from: row)
+        try DefinitionRows.workflowVersion(from: try DefinitionRows.versionRow(.workflow, id: record.id.rawValue, name: record.name, version, db))
     }
 }

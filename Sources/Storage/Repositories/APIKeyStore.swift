@@ -84,17 +84,9 @@ public struct APIKeyStore: Sendable {
     /// Keys of the scope's org (every org for an installation scope), oldest first.
     public func list(in scope: Scope, page: PageRequest) async throws -> Page<APIKey> {
         try await database.read { db in
-            var sql = "SELECT * FROM api_key WHERE id > ?"
-            var arguments: [any DatabaseValueConvertible] = [page.after ?? ""]
-            if scope.reach == .org {
-                sql += " AND org_id = ?"
-                arguments.append(scope.orgID.rawValue)
-            }
-            sql += " ORDER BY id LIMIT ?"
-            arguments.append(page.limit + 1)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let keys = try rows.prefix(page.limit).map(Self.key(from:))
-            return Page(items: keys, nextAfter: rows.count > page.limit ? keys.last?.id.rawValue : nil)
+            var query = KeysetQuery("SELECT * FROM api_key", key: .text("id"))
+            if scope.reach == .org { query.filter(" AND org_id = ?", [scope.orgID.rawValue]) }
+            return try query.page(page, db, cursor: \.id.rawValue, Self.key(from:))
         }
     }
 

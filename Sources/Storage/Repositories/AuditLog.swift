@@ -87,29 +87,14 @@ public struct AuditLog: Sendable {
 
     /// Events the scope may see, oldest first. An org-scoped caller sees its own org's events only.
     public func list(in scope: Scope, filter: Filter, page: PageRequest) async throws -> Page<AuditRecord> {
-        let after: Int64
-        if let text = page.after {
-            guard let value = Int64(text) else { throw StorageError.invalidCursor }
-            after = value
-        } else {
-            after = 0
-        }
-        return try await database.read { db in
-            var sql = "SELECT * FROM audit_event WHERE seq > ?"
-            var arguments: [any DatabaseValueConvertible] = [after]
-            if scope.reach == .org {
-                sql += " AND org_id = ?"
-                arguments.append(scope.orgID.rawValue)
-            }
-            if let action = filter.action { sql += " AND action = ?"; arguments.append(action.rawValue) }
-            if let actor = filter.actor { sql += " AND actor = ?"; arguments.append(actor) }
-            if let since = filter.since { sql += " AND at >= ?"; arguments.append(since.millisecondsSinceEpoch) }
-            if let until = filter.until { sql += " AND at < ?"; arguments.append(until.millisecondsSinceEpoch) }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments.append(page.limit + 1)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let records = try rows.prefix(page.limit).map(Self.record(from:))
-            return Page(items: records, nextAfter: rows.count > page.limit ? records.last.map { String($0.sequence) } : nil)
+        try await database.read { db in
+            var query = KeysetQuery("SELECT * FROM audit_event", key: .integer("seq"))
+            if scope.reach == .org { query.filter(" AND org_id = ?", [scope.orgID.rawValue]) }
+            if let action = filter.action { query.filter(" AND action = ?", [action.rawValue]) }
+            if let actor = filter.actor { query.filter(" AND actor = ?", [actor]) }
+            if let since = filter.since { query.filter(" AND at >= ?", [since.millisecondsSinceEpoch]) }
+            if let until = filter.until { query.filter(" AND at < ?", [until.millisecondsSinceEpoch]) }
+            return try query.page(page, db, cursor: { String($0.sequence) }, Self.record(from:))
         }
     }
 

@@ -58,17 +58,9 @@ public struct OrgStore: Sendable {
     /// Lists the orgs the scope can see, oldest first.
     public func list(in scope: Scope, page: PageRequest) async throws -> Page<Org> {
         try await database.read { db in
-            var sql = "SELECT * FROM org WHERE id > ?"
-            var arguments: [any DatabaseValueConvertible] = [page.after ?? ""]
-            if scope.reach == .org {
-                sql += " AND id = ?"
-                arguments.append(scope.orgID.rawValue)
-            }
-            sql += " ORDER BY id LIMIT ?"
-            arguments.append(page.limit + 1)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let orgs = try rows.prefix(page.limit).map(Self.org(from:))
-            return Page(items: orgs, nextAfter: rows.count > page.limit ? orgs.last?.id.rawValue : nil)
+            var query = KeysetQuery("SELECT * FROM org", key: .text("id"))
+            if scope.reach == .org { query.filter(" AND id = ?", [scope.orgID.rawValue]) }
+            return try query.page(page, db, cursor: \.id.rawValue, Self.org(from:))
         }
     }
 

@@ -48,15 +48,9 @@ public struct TeamStore: Sendable {
 
     public func list(in scope: Scope, page: PageRequest) async throws -> Page<Team> {
         try await database.read { db in
-            var sql = "SELECT * FROM team WHERE id > ?"
-            var arguments: [any DatabaseValueConvertible] = [page.after ?? ""]
-            if scope.reach == .org {
-                sql += " AND org_id = ?"
-                arguments.append(scope.orgID.rawValue)
-            }
-            let rows = try Row.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: StatementArguments(arguments + [page.limit + 1]))
-            let teams = try rows.prefix(page.limit).map { try Self.team(from: $0, db) }
-            return Page(items: teams, nextAfter: rows.count > page.limit ? teams.last?.id.rawValue : nil)
+            var query = KeysetQuery("SELECT * FROM team", key: .text("id"))
+            if scope.reach == .org { query.filter(" AND org_id = ?", [scope.orgID.rawValue]) }
+            return try query.page(page, db, cursor: \.id.rawValue) { try Self.team(from: $0, db) }
         }
     }
 

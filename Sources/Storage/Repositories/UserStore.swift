@@ -66,18 +66,14 @@ public struct UserStore: Sendable {
     /// Users the scope can see, oldest first.
     public func list(in scope: Scope, page: PageRequest) async throws -> Page<Profile> {
         try await database.read { db in
-            var sql = "SELECT u.* FROM user_account u WHERE u.id > ?"
-            var arguments: [any DatabaseValueConvertible] = [page.after ?? ""]
+            var query = KeysetQuery("SELECT u.* FROM user_account u", key: .text("u.id"))
             if scope.reach == .org {
-                sql += " AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id AND m.org_id = ?)"
-                arguments.append(scope.orgID.rawValue)
+                query.filter(" AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id AND m.org_id = ?)", [scope.orgID.rawValue])
             }
-            sql += " ORDER BY u.id LIMIT ?"
-            arguments.append(page.limit + 1)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let users = try rows.prefix(page.limit).map(Self.user(from:))
-            let profiles = try users.map { Profile(user: $0, memberships: try Self.memberships(of: $0.id, in: scope, db)) }
-            return Page(items: profiles, nextAfter: rows.count > page.limit ? users.last?.id.rawValue : nil)
+            return try query.page(page, db, cursor: \.user.id.rawValue) { row in
+                let user = try Self.user(from: row)
+                return Profile(user: user, memberships: try Self.memberships(of: user.id, in: scope, db))
+            }
         }
     }
 

@@ -6,9 +6,8 @@ import Foundation
 struct Agents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reusable step definitions: list, read, history, diff, export, rollback, publish, delete, kinds.",
-        subcommands: [List.self, Get.self, History.self, Diff.self, Export.self, Rollback.self, Publish.self, Delete.self, Kinds.self])
-
-    static func path(_ agent: String, _ rest: String = "") -> String { "/api/v1/agents/\(segment(agent))\(rest)" }
+        subcommands: [List.self, Get.self, DefinitionHistory<AgentResource>.self, DefinitionDiff<AgentResource>.self, Export.self, Rollback.self,
+                      Publish.self, DefinitionDelete<AgentResource>.self, Kinds.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The agents you can see.")
@@ -35,7 +34,7 @@ struct Agents: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let agent = try await connection.client.call(.GET, Agents.path(self.agent)).json ?? [:]
+                let agent = try await connection.client.call(.GET, AgentResource.path(self.agent)).json ?? [:]
                 if connection.output == .json { return Output.json(agent) }
                 let version = agent["version"] as? [String: Any] ?? [:]
                 Output.pairs([("id", agent.text("id")), ("name", agent.text("name")), ("kind", agent.text("kind")),
@@ -43,39 +42,6 @@ struct Agents: AsyncParsableCommand {
                               ("tags", (agent["tags"] as? [String] ?? []).joined(separator: ", ")),
                               ("version", version.text("version")), ("published", agent.text("published_version")),
                               ("content hash", version.text("content_hash")), ("updated", "\(agent.text("updated_at")) by \(agent.text("updated_by"))")])
-            }
-        }
-    }
-
-    struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "An agent's versions, newest first.")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The agent.") var agent: String
-
-        func run() async throws {
-            try await reportingFailures {
-                let page = try await fetchAllPages(connection.client, Agents.path(agent, "/versions?limit=200"))
-                if connection.output == .json { return Output.json(page) }
-                Output.table(headers: ["VERSION", "PARENT", "PUBLISHED", "CREATED", "BY", "MESSAGE"], rows: (page["items"] as? [[String: Any]] ?? []).map {
-                    [$0.text("version"), $0.text("parent_version"), ($0["published"] as? Bool) == true ? "yes" : "", $0.text("created_at"),
-                     $0.text("created_by"), $0.text("message")]
-                })
-            }
-        }
-    }
-
-    struct Diff: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Field-level changes between two versions.")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The agent.") var agent: String
-        @Argument(help: "The older version.") var from: Int
-        @Argument(help: "The newer version.") var to: Int
-
-        func run() async throws {
-            try await reportingFailures {
-                let result = try await connection.client.call(.GET, Agents.path(agent, "/diff?from=\(from)&to=\(to)")).json ?? [:]
-                if connection.output == .json { return Output.json(result) }
-                printDiff(result, from: from, to: to)
             }
         }
     }
@@ -88,7 +54,7 @@ struct Agents: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                print(try await fetchText(connection.client, Agents.path(agent, "/export" + Secrets.query([("version", version.map(String.init))]))),
+                print(try await fetchText(connection.client, AgentResource.path(agent, "/export" + Secrets.query([("version", version.map(String.init))]))),
                       terminator: "")
             }
         }
@@ -102,7 +68,7 @@ struct Agents: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let outcome = try await connection.client.call(.POST, Agents.path(agent, "/rollback"), json: ["version": version]).json ?? [:]
+                let outcome = try await connection.client.call(.POST, AgentResource.path(agent, "/rollback"), json: ["version": version]).json ?? [:]
                 if connection.output == .json { return Output.json(outcome) }
                 print((outcome["changed"] as? Bool) == true ? "agent \(outcome.text("name")) is now version \(outcome.text("version")) (= version \(version))"
                       : "agent \(outcome.text("name")): the newest version already equals version \(version); nothing changed")
@@ -121,22 +87,9 @@ struct Agents: AsyncParsableCommand {
             try await reportingFailures {
                 var body: [String: Any] = ["published": !withdraw]
                 if let version { body["version"] = version }
-                let result = try await connection.client.call(.POST, Agents.path(agent, "/publish"), json: body).json ?? [:]
+                let result = try await connection.client.call(.POST, AgentResource.path(agent, "/publish"), json: body).json ?? [:]
                 if connection.output == .json { return Output.json(result) }
                 print("\(agent) version \(result.text("version")) \(withdraw ? "withdrawn" : "published")")
-            }
-        }
-    }
-
-    struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an agent and its versions (refused while a workflow uses it).")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The agent.") var agent: String
-
-        func run() async throws {
-            try await reportingFailures {
-                _ = try await connection.client.call(.DELETE, Agents.path(agent))
-                print("deleted agent \(agent)")
             }
         }
     }

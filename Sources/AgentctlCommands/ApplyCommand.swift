@@ -87,23 +87,6 @@ func segment(_ text: String) -> String {
     text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
 }
 
-/// Filters shared by `agents list` and `workflows list`.
-struct ListFilters: ParsableArguments {
-    @Option(help: "Only this team's (ID or name).") var team: String?
-    @Option(help: "Only those with this tag.") var tag: String?
-    @Option(help: "Only names starting with this.") var name: String?
-    @Option(help: "Only those changed after this RFC 3339 time.") var updatedAfter: String?
-
-    var pairs: [(String, String?)] { [("team", team), ("tag", tag), ("name", name), ("updated_after", updatedAfter)] }
-}
-
-/// Prints a diff answer: its `lines`, or a note that nothing changed.
-func printDiff(_ result: [String: Any], from: Int, to: Int) {
-    let lines = result["lines"] as? [String] ?? []
-    if lines.isEmpty { print("versions \(from) and \(to) are identical") }
-    for line in lines { print(line) }
-}
-
 /// Every item of a paginated listing, following `next_cursor` to the end.
 func fetchAllPages(_ client: AgentClient, _ path: String) async throws -> [String: Any] {
     try await Listing.read(client, path, all: true).json

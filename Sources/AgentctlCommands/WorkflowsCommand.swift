@@ -6,9 +6,8 @@ import Foundation
 struct Workflows: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Versioned DAGs of agents: list, read, history, diff, export, graph, rollback, deploy, delete.",
-        subcommands: [List.self, Get.self, History.self, Diff.self, Export.self, Graph.self, Rollback.self, Deploy.self, Delete.self])
-
-    static func path(_ workflow: String, _ rest: String = "") -> String { "/api/v1/workflows/\(segment(workflow))\(rest)" }
+        subcommands: [List.self, Get.self, DefinitionHistory<WorkflowResource>.self, DefinitionDiff<WorkflowResource>.self, Export.self, Graph.self,
+                      Rollback.self, Deploy.self, DefinitionDelete<WorkflowResource>.self])
 
     static func deployments(_ workflow: [String: Any]) -> String {
         let deployments = workflow["deployments"] as? [String: [String: Any]] ?? [:]
@@ -39,7 +38,7 @@ struct Workflows: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let workflow = try await connection.client.call(.GET, Workflows.path(self.workflow)).json ?? [:]
+                let workflow = try await connection.client.call(.GET, WorkflowResource.path(self.workflow)).json ?? [:]
                 if connection.output == .json { return Output.json(workflow) }
                 let version = workflow["version"] as? [String: Any] ?? [:]
                 let definition = version["definition"] as? [String: Any] ?? [:]
@@ -49,39 +48,6 @@ struct Workflows: AsyncParsableCommand {
                               ("version", version.text("version")), ("deployed", Workflows.deployments(workflow)),
                               ("nodes", nodes.joined(separator: ", ")), ("content hash", version.text("content_hash")),
                               ("updated", "\(workflow.text("updated_at")) by \(workflow.text("updated_by"))")])
-            }
-        }
-    }
-
-    struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A workflow's versions, newest first.")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The workflow.") var workflow: String
-
-        func run() async throws {
-            try await reportingFailures {
-                let page = try await fetchAllPages(connection.client, Workflows.path(workflow, "/versions?limit=200"))
-                if connection.output == .json { return Output.json(page) }
-                Output.table(headers: ["VERSION", "PARENT", "CREATED", "BY", "HASH", "MESSAGE"], rows: (page["items"] as? [[String: Any]] ?? []).map {
-                    [$0.text("version"), $0.text("parent_version"), $0.text("created_at"), $0.text("created_by"),
-                     String($0.text("content_hash").dropFirst(7).prefix(12)), $0.text("message")]
-                })
-            }
-        }
-    }
-
-    struct Diff: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Structural changes between two versions (--output json for the full form).")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The workflow.") var workflow: String
-        @Argument(help: "The older version.") var from: Int
-        @Argument(help: "The newer version.") var to: Int
-
-        func run() async throws {
-            try await reportingFailures {
-                let result = try await connection.client.call(.GET, Workflows.path(workflow, "/diff?from=\(from)&to=\(to)")).json ?? [:]
-                if connection.output == .json { return Output.json(result) }
-                printDiff(result, from: from, to: to)
             }
         }
     }
@@ -96,7 +62,7 @@ struct Workflows: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let query = Secrets.query([("version", version.map(String.init)), ("environment", env)])
-                print(try await fetchText(connection.client, Workflows.path(workflow, "/export" + query)), terminator: "")
+                print(try await fetchText(connection.client, WorkflowResource.path(workflow, "/export" + query)), terminator: "")
             }
         }
     }
@@ -112,7 +78,7 @@ struct Workflows: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let query = Secrets.query([("format", format), ("version", version.map(String.init)), ("environment", env)])
-                print(try await fetchText(connection.client, Workflows.path(workflow, "/graph" + query)), terminator: "")
+                print(try await fetchText(connection.client, WorkflowResource.path(workflow, "/graph" + query)), terminator: "")
             }
         }
     }
@@ -128,7 +94,7 @@ struct Workflows: AsyncParsableCommand {
             try await reportingFailures {
                 var body: [String: Any] = ["version": version]
                 if let deploy { body["deploy"] = deploy }
-                let outcome = try await connection.client.call(.POST, Workflows.path(workflow, "/rollback"), json: body).json ?? [:]
+                let outcome = try await connection.client.call(.POST, WorkflowResource.path(workflow, "/rollback"), json: body).json ?? [:]
                 if connection.output == .json { return Output.json(outcome) }
                 if (outcome["changed"] as? Bool) == true {
                     let deployed = (outcome["deployed_to"] as? String).map { ", deployed to \($0)" } ?? ""
@@ -151,22 +117,9 @@ struct Workflows: AsyncParsableCommand {
             try await reportingFailures {
                 var body: [String: Any] = ["environment": env]
                 if let version { body["version"] = version }
-                let result = try await connection.client.call(.POST, Workflows.path(workflow, "/deploy"), json: body).json ?? [:]
+                let result = try await connection.client.call(.POST, WorkflowResource.path(workflow, "/deploy"), json: body).json ?? [:]
                 if connection.output == .json { return Output.json(result) }
                 print("workflow \(result.text("name")): \(Workflows.deployments(result))")
-            }
-        }
-    }
-
-    struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a workflow, its versions and deployments.")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The workflow.") var workflow: String
-
-        func run() async throws {
-            try await reportingFailures {
-                _ = try await connection.client.call(.DELETE, Workflows.path(workflow))
-                print("deleted workflow \(workflow)")
             }
         }
     }

@@ -67,14 +67,11 @@ public struct ScheduleStore: Sendable {
 
     public func list(in scope: Scope, page: PageRequest) async throws -> Page<ScheduleRecord> {
         try await database.read { db in
-            var sql = "SELECT id FROM schedule WHERE org_id = ? AND id > ?"
-            var arguments: [any DatabaseValueConvertible] = [scope.orgID.rawValue, page.after ?? ""]
+            var query = KeysetQuery("SELECT id FROM schedule", key: .text("id"))
+            query.filter(" AND org_id = ?", [scope.orgID.rawValue])
             let visibility = TeamVisibility(scope)
-            sql += visibility.clause("team_id")
-            arguments += visibility.arguments
-            let ids = try String.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: StatementArguments(arguments + [page.limit + 1]))
-            let records = try ids.prefix(page.limit).map { try Self.record($0, db) }
-            return Page(items: records, nextAfter: ids.count > page.limit ? records.last?.id.rawValue : nil)
+            query.filter(visibility.clause("team_id"), visibility.arguments)
+            return try query.page(page, db, cursor: \.id.rawValue) { try Self.record($0["id"], db) }
         }
     }
 
@@ -122,19 +119,14 @@ public struct ScheduleStore: Sendable {
     public func history(_ reference: String, in scope: Scope, page: PageRequest) async throws -> (ScheduleRecord, Page<ScheduleFireRecord>) {
         try await database.read { db in
             let schedule = try Self.visible(reference, scope, db)
-            let before = try page.after.map { text -> Int64 in
-                guard let value = Int64(text) else { throw StorageError.invalidCursor }
-                return value
-            } ?? .max
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM schedule_fire WHERE schedule_id = ? AND planned_at < ? ORDER BY planned_at DESC LIMIT ?
-                """, arguments: [schedule.id.rawValue, before, page.limit + 1])
-            let fires = rows.prefix(page.limit).map { row in
+            var query = KeysetQuery("SELECT * FROM schedule_fire", key: .integer("planned_at"), order: .descending)
+            query.filter(" AND schedule_id = ?", [schedule.id.rawValue])
+            let fires = try query.page(page, db, cursor: { "\($0.plannedAt.millisecondsSinceEpoch)" }) { row in
                 ScheduleFireRecord(plannedAt: Instant(millisecondsSinceEpoch: row["planned_at"]), at: Instant(millisecondsSinceEpoch: row["at"]),
                                    outcome: ScheduleFireRecord.Outcome(rawValue: row["outcome"]) ?? .failed,
                                    executionID: row["execution_id"], reason: row["reason"])
             }
-            return (schedule, Page(items: Array(fires), nextAfter: rows.count > page.limit ? fires.last.map { "\($0.plannedAt.millisecondsSinceEpoch)" } : nil))
+            return (schedule, fires)
         }
     }
 

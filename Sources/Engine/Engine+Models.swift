@@ -72,7 +72,7 @@ extension Engine {
             }
         }
         let result = answer.mapError { StepError($0.error.kind, scrubbing.scrub($0.error.message), retryAfterMs: $0.error.retryAfterMs) }.map { result in
-            ModelProbe(latencyMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15, text: result.text,
+            ModelProbe(latencyMs: elapsed.inSeconds * 1000, text: result.text,
                        model: result.model, usage: result.usage,
                        costMicros: result.usage.map { model.spec.price.cost(promptTokens: $0.promptTokens, completionTokens: $0.completionTokens) } ?? 0,
                        detection: detection.map { found in

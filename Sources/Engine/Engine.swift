@@ -204,7 +204,7 @@ public final class Engine: Sendable {
         case .wait, .child: "waiting"
         }
         Metrics.Timer(label: MetricCatalog.stepDuration.name, dimensions: [("kind", kind.rawValue), ("outcome", result)], factory: metrics)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(duration.inNanoseconds)
     }
 
     /// Commit → step start of the jobs dispatched since the last call.

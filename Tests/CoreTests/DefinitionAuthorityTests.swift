@@ -32,6 +32,20 @@ import Testing
         #expect(refusal == reason.map { PermissionRefusal(.workflowsEdit, reason: $0) })
     }
 
+    @Test(arguments: [
+        // caller, version asked, version deployed, refused
+        (MemberRole.builtIn(.operator), 3, Int?.some(3), false),
+        (.builtIn(.operator), 2, 3, true),
+        (.builtIn(.operator), 1, nil, true),
+        (.builtIn(.developer), 2, 3, false),
+        (.custom(DefinitionAuthorityTests.author), 2, 3, true),
+    ] as [(MemberRole, Int, Int?, Bool)])
+    func runningAVersionOtherThanTheDeployedOneNeedsEdit(_ caller: MemberRole, _ version: Int, _ deployed: Int?, _ refused: Bool) {
+        let refusal = DefinitionAuthority.runVersionRefusal(caller: Self.scope(caller), version: version, deployed: deployed, environment: .prod)
+        #expect((refusal != nil) == refused)
+        #expect(refusal.map { $0.permission == .workflowsEdit && $0.reason.contains("version \(version)") && $0.reason.contains("prod") } ?? true)
+    }
+
     @Test func aKeyWithoutEditIsRefusedWhateverItsOwnersRole() {
         let limited = Self.scope(.builtIn(.admin), limit: [.workflowsCreate])
         #expect(DefinitionAuthority.applyWorkflowRefusal(caller: limited, name: "w", exists: true, deployTo: nil)?.permission == .workflowsEdit)

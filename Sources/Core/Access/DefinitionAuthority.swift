@@ -19,4 +19,12 @@ public enum DefinitionAuthority {
         if let deployTo, deployTo != .dev { return PermissionRefusal(.workflowsEdit, reason: "Deploying to \(deployTo.rawValue)") }
         return nil
     }
+
+    /// Nil when `caller` may run version `version` of a workflow whose version `deployed` is the
+    /// one in `environment`. Running another version there is an edit of what runs in that
+    /// environment (it would get that environment's secrets): it needs workflows.edit.
+    public static func runVersionRefusal(caller: Scope, version: Int, deployed: Int?, environment: DeployEnvironment) -> PermissionRefusal? {
+        guard deployed != version, !caller.allows(.workflowsEdit) else { return nil }
+        return PermissionRefusal(.workflowsEdit, reason: "Running version \(version), which is not the one deployed in \(environment.rawValue),")
+    }
 }

@@ -64,11 +64,9 @@ public struct ExecutionStore: Sendable {
         let workflow = try RunTarget.find(request.workflow, deployedIn: request.environment, context.scope, db)
         let version: Int
         if let explicit = request.version {
-            // Running a version that is not the one deployed in the environment is an edit of
-            // what runs there (it would get that environment's secrets): it needs workflows.edit.
-            if workflow.deployedVersion != explicit, !context.scope.allows(.workflowsEdit) {
-                throw StorageError.permissionRequired(.workflowsEdit,
-                                                      reason: "Running version \(explicit), which is not the one deployed in \(request.environment.rawValue),")
+            if let refusal = DefinitionAuthority.runVersionRefusal(caller: context.scope, version: explicit, deployed: workflow.deployedVersion,
+                                                                   environment: request.environment) {
+                throw refusal.storageError
             }
             version = explicit
         } else {
@@ -278,26 +276,14 @@ public struct ExecutionStore: Sendable {
 
     public func list(in scope: Scope, filter: ExecutionFilter, page: PageRequest) async throws -> Page<ExecutionRecord> {
         try await database.read { db in
-            var sql = "SELECT id FROM execution WHERE org_id = ? AND id < ?"
-            var arguments: [any DatabaseValueConvertible] = [scope.orgID.rawValue, page.after ?? "~"]
+            var query = KeysetQuery("SELECT id FROM execution", key: .text("id"), order: .descending)
+            query.filter(" AND org_id = ?", [scope.orgID.rawValue])
             let visibility = TeamVisibility(scope)
-            sql += visibility.clause("team_id")
-            arguments += visibility.arguments
-            if let status = filter.status {
-                sql += " AND status = ?"
-                arguments.append(status.rawValue)
-            }
-            if let workflow = filter.workflow {
-                sql += " AND (workflow_name = ? OR workflow_id = ?)"
-                arguments += [workflow, workflow]
-            }
-            if let since = filter.since {
-                sql += " AND created_at >= ?"
-                arguments.append(since.millisecondsSinceEpoch)
-            }
-            let ids = try String.fetchAll(db, sql: sql + " ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments + [page.limit + 1]))
-            let records = try ids.prefix(page.limit).map { try Self.record($0, db) }
-            return Page(items: records, nextAfter: ids.count > page.limit ? records.last?.id.rawValue : nil)
+            query.filter(visibility.clause("team_id"), visibility.arguments)
+            if let status = filter.status { query.filter(" AND status = ?", [status.rawValue]) }
+            if let workflow = filter.workflow { query.filter(" AND (workflow_name = ? OR workflow_id = ?)", [workflow, workflow]) }
+            if let since = filter.since { query.filter(" AND created_at >= ?", [since.millisecondsSinceEpoch]) }
+            return try query.page(page, db, cursor: \.id.rawValue) { row in try Self.record(row[0], db) }
         }
     }
 

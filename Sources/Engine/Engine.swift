@@ -1,9 +1,7 @@
-import AsyncHTTPClient
 import Core
 import Foundation
 import Logging
 import Metrics
-import NIOSSL
 import Storage
 import Synchronization
 
@@ -106,28 +104,21 @@ public final class Engine: Sendable {
     }
 
     /// `secrets` reads the current value and version of a vault path for a step of a team's (or
-    /// the org's) execution (nil: no such secret, or another team's).
+    /// the org's) execution (nil: no such secret, or another team's). `runners` are what steps
+    /// run with (`StepRunnerSet.standard` unless a test or a bench swaps one).
     public init(store: ExecutionStore, settings: Settings = .init(), now: @escaping @Sendable () -> Instant, logger: Logger,
                 secrets: (@Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String, _ team: TeamID?) async throws
                     -> (value: [UInt8], version: Int)?)? = nil,
-                metrics: (any MetricsFactory)? = nil, extraRunners: [StepKind: any StepRunner] = [:]) {
+                metrics: (any MetricsFactory)? = nil, runners parts: StepRunnerSet) {
         self.store = store
         self.metrics = metrics
         self.secretSource = secrets
         self.settings = settings
         self.now = now
         self.logger = logger
-        self.breakers = CircuitBreakers(settings: settings.breaker)
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.timeout.connect = .seconds(10)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        if let caBundle = settings.caBundle {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .file(caBundle)
-            configuration.tlsConfiguration = tls
-        }
-        self.http = OutboundHTTP(configuration: configuration, egress: EgressGuard(settings.egress, orgName: { [store] org in try await store.orgName(org) }))
+        self.breakers = parts.breakers
+        self.http = parts.http
+        self.runners = parts.runners
         let notifier = self.notifier
         let streamed: StreamRelay.Send = { step, iteration, text in
             // Best effort: a streamed piece that cannot be stored is still in the step's output.
@@ -136,16 +127,20 @@ public final class Engine: Sendable {
                 notifier.notify([step.execution.id.rawValue])
             }
         }
-        var runners: [StepKind: any StepRunner] = [
-            .transform: TransformRunner(), .router: RouterRunner(), .delay: DelayRunner(),
-            .http: HTTPRunner(client: http, breakers: breakers, now: now),
-        ]
-        for kind in [StepKind.exec, .approval] { runners[kind] = UnavailableRunner(kind: kind) }
-        for (kind, runner) in extraRunners { runners[kind] = runner }
-        self.runners = runners
         // The llm runner calls back into the engine to run tools (with the runners above).
-        llm.withLock { $0 = LLMRunner(client: ChatClient(http: http), breakers: breakers, models: store.models, ledger: store.ledger, secrets: secrets,
-                                       stream: streamed, now: now, tools: llmTools) }
+        llm.withLock { $0 = LLMRunner(client: ChatClient(http: parts.http), breakers: parts.breakers, models: store.models, ledger: store.ledger,
+                                       secrets: secrets, stream: streamed, now: now, tools: llmTools) }
+    }
+
+    /// An engine with the standard runners (`StepRunnerSet.standard`), and `extraRunners` in
+    /// place of those of their kinds.
+    public convenience init(store: ExecutionStore, settings: Settings = .init(), now: @escaping @Sendable () -> Instant, logger: Logger,
+                            secrets: (@Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String, _ team: TeamID?) async throws
+                                -> (value: [UInt8], version: Int)?)? = nil,
+                            metrics: (any MetricsFactory)? = nil, extraRunners: [StepKind: any StepRunner] = [:]) {
+        let parts = StepRunnerSet.standard(settings: settings, now: now, orgName: { [store] org in try await store.orgName(org) })
+        self.init(store: store, settings: settings, now: now, logger: logger, secrets: secrets, metrics: metrics,
+                  runners: parts.adding(extraRunners))
     }
 
     // MARK: - Life cycle

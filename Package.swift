@@ -178,7 +178,17 @@ let package = Package(
         ),
 
         .testTarget(name: "CoreTests", dependencies: ["Core", "TemplateFuzzing"]),
-        .testTarget(name: "APITests", dependencies: ["API", "Core"]),
+        // Routes in process: the router over the real area services and a real SQLite file.
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Engine", "Security", "Storage", "Platform", "Core",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "Core"]),
         .testTarget(
             name: "StorageTests",

@@ -13,20 +13,29 @@ import Storage
 ///   dev mode the daemon's own user are installation administrators; a uid mapped to a user
 ///   (`unix_uid`) acts as that user in its org (`X-Agentd-Org` picks one of several).
 /// - Otherwise on TCP: nobody; non-public routes answer 401.
-struct IdentityMiddleware: RouterMiddleware {
-    typealias Context = AgentRequestContext
+public struct IdentityMiddleware: RouterMiddleware {
+    public typealias Context = AgentRequestContext
     let policy: SocketIdentityPolicy
     let authenticator: APIKeyAuthenticator
     let passwordLogin: PasswordLogin
     let users: UserStore
     let clock: WallClock
 
+    public init(policy: SocketIdentityPolicy, authenticator: APIKeyAuthenticator, passwordLogin: PasswordLogin, users: UserStore,
+                clock: WallClock) {
+        self.policy = policy
+        self.authenticator = authenticator
+        self.passwordLogin = passwordLogin
+        self.users = users
+        self.clock = clock
+    }
+
     static let invalidSession = APIError.unauthenticated(
         "The session is invalid, expired or ended; log in again (agentctl login).")
     static let invalidKey = APIError.unauthenticated(
         "The API key is invalid, expired or revoked. Create a new one with `agentctl keys create` and send it as `Authorization: Bearer <key>`.")
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let authorization = request.headers[.authorization] {
             await identifyByKey(authorization, &context)

@@ -8,7 +8,7 @@ import Security
 /// errors are logged with the request id (their text never goes to the caller).
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AgentRequestContext
-    let routes: [RouteSpec]
+    let routes: [RouteDeclaration]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {

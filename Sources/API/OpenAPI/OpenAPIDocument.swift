@@ -9,7 +9,7 @@ import Core
 /// receives against this document (Tests/DaemonTests/Contract), so a status, a media type or a
 /// body shape that the document does not describe fails the test that received it.
 public enum OpenAPIDocument {
-    public static func build(routes: [RouteSpec]) -> JSON {
+    public static func build(routes: [RouteDeclaration]) -> JSON {
         var paths: [String: [String: JSON]] = [:]
         for route in routes {
             paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route)
@@ -61,7 +61,7 @@ public enum OpenAPIDocument {
     /// - a route that changes something: 503 (the writer has stopped: shutting down);
     /// - a path parameter: 404; a query parameter: 400 (`invalid_parameter`, `invalid_cursor`);
     /// - a body: 400 (malformed JSON, too deep, unknown field), 413, 415, 422.
-    static func commonProblems(_ route: RouteSpec) -> Set<Int> {
+    static func commonProblems(_ route: RouteDeclaration) -> Set<Int> {
         var statuses: Set<Int> = [429, 500]
         if route.access != .public { statuses.formUnion([401, 403, 503]) }
         if route.method != .get && route.method != .head { statuses.insert(503) }
@@ -111,7 +111,7 @@ public enum OpenAPIDocument {
         }
     }
 
-    static func operation(_ route: RouteSpec) -> JSON {
+    static func operation(_ route: RouteDeclaration) -> JSON {
         let op = route.operation
         var object: [String: JSON] = [
             "operationId": .string(op.id),

@@ -6,7 +6,9 @@ import Storage
 
 /// API keys: created for a user in an org, shown once, listed without secrets, revoked.
 public enum APIKeyRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = IdentityService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/api-keys", needs: .permission(.apiKeysManage),
                       Operation(id: "createAPIKey", summary: "Create an API key. Its token is in this response only.",
@@ -51,7 +53,7 @@ public enum APIKeyRoutes: RouteFile {
         ])
     }
 
-    static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateKeyBody.self, from: request, limits: services.limits)
         let caller = try requireCaller(context)
         guard let owner = body.user ?? caller.login else {
@@ -77,7 +79,7 @@ public enum APIKeyRoutes: RouteFile {
             }
             scopes = parsed.isEmpty ? nil : parsed
         }
-        let change = try context.change(services)
+        let change = try context.change(services.clock)
         var expiresAt: Instant?
         if let text = body.expiresIn {
             guard let millis = TimeFilter.milliseconds(text), millis > 0 else {
@@ -100,7 +102,7 @@ public enum APIKeyRoutes: RouteFile {
                                                 "How long the old key keeps working, e.g. `24h` (default 24h; `0s` ends it now).")])
     }
 
-    static func rotate(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func rotate(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decodeIfPresent(RotateBody.self, from: request, limits: services.limits)
         let overlap: Int64
         if let text = body?.overlap {
@@ -111,7 +113,7 @@ public enum APIKeyRoutes: RouteFile {
         } else {
             overlap = 86_400_000
         }
-        let change = try context.change(services)
+        let change = try context.change(services.clock)
         let token = APIKeyAuthenticator.newToken(at: change.now)
         let (old, new) = try await services.keys.rotate(context.parameters.require("key"), successor: token.id,
                                                        secretHash: services.authenticator.hash(token),
@@ -122,14 +124,14 @@ public enum APIKeyRoutes: RouteFile {
         return response
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let page = try await services.keys.list(in: context.scope(), page: Pagination.request(from: request, listing: "api-keys"))
         return try JSONResponse.make(.ok, ListBody(items: page.items.map { APIKeyResource($0, token: nil) },
                                                    nextCursor: page.nextAfter.map { Pagination.cursor(after: $0, listing: "api-keys") }))
     }
 
-    static func revoke(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let key = try await services.keys.revoke(context.parameters.require("key"), context: context.change(services))
+    static func revoke(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let key = try await services.keys.revoke(context.parameters.require("key"), context: context.change(services.clock))
         services.authenticator.forget(key.id)
         return try JSONResponse.make(.ok, APIKeyResource(key, token: nil))
     }

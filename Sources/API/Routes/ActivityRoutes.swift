@@ -20,7 +20,9 @@ public enum ActivityRoutes: RouteFile {
         ],
     ]
 
-    public static var routes: [RouteSpec] {
+    public typealias Services = AuditService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/activity", needs: .permission(.executionsView),
                       Operation(id: "listActivity",
@@ -34,7 +36,7 @@ public enum ActivityRoutes: RouteFile {
         ]
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let query = request.uri.queryParameters
         let now = services.clock.now()
         var since = now.adding(milliseconds: -7 * 86_400_000)

@@ -5,27 +5,29 @@ import Storage
 
 /// Agents: list, read, history, diff, export, rollback, publish, delete. New versions come
 /// from `POST /api/v1/apply`. `{agent}` is an ID (`ag_…`) or a name in your org.
-public enum AgentRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+public enum AgentRoutes: RouteFile, VersionedResource {
+    public typealias Services = DefinitionService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/agents", needs: .permission(.agentsView),
                       Operation(id: "listAgents", summary: "List the agents you can see (your teams', the org's, and published ones).",
                                 tag: "agents", query: DefinitionQuery.filters(kind: true) + Pagination.parameters,
                                 success: (200, Schemas.list(of: Schemas.agent), "application/json"), problems: [400, 404]),
-                      handler: list),
+                      handler: VersionedRoutes<Self>.list),
             RouteSpec(.get, "/api/v1/agents/{agent}", needs: .permission(.agentsView),
                       Operation(id: "getAgent", summary: "An agent with its newest version (for another team's agent: its newest published one).",
                                 tag: "agents", success: (200, Schemas.agent, "application/json"), problems: [404]),
-                      handler: get),
+                      handler: VersionedRoutes<Self>.get),
             RouteSpec(.get, "/api/v1/agents/{agent}/versions", needs: .permission(.agentsView),
                       Operation(id: "listAgentVersions", summary: "An agent's versions, newest first.", tag: "agents",
                                 query: Pagination.parameters, success: (200, Schemas.list(of: Schemas.agentVersion), "application/json"),
                                 problems: [400, 404]),
-                      handler: versions),
+                      handler: VersionedRoutes<Self>.versions),
             RouteSpec(.get, "/api/v1/agents/{agent}/versions/{version}", needs: .permission(.agentsView),
                       Operation(id: "getAgentVersion", summary: "One version of an agent.", tag: "agents",
                                 success: (200, Schemas.agentVersion, "application/json"), problems: [400, 404]),
-                      handler: version),
+                      handler: VersionedRoutes<Self>.version),
             RouteSpec(.get, "/api/v1/agents/{agent}/diff", needs: .permission(.agentsView),
                       Operation(id: "diffAgent", summary: "Field-level changes between two versions.", tag: "agents",
                                 query: DefinitionQuery.diffParameters, success: (200, Schemas.agentDiff, "application/json"),
@@ -49,7 +51,7 @@ public enum AgentRoutes: RouteFile {
             RouteSpec(.delete, "/api/v1/agents/{agent}", needs: .permission(.agentsDelete),
                       Operation(id: "deleteAgent", summary: "Delete an agent and its versions (refused while a workflow version uses it).",
                                 tag: "agents", success: (204, nil, "application/json"), problems: [404, 409]),
-                      handler: delete),
+                      handler: VersionedRoutes<Self>.delete),
         ]
     }
 
@@ -67,32 +69,7 @@ public enum AgentRoutes: RouteFile {
         ])
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let page = try await services.definitions.listAgents(in: context.scope(), filter: try DefinitionQuery.filter(request, kind: true),
-                                                             page: Pagination.request(from: request, listing: "agents"))
-        return DefinitionResources.respond(.ok, DefinitionResources.list(page.items.map { DefinitionResources.agent($0) },
-                                                                         next: page.nextAfter.map { Pagination.cursor(after: $0, listing: "agents") }))
-    }
-
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let (record, latest) = try await services.definitions.agent(context.parameters.require("agent"), in: context.scope())
-        return DefinitionResources.respond(.ok, DefinitionResources.agent(record, latest: latest))
-    }
-
-    static func versions(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let page = try await services.definitions.agentVersions(context.parameters.require("agent"), in: context.scope(),
-                                                                page: Pagination.request(from: request, listing: "agent-versions"))
-        return DefinitionResources.respond(.ok, DefinitionResources.list(page.items.map(DefinitionResources.agentVersion),
-                                                                         next: page.nextAfter.map { Pagination.cursor(after: $0, listing: "agent-versions") }))
-    }
-
-    static func version(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let number = try DefinitionQuery.version(context.parameters.require("version"), name: "version")
-        let found = try await services.definitions.agentVersion(context.parameters.require("agent"), version: number, in: context.scope())
-        return DefinitionResources.respond(.ok, DefinitionResources.agentVersion(found))
-    }
-
-    static func diff(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func diff(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let (from, to) = try DefinitionQuery.diffVersions(request)
         let reference = try context.parameters.require("agent")
         let old = try await services.definitions.agentVersion(reference, version: from, in: context.scope())
@@ -102,7 +79,7 @@ public enum AgentRoutes: RouteFile {
                                                  "lines": .array(changes.map { .string("~ \($0)") })])
     }
 
-    static func export(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func export(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let reference = try context.parameters.require("agent")
         let found: AgentVersionRecord
         if let text = request.uri.queryParameters["version"] {
@@ -114,24 +91,47 @@ public enum AgentRoutes: RouteFile {
         return DefinitionResources.text(.ok, YAMLDocuments.export(found.definition.json), contentType: "application/yaml")
     }
 
-    static func rollback(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func rollback(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(RollbackBody.self, from: request, limits: services.limits)
         let outcome = try await services.definitions.rollbackAgent(context.parameters.require("agent"), to: body.version,
-                                                                   context: context.change(services))
+                                                                   context: context.change(services.clock))
         return DefinitionResources.respond(.ok, DefinitionResources.outcome(outcome))
     }
 
-    static func publish(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func publish(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decodeIfPresent(PublishBody.self, from: request, limits: services.limits)
         let found = try await services.definitions.publishAgent(context.parameters.require("agent"), version: body?.version,
-                                                                published: body?.published ?? true, context: context.change(services))
+                                                                published: body?.published ?? true, context: context.change(services.clock))
         return DefinitionResources.respond(.ok, DefinitionResources.agentVersion(found))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        try await services.definitions.deleteAgent(context.parameters.require("agent"), context: context.change(services))
-        return Response(status: .noContent)
+    // MARK: - VersionedResource
+
+    static let parameter = "agent"
+    static let filtersByKind = true
+
+    static func list(_ store: DefinitionStore, in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<AgentRecord> {
+        try await store.listAgents(in: scope, filter: filter, page: page)
     }
+
+    static func newest(_ reference: String, _ store: DefinitionStore, in scope: Scope) async throws -> (AgentRecord, AgentVersionRecord) {
+        try await store.agent(reference, in: scope)
+    }
+
+    static func versions(_ reference: String, _ store: DefinitionStore, in scope: Scope, page: PageRequest) async throws -> Page<AgentVersionRecord> {
+        try await store.agentVersions(reference, in: scope, page: page)
+    }
+
+    static func version(_ reference: String, _ number: Int, _ store: DefinitionStore, in scope: Scope) async throws -> AgentVersionRecord {
+        try await store.agentVersion(reference, version: number, in: scope)
+    }
+
+    static func delete(_ reference: String, _ store: DefinitionStore, context: ChangeContext) async throws {
+        try await store.deleteAgent(reference, context: context)
+    }
+
+    static func resource(_ record: AgentRecord, latest: AgentVersionRecord?) -> JSONValue { DefinitionResources.agent(record, latest: latest) }
+    static func resource(_ version: AgentVersionRecord) -> JSONValue { DefinitionResources.agentVersion(version) }
 }
 
 /// Query parameters shared by the agent and workflow routes.

@@ -12,7 +12,9 @@ public enum AuditRoutes: RouteFile {
         ("until", ["type": "string", "format": "date-time"], "Events before this time (RFC 3339)."),
     ]
 
-    public static var routes: [RouteSpec] {
+    public typealias Services = AuditService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/audit", needs: .permission(.auditView),
                       Operation(id: "listAudit", summary: "List audit events you can see, oldest first.", tag: "audit",
@@ -31,7 +33,7 @@ public enum AuditRoutes: RouteFile {
         ]
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let filter = try Self.filter(from: request, now: services.clock.now())
         let page = try await services.audit.list(in: context.scope(), filter: filter,
                                                  page: Pagination.request(from: request, listing: "audit"))
@@ -39,7 +41,7 @@ public enum AuditRoutes: RouteFile {
                                                    nextCursor: page.nextAfter.map { Pagination.cursor(after: $0, listing: "audit") }))
     }
 
-    static func verify(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func verify(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let result = try await services.audit.verify()
         return try JSONResponse.make(.ok, VerificationBody(
             ok: result.isIntact, checked: result.checked, lastSeq: result.lastSequence,
@@ -48,7 +50,7 @@ public enum AuditRoutes: RouteFile {
             checkpointProblem: result.checkpointFinding.map(CheckpointProblemBody.init)))
     }
 
-    static func export(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func export(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let filter = try Self.filter(from: request, now: services.clock.now())
         let scope = try context.scope()
         let audit = services.audit

@@ -18,7 +18,9 @@ public enum BackupRoutes: RouteFile {
         ],
     ]
 
-    public static var routes: [RouteSpec] {
+    public typealias Services = BackupService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/system/backup", needs: .permission(.systemBackup),
                       Operation(id: "createBackup", summary: "Write a consistent online backup into the backup directory and check it.",
@@ -36,30 +38,12 @@ public enum BackupRoutes: RouteFile {
         ])
     }
 
-    static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(Body.self, from: request, limits: services.limits)
-        let directory = services.info.backupDirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let path: String
-        do { path = try Backups.target(body.file, directory: directory) } catch let error as BackupError {
-            switch error {
-            case .exists: throw StorageError.alreadyExists(.backup, field: "file", value: body.file)
-            default: throw ValidationError(field: "file", error.description)
-            }
-        }
-        let began = ContinuousClock.now
-        try await services.database.backup(to: path)
-        let elapsed = ContinuousClock.now - began
-        let check = try Backups.check(path: path, digest: ChainDigest.sha256)
-        let bytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.int64Value ?? 0
-        let sum = try FileDigest.sha256(path: path)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        try await services.audit.record(AuditEntry(at: services.clock.now(), orgID: nil, actor: try context.change(services).actor, action: .backupCreated,
-                                                   targetType: ResourceType.backup.rawValue, targetID: path, requestID: context.requestID,
-                                                   details: ["bytes": "\(bytes)", "sha256": sum, "integrity": check.integrity,
-                                                             "audit_chain": check.auditBreak == nil ? "ok" : "broken at \(check.auditBreak!)"]))
+        let done = try await services.create(file: body.file, change: context.change(services.clock))
+        let (bytes, seconds, check) = (done.bytes, done.seconds, done.check)
         return DefinitionResources.respond(.created, [
-            "file": .string(path), "bytes": .integer(Int(bytes)), "sha256": .string(sum),
+            "file": .string(done.path), "bytes": .integer(Int(bytes)), "sha256": .string(done.sha256),
             "duration_ms": .number((seconds * 10_000).rounded() / 10), "mb_per_s": .number(seconds > 0 ? (Double(bytes) / 1_048_576 / seconds * 10).rounded() / 10 : 0),
             "schema_version": .integer(check.schemaVersion), "integrity": .string(check.integrity),
             "audit_entries": .integer(Int(check.auditEntries)), "audit_chain": .string(check.auditBreak == nil ? "ok" : "broken"),

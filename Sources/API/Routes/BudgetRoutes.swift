@@ -18,7 +18,9 @@ public enum BudgetRoutes: RouteFile {
         ],
     ]
 
-    public static var routes: [RouteSpec] {
+    public typealias Services = CostService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/budgets", needs: .permission(.costsView),
                       Operation(id: "listBudgets", summary: "Budgets with this period's spend, reservations and what remains.", tag: "costs",
@@ -50,23 +52,23 @@ public enum BudgetRoutes: RouteFile {
         ])
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let items = try await services.budgets.list(in: context.scope(), now: services.clock.now())
         return DefinitionResources.respond(.ok, DefinitionResources.list(items.map(resource), next: nil))
     }
 
-    static func set(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func set(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(SetBody.self, from: request, limits: services.limits)
         guard let period = BudgetPeriod(rawValue: body.period ?? "monthly") else {
             throw ValidationError(field: "period", "must be monthly or quarterly")
         }
         let status = try await services.budgets.set(team: body.team, period: period, limitMicros: body.limit.micros,
-                                                    allowOverage: body.allowOverage ?? false, context: context.change(services))
+                                                    allowOverage: body.allowOverage ?? false, context: context.change(services.clock))
         return DefinitionResources.respond(.ok, resource(status))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        try await services.budgets.delete(team: request.uri.queryParameters["team"].map(String.init), context: context.change(services))
+    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        try await services.budgets.delete(team: request.uri.queryParameters["team"].map(String.init), context: context.change(services.clock))
         return Response(status: .noContent)
     }
 

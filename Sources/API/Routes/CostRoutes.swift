@@ -18,7 +18,9 @@ public enum CostRoutes: RouteFile {
         ("until", ["type": "string"], "Up to (not including) this day; default: now."),
     ]
 
-    public static var routes: [RouteSpec] {
+    public typealias Services = CostService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/costs", needs: .permission(.costsView),
                       Operation(id: "costBreakdown", summary: "Costs and tokens by team, workflow, agent, model or day.", tag: "costs",
@@ -67,7 +69,7 @@ public enum CostRoutes: RouteFile {
         return (since, until)
     }
 
-    static func breakdown(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func breakdown(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let window = try range(request, now: services.clock.now())
         let byText = request.uri.queryParameters["by"].map(String.init) ?? "workflow"
         guard let dimension = CostDimension(rawValue: byText) else {
@@ -77,12 +79,12 @@ public enum CostRoutes: RouteFile {
         return respond(rows, window, extra: ["by": .string(dimension.rawValue)])
     }
 
-    static func trend(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func trend(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let window = try range(request, now: services.clock.now())
         return respond(try await services.costs.trend(in: context.scope(), since: window.since, until: window.until), window, extra: [:])
     }
 
-    static func top(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func top(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let window = try range(request, now: services.clock.now())
         let query = request.uri.queryParameters
         let limitText = query["limit"].map(String.init) ?? "10"
@@ -105,7 +107,7 @@ public enum CostRoutes: RouteFile {
         return respond(Array(rows.prefix(limit)), window, extra: ["by": .string(dimension.rawValue)])
     }
 
-    static func forecast(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func forecast(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let (projection, budget) = try await services.costs.forecast(in: context.scope(), now: services.clock.now())
         var object: [String: JSONValue] = [
             "period_start": .string(projection.periodStart.rfc3339), "period_end": .string(projection.periodEnd.rfc3339),
@@ -120,7 +122,7 @@ public enum CostRoutes: RouteFile {
         return DefinitionResources.respond(.ok, .object(object))
     }
 
-    static func advice(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func advice(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let now = services.clock.now()
         let window = try range(request, now: now)
         let items = try await services.costs.advice(in: context.scope(), since: window.since, now: now)

@@ -6,7 +6,9 @@ import Storage
 /// Applying and validating definitions files (YAML with one or more `agent:` / `workflow:`
 /// documents), and the step kinds' schemas.
 public enum DefinitionRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = DefinitionService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/apply", needs: .authenticated,
                       Operation(id: "applyDefinitions",
@@ -45,7 +47,7 @@ public enum DefinitionRoutes: RouteFile {
         static let schema = ObjectSchema([.init("document", ["type": "string"], required: true, "The YAML text.")])
     }
 
-    static func apply(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func apply(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(ApplyBody.self, from: request, limits: services.limits)
         if let message = body.message, message.count > 500 { throw ValidationError(field: "message", "must be at most 500 characters") }
         let deployTo: DeployEnvironment?
@@ -64,18 +66,18 @@ public enum DefinitionRoutes: RouteFile {
             case .agent: .agentsCreate
             case .workflow: .workflowsCreate
             }
-            try await require(needed, context, services, route: "POST /api/v1/apply")
+            try await services.refusals.require(needed, route: "POST /api/v1/apply", context)
         }
         do {
             let outcomes = try await services.definitions.apply(inputs, message: body.message, deployTo: deployTo,
-                                                                deployUnchanged: body.deploy != nil, context: context.change(services))
+                                                                deployUnchanged: body.deploy != nil, context: context.change(services.clock))
             return DefinitionResources.respond(.ok, result(outcomes))
         } catch let error as DefinitionError {
             throw located(error, lines)
         }
     }
 
-    static func validate(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func validate(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(ValidateBody.self, from: request, limits: services.limits)
         let (inputs, lines) = try parse(body.document)
         do {
@@ -86,7 +88,7 @@ public enum DefinitionRoutes: RouteFile {
         }
     }
 
-    static func kinds(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func kinds(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let items: [JSONValue] = StepKind.allCases.map { kind in
             ["kind": .string(kind.rawValue), "summary": .string(kind.summary), "config_schema": kind.configSchema,
              "output_schema": kind.outputSchema ?? .null]
@@ -141,20 +143,5 @@ public enum DefinitionRoutes: RouteFile {
 
     static func result(_ outcomes: [ApplyOutcome]) -> JSONValue {
         ["results": .array(outcomes.map(DefinitionResources.outcome)), "changed": .bool(outcomes.contains { $0.changed })]
-    }
-
-    /// A permission checked inside a route (when it depends on the body), refused and audited
-    /// exactly like the router's own check.
-    static func require(_ permission: Permission, _ context: AgentRequestContext, _ services: APIServices, route: String) async throws {
-        let caller = try requireCaller(context)
-        guard !caller.scope.allows(permission) else { return }
-        do {
-            try await services.audit.record(AuditEntry(
-                at: services.clock.now(), orgID: caller.scope.orgID.rawValue, actor: caller.name, action: .permissionDenied,
-                outcome: .denied, requestID: context.requestID, details: ["permission": permission.rawValue, "route": route]))
-        } catch {
-            context.logger.error("could not audit a refused request", metadata: ["error": "\(error)"])
-        }
-        throw APIError.forbidden(permission)
     }
 }

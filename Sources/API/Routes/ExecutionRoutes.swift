@@ -8,7 +8,9 @@ import Storage
 
 /// Executions: start one (202 at once), list, read, stream events, cancel; breakers.
 public enum ExecutionRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = ExecutionService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/executions", needs: .permission(.workflowsExecute),
                       Operation(id: "startExecution",
@@ -75,7 +77,7 @@ public enum ExecutionRoutes: RouteFile {
         }
     }
 
-    static func start(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func start(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(StartBody.self, from: request, limits: services.limits)
         let environment: DeployEnvironment
         if let name = body.environment {
@@ -95,7 +97,7 @@ public enum ExecutionRoutes: RouteFile {
         }
         let bodyHash = ContentHash.of(["workflow": .string(body.workflow), "input": input, "environment": .string(environment.rawValue),
                                        "version": body.version.map(JSONValue.integer) ?? .null, "timeout_ms": body.timeoutMs.map(JSONValue.integer) ?? .null])
-        let change = try context.change(services)
+        let change = try context.change(services.clock)
         let (record, created) = try await services.engine.submit(
             NewExecution(workflow: body.workflow, environment: environment, version: body.version, input: input, idempotencyKey: key,
                          requestHash: bodyHash, trigger: "api", timeoutMs: body.timeoutMs), context: change)
@@ -104,7 +106,7 @@ public enum ExecutionRoutes: RouteFile {
         return response
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let query = request.uri.queryParameters
         var filter = ExecutionFilter()
         if let text = query["status"] {
@@ -125,25 +127,25 @@ public enum ExecutionRoutes: RouteFile {
                                                                          next: page.nextAfter.map { Pagination.cursor(after: $0, listing: "executions") }))
     }
 
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let (record, steps) = try await services.executions.execution(context.parameters.require("execution"), in: context.scope())
         return DefinitionResources.respond(.ok, ExecutionResources.execution(record, steps: steps))
     }
 
-    static func cancel(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let record = try await services.engine.cancel(context.parameters.require("execution"), context: context.change(services))
+    static func cancel(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let record = try await services.engine.cancel(context.parameters.require("execution"), context: context.change(services.clock))
         return DefinitionResources.respond(.ok, ExecutionResources.execution(record, steps: nil))
     }
 
-    static func retry(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let change = try context.change(services)
+    static func retry(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let change = try context.change(services.clock)
         let record = try await services.engine.retry(context.parameters.require("execution"), context: change)
         var response = DefinitionResources.respond(.accepted, ExecutionResources.execution(record, steps: nil))
         response.headers[.location] = "/api/v1/executions/\(record.id.rawValue)"
         return response
     }
 
-    static func breakers(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func breakers(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let items: [JSONValue] = services.engine.breakers.snapshot().map { key, breaker in
             ["org": .string(key.org.rawValue), "endpoint": .string(key.endpoint), "state": .string(breaker.state.rawValue), "recent_failures": .integer(breaker.failures.count),
              "opens": .integer(breaker.opens),
@@ -152,7 +154,7 @@ public enum ExecutionRoutes: RouteFile {
         return DefinitionResources.respond(.ok, ["items": .array(items)])
     }
 
-    static func events(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func events(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let reference = try context.parameters.require("execution")
         let scope = try context.scope()
         var start = 0

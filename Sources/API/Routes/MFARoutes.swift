@@ -6,7 +6,9 @@ import Storage
 
 /// TOTP enrolment, removal and each org's MFA policy.
 public enum MFARoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = LoginService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/mfa/totp", needs: .authenticated,
                       Operation(id: "enrolTOTP", summary: "Start TOTP enrolment: the otpauth URI and recovery codes (shown once). Your login session or socket identity, not an API key.",
@@ -57,26 +59,26 @@ public enum MFARoutes: RouteFile {
         return (user, login)
     }
 
-    static func enrol(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func enrol(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let (user, login) = try user(context)
-        let enrolment = try await services.mfa.enrol(user, login: login, context: context.change(services))
+        let enrolment = try await services.mfa.enrol(user, login: login, context: context.change(services.clock))
         var response = try JSONResponse.make(.created, EnrolmentBody(otpauthUri: enrolment.provisioningURI, secret: enrolment.secret,
                                                                      recoveryCodes: enrolment.recoveryCodes))
         response.headers[.cacheControl] = "no-store"
         return response
     }
 
-    static func confirm(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func confirm(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CodeBody.self, from: request, limits: services.limits)
         let (user, _) = try user(context)
-        guard try await services.mfa.confirm(body.code, user: user, context: context.change(services)) else {
+        guard try await services.mfa.confirm(body.code, user: user, context: context.change(services.clock)) else {
             throw ValidationError(field: "code", "does not match; check the app's clock and enter the code it shows now")
         }
         try await services.logins.clearMFAPending(of: user)
         return Response(status: .noContent)
     }
 
-    static func remove(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func remove(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let caller = try requireCaller(context)
         let reference = try context.parameters.require("user")
         let own = reference == caller.login || UserID(reference) == caller.userID
@@ -93,19 +95,19 @@ public enum MFARoutes: RouteFile {
                 throw ValidationError(field: "code", "give a current code from your app or a recovery code (?code=…)")
             }
         }
-        try await services.mfaStore.remove(reference, context: context.change(services), actingUser: caller.userID)
+        try await services.mfaStore.remove(reference, context: context.change(services.clock), actingUser: caller.userID)
         return Response(status: .noContent)
     }
 
-    static func getPolicy(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func getPolicy(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let roles = try await services.mfaStore.requiredRoles(org: context.parameters.require("org"), in: context.scope())
         return try JSONResponse.make(.ok, ["required_roles": roles.sorted()])
     }
 
-    static func setPolicy(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func setPolicy(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(PolicyBody.self, from: request, limits: services.limits)
         let roles = try await services.mfaStore.setRequiredRoles(Set(body.requiredRoles), org: context.parameters.require("org"),
-                                                                 context: context.change(services))
+                                                                 context: context.change(services.clock))
         return try JSONResponse.make(.ok, ["required_roles": roles.sorted()])
     }
 

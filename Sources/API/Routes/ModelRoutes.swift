@@ -38,7 +38,9 @@ public enum ModelRoutes: RouteFile {
         ],
     ]
 
-    public static var routes: [RouteSpec] {
+    public typealias Services = ModelService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/models", needs: .permission(.settingsManage),
                       Operation(id: "createModel", summary: "Register an OpenAI-compatible model endpoint with its prices.", tag: "models",
@@ -159,7 +161,7 @@ public enum ModelRoutes: RouteFile {
         return dialect
     }
 
-    static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateBody.self, from: request, limits: services.limits)
         let spec = ModelSpec(name: body.name, baseURL: body.baseUrl, model: body.model, apiKeySecret: body.apiKeySecret,
                              price: ModelPrice(input: body.inputPrice?.micros ?? 0, output: body.outputPrice?.micros ?? 0),
@@ -168,28 +170,28 @@ public enum ModelRoutes: RouteFile {
                                              toolCalling: body.toolCalling ?? ModelCapabilities.assumed.toolCalling)
         // Another org's (an installation admin's call) is checked against the site's rules
         // here; every call is checked in full.
-        try await refuseDeniedEgress(body.baseUrl, org: body.org == nil ? try context.scope().orgID : nil, services)
-        let record = try await services.models.create(spec, capabilities: capabilities, orgReference: body.org, context: context.change(services))
+        try await services.refuseDeniedEgress(body.baseUrl, org: body.org == nil ? try context.scope().orgID : nil)
+        let record = try await services.models.create(spec, capabilities: capabilities, orgReference: body.org, context: context.change(services.clock))
         return DefinitionResources.respond(.created, resource(record))
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let records = try await services.models.list(in: context.scope())
         return DefinitionResources.respond(.ok, DefinitionResources.list(records.map(resource), next: nil))
     }
 
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         DefinitionResources.respond(.ok, resource(try await services.models.get(context.parameters.require("model"), in: context.scope())))
     }
 
-    static func update(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func update(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(UpdateBody.self, from: request, limits: services.limits)
         let dialect = try dialect(body.structuredOutput)
         if let url = body.baseUrl {
             let current = try await services.models.get(context.parameters.require("model"), in: context.scope())
-            try await refuseDeniedEgress(url, org: current.orgID, services)
+            try await services.refuseDeniedEgress(url, org: current.orgID)
         }
-        let record = try await services.models.update(context.parameters.require("model"), context: context.change(services)) { spec, capabilities in
+        let record = try await services.models.update(context.parameters.require("model"), context: context.change(services.clock)) { spec, capabilities in
             if let dialect { capabilities.structuredOutput = dialect }
             if let tools = body.toolCalling { capabilities.toolCalling = tools }
             if let url = body.baseUrl { spec.baseURL = url }
@@ -202,35 +204,26 @@ public enum ModelRoutes: RouteFile {
         return DefinitionResources.respond(.ok, resource(record))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        try await services.models.delete(context.parameters.require("model"), context: context.change(services))
+    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        try await services.models.delete(context.parameters.require("model"), context: context.change(services.clock))
         return Response(status: .noContent)
     }
 
-    static func test(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func test(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decodeIfPresent(TestBody.self, from: request, limits: services.limits)
         let environment = try SecretRoutes.environment(body?.environment ?? "prod")
         let overrides = DetectionOverrides(structuredOutput: try dialect(body?.structuredOutput), toolCalling: body?.toolCalling)
-        let scope = try context.scope()
-        let record = try await services.models.get(context.parameters.require("model"), in: scope)
-        let (result, keyVersion) = await services.engine.probe(record, environment: environment, team: nil, detect: overrides)
-        // Opening the key is a secret read like a step's: audited, with who asked.
-        if let keyVersion, let path = record.spec.apiKeySecret {
-            try await services.audit.record(AuditEntry(at: services.clock.now(), orgID: record.orgID.rawValue, actor: try context.change(services).actor,
-                                                       action: .secretRead, targetType: ResourceType.secret.rawValue,
-                                                       targetID: "\(environment.rawValue)/\(path)", requestID: try context.change(services).requestID,
-                                                       details: ["version": "\(keyVersion)", "model": record.spec.name, "purpose": "models test"]))
-        }
-        switch result {
+        let outcome = try await services.test(context.parameters.require("model"), environment: environment, detect: overrides,
+                                              change: context.change(services.clock))
+        let record = outcome.record
+        switch outcome.result {
         case .success(let probe):
             var answer: [String: JSONValue] = [
                 "model": .string(record.spec.name), "latency_ms": .number((probe.latencyMs * 10).rounded() / 10), "text": .string(probe.text),
                 "server_model": probe.model.map(JSONValue.string) ?? .null, "usage": probe.usage?.json ?? .null,
                 "cost_micros": .integer(Int(probe.costMicros)),
             ]
-            if let detection = probe.detection {
-                // What was found is stored at once: the model's next steps use it.
-                let stored = try await services.models.recordTest(record.id, capabilities: detection.capabilities, context: context.change(services))
+            if let detection = probe.detection, let stored = outcome.stored {
                 answer["structured_output"] = .string(detection.capabilities.structuredOutput.rawValue)
                 answer["tool_calling"] = .bool(detection.capabilities.toolCalling)
                 answer["findings"] = .array(detection.findings.map { finding -> JSONValue in
@@ -244,12 +237,6 @@ public enum ModelRoutes: RouteFile {
         case .failure(let error):
             throw APIError.modelFailed(model: record.spec.name, error.description)
         }
-    }
-
-    /// A base_url whose host resolves (now, quickly) to an address the egress policy denies is
-    /// refused with `egress_denied`, the code a step calling it would fail with.
-    static func refuseDeniedEgress(_ url: String, org: OrgID?, _ services: APIServices) async throws {
-        if let refusal = await services.engine.egress.refusal(url: url, org: org) { throw APIError.egressDenied(refusal) }
     }
 
     static func resource(_ record: ModelRecord) -> JSONValue {

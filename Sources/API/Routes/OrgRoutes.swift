@@ -5,7 +5,9 @@ import Storage
 
 /// Orgs: the tenants of this installation. `{org}` is an ID (`org_…`) or a name.
 public enum OrgRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = IdentityService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/orgs", needs: .permission(.orgsCreate),
                       Operation(id: "createOrg", summary: "Create an org.", tag: "orgs",
@@ -61,39 +63,39 @@ public enum OrgRoutes: RouteFile {
         ])
     }
 
-    static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateOrgBody.self, from: request, limits: services.limits)
         let org = try await services.orgs.create(name: body.name, displayName: body.displayName,
-                                                 context: context.change(services))
+                                                 context: context.change(services.clock))
         var response = try JSONResponse.make(.created, OrgResource(org))
         response.headers[.location] = "/api/v1/orgs/\(org.id.rawValue)"
         return response
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let page = try Pagination.request(from: request, listing: "orgs")
         let result = try await services.orgs.list(in: context.scope(), page: page)
         return try JSONResponse.make(.ok, ListBody(items: result.items.map(OrgResource.init),
                                                    nextCursor: result.nextAfter.map { Pagination.cursor(after: $0, listing: "orgs") }))
     }
 
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let org = try await services.orgs.get(context.parameters.require("org"), in: context.scope())
         return try JSONResponse.make(.ok, OrgResource(org))
     }
 
-    static func update(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func update(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(UpdateOrgBody.self, from: request, limits: services.limits)
         guard body.name != nil || body.displayName != nil else {
             throw ValidationError(field: "name", "give `name`, `display_name` or both")
         }
         let org = try await services.orgs.update(context.parameters.require("org"), name: body.name,
-                                                 displayName: body.displayName, context: context.change(services))
+                                                 displayName: body.displayName, context: context.change(services.clock))
         return try JSONResponse.make(.ok, OrgResource(org))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        _ = try await services.orgs.delete(context.parameters.require("org"), context: context.change(services))
+    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        _ = try await services.orgs.delete(context.parameters.require("org"), context: context.change(services.clock))
         // The org's keys and sessions are gone with it; none may live on in the cache.
         services.authenticator.forgetAll()
         return Response(status: .noContent)

@@ -5,7 +5,9 @@ import Storage
 
 /// Each org's plan, quota limits and use.
 public enum PlanRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = IdentityService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/orgs/{org}/quota", needs: .permission(.orgsView),
                       Operation(id: "getQuota", summary: "The org's plan, limits (null: unlimited) and current use.", tag: "orgs",
@@ -43,11 +45,11 @@ public enum PlanRoutes: RouteFile {
         ])
     }
 
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try JSONResponse.make(.ok, QuotaBody(try await services.quotas.standing(of: context.parameters.require("org"), in: context.scope(), now: services.clock.now())))
     }
 
-    static func set(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func set(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(PlanBody.self, from: request, limits: services.limits)
         var overrides = QuotaOverrides()
         for (name, value) in body.overrides ?? [:] {
@@ -67,7 +69,7 @@ public enum PlanRoutes: RouteFile {
             }
         }
         let standing = try await services.quotas.setPlan(body.plan, overrides: overrides, org: context.parameters.require("org"),
-                                                         context: context.change(services))
+                                                         context: context.change(services.clock))
         return try JSONResponse.make(.ok, QuotaBody(standing))
     }
 

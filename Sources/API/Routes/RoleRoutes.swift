@@ -5,7 +5,9 @@ import Storage
 
 /// An org's custom roles: named sets of org-level permissions, given like built-in roles.
 public enum RoleRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = IdentityService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/roles", needs: .permission(.usersView),
                       Operation(id: "listRoles", summary: "Built-in roles and your org's custom roles, with their permissions.",
@@ -35,14 +37,14 @@ public enum RoleRoutes: RouteFile {
         ])
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let custom = try await services.roles.list(orgReference: request.uri.queryParameters["org"].map(String.init), in: context.scope())
         let builtIn = Role.allCases.map { RoleResource(name: $0.rawValue, builtIn: true, permissions: $0.permissions) }
         return try JSONResponse.make(.ok, ListBody(items: builtIn + custom.map { RoleResource(name: $0.name, builtIn: false, permissions: $0.permissions) },
                                                    nextCursor: nil))
     }
 
-    static func put(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func put(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(RoleBody.self, from: request, limits: services.limits)
         var permissions = Set<Permission>()
         for name in body.permissions {
@@ -52,15 +54,15 @@ public enum RoleRoutes: RouteFile {
             permissions.insert(permission)
         }
         let role = try await services.roles.put(name: context.parameters.require("role"), permissions: permissions,
-                                                orgReference: body.org, context: context.change(services))
+                                                orgReference: body.org, context: context.change(services.clock))
         // Holders' cached keys must pick up the new permissions now.
         services.authenticator.forgetAll()
         return try JSONResponse.make(.ok, RoleResource(name: role.name, builtIn: false, permissions: role.permissions))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try await services.roles.delete(context.parameters.require("role"), orgReference: request.uri.queryParameters["org"].map(String.init),
-                                        context: context.change(services))
+                                        context: context.change(services.clock))
         return Response(status: .noContent)
     }
 

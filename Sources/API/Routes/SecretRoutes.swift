@@ -18,7 +18,9 @@ public enum SecretRoutes: RouteFile {
     static let pathSchema: JSON = ["type": "string", "minLength": 1, "maxLength": 200,
                                    "pattern": #"^(?!\.\.?(/|$))(?!.*/\.\.?(/|$))[a-z0-9._-]+(/[a-z0-9._-]+)*$"#]
 
-    public static var routes: [RouteSpec] {
+    public typealias Services = VaultService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.put, "/api/v1/secrets", needs: .permission(.secretsWrite),
                       Operation(id: "putSecret", summary: "Store a new version of a secret (the value is never returned).",
@@ -96,7 +98,7 @@ public enum SecretRoutes: RouteFile {
         return environment
     }
 
-    static func put(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func put(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(PutBody.self, from: request, limits: services.limits)
         let environment = try Self.environment(body.environment)
         var value: [UInt8]
@@ -113,18 +115,18 @@ public enum SecretRoutes: RouteFile {
         }
         let sealer = try services.vault.sealer(for: value)
         let info = try await services.secrets.put(path: body.path, environment: environment, orgReference: body.org, team: body.team,
-                                                  context: context.change(services), seal: sealer)
+                                                  context: context.change(services.clock), seal: sealer)
         return try JSONResponse.make(.ok, SecretResource(info))
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let query = request.uri.queryParameters
         let environment = try query["environment"].map { try Self.environment(String($0)) }
         let items = try await services.secrets.list(orgReference: query["org"].map(String.init), environment: environment, in: context.scope())
         return try JSONResponse.make(.ok, ListBody(items: items.map(SecretResource.init), nextCursor: nil))
     }
 
-    static func versions(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func versions(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let query = request.uri.queryParameters
         let path = try requiredPath(query["path"].map(String.init))
         let items = try await services.secrets.versions(path: path, environment: try Self.environment(query["environment"].map(String.init)),
@@ -132,15 +134,15 @@ public enum SecretRoutes: RouteFile {
         return try JSONResponse.make(.ok, ListBody(items: items.map(VersionResource.init), nextCursor: nil))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let query = request.uri.queryParameters
         let path = try requiredPath(query["path"].map(String.init))
         try await services.secrets.delete(path: path, environment: try Self.environment(query["environment"].map(String.init)),
-                                          orgReference: query["org"].map(String.init), context: context.change(services))
+                                          orgReference: query["org"].map(String.init), context: context.change(services.clock))
         return Response(status: .noContent)
     }
 
-    static func status(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func status(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try JSONResponse.make(.ok, VaultStatusBody(sealed: services.vault.keys.isEmpty, keySource: services.vault.source,
                                                    keyIds: services.vault.keys.map(\.id), activeKeyId: services.vault.activeKey?.id,
                                                    secrets: try await services.secrets.count()))
@@ -152,68 +154,25 @@ public enum SecretRoutes: RouteFile {
                                                 "The vault passphrase (at least 12 characters when first set).")])
     }
 
-    static func unseal(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func unseal(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(UnsealBody.self, from: request, limits: services.limits)
-        guard services.vault.isSealed else {
-            throw StorageError.protected(.secret, id: "vault", reason: "the vault is not sealed")
-        }
-        // Wrong passphrases are counted and slowed: 5 tries a minute.
-        let decision = services.loginBuckets.take([("vault-unseal", 5)], now: services.clock.now(), periodMilliseconds: 60_000)
-        guard decision.allowed else { throw RateLimited(decision: decision) }
-        let expected = try await services.vaultKeys.expected()
-        if expected.isEmpty && body.passphrase.count < 12 {
-            throw ValidationError(field: "passphrase", "must be at least 12 characters when first set")
-        }
-        let salt = try await services.vaultKeys.passphraseSalt(orMake: { Passphrase.newSalt() })
-        let passphrase = body.passphrase
-        guard let key = await withCheckedContinuation({ (continuation: CheckedContinuation<MasterKey?, Never>) in
-            DispatchQueue.global().async { continuation.resume(returning: Passphrase.derive(passphrase, salt: salt)) }
-        }) else { throw APIError.notReady("The key could not be derived (out of memory); try again.") }
-        let change = try context.change(services)
-        if expected.isEmpty {
-            try await services.vaultKeys.register([(key.id, key.checkValue)], now: change.now)
-        }
-        do {
-            // Also after a first registration: of two racing first unseals, only the one whose
-            // check value was recorded may open the vault.
-            try KeyVerification.verify([key], expected: try await services.vaultKeys.expected(), source: "the passphrase")
-        } catch {
-            try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultUnsealFailed,
-                                                       outcome: .denied, requestID: change.requestID))
-            throw APIError.unsealFailed
-        }
-        services.vault.unseal(with: [key])
-        try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultUnsealed,
-                                                   requestID: change.requestID))
+        try await services.unseal(passphrase: body.passphrase, change: context.change(services.clock))
         return try await status(request, context, services)
     }
 
-    static func check(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let (checked, failures) = try await services.vault.check(services.secrets)
-        let change = try context.change(services)
-        try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultChecked,
-                                                   requestID: change.requestID,
-                                                   details: ["checked": String(checked), "failed": String(failures.count)]))
+    static func check(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let (checked, failures) = try await services.check(change: context.change(services.clock))
         return try JSONResponse.make(.ok, CheckBody(checked: checked, failed: failures.map {
             CheckBody.Failure(orgId: $0.ref.orgID.rawValue, environment: $0.ref.environment.rawValue, path: $0.ref.path,
                               version: $0.ref.version, error: "\($0.error)")
         }))
     }
 
-    static func rotate(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let change = try context.change(services)
+    static func rotate(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let started = ContinuousClock.now
-        let result: (keyID: String, rewrapped: Int)
-        do {
-            result = try await services.vault.rotate(services.secrets, keyStore: services.vaultKeys, now: change.now)
-        } catch let error as Vault.RotationError {
-            throw StorageError.protected(.secret, id: "vault", reason: error.description)
-        }
+        let result = try await services.rotate(change: context.change(services.clock))
         let elapsed = ContinuousClock.now - started
         let millis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-        try await services.audit.record(AuditEntry(at: change.now, orgID: nil, actor: change.actor, action: .vaultRotated,
-                                                   requestID: change.requestID,
-                                                   details: ["key": result.keyID, "rewrapped": String(result.rewrapped)]))
         return try JSONResponse.make(.ok, RotationBody(activeKeyId: result.keyID, rewrapped: result.rewrapped, milliseconds: millis))
     }
 

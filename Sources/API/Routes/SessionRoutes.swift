@@ -6,7 +6,9 @@ import Storage
 
 /// Password logins, sessions and password changes.
 public enum SessionRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = LoginService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/login", needs: .public,
                       Operation(id: "login", summary: "Log in with a password; returns a session token (shown once).",
@@ -71,7 +73,7 @@ public enum SessionRoutes: RouteFile {
         ])
     }
 
-    static func login(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func login(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let client = context.isUnixSocket ? "socket" : (context.channel.remoteAddress?.ipAddress ?? "unknown")
         let body = try await BodyDecoder.decode(LoginBody.self, from: request, limits: services.limits)
         // Before any look-up or hash: per address and per login name (existing or not), never
@@ -104,19 +106,19 @@ public enum SessionRoutes: RouteFile {
         return response
     }
 
-    static func logout(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func logout(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let caller = try requireCaller(context)
         guard let session = caller.sessionID else {
             throw ValidationError(field: "Authorization", "is not a login session; only sessions log out (revoke API keys instead)")
         }
         _ = try await services.logins.revoke(session.rawValue, byUser: caller.userID, mayRevokeOthers: false, logout: true,
-                                             context: context.change(services))
+                                             context: context.change(services.clock))
         var response = Response(status: .noContent)
         response.headers[.setCookie] = "\(SessionCookie.name)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
         return response
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let caller = try requireCaller(context)
         try caller.requirePerson("Listing your sessions")
         guard let user = caller.userID else { return try JSONResponse.make(.ok, ListBody<SessionResource>(items: [], nextCursor: nil)) }
@@ -128,7 +130,7 @@ public enum SessionRoutes: RouteFile {
                                                    nextCursor: nil))
     }
 
-    static func revoke(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func revoke(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let caller = try requireCaller(context)
         let mayRevokeOthers = caller.scope.allows(.usersManage)
         // A key never counts as the person: without users.manage it could only end its owner's
@@ -137,11 +139,11 @@ public enum SessionRoutes: RouteFile {
         _ = try await services.logins.revoke(context.parameters.require("session"),
                                              byUser: caller.keyID == nil ? caller.userID : nil,
                                              mayRevokeOthers: mayRevokeOthers, logout: false,
-                                             context: context.change(services))
+                                             context: context.change(services.clock))
         return Response(status: .noContent)
     }
 
-    static func setPassword(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func setPassword(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(PasswordBody.self, from: request, limits: services.limits)
         let caller = try requireCaller(context)
         let reference = try context.parameters.require("user")
@@ -173,7 +175,7 @@ public enum SessionRoutes: RouteFile {
             throw APIError.notReady("The password could not be hashed (out of memory); try again.")
         }
         try await services.logins.setPassword(of: user.id, hash: hash, historyDepth: policy.historyDepth,
-                                              keeping: ownPassword ? caller.sessionID : nil, context: context.change(services))
+                                              keeping: ownPassword ? caller.sessionID : nil, context: context.change(services.clock))
         return Response(status: .noContent)
     }
 }

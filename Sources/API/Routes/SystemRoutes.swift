@@ -5,7 +5,9 @@ import Storage
 
 /// The daemon itself: health, readiness, metrics, the OpenAPI document and status.
 public enum SystemRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = SystemService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/healthz", needs: .public,
                       Operation(id: "getHealth", summary: "The process is up and answering.", tag: "system",
@@ -31,7 +33,7 @@ public enum SystemRoutes: RouteFile {
         ]
     }
 
-    static func readiness(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func readiness(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let database = services.database
         guard database.writer.isRunning else {
             throw APIError.notReady("The writer is not running (agentd is starting or stopping).")
@@ -49,7 +51,7 @@ public enum SystemRoutes: RouteFile {
         return try JSONResponse.make(.ok, ["status": "ready"])
     }
 
-    static func metrics(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func metrics(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         // why: the exposition holds counts per org; with require_auth it also carries org ids,
         // so only callers who may see the whole installation read it.
         if services.metricsRequireAuth {
@@ -69,7 +71,7 @@ public enum SystemRoutes: RouteFile {
 
     /// The families read at scrape (`MetricFamily.Source.scrape`): counters and gauges agentd
     /// keeps in memory, and execution counts from `execution_tally` (no scan of history).
-    static func scrapeFamilies(_ services: APIServices, into text: inout String) async throws {
+    static func scrapeFamilies(_ services: Services, into text: inout String) async throws {
         typealias C = MetricCatalog
         func one(_ family: MetricFamily, _ value: Int) { ExpositionText.render(family, [.init(Double(value))], into: &text) }
         one(C.databaseSize, Int(services.database.sizeOnDisk()))
@@ -102,7 +104,7 @@ public enum SystemRoutes: RouteFile {
         one(C.workflowCacheMisses, cache.misses)
     }
 
-    static func status(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func status(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let database = services.database
         let uptime = ContinuousClock.now - services.info.startedAtMonotonic
         let body = StatusBody(

@@ -5,7 +5,9 @@ import Storage
 
 /// Teams in an org and their members. `{team}` is an ID (`team_…`) or a name in your org.
 public enum TeamRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = IdentityService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.post, "/api/v1/teams", needs: .permission(.teamsManage),
                       Operation(id: "createTeam", summary: "Create a team (counts against the plan's team quota).", tag: "teams",
@@ -60,45 +62,45 @@ public enum TeamRoutes: RouteFile {
                                                 "A role in this team, no broader than the user's org role; default: the org role.")])
     }
 
-    static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateBody.self, from: request, limits: services.limits)
-        let team = try await services.teams.create(name: body.name, orgReference: body.org, context: context.change(services))
+        let team = try await services.teams.create(name: body.name, orgReference: body.org, context: context.change(services.clock))
         return try JSONResponse.make(.created, TeamResource(team))
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let page = try await services.teams.list(in: context.scope(), page: Pagination.request(from: request, listing: "teams"))
         return try JSONResponse.make(.ok, ListBody(items: page.items.map(TeamResource.init),
                                                    nextCursor: page.nextAfter.map { Pagination.cursor(after: $0, listing: "teams") }))
     }
 
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try JSONResponse.make(.ok, TeamResource(try await services.teams.get(context.parameters.require("team"), in: context.scope())))
     }
 
-    static func rename(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func rename(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(RenameBody.self, from: request, limits: services.limits)
-        let team = try await services.teams.rename(context.parameters.require("team"), to: body.name, context: context.change(services))
+        let team = try await services.teams.rename(context.parameters.require("team"), to: body.name, context: context.change(services.clock))
         return try JSONResponse.make(.ok, TeamResource(team))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        try await services.teams.delete(context.parameters.require("team"), context: context.change(services))
+    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        try await services.teams.delete(context.parameters.require("team"), context: context.change(services.clock))
         services.authenticator.forgetAll()  // cached keys carry their owners' teams
         return Response(status: .noContent)
     }
 
-    static func setMember(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func setMember(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(MemberBody.self, from: request, limits: services.limits)
         let team = try await services.teams.setMember(team: context.parameters.require("team"), user: context.parameters.require("user"),
-                                                      role: body.role, context: context.change(services))
+                                                      role: body.role, context: context.change(services.clock))
         services.authenticator.forgetAll()
         return try JSONResponse.make(.ok, TeamResource(team))
     }
 
-    static func removeMember(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func removeMember(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try await services.teams.removeMember(team: context.parameters.require("team"), user: context.parameters.require("user"),
-                                              context: context.change(services))
+                                              context: context.change(services.clock))
         services.authenticator.forgetAll()
         return Response(status: .noContent)
     }

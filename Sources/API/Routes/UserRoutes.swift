@@ -5,7 +5,9 @@ import Storage
 
 /// Users, their memberships in orgs, and `whoami`. `{user}` is an ID (`usr_…`) or a login.
 public enum UserRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+    public typealias Services = IdentityService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/whoami", needs: .authenticated,
                       Operation(id: "whoami", summary: "Who you are to agentd: name, org, roles, permissions.", tag: "users",
@@ -89,7 +91,7 @@ public enum UserRoutes: RouteFile {
         static let schema = ObjectSchema([.init("role", roleSchema, required: true, "The role in the org.")])
     }
 
-    static func whoami(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func whoami(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let caller = try requireCaller(context)
         let permissions = Permission.allCases.filter { caller.scope.allows($0) }.map(\.rawValue)
         return try JSONResponse.make(.ok, WhoAmIBody(
@@ -100,27 +102,27 @@ public enum UserRoutes: RouteFile {
             teams: caller.scope.teams.map(\.rawValue).sorted(), permissions: permissions))
     }
 
-    static func create(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateUserBody.self, from: request, limits: services.limits)
         let profile = try await services.users.create(login: body.login, displayName: body.displayName, unixUID: body.unixUid,
-                                                      orgReference: body.org, role: body.role, context: context.change(services))
+                                                      orgReference: body.org, role: body.role, context: context.change(services.clock))
         var response = try JSONResponse.make(.created, UserResource(profile))
         response.headers[.location] = "/api/v1/users/\(profile.user.id.rawValue)"
         return response
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let page = try await services.users.list(in: context.scope(), page: Pagination.request(from: request, listing: "users"))
         return try JSONResponse.make(.ok, ListBody(items: page.items.map(UserResource.init),
                                                    nextCursor: page.nextAfter.map { Pagination.cursor(after: $0, listing: "users") }))
     }
 
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let profile = try await services.users.get(context.parameters.require("user"), in: context.scope())
         return try JSONResponse.make(.ok, UserResource(profile))
     }
 
-    static func update(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func update(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(UpdateUserBody.self, from: request, limits: services.limits)
         guard body.displayName != nil || body.unixUid != nil || body.clearUnixUid == true || body.disabled != nil else {
             throw ValidationError(field: "display_name", "give at least one of display_name, unix_uid, clear_unix_uid, disabled")
@@ -130,24 +132,24 @@ public enum UserRoutes: RouteFile {
         }
         let uid: UInt32?? = body.clearUnixUid == true ? .some(nil) : body.unixUid.map { .some($0) }
         let profile = try await services.users.update(context.parameters.require("user"), displayName: body.displayName,
-                                                      unixUID: uid, disabled: body.disabled, context: context.change(services))
+                                                      unixUID: uid, disabled: body.disabled, context: context.change(services.clock))
         // A disabled user's keys must stop working now, not when the cache expires.
         services.authenticator.forgetAll()
         return try JSONResponse.make(.ok, UserResource(profile))
     }
 
-    static func setMember(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func setMember(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(MemberBody.self, from: request, limits: services.limits)
         let membership = try await services.users.setMembership(
             org: context.parameters.require("org"), user: context.parameters.require("user"), role: body.role,
-            context: context.change(services))
+            context: context.change(services.clock))
         services.authenticator.forgetAll()
         return try JSONResponse.make(.ok, MembershipResource(membership))
     }
 
-    static func removeMember(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func removeMember(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         _ = try await services.users.setMembership(org: context.parameters.require("org"), user: context.parameters.require("user"),
-                                                   role: nil, context: context.change(services))
+                                                   role: nil, context: context.change(services.clock))
         services.authenticator.forgetAll()
         return Response(status: .noContent)
     }

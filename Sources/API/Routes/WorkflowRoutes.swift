@@ -5,27 +5,29 @@ import Storage
 
 /// Workflows: list, read, history, diff, export, graph, rollback, deploy, delete. New
 /// versions come from `POST /api/v1/apply`. `{workflow}` is an ID (`wf_…`) or a name.
-public enum WorkflowRoutes: RouteFile {
-    public static var routes: [RouteSpec] {
+public enum WorkflowRoutes: RouteFile, VersionedResource {
+    public typealias Services = DefinitionService
+
+    public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/workflows", needs: .permission(.workflowsView),
                       Operation(id: "listWorkflows", summary: "List the workflows you can see.", tag: "workflows",
                                 query: DefinitionQuery.filters(kind: false) + Pagination.parameters,
                                 success: (200, Schemas.list(of: Schemas.workflow), "application/json"), problems: [400, 404]),
-                      handler: list),
+                      handler: VersionedRoutes<Self>.list),
             RouteSpec(.get, "/api/v1/workflows/{workflow}", needs: .permission(.workflowsView),
                       Operation(id: "getWorkflow", summary: "A workflow, its deployments and its newest version.", tag: "workflows",
                                 success: (200, Schemas.workflow, "application/json"), problems: [404]),
-                      handler: get),
+                      handler: VersionedRoutes<Self>.get),
             RouteSpec(.get, "/api/v1/workflows/{workflow}/versions", needs: .permission(.workflowsView),
                       Operation(id: "listWorkflowVersions", summary: "A workflow's versions, newest first.", tag: "workflows",
                                 query: Pagination.parameters, success: (200, Schemas.list(of: Schemas.workflowVersion), "application/json"),
                                 problems: [400, 404]),
-                      handler: versions),
+                      handler: VersionedRoutes<Self>.versions),
             RouteSpec(.get, "/api/v1/workflows/{workflow}/versions/{version}", needs: .permission(.workflowsView),
                       Operation(id: "getWorkflowVersion", summary: "One version of a workflow, with the agent version each node runs.",
                                 tag: "workflows", success: (200, Schemas.workflowVersion, "application/json"), problems: [400, 404]),
-                      handler: version),
+                      handler: VersionedRoutes<Self>.version),
             RouteSpec(.get, "/api/v1/workflows/{workflow}/diff", needs: .permission(.workflowsView),
                       Operation(id: "diffWorkflow", summary: "Structural changes between two versions: fields, nodes added, removed and changed, edges.",
                                 tag: "workflows", query: DefinitionQuery.diffParameters,
@@ -56,7 +58,7 @@ public enum WorkflowRoutes: RouteFile {
             RouteSpec(.delete, "/api/v1/workflows/{workflow}", needs: .permission(.workflowsDelete),
                       Operation(id: "deleteWorkflow", summary: "Delete a workflow, its versions and deployments.", tag: "workflows",
                                 success: (204, nil, "application/json"), problems: [404, 409]),
-                      handler: delete),
+                      handler: VersionedRoutes<Self>.delete),
         ]
     }
 
@@ -81,32 +83,7 @@ public enum WorkflowRoutes: RouteFile {
         ])
     }
 
-    static func list(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let page = try await services.definitions.listWorkflows(in: context.scope(), filter: try DefinitionQuery.filter(request, kind: false),
-                                                                page: Pagination.request(from: request, listing: "workflows"))
-        return DefinitionResources.respond(.ok, DefinitionResources.list(page.items.map { DefinitionResources.workflow($0) },
-                                                                         next: page.nextAfter.map { Pagination.cursor(after: $0, listing: "workflows") }))
-    }
-
-    static func get(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let (record, latest) = try await services.definitions.workflow(context.parameters.require("workflow"), in: context.scope())
-        return DefinitionResources.respond(.ok, DefinitionResources.workflow(record, latest: latest))
-    }
-
-    static func versions(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let page = try await services.definitions.workflowVersions(context.parameters.require("workflow"), in: context.scope(),
-                                                                   page: Pagination.request(from: request, listing: "workflow-versions"))
-        return DefinitionResources.respond(.ok, DefinitionResources.list(page.items.map(DefinitionResources.workflowVersion),
-                                                                         next: page.nextAfter.map { Pagination.cursor(after: $0, listing: "workflow-versions") }))
-    }
-
-    static func version(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        let number = try DefinitionQuery.version(context.parameters.require("version"), name: "version")
-        let (_, found) = try await services.definitions.workflowVersion(context.parameters.require("workflow"), version: number, in: context.scope())
-        return DefinitionResources.respond(.ok, DefinitionResources.workflowVersion(found))
-    }
-
-    static func diff(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func diff(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let (from, to) = try DefinitionQuery.diffVersions(request)
         let reference = try context.parameters.require("workflow")
         let (_, old) = try await services.definitions.workflowVersion(reference, version: from, in: context.scope())
@@ -128,7 +105,7 @@ public enum WorkflowRoutes: RouteFile {
     }
 
     /// The version asked for by `version` or `environment` (default: the newest).
-    static func chosen(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> WorkflowVersionRecord {
+    static func chosen(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> WorkflowVersionRecord {
         let query = request.uri.queryParameters
         let version = try query["version"].map { try DefinitionQuery.version(String($0), name: "version") }
         var environment: DeployEnvironment?
@@ -142,12 +119,12 @@ public enum WorkflowRoutes: RouteFile {
                                                               environment: environment, in: context.scope()).1
     }
 
-    static func export(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func export(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let found = try await chosen(request, context, services)
         return DefinitionResources.text(.ok, YAMLDocuments.export(found.definition.json), contentType: "application/yaml")
     }
 
-    static func graph(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func graph(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let format = request.uri.queryParameters["format"].map(String.init) ?? "svg"
         guard format == "svg" || format == "dot" else { throw APIError.invalidParameter(name: "format", "must be svg or dot") }
         let found = try await chosen(request, context, services)
@@ -157,7 +134,7 @@ public enum WorkflowRoutes: RouteFile {
         return DefinitionResources.text(.ok, WorkflowGraph.svg(found.definition, kinds: found.kinds), contentType: "image/svg+xml")
     }
 
-    static func rollback(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func rollback(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(RollbackBody.self, from: request, limits: services.limits)
         let deployTo: DeployEnvironment?
         switch body.deploy {
@@ -168,22 +145,45 @@ public enum WorkflowRoutes: RouteFile {
             deployTo = environment
         }
         let outcome = try await services.definitions.rollbackWorkflow(context.parameters.require("workflow"), to: body.version,
-                                                                      deployTo: deployTo, context: context.change(services))
+                                                                      deployTo: deployTo, context: context.change(services.clock))
         return DefinitionResources.respond(.ok, DefinitionResources.outcome(outcome))
     }
 
-    static func deploy(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
+    static func deploy(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(DeployBody.self, from: request, limits: services.limits)
         guard let environment = DeployEnvironment(rawValue: body.environment) else {
             throw ValidationError(field: "environment", "must be dev, staging or prod")
         }
         let record = try await services.definitions.deployWorkflow(context.parameters.require("workflow"), version: body.version,
-                                                                   to: environment, context: context.change(services))
+                                                                   to: environment, context: context.change(services.clock))
         return DefinitionResources.respond(.ok, DefinitionResources.workflow(record))
     }
 
-    static func delete(_ request: Request, _ context: AgentRequestContext, _ services: APIServices) async throws -> Response {
-        try await services.definitions.deleteWorkflow(context.parameters.require("workflow"), context: context.change(services))
-        return Response(status: .noContent)
+    // MARK: - VersionedResource
+
+    static let parameter = "workflow"
+    static let filtersByKind = false
+
+    static func list(_ store: DefinitionStore, in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<WorkflowRecord> {
+        try await store.listWorkflows(in: scope, filter: filter, page: page)
     }
+
+    static func newest(_ reference: String, _ store: DefinitionStore, in scope: Scope) async throws -> (WorkflowRecord, WorkflowVersionRecord) {
+        try await store.workflow(reference, in: scope)
+    }
+
+    static func versions(_ reference: String, _ store: DefinitionStore, in scope: Scope, page: PageRequest) async throws -> Page<WorkflowVersionRecord> {
+        try await store.workflowVersions(reference, in: scope, page: page)
+    }
+
+    static func version(_ reference: String, _ number: Int, _ store: DefinitionStore, in scope: Scope) async throws -> WorkflowVersionRecord {
+        try await store.workflowVersion(reference, version: number, in: scope).1
+    }
+
+    static func delete(_ reference: String, _ store: DefinitionStore, context: ChangeContext) async throws {
+        try await store.deleteWorkflow(reference, context: context)
+    }
+
+    static func resource(_ record: WorkflowRecord, latest: WorkflowVersionRecord?) -> JSONValue { DefinitionResources.workflow(record, latest: latest) }
+    static func resource(_ version: WorkflowVersionRecord) -> JSONValue { DefinitionResources.workflowVersion(version) }
 }

@@ -1,16 +1,11 @@
 import Core
 import Hummingbird
+import Platform
+import Prometheus
 
-/// Builds the one router both listeners serve, from the route files' tables.
+/// Builds the one router both listeners serve, from the route files' tables. The list of route
+/// files is in `APIRouter+Table.swift`.
 public enum APIRouter {
-    /// Every route agentd serves. Adding a route file means adding it here.
-    public static var routes: [RouteSpec] {
-        SystemRoutes.routes + OrgRoutes.routes + UserRoutes.routes + RoleRoutes.routes + TeamRoutes.routes + SessionRoutes.routes + MFARoutes.routes
-            + PlanRoutes.routes + SecretRoutes.routes + APIKeyRoutes.routes + AuditRoutes.routes
-            + DefinitionRoutes.routes + AgentRoutes.routes + WorkflowRoutes.routes + ExecutionRoutes.routes
-            + ModelRoutes.routes + BudgetRoutes.routes + CostRoutes.routes + ActivityRoutes.routes + BackupRoutes.routes
-    }
-
     public enum TableError: Error, CustomStringConvertible, Equatable {
         case duplicate(String)
         case badPath(String)
@@ -30,50 +25,45 @@ public enum APIRouter {
 
     /// Checks the table: no route twice, well-formed paths, and no `/api/` route open to
     /// anyone except those named in `publicAPIRoutes`. agentd does not start otherwise.
-    public static func validate(_ routes: [RouteSpec]) throws {
+    public static func validate(_ routes: [RouteDeclaration]) throws {
         var seen = Set<String>()
         for route in routes {
             guard route.path.hasPrefix("/"), route.path == "/" || !route.path.hasSuffix("/") else {
                 throw TableError.badPath(route.path)
             }
-            let name = "\(route.method.rawValue) \(route.path)"
-            if route.path.hasPrefix("/api/"), route.access == .public, !publicAPIRoutes.contains(name) {
-                throw TableError.publicAPIRoute(name)
+            if route.path.hasPrefix("/api/"), route.access == .public, !publicAPIRoutes.contains(route.name) {
+                throw TableError.publicAPIRoute(route.name)
             }
-            let key = "\(route.method.rawValue) \(route.path)"
-            guard seen.insert(key).inserted else { throw TableError.duplicate(key) }
+            guard seen.insert(route.name).inserted else { throw TableError.duplicate(route.name) }
         }
     }
 
-    public static func build(services: APIServices, routes: [RouteSpec] = APIRouter.routes) throws -> Router<AgentRequestContext> {
-        try validate(routes)
+    /// The router over `routes` (each bound to its file's services), behind the middleware:
+    /// request id → HTTP metrics → problem rendering → identity → rate limits. Every route's
+    /// access is checked before its handler runs; a refusal is audited through `refusals`;
+    /// every change (not a GET or HEAD) is one log line whatever its outcome.
+    public static func build(routes: [BoundRoute], identity: IdentityMiddleware, rateLimits: RateLimits,
+                             registry: PrometheusCollectorRegistry, refusals: RefusalAudit,
+                             clock: WallClock) throws -> Router<AgentRequestContext> {
+        let declarations = routes.map(\.declaration)
+        try validate(declarations)
         let router = Router(context: AgentRequestContext.self)
-        router.add(middleware: RequestIDMiddleware(clock: services.clock))
-        router.add(middleware: HTTPMetricsMiddleware(registry: services.registry, knownPaths: Set(routes.map(\.path))))
-        router.add(middleware: ProblemMiddleware(routes: routes))
-        router.add(middleware: IdentityMiddleware(policy: services.identity, authenticator: services.authenticator,
-                                                  passwordLogin: services.passwordLogin, users: services.users,
-                                                  clock: services.clock))
-        router.add(middleware: RateLimitMiddleware(limits: services.rateLimits, buckets: BucketStore(), clock: services.clock))
-        for route in routes {
+        router.add(middleware: RequestIDMiddleware(clock: clock))
+        router.add(middleware: HTTPMetricsMiddleware(registry: registry, knownPaths: Set(declarations.map(\.path))))
+        router.add(middleware: ProblemMiddleware(routes: declarations))
+        router.add(middleware: identity)
+        router.add(middleware: RateLimitMiddleware(limits: rateLimits, buckets: BucketStore(), clock: clock))
+        for bound in routes {
+            let route = bound.declaration
             router.on(RouterPath(route.path), method: route.method) { request, context in
                 do {
                     try authorize(route.access, context)
                 } catch APIError.forbidden(let permission) {
                     // A refused request is a security event: audit it (it changes nothing else).
-                    // The caller gets its 403 even if the audit write fails (that is logged).
-                    do {
-                        try await services.audit.record(AuditEntry(
-                            at: services.clock.now(), orgID: context.caller?.scope.orgID.rawValue,
-                            actor: context.caller?.name ?? "unknown", action: .permissionDenied, outcome: .denied,
-                            requestID: context.requestID,
-                            details: ["permission": permission.rawValue, "route": "\(route.method.rawValue) \(route.path)"]))
-                    } catch {
-                        context.logger.error("could not audit a refused request", metadata: ["error": "\(error)"])
-                    }
+                    await refusals.record(permission, route: route.name, context)
                     throw APIError.forbidden(permission)
                 }
-                guard route.method != .get, route.method != .head else { return try await route.handler(request, context, services) }
+                guard route.method != .get, route.method != .head else { return try await bound.respond(request, context) }
                 // Every change is one log event (in the journal: AGENTD_ACTION, AGENTD_ORG,
                 // AGENTD_REQUEST_ID), whatever its outcome; reads are not logged.
                 let began = ContinuousClock.now
@@ -87,7 +77,7 @@ public enum APIRouter {
                     ])
                 }
                 do {
-                    let response = try await route.handler(request, context, services)
+                    let response = try await bound.respond(request, context)
                     status = Int(response.status.code)
                     return response
                 } catch {
@@ -123,10 +113,10 @@ extension AgentRequestContext {
         return caller.scope
     }
 
-    /// What a mutating repository method needs: scope, audit actor, request id, time.
-    func change(_ services: APIServices) throws -> ChangeContext {
+    /// What a mutating repository method needs: scope, audit actor, request id, time (now on `clock`).
+    func change(_ clock: WallClock) throws -> ChangeContext {
         guard let caller else { throw identityFailure ?? APIError.unauthenticated("Identify yourself.") }
-        return ChangeContext(scope: caller.scope, actor: caller.name, requestID: requestID, now: services.clock.now(),
+        return ChangeContext(scope: caller.scope, actor: caller.name, requestID: requestID, now: clock.now(),
                              actingUser: caller.userID)
     }
 }

@@ -94,33 +94,16 @@ struct Daemon {
             throw DaemonStartError(description: "cannot write to the database \(config.database.path): \(error)")
         }
 
-        let services = APIServices(
-            database: database, audit: audit, hashKey: hashKey, clock: clock,
-            limits: RequestLimits(maxBodyBytes: config.server.maxBodyBytes, maxJSONDepth: config.server.maxJSONDepth),
-            info: ServerInfo(version: AgentdVersion.current, startedAt: startedAt,
-                             startedAtMonotonic: startedMonotonic, devMode: devMode,
-                             backupDirectory: URL(fileURLWithPath: config.backup.directory).standardizedFileURL.path),
-            identity: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
-                                           devUID: devMode ? getuid() : nil, defaultOrg: defaultOrg.id),
-            registry: registry,
-            sessionPolicy: SessionPolicy(idleMilliseconds: Int64(config.auth.sessionIdleMinutes) * 60_000,
-                                         absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000),
-            rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,
-                                   orgPerHour: config.limits.orgPerHour),
-            vault: Vault(keys: masterKeys, source: keySource,
-                         keyringPath: config.vault.keySource == "file"
-                             ? URL(fileURLWithPath: config.vault.keyFile).standardizedFileURL.path : nil),
-            engineSettings: Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
-                                            breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
-                                                                             openMs: Int64(config.engine.breakerOpenMs)),
-                                            caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter)
-                .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen])),
-            logger: logger, metrics: metricsFactory, metricsRequireAuth: config.metrics.requireAuth)
-        let responder = try APIRouter.build(services: services).buildResponder()
+        let api = try APIWiring(.init(
+            config: config, devMode: devMode, database: database, audit: audit, hashKey: hashKey, clock: clock, registry: registry,
+            metrics: metricsFactory, masterKeys: masterKeys, keySource: keySource, defaultOrg: defaultOrg.id,
+            startedAt: startedAt, startedAtMonotonic: startedMonotonic, logger: logger))
+        let responder = api.router.buildResponder()
+        let engine = api.engine
         // Models declared in agentd.toml: the file wins at every start.
         for declaration in config.models {
             do {
-                let outcome = try await services.models.declare(declaration.spec, orgName: declaration.org, now: clock.now())
+                let outcome = try await api.models.declare(declaration.spec, orgName: declaration.org, now: clock.now())
                 if outcome != .unchanged {
                     logger.info("model declared in the config", metadata: ["org": "\(declaration.org)", "model": "\(declaration.spec.name)", "outcome": "\(outcome)"])
                 }
@@ -140,7 +123,7 @@ struct Daemon {
         let (tcpApp, socketApp) = Listeners.make(server: config.server, tcp: tcp, responder: responder,
                                                  readiness: readiness, logger: logger,
                                                  // A port of 0 is known only now: from here on, calls to it are refused.
-                                                 onTCPBound: { host, port in services.engine.egress.addListener(host: host, port: port) })
+                                                 onTCPBound: { host, port in engine.egress.addListener(host: host, port: port) })
 
         // Order matters: ServiceGroup stops services in reverse, so listeners stop first and
         // the writer last.
@@ -150,11 +133,11 @@ struct Daemon {
                 // Stops after the engine and the listeners (nothing audits after it), before the writer.
                 .init(service: AuditCheckpointService(audit: audit, now: { clock.now() }, logger: logger)),
                 // After the writer (it records outcomes), before the listeners (stops after them).
-                .init(service: EngineService(engine: services.engine, vault: services.vault, readiness: readiness, logger: logger)),
+                .init(service: EngineService(engine: api.engine, vault: api.vault, readiness: readiness, logger: logger)),
                 .init(service: tcpApp),
                 .init(service: socketApp),
                 .init(service: WatchdogService(notifier: notifier, database: database, logger: logger)),
-                .init(service: ReloadService(running: config, reload: reload ?? { config }, services: services, logLevel: logLevel,
+                .init(service: ReloadService(running: config, reload: reload ?? { config }, models: api.models, clock: clock, logLevel: logLevel,
                                              notifier: notifier, logger: logger)),
                 // Last, so it is told first: announces the drain before the listeners stop.
                 .init(service: ShutdownAnnouncer(notifier: notifier, readiness: readiness, logger: logger,

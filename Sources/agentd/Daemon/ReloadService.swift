@@ -2,6 +2,7 @@ import API
 import Logging
 import Platform
 import ServiceLifecycle
+import Storage
 import UnixSignals
 
 /// `systemctl reload agentd` (SIGHUP): re-reads the configuration. What can change while
@@ -10,7 +11,8 @@ import UnixSignals
 struct ReloadService: Service {
     let running: Config
     let reload: @Sendable () throws -> Config
-    let services: APIServices
+    let models: ModelStore
+    let clock: WallClock
     let logLevel: LogLevelControl
     let notifier: SystemdNotifier
     let logger: Logger
@@ -35,7 +37,7 @@ struct ReloadService: Service {
                 var failed = false
                 for declaration in next.models {
                     do {
-                        _ = try await services.models.declare(declaration.spec, orgName: declaration.org, now: services.clock.now())
+                        _ = try await models.declare(declaration.spec, orgName: declaration.org, now: clock.now())
                     } catch {
                         failed = true
                         logger.error("cannot apply a model declared in the config; create its org first",

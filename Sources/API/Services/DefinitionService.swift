@@ -1,0 +1,19 @@
+import Platform
+import Storage
+
+/// Agents and workflows, their versions and deployments: what `AgentRoutes`, `WorkflowRoutes`
+/// and `DefinitionRoutes` are given; built by `agentd` (Daemon.swift).
+public struct DefinitionService: Sendable {
+    public let definitions: DefinitionStore
+    /// For permissions that depend on the body (`apply`: agents or workflows).
+    public let refusals: RefusalAudit
+    public let limits: RequestLimits
+    public let clock: WallClock
+
+    public init(definitions: DefinitionStore, refusals: RefusalAudit, limits: RequestLimits, clock: WallClock) {
+        self.definitions = definitions
+        self.refusals = refusals
+        self.limits = limits
+        self.clock = clock
+    }
+}

@@ -1,0 +1,16 @@
+import Core
+
+/// Facts about this running daemon, for `GET /api/v1/status`.
+public struct ServerInfo: Sendable {
+    public let version: String
+    public let startedAt: Instant
+    public let startedAtMonotonic: ContinuousClock.Instant
+    public let devMode: Bool
+
+    public init(version: String, startedAt: Instant, startedAtMonotonic: ContinuousClock.Instant, devMode: Bool) {
+        self.version = version
+        self.startedAt = startedAt
+        self.startedAtMonotonic = startedAtMonotonic
+        self.devMode = devMode
+    }
+}

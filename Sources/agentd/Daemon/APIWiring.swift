@@ -1,0 +1,115 @@
+import API
+import Core
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Platform
+import Prometheus
+import Security
+import Storage
+
+/// Where the API's services are built: the stores over the one database, the one `Engine`,
+/// each area's service (`IdentityService`, `VaultService`, …), each route file bound to its
+/// area's service (`APIRouter.bind`), and the router that serves them behind the middleware.
+struct APIWiring {
+    let engine: Engine
+    let vault: Vault
+    /// For models declared in agentd.toml (at start and on reload).
+    let models: ModelStore
+    let router: Router<AgentRequestContext>
+
+    /// What the daemon has opened and decided before the API can be built.
+    struct Inputs {
+        let config: Config
+        let devMode: Bool
+        let database: AgentDatabase
+        let audit: AuditLog
+        let hashKey: [UInt8]
+        let clock: WallClock
+        let registry: PrometheusCollectorRegistry
+        let metrics: any MetricsFactory
+        let masterKeys: [MasterKey]
+        let keySource: String
+        let defaultOrg: OrgID
+        let startedAt: Instant
+        let startedAtMonotonic: ContinuousClock.Instant
+        let logger: Logger
+    }
+
+    init(_ inputs: Inputs) throws {
+        let config = inputs.config
+        let (database, audit, clock) = (inputs.database, inputs.audit, inputs.clock)
+        let limits = RequestLimits(maxBodyBytes: config.server.maxBodyBytes, maxJSONDepth: config.server.maxJSONDepth)
+
+        let secrets = SecretStore(database: database, audit: audit)
+        let vault = Vault(keys: inputs.masterKeys, source: inputs.keySource,
+                          keyringPath: config.vault.keySource == "file"
+                              ? URL(fileURLWithPath: config.vault.keyFile).standardizedFileURL.path : nil)
+        // why: jobs carry the id of the process that owns them; a new process takes over the
+        // jobs of any other at start (only one agentd runs on a database at a time).
+        let executions = ExecutionStore(database: database, audit: audit, instance: "agentd-\(UUID().uuidString.prefix(8).lowercased())")
+        let settings = Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
+                                       breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
+                                                                        openMs: Int64(config.engine.breakerOpenMs)),
+                                       caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter)
+            .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen]))
+        let engine = Engine(store: executions, settings: settings, now: { clock.now() }, logger: inputs.logger,
+                            secrets: { org, environment, path, team in
+                                guard let (ref, sealed) = try await secrets.currentSealed(org: org, environment: environment, path: path,
+                                                                                          team: team) else { return nil }
+                                return (try vault.open(sealed, at: ref), ref.version)
+                            },
+                            metrics: inputs.metrics)
+
+        let hasher = SecretHasher(key: inputs.hashKey)
+        let authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)
+        let users = UserStore(database: database, audit: audit)
+        let logins = LoginStore(database: database, audit: audit)
+        let mfaStore = MFAStore(database: database, audit: audit)
+        let mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: inputs.hashKey), hasher: hasher)
+        let passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher,
+                                          sessions: SessionPolicy(idleMilliseconds: Int64(config.auth.sessionIdleMinutes) * 60_000,
+                                                                  absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000))
+        let models = ModelStore(database: database, audit: audit)
+        // Password logins, MFA removals and unseal tries spend from the same buckets.
+        let loginBuckets = BucketStore()
+
+        let routes = APIRouter.bind(
+            system: SystemService(database: database, engine: engine, executions: executions, vault: vault,
+                                  info: ServerInfo(version: AgentdVersion.current, startedAt: inputs.startedAt,
+                                                   startedAtMonotonic: inputs.startedAtMonotonic, devMode: inputs.devMode),
+                                  registry: inputs.registry, metricsRequireAuth: config.metrics.requireAuth),
+            identity: IdentityService(orgs: OrgStore(database: database, audit: audit), users: users,
+                                      teams: TeamStore(database: database, audit: audit), roles: RoleStore(database: database, audit: audit),
+                                      keys: APIKeyStore(database: database, audit: audit), quotas: QuotaStore(database: database, audit: audit),
+                                      authenticator: authenticator, limits: limits, clock: clock),
+            login: LoginService(logins: logins, passwordLogin: passwordLogin, passwordPolicy: PasswordPolicy(), mfa: mfa, mfaStore: mfaStore,
+                                loginBuckets: loginBuckets, limits: limits, clock: clock),
+            vault: VaultService(secrets: secrets, vault: vault, vaultKeys: VaultKeyStore(database: database), vaultLimits: VaultLimits(),
+                                audit: audit, loginBuckets: loginBuckets, limits: limits, clock: clock),
+            audit: AuditService(audit: audit, activity: ActivityFeed(database: database), clock: clock),
+            definitions: DefinitionService(definitions: DefinitionStore(database: database, audit: audit),
+                                           refusals: RefusalAudit(audit: audit, clock: clock), limits: limits, clock: clock),
+            executions: ExecutionService(executions: executions, engine: engine, audit: audit, limits: limits, clock: clock),
+            models: ModelService(models: models, engine: engine, audit: audit, limits: limits, clock: clock),
+            costs: CostService(budgets: BudgetStore(database: database, audit: audit), costs: CostQueries(database: database),
+                               limits: limits, clock: clock),
+            backups: BackupService(database: database, audit: audit,
+                                   directory: URL(fileURLWithPath: config.backup.directory).standardizedFileURL.path,
+                                   limits: limits, clock: clock))
+        let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
+                                                                       devUID: inputs.devMode ? getuid() : nil,
+                                                                       defaultOrg: inputs.defaultOrg),
+                                          authenticator: authenticator, passwordLogin: passwordLogin, users: users, clock: clock)
+        self.router = try APIRouter.build(
+            routes: routes, identity: identity,
+            rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,
+                                   orgPerHour: config.limits.orgPerHour),
+            registry: inputs.registry, refusals: RefusalAudit(audit: audit, clock: clock), clock: clock)
+        self.engine = engine
+        self.vault = vault
+        self.models = models
+    }
+}

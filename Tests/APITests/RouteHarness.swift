@@ -77,7 +77,7 @@ final class RouteHarness: @unchecked Sendable {
             audit: AuditService(audit: audit, activity: ActivityFeed(database: database), clock: clock),
             definitions: DefinitionService(definitions: DefinitionStore(database: database, audit: audit),
                                            refusals: RefusalAudit(audit: audit, clock: clock), limits: limits, clock: clock),
-            executions: ExecutionService(executions: executions, engine: engine, audit: audit, limits: limits, clock: clock),
+            executions: ExecutionService(executions: executions, engine: engine, limits: limits, clock: clock),
             models: ModelService(models: ModelStore(database: database, audit: audit), engine: engine, audit: audit,
                                  limits: limits, clock: clock),
             costs: CostService(budgets: BudgetStore(database: database, audit: audit), costs: CostQueries(database: database),

@@ -108,6 +108,40 @@ import Testing
         }
     }
 
+    /// Setting a password (LoginService.setPassword): another user's needs users.manage and
+    /// reveals nothing without it; one's own needs a person, not a key.
+    @Test(arguments: [
+        ("acme-viewer", "acme-developer", "permission_denied"),
+        ("acme-viewer", "nobody-at-all", "permission_denied"),
+        ("acme-developer", "acme-developer", "login_session_required"),
+    ])
+    func aPasswordIsSetOnlyByWhoMay(_ caller: String, _ target: String, _ code: String) async throws {
+        let harness = try await RouteHarness()
+        try await harness.run { client in
+            try await client.execute(uri: "/api/v1/users/\(target)/password", method: .put, headers: harness.headers(caller),
+                                     body: ByteBuffer(string: #"{"password": "a long enough passphrase 42"}"#)) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.problemCode == code)
+            }
+        }
+    }
+
+    /// Logins are throttled per login name before any look-up (LoginService.login).
+    @Test func loginGuessesAreThrottled() async throws {
+        let harness = try await RouteHarness()
+        try await harness.run { client in
+            var codes: [String?] = []
+            for _ in 0..<12 {
+                codes.append(try await client.execute(uri: "/api/v1/login", method: .post, headers: [.contentType: "application/json"],
+                                                      body: ByteBuffer(string: #"{"login": "acme-viewer", "password": "guess"}"#)) {
+                    $0.problemCode
+                })
+            }
+            #expect(codes.first == "invalid_credentials")
+            #expect(codes.last == "rate_limited")
+        }
+    }
+
     /// `APIRouter.routes` (read by validate and the OpenAPI document) and `APIRouter.bind`
     /// (what the router serves) must list the same routes.
     @Test func everyDeclaredRouteIsServedAndNoOther() async throws {

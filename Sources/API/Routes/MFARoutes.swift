@@ -79,23 +79,8 @@ public enum MFARoutes: RouteFile {
     }
 
     static func remove(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
-        let caller = try requireCaller(context)
-        let reference = try context.parameters.require("user")
-        let own = reference == caller.login || UserID(reference) == caller.userID
-        if !own && !caller.scope.allows(.usersManage) { throw APIError.forbidden(.usersManage) }
-        if own, let user = caller.userID {
-            try caller.requirePerson("Removing your own MFA")
-            // why: a stolen session or key alone must not be enough to strip the second factor;
-            // and guessing codes here is throttled like logins (5 a minute per user).
-            let decision = services.loginBuckets.take([("mfa-remove:\(user.rawValue)", 5)], now: services.clock.now(),
-                                                      periodMilliseconds: 60_000)
-            guard decision.allowed else { throw RateLimited(decision: decision) }
-            let code = request.uri.queryParameters["code"].map(String.init) ?? ""
-            guard try await services.mfa.checkOwnCode(code, user: user, now: services.clock.now(), requestID: context.requestID) else {
-                throw ValidationError(field: "code", "give a current code from your app or a recovery code (?code=…)")
-            }
-        }
-        try await services.mfaStore.remove(reference, context: context.change(services.clock), actingUser: caller.userID)
+        try await services.removeMFA(of: context.parameters.require("user"), code: request.uri.queryParameters["code"].map(String.init),
+                                     caller: requireCaller(context), change: context.change(services.clock))
         return Response(status: .noContent)
     }
 

@@ -76,19 +76,11 @@ public enum SessionRoutes: RouteFile {
     static func login(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let client = context.isUnixSocket ? "socket" : (context.channel.remoteAddress?.ipAddress ?? "unknown")
         let body = try await BodyDecoder.decode(LoginBody.self, from: request, limits: services.limits)
-        // Before any look-up or hash: per address and per login name (existing or not), never
-        // one bucket for all (see LoginThrottlePolicy).
-        let throttle = services.loginThrottle
-        let decision = services.loginBuckets.take(throttle.buckets(address: client, login: body.login).map { ($0.key, $0.capacity) },
-                                                  now: services.clock.now(), periodMilliseconds: throttle.periodMilliseconds)
-        guard decision.allowed else { throw RateLimited(decision: decision) }
         let agent = request.headers[.userAgent].map { String($0.prefix(100)) } ?? "unknown client"
-        let (token, session) = try await services.passwordLogin.login(body.login, password: body.password,
-                                                                      totpCode: body.totpCode, recoveryCode: body.recoveryCode,
-                                                                      orgName: body.org,
-                                                                      client: (context.isUnixSocket ? "socket" : "tcp \(client)") + ", " + agent,
-                                                                      requestID: context.requestID,
-                                                                      now: services.clock.now())
+        let (token, session) = try await services.login(body.login, password: body.password, totpCode: body.totpCode,
+                                                        recoveryCode: body.recoveryCode, orgName: body.org, address: client,
+                                                        client: (context.isUnixSocket ? "socket" : "tcp \(client)") + ", " + agent,
+                                                        requestID: context.requestID)
         if body.cookie == true {
             // The token goes only into the cookie, out of reach of page scripts; unsafe
             // requests must echo the CSRF token in `X-CSRF-Token`.
@@ -145,37 +137,8 @@ public enum SessionRoutes: RouteFile {
 
     static func setPassword(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(PasswordBody.self, from: request, limits: services.limits)
-        let caller = try requireCaller(context)
-        let reference = try context.parameters.require("user")
-        // why first: a caller without users.manage must learn nothing about other users.
-        let namesSelf = reference == caller.login || UserID(reference) == caller.userID
-        if !namesSelf && !caller.scope.allows(.usersManage) { throw APIError.forbidden(.usersManage) }
-        let policy = services.passwordPolicy
-        let (user, hashes) = try await services.logins.passwordHashes(of: reference, in: caller.scope,
-                                                                      depth: policy.historyDepth,
-                                                                      actingUser: caller.userID)
-        let ownPassword = user.id == caller.userID
-        // why: an admin could mint a key owned by this user; with no password set yet, the key
-        // alone would otherwise choose one (no current password to give) and take the account.
-        if ownPassword { try caller.requirePerson("Changing your own password") }
-        if !ownPassword {
-            guard caller.scope.allows(.usersManage) else { throw APIError.forbidden(.usersManage) }
-        } else if !hashes.isEmpty {
-            // why: a stolen session must not be enough to take over the account for good.
-            guard let current = body.currentPassword,
-                  await PasswordLogin.verifyOffThread(current, against: hashes[0]) else {
-                throw ValidationError(field: "current_password", "is missing or wrong")
-            }
-        }
-        if let violation = policy.check(body.password, login: user.login) { throw ValidationError([violation]) }
-        for old in hashes where await PasswordLogin.verifyOffThread(body.password, against: old) {
-            throw ValidationError(field: "password", "was used recently; choose one not among your last \(policy.historyDepth + 1)")
-        }
-        guard let hash = await PasswordLogin.hashOffThread(body.password) else {
-            throw APIError.notReady("The password could not be hashed (out of memory); try again.")
-        }
-        try await services.logins.setPassword(of: user.id, hash: hash, historyDepth: policy.historyDepth,
-                                              keeping: ownPassword ? caller.sessionID : nil, context: context.change(services.clock))
+        try await services.setPassword(of: context.parameters.require("user"), to: body.password, currentPassword: body.currentPassword,
+                                       caller: requireCaller(context), change: context.change(services.clock))
         return Response(status: .noContent)
     }
 }

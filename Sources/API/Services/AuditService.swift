@@ -2,7 +2,7 @@ import Platform
 import Storage
 
 /// Reading what happened: the audit chain (list, verify, export) and the activity feed. What
-/// `AuditRoutes` and `ActivityRoutes` are given; built by `agentd` (Daemon.swift).
+/// `AuditRoutes` and `ActivityRoutes` are given; built by `agentd` (Daemon/APIWiring.swift).
 public struct AuditService: Sendable {
     public let audit: AuditLog
     public let activity: ActivityFeed

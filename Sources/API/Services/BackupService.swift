@@ -5,7 +5,7 @@ import Security
 import Storage
 
 /// Online backups into the configured directory: what `BackupRoutes` is given; built by
-/// `agentd` (Daemon.swift).
+/// `agentd` (Daemon/APIWiring.swift).
 public struct BackupService: Sendable {
     public let database: AgentDatabase
     public let audit: AuditLog

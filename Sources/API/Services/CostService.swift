@@ -2,7 +2,7 @@ import Platform
 import Storage
 
 /// Budgets and what executions cost: what `BudgetRoutes` and `CostRoutes` are given; built by
-/// `agentd` (Daemon.swift).
+/// `agentd` (Daemon/APIWiring.swift).
 public struct CostService: Sendable {
     public let budgets: BudgetStore
     public let costs: CostQueries

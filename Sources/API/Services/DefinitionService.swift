@@ -2,7 +2,7 @@ import Platform
 import Storage
 
 /// Agents and workflows, their versions and deployments: what `AgentRoutes`, `WorkflowRoutes`
-/// and `DefinitionRoutes` are given; built by `agentd` (Daemon.swift).
+/// and `DefinitionRoutes` are given; built by `agentd` (Daemon/APIWiring.swift).
 public struct DefinitionService: Sendable {
     public let definitions: DefinitionStore
     /// For permissions that depend on the body (`apply`: agents or workflows).

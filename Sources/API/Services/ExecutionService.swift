@@ -3,18 +3,16 @@ import Platform
 import Storage
 
 /// Starting, reading, following, cancelling and retrying executions: what `ExecutionRoutes`
-/// is given; built by `agentd` (Daemon.swift), with the one `Engine` the daemon runs.
+/// is given; built by `agentd` (Daemon/APIWiring.swift), with the one `Engine` the daemon runs.
 public struct ExecutionService: Sendable {
     public let executions: ExecutionStore
     public let engine: Engine
-    public let audit: AuditLog
     public let limits: RequestLimits
     public let clock: WallClock
 
-    public init(executions: ExecutionStore, engine: Engine, audit: AuditLog, limits: RequestLimits, clock: WallClock) {
+    public init(executions: ExecutionStore, engine: Engine, limits: RequestLimits, clock: WallClock) {
         self.executions = executions
         self.engine = engine
-        self.audit = audit
         self.limits = limits
         self.clock = clock
     }

@@ -4,7 +4,7 @@ import Storage
 
 /// Who is who: orgs and their plans, users, teams, roles and API keys. What `OrgRoutes`,
 /// `UserRoutes`, `TeamRoutes`, `RoleRoutes`, `APIKeyRoutes` and `PlanRoutes` are given; built
-/// by `agentd` (Daemon.swift).
+/// by `agentd` (Daemon/APIWiring.swift).
 ///
 /// A change to who belongs where or who holds which role must drop the authenticator's cached
 /// keys (`authenticator.forgetAll()`), because a cached key carries its owner's teams and roles.

@@ -4,7 +4,7 @@ import Security
 import Storage
 
 /// Logging in and out, sessions, passwords and second factors: what `SessionRoutes` and
-/// `MFARoutes` are given; built by `agentd` (Daemon.swift).
+/// `MFARoutes` are given; built by `agentd` (Daemon/APIWiring.swift).
 public struct LoginService: Sendable {
     public let logins: LoginStore
     public let passwordLogin: PasswordLogin
@@ -29,5 +29,18 @@ public struct LoginService: Sendable {
         self.loginBuckets = loginBuckets
         self.limits = limits
         self.clock = clock
+    }
+
+    /// A password login from `address` (a client's IP, or `socket`). Throttled before any
+    /// look-up or hash, per address and per login name (existing or not), never one bucket for
+    /// all (see `LoginThrottlePolicy`): `RateLimited` when a bucket is empty. `client` describes
+    /// the caller for the session list.
+    public func login(_ login: String, password: String, totpCode: String?, recoveryCode: String?, orgName: String?,
+                      address: String, client: String, requestID: String?) async throws -> (SessionToken, Session) {
+        let decision = loginBuckets.take(loginThrottle.buckets(address: address, login: login).map { ($0.key, $0.capacity) },
+                                         now: clock.now(), periodMilliseconds: loginThrottle.periodMilliseconds)
+        guard decision.allowed else { throw RateLimited(decision: decision) }
+        return try await passwordLogin.login(login, password: password, totpCode: totpCode, recoveryCode: recoveryCode,
+                                             orgName: orgName, client: client, requestID: requestID, now: clock.now())
     }
 }

@@ -4,7 +4,7 @@ import Platform
 import Storage
 
 /// Model servers (llm steps' endpoints): what `ModelRoutes` is given; built by `agentd`
-/// (Daemon.swift), with the daemon's `Engine` (its probe and its egress policy).
+/// (Daemon/APIWiring.swift), with the daemon's `Engine` (its probe and its egress policy).
 public struct ModelService: Sendable {
     public let models: ModelStore
     public let engine: Engine

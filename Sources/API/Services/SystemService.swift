@@ -4,7 +4,7 @@ import Security
 import Storage
 
 /// The daemon itself: readiness, metrics, status. What `SystemRoutes` is given; built by
-/// `agentd` (Daemon.swift).
+/// `agentd` (Daemon/APIWiring.swift).
 public struct SystemService: Sendable {
     public let database: AgentDatabase
     public let engine: Engine

@@ -5,7 +5,7 @@ import Security
 import Storage
 
 /// Secrets and the vault that seals them: what `SecretRoutes` is given; built by `agentd`
-/// (Daemon.swift). Routes decode and answer; what touches several stores and the audit chain
+/// (Daemon/APIWiring.swift). Routes decode and answer; what touches several stores and the audit chain
 /// (unseal, check, rotate) is a method here, so it reads as one flow and is tested as one.
 public struct VaultService: Sendable {
     public let secrets: SecretStore

@@ -92,7 +92,7 @@ struct APIWiring {
             audit: AuditService(audit: audit, activity: ActivityFeed(database: database), clock: clock),
             definitions: DefinitionService(definitions: DefinitionStore(database: database, audit: audit),
                                            refusals: RefusalAudit(audit: audit, clock: clock), limits: limits, clock: clock),
-            executions: ExecutionService(executions: executions, engine: engine, audit: audit, limits: limits, clock: clock),
+            executions: ExecutionService(executions: executions, engine: engine, limits: limits, clock: clock),
             models: ModelService(models: models, engine: engine, audit: audit, limits: limits, clock: clock),
             costs: CostService(budgets: BudgetStore(database: database, audit: audit), costs: CostQueries(database: database),
                                limits: limits, clock: clock),

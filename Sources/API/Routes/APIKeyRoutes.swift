@@ -106,12 +106,12 @@ public enum APIKeyRoutes: RouteFile {
         let body = try await BodyDecoder.decodeIfPresent(RotateBody.self, from: request, limits: services.limits)
         let overlap: Int64
         if let text = body?.overlap {
-            guard let millis = TimeFilter.milliseconds(text), millis <= 30 * 86_400_000 else {
+            guard let millis = TimeFilter.milliseconds(text), millis <= 30 * Milliseconds.day else {
                 throw ValidationError(field: "overlap", "must be a duration up to 30d such as 24h or 0s")
             }
             overlap = millis
         } else {
-            overlap = 86_400_000
+            overlap = Milliseconds.day
         }
         let change = try context.change(services.clock)
         let token = APIKeyAuthenticator.newToken(at: change.now)

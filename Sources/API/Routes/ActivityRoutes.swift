@@ -39,7 +39,7 @@ public enum ActivityRoutes: RouteFile {
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let query = request.uri.queryParameters
         let now = services.clock.now()
-        var since = now.adding(milliseconds: -7 * 86_400_000)
+        var since = now.adding(milliseconds: -7 * Milliseconds.day)
         if let text = query["since"] {
             guard let instant = ExecutionResources.since(String(text), now: now) else {
                 throw APIError.invalidParameter(name: "since", "must be an RFC 3339 time or a duration like 90s, 30m, 24h or 7d; got `\(text)`")

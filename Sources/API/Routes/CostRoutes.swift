@@ -58,12 +58,12 @@ public enum CostRoutes: RouteFile {
             }
             return instant
         }
-        let since = try read("since", default: now.adding(milliseconds: -30 * 86_400_000))
+        let since = try read("since", default: now.adding(milliseconds: -30 * Milliseconds.day))
         // Days are whole: by default the window ends with today.
-        let tomorrow = Instant(millisecondsSinceEpoch: (now.millisecondsSinceEpoch / 86_400_000 + 1) * 86_400_000)
+        let tomorrow = Instant(millisecondsSinceEpoch: (now.millisecondsSinceEpoch / Milliseconds.day + 1) * Milliseconds.day)
         let until = try read("until", default: tomorrow)
         guard since < until else { throw APIError.invalidParameter(name: "since", "must be before until") }
-        guard until.millisecondsSinceEpoch - since.millisecondsSinceEpoch <= 3660 * 86_400_000 else {
+        guard until.millisecondsSinceEpoch - since.millisecondsSinceEpoch <= 3660 * Milliseconds.day else {
             throw APIError.invalidParameter(name: "since", "a window spans at most ten years")
         }
         return (since, until)

@@ -243,15 +243,7 @@ enum ExecutionResources {
     /// `since`: RFC 3339, or a duration back from now (`90s`, `30m`, `1h`, `7d`).
     static func since(_ text: String, now: Instant) -> Instant? {
         if let instant = Instant(rfc3339: text) { return instant }
-        guard let unit = text.last, let amount = Int64(text.dropLast()), amount >= 0, amount < 100_000 else { return nil }
-        let factor: Int64
-        switch unit {
-        case "s": factor = 1000
-        case "m": factor = 60_000
-        case "h": factor = 3_600_000
-        case "d": factor = 86_400_000
-        default: return nil
-        }
-        return now.adding(milliseconds: -amount * factor)
+        guard let amount = Int64(text.dropLast()), amount < 100_000, let milliseconds = TimeFilter.milliseconds(text) else { return nil }
+        return now.adding(milliseconds: -milliseconds)
     }
 }

@@ -172,7 +172,7 @@ public enum SecretRoutes: RouteFile {
         let started = ContinuousClock.now
         let result = try await services.rotate(change: context.change(services.clock))
         let elapsed = ContinuousClock.now - started
-        let millis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let millis = elapsed.inMilliseconds
         return try JSONResponse.make(.ok, RotationBody(activeKeyId: result.keyID, rewrapped: result.rewrapped, milliseconds: millis))
     }
 

@@ -113,7 +113,7 @@ public enum SystemRoutes: RouteFile {
             database: .init(path: database.options.path, sizeBytes: database.sizeOnDisk(),
                             synchronous: database.options.synchronous.rawValue.lowercased()),
             startedAt: services.info.startedAt.rfc3339,
-            uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+            uptimeSeconds: uptime.inSeconds,
             devMode: services.info.devMode,
             writer: database.writer.currentStatistics)
         return try JSONResponse.make(.ok, body)

@@ -73,7 +73,7 @@ public enum APIRouter {
                     context.logger.info("change requested", metadata: [
                         "action": "\(route.operation.id)", "method": "\(route.method.rawValue)", "path": "\(request.uri.path)",
                         "status": "\(status)", "org": "\(context.caller?.scope.orgID.rawValue ?? "-")", "actor": "\(context.caller?.name ?? "unknown")",
-                        "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                        "duration_ms": "\(elapsed.inMilliseconds)",
                     ])
                 }
                 do {

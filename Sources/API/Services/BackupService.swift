@@ -49,7 +49,7 @@ public struct BackupService: Sendable {
         let check = try Backups.check(path: path, digest: ChainDigest.sha256)
         let bytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.int64Value ?? 0
         let sum = try FileDigest.sha256(path: path)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         try await audit.record(AuditEntry(at: clock.now(), orgID: nil, actor: change.actor, action: .backupCreated,
                                           targetType: ResourceType.backup.rawValue, targetID: path, requestID: change.requestID,
                                           details: ["bytes": "\(bytes)", "sha256": sum, "integrity": check.integrity,

@@ -14,7 +14,7 @@ extension LoginService {
         if own, let user = caller.userID {
             try caller.requirePerson("Removing your own MFA")
             // why: a stolen session or key alone must not be enough to strip the second factor.
-            let decision = loginBuckets.take([("mfa-remove:\(user.rawValue)", 5)], now: clock.now(), periodMilliseconds: 60_000)
+            let decision = loginBuckets.take([("mfa-remove:\(user.rawValue)", 5)], now: clock.now(), periodMilliseconds: Milliseconds.minute)
             guard decision.allowed else { throw RateLimited(decision: decision) }
             guard try await mfa.checkOwnCode(code ?? "", user: user, now: clock.now(), requestID: change.requestID) else {
                 throw ValidationError(field: "code", "give a current code from your app or a recovery code (?code=…)")

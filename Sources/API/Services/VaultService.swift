@@ -41,7 +41,7 @@ public struct VaultService: Sendable {
             throw StorageError.protected(.secret, id: "vault", reason: "the vault is not sealed")
         }
         // Wrong passphrases are counted and slowed: 5 tries a minute.
-        let decision = loginBuckets.take([("vault-unseal", 5)], now: clock.now(), periodMilliseconds: 60_000)
+        let decision = loginBuckets.take([("vault-unseal", 5)], now: clock.now(), periodMilliseconds: Milliseconds.minute)
         guard decision.allowed else { throw RateLimited(decision: decision) }
         let expected = try await vaultKeys.expected()
         if expected.isEmpty && passphrase.count < 12 {

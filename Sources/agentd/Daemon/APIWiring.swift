@@ -70,8 +70,8 @@ struct APIWiring {
         let mfaStore = MFAStore(database: database, audit: audit)
         let mfa = MFAService(store: mfaStore, sealer: SeedSealer(hashKey: inputs.hashKey), hasher: hasher)
         let passwordLogin = PasswordLogin(store: logins, mfa: mfa, hasher: hasher,
-                                          sessions: SessionPolicy(idleMilliseconds: Int64(config.auth.sessionIdleMinutes) * 60_000,
-                                                                  absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * 3_600_000))
+                                          sessions: SessionPolicy(idleMilliseconds: Int64(config.auth.sessionIdleMinutes) * Milliseconds.minute,
+                                                                  absoluteMilliseconds: Int64(config.auth.sessionMaxHours) * Milliseconds.hour))
         let models = ModelStore(database: database, audit: audit)
         // Password logins, MFA removals and unseal tries spend from the same buckets.
         let loginBuckets = BucketStore()

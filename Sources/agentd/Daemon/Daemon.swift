@@ -116,7 +116,7 @@ struct Daemon {
         let readiness = Readiness(expected: 3) {
             notifier.ready(status: "serving")
             let elapsed = ContinuousClock.now - startedMonotonic
-            let millis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            let millis = elapsed.inMilliseconds
             logger.info("ready", metadata: ["startup_ms": "\(millis)"])
         }
         let socketPath = config.server.socket

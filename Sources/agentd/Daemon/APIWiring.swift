@@ -10,9 +10,10 @@ import Prometheus
 import Security
 import Storage
 
-/// Where the API's services are built: the stores over the one database, the one `Engine`,
-/// each area's service (`IdentityService`, `VaultService`, …), each route file bound to its
-/// area's service (`APIRouter.bind`), and the router that serves them behind the middleware.
+/// Where the API's services are built: the stores over the one database, the one `Engine` (with
+/// its step runners and outbound client), each area's service (`IdentityService`,
+/// `VaultService`, …), each route file bound to its area's service (`APIRouter.bind`), and the
+/// router that serves them behind the middleware.
 struct APIWiring {
     let engine: Engine
     let vault: Vault
@@ -55,13 +56,15 @@ struct APIWiring {
                                                                         openMs: Int64(config.engine.breakerOpenMs)),
                                        caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter)
             .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen]))
+        // The outbound HTTP client (egress policy, CA bundle), the breakers and a runner per kind.
+        let runners = StepRunnerSet.standard(settings: settings, now: { clock.now() }, orgName: { org in try await executions.orgName(org) })
         let engine = Engine(store: executions, settings: settings, now: { clock.now() }, logger: inputs.logger,
                             secrets: { org, environment, path, team in
                                 guard let (ref, sealed) = try await secrets.currentSealed(org: org, environment: environment, path: path,
                                                                                           team: team) else { return nil }
                                 return (try vault.open(sealed, at: ref), ref.version)
                             },
-                            metrics: inputs.metrics)
+                            metrics: inputs.metrics, runners: runners)
 
         let hasher = SecretHasher(key: inputs.hashKey)
         let authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)

@@ -34,7 +34,9 @@ public final class Engine: Sendable {
         public var poisonAfter: Int = 3
 
         public init(workers: Int = 32, defaultStepTimeoutMs: Int = 300_000, markRunningAfterMs: Int = 50,
-                    breaker: CircuitBreaker.Settings = .init(), caBundle: String? = nil, poisonAfter: Int = 3) {
+                    breaker: CircuitBreaker.Settings = .init(), caBundle: String? = nil, poisonAfter: Int = 3,
+                    scheduleGraceMs: Int64 = 60_000) {
+            self.scheduleGraceMs = scheduleGraceMs
             self.caBundle = caBundle
             self.poisonAfter = poisonAfter
             self.workers = workers

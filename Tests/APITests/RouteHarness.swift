@@ -82,7 +82,8 @@ final class RouteHarness: @unchecked Sendable {
                                  limits: limits, clock: clock),
             costs: CostService(budgets: BudgetStore(database: database, audit: audit), costs: CostQueries(database: database),
                                limits: limits, clock: clock),
-            backups: BackupService(database: database, audit: audit, directory: directory + "/backups", limits: limits, clock: clock))
+            backups: BackupService(database: database, audit: audit, directory: directory + "/backups", limits: limits, clock: clock),
+            schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes
 

@@ -110,6 +110,14 @@ import Testing
         "costForecast": Fixture(path: "/api/v1/costs/forecast", body: nil, foreign: .ownOnly),
         "costAdvice": Fixture(path: "/api/v1/costs/advice", body: nil, foreign: .ownOnly),
         "listActivity": Fixture(path: "/api/v1/activity", body: nil, foreign: .ownOnly),
+        "createSchedule": Fixture(path: "/api/v1/schedules", body: #"{"name":"m-sched-new","workflow":"m-flow","cron":"@yearly"}"#, foreign: .notFound),
+        "listSchedules": Fixture(path: "/api/v1/schedules", body: nil, foreign: .ownOnly),
+        "getSchedule": Fixture(path: "/api/v1/schedules/m-sched", body: nil, foreign: .notFound),
+        "previewSchedule": Fixture(path: "/api/v1/schedules/m-sched/preview?next=3", body: nil, foreign: .notFound),
+        "scheduleHistory": Fixture(path: "/api/v1/schedules/m-sched/history", body: nil, foreign: .notFound),
+        "pauseSchedule": Fixture(path: "/api/v1/schedules/m-sched/pause", body: nil, foreign: .notFound),
+        "resumeSchedule": Fixture(path: "/api/v1/schedules/m-sched-paused/resume", body: nil, foreign: .notFound),
+        "deleteSchedule": Fixture(path: "/api/v1/schedules/m-sched-doomed", body: nil, foreign: .notFound),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
     ]
 
@@ -156,6 +164,10 @@ import Testing
             ] {
                 _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": document])
             }
+            for name in ["m-sched", "m-sched-paused", "m-sched-doomed"] {
+                _ = try await admin.call(.POST, "/api/v1/schedules", json: ["name": name, "workflow": "m-flow", "cron": "@yearly"])
+            }
+            _ = try await admin.call(.POST, "/api/v1/schedules/m-sched-paused/pause", json: [:])
             let executionID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-flow"]).json?["id"] as? String)
             let slowID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-slow"]).json?["id"] as? String)
             let failID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-fail"]).json?["id"] as? String)

@@ -100,6 +100,8 @@ public enum SystemRoutes: RouteFile {
         one(C.jobsRecovered, statistics.recovered)
         one(C.leaseExpiries, statistics.leaseExpiries)
         one(C.breakerOpens, breakers.reduce(0) { $0 + $1.breaker.opens })
+        one(C.scheduleFires, statistics.scheduleFires)
+        one(C.scheduleSlotsMissed, statistics.scheduleSlotsMissed)
         one(C.workflowCacheHits, cache.hits)
         one(C.workflowCacheMisses, cache.misses)
     }

@@ -39,6 +39,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     // Models (OpenAI-compatible endpoints) are managed with settings.manage; costs and
     // budgets are read with costs.view.
     case costsView = "costs.view"
+    // Schedules are read with workflows.view.
+    case schedulesManage = "schedules.manage"
 }
 
 extension Permission {
@@ -63,9 +65,11 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
             return Set(Permission.allCases)
         case .developer:
             return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
-                    .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView]
+                    .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView,
+                    .schedulesManage]
         case .operator:
-            return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide, .costsView]
+            return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide, .costsView,
+                    .schedulesManage]
         case .viewer:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .executionsView]
         case .guest:

@@ -67,6 +67,11 @@ public enum MetricCatalog {
         "Running steps whose lease expired (no heartbeat) and that went back to ready.")
     public static let breakerOpens = MetricFamily(
         "agentd_breaker_opens_total", .counter, source: .scrape, "Times any circuit breaker opened since start.")
+    public static let scheduleFires = MetricFamily(
+        "agentd_schedule_fires_total", .counter, source: .scrape, "Schedule slots that started an execution since start.")
+    public static let scheduleSlotsMissed = MetricFamily(
+        "agentd_schedule_slots_missed_total", .counter, source: .scrape,
+        "Schedule slots not fired since start (missed while down or paused, outside the catch-up window or over its cap, overlap).")
     public static let workflowCacheHits = MetricFamily(
         "agentd_workflow_cache_hits_total", .counter, source: .scrape, "Compiled workflow versions found in the cache.")
     public static let workflowCacheMisses = MetricFamily(
@@ -77,7 +82,7 @@ public enum MetricCatalog {
         httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
-        workflowCacheHits, workflowCacheMisses,
+        scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,
     ]
 
     /// The family of that name, if the catalog has one.

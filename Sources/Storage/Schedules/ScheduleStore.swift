@@ -25,7 +25,8 @@ public struct ScheduleStore: Sendable {
         }
         let first = request.spec.recurrence.next(after: context.now)
         guard let first else {
-            throw ValidationError(field: "at", "is not in the future (or the expression never matches): the schedule would never fire")
+            if case .at = request.spec.when { throw ValidationError(field: "at", "is not in the future: the schedule would never fire") }
+            throw ValidationError(field: "cron", "never matches (a day that does not exist, like 0 0 30 2 *): the schedule would never fire")
         }
         let audit = self.audit
         return try await database.writer.submit { db in

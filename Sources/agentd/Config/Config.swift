@@ -75,6 +75,8 @@ struct Config: Sendable, Equatable {
         var caBundle: String?
         /// Deaths of the process while a step ran before that step is failed as poisoned.
         var poisonAfter = 3
+        /// How late a schedule's slot may still fire; later, it is missed (docs/triggers.md).
+        var scheduleGraceMs = 60_000
     }
 
     /// `/metrics` (docs/metrics.md).

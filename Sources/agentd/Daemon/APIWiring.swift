@@ -54,7 +54,8 @@ struct APIWiring {
         let settings = Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
                                        breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
                                                                         openMs: Int64(config.engine.breakerOpenMs)),
-                                       caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter)
+                                       caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter,
+                                       scheduleGraceMs: Int64(config.engine.scheduleGraceMs))
             .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen]))
         // The outbound HTTP client (egress policy, CA bundle), the breakers and a runner per kind.
         let runners = StepRunnerSet.standard(settings: settings, now: { clock.now() }, orgName: { org in try await executions.orgName(org) })
@@ -101,7 +102,8 @@ struct APIWiring {
                                limits: limits, clock: clock),
             backups: BackupService(database: database, audit: audit,
                                    directory: URL(fileURLWithPath: config.backup.directory).standardizedFileURL.path,
-                                   limits: limits, clock: clock))
+                                   limits: limits, clock: clock),
+            schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),

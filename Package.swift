@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Client", "Core",
+                "Client", "Core", "Security",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The loopback service the engine tests start (run by python3, not compiled).

@@ -227,9 +227,11 @@ extension Engine {
                 notifier.notify([ticket.executionID])
             }
             let began = ContinuousClock.now
-            while !Task.isCancelled, ContinuousClock.now - began < .milliseconds(timeoutMs + 1000) {
+            while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(max(10, settings.leaseMs / 3)))
-                guard !Task.isCancelled,
+                // why checked after the sleep: a heartbeat that wakes past the step's timeout and
+                // grace would give a hung step one more lease, and delay its recovery by as much.
+                guard !Task.isCancelled, ContinuousClock.now - began < .milliseconds(timeoutMs + 1000),
                       (try? await store.heartbeat(ticket, leaseUntil: now().adding(milliseconds: Int64(settings.leaseMs)))) == true else { return }
             }
         }

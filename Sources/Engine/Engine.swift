@@ -27,6 +27,11 @@ public final class Engine: Sendable {
         /// A schedule slot found later than this after its time is missed (its catch-up policy
         /// decides); one found in time always fires.
         public var scheduleGraceMs: Int64 = 60_000
+        /// The longest the timer sleeps when it knows of nothing due sooner. It sleeps until the
+        /// earliest instant it knows (a timer, a schedule's slot, a deadline, a lease's end) and is
+        /// woken when an earlier one appears; this bounds what no wake-up announces (a lease taken
+        /// while it slept, another process's rows on a shared database).
+        public var timerPollMs: Int64 = 10_000
         /// Where http steps and model servers may be reached (`[egress]`).
         public var egress = EgressSettings()
         /// A job that was running each of the last this-many times the process died is failed
@@ -212,6 +217,8 @@ public final class Engine: Sendable {
     public func submit(_ request: NewExecution, context: ChangeContext) async throws -> (ExecutionRecord, created: Bool) {
         let (record, effects, created) = try await store.create(request, context: context)
         handle(effects)
+        // The timer sleeps until what it knows; this execution's deadline may come sooner.
+        if created, let timeoutMs = request.timeoutMs { wake(by: now().adding(milliseconds: Int64(timeoutMs))) }
         return (record, created)
     }
 
@@ -228,6 +235,10 @@ public final class Engine: Sendable {
     }
 
     // MARK: - After a commit
+
+    /// Queues the steps of executions a transaction outside the engine started (a webhook
+    /// delivery's), as `submit` does for its own.
+    public func accept(_ effects: ExecutionEffects) { handle(effects) }
 
     func handle(_ effects: ExecutionEffects) {
         if !effects.ready.isEmpty {
@@ -268,7 +279,7 @@ public final class Engine: Sendable {
     // MARK: - Timers
 
     /// Wakes the timer by `instant` (a schedule created or resumed with an earlier slot than
-    /// any it knows); it would otherwise notice within a second.
+    /// any it knows); it would otherwise notice within `timerPollMs`.
     public func wake(by instant: Instant) {
         let at = instant.millisecondsSinceEpoch
         let earlier = earliestTimer.withLock { earliest -> Bool in
@@ -279,9 +290,20 @@ public final class Engine: Sendable {
         if earlier { sleeper.withLock { $0 }?.cancel() }
     }
 
-    /// Fires the schedules due now, each slot once (`ExecutionStore+Schedules`).
+    /// Fires the schedules due now, each slot once (`ExecutionStore+Schedules`), a page of a
+    /// thousand at a time until a page is not full (after a long outage ten thousand may be due;
+    /// at most 50 pages a pass, so that one that keeps failing cannot hold the timer).
     private func fireSchedules() async throws {
-        let firing = try await store.fireDueSchedules(now: now(), graceMs: settings.scheduleGraceMs)
+        var pages = 0
+        var firing: ScheduleFiring
+        repeat {
+            firing = try await store.fireDueSchedules(now: now(), graceMs: settings.scheduleGraceMs, limit: 1000)
+            pages += 1
+            record(firing)
+        } while firing.considered == 1000 && pages < 50
+    }
+
+    private func record(_ firing: ScheduleFiring) {
         handle(firing.effects)
         counters.withLock {
             $0.scheduleFires += firing.fired
@@ -293,12 +315,13 @@ public final class Engine: Sendable {
         }
     }
 
-    /// Sleeps until the earliest known timer (or a second, to pick up anything else due), then
-    /// queues due jobs and fails executions past their deadline. An earlier timer wakes it.
+    /// Sleeps until the earliest known instant (or `timerPollMs`), then queues due jobs, fires
+    /// due schedules, fails executions past their deadline and frees expired leases. An earlier
+    /// instant wakes it (`handle`, `wake(by:)`).
     private func timerLoop() async {
         while !stopped.load(ordering: .relaxed) {
             let planned = earliestTimer.withLock { $0 }
-            let waitMs = max(0, min(1000, (planned ?? Int64.max) - now().millisecondsSinceEpoch))
+            let waitMs = max(0, min(settings.timerPollMs, (planned ?? Int64.max) - now().millisecondsSinceEpoch))
             if waitMs > 0 {
                 let sleep = Task<Void, Never> { _ = try? await Task.sleep(for: .milliseconds(waitMs)) }
                 sleeper.withLock { $0 = sleep }
@@ -311,7 +334,8 @@ public final class Engine: Sendable {
             do {
                 dispatcher.enqueue(try await store.dueJobs(now: now()))
                 try await fireSchedules()
-                for next in [try await store.nextDue(), try await store.nextScheduleDue()].compactMap({ $0 }) where next > now().millisecondsSinceEpoch {
+                let upcoming = [try await store.nextDue(), try await store.nextScheduleDue(), try await store.nextDeadline(), try await store.nextLeaseEnd()]
+                for next in upcoming.compactMap({ $0 }) where next > now().millisecondsSinceEpoch {
                     earliestTimer.withLock { earliest in if earliest == nil || next < earliest! { earliest = next } }
                 }
                 handle(try await store.expireDeadlines(now: now()))

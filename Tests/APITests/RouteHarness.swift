@@ -83,7 +83,9 @@ final class RouteHarness: @unchecked Sendable {
             costs: CostService(budgets: BudgetStore(database: database, audit: audit), costs: CostQueries(database: database),
                                limits: limits, clock: clock),
             backups: BackupService(database: database, audit: audit, directory: directory + "/backups", limits: limits, clock: clock),
-            schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock))
+            schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock),
+            webhooks: WebhookService(webhooks: WebhookStore(database: database, audit: audit), executions: executions, secrets: secrets, vault: sealed,
+                                     engine: engine, limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes
 

@@ -118,6 +118,13 @@ import Testing
         "pauseSchedule": Fixture(path: "/api/v1/schedules/m-sched/pause", body: nil, foreign: .notFound),
         "resumeSchedule": Fixture(path: "/api/v1/schedules/m-sched-paused/resume", body: nil, foreign: .notFound),
         "deleteSchedule": Fixture(path: "/api/v1/schedules/m-sched-doomed", body: nil, foreign: .notFound),
+        "createWebhook": Fixture(path: "/api/v1/webhooks", body: #"{"name":"m-hook-new","workflow":"m-flow","secret_path":"hooks/m-new"}"#,
+                                 foreign: .notFound),
+        "listWebhooks": Fixture(path: "/api/v1/webhooks", body: nil, foreign: .ownOnly),
+        "getWebhook": Fixture(path: "/api/v1/webhooks/m-hook", body: nil, foreign: .notFound),
+        "rotateWebhook": Fixture(path: "/api/v1/webhooks/m-hook/rotate", body: nil, foreign: .notFound),
+        "webhookDeliveries": Fixture(path: "/api/v1/webhooks/m-hook/deliveries", body: nil, foreign: .notFound),
+        "deleteWebhook": Fixture(path: "/api/v1/webhooks/m-hook-doomed", body: nil, foreign: .notFound),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
     ]
 
@@ -168,6 +175,9 @@ import Testing
                 _ = try await admin.call(.POST, "/api/v1/schedules", json: ["name": name, "workflow": "m-flow", "cron": "@yearly"])
             }
             _ = try await admin.call(.POST, "/api/v1/schedules/m-sched-paused/pause", json: [:])
+            for name in ["m-hook", "m-hook-doomed"] {
+                _ = try await admin.call(.POST, "/api/v1/webhooks", json: ["name": name, "workflow": "m-flow", "secret_path": "hooks/\(name)"])
+            }
             let executionID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-flow"]).json?["id"] as? String)
             let slowID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-slow"]).json?["id"] as? String)
             let failID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-fail"]).json?["id"] as? String)

@@ -144,7 +144,10 @@ extension Array where Element: Sendable {
     /// held by the upstream until both workers have made it, however slow the machine.
     @Test func anExpiredLeaseGivesTheStepToAnotherWorker() async throws {
         let upstream = try Upstream()
-        try await TestDaemon.run { daemon in
+        // The test ends the lease behind agentd's back, which no wake-up announces: the timer
+        // finds it at its next look (every 10 s by default, here 200 ms), before a heartbeat
+        // renews it.
+        try await TestDaemon.run(environment: ["AGENTD_ENGINE_TIMER_POLL_MS": "200"]) { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: leased
                 nodes:

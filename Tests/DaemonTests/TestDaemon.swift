@@ -80,8 +80,8 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     /// Runs `body` against a fresh daemon, then stops it and expects a clean exit.
-    static func run(arguments: [String] = [], _ body: (TestDaemon) async throws -> Void) async throws {
-        let daemon = try await start(arguments: arguments)
+    static func run(arguments: [String] = [], environment: [String: String] = [:], _ body: (TestDaemon) async throws -> Void) async throws {
+        let daemon = try await start(arguments: arguments, environment: environment)
         do {
             try await body(daemon)
         } catch {

@@ -71,6 +71,10 @@ final class Harness: @unchecked Sendable {
         var logger = Logger(label: "engine-tests")
         logger.logLevel = .critical
         let clock = self.clock
+        // The test clock jumps without telling the engine; a short poll stands in for the
+        // wake-up that the end of a real sleep gives.
+        var settings = settings
+        settings.timerPollMs = 100
         let engine = Engine(store: store(instance: instance), settings: settings, now: { clock.now }, logger: logger, secrets: secrets,
                             extraRunners: runners)
         if start { try await engine.start() }

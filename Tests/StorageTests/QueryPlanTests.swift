@@ -51,4 +51,13 @@ import Testing
         #expect(next.count == 1 && next[0].contains("schedule_due"), "\(next)")
         #expect(!(due + next).contains { $0.contains("SCAN") || $0.contains("TEMP B-TREE") }, "\(due + next)")
     }
+
+    /// The timer's other instants at every wake: the next deadline and the next lease end, on
+    /// their partial indexes, not a scan of every execution and job.
+    @Test func theNextDeadlineAndLeaseEndAreReadFromTheirIndexes() async throws {
+        let deadline = try await plan(ExecutionStore.nextDeadlineSQL, [])
+        #expect(deadline.count == 1 && deadline[0].contains("USING INDEX execution_unfinished"), "\(deadline)")
+        let lease = try await plan(ExecutionStore.nextLeaseEndSQL, [])
+        #expect(lease.count == 1 && lease[0].contains("job_lease_end"), "\(lease)")
+    }
 }

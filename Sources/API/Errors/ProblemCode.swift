@@ -49,6 +49,11 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     /// The egress policy refuses the address a URL resolves to (`[egress]`).
     case egressDenied = "egress_denied"
     case alreadyFinished = "already_finished"
+    // Webhook receivers (`POST /hooks/{id}`)
+    case webhookRefused = "webhook_refused"
+    case deliveryReplayed = "delivery_replayed"
+    case transformFailed = "transform_failed"
+    case deliveryNotStarted = "delivery_not_started"
     // The server
     case notReady = "not_ready"
     case shuttingDown = "shutting_down"

@@ -26,6 +26,7 @@ enum Problems {
             return Problem(code: .rateLimited, status: 429, title: "Too many requests",
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
+        case let error as WebhookRefusal: return problem(for: error)
         case let error as UserAuthorityRefusal: return problem(for: error)
         case let error as ExecutionError:
             switch error {
@@ -166,6 +167,28 @@ enum Problems {
             return Problem(code: .keyOwnerInOtherOrg, status: 403, title: "Key owner belongs to other orgs",
                            detail: "\(login) is also a member of another org; only \(login) (or an installation administrator) "
                                + "may create a key owned by them.")
+        }
+    }
+
+    /// A webhook receiver's refusals. Every refusal an unsigned caller can provoke (no such
+    /// webhook, a bad, missing or stale signature, an address not allowed) is the same 401, so
+    /// the answer does not say whether the webhook exists; its deliveries say which it was.
+    static func problem(for error: WebhookRefusal) -> Problem {
+        switch error {
+        case .refused:
+            return Problem(code: .webhookRefused, status: 401, title: "Delivery refused",
+                           detail: "The delivery was not accepted. Check the receiver URL, the Agentd-Signature header (t=UNIX_SECONDS,v1=hex "
+                               + "HMAC-SHA256 of \"t.body\" under the webhook's secret) and the sender's clock (docs/triggers.md#signing-a-delivery).")
+        case .replayed(let execution):
+            return Problem(code: .deliveryReplayed, status: 409, title: "Delivery replayed",
+                           detail: "This delivery id was accepted before" + (execution.map { " and started execution \($0)" } ?? "")
+                               + "; nothing was started again. Send a new Agentd-Delivery id for a new delivery.")
+        case .transformFailed(let reason):
+            return Problem(code: .transformFailed, status: 422, title: "Transform failed",
+                           detail: "The webhook's transform could not make an input from this body: \(reason).")
+        case .notStarted(let reason):
+            return Problem(code: .deliveryNotStarted, status: 422, title: "Execution not started",
+                           detail: "The delivery was valid but its execution could not start: \(reason).")
         }
     }
 

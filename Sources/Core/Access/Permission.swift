@@ -41,6 +41,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case costsView = "costs.view"
     // Schedules are read with workflows.view.
     case schedulesManage = "schedules.manage"
+    // Webhooks are read with workflows.view; creating one may write its secret to the vault.
+    case webhooksManage = "webhooks.manage"
 }
 
 extension Permission {
@@ -66,7 +68,7 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
         case .developer:
             return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
                     .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView,
-                    .schedulesManage]
+                    .schedulesManage, .webhooksManage]
         case .operator:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide, .costsView,
                     .schedulesManage]

@@ -55,6 +55,10 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case scheduleCreated = "schedule.created"
     case scheduleUpdated = "schedule.updated"
     case scheduleDeleted = "schedule.deleted"
+    case webhookCreated = "webhook.created"
+    /// A webhook's secret replaced by a new one (the old one stops verifying).
+    case webhookRotated = "webhook.rotated"
+    case webhookDeleted = "webhook.deleted"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

@@ -108,3 +108,5 @@ public typealias BudgetID = ResourceID<BudgetKind>
 
 public enum ScheduleKind: ResourceKind { public static let prefix = "sch" }
 public typealias ScheduleID = ResourceID<ScheduleKind>
+public enum WebhookKind: ResourceKind { public static let prefix = "wh" }
+public typealias WebhookID = ResourceID<WebhookKind>

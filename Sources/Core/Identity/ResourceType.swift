@@ -16,4 +16,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case budget
     case backup
     case schedule
+    case webhook
 }

@@ -227,6 +227,27 @@ extension ExecutionStore {
         }
     }
 
+    /// The earliest deadline of an execution that has not ended, if any.
+    public func nextDeadline() async throws -> Int64? {
+        try await database.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: Self.nextDeadlineSQL))
+        }
+    }
+
+    /// The earliest end of a lease held on an open job, if any (past it the job is freed).
+    public func nextLeaseEnd() async throws -> Int64? {
+        try await database.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: Self.nextLeaseEndSQL))
+        }
+    }
+
+    /// On partial indexes (`execution_unfinished`, and `job_lease_end` of migration 30;
+    /// QueryPlanTests keeps them there): the timer reads them at every wake.
+    static let nextDeadlineSQL = """
+        SELECT min(deadline_at) FROM execution WHERE status IN ('queued', 'running', 'waiting') AND deadline_at IS NOT NULL
+        """
+    static let nextLeaseEndSQL = "SELECT min(lease_expires_at) FROM job WHERE status = 'open' AND lease_expires_at IS NOT NULL"
+
     /// Fails executions past their deadline.
     public func expireDeadlines(now: Instant) async throws -> ExecutionEffects {
         let store = self

@@ -1,5 +1,5 @@
 extension Schema {
-    /// Migrations 27 on: the state machines enforced by the database too; schedules.
+    /// Migrations 27 on: the state machines enforced by the database too; schedules; webhooks.
     /// Append only; see `Migration`.
     static let structure: [Migration] = [
         Migration(version: 27, name: "status checks", sql: """
@@ -80,6 +80,52 @@ extension Schema {
                 reason          TEXT,
                 PRIMARY KEY (schedule_id, planned_at)
             ) STRICT, WITHOUT ROWID;
+            """),
+        Migration(version: 29, name: "webhooks", sql: """
+            -- Webhook receivers (docs/triggers.md): `POST /hooks/{id}` with a signed body starts
+            -- the workflow. The secret is in the vault (`secret_path` in `environment`); the
+            -- transform is the template text that makes the input.
+            CREATE TABLE webhook (
+                id                  TEXT    PRIMARY KEY,
+                org_id              TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id             TEXT    REFERENCES team(id) ON DELETE CASCADE,
+                name                TEXT    NOT NULL,
+                workflow_id         TEXT    NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                environment         TEXT    NOT NULL,
+                secret_path         TEXT    NOT NULL,
+                transform           TEXT,
+                rate_per_minute     INTEGER NOT NULL CHECK (rate_per_minute > 0),
+                max_body_bytes      INTEGER NOT NULL CHECK (max_body_bytes > 0),
+                tolerance_seconds   INTEGER NOT NULL CHECK (tolerance_seconds > 0),
+                -- A JSON array of CIDRs; empty: any address.
+                allow_from          TEXT    NOT NULL,
+                created_by          TEXT    NOT NULL,
+                created_at          INTEGER NOT NULL,
+                updated_at          INTEGER NOT NULL,
+                UNIQUE (org_id, name)
+            ) STRICT;
+            -- One row per delivery that reached a webhook, with what became of it. A delivery id
+            -- (the sender's, or its signature) is accepted once: the unique index makes a replay
+            -- impossible to accept twice, whatever the races.
+            CREATE TABLE webhook_delivery (
+                id              INTEGER PRIMARY KEY,
+                webhook_id      TEXT    NOT NULL REFERENCES webhook(id) ON DELETE CASCADE,
+                delivery_id     TEXT,
+                received_at     INTEGER NOT NULL,
+                outcome         TEXT    NOT NULL CHECK (outcome IN ('accepted', 'bad_signature', 'expired', 'replay', 'rate_limited',
+                                                                     'ip_refused', 'too_large', 'invalid_body', 'transform_error', 'start_failed')),
+                execution_id    TEXT,
+                remote          TEXT,
+                detail          TEXT
+            ) STRICT;
+            CREATE UNIQUE INDEX webhook_delivery_once ON webhook_delivery (webhook_id, delivery_id) WHERE outcome = 'accepted';
+            CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery (webhook_id, id);
+            """),
+        Migration(version: 30, name: "timer indexes", sql: """
+            -- The engine's timer sleeps until the earliest instant it knows: a timer, a schedule's
+            -- slot (schedule_due), a deadline (execution_unfinished), a lease's end (this one),
+            -- read without a scan of every job ever run.
+            CREATE INDEX job_lease_end ON job (lease_expires_at) WHERE status = 'open' AND lease_expires_at IS NOT NULL;
             """),
     ]
 }

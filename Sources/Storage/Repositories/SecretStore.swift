@@ -42,45 +42,52 @@ public struct SecretStore: Sendable {
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
-            let existing = try Row.fetchOne(db, sql: "SELECT current_version, team_id FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
-                                            arguments: [org.rawValue, environment.rawValue, path])
-            let current: Int? = existing?["current_version"]
-            let owner = (existing?["team_id"] as String?).flatMap(TeamID.init)
-            if existing != nil, !context.scope.canSee(org: org, team: owner) {
-                throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)")
-            }
-            var team = owner
-            if let teamReference {
-                let named = try TeamStore.resolve(teamReference, context.scope, db)
-                guard named.orgID == org, context.scope.canSee(org: org, team: named.id) else { throw StorageError.notFound(.team, id: teamReference) }
-                team = named.id
-            }
-            if existing != nil, !TeamOwnership.mayMove(caller: context.scope, from: owner, to: team) {
-                throw StorageError.protected(.secret, id: path, reason: "moving secret \(path) to another team takes an org admin")
-            }
-            let version = (current ?? 0) + 1
-            let sealed = try seal(SecretRef(orgID: org, environment: environment, path: path, version: version))
-            let now = context.now.millisecondsSinceEpoch
-            if current == nil {
-                try db.execute(sql: """
-                    INSERT INTO secret (org_id, environment, path, current_version, created_at, created_by, updated_at, updated_by, team_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [org.rawValue, environment.rawValue, path, version, now, context.actor, now, context.actor, team?.rawValue])
-            } else {
-                try db.execute(sql: """
-                    UPDATE secret SET current_version = ?, updated_at = ?, updated_by = ?, team_id = ? WHERE org_id = ? AND environment = ? AND path = ?
-                    """, arguments: [version, now, context.actor, team?.rawValue, org.rawValue, environment.rawValue, path])
-            }
-            try db.execute(sql: """
-                INSERT INTO secret_version (org_id, environment, path, version, key_id, wrapped_key, ciphertext, created_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [org.rawValue, environment.rawValue, path, version, sealed.keyID, Data(sealed.wrappedKey),
-                                 Data(sealed.ciphertext), now, context.actor])
-            try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .secretWritten,
-                                        targetType: ResourceType.secret.rawValue, targetID: "\(environment.rawValue)/\(path)",
-                                        requestID: context.requestID, details: ["version": String(version)]), in: db)
-            return try Self.info(org, environment, path, db)
+            return try Self.write(path: path, environment: environment, org: org, team: teamReference, context: context, seal: seal, audit: audit, db)
         }
+    }
+
+    /// `put`'s write, inside a caller's transaction (a webhook's secret is written with the
+    /// webhook that uses it).
+    static func write(path: String, environment: DeployEnvironment, org: OrgID, team teamReference: String?, context: ChangeContext,
+                      seal: (SecretRef) throws -> SealedSecret, audit: AuditLog, _ db: Database) throws -> SecretInfo {
+        let existing = try Row.fetchOne(db, sql: "SELECT current_version, team_id FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
+                                        arguments: [org.rawValue, environment.rawValue, path])
+        let current: Int? = existing?["current_version"]
+        let owner = (existing?["team_id"] as String?).flatMap(TeamID.init)
+        if existing != nil, !context.scope.canSee(org: org, team: owner) {
+            throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)")
+        }
+        var team = owner
+        if let teamReference {
+            let named = try TeamStore.resolve(teamReference, context.scope, db)
+            guard named.orgID == org, context.scope.canSee(org: org, team: named.id) else { throw StorageError.notFound(.team, id: teamReference) }
+            team = named.id
+        }
+        if existing != nil, !TeamOwnership.mayMove(caller: context.scope, from: owner, to: team) {
+            throw StorageError.protected(.secret, id: path, reason: "moving secret \(path) to another team takes an org admin")
+        }
+        let version = (current ?? 0) + 1
+        let sealed = try seal(SecretRef(orgID: org, environment: environment, path: path, version: version))
+        let now = context.now.millisecondsSinceEpoch
+        if current == nil {
+            try db.execute(sql: """
+                INSERT INTO secret (org_id, environment, path, current_version, created_at, created_by, updated_at, updated_by, team_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [org.rawValue, environment.rawValue, path, version, now, context.actor, now, context.actor, team?.rawValue])
+        } else {
+            try db.execute(sql: """
+                UPDATE secret SET current_version = ?, updated_at = ?, updated_by = ?, team_id = ? WHERE org_id = ? AND environment = ? AND path = ?
+                """, arguments: [version, now, context.actor, team?.rawValue, org.rawValue, environment.rawValue, path])
+        }
+        try db.execute(sql: """
+            INSERT INTO secret_version (org_id, environment, path, version, key_id, wrapped_key, ciphertext, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [org.rawValue, environment.rawValue, path, version, sealed.keyID, Data(sealed.wrappedKey),
+                             Data(sealed.ciphertext), now, context.actor])
+        try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .secretWritten,
+                                    targetType: ResourceType.secret.rawValue, targetID: "\(environment.rawValue)/\(path)",
+                                    requestID: context.requestID, details: ["version": String(version)]), in: db)
+        return try Self.info(org, environment, path, db)
     }
 
     /// Secrets of an org (optionally one environment), by environment and path.

@@ -15,20 +15,39 @@ extension ExecutionStore {
             try String.fetchAll(db.cachedStatement(sql: Self.dueSchedulesSQL), arguments: [now.millisecondsSinceEpoch, limit])
         }
         var firing = ScheduleFiring()
+        firing.considered = due.count
         let store = self
         let audit = self.audit
-        for id in due {
-            do {
-                let one = try await database.writer.submit { db in try store.fire(id, now: now, graceMs: graceMs, audit: audit, db) }
+        let database = self.database
+        // Each schedule is its own unit, submitted all at once: the writer commits them in a few
+        // batches (each unit in its own savepoint), not one commit per schedule, so a minute
+        // boundary where hundreds are due is fired in milliseconds, not seconds.
+        let outcomes = await withTaskGroup(of: (String, Result<ScheduleFiring, any Error>).self) { group in
+            for id in due {
+                group.addTask {
+                    do {
+                        return (id, .success(try await database.writer.submit { db in
+                            try store.fire(id, now: now, graceMs: graceMs, audit: audit, db)
+                        }))
+                    } catch {
+                        return (id, .failure(error))
+                    }
+                }
+            }
+            var outcomes: [(String, Result<ScheduleFiring, any Error>)] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        for (id, outcome) in outcomes {
+            switch outcome {
+            case .success(let one):
                 firing.effects.merge(one.effects)
                 firing.fired += one.fired
                 firing.missed += one.missed
                 firing.failed += one.failed
-            } catch StorageError.writerStopped {
-                break
-            } catch is SlotTaken {
+            case .failure(StorageError.writerStopped), .failure(is SlotTaken):
                 continue
-            } catch {
+            case .failure(let error):
                 firing.failed.append((id, "\(error)"))
             }
         }

@@ -65,6 +65,8 @@ public struct ScheduleFireRecord: Sendable, Hashable {
 /// What a pass of the scheduler did, for the metrics and the log.
 public struct ScheduleFiring: Sendable {
     public var effects = ExecutionEffects()
+    /// Schedules the pass found due (at most its limit: more may be due).
+    public var considered = 0
     public var fired = 0
     public var missed = 0
     public var failed: [(schedule: String, reason: String)] = []

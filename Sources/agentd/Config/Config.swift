@@ -77,6 +77,8 @@ struct Config: Sendable, Equatable {
         var poisonAfter = 3
         /// How late a schedule's slot may still fire; later, it is missed (docs/triggers.md).
         var scheduleGraceMs = 60_000
+        /// The timer's safety net when it knows of nothing due sooner.
+        var timerPollMs = 10_000
     }
 
     /// `/metrics` (docs/metrics.md).

@@ -107,6 +107,9 @@ enum ConfigKeys {
         int("engine", "poison_after", "Times agentd may die while a step runs before the step is failed as poisoned, not run again", 1...100) {
             $1.engine.poisonAfter = $0
         },
+        int("engine", "timer_poll_ms", "The longest the timer sleeps when it knows of nothing due sooner", 100...60_000) {
+            $1.engine.timerPollMs = $0
+        },
         int("engine", "schedule_grace_ms", "How late a schedule's slot may fire; a slot found later is missed and its catch-up policy decides",
             1000...3_600_000) { $1.engine.scheduleGraceMs = $0 },
         string("engine", "ca_bundle", "PEM file of the certificate authorities http steps trust (default: the system's)") { value, config in

@@ -51,12 +51,13 @@ struct APIWiring {
         // why: jobs carry the id of the process that owns them; a new process takes over the
         // jobs of any other at start (only one agentd runs on a database at a time).
         let executions = ExecutionStore(database: database, audit: audit, instance: "agentd-\(UUID().uuidString.prefix(8).lowercased())")
-        let settings = Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
+        var settings = Engine.Settings(workers: config.engine.workers, defaultStepTimeoutMs: config.engine.stepTimeoutMs,
                                        breaker: CircuitBreaker.Settings(failureThreshold: config.engine.breakerFailures,
                                                                         openMs: Int64(config.engine.breakerOpenMs)),
                                        caBundle: config.engine.caBundle, poisonAfter: config.engine.poisonAfter,
                                        scheduleGraceMs: Int64(config.engine.scheduleGraceMs))
             .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen]))
+        settings.timerPollMs = Int64(config.engine.timerPollMs)
         // The outbound HTTP client (egress policy, CA bundle), the breakers and a runner per kind.
         let runners = StepRunnerSet.standard(settings: settings, now: { clock.now() }, orgName: { org in try await executions.orgName(org) })
         let engine = Engine(store: executions, settings: settings, now: { clock.now() }, logger: inputs.logger,
@@ -103,7 +104,9 @@ struct APIWiring {
             backups: BackupService(database: database, audit: audit,
                                    directory: URL(fileURLWithPath: config.backup.directory).standardizedFileURL.path,
                                    limits: limits, clock: clock),
-            schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock))
+            schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock),
+            webhooks: WebhookService(webhooks: WebhookStore(database: database, audit: audit), executions: executions, secrets: secrets, vault: vault,
+                                     engine: engine, limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),

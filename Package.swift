@@ -150,6 +150,16 @@ let package = Package(
             path: "bench/engine-bench"
         ),
         .executableTarget(
+            name: "triggers-bench",
+            dependencies: [
+                "Engine", "Security", "Storage", "Core", "Client", "BenchSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "bench/triggers-bench"
+        ),
+        .executableTarget(
             name: "llm-bench",
             dependencies: [
                 "Engine", "Security", "Storage", "Core", "BenchSupport",

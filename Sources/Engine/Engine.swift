@@ -54,6 +54,7 @@ public final class Engine: Sendable {
     public let store: ExecutionStore
     public let breakers: CircuitBreakers
     public let notifier = ExecutionNotifier()
+    private let fireLateness = Mutex<[Int64]>([])
     let dispatcher = Dispatcher()
     let settings: Settings
     let now: @Sendable () -> Instant
@@ -212,6 +213,10 @@ public final class Engine: Sendable {
     /// Commit → step start of the jobs dispatched since the last call.
     public func takeDispatchLatencies() -> [Duration] { dispatcher.takeLatencies() }
 
+    /// Planned instant → execution committed, in milliseconds, for each schedule slot fired
+    /// since the last call (at most 100,000 kept): what the triggers bench reports.
+    public func takeScheduleLateness() -> [Int64] { fireLateness.withLock { samples in defer { samples = [] }; return samples } }
+
     // MARK: - Requests
 
     public func submit(_ request: NewExecution, context: ChangeContext) async throws -> (ExecutionRecord, created: Bool) {
@@ -304,6 +309,11 @@ public final class Engine: Sendable {
     }
 
     private func record(_ firing: ScheduleFiring) {
+        // How late each fired slot's execution was committed (the page has returned).
+        let committed = now().millisecondsSinceEpoch
+        fireLateness.withLock { samples in
+            if samples.count < 100_000 { samples += firing.firedSlots.map { committed - $0.millisecondsSinceEpoch } }
+        }
         handle(firing.effects)
         counters.withLock {
             $0.scheduleFires += firing.fired

@@ -79,7 +79,7 @@ import Testing
             #expect(line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 3 } == true, "\(line ?? "no line")")
             #expect(try await agentctl(daemon, ["schedules", "delete", "ticker"]).status == 0)
             let gone = try await agentctl(daemon, ["schedules", "get", "ticker"])
-            #expect(gone.status != 0 && gone.stderr.contains("not_found") || gone.stderr.contains("No schedule"), "\(gone.stderr)")
+            #expect(gone.status != 0 && gone.stderr.contains("No schedule `ticker`"), "\(gone.stderr)")
             #expect(paused >= 3)
             let audit = try await daemon.socket.call(.GET, "/api/v1/audit?limit=200").json?["items"] as? [[String: Any]] ?? []
             let actions = audit.compactMap { $0["action"] as? String }

@@ -65,7 +65,8 @@ import Testing
             let replay = try await deliver(daemon, url + "?source=erp", #"{"data": {"id": 4711}}"#, secret: secret, delivery: "d-1")
             #expect(replay.status == 409)
             #expect(replay.json?["code"] as? String == "delivery_replayed")
-            #expect((replay.json?["detail"] as? String ?? "").contains(executionID))
+            let detail = replay.json?["detail"] as? String ?? ""
+            #expect(detail.contains(executionID), "\(detail)")
 
             // With ?wait, the execution's result.
             let waited = try await deliver(daemon, url + "?source=erp&wait=10s", #"{"data": {"id": 7}}"#, secret: secret, delivery: "d-2")
@@ -96,6 +97,9 @@ import Testing
             #expect(notJSON.status == 400 && notJSON.json?["code"] as? String == "malformed_json")
             let xml = try await deliver(daemon, url, "<a/>", secret: secret, delivery: "d-8", contentType: "application/xml")
             #expect(xml.status == 415)
+            // A delivery id that is not visible ASCII (here a space) is refused.
+            let badID = try await deliver(daemon, url + "?source=erp", #"{"data": {"id": 9}}"#, secret: secret, delivery: "d 9")
+            #expect(badID.status == 400 && badID.json?["code"] as? String == "invalid_parameter", "\(badID.status)")
 
             let outcomes = try await Self.deliveries(daemon, "orders").map { "\($0["delivery_id"] as? String ?? "-"):\($0["outcome"] as? String ?? "")" }
             for expected in ["d-1:accepted", "d-1:replay", "d-2:accepted", "d-3:bad_signature", "d-4:bad_signature", "d-5:expired",

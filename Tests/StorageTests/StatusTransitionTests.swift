@@ -5,7 +5,7 @@ import Testing
 @testable import Storage
 
 /// Statuses are written in one place (`StatusTransitions`), checked against Core's tables,
-/// conditional on where the row is; the database refuses what is not a state or moves an ended row.
+/// conditional on where the row is; the database's CHECKs refuse what is not a state.
 @Suite struct StatusTransitionTests {
     /// Rows of every status table, with foreign keys off (no org or workflow is needed).
     static func seed(_ db: Database, execution: ExecutionStatus = .running, step: StepStatus = .ready) throws {
@@ -83,13 +83,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("UPDATE execution SET status = 'paused'", "execution.status"),
-        ("UPDATE step_run SET status = 'done'", "step_run.status"),
-        ("UPDATE job SET status = 'running'", "job.status"),
-        ("INSERT INTO step_run (execution_id, node_id, status) VALUES ('ex_1', 'b', 'Ready')", "step_run.status"),
-        ("INSERT INTO job (execution_id, node_id, attempt, org_id, status, ready_at) VALUES ('ex_1', 'b', 1, 'org_a', '', 0)", "job.status"),
+        ("UPDATE execution SET status = 'paused'", "execution_status"),
+        ("UPDATE step_run SET status = 'done'", "step_run_status"),
+        ("UPDATE job SET status = 'running'", "job_status"),
+        ("INSERT INTO step_run (execution_id, node_id, status) VALUES ('ex_1', 'b', 'Ready')", "step_run_status"),
+        ("INSERT INTO job (execution_id, node_id, attempt, org_id, status, ready_at) VALUES ('ex_1', 'b', 1, 'org_a', '', 0)", "job_status"),
     ])
-    func theDatabaseRefusesAStatusOutsideTheTables(_ sql: String, _ column: String) async throws {
+    func theDatabaseRefusesAStatusOutsideTheTables(_ sql: String, _ constraint: String) async throws {
         let error = try await Self.withRows { db in
             do {
                 try db.execute(sql: sql)
@@ -98,37 +98,42 @@ import Testing
                 return error
             }
         }
-        #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
-        #expect(error?.message?.contains(column) == true, "\(String(describing: error))")
+        #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_CHECK)
+        #expect(error?.message?.contains(constraint) == true, "\(String(describing: error))")
     }
 
-    @Test(arguments: [
-        ("UPDATE execution SET status = 'running'", ExecutionStatus.succeeded, StepStatus.succeeded),
-        ("UPDATE step_run SET status = 'ready'", ExecutionStatus.running, StepStatus.skipped),
-    ])
-    func anEndedRowNeverMovesAgain(_ sql: String, _ execution: ExecutionStatus, _ step: StepStatus) async throws {
-        let code = try await Self.withRows(execution: execution, step: step) { db in
-            do {
-                try db.execute(sql: sql)
-                return nil as ResultCode?
-            } catch let error as DatabaseError {
-                return error.extendedResultCode
+    /// An ended execution or step, or a closed job, never moves again: Core's tables have no
+    /// move out of an ended state, so the helper refuses before writing.
+    @Test(arguments: [ExecutionStatus.succeeded, .failed, .cancelled])
+    func anEndedExecutionNeverMovesAgain(_ ended: ExecutionStatus) async throws {
+        let status = try await Self.withRows(execution: ended) { db in
+            for target in ExecutionStatus.allCases where target != ended {
+                #expect(throws: IllegalTransition.self) { try StatusTransitions.execution("ex_1", from: [ended], to: target, db) }
             }
+            return try Self.status(db, "execution")
         }
-        #expect(code == .SQLITE_CONSTRAINT_TRIGGER)
+        #expect(status == ended.rawValue)
+    }
+
+    @Test(arguments: [StepStatus.succeeded, .failed, .skipped, .cancelled])
+    func anEndedStepNeverMovesAgain(_ ended: StepStatus) async throws {
+        let status = try await Self.withRows(step: ended) { db in
+            for target in StepStatus.allCases where target != ended {
+                #expect(throws: IllegalTransition.self) { try StatusTransitions.step("ex_1", node: "a", from: [ended], to: target, db) }
+            }
+            return try Self.status(db, "step_run")
+        }
+        #expect(status == ended.rawValue)
     }
 
     @Test func aClosedJobIsNeverReopened() async throws {
-        let code = try await Self.withRows { db in
-            try db.execute(sql: "UPDATE job SET status = 'done'")
-            do {
-                try db.execute(sql: "UPDATE job SET status = 'open'")
-                return nil as ResultCode?
-            } catch let error as DatabaseError {
-                return error.extendedResultCode
-            }
+        #expect(!JobStatus.done.canMove(to: .open))
+        let (again, status) = try await Self.withRows { db in
+            _ = try StatusTransitions.closeJob(7, token: 3, db)
+            return (try StatusTransitions.closeJob(7, token: 3, db), try Self.status(db, "job"))
         }
-        #expect(code == .SQLITE_CONSTRAINT_TRIGGER)
+        #expect(again == .lost)
+        #expect(status == "done")
     }
 
     /// Every SQL text in Sources that writes a status column: only `StatusTransitions.swift`

@@ -147,7 +147,7 @@ public enum WebhookRoutes: RouteFile {
     }
 
     static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
-        try await services.webhooks.delete(context.parameters.require("webhook"), context: context.change(services.clock))
+        try await services.delete(context.parameters.require("webhook"), context: context.change(services.clock))
         return Response(status: .noContent)
     }
 

@@ -19,6 +19,7 @@ public struct WebhookService: Sendable {
     public let buckets: BucketStore
     public let limits: RequestLimits
     public let clock: WallClock
+    let keys = WebhookKeys()
 
     public init(webhooks: WebhookStore, executions: ExecutionStore, secrets: SecretStore, vault: Vault, engine: Engine,
                 buckets: BucketStore = BucketStore(), limits: RequestLimits, clock: WallClock) {
@@ -38,6 +39,13 @@ public struct WebhookService: Sendable {
 
     /// Creates the webhook; when its secret path holds no secret yet, a new one is generated,
     /// sealed and returned (once: it is never shown again).
+    /// Deletes the webhook (its deliveries too; its secret stays in the vault).
+    public func delete(_ reference: String, context: ChangeContext) async throws {
+        let record = try await webhooks.get(reference, in: context.scope)
+        try await webhooks.delete(record.id.rawValue, context: context)
+        keys.forget(record.id)
+    }
+
     public func create(_ request: NewWebhook, context: ChangeContext) async throws -> (WebhookRecord, secret: String?) {
         let secret = WebhookSigner.newSecret()
         let vault = self.vault
@@ -53,6 +61,7 @@ public struct WebhookService: Sendable {
         let vault = self.vault
         // Sealed inside the unit, after the webhook is found: an unknown one is a 404 either way.
         let (record, version) = try await webhooks.rotate(reference, context: context) { ref in try vault.sealer(for: Array(secret.utf8))(ref) }
+        keys.forget(record.id)
         return (record, secret, version)
     }
 
@@ -74,16 +83,30 @@ public struct WebhookService: Sendable {
     /// (503: a sender retries later, where a 401 would make it give up).
     func receive(_ id: String, _ delivery: Delivery) async throws -> (WebhookRecord, ExecutionRecord, deliveryID: String) {
         let now = clock.now()
-        // 1. The webhook. An unknown one costs the same MAC as a known one.
-        guard let webhook = try await webhooks.receiver(id) else {
+        // 1. The webhook and its secret (`keys` holds them for a second). An unknown one costs
+        // what a known one does up to the MAC (a secret's read, the MAC), so the time of the 401
+        // does not tell them apart either.
+        var cached = keys.cached(id)
+        if cached == nil, let found = try await webhooks.receiver(id) {
+            var key: (bytes: [UInt8], version: Int)?
+            if let (ref, sealed) = try await secrets.currentSealed(org: found.orgID, environment: found.environment, path: found.secretPath,
+                                                                   team: found.teamID) {
+                key = (try vault.open(sealed, at: ref), ref.version)
+            }
+            keys.keep(found, key: key)
+            cached = keys.cached(id)
+        }
+        guard let entry = cached else {
+            _ = try await secrets.currentSealed(org: OrgID.generate(at: now), environment: .dev, path: "webhooks/none", team: nil)
             _ = WebhookSigner.mac(key: Array(repeating: 0, count: 32), message: delivery.body)
             throw WebhookRefusal.refused
         }
+        let webhook = entry.webhook
         func refuse(_ outcome: WebhookDeliveryStatus, _ detail: String, deliveryID: String? = delivery.deliveryID, _ error: any Error) async throws -> Never {
             let log = buckets.take([("webhook-refusals:\(webhook.id.rawValue)", Self.refusalsRecordedPerMinute)], now: now,
                                    periodMilliseconds: Milliseconds.minute)
             if log.allowed {
-                try await webhooks.record(refused: outcome, webhook: webhook.id, deliveryID: deliveryID.map { String($0.prefix(200)) },
+                try await webhooks.record(refused: outcome, webhook: webhook.id, deliveryID: deliveryID.flatMap { Self.isDeliveryID($0) ? $0 : nil },
                                           remote: delivery.remote, detail: detail, now: now)
             }
             throw error
@@ -106,15 +129,17 @@ public struct WebhookService: Sendable {
         guard signature.isFresh(now: now, toleranceSeconds: Int64(webhook.toleranceSeconds)) else {
             try await refuse(.expired, "t=\(signature.timestamp) is more than \(webhook.toleranceSeconds) s from now", WebhookRefusal.refused)
         }
-        guard let (ref, sealed) = try await secrets.currentSealed(org: webhook.orgID, environment: webhook.environment, path: webhook.secretPath,
-                                                                  team: webhook.teamID) else {
+        guard let key = entry.key else {
             try await refuse(.badSignature, "its secret \(webhook.environment.rawValue)/\(webhook.secretPath) no longer exists", WebhookRefusal.refused)
         }
-        let key = try vault.open(sealed, at: ref)
-        guard WebhookSigner.verifies(signature, body: delivery.body, key: key) else {
-            try await refuse(.badSignature, "no v1 matches the secret (version \(ref.version))", WebhookRefusal.refused)
+        guard WebhookSigner.verifies(signature, body: delivery.body, key: key.bytes) else {
+            try await refuse(.badSignature, "no v1 matches the secret (version \(key.version))", WebhookRefusal.refused)
         }
-        let deliveryID = delivery.deliveryID.map { String($0.prefix(200)) } ?? signature.macs[0].map { String(format: "%02x", $0) }.joined()
+        if let given = delivery.deliveryID, !Self.isDeliveryID(given) {
+            try await refuse(.invalidBody, "Agentd-Delivery is not 1 to 200 visible ASCII characters", deliveryID: nil,
+                             APIError.invalidParameter(name: WebhookSignature.deliveryHeader, "must be 1 to 200 visible ASCII characters"))
+        }
+        let deliveryID = delivery.deliveryID ?? signature.macs[0].map { String(format: "%02x", $0) }.joined()
         // 5. Its rate.
         let decision = buckets.take([("webhook:\(webhook.id.rawValue)", webhook.ratePerMinute)], now: now, periodMilliseconds: Milliseconds.minute)
         if !decision.allowed {
@@ -182,6 +207,11 @@ public struct WebhookService: Sendable {
             guard left > .zero else { return current }
             _ = await notifier.wait(for: id, after: generation, timeout: left)
         }
+    }
+
+    /// A sender's delivery id as agentd keeps and shows it: 1 to 200 visible ASCII characters.
+    static func isDeliveryID(_ text: String) -> Bool {
+        (1...200).contains(text.utf8.count) && text.utf8.allSatisfy { (0x21...0x7e).contains($0) }
     }
 
     /// `application/json; charset=utf-8` → `application/json`; `+json` types are JSON.

@@ -23,6 +23,9 @@ extension StatusMachine {
     /// Checks that every `from → to` is in the table: a refused pair is a bug in the caller,
     /// reported before anything is written.
     public static func check(from: Set<Self>, to: Self) throws {
+        // why sorted only on failure: this runs at every status write; the error names the same
+        // state whatever the set's order.
+        guard from.contains(where: { !$0.canMove(to: to) }) else { return }
         if let bad = from.sorted(by: { $0.rawValue < $1.rawValue }).first(where: { !$0.canMove(to: to) }) {
             throw IllegalTransition(from: bad.rawValue, to: to.rawValue)
         }

@@ -9,7 +9,7 @@ import GRDB
 /// row that another transition moved first is not overwritten: the caller gets `.lost` and
 /// decides what that means (a stale worker's result is dropped; an execution that already ended
 /// is not ended again). `StatusTransitionTests` fails the build's tests if a status is written
-/// anywhere else, and migration 27's triggers refuse a status outside the tables.
+/// anywhere else, and migration 27's CHECK constraints refuse a status outside the tables.
 ///
 /// Call these only inside a writer unit (`database.writer.submit`): the `Database` is valid
 /// only there.

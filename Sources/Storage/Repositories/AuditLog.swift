@@ -163,9 +163,10 @@ public struct AuditLog: Sendable {
 
     // MARK: - Rows
 
+    /// Sorted keys, as `decode` reads back (Core's canonical JSON: Foundation's JSONSerialization
+    /// took a third of an execution's audit append in engine-bench).
     static func encode(_ details: [String: String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        JSONValue.object(details.mapValues { .string($0) }).canonicalText
     }
 
     static func decode(_ text: String) -> [String: String] {

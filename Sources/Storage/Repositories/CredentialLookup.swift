@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// What authentication reads before any scope exists: a key's stored hash and its owner's
-/// standing. Deliberately not part of `APIServices`, so no route handler can reach it; only
+/// standing. Deliberately in no area service, so no route handler can reach it; only
 /// the identity middleware holds one.
 public struct CredentialLookup: Sendable {
     private let database: AgentDatabase

@@ -43,6 +43,7 @@ extension ExecutionStore {
             case .success(let one):
                 firing.effects.merge(one.effects)
                 firing.fired += one.fired
+                firing.firedSlots += one.firedSlots
                 firing.missed += one.missed
                 firing.failed += one.failed
             case .failure(StorageError.writerStopped), .failure(is SlotTaken):
@@ -176,6 +177,7 @@ extension ExecutionStore {
                                               "slot": slot.rfc3339]), in: db)
         firing.effects.merge(effects)
         firing.fired += 1
+        firing.firedSlots.append(slot)
         return record.id.rawValue
     }
 

@@ -68,6 +68,8 @@ public struct ScheduleFiring: Sendable {
     /// Schedules the pass found due (at most its limit: more may be due).
     public var considered = 0
     public var fired = 0
+    /// The planned instants of the slots fired, committed when the pass returns.
+    public var firedSlots: [Instant] = []
     public var missed = 0
     public var failed: [(schedule: String, reason: String)] = []
     public init() {}

@@ -31,20 +31,9 @@ public struct ScheduleStore: Sendable {
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = context.scope.orgID
-            let workflow = try RunTarget.find(request.workflow, deployedIn: request.environment, context.scope, db)
-            let team = try request.team.map { try TeamStore.resolve($0, context.scope, db) }
-            if let team, team.orgID != org { throw StorageError.notFound(.team, id: request.team ?? "") }
-            // A team's workflow is scheduled by that team: its executions stay the team's.
-            if let owner = workflow.teamID, team?.id != owner {
-                throw ValidationError(field: "team", "workflow \(workflow.name) belongs to a team: schedule it for that team (--team)")
-            }
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM schedule WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
-            guard count < Self.maximumPerOrg else {
-                throw ValidationError(field: "name", "the org has \(count) schedules, the most it may have; delete some first")
-            }
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM schedule WHERE org_id = ? AND name = ?", arguments: [org.rawValue, request.name]) == nil else {
-                throw StorageError.alreadyExists(.schedule, field: "name", value: request.name)
-            }
+            let (workflow, team) = try TriggerRows.owner(table: "schedule", type: .schedule, name: request.name, workflow: request.workflow,
+                                                         environment: request.environment, team: request.team, maximum: Self.maximumPerOrg,
+                                                         context.scope, db)
             let id = ScheduleID.generate(at: context.now)
             let spec = request.spec
             let (kind, expression) = Self.columns(spec.when)
@@ -141,12 +130,7 @@ public struct ScheduleStore: Sendable {
     }
 
     static func visible(_ reference: String, _ scope: Scope, _ db: Database) throws -> ScheduleRecord {
-        let id: String?
-        if let parsed = ScheduleID(reference) {
-            id = parsed.rawValue
-        } else {
-            id = try String.fetchOne(db, sql: "SELECT id FROM schedule WHERE org_id = ? AND name = ?", arguments: [scope.orgID.rawValue, reference])
-        }
+        let id = try TriggerRows.id(reference, parsed: ScheduleID(reference)?.rawValue, table: "schedule", scope, db)
         guard let id, let record = try? Self.record(id, db), scope.canSee(org: record.orgID, team: record.teamID) else {
             throw StorageError.notFound(.schedule, id: reference)
         }

@@ -24,19 +24,9 @@ public struct WebhookStore: Sendable {
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = context.scope.orgID
-            let workflow = try RunTarget.find(request.workflow, deployedIn: request.environment, context.scope, db)
-            let team = try request.team.map { try TeamStore.resolve($0, context.scope, db) }
-            if let team, team.orgID != org { throw StorageError.notFound(.team, id: request.team ?? "") }
-            if let owner = workflow.teamID, team?.id != owner {
-                throw ValidationError(field: "team", "workflow \(workflow.name) belongs to a team: create its webhook for that team (--team)")
-            }
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM webhook WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
-            guard count < WebhookLimits.maximumPerOrg else {
-                throw ValidationError(field: "name", "the org has \(count) webhooks, the most it may have; delete some first")
-            }
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM webhook WHERE org_id = ? AND name = ?", arguments: [org.rawValue, request.name]) == nil else {
-                throw StorageError.alreadyExists(.webhook, field: "name", value: request.name)
-            }
+            let (workflow, team) = try TriggerRows.owner(table: "webhook", type: .webhook, name: request.name, workflow: request.workflow,
+                                                         environment: request.environment, team: request.team,
+                                                         maximum: WebhookLimits.maximumPerOrg, context.scope, db)
             // The secret: one the caller can see, or a new one for the webhook's team.
             let existing = try Row.fetchOne(db, sql: "SELECT team_id FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
                                             arguments: [org.rawValue, request.environment.rawValue, request.secretPath])
@@ -174,12 +164,7 @@ public struct WebhookStore: Sendable {
     }
 
     static func visible(_ reference: String, _ scope: Scope, _ db: Database) throws -> WebhookRecord {
-        let id: String?
-        if let parsed = WebhookID(reference) {
-            id = parsed.rawValue
-        } else {
-            id = try String.fetchOne(db, sql: "SELECT id FROM webhook WHERE org_id = ? AND name = ?", arguments: [scope.orgID.rawValue, reference])
-        }
+        let id = try TriggerRows.id(reference, parsed: WebhookID(reference)?.rawValue, table: "webhook", scope, db)
         guard let id, let record = try? Self.record(id, db), scope.canSee(org: record.orgID, team: record.teamID) else {
             throw StorageError.notFound(.webhook, id: reference)
         }

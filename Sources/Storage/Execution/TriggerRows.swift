@@ -1,0 +1,35 @@
+import Core
+import GRDB
+
+/// What schedules and webhooks share: each is a named row of its org (`table`) that starts a
+/// workflow, for the org or for one of its teams.
+enum TriggerRows {
+    /// The workflow and team a new trigger names, checked in the caller's transaction: the team
+    /// is the caller's, a team's workflow is started for that team (its executions stay the
+    /// team's), the org has room for one more, and the name is free.
+    static func owner(table: String, type: ResourceType, name: String, workflow reference: String, environment: DeployEnvironment,
+                      team teamReference: String?, maximum: Int, _ scope: Scope, _ db: Database) throws -> (workflow: RunTarget, team: Team?) {
+        let org = scope.orgID
+        let workflow = try RunTarget.find(reference, deployedIn: environment, scope, db)
+        let team = try teamReference.map { try TeamStore.resolve($0, scope, db) }
+        if let team, team.orgID != org { throw StorageError.notFound(.team, id: teamReference ?? "") }
+        if let owner = workflow.teamID, team?.id != owner {
+            throw ValidationError(field: "team", "workflow \(workflow.name) belongs to a team: create the \(type.rawValue) for that team (--team)")
+        }
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE org_id = ?", arguments: [org.rawValue]) ?? 0
+        guard count < maximum else {
+            throw ValidationError(field: "name", "the org has \(count) \(type.rawValue)s, the most it may have; delete some first")
+        }
+        guard try Int.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE org_id = ? AND name = ?", arguments: [org.rawValue, name]) == nil else {
+            throw StorageError.alreadyExists(type, field: "name", value: name)
+        }
+        return (workflow, team)
+    }
+
+    /// The ID of the row `reference` names: an ID as given (`parsed`), or a name in the scope's
+    /// org. Whether the scope may see it is the caller's check, on the record it reads.
+    static func id(_ reference: String, parsed: String?, table: String, _ scope: Scope, _ db: Database) throws -> String? {
+        if let parsed { return parsed }
+        return try String.fetchOne(db, sql: "SELECT id FROM \(table) WHERE org_id = ? AND name = ?", arguments: [scope.orgID.rawValue, reference])
+    }
+}

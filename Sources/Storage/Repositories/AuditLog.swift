@@ -22,7 +22,8 @@ public struct AuditLog: Sendable {
     /// Appends `entry` to the chain. Call only inside a writer unit (`writer.submit`).
     @discardableResult
     public func append(_ entry: AuditEntry, in db: Database) throws -> AuditRecord {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        // Cached: this runs in every audited unit (every execution's start among them).
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"))
         let sequence: Int64 = (last?["seq"] as Int64? ?? 0) + 1
         let previousHash: String = last?["hash"] ?? AuditChain.genesis
         let hash = AuditChain.hash(sequence: sequence, entry: entry, previousHash: previousHash, digest: digest)

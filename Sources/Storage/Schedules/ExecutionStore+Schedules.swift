@@ -67,9 +67,9 @@ extension ExecutionStore {
     /// One schedule's due slots, in the caller's transaction.
     func fire(_ id: String, now: Instant, graceMs: Int64, audit: AuditLog, _ db: Database) throws -> ScheduleFiring {
         var firing = ScheduleFiring()
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT s.*, w.name AS workflow_name FROM schedule s JOIN workflow w ON w.id = s.workflow_id WHERE s.id = ?
-            """, arguments: [id]) else { return firing }
+            """), arguments: [id]) else { return firing }
         let schedule = try ScheduleStore.record(from: row)
         guard schedule.status == .active, let due = schedule.nextFireAt, due <= now else { return firing }
         let plan = FirePlan.plan(due: due, recurrence: schedule.spec.recurrence, policy: schedule.spec.catchUp, now: now, graceMs: graceMs)
@@ -106,9 +106,9 @@ extension ExecutionStore {
             if let started = try start(schedule, slot: slot, now: now, audit: audit, db, &firing) { last = started }
         }
         // Moved on only from the slot read: another process that fired it first wins.
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE schedule SET next_fire_at = ?, last_execution_id = ?, queued_slot_at = ? WHERE id = ? AND next_fire_at = ?
-            """, arguments: [plan.next?.millisecondsSinceEpoch, last, queued, id, due.millisecondsSinceEpoch])
+            """).execute(arguments: [plan.next?.millisecondsSinceEpoch, last, queued, id, due.millisecondsSinceEpoch])
         guard db.changesCount == 1 else { throw SlotTaken() }
         if plan.next == nil { try StatusTransitions.schedule(id, from: [.active], to: .done, db) }
         return firing
@@ -121,7 +121,7 @@ extension ExecutionStore {
         for row in rows {
             let id: String = row["id"]
             let slot = Instant(millisecondsSinceEpoch: row["queued_slot_at"])
-            try db.execute(sql: "UPDATE schedule SET queued_slot_at = NULL WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "UPDATE schedule SET queued_slot_at = NULL WHERE id = ?").execute(arguments: [id])
             let schedule = try ScheduleStore.record(id, db)
             guard schedule.status == .active else {
                 try Self.record(slot: slot, of: id, outcome: .skipped, reason: "the schedule was \(schedule.status.rawValue) when it could start",
@@ -130,7 +130,7 @@ extension ExecutionStore {
             }
             var firing = ScheduleFiring()
             if let started = try start(schedule, slot: slot, now: Instant(millisecondsSinceEpoch: now), audit: audit, db, &firing) {
-                try db.execute(sql: "UPDATE schedule SET last_execution_id = ? WHERE id = ?", arguments: [started, id])
+                try db.cachedStatement(sql: "UPDATE schedule SET last_execution_id = ? WHERE id = ?").execute(arguments: [started, id])
             }
             effects.merge(firing.effects)
         }
@@ -169,8 +169,8 @@ extension ExecutionStore {
             firing.failed.append((schedule.name, failure ?? "it could not start"))
             return nil
         }
-        try db.execute(sql: "UPDATE schedule_fire SET execution_id = ? WHERE schedule_id = ? AND planned_at = ?",
-                       arguments: [record.id.rawValue, schedule.id.rawValue, slot.millisecondsSinceEpoch])
+        try db.cachedStatement(sql: "UPDATE schedule_fire SET execution_id = ? WHERE schedule_id = ? AND planned_at = ?")
+            .execute(arguments: [record.id.rawValue, schedule.id.rawValue, slot.millisecondsSinceEpoch])
         try audit.append(AuditEntry(at: now, orgID: schedule.orgID.rawValue, actor: actor, action: .executionStarted,
                                     targetType: ResourceType.execution.rawValue, targetID: record.id.rawValue, requestID: nil,
                                     details: ["workflow": record.workflowName, "version": "\(record.workflowVersion)", "schedule": schedule.name,
@@ -195,10 +195,10 @@ extension ExecutionStore {
     private static func record(slot: Instant, of schedule: String, outcome: ScheduleFireRecord.Outcome, reason: String?, now: Instant,
                                _ db: Database, replacingQueued: Bool = false) throws {
         let conflict = replacingQueued ? "DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason WHERE outcome = 'queued'" : "DO NOTHING"
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO schedule_fire (schedule_id, planned_at, at, outcome, reason) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (schedule_id, planned_at) \(conflict)
-            """, arguments: [schedule, slot.millisecondsSinceEpoch, now.millisecondsSinceEpoch, outcome.rawValue, reason])
+            """).execute(arguments: [schedule, slot.millisecondsSinceEpoch, now.millisecondsSinceEpoch, outcome.rawValue, reason])
     }
 }
 

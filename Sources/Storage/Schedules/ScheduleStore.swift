@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import GRDB
+import Synchronization
 
 /// Schedules (`agentctl schedules`): created, paused, resumed and deleted by holders of
 /// schedules.manage, each change audited in its transaction. Reads go through the scope: a
@@ -146,12 +147,33 @@ public struct ScheduleStore: Sendable {
         return try record(from: row)
     }
 
+    /// The columns a spec is parsed from.
+    struct SpecColumns: Hashable {
+        let kind: String, expression: String, zone: String, dst: String, catchUp: String
+        let windowMs: Int64?, cap: Int?, overlap: String
+    }
+
+    /// Specs parsed from rows, by their columns: the timer reads a schedule at each of its slots,
+    /// and parsing a cron expression and its zone costs more than the rest of a fire.
+    private static let specs = Mutex<[SpecColumns: ScheduleSpec]>([:])
+
+    static func spec(_ columns: SpecColumns) throws -> ScheduleSpec {
+        if let known = specs.withLock({ $0[columns] }) { return known }
+        let spec = try ScheduleSpec(when: columns.kind == "at" ? .at(columns.expression) : .recurring(columns.expression), zone: columns.zone,
+                                    dst: DSTPolicy(rawValue: columns.dst) ?? .first,
+                                    catchUp: ScheduleSpec.catchUp(columns.catchUp, windowMs: columns.windowMs, cap: columns.cap),
+                                    overlap: OverlapPolicy(rawValue: columns.overlap) ?? .allow)
+        specs.withLock { specs in
+            if specs.count >= 20_000 { specs.removeAll(keepingCapacity: true) }
+            specs[columns] = spec
+        }
+        return spec
+    }
+
     static func record(from row: Row) throws -> ScheduleRecord {
-        let kind: String = row["kind"], expression: String = row["expression"]
-        let spec = try ScheduleSpec(when: kind == "at" ? .at(expression) : .recurring(expression), zone: row["zone"],
-                                    dst: DSTPolicy(rawValue: row["dst"]) ?? .first,
-                                    catchUp: ScheduleSpec.catchUp(row["catch_up"], windowMs: row["catch_up_window_ms"], cap: row["catch_up_cap"]),
-                                    overlap: OverlapPolicy(rawValue: row["overlap"]) ?? .allow)
+        let spec = try Self.spec(SpecColumns(kind: row["kind"], expression: row["expression"], zone: row["zone"], dst: row["dst"],
+                                             catchUp: row["catch_up"], windowMs: row["catch_up_window_ms"], cap: row["catch_up_cap"],
+                                             overlap: row["overlap"]))
         return ScheduleRecord(
             id: ScheduleID(row["id"] as String)!, orgID: OrgID(row["org_id"] as String)!, teamID: (row["team_id"] as String?).flatMap(TeamID.init),
             name: row["name"], workflowID: WorkflowID(row["workflow_id"] as String)!, workflowName: row["workflow_name"],

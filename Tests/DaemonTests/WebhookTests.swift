@@ -137,6 +137,16 @@ import Testing
                                             delivery: "g-1")
             #expect(refused.status == 401)
 
+            // A valid delivery whose input the workflow's schema refuses starts nothing, and says why.
+            try await Run.apply(daemon.socket, "workflow: strict\ninput: {type: object, required: [order]}\nnodes:\n  a: {kind: transform, config: {output: 1}}\n")
+            let strictCreated = try await agentctl(daemon, ["webhooks", "create", "strict-hook", "--workflow", "strict", "--secret-path", "hooks/strict",
+                                                            "--output", "json"])
+            let strict = try #require(try JSONSerialization.jsonObject(with: Data(strictCreated.stdout.utf8)) as? [String: Any], "\(strictCreated.stderr)")
+            let notStarted = try await deliver(daemon, try #require(strict["url"] as? String), #"{"other": 1}"#,
+                                               secret: try #require(strict["secret"] as? String), delivery: "s-1")
+            #expect(notStarted.status == 422 && notStarted.json?["code"] as? String == "delivery_not_started", "\(notStarted.status)")
+            #expect(try await Self.deliveries(daemon, "strict-hook").first?["outcome"] as? String == "start_failed")
+
             let outcomes = try await Self.deliveries(daemon, "form-hook").compactMap { $0["outcome"] as? String }
             #expect(outcomes.contains("too_large") && outcomes.contains("rate_limited"), "\(outcomes)")
             let fencedOutcomes = try await Self.deliveries(daemon, "fenced")

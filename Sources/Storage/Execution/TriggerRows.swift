@@ -33,3 +33,42 @@ enum TriggerRows {
         return try String.fetchOne(db, sql: "SELECT id FROM \(table) WHERE org_id = ? AND name = ?", arguments: [scope.orgID.rawValue, reference])
     }
 }
+
+extension ExecutionStore {
+    /// Starts a trigger's execution in a savepoint of the caller's transaction, acting for the
+    /// trigger's team (or its org) with no more than running needs (`actor`: `schedule:sch_…`,
+    /// `webhook:wh_…`). A start that fails (the workflow is no longer deployed, the input does not
+    /// fit its schema or is too large, a quota or budget) rolls back the savepoint only and is
+    /// returned as why, for the trigger's own record.
+    func startForTrigger(workflow: WorkflowID, environment: DeployEnvironment, input: JSONValue, trigger: String, actor: String,
+                         org: OrgID, team: TeamID?, now: Instant, _ db: Database) throws -> Result<(ExecutionRecord, ExecutionEffects), TriggerStartFailure> {
+        let scope = Scope(orgID: org, reach: .org, roles: [.operator], teams: team.map { [$0] } ?? [])
+        let context = ChangeContext(scope: scope, actor: actor, requestID: nil, now: now)
+        let request = NewExecution(workflow: workflow.rawValue, environment: environment, input: input, trigger: trigger)
+        let inputText = input.canonicalText
+        var started: (ExecutionRecord, ExecutionEffects)?
+        do {
+            guard inputText.utf8.count <= Self.maximumInputBytes else {
+                throw ValidationError(field: "input", "is \(inputText.utf8.count) bytes of JSON; at most \(Self.maximumInputBytes)")
+            }
+            try db.inSavepoint {
+                started = try insert(request, inputText: inputText, context: context, db)
+                return .commit
+            }
+        } catch let error as ValidationError {
+            return .failure(TriggerStartFailure(reason: "the input is invalid: "
+                                                    + error.violations.map { "\($0.field): \($0.message)" }.joined(separator: "; ")))
+        } catch let error as ExecutionError {
+            return .failure(TriggerStartFailure(reason: "\(error)"))
+        } catch let error as StorageError {
+            return .failure(TriggerStartFailure(reason: "\(error)"))
+        }
+        guard let started else { return .failure(TriggerStartFailure(reason: "it could not start")) }
+        return .success(started)
+    }
+}
+
+/// Why a trigger's execution did not start.
+struct TriggerStartFailure: Error {
+    let reason: String
+}

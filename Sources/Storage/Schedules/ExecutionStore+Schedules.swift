@@ -144,29 +144,15 @@ extension ExecutionStore {
         // The slot's row is taken first: a slot another process fired is not fired again.
         guard try Self.claim(slot: slot, of: schedule.id.rawValue, now: now, db) else { return nil }
         let actor = "schedule:\(schedule.id.rawValue)"
-        // The schedule acts for its team (or the org) with no more than running needs.
-        let scope = Scope(orgID: schedule.orgID, reach: .org, roles: [.operator], teams: schedule.teamID.map { [$0] } ?? [])
-        let context = ChangeContext(scope: scope, actor: actor, requestID: nil, now: now)
-        let request = NewExecution(workflow: schedule.workflowID.rawValue, environment: schedule.environment, input: schedule.input,
-                                   trigger: "schedule")
-        var started: (ExecutionRecord, ExecutionEffects)?
-        var failure: String?
-        do {
-            try db.inSavepoint {
-                started = try insert(request, inputText: schedule.input.canonicalText, context: context, db)
-                return .commit
-            }
-        } catch let error as ValidationError {
-            failure = "the input is invalid: " + error.violations.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-        } catch let error as ExecutionError {
-            failure = "\(error)"
-        } catch let error as StorageError {
-            failure = "\(error)"
-        }
-        guard let (record, effects) = started else {
-            try db.execute(sql: "UPDATE schedule_fire SET outcome = 'failed', reason = ? WHERE schedule_id = ? AND planned_at = ?",
-                           arguments: [failure ?? "it could not start", schedule.id.rawValue, slot.millisecondsSinceEpoch])
-            firing.failed.append((schedule.name, failure ?? "it could not start"))
+        let record: ExecutionRecord, effects: ExecutionEffects
+        switch try startForTrigger(workflow: schedule.workflowID, environment: schedule.environment, input: schedule.input, trigger: "schedule",
+                                   actor: actor, org: schedule.orgID, team: schedule.teamID, now: now, db) {
+        case .success(let started):
+            (record, effects) = started
+        case .failure(let failure):
+            try db.cachedStatement(sql: "UPDATE schedule_fire SET outcome = 'failed', reason = ? WHERE schedule_id = ? AND planned_at = ?")
+                .execute(arguments: [failure.reason, schedule.id.rawValue, slot.millisecondsSinceEpoch])
+            firing.failed.append((schedule.name, failure.reason))
             return nil
         }
         try db.cachedStatement(sql: "UPDATE schedule_fire SET execution_id = ? WHERE schedule_id = ? AND planned_at = ?")

@@ -8,7 +8,6 @@ import GRDB
 extension ExecutionStore {
     public func acceptDelivery(_ webhook: WebhookRecord, deliveryID: String, input: JSONValue, remote: String?, now: Instant) async throws
         -> WebhookAcceptance {
-        let inputText = input.canonicalText
         let store = self
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -21,31 +20,15 @@ extension ExecutionStore {
                 return .replay(executionID: executionID)
             }
             let actor = "webhook:\(webhook.id.rawValue)"
-            // The webhook acts for its team (or the org) with no more than running needs.
-            let scope = Scope(orgID: webhook.orgID, reach: .org, roles: [.operator], teams: webhook.teamID.map { [$0] } ?? [])
-            let context = ChangeContext(scope: scope, actor: actor, requestID: nil, now: now)
-            let request = NewExecution(workflow: webhook.workflowID.rawValue, environment: webhook.environment, input: input, trigger: "webhook")
-            var started: (ExecutionRecord, ExecutionEffects)?
-            var failure: String?
-            do {
-                guard inputText.utf8.count <= Self.maximumInputBytes else {
-                    throw ValidationError(field: "input", "is \(inputText.utf8.count) bytes of JSON; at most \(Self.maximumInputBytes)")
-                }
-                try db.inSavepoint {
-                    started = try store.insert(request, inputText: inputText, context: context, db)
-                    return .commit
-                }
-            } catch let error as ValidationError {
-                failure = "the input is invalid: " + error.violations.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-            } catch let error as ExecutionError {
-                failure = "\(error)"
-            } catch let error as StorageError {
-                failure = "\(error)"
-            }
-            guard let (record, effects) = started else {
+            let record: ExecutionRecord, effects: ExecutionEffects
+            switch try store.startForTrigger(workflow: webhook.workflowID, environment: webhook.environment, input: input, trigger: "webhook",
+                                             actor: actor, org: webhook.orgID, team: webhook.teamID, now: now, db) {
+            case .success(let started):
+                (record, effects) = started
+            case .failure(let failure):
                 try WebhookStore.insertDelivery(webhook: webhook.id.rawValue, deliveryID: deliveryID, outcome: .startFailed, executionID: nil,
-                                                remote: remote, detail: failure, now: now, db)
-                return .startFailed(failure ?? "it could not start")
+                                                remote: remote, detail: failure.reason, now: now, db)
+                return .startFailed(failure.reason)
             }
             try WebhookStore.insertDelivery(webhook: webhook.id.rawValue, deliveryID: deliveryID, outcome: .accepted, executionID: record.id.rawValue,
                                             remote: remote, detail: nil, now: now, db)

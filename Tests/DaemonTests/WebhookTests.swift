@@ -108,6 +108,14 @@ import Testing
             }
             let shown = try await agentctl(daemon, ["webhooks", "deliveries", "orders"])
             #expect(shown.status == 0 && shown.stdout.contains("bad_signature") && shown.stdout.contains(executionID), "\(shown.stdout)")
+            // Counted by outcome in /metrics.
+            let metrics = String(decoding: try await daemon.tcp.send(.GET, "/metrics").body, as: UTF8.self)
+            func counted(_ outcome: String) -> Double? {
+                metrics.split(separator: "\n").first { $0.hasPrefix("agentd_webhook_deliveries_total{outcome=\"\(outcome)\"}") }
+                    .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            }
+            #expect(counted("accepted") == 2 && counted("replay") == 1 && counted("expired") == 1, "\(metrics.split(separator: "\n").filter { $0.contains("webhook") })")
+            #expect((counted("bad_signature") ?? 0) >= 2)
         }
     }
 

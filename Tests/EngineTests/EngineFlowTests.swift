@@ -75,14 +75,17 @@ import Testing
     /// by job id alone, it ran on to its timeout, an http or llm call spending all the while).
     @Test func cancellingStopsTheAttemptThatTookOverAJob_afterTheHungOneEnded() async throws {
         try await withHarness("cancel-takeover") { harness in
-            // The step timeout bounds how long the unstoppable attempt (and so the stop) lasts.
-            try await harness.apply(workflow("hang", timeoutMs: 2500))
+            // why these numbers: the lease (60 s of the test clock) renews every 20 s of real time,
+            // past both attempts' timeout and grace (11 s), so no heartbeat can renew it before the
+            // test's clock passes it, however slow a loaded machine is; the 10 s timeout leaves
+            // the test that long to cancel the second attempt.
+            try await harness.apply(workflow("hang", timeoutMs: 10_000))
             let runner = BlockingRunner(later: .waitsForCancel)
-            let engine = try await harness.engine(settings: settings(workers: 2, leaseMs: 10_000), runners: [.exec: runner])
+            let engine = try await harness.engine(settings: settings(workers: 2, leaseMs: 60_000), runners: [.exec: runner])
             let id = try await harness.submit(engine, "hang")
             #expect(await runner.nextStart())
             #expect(try await eventually { try await harness.jobs(id).first?.leaseUntil != nil })
-            harness.advance(engine, by: 10_001)
+            harness.advance(engine, by: 60_001)
             #expect(await runner.nextStart())
             // The hung attempt ends (its completion is refused); the second still runs.
             runner.release()

@@ -1,6 +1,7 @@
 import Core
 import Engine
 import Foundation
+import Metrics
 import Platform
 import Security
 import Storage
@@ -19,10 +20,13 @@ public struct WebhookService: Sendable {
     public let buckets: BucketStore
     public let limits: RequestLimits
     public let clock: WallClock
+    /// Where `agentd_webhook_deliveries_total` goes (nil: not counted).
+    let metrics: (any MetricsFactory)?
     let keys = WebhookKeys()
 
     public init(webhooks: WebhookStore, executions: ExecutionStore, secrets: SecretStore, vault: Vault, engine: Engine,
-                buckets: BucketStore = BucketStore(), limits: RequestLimits, clock: WallClock) {
+                buckets: BucketStore = BucketStore(), limits: RequestLimits, clock: WallClock, metrics: (any MetricsFactory)? = nil) {
+        self.metrics = metrics
         self.webhooks = webhooks
         self.executions = executions
         self.secrets = secrets
@@ -31,6 +35,12 @@ public struct WebhookService: Sendable {
         self.buckets = buckets
         self.limits = limits
         self.clock = clock
+    }
+
+    /// Counts one delivery by its outcome (`MetricCatalog.webhookDeliveries`).
+    func count(_ outcome: WebhookDeliveryStatus) {
+        guard let metrics else { return }
+        Counter(label: MetricCatalog.webhookDeliveries.name, dimensions: [("outcome", outcome.rawValue)], factory: metrics).increment()
     }
 
     /// Refused deliveries written down per webhook per minute; past it they are only counted
@@ -103,6 +113,7 @@ public struct WebhookService: Sendable {
         }
         let webhook = entry.webhook
         func refuse(_ outcome: WebhookDeliveryStatus, _ detail: String, deliveryID: String? = delivery.deliveryID, _ error: any Error) async throws -> Never {
+            count(outcome)
             let log = buckets.take([("webhook-refusals:\(webhook.id.rawValue)", Self.refusalsRecordedPerMinute)], now: now,
                                    periodMilliseconds: Milliseconds.minute)
             if log.allowed {
@@ -182,11 +193,14 @@ public struct WebhookService: Sendable {
         // 7. The execution, with the delivery row, once per delivery id.
         switch try await executions.acceptDelivery(webhook, deliveryID: deliveryID, input: input, remote: delivery.remote, now: now) {
         case .accepted(let record, let effects):
+            count(.accepted)
             engine.accept(effects)
             return (webhook, record, deliveryID)
         case .replay(let execution):
+            count(.replay)
             throw WebhookRefusal.replayed(executionID: execution)
         case .startFailed(let reason):
+            count(.startFailed)
             throw WebhookRefusal.notStarted(reason)
         }
     }

@@ -32,6 +32,9 @@ public enum MetricCatalog {
         "agentd_step_duration_seconds", .histogram, labels: ["kind", "outcome"], source: .event,
         buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
         "Step attempt duration, by step kind and outcome (succeeded, failed, skipped, waiting).")
+    public static let webhookDeliveries = MetricFamily(
+        "agentd_webhook_deliveries_total", .counter, labels: ["outcome"], source: .event,
+        "Deliveries to webhook receivers, by outcome (accepted, bad_signature, expired, replay, rate_limited, …), counted even when not written down.")
 
     // MARK: Read at scrape
 
@@ -79,7 +82,7 @@ public enum MetricCatalog {
 
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration,
+        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

@@ -149,6 +149,12 @@ extension TestResponse {
     /// The body as JSON.
     var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(String(buffer: body).utf8)) }
 
+    /// The fields a problem+json body's `errors` name.
+    var problemFields: [String] {
+        guard case .array(let errors)? = json?["errors"] else { return [] }
+        return errors.compactMap { if case .string(let field)? = $0["field"] { field } else { nil } }
+    }
+
     /// A problem+json body's `code`.
     var problemCode: String? {
         guard case .string(let code)? = json?["code"] else { return nil }

@@ -82,11 +82,7 @@ import Testing
             try await prepared(harness, client)
             let response = try await create(client, harness, body)
             #expect([HTTPResponse.Status.unprocessableContent, .badRequest].contains(response.status), "\(body)")
-            let fields: [JSONValue] = {
-                guard case .array(let errors)? = response.json?["errors"] else { return [] }
-                return errors.compactMap { $0["field"] }
-            }()
-            #expect(fields.contains(.string(field)), "\(body): \(String(buffer: response.body))")
+            #expect(response.problemFields.contains(field), "\(body): \(String(buffer: response.body))")
             try await client.execute(uri: "/api/v1/schedules", method: .get, headers: harness.headers("acme-developer")) { listing in
                 #expect(listing.json?["items"] == .array([]))
             }

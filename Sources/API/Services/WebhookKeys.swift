@@ -12,6 +12,8 @@ final class WebhookKeys: Sendable {
         let webhook: WebhookRecord
         /// The opened secret and its version; nil when the path has no secret any more.
         let key: (bytes: [UInt8], version: Int)?
+        /// The webhook's transform, compiled once (nil: none, or one that no longer compiles).
+        let transform: WebhookTransform?
         let until: ContinuousClock.Instant
     }
 
@@ -29,7 +31,8 @@ final class WebhookKeys: Sendable {
     }
 
     func keep(_ webhook: WebhookRecord, key: (bytes: [UInt8], version: Int)?) {
-        let entry = Entry(webhook: webhook, key: key, until: ContinuousClock.now + Self.lifetime)
+        let entry = Entry(webhook: webhook, key: key, transform: webhook.transform.flatMap { try? WebhookTransform($0) },
+                          until: ContinuousClock.now + Self.lifetime)
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
             entries[webhook.id.rawValue] = entry

@@ -174,14 +174,19 @@ public struct WebhookService: Sendable {
                              APIError.unsupportedMediaType(got: delivery.contentType))
         }
         var input = WebhookTransform.defaultInput(body: body)
-        if let source = webhook.transform {
+        if webhook.transform != nil {
+            // Checked when the webhook was created: one that no longer compiles is this delivery's error.
+            guard let transform = entry.transform else {
+                try await refuse(.transformError, "the transform no longer compiles", deliveryID: deliveryID,
+                                 WebhookRefusal.transformFailed("the webhook's transform no longer compiles"))
+            }
             let roots: [String: JSONValue] = [
                 "body": body, "headers": .object(delivery.headers.mapValues(JSONValue.string)), "query": .object(delivery.query.mapValues(JSONValue.string)),
                 "webhook": ["id": .string(webhook.id.rawValue), "name": .string(webhook.name)],
                 "delivery": ["id": .string(deliveryID), "received_at": .string(now.rfc3339)],
             ]
             do {
-                input = try WebhookTransform(source).render(roots, now: now)
+                input = try transform.render(roots, now: now)
             } catch {
                 try await refuse(.transformError, "\(error)", deliveryID: deliveryID, WebhookRefusal.transformFailed("\(error)"))
             }

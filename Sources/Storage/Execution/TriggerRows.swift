@@ -26,6 +26,16 @@ enum TriggerRows {
         return (workflow, team)
     }
 
+    /// A page of the triggers of `table` the scope sees (its org's, its teams'), by ID.
+    static func page<Record>(_ table: String, _ page: PageRequest, _ scope: Scope, _ db: Database, cursor: (Record) -> String,
+                             record: (String) throws -> Record) throws -> Page<Record> {
+        var query = KeysetQuery("SELECT id FROM \(table)", key: .text("id"))
+        query.filter(" AND org_id = ?", [scope.orgID.rawValue])
+        let visibility = TeamVisibility(scope)
+        query.filter(visibility.clause("team_id"), visibility.arguments)
+        return try query.page(page, db, cursor: cursor) { try record($0["id"]) }
+    }
+
     /// The ID of the row `reference` names: an ID as given (`parsed`), or a name in the scope's
     /// org. Whether the scope may see it is the caller's check, on the record it reads.
     static func id(_ reference: String, parsed: String?, table: String, _ scope: Scope, _ db: Database) throws -> String? {

@@ -58,11 +58,7 @@ public struct ScheduleStore: Sendable {
 
     public func list(in scope: Scope, page: PageRequest) async throws -> Page<ScheduleRecord> {
         try await database.read { db in
-            var query = KeysetQuery("SELECT id FROM schedule", key: .text("id"))
-            query.filter(" AND org_id = ?", [scope.orgID.rawValue])
-            let visibility = TeamVisibility(scope)
-            query.filter(visibility.clause("team_id"), visibility.arguments)
-            return try query.page(page, db, cursor: \.id.rawValue) { try Self.record($0["id"], db) }
+            try TriggerRows.page("schedule", page, scope, db, cursor: \.id.rawValue) { try Self.record($0, db) }
         }
     }
 

@@ -76,11 +76,7 @@ public struct WebhookStore: Sendable {
 
     public func list(in scope: Scope, page: PageRequest) async throws -> Page<WebhookRecord> {
         try await database.read { db in
-            var query = KeysetQuery("SELECT id FROM webhook", key: .text("id"))
-            query.filter(" AND org_id = ?", [scope.orgID.rawValue])
-            let visibility = TeamVisibility(scope)
-            query.filter(visibility.clause("team_id"), visibility.arguments)
-            return try query.page(page, db, cursor: \.id.rawValue) { try Self.record($0["id"], db) }
+            try TriggerRows.page("webhook", page, scope, db, cursor: \.id.rawValue) { try Self.record($0, db) }
         }
     }
 

@@ -13,25 +13,27 @@ public enum AuditChain {
     /// length-prefixed (`5:hello`), an absent optional as `~`, so that no two different records
     /// share an encoding.
     public static func canonicalBytes(sequence: Int64, entry: AuditEntry, previousHash: String) -> [UInt8] {
-        var fields: [String?] = [
-            "agentd-audit-v1", previousHash, String(sequence), String(entry.at.millisecondsSinceEpoch),
-            entry.orgID, entry.actor, entry.action.rawValue, entry.outcome.rawValue,
-            entry.targetType, entry.targetID, entry.requestID, String(entry.details.count),
-        ]
-        for key in entry.details.keys.sorted() {
-            fields.append(key)
-            fields.append(entry.details[key])
-        }
+        // why appends into one reserved buffer: this runs on the writer thread for every audited
+        // change (every execution's start), inside the transaction that waits for it.
         var bytes: [UInt8] = []
-        for field in fields {
-            guard let field else {
+        bytes.reserveCapacity(256)
+        func field(_ value: String?) {
+            guard let value else {
                 bytes.append(UInt8(ascii: "~"))
-                continue
+                return
             }
-            let utf8 = Array(field.utf8)
-            bytes += String(utf8.count).utf8
+            bytes += String(value.utf8.count).utf8
             bytes.append(UInt8(ascii: ":"))
-            bytes += utf8
+            bytes += value.utf8
+        }
+        for value in ["agentd-audit-v1", previousHash, String(sequence), String(entry.at.millisecondsSinceEpoch),
+                      entry.orgID, entry.actor, entry.action.rawValue, entry.outcome.rawValue,
+                      entry.targetType, entry.targetID, entry.requestID, String(entry.details.count)] as [String?] {
+            field(value)
+        }
+        for key in entry.details.keys.sorted() {
+            field(key)
+            field(entry.details[key])
         }
         return bytes
     }
@@ -90,13 +92,13 @@ public enum AuditChain {
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
-        let digits: [Character] = Array("0123456789abcdef")
-        var text = ""
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
         text.reserveCapacity(bytes.count * 2)
         for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 }

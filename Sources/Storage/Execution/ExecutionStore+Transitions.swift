@@ -421,6 +421,11 @@ extension ExecutionStore {
         }
     }
 
+    /// Where an execution may end from, by end state, and the steps an end cancels: Core's
+    /// tables asked once, as every end uses them.
+    static let endable = Dictionary(uniqueKeysWithValues: ExecutionStatus.allCases.map { ($0, ExecutionStatus.sources(of: $0)) })
+    static let cancellableSteps = StepStatus.sources(of: .cancelled)
+
     /// Ends an execution (once): unfinished steps cancelled, open jobs closed, children
     /// cancelled, and a parent's waiting step completed with the result.
     func end(_ execution: ExecutionRecord, as status: ExecutionStatus, output: JSONValue? = nil, error: JSONValue?, now: Int64,
@@ -428,10 +433,10 @@ extension ExecutionStore {
         let id = execution.id.rawValue
         // Ended once: a second end (a deadline after a cancel, a late child) finds it moved.
         guard let event = ExecutionEventType.ended(status),
-              try StatusTransitions.execution(id, from: ExecutionStatus.sources(of: status), to: status,
+              try StatusTransitions.execution(id, from: Self.endable[status] ?? [], to: status,
                                               setting: [.set("output", output?.canonicalText), .set("error", error?.canonicalText),
                                                         .set("finished_at", now)], db).didMove else { return }
-        try StatusTransitions.step(id, node: nil, from: StepStatus.sources(of: .cancelled), to: .cancelled, setting: [.set("finished_at", now)], db)
+        try StatusTransitions.step(id, node: nil, from: Self.cancellableSteps, to: .cancelled, setting: [.set("finished_at", now)], db)
         try StatusTransitions.closeJobs(ofExecution: id, db)
         var data: [String: JSONValue] = [:]
         if let error { data["error"] = error }

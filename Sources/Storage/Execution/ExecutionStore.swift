@@ -40,6 +40,8 @@ public struct ExecutionStore: Sendable {
         }
         let store = self
         let audit = self.audit
+        // Drawn before the writer's turn: the writer thread is what every start waits for.
+        let id = ExecutionID.generate(at: context.now).rawValue
         return try await database.writer.submit { db in
             if let key = request.idempotencyKey,
                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, request_hash FROM execution WHERE org_id = ? AND idempotency_key = ?"),
@@ -50,7 +52,7 @@ public struct ExecutionStore: Sendable {
                 }
                 return (existing, ExecutionEffects(), false)
             }
-            let (record, effects) = try store.insert(request, inputText: inputText, context: context, db)
+            let (record, effects) = try store.insert(request, inputText: inputText, id: id, context: context, db)
             try audit.append(AuditEntry(at: context.now, orgID: record.orgID.rawValue, actor: context.actor, action: .executionStarted,
                                         targetType: ResourceType.execution.rawValue, targetID: record.id.rawValue, requestID: context.requestID,
                                         details: ["workflow": record.workflowName, "version": "\(record.workflowVersion)"]), in: db)
@@ -60,7 +62,7 @@ public struct ExecutionStore: Sendable {
 
     /// Inserts an execution and its first jobs (also used for child executions, inside the
     /// parent's transaction).
-    func insert(_ request: NewExecution, inputText: String, context: ChangeContext, _ db: Database) throws -> (ExecutionRecord, ExecutionEffects) {
+    func insert(_ request: NewExecution, inputText: String, id: String? = nil, context: ChangeContext, _ db: Database) throws -> (ExecutionRecord, ExecutionEffects) {
         let workflow = try RunTarget.find(request.workflow, deployedIn: request.environment, context.scope, db)
         let version: Int
         if let explicit = request.version {
@@ -81,7 +83,7 @@ public struct ExecutionStore: Sendable {
             let issues = JSONSchemaCheck.issues(request.input, against: schema, at: "input")
             if !issues.isEmpty { throw ValidationError(issues.map { FieldViolation(field: $0.path, message: $0.message) }) }
         }
-        let id = ExecutionID.generate(at: context.now).rawValue
+        let id = id ?? ExecutionID.generate(at: context.now).rawValue
         let now = context.now.millisecondsSinceEpoch
         // A workflow with llm steps does not start on a used-up budget: its first model call
         // would fail anyway, after its other steps ran (and had their effects).

@@ -26,17 +26,19 @@ enum StatusTransitions {
 
     /// A column written with a status change.
     struct Assignment {
-        let sql: String
+        let column: String
+        /// `coalesce(column, ?)` instead of `?`: the first value sticks.
+        let keepsFirst: Bool
         let value: (any DatabaseValueConvertible)?
 
         /// `column = value`.
         static func set(_ column: String, _ value: (any DatabaseValueConvertible)?) -> Assignment {
-            Assignment(sql: "\(column) = ?", value: value)
+            Assignment(column: column, keepsFirst: false, value: value)
         }
 
         /// `column = coalesce(column, value)`: the first value sticks (a step's first start).
         static func keepFirst(_ column: String, _ value: (any DatabaseValueConvertible)?) -> Assignment {
-            Assignment(sql: "\(column) = coalesce(\(column), ?)", value: value)
+            Assignment(column: column, keepsFirst: true, value: value)
         }
     }
 
@@ -77,22 +79,77 @@ enum StatusTransitions {
         try move("job", keys: [("execution_id", execution)], from: [JobStatus.open], to: JobStatus.done, setting: [], db)
     }
 
+    // why plain loops, appends and inlined states: this runs several times per step on the
+    // writer thread, and the generic helpers it replaced (key paths over `S`, `joined`, GRDB's
+    // `StatementArguments(_: some Sequence)` called from outside its module) cost more than the
+    // UPDATE itself (engine-bench, perf). The states are Core's enum cases (lowercase words), so
+    // they are written into the SQL as literals, as a partial index's `WHERE status = 'open'`
+    // needs them to be; only the keys and the assigned values are bound.
     private static func move<S: StatusMachine>(_ table: String, keys: [(String, any DatabaseValueConvertible)], from: Set<S>, to: S,
                                                setting: [Assignment], _ db: Database) throws -> Result {
-        try S.check(from: from, to: to)
-        guard !from.isEmpty else { return .lost }
+        var sources: [String] = []
+        sources.reserveCapacity(from.count)
+        for state in from {
+            guard state.canMove(to: to) else { try S.check(from: from, to: to); return .lost }
+            sources.append(state.rawValue)
+        }
+        guard !sources.isEmpty else { return .lost }
         // Sorted, so each shape of write is one SQL text and stays a prepared statement.
-        let sources = from.map(\.rawValue).sorted()
-        let assignments = (["status = ?"] + setting.map(\.sql)).joined(separator: ", ")
-        let conditions = (keys.map { "\($0.0) = ?" } + ["status IN (\(sources.map { _ in "?" }.joined(separator: ", ")))"])
-            .joined(separator: " AND ")
-        var arguments: [(any DatabaseValueConvertible)?] = [to.rawValue]
-        arguments += setting.map(\.value)
-        arguments += keys.map(\.1)
-        arguments += sources
-        try db.cachedStatement(sql: "UPDATE \(table) SET \(assignments) WHERE \(conditions)")
-            .execute(arguments: StatementArguments(arguments))
+        sources.sort()
+        var sql = "UPDATE "
+        sql.reserveCapacity(200)
+        sql += table
+        sql += " SET status = '"
+        sql += to.rawValue
+        sql += "'"
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(setting.count + keys.count)
+        for assignment in setting {
+            sql += ", "
+            sql += assignment.column
+            if assignment.keepsFirst {
+                sql += " = coalesce("
+                sql += assignment.column
+                sql += ", ?)"
+            } else {
+                sql += " = ?"
+            }
+            values.append(assignment.value)
+        }
+        sql += " WHERE "
+        for (column, value) in keys {
+            sql += column
+            sql += " = ? AND "
+            values.append(value)
+        }
+        sql += "status IN ("
+        for (index, source) in sources.enumerated() {
+            if index > 0 { sql += ", " }
+            sql += "'"
+            sql += source
+            sql += "'"
+        }
+        sql += ")"
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments.bound(values))
         let count = db.changesCount
         return count > 0 ? .moved(count) : .lost
+    }
+}
+
+extension StatementArguments {
+    /// Arguments from an array built at run time. why: GRDB's `init(_: some Sequence)` is not
+    /// inlinable, so from this module it runs unspecialised (about 1 µs for a few values); its
+    /// array literal is specialised inside GRDB. Short arrays, the hot paths' case, take that way.
+    static func bound(_ values: [(any DatabaseValueConvertible)?]) -> StatementArguments {
+        switch values.count {
+        case 0: []
+        case 1: [values[0]]
+        case 2: [values[0], values[1]]
+        case 3: [values[0], values[1], values[2]]
+        case 4: [values[0], values[1], values[2], values[3]]
+        case 5: [values[0], values[1], values[2], values[3], values[4]]
+        case 6: [values[0], values[1], values[2], values[3], values[4], values[5]]
+        default: StatementArguments(values)
+        }
     }
 }

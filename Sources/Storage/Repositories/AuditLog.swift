@@ -24,8 +24,8 @@ public struct AuditLog: Sendable {
     public func append(_ entry: AuditEntry, in db: Database) throws -> AuditRecord {
         // Cached: this runs in every audited unit (every execution's start among them).
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"))
-        let sequence: Int64 = (last?["seq"] as Int64? ?? 0) + 1
-        let previousHash: String = last?["hash"] ?? AuditChain.genesis
+        let sequence: Int64 = (last?[0] as Int64? ?? 0) + 1
+        let previousHash: String = last?[1] ?? AuditChain.genesis
         let hash = AuditChain.hash(sequence: sequence, entry: entry, previousHash: previousHash, digest: digest)
         try db.cachedStatement(sql: """
             INSERT INTO audit_event (seq, at, org_id, actor, action, outcome, target_type, target_id, request_id,

@@ -1,6 +1,6 @@
 /// The state machines of executions, step runs and jobs (DESIGN §5). Storage writes a status
 /// only through its transition helper (`Storage/Execution/StatusTransitions.swift`), which asks
-/// these tables first and writes `… WHERE status IN (from)`, so a move the table refuses is
+/// these tables first and writes `… WHERE (status = from OR …)`, so a move the table refuses is
 /// never applied and a lost race is seen, not silently ignored. A new kind of waiting
 /// (approvals, schedule fires) adds its moves here, in the table, before any code writes them.
 public protocol StatusMachine: RawRepresentable<String>, CaseIterable, Hashable, Sendable {

@@ -133,8 +133,9 @@ enum DefinitionRows {
 
     // MARK: - Shared
 
+    /// JSON the store wrote (canonical text): definitions, inputs, outputs, errors.
     static func document(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try JSONParser.parse(text)
     }
 
     static func tags(of owner: String, _ db: Database) throws -> [String] {

@@ -95,6 +95,8 @@ import Testing
             // Not JSON though it says so; a type it does not take.
             let notJSON = try await deliver(daemon, url, "{nope", secret: secret, delivery: "d-7")
             #expect(notJSON.status == 400 && notJSON.json?["code"] as? String == "malformed_json")
+            #expect((notJSON.json?["detail"] as? String)?.contains("not JSON at byte 1: expected a member name in quotes") == true,
+                    "\(notJSON.json ?? [:])")
             let xml = try await deliver(daemon, url, "<a/>", secret: secret, delivery: "d-8", contentType: "application/xml")
             #expect(xml.status == 415)
             // A delivery id that is not visible ASCII (here a space) is refused.

@@ -160,10 +160,12 @@ public struct WebhookService: Sendable {
         let body: JSONValue
         switch Self.mediaType(delivery.contentType) {
         case "application/json":
-            guard let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(delivery.body)) else {
-                try await refuse(.invalidBody, "the body is not JSON", deliveryID: deliveryID, APIError.malformedJSON("the body does not parse as JSON"))
+            do {
+                body = try JSONParser.parse(bytes: delivery.body)
+            } catch {
+                // The sender's developer is told where their body stops being JSON.
+                try await refuse(.invalidBody, "the body is not JSON", deliveryID: deliveryID, APIError.malformedJSON("the body \(error)"))
             }
-            body = parsed
         case "application/x-www-form-urlencoded":
             guard let parsed = FormBody.parse(delivery.body) else {
                 try await refuse(.invalidBody, "the body is not a form", deliveryID: deliveryID, APIError.malformedJSON("the form body does not parse"))

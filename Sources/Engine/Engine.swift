@@ -169,6 +169,9 @@ public final class Engine: Sendable {
                 while let (ticket, carried) = await dispatcher.next() { await run(ticket, carried: carried) }
             })
         }
+        // why: the first pass runs at once; what came due while agentd was down (overdue
+        // schedules, deadlines, leases) must not wait a whole poll interval after a restart.
+        earliestTimer.withLock { $0 = now().millisecondsSinceEpoch }
         loops.append(Task { [self] in await timerLoop() })
         tasks.withLock { $0 += loops }
         handle(effects)

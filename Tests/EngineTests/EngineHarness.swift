@@ -67,14 +67,14 @@ final class Harness: @unchecked Sendable {
     /// An engine over this database, started; stopped by `tearDown` unless the test drops it.
     func engine(instance: String = "first", settings: Engine.Settings = .init(workers: 4), runners: [StepKind: any StepRunner] = [:],
                 secrets: (@Sendable (OrgID, DeployEnvironment, String, TeamID?) async throws -> (value: [UInt8], version: Int)?)? = nil,
-                start: Bool = true) async throws -> Engine {
+                start: Bool = true, timerPollMs: Int64 = 100) async throws -> Engine {
         var logger = Logger(label: "engine-tests")
         logger.logLevel = .critical
         let clock = self.clock
         // The test clock jumps without telling the engine; a short poll stands in for the
         // wake-up that the end of a real sleep gives.
         var settings = settings
-        settings.timerPollMs = 100
+        settings.timerPollMs = timerPollMs
         let engine = Engine(store: store(instance: instance), settings: settings, now: { clock.now }, logger: logger, secrets: secrets,
                             extraRunners: runners)
         if start { try await engine.start() }

@@ -167,6 +167,19 @@ import Testing
         }
     }
 
+    @Test func aRestartedEngineFiresWhatCameDueWhileItWasDown_withoutWaitingAPollInterval() async throws {
+        try await withHarness("schedule-restart") { harness in
+            try await harness.apply(Self.quick)
+            _ = try await schedule(harness, "tick", "every 1m", catchUp: .latest)
+            harness.clock.advance(by: 10 * 60_000)
+            // An hour's poll: only the engine's first pass at start can fire the overdue slot in time.
+            let engine = try await harness.engine(timerPollMs: 3_600_000)
+            #expect(try await eventually { try await executions(harness).count == 1 })
+            #expect(engine.statistics.scheduleFires == 1)
+            #expect(try await history(harness, "tick").filter { $0.outcome == .skipped }.count == 9)
+        }
+    }
+
     @Test func aOneTimeScheduleFiresOnceAndIsDone() async throws {
         try await withHarness("schedule-at") { harness in
             try await harness.apply(Self.quick)

@@ -7,7 +7,7 @@
 //     time until every slot is settled, executions per policy, and that no slot fired twice.
 //   - webhook deliveries over TCP to a real agentd (signature checked, execution created):
 //     deliveries/s with 32 concurrent senders, latency p50/p99; targets ≥ 3,000/s, p99 ≤ 5 ms.
-// Usage: triggers-bench [--agentd PATH] [--seconds S (webhook run, default 10)] [--skip-minutes]
+// Usage: triggers-bench [--agentd PATH] [--seconds S (webhook run, default 10)] [--skip-minutes] [--skip-restart]
 import AsyncHTTPClient
 import BenchSupport
 import Client
@@ -28,6 +28,7 @@ func argument(_ name: String) -> String? {
 let agentdPath = argument("--agentd") ?? ".build/release/agentd"
 let webhookSeconds = argument("--seconds").flatMap(Double.init) ?? 10
 let skipMinutes = CommandLine.arguments.contains("--skip-minutes")
+let skipRestart = CommandLine.arguments.contains("--skip-restart")
 let percentile = Bench.percentile
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
@@ -115,7 +116,7 @@ if !skipMinutes {
 
 // MARK: - A restart with 10,000 schedules an hour overdue, per catch-up policy
 
-for (name, policy) in [("skip", CatchUpPolicy.skip), ("latest", .latest), ("all, cap 3", .all(windowMs: 6 * 3_600_000, cap: 3))] {
+for (name, policy) in [("skip", CatchUpPolicy.skip), ("latest", .latest), ("all, cap 3", .all(windowMs: 6 * 3_600_000, cap: 3))] where !skipRestart {
     let setup = try await Bench.setUp("triggers-bench-restart")
     defer { setup.remove() }
     _ = try await DefinitionStore(database: setup.database, audit: setup.audit).apply(
@@ -249,7 +250,10 @@ func signed(_ base: String, _ run: String) -> @Sendable (Int, Int) -> HTTPClient
 }
 print("webhook deliveries (targets over TCP: ≥ 3,000/s, p99 ≤ 5 ms), and in the same run POST /api/v1/executions as the baseline:")
 try await load("  webhook over TCP, signature checked", client: client, seconds: webhookSeconds, signed("http://127.0.0.1:\(port)", "tcp"))
-try await load("  webhook over TCP, signature checked", senders: 4, client: client, seconds: webhookSeconds, signed("http://127.0.0.1:\(port)", "tcp4"))
+for senders in [4, 8, 16] {
+    try await load("  webhook over TCP, signature checked", senders: senders, client: client, seconds: webhookSeconds,
+                   signed("http://127.0.0.1:\(port)", "tcp\(senders)"))
+}
 try await load("  webhook over the Unix socket", client: client, seconds: webhookSeconds, signed("http+unix://\(encodedSocket)", "unix"))
 try await load("  POST /api/v1/executions over the Unix socket (no signature)", client: client, seconds: webhookSeconds) { sender, sequence in
     var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)/api/v1/executions")

@@ -67,6 +67,16 @@ extension Engine {
             }
         }
         dispatcher.started(ticket)
+        // An approval nobody decided in time: its request ends by `on_expiry` (no runner runs).
+        if ticket.purpose == .expire {
+            do {
+                handle(try await store.expireApproval(ticket, now: now()))
+            } catch {
+                logger.error("cannot expire an approval request", metadata: ["execution": "\(ticket.executionID)", "node": "\(ticket.node)",
+                                                                           "error": "\(error)"])
+            }
+            return nil
+        }
         let startedAt = now()
         let began = ContinuousClock.now
         var outcome: StepOutcome
@@ -270,7 +280,7 @@ extension StepRunRecord {
             self.init(node: node, status: .failed, attempt: attempt, output: nil, error: error.json, startedAt: nil, finishedAt: nil)
         case .wait(_, let output):
             self.init(node: node, status: .waiting, attempt: attempt, output: output, error: nil, startedAt: nil, finishedAt: nil)
-        case .child:
+        case .child, .approval:
             self.init(node: node, status: .waiting, attempt: attempt, output: nil, error: nil, startedAt: nil, finishedAt: nil)
         }
     }

@@ -207,7 +207,7 @@ public final class Engine: Sendable {
         case .succeeded: "succeeded"
         case .failed: "failed"
         case .skipped: "skipped"
-        case .wait, .child: "waiting"
+        case .wait, .child, .approval: "waiting"
         }
         Metrics.Timer(label: MetricCatalog.stepDuration.name, dimensions: [("kind", kind.rawValue), ("outcome", result)], factory: metrics)
             .recordNanoseconds(duration.inNanoseconds)

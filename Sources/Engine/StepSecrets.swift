@@ -103,6 +103,7 @@ struct StepSecrets: Sendable {
         case .succeeded(let output, let selected): return .succeeded(clean(output), selected: selected)
         case .failed(let error): return .failed(StepError(error.kind, scrubber.scrub(error.message), retryAfterMs: error.retryAfterMs))
         case .wait(let until, let output): return .wait(untilMs: until, output: clean(output))
+        case .approval(let policy, let message): return .approval(policy, message: message.map { scrubber.scrub($0) })
         case .skipped, .child: return outcome
         }
     }

@@ -35,7 +35,8 @@ import Testing
                 return try await group.reduce(into: [Int: Result<Int, PlannedFailure>]()) { $0[$1.0] = $1.1 }
             }
         }
-        #expect(try await eventually { writer.queueDepth == 50 })
+        // Generous: under the whole suite the 50 submitting tasks may wait long for a thread.
+        #expect(try await eventually(timeout: .seconds(60)) { writer.queueDepth == 50 })
         try await Self.createProbeTable(directory)
         writer.start()
         let outcome = try await results.value

@@ -59,6 +59,13 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     /// A webhook's secret replaced by a new one (the old one stops verifying).
     case webhookRotated = "webhook.rotated"
     case webhookDeleted = "webhook.deleted"
+    /// A person approved or rejected an approval request (on their own right or a delegated one).
+    case approvalDecided = "approval.decided"
+    /// An approval request nobody decided in time ended by its `on_expiry`.
+    case approvalExpired = "approval.expired"
+    /// A person lent their approval rights to a colleague until a time, or took them back.
+    case approvalDelegated = "approval.delegated"
+    case approvalDelegationEnded = "approval.delegation_ended"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

@@ -92,6 +92,8 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
                               "description": "Users (login), roles (role:NAME) or teams (team:NAME) who may decide."],
                 "quorum": ["type": "integer", "minimum": 1, "maximum": 100],
                 "expires_after_ms": ["type": "integer", "minimum": 1000, "maximum": 31_536_000_000],
+                "on_expiry": ["enum": ["reject", "approve", "fail"],
+                              "description": "When nobody decided in time: the step's decision is rejected (default) or approved, or the step fails."],
                 "message": template,
             ], required: ["approvers"])
         case .workflow:
@@ -134,7 +136,9 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
         case .http:
             return object(["status": ["type": "integer"], "headers": ["type": "object"], "body": [:]])
         case .approval:
-            return object(["approved": ["type": "boolean"], "decisions": ["type": "array"]])
+            return object(["decision": ["enum": ["approved", "rejected"]], "approved": ["type": "boolean"], "expired": ["type": "boolean"],
+                           "comment": ["type": ["string", "null"]], "message": ["type": ["string", "null"]], "decisions": ["type": "array"],
+                           "approval_id": ["type": "string"]])
         case .delay:
             return object(["waited_ms": ["type": "integer"]])
         case .router:

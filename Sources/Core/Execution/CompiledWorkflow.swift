@@ -88,4 +88,7 @@ public enum StepOutcome: Sendable, Hashable {
     case wait(untilMs: Int64, output: JSONValue)
     /// Waiting for a child execution to finish.
     case child(String)
+    /// Waiting for people to decide (an `approval` step): the request is opened with the step's
+    /// policy and its rendered message.
+    case approval(ApprovalPolicy, message: String?)
 }

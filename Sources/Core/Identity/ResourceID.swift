@@ -110,3 +110,5 @@ public enum ScheduleKind: ResourceKind { public static let prefix = "sch" }
 public typealias ScheduleID = ResourceID<ScheduleKind>
 public enum WebhookKind: ResourceKind { public static let prefix = "wh" }
 public typealias WebhookID = ResourceID<WebhookKind>
+public enum ApprovalKind: ResourceKind { public static let prefix = "apr" }
+public typealias ApprovalID = ResourceID<ApprovalKind>

@@ -17,4 +17,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case backup
     case schedule
     case webhook
+    case approval
 }

@@ -23,7 +23,7 @@ public struct StepRunnerSet: Sendable {
 
     /// The runners of every kind agentd ships: transform, router, delay, and http through an
     /// HTTP client that follows no redirect, connects within 10 s, trusts `settings.caBundle`
-    /// when set, and passes `settings.egress`. Kinds without a runner yet (exec, approval) fail
+    /// when set, and passes `settings.egress`. Kinds without a runner yet (exec) fail
     /// their steps with a clear error.
     public static func standard(settings: Engine.Settings, now: @escaping @Sendable () -> Instant,
                                 orgName: @escaping @Sendable (OrgID) async throws -> String?) -> StepRunnerSet {
@@ -42,7 +42,8 @@ public struct StepRunnerSet: Sendable {
             .transform: TransformRunner(), .router: RouterRunner(), .delay: DelayRunner(),
             .http: HTTPRunner(client: http, breakers: breakers, now: now),
         ]
-        for kind in [StepKind.exec, .approval] { runners[kind] = UnavailableRunner(kind: kind) }
+        runners[.approval] = ApprovalRunner()
+        for kind in [StepKind.exec] { runners[kind] = UnavailableRunner(kind: kind) }
         return StepRunnerSet(http: http, breakers: breakers, runners: runners)
     }
 

@@ -69,7 +69,9 @@ public struct JobTicket: Sendable, Hashable {
     public let token: Int
     public let readyAt: Int64
 
-    public enum Purpose: String, Sendable, Hashable { case run, resume }
+    /// `run` an attempt; `resume` a waiting step whose time came (a delay); `expire` an
+    /// approval request nobody decided in time.
+    public enum Purpose: String, Sendable, Hashable { case run, resume, expire }
 }
 
 /// What to start an execution with.

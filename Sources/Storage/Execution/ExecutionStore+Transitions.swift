@@ -384,6 +384,10 @@ extension ExecutionStore {
                                                 readyAt: until, owner: instance, timer: true))
         case .child(let child):
             _ = try move(to: .waiting, [.keepFirst("started_at", now)], event: .stepWaiting, data: ["child": .string(child)])
+        case .approval(let policy, let message):
+            let approval = ApprovalID.generate(at: Instant(millisecondsSinceEpoch: now)).rawValue
+            guard try move(to: .waiting, [.keepFirst("started_at", now)], event: .stepWaiting, data: ["approval": .string(approval)]) else { return }
+            try openApproval(approval, policy: policy, message: message, node: node, attempt: attempt, of: execution, now: now, db, &effects)
         }
     }
 
@@ -438,6 +442,7 @@ extension ExecutionStore {
                                                         .set("finished_at", now)], db).didMove else { return }
         try StatusTransitions.step(id, node: nil, from: Self.cancellableSteps, to: .cancelled, setting: [.set("finished_at", now)], db)
         try StatusTransitions.closeJobs(ofExecution: id, db)
+        try cancelApprovals(ofExecution: id, now: now, db)
         var data: [String: JSONValue] = [:]
         if let error { data["error"] = error }
         try Events.append(db, execution: id, at: now, type: event, data: .object(data))

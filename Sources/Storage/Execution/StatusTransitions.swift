@@ -65,6 +65,25 @@ enum StatusTransitions {
         try move("schedule", keys: [("id", id)], from: from, to: to, setting: setting, db)
     }
 
+    /// Ends one approval request (decided, expired, cancelled): once, from pending.
+    @discardableResult
+    static func approval(_ id: String, to: ApprovalStatus, setting: [Assignment] = [], _ db: Database) throws -> Result {
+        try move("approval", keys: [("id", id)], from: [.pending], to: to, setting: setting, db)
+    }
+
+    /// Cancels the open approval requests of an execution (it ended).
+    @discardableResult
+    static func approvals(ofExecution execution: String, to: ApprovalStatus, setting: [Assignment] = [], _ db: Database) throws -> Result {
+        try move("approval", keys: [("execution_id", execution)], from: [.pending], to: to, setting: setting, db)
+    }
+
+    /// Closes a step's open jobs of one purpose (an approval's expiry, once it is decided).
+    @discardableResult
+    static func closeJobs(ofStep execution: String, node: String, purpose: JobTicket.Purpose, _ db: Database) throws -> Result {
+        try move("job", keys: [("execution_id", execution), ("node_id", node), ("purpose", purpose.rawValue)], from: [JobStatus.open],
+                 to: JobStatus.done, setting: [], db)
+    }
+
     /// Closes one job; with `token`, only while the caller's lease is the job's (fencing).
     @discardableResult
     static func closeJob(_ id: Int64, token: Int?, setting: [Assignment] = [], _ db: Database) throws -> Result {

@@ -1,0 +1,55 @@
+extension Schema {
+    /// Migrations 32 on: approvals (docs/governance.md). Append only; see `Migration`.
+    static let governance: [Migration] = [
+        Migration(version: 32, name: "approvals", sql: """
+            -- An `approval` step's request: opened when the step starts (the step waits, no
+            -- worker held), ended once (ApprovalStatus in Core) by the decision that reaches the
+            -- quorum or rejects, by its expiry (a timer job), or by its execution's end. The
+            -- policy is the step's config as it was then, so a redeploy does not change a waiting
+            -- request. `requested_by`: the user who started the execution, who may not decide.
+            CREATE TABLE approval (
+                id            TEXT    PRIMARY KEY,
+                org_id        TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id       TEXT,
+                execution_id  TEXT    NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                node_id       TEXT    NOT NULL,
+                attempt       INTEGER NOT NULL,
+                workflow_name TEXT    NOT NULL,
+                environment   TEXT    NOT NULL,
+                policy        TEXT    NOT NULL,
+                message       TEXT,
+                requested_by  TEXT,
+                status        TEXT    NOT NULL CONSTRAINT approval_status
+                    CHECK (status = 'pending' OR status = 'approved' OR status = 'rejected' OR status = 'expired' OR status = 'cancelled'),
+                created_at    INTEGER NOT NULL,
+                expires_at    INTEGER,
+                decided_at    INTEGER,
+                UNIQUE (execution_id, node_id, attempt)
+            ) STRICT;
+            CREATE INDEX approval_by_org ON approval (org_id, id);
+            CREATE INDEX approval_pending ON approval (org_id, id) WHERE status = 'pending';
+            -- One decision per person; `on_behalf_of` when it used a right delegated to them.
+            CREATE TABLE approval_vote (
+                approval_id        TEXT    NOT NULL REFERENCES approval(id) ON DELETE CASCADE,
+                user_id            TEXT    NOT NULL,
+                login              TEXT    NOT NULL,
+                on_behalf_of       TEXT,
+                on_behalf_of_login TEXT,
+                choice             TEXT    NOT NULL CONSTRAINT approval_vote_choice CHECK (choice = 'approve' OR choice = 'reject'),
+                comment            TEXT,
+                at                 INTEGER NOT NULL,
+                PRIMARY KEY (approval_id, user_id)
+            ) STRICT, WITHOUT ROWID;
+            -- A person's approval rights lent to a colleague until a time (one at a time).
+            CREATE TABLE approval_delegation (
+                org_id      TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                user_id     TEXT    NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                delegate_id TEXT    NOT NULL REFERENCES user_account(id) ON DELETE CASCADE,
+                until       INTEGER NOT NULL,
+                created_at  INTEGER NOT NULL,
+                PRIMARY KEY (org_id, user_id)
+            ) STRICT;
+            CREATE INDEX approval_delegation_to ON approval_delegation (org_id, delegate_id);
+            """),
+    ]
+}

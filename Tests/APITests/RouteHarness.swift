@@ -85,7 +85,9 @@ final class RouteHarness: @unchecked Sendable {
             backups: BackupService(database: database, audit: audit, directory: directory + "/backups", limits: limits, clock: clock),
             schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock),
             webhooks: WebhookService(webhooks: WebhookStore(database: database, audit: audit), executions: executions, secrets: secrets, vault: sealed,
-                                     engine: engine, limits: limits, clock: clock))
+                                     engine: engine, limits: limits, clock: clock),
+            approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), executions: executions, engine: engine,
+                                       limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes
 

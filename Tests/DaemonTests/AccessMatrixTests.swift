@@ -18,7 +18,7 @@ import Testing
     enum Foreign: Sendable { case notFound, ownOnly, forbidden }
 
     /// Operation id → fixture. Placeholders: @KEY@ and @ROTKEY@ (key ids), @TEAM@, @TEAM2@, @TEAM3@ (team ids),
-    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions).
+    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests); bodies: @UNTIL@ (a week ahead).
     /// Operations run in no fixed order, so each mutating one has objects of its own.
     static let fixtures: [String: Fixture] = [
         "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
@@ -126,6 +126,13 @@ import Testing
         "webhookDeliveries": Fixture(path: "/api/v1/webhooks/m-hook/deliveries", body: nil, foreign: .notFound),
         "deleteWebhook": Fixture(path: "/api/v1/webhooks/m-hook-doomed", body: nil, foreign: .notFound),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
+        "listApprovals": Fixture(path: "/api/v1/approvals", body: nil, foreign: .ownOnly),
+        "getApproval": Fixture(path: "/api/v1/approvals/@APR@", body: nil, foreign: .notFound),
+        "approveApproval": Fixture(path: "/api/v1/approvals/@APR@/approve", body: #"{"comment":"matrix"}"#, foreign: .notFound),
+        "rejectApproval": Fixture(path: "/api/v1/approvals/@APR2@/reject", body: #"{}"#, foreign: .notFound),
+        "delegateApprovals": Fixture(path: "/api/v1/approvals/delegation", body: #"{"to":"u-get","until":"@UNTIL@"}"#, foreign: .notFound),
+        "listDelegations": Fixture(path: "/api/v1/approvals/delegation", body: nil, foreign: .ownOnly),
+        "endDelegation": Fixture(path: "/api/v1/approvals/delegation", body: nil, foreign: .ownOnly),
     ]
 
     @Test func everyRouteAnswersEachKindOfCallerAsItMust() async throws {
@@ -167,7 +174,8 @@ import Testing
                 "agent: m-agent\nkind: transform\nconfig: {output: 2}\n---\nworkflow: m-flow\nnodes:\n  a: {agent: m-agent}\n"
                     + "---\nworkflow: m-doomed-flow\nnodes:\n  a: {kind: transform, config: {output: 3}}\n"
                     + "---\nworkflow: m-slow\nnodes:\n  wait: {kind: delay, config: {duration_ms: 600000}}\n"
-                    + "---\nworkflow: m-fail\nnodes:\n  bad: {kind: transform, config: {output: \"{{ 1 / 0 }}\"}}\n",
+                    + "---\nworkflow: m-fail\nnodes:\n  bad: {kind: transform, config: {output: \"{{ 1 / 0 }}\"}}\n"
+                    + "---\nworkflow: m-approve\nnodes:\n  ok: {kind: approval, config: {approvers: [\"role:admin\"]}}\n",
             ] {
                 _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": document])
             }
@@ -182,6 +190,23 @@ import Testing
             let slowID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-slow"]).json?["id"] as? String)
             let failID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-fail"]).json?["id"] as? String)
             try await admin.events("/api/v1/executions/\(failID)/events") { _, _, _ in true }
+            // Two requests the admin may decide: started by someone else (no one decides their own).
+            let starter = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "starter", role: "operator", org: "acme"))
+            var approvals: [String] = []
+            for _ in 0..<2 {
+                let id = try #require(try await starter.call(.POST, "/api/v1/executions", json: ["workflow": "m-approve"]).json?["id"] as? String)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    let items = try await admin.call(.GET, "/api/v1/approvals?status=pending").json?["items"] as? [[String: Any]] ?? []
+                    if let found = items.first(where: { $0["execution_id"] as? String == id })?["id"] as? String {
+                        approvals.append(found)
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            try #require(approvals.count == 2, "the approval requests did not open")
+            let until = Date(timeIntervalSinceNow: 7 * 86_400).ISO8601Format()
 
             let document = try #require(try await daemon.socket.call(.GET, "/api/v1/openapi.json").json)
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
@@ -195,11 +220,12 @@ import Testing
                     // why: tokens in @…@ cannot occur inside a generated ID (an ID may well contain "KEY").
                     var path = fixture.path
                     for (token, value) in [("@ROTKEY@", rotateID), ("@KEY@", keyID), ("@SLOWEXEC@", slowID), ("@FAILEXEC@", failID),
-                                           ("@EXEC@", executionID), ("@TEAM3@", teamIDs[2]), ("@TEAM2@", teamIDs[1]), ("@TEAM@", teamIDs[0])] {
+                                           ("@EXEC@", executionID), ("@TEAM3@", teamIDs[2]), ("@TEAM2@", teamIDs[1]), ("@TEAM@", teamIDs[0]),
+                                           ("@APR2@", approvals[1]), ("@APR@", approvals[0])] {
                         path = path.replacingOccurrences(of: token, with: value)
                     }
                     let verb = method.uppercased()
-                    let body = fixture.body.map { Data($0.utf8) }
+                    let body = fixture.body.map { Data($0.replacingOccurrences(of: "@UNTIL@", with: until).utf8) }
                     let headers = body == nil ? [] : [("Content-Type", "application/json")]
                     let installationWide = fixture.foreign == .forbidden
 

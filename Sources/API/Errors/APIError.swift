@@ -16,6 +16,9 @@ public enum APIError: Error, Hashable, Sendable {
     case forbidden(Permission)
     /// A self-service route (what it does in the payload) called with an API key.
     case loginSessionRequired(String)
+    /// What the payload names is a person's act (a decision on an approval), and the caller is
+    /// not a user (a socket administrator identified by uid only).
+    case personRequired(String)
     case notReady(String)
     case secretTooLarge(limit: Int)
     case unsealFailed

@@ -49,6 +49,11 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     /// The egress policy refuses the address a URL resolves to (`[egress]`).
     case egressDenied = "egress_denied"
     case alreadyFinished = "already_finished"
+    case approvalClosed = "approval_closed"
+    case alreadyDecided = "already_decided"
+    case selfApproval = "self_approval"
+    case notAnApprover = "not_an_approver"
+    case personRequired = "person_required"
     // Webhook receivers (`POST /hooks/{id}`)
     case webhookRefused = "webhook_refused"
     case deliveryReplayed = "delivery_replayed"

@@ -27,6 +27,22 @@ enum Problems {
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
         case let error as WebhookRefusal: return problem(for: error)
+        case let error as ApprovalRefusal:
+            switch error {
+            case .notPending(let status):
+                return Problem(code: .approvalClosed, status: 409, title: "Approval request closed",
+                               detail: "The request is \(status.rawValue) already; nothing more can be decided on it.")
+            case .alreadyDecided:
+                return Problem(code: .alreadyDecided, status: 409, title: "Already decided",
+                               detail: "You decided on this request already (or the right delegated to you was used); each person decides once.")
+            case .selfApproval:
+                return Problem(code: .selfApproval, status: 403, title: "Self-approval refused",
+                               detail: "You started this execution: someone else among its approvers must decide.")
+            case .notAnApprover:
+                return Problem(code: .notAnApprover, status: 403, title: "Not an approver",
+                               detail: "The step's approvers (its config.approvers: logins, role:NAME, team:NAME) name neither you nor anyone "
+                                   + "who delegated to you; `agentctl approvals show ID` lists them.")
+            }
         case let error as UserAuthorityRefusal: return problem(for: error)
         case let error as ExecutionError:
             switch error {
@@ -113,6 +129,10 @@ enum Problems {
             return Problem(code: .loginSessionRequired, status: 403, title: "Login session required",
                            detail: "\(what) is for the person: it takes your own login session (agentctl login, or POST /api/v1/login) "
                                + "or your socket identity, never an API key.")
+        case .personRequired(let what):
+            return Problem(code: .personRequired, status: 403, title: "A person is required",
+                           detail: "\(what) is a person's act: call as a user (agentctl login, an API key of yours, or a socket identity "
+                               + "mapped to a user), not as the socket's administrator uid.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
         case .unsealFailed:

@@ -10,20 +10,20 @@ extension APIRouter {
             + SecretRoutes.declarations + APIKeyRoutes.declarations + AuditRoutes.declarations
             + DefinitionRoutes.declarations + AgentRoutes.declarations + WorkflowRoutes.declarations + ExecutionRoutes.declarations
             + ModelRoutes.declarations + BudgetRoutes.declarations + CostRoutes.declarations + ActivityRoutes.declarations
-            + BackupRoutes.declarations + ScheduleRoutes.declarations + WebhookRoutes.declarations
+            + BackupRoutes.declarations + ScheduleRoutes.declarations + WebhookRoutes.declarations + ApprovalRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
     public static func bind(system: SystemService, identity: IdentityService, login: LoginService, vault: VaultService,
                             audit: AuditService, definitions: DefinitionService, executions: ExecutionService,
                             models: ModelService, costs: CostService, backups: BackupService,
-                            schedules: ScheduleService, webhooks: WebhookService) -> [BoundRoute] {
+                            schedules: ScheduleService, webhooks: WebhookService, approvals: ApprovalService) -> [BoundRoute] {
         SystemRoutes.bound(to: system) + OrgRoutes.bound(to: identity) + UserRoutes.bound(to: identity) + RoleRoutes.bound(to: identity)
             + TeamRoutes.bound(to: identity) + SessionRoutes.bound(to: login) + MFARoutes.bound(to: login) + PlanRoutes.bound(to: identity)
             + SecretRoutes.bound(to: vault) + APIKeyRoutes.bound(to: identity) + AuditRoutes.bound(to: audit)
             + DefinitionRoutes.bound(to: definitions) + AgentRoutes.bound(to: definitions) + WorkflowRoutes.bound(to: definitions)
             + ExecutionRoutes.bound(to: executions) + ModelRoutes.bound(to: models) + BudgetRoutes.bound(to: costs)
             + CostRoutes.bound(to: costs) + ActivityRoutes.bound(to: audit) + BackupRoutes.bound(to: backups)
-            + ScheduleRoutes.bound(to: schedules) + WebhookRoutes.bound(to: webhooks)
+            + ScheduleRoutes.bound(to: schedules) + WebhookRoutes.bound(to: webhooks) + ApprovalRoutes.bound(to: approvals)
     }
 }

@@ -1,0 +1,30 @@
+import Core
+import Engine
+import Platform
+import Storage
+
+/// Approval requests and delegations (`agentctl approvals`): what `ApprovalRoutes` is given;
+/// built by `agentd` (Daemon/APIWiring.swift). A decision that settles a request hands the
+/// steps it made ready to the engine at once.
+public struct ApprovalService: Sendable {
+    public let approvals: ApprovalStore
+    public let executions: ExecutionStore
+    public let engine: Engine
+    public let limits: RequestLimits
+    public let clock: WallClock
+
+    public init(approvals: ApprovalStore, executions: ExecutionStore, engine: Engine, limits: RequestLimits, clock: WallClock) {
+        self.approvals = approvals
+        self.executions = executions
+        self.engine = engine
+        self.limits = limits
+        self.clock = clock
+    }
+
+    public func decide(_ reference: String, _ choice: ApprovalVote.Choice, comment: String?, by user: UserID,
+                       context: ChangeContext) async throws -> ApprovalRecord {
+        let (record, effects) = try await executions.decide(reference, choice, comment: comment, by: user, context: context)
+        engine.accept(effects)
+        return record
+    }
+}

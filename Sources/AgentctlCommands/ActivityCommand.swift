@@ -13,7 +13,7 @@ struct Activity: AsyncParsableCommand {
     )
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "From this time: RFC 3339 or back from now (24h, 7d).") var since: String = "7d"
-    @Option(help: "Only budget.alert or execution.failed.") var kind: String?
+    @Option(help: "Only budget.alert, execution.failed or approval.pending.") var kind: String?
     @Option(help: "Items per page (1-200).") var limit: Int = 50
     @Flag(help: "Follow cursors and print every page.") var all = false
 

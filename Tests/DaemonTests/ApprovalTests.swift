@@ -146,6 +146,10 @@ import Testing
             let execution = try #require(try await sam.call(.POST, "/api/v1/executions", json: ["workflow": "gate"]).json?["id"] as? String)
             let alice = IdentityTests.tcp(daemon, key: aliceKey), dora = IdentityTests.tcp(daemon, key: deputyKey)
             let id = try #require(try await request(of: execution, alice)["id"] as? String)
+            // The feed shows the request while it waits, and not once it is decided.
+            let feed = try await alice.call(.GET, "/api/v1/activity?kind=approval.pending").json?["items"] as? [[String: Any]] ?? []
+            #expect(feed.map { $0["approval"] as? String } == [id] && (feed.first?["summary"] as? String)?.contains("gate waits for approval") == true,
+                    "\(feed)")
             // dora is not named: refused until alice lends her right.
             let before = try await dora.send(.POST, "/api/v1/approvals/\(id)/approve")
             #expect(before.status == 403 && before.json?["code"] as? String == "not_an_approver")
@@ -160,6 +164,7 @@ import Testing
             #expect(decided["status"] as? String == "approved")
             #expect((decided["votes"] as? [[String: Any]])?.first?["on_behalf_of"] as? String == "alice")
             _ = try await status(of: execution, alice, becomes: "succeeded")
+            #expect((try await alice.call(.GET, "/api/v1/activity?kind=approval.pending").json?["items"] as? [Any])?.isEmpty == true)
             let ended = try await agentctl(daemon, key: aliceKey, ["approvals", "undelegate"])
             #expect(ended.status == 0 && ended.stdout.contains("yours alone again"), "\(ended)")
             #expect((try await dora.call(.GET, "/api/v1/approvals/delegation").json?["items"] as? [Any])?.isEmpty == true)

@@ -14,15 +14,17 @@ import Testing
 
         // A write load: executions started and run while the backup is taken.
         let stop = Mutex(false)
+        let startedCount = Mutex(0)
         let load = Task {
-            var started = 0
             while !stop.withLock({ $0 }) {
                 _ = try? await Run.start(admin, "busy")
-                started += 1
+                startedCount.withLock { $0 += 1 }
             }
-            return started
+            return startedCount.withLock { $0 }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Some executions committed before the backup (a loaded machine may take a while for the first).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while startedCount.withLock({ $0 }) < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let backup = try await admin.call(.POST, "/api/v1/system/backup", json: ["file": "during-load.db"]).json ?? [:]
         try await Task.sleep(for: .milliseconds(300))
         stop.withLock { $0 = true }

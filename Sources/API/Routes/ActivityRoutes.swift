@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import Storage
 
-/// What happened in the org that someone should notice (`agentctl activity`): budget alerts
-/// and failed executions, newest first, as far as the caller may see them.
+/// What happened in the org that someone should notice (`agentctl activity`): budget alerts,
+/// failed executions and approvals that wait, newest first, as far as the caller may see them.
 public enum ActivityRoutes: RouteFile {
     static let schema: JSON = [
         "type": "object", "required": ["at", "kind", "summary"],
@@ -17,6 +17,8 @@ public enum ActivityRoutes: RouteFile {
             "budget": ["type": ["string", "null"], "description": "budget.alert: org, or team NAME."],
             "threshold": ["type": ["integer", "null"], "description": "budget.alert: the percentage crossed."],
             "spent_micros": ["type": ["integer", "null"]], "limit_micros": ["type": ["integer", "null"]],
+            "approval": ["type": ["string", "null"], "description": "approval.pending: the request (agentctl approvals show ID)."],
+            "message": ["type": ["string", "null"], "description": "approval.pending: the request's message."],
         ],
     ]
 
@@ -26,7 +28,7 @@ public enum ActivityRoutes: RouteFile {
         [
             RouteSpec(.get, "/api/v1/activity", needs: .permission(.executionsView),
                       Operation(id: "listActivity",
-                                summary: "Budget alerts and failed executions, newest first (budget alerts need costs.view).",
+                                summary: "Budget alerts, failed executions and approvals that wait, newest first (budget alerts need costs.view).",
                                 tag: "executions",
                                 query: [("since", ["type": "string"], "From this time: RFC 3339, or back from now like 24h or 30d; default 7d."),
                                         ("kind", ["enum": .array(ActivityItem.Kind.allCases.map { .string($0.rawValue) })], "Only this kind.")]
@@ -73,6 +75,9 @@ public enum ActivityRoutes: RouteFile {
             object["threshold"] = item.threshold.map(JSONValue.integer) ?? .null
             object["spent_micros"] = item.spentMicros.map { .integer(Int($0)) } ?? .null
             object["limit_micros"] = item.limitMicros.map { .integer(Int($0)) } ?? .null
+        case .approvalPending:
+            object["approval"] = item.approvalID.map(JSONValue.string) ?? .null
+            object["message"] = item.message.map(JSONValue.string) ?? .null
         }
         return .object(object)
     }
@@ -96,6 +101,9 @@ public enum ActivityRoutes: RouteFile {
                 if case .string(let text)? = detail["message"] { message += ": \(text)" }
             }
             return message
+        case .approvalPending:
+            return "\(item.workflow ?? "?") waits for approval" + (item.message.map { ": \($0)" } ?? "")
+                + (item.approvalID.map { " (agentctl approvals show \($0))" } ?? "")
         }
     }
 }

@@ -9,7 +9,7 @@ public enum ActivityAuthority {
     public static func permission(for kind: ActivityKind) -> Permission? {
         switch kind {
         case .budgetAlert: .costsView
-        case .executionFailed: nil
+        case .executionFailed, .approvalPending: nil
         }
     }
 

@@ -5,4 +5,6 @@ public enum ActivityKind: String, CaseIterable, Hashable, Sendable {
     case budgetAlert = "budget.alert"
     /// An execution failed (a step that failed for good, a timeout, a passed deadline).
     case executionFailed = "execution.failed"
+    /// An approval step's request waits for people (shown while it is pending).
+    case approvalPending = "approval.pending"
 }

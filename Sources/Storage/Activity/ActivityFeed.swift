@@ -20,6 +20,9 @@ public struct ActivityItem: Sendable, Hashable {
     public let threshold: Int?
     public let spentMicros: Int64?
     public let limitMicros: Int64?
+    /// Pending approvals: the request and its message.
+    public var approvalID: String? = nil
+    public var message: String? = nil
 
     /// Where a page that ends with this item goes on from.
     public var cursor: String { "\(at.millisecondsSinceEpoch)~\(kind.rawValue)~\(key)" }
@@ -45,6 +48,7 @@ public struct ActivityFeed: Sendable {
             var items: [ActivityItem] = []
             if wanted.contains(.budgetAlert) { items += try Self.budgetAlerts(scope, since: since, before: position, limit: page.fetchLimit, db) }
             if wanted.contains(.executionFailed) { items += try Self.failures(scope, since: since, before: position, limit: page.fetchLimit, db) }
+            if wanted.contains(.approvalPending) { items += try Self.pendingApprovals(scope, since: since, before: position, limit: page.fetchLimit, db) }
             return items
         }
         return page.page(of: items.sorted { Self.order($0) > Self.order($1) }, cursor: \.cursor)
@@ -106,6 +110,26 @@ public struct ActivityFeed: Sendable {
                                 teamID: (row["team_id"] as String?).flatMap(TeamID.init), executionID: row["execution_id"], workflow: nil,
                                 error: nil, budget: team.map { "team \($0)" } ?? "org", threshold: row["threshold"],
                                 spentMicros: row["spent_micros"], limitMicros: row["limit_micros"])
+        }
+    }
+
+    /// Requests waiting for people, through the `approval_pending` partial index (few rows:
+    /// only those not yet decided).
+    static func pendingApprovals(_ scope: Scope, since: Instant, before position: Position?, limit: Int, _ db: Database) throws -> [ActivityItem] {
+        var sql = "SELECT id, team_id, execution_id, workflow_name, message, created_at FROM approval WHERE org_id = ? AND status = 'pending' AND created_at >= ?"
+        var arguments: [any DatabaseValueConvertible] = [scope.orgID.rawValue, since.millisecondsSinceEpoch]
+        for (clause, values) in [teams(scope, column: "team_id"), before(position, kind: .approvalPending, at: "created_at", key: "id")] {
+            sql += clause
+            arguments += values
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments + [limit])).map { row in
+            var item = ActivityItem(at: Instant(millisecondsSinceEpoch: row["created_at"]), kind: .approvalPending, key: row["id"],
+                                    teamID: (row["team_id"] as String?).flatMap(TeamID.init), executionID: row["execution_id"],
+                                    workflow: row["workflow_name"], error: nil, budget: nil, threshold: nil, spentMicros: nil, limitMicros: nil)
+            item.approvalID = row["id"]
+            item.message = row["message"]
+            return item
         }
     }
 

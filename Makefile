@@ -55,6 +55,7 @@ bench: deps
 	$(SWIFT) build -c release --product engine-bench
 	$(SWIFT) build -c release --product llm-bench
 	$(SWIFT) build -c release --product triggers-bench
+	$(SWIFT) build -c release --product approvals-bench
 	.build/release/writer-bench
 	.build/release/definition-bench
 	.build/release/engine-bench
@@ -62,6 +63,7 @@ bench: deps
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
 	.build/release/triggers-bench --agentd .build/release/agentd
+	.build/release/approvals-bench
 	python3 bench/soak/kill_soak.py .build/release/agentd 25 1000
 	$(SWIFT) build -c release --product agentctl
 	python3 bench/backup/backup_bench.py .build/release/agentd .build/release/agentctl 1024

@@ -160,6 +160,15 @@ let package = Package(
             path: "bench/triggers-bench"
         ),
         .executableTarget(
+            name: "approvals-bench",
+            dependencies: [
+                "Engine", "Security", "Storage", "Core", "BenchSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "bench/approvals-bench"
+        ),
+        .executableTarget(
             name: "llm-bench",
             dependencies: [
                 "Engine", "Security", "Storage", "Core", "BenchSupport",

@@ -10,8 +10,8 @@ import Testing
         // caller, readable of every kind
         (MemberRole.builtIn(.admin).scope(in: ActivityAuthorityTests.org), ActivityAuthorityTests.every),
         (MemberRole.builtIn(.operator).scope(in: ActivityAuthorityTests.org), ActivityAuthorityTests.every),
-        (MemberRole.builtIn(.viewer).scope(in: ActivityAuthorityTests.org), Set<ActivityKind>([.executionFailed])),
-        (MemberRole.builtIn(.developer).scope(in: ActivityAuthorityTests.org, limit: [.executionsView]), Set<ActivityKind>([.executionFailed])),
+        (MemberRole.builtIn(.viewer).scope(in: ActivityAuthorityTests.org), Set<ActivityKind>([.executionFailed, .approvalPending])),
+        (MemberRole.builtIn(.developer).scope(in: ActivityAuthorityTests.org, limit: [.executionsView]), Set<ActivityKind>([.executionFailed, .approvalPending])),
         (MemberRole.custom(CustomRole(name: "finance", permissions: [.costsView, .executionsView])).scope(in: ActivityAuthorityTests.org), ActivityAuthorityTests.every),
     ] as [(Scope, Set<ActivityKind>)])
     func budgetAlertsNeedCostsView(_ caller: Scope, _ want: Set<ActivityKind>) {

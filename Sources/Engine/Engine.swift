@@ -252,9 +252,11 @@ public final class Engine: Sendable {
         if !effects.ready.isEmpty {
             // A new execution's first steps start from the record its transaction wrote.
             var carried: [Int64: Dispatcher.Carried] = [:]
-            for started in effects.started {
-                let context = CarriedContext(execution: started.record, compiled: started.compiled, steps: [:])
+            for started in effects.started + effects.resumed {
+                var context = CarriedContext(execution: started.record, compiled: started.compiled, steps: [:])
                 for ticket in effects.ready where ticket.executionID == started.record.id.rawValue {
+                    // A job the transaction marked begun (a decision's next step) needs no mark of its own.
+                    context.begun = ticket.id == effects.begun
                     carried[ticket.id] = (context, started.inputBytes + 2048)
                 }
             }

@@ -111,9 +111,15 @@ extension ExecutionStore {
             return
         }
         try StatusTransitions.closeJobs(ofStep: request.executionID, node: request.node, purpose: .expire, db)
-        let execution = try Self.record(request.executionID, db, payload: false)
+        let execution = try Self.record(request.executionID, db)
         guard !execution.status.isTerminal else { return }
         try apply(outcome, to: request.node, attempt: request.attempt, of: execution, now: now, jitter: 0, db, &effects)
+        // The next step starts with no commit more: marked begun here, its execution carried.
+        if let begun = try Self.beginNext(of: request.executionID, in: effects.ready, db) {
+            effects.begun = begun
+            let compiled = try workflows.compiled(workflow: execution.workflowID.rawValue, version: execution.workflowVersion, db)
+            effects.resumed.append(StartedExecution(record: execution, compiled: compiled, inputBytes: execution.input.canonicalText.utf8.count))
+        }
     }
 
     /// Cancels the requests still open when their execution ends (inside `end`).

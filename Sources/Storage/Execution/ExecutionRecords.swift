@@ -121,8 +121,12 @@ public struct ExecutionEffects: Sendable {
     /// Executions this transaction started, as written: the workers that take their first
     /// steps need not read them back.
     public var started: [StartedExecution] = []
-    /// The job a completion marked as begun for its own worker to run next (`complete(beginNext:)`).
+    /// The job a completion marked as begun for its own worker to run next (`complete(beginNext:)`),
+    /// or a decision for the engine to run without a commit more (`decide`).
     public var begun: Int64?
+    /// Executions a decision (or an expiry) let go on, as read in its transaction: the worker
+    /// that takes the step it made ready starts from this record.
+    public var resumed: [StartedExecution] = []
 
     public init() {}
 
@@ -134,6 +138,7 @@ public struct ExecutionEffects: Sendable {
         ended += other.ended
         changed += other.changed
         started += other.started
+        resumed += other.resumed
     }
 }
 

@@ -166,7 +166,7 @@ extension WorkflowDefinition {
 }
 
 extension String {
-    fileprivate var trimmingEdgeSpaces: String {
+    var trimmingEdgeSpaces: String {
         let bytes = Array(utf8)
         guard let first = bytes.firstIndex(where: { $0 != 32 && $0 != 9 }) else { return "" }
         let last = bytes.lastIndex(where: { $0 != 32 && $0 != 9 })!

@@ -30,6 +30,7 @@ struct Apply: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "The YAML file (- for standard input).") var file: String
     @Option(name: .shortAndLong, help: "Why: stored with each new version.") var message: String?
     @Option(help: "Deploy changed workflows to dev (default), staging, prod, or none.") var deploy: String?
+    @Option(help: "Put workflows' new versions on this branch (nothing is deployed; merge it with `agentctl workflows merge`).") var branch: String?
 
     func run() async throws {
         let text = try readDefinitions(file)
@@ -37,6 +38,7 @@ struct Apply: AsyncParsableCommand {
             var body: [String: Any] = ["document": text]
             if let message { body["message"] = message }
             if let deploy { body["deploy"] = deploy }
+            if let branch { body["branch"] = branch }
             let result = try await connection.client.call(.POST, "/api/v1/apply", json: body).json ?? [:]
             if connection.output == .json { return Output.json(result) }
             for outcome in result["results"] as? [[String: Any]] ?? [] {

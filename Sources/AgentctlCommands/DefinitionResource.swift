@@ -38,7 +38,10 @@ enum WorkflowResource: DefinitionResource {
     static let diffAbstract = "Structural changes between two versions (--output json for the full form)."
     static let deleteAbstract = "Delete a workflow, its versions and deployments."
     static var historyColumns: [(header: String, cell: @Sendable ([String: Any]) -> String)] {
-        [("VERSION", { $0.text("version") }), ("PARENT", { $0.text("parent_version") }), ("CREATED", { $0.text("created_at") }),
+        [("VERSION", { $0.text("version") }), ("BRANCH", { $0.text("branch") }),
+         // A merge has two parents: main's head and the branch head it merged.
+         ("PARENTS", { $0["merged_from"] is Int ? "\($0.text("parent_version")) + \($0.text("merged_from"))" : $0.text("parent_version") }),
+         ("CREATED", { $0.text("created_at") }),
          ("BY", { $0.text("created_by") }), ("HASH", { String($0.text("content_hash").dropFirst(7).prefix(12)) }),
          ("MESSAGE", { $0.text("message") })]
     }

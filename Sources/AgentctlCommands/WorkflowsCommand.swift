@@ -7,7 +7,7 @@ struct Workflows: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Versioned DAGs of agents: list, read, history, diff, export, graph, rollback, deploy, delete.",
         subcommands: [List.self, Get.self, DefinitionHistory<WorkflowResource>.self, DefinitionDiff<WorkflowResource>.self, Export.self, Graph.self,
-                      Rollback.self, Deploy.self, DefinitionDelete<WorkflowResource>.self])
+                      Rollback.self, Deploy.self, Merge.self, DefinitionDelete<WorkflowResource>.self])
 
     static func deployments(_ workflow: [String: Any]) -> String {
         let deployments = workflow["deployments"] as? [String: [String: Any]] ?? [:]
@@ -102,6 +102,50 @@ struct Workflows: AsyncParsableCommand {
                 } else {
                     print("workflow \(outcome.text("name")): the newest version already equals version \(version); nothing changed")
                 }
+            }
+        }
+    }
+
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge a branch into main: a three-way structural merge, stored as a new main version (not deployed).",
+            discussion: """
+                Conflicts (a field both sides changed differently, a node removed on one side and changed on the other) are listed by \
+                path and nothing is written; settle them with --resolve PATH=ours|theirs (repeatable) or --take ours|theirs for all, \
+                or apply an edited file to the branch and merge again. Deploy the result with `agentctl workflows deploy`.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The workflow.") var workflow: String
+        @Argument(help: "The branch to merge.") var branch: String
+        @Option(help: "Settle every conflict not named by --resolve: ours (main) or theirs (the branch).") var take: String?
+        @Option(help: "PATH=ours or PATH=theirs, e.g. nodes.fetch.config.timeout_ms=theirs (repeatable).") var resolve: [String] = []
+        @Option(name: .shortAndLong, help: "Stored with the merge version.") var message: String?
+
+        func run() async throws {
+            var resolutions: [String: String] = [:]
+            for item in resolve {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, ["ours", "theirs"].contains(parts[1]) else {
+                    Output.error("error: --resolve takes PATH=ours or PATH=theirs; got `\(item)`")
+                    throw ExitCode(2)
+                }
+                resolutions[parts[0]] = parts[1]
+            }
+            var body: [String: Any] = ["branch": branch]
+            if let take { body["take"] = take }
+            if !resolutions.isEmpty { body["resolutions"] = resolutions }
+            if let message { body["message"] = message }
+            try await reportingFailures {
+                let merged = try await connection.client.call(.POST, WorkflowResource.path(workflow, "/merge"), json: body).json ?? [:]
+                if connection.output == .json { return Output.json(merged) }
+                let settled = (merged["settled"] as? [[String: Any]] ?? []).map { "\($0.text("path")) took \($0.text("took"))" }
+                if (merged["changed"] as? Bool) == true {
+                    print("merged \(branch) (version \(merged.text("theirs"))) into \(workflow): version \(merged.text("version")) "
+                          + "(from \(merged.text("ours")) and \(merged.text("theirs")), base \(merged.text("base")))")
+                } else {
+                    print("merged \(branch) into \(workflow): main already had its changes (version \(merged.text("version")))")
+                }
+                for line in settled { print("  settled: \(line)") }
             }
         }
     }

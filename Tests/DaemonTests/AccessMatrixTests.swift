@@ -126,6 +126,7 @@ import Testing
         "webhookDeliveries": Fixture(path: "/api/v1/webhooks/m-hook/deliveries", body: nil, foreign: .notFound),
         "deleteWebhook": Fixture(path: "/api/v1/webhooks/m-hook-doomed", body: nil, foreign: .notFound),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
+        "mergeWorkflow": Fixture(path: "/api/v1/workflows/m-flow/merge", body: #"{"branch":"m-branch"}"#, foreign: .notFound),
         "listApprovals": Fixture(path: "/api/v1/approvals", body: nil, foreign: .ownOnly),
         "getApproval": Fixture(path: "/api/v1/approvals/@APR@", body: nil, foreign: .notFound),
         "approveApproval": Fixture(path: "/api/v1/approvals/@APR@/approve", body: #"{"comment":"matrix"}"#, foreign: .notFound),
@@ -179,6 +180,9 @@ import Testing
             ] {
                 _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": document])
             }
+            // A branch of m-flow to merge.
+            _ = try await admin.call(.POST, "/api/v1/apply", json: ["branch": "m-branch", "document":
+                "workflow: m-flow\nnodes:\n  a: {agent: m-agent}\n  b: {kind: transform, config: {output: 9}}\nedges: [a -> b]\n"])
             for name in ["m-sched", "m-sched-paused", "m-sched-doomed"] {
                 _ = try await admin.call(.POST, "/api/v1/schedules", json: ["name": name, "workflow": "m-flow", "cron": "@yearly"])
             }

@@ -71,6 +71,7 @@ enum DefinitionResources {
             "content_hash": .string(version.contentHash), "message": optional(version.message),
             "parent_version": optional(version.parentVersion), "created_at": .string(version.createdAt.rfc3339),
             "created_by": .string(version.createdBy), "agents": .object(pins), "definition": version.definition.json,
+            "branch": .string(version.branch), "merged_from": optional(version.mergedFrom),
         ]
     }
 

@@ -50,6 +50,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case egressDenied = "egress_denied"
     case alreadyFinished = "already_finished"
     case approvalClosed = "approval_closed"
+    case mergeConflict = "merge_conflict"
     case alreadyDecided = "already_decided"
     case selfApproval = "self_approval"
     case notAnApprover = "not_an_approver"

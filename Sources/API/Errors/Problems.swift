@@ -27,6 +27,13 @@ enum Problems {
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
         case let error as WebhookRefusal: return problem(for: error)
+        case let error as MergeConflicts:
+            return Problem(code: .mergeConflict, status: 409, title: "Merge conflict",
+                           detail: "Branch \(error.branch) and main changed \(error.conflicts.count) place(s) of \(error.workflow) differently; nothing was "
+                               + "written. Settle each path in `errors` (resolutions {path: ours|theirs}, or take ours|theirs for all; "
+                               + "agentctl workflows merge \(error.workflow) \(error.branch) --take theirs --resolve PATH=ours), or apply an edited "
+                               + "file to the branch and merge again.",
+                           errors: error.conflicts.map { FieldViolation(field: $0.path, message: $0.summary) })
         case let error as ApprovalRefusal:
             switch error {
             case .notPending(let status):

@@ -34,8 +34,10 @@ public enum DefinitionRoutes: RouteFile {
         let document: String
         let message: String?
         let deploy: String?
+        let branch: String?
         static let schema = ObjectSchema([
             .init("document", ["type": "string"], required: true, "The YAML text: documents separated by `---`."),
+            .init("branch", ["type": "string"], "Workflows' new versions go on this branch (main's deployments untouched; deploy must be none)."),
             .init("message", ["type": "string", "maxLength": 500], "Why: stored with each new version."),
             .init("deploy", ["enum": ["dev", "staging", "prod", "none"]],
                   "Environment changed workflows are deployed to (default dev); `none` deploys nothing."),
@@ -52,7 +54,7 @@ public enum DefinitionRoutes: RouteFile {
         if let message = body.message, message.count > 500 { throw ValidationError(field: "message", "must be at most 500 characters") }
         let deployTo: DeployEnvironment?
         switch body.deploy {
-        case nil: deployTo = .dev
+        case nil: deployTo = body.branch == nil ? .dev : nil
         case "none": deployTo = nil
         case let name?:
             guard let environment = DeployEnvironment(rawValue: name) else {
@@ -70,7 +72,8 @@ public enum DefinitionRoutes: RouteFile {
         }
         do {
             let outcomes = try await services.definitions.apply(inputs, message: body.message, deployTo: deployTo,
-                                                                deployUnchanged: body.deploy != nil, context: context.change(services.clock))
+                                                                deployUnchanged: body.deploy != nil, branch: body.branch,
+                                                                context: context.change(services.clock))
             return DefinitionResources.respond(.ok, result(outcomes))
         } catch let error as DefinitionError {
             throw located(error, lines)

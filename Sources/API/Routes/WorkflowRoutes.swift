@@ -50,6 +50,12 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
                                 tag: "workflows", requestBody: RollbackBody.schema.json, success: (200, Schemas.applyOutcome, "application/json"),
                                 problems: [400, 404, 413, 415, 422]),
                       handler: rollback),
+            RouteSpec(.post, "/api/v1/workflows/{workflow}/merge", needs: .permission(.workflowsMerge),
+                      Operation(id: "mergeWorkflow",
+                                summary: "Merge a branch into main: a three-way structural merge stored as a new main version (not deployed); 409 lists conflicts by path.",
+                                tag: "workflows", requestBody: MergeBody.schema.json, success: (200, mergeSchema, "application/json"),
+                                problems: [400, 404, 409, 413, 415, 422]),
+                      handler: merge),
             RouteSpec(.post, "/api/v1/workflows/{workflow}/deploy", needs: .permission(.workflowsEdit),
                       Operation(id: "deployWorkflow", summary: "Point an environment at a version (default: the newest).", tag: "workflows",
                                 requestBody: DeployBody.schema.json, success: (200, Schemas.workflow, "application/json"),
@@ -71,6 +77,49 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
         static let schema = ObjectSchema([
             .init("version", ["type": "integer", "minimum": 1], required: true, "The version to return to."),
             .init("deploy", ["enum": ["dev", "staging", "prod", "none"]], "Where to deploy the new version (default dev)."),
+        ])
+    }
+
+    struct MergeBody: RequestBody {
+        let branch: String
+        let take: String?
+        let resolutions: [String: String]?
+        let message: String?
+        static let schema = ObjectSchema([
+            .init("branch", ["type": "string"], required: true, "The branch to merge into main."),
+            .init("take", ["enum": ["ours", "theirs"]], "Settle every conflict no resolution names: ours (main) or theirs (the branch)."),
+            .init("resolutions", ["type": "object", "additionalProperties": ["enum": ["ours", "theirs"]], "maxProperties": 1000],
+                  "Conflict path (`nodes.fetch.config.timeout_ms`) to the side it takes."),
+            .init("message", ["type": "string", "maxLength": 500], "Stored with the merge version (default `merge BRANCH (version N)`)."),
+        ])
+    }
+
+    static let mergeSchema: JSON = [
+        "type": "object", "required": ["version", "changed", "base", "ours", "theirs"],
+        "properties": [
+            "workflow": ["type": "string"], "version": ["type": "integer"], "changed": ["type": "boolean"],
+            "base": ["type": "integer", "description": "The common ancestor."], "ours": ["type": "integer", "description": "Main's head."],
+            "theirs": ["type": "integer", "description": "The branch's head."],
+            "settled": ["type": "array", "items": ["type": "object", "properties": ["path": ["type": "string"], "took": ["enum": ["ours", "theirs"]]]]],
+        ],
+    ]
+
+    static func merge(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let body = try await BodyDecoder.decode(MergeBody.self, from: request, limits: services.limits)
+        if let message = body.message, message.count > 500 { throw ValidationError(field: "message", "must be at most 500 characters") }
+        func side(_ text: String, _ field: String) throws -> WorkflowMerge.Side {
+            guard let side = WorkflowMerge.Side(rawValue: text) else { throw ValidationError(field: field, "must be ours or theirs") }
+            return side
+        }
+        let take = try body.take.map { try side($0, "take") }
+        var resolutions: [String: WorkflowMerge.Side] = [:]
+        for (path, text) in body.resolutions ?? [:] { resolutions[path] = try side(text, "resolutions.\(path)") }
+        let merged = try await services.definitions.merge(context.parameters.require("workflow"), branch: body.branch, resolutions: resolutions,
+                                                          take: take, message: body.message, context: context.change(services.clock))
+        let settled: [JSONValue] = merged.settled.map { ["path": .string($0.conflict.path), "took": .string($0.side.rawValue)] }
+        return DefinitionResources.respond(.ok, [
+            "workflow": .string(merged.outcome.name), "version": .integer(merged.outcome.version), "changed": .bool(merged.outcome.changed),
+            "base": .integer(merged.base), "ours": .integer(merged.ours), "theirs": .integer(merged.theirs), "settled": .array(settled),
         ])
     }
 

@@ -35,6 +35,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case secretsRead = "secrets.read"
     case secretsWrite = "secrets.write"
     case approvalsDecide = "approvals.decide"
+    /// Merging a workflow's branch into main (a new main version from two).
+    case workflowsMerge = "workflows.merge"
     case budgetsManage = "budgets.manage"
     // Models (OpenAI-compatible endpoints) are managed with settings.manage; costs and
     // budgets are read with costs.view.
@@ -68,7 +70,7 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
         case .developer:
             return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
                     .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView,
-                    .schedulesManage, .webhooksManage]
+                    .schedulesManage, .webhooksManage, .workflowsMerge]
         case .operator:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide, .costsView,
                     .schedulesManage]

@@ -24,6 +24,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case agentDeleted = "agent.deleted"
     case workflowVersionCreated = "workflow.version_created"
     case workflowDeployed = "workflow.deployed"
+    /// A branch merged into main: a new version with two parents.
+    case workflowMerged = "workflow.merged"
     case workflowDeleted = "workflow.deleted"
     case executionStarted = "execution.started"
     case executionCancelled = "execution.cancelled"

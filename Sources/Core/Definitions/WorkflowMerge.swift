@@ -24,8 +24,11 @@ public enum WorkflowMerge {
         public let ours: JSONValue?
         public let theirs: JSONValue?
 
-        public var description: String {
-            "\(path): ours \(Self.show(ours)), theirs \(Self.show(theirs))" + (base.map { " (was \(FieldChange.show($0)))" } ?? "")
+        public var description: String { "\(path): \(summary)" }
+
+        /// Both sides' values, and what it was: `ours 5500, theirs 8000 (was 5000)`.
+        public var summary: String {
+            "ours \(Self.show(ours)), theirs \(Self.show(theirs))" + (base.map { " (was \(FieldChange.show($0)))" } ?? "")
         }
 
         static func show(_ value: JSONValue?) -> String { value.map(FieldChange.show) ?? "removed" }

@@ -79,6 +79,10 @@ public struct WorkflowVersionRecord: Sendable, Hashable {
     public let parentVersion: Int?
     public let createdAt: Instant
     public let createdBy: String
+    /// The branch it is on (`main` unless applied with a branch).
+    public var branch = "main"
+    /// A merge's second parent: the branch head it merged.
+    public var mergedFrom: Int?
 
     /// Each node's step kind: its inline kind or its pinned agent's.
     public var kinds: [String: StepKind] {

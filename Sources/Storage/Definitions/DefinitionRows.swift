@@ -125,10 +125,13 @@ enum DefinitionRows {
             throw StorageError.notFound(.workflowVersion, id: "\(row["workflow_id"] as String)@\(row["version"] as Int) (unreadable)")
         }
         let pins = try JSONDecoder().decode([String: AgentPin].self, from: Data((row["pins"] as String).utf8))
-        return WorkflowVersionRecord(
+        var record = WorkflowVersionRecord(
             workflowID: WorkflowID(row["workflow_id"] as String)!, version: row["version"], definition: definition, pins: pins,
             contentHash: row["content_hash"], message: row["message"], parentVersion: row["parent_version"],
             createdAt: Instant(millisecondsSinceEpoch: row["created_at"]), createdBy: row["created_by"])
+        record.branch = row["branch"] ?? "main"
+        record.mergedFrom = row["merged_from"]
+        return record
     }
 
     // MARK: - Shared

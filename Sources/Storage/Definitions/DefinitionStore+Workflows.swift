@@ -63,7 +63,7 @@ extension DefinitionStore {
                     throw StorageError.notFound(.agentVersion, id: "\(pin.agent)@\(pin.version) (run by node \(node) in version \(version))")
                 }
             }
-            let next = record.latestVersion + 1
+            let next = try WorkflowBranches.nextVersion(of: record.id.rawValue, db)
             let pinsText = String(decoding: try JSONEncoder.sorted.encode(old.pins), as: UTF8.self)
             try DefinitionWrites.workflowVersion(old.definition, id: record.id.rawValue, team: try DefinitionRows.team(old.definition.team, context.scope, db), version: next,
                                                  documentText: old.definition.json.canonicalText, pins: old.pins, pinsText: pinsText, hash: old.contentHash,

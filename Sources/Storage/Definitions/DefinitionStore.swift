@@ -29,12 +29,19 @@ public struct DefinitionStore: Sendable {
     /// workflows (so a workflow may use an agent from the same file). Changed workflows are
     /// deployed to `deployTo`; with `deployUnchanged`, unchanged ones too (a promotion). All or
     /// nothing: any issue and nothing is written.
+    /// With `branch`, workflows get versions on that branch (forked from main's head the first
+    /// time) and nothing is deployed; agents are versioned as usual.
     public func apply(_ inputs: [Input], message: String?, deployTo: DeployEnvironment?, deployUnchanged: Bool = false,
-                      context: ChangeContext) async throws -> [ApplyOutcome] {
+                      branch: String? = nil, context: ChangeContext) async throws -> [ApplyOutcome] {
+        if let branch {
+            if let problem = WorkflowBranches.nameProblem(branch) { throw ValidationError(field: "branch", problem) }
+            if deployTo != nil { throw ValidationError(field: "deploy", "a branch is never deployed: apply with deploy none, and merge it into main") }
+        }
         let audit = self.audit
         return try await database.writer.submit { db in
             var plan = ApplyPlan(scope: context.scope, message: message, deployTo: deployTo, deployUnchanged: deployUnchanged,
                                  context: context, audit: audit)
+            plan.branch = branch
             return try plan.run(inputs, db)
         }
     }
@@ -57,6 +64,10 @@ struct ApplyPlan {
     /// nil for a dry run: nothing is written.
     let context: ChangeContext?
     let audit: AuditLog?
+    /// Workflows' new versions go on this branch (nil: main).
+    var branch: String?
+    /// A merge's second parent: the branch head it merged (main only).
+    var mergedFrom: Int?
 
     /// Agents of this file by name: the version they will have, their kind and config.
     private var fileAgents: [String: (pin: AgentPin, config: JSONValue)] = [:]
@@ -183,6 +194,12 @@ struct ApplyPlan {
             try checkOwnerChange(.workflow, workflow.name, from: owner, to: team)
         }
         let id = (existing?["id"] as String?) ?? WorkflowID.generate(at: context?.now ?? Instant(millisecondsSinceEpoch: 0)).rawValue
+        if let branch {
+            guard existing != nil else {
+                throw DefinitionError([DefinitionIssue(prefix + "workflow", "\(workflow.name) does not exist on main yet: apply it without a branch first")])
+            }
+            return try applyOnBranch(workflow, branch, id: id, team: team, documentText: documentText, pins: pins, pinsText: pinsText, hash: hash, db)
+        }
         let latest: Int? = existing?["latest_version"]
         if let refusal = DefinitionAuthority.applyWorkflowRefusal(caller: scope, name: workflow.name, exists: existing != nil,
                                                                   deployTo: deployTo) {
@@ -201,11 +218,13 @@ struct ApplyPlan {
             }
             return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: latest, changed: false, created: false, deployedTo: deployed)
         }
-        let version = (latest ?? 0) + 1
+        // Branches take numbers from the same sequence: the next is past every branch's.
+        let version = try WorkflowBranches.nextVersion(of: id, db)
         if latest == nil { try QuotaStore.check(.workflows, org: scope.orgID, db) }
         if let context {
             try DefinitionWrites.workflowVersion(workflow, id: id, team: team, version: version, documentText: documentText, pins: pins,
-                                                 pinsText: pinsText, hash: hash, message: message, parent: latest, context: context, db)
+                                                 pinsText: pinsText, hash: hash, message: message, parent: latest, mergedFrom: mergedFrom,
+                                                 context: context, db)
             try audit?.append(DefinitionRows.event(.workflowVersionCreated, type: .workflow, id: id, org: scope.orgID, context,
                                                    ["name": workflow.name, "version": "\(version)", "content_hash": hash]), in: db)
             if let deployTo {
@@ -216,6 +235,27 @@ struct ApplyPlan {
         }
         return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: version, changed: true, created: latest == nil,
                             deployedTo: deployTo)
+    }
+
+    /// A new version on `branch` (parent: the branch's head, or main's head for its first),
+    /// unless it is the head's content already. Audited like any version.
+    private func applyOnBranch(_ workflow: WorkflowDefinition, _ branch: String, id: String, team: TeamID?, documentText: String,
+                               pins: [String: AgentPin], pinsText: String, hash: String, _ db: Database) throws -> ApplyOutcome {
+        let head = try WorkflowBranches.head(of: id, branch: branch, db)
+        let parent = try head ?? Int.fetchOne(db, sql: "SELECT latest_version FROM workflow WHERE id = ?", arguments: [id])
+        if let parent, try String.fetchOne(db, sql: "SELECT content_hash FROM workflow_version WHERE workflow_id = ? AND version = ?",
+                                            arguments: [id, parent]) == hash, head != nil {
+            return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: parent, changed: false, created: false, deployedTo: nil)
+        }
+        let version = try WorkflowBranches.nextVersion(of: id, db)
+        if let context {
+            try DefinitionWrites.workflowVersion(workflow, id: id, team: team, version: version, documentText: documentText, pins: pins,
+                                                 pinsText: pinsText, hash: hash, message: message, parent: parent, branch: branch,
+                                                 context: context, db)
+            try audit?.append(DefinitionRows.event(.workflowVersionCreated, type: .workflow, id: id, org: scope.orgID, context,
+                                                   ["name": workflow.name, "version": "\(version)", "content_hash": hash, "branch": branch]), in: db)
+        }
+        return ApplyOutcome(type: "workflow", name: workflow.name, id: id, version: version, changed: true, created: false, deployedTo: nil)
     }
 
     /// The agent version a node will run, and its config: from this file, or stored and visible

@@ -27,9 +27,11 @@ enum DefinitionWrites {
 
     static func workflowVersion(_ workflow: WorkflowDefinition, id: String, team: TeamID?, version: Int, documentText: String,
                                 pins: [String: AgentPin], pinsText: String, hash: String, message: String?, parent: Int?,
-                                context: ChangeContext, _ db: Database) throws {
+                                branch: String? = nil, mergedFrom: Int? = nil, context: ChangeContext, _ db: Database) throws {
         let now = context.now.millisecondsSinceEpoch
-        if parent == nil {
+        if branch != nil {
+            // A branch's version leaves the workflow (main's head, description, tags) as it is.
+        } else if parent == nil {
             try db.execute(sql: """
                 INSERT INTO workflow (id, org_id, team_id, name, description, latest_version, created_at, created_by, updated_at, updated_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -41,15 +43,16 @@ enum DefinitionWrites {
                 """, arguments: [team?.rawValue, workflow.description, version, now, context.actor, id])
         }
         try db.execute(sql: """
-            INSERT INTO workflow_version (workflow_id, version, document, pins, content_hash, message, parent_version, created_at, created_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, version, documentText, pinsText, hash, message, parent, now, context.actor])
+            INSERT INTO workflow_version (workflow_id, version, document, pins, content_hash, message, parent_version, created_at, created_by,
+                branch, merged_from)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, version, documentText, pinsText, hash, message, parent, now, context.actor, branch ?? "main", mergedFrom])
         struct Use: Hashable { let agentID: String, version: Int }
         for use in Set(pins.values.map { Use(agentID: $0.agentID, version: $0.version) }) {
             try db.execute(sql: "INSERT INTO workflow_agent_use (workflow_id, version, agent_id, agent_version) VALUES (?, ?, ?, ?)",
                            arguments: [id, version, use.agentID, use.version])
         }
-        try DefinitionRows.setTags(workflow.tags, owner: id, org: context.scope.orgID, db)
+        if branch == nil { try DefinitionRows.setTags(workflow.tags, owner: id, org: context.scope.orgID, db) }
     }
 
     static func deploy(workflow id: String, version: Int, to environment: DeployEnvironment, context: ChangeContext, _ db: Database) throws {

@@ -51,5 +51,14 @@ extension Schema {
             ) STRICT;
             CREATE INDEX approval_delegation_to ON approval_delegation (org_id, delegate_id);
             """),
+        Migration(version: 33, name: "workflow branches", sql: """
+            -- A workflow's versions form a graph: each has its parent, a merge also the branch
+            -- head it merged (`merged_from`). Versions on a branch other than main are never
+            -- deployed and never move `workflow.latest_version` (main's head); version numbers
+            -- stay one sequence per workflow across branches.
+            ALTER TABLE workflow_version ADD COLUMN branch TEXT NOT NULL DEFAULT 'main';
+            ALTER TABLE workflow_version ADD COLUMN merged_from INTEGER;
+            CREATE INDEX workflow_version_branch ON workflow_version (workflow_id, branch, version);
+            """),
     ]
 }

@@ -7,7 +7,7 @@ struct Workflows: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Versioned DAGs of agents: list, read, history, diff, export, graph, rollback, deploy, delete.",
         subcommands: [List.self, Get.self, DefinitionHistory<WorkflowResource>.self, DefinitionDiff<WorkflowResource>.self, Export.self, Graph.self,
-                      Rollback.self, Deploy.self, Merge.self, DefinitionDelete<WorkflowResource>.self])
+                      Rollback.self, Deploy.self, Merge.self, Promotions.self, DefinitionDelete<WorkflowResource>.self])
 
     static func deployments(_ workflow: [String: Any]) -> String {
         let deployments = workflow["deployments"] as? [String: [String: Any]] ?? [:]
@@ -146,6 +146,24 @@ struct Workflows: AsyncParsableCommand {
                     print("merged \(branch) into \(workflow): main already had its changes (version \(merged.text("version")))")
                 }
                 for line in settled { print("  settled: \(line)") }
+            }
+        }
+    }
+
+    struct Promotions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A workflow's promotions, newest first: version, from, to, and the run that allowed it.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The workflow.") var workflow: String
+        @Flag(help: "Follow cursors and print every page.") var all = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let listing = try await Listing.read(connection.client, WorkflowResource.path(workflow, "/promotions"), all: all)
+                if connection.output == .json { return Output.json(listing.json) }
+                Output.table(headers: ["AT", "VERSION", "FROM", "TO", "REPLACED", "EVIDENCE", "BY"], rows: listing.items.map {
+                    [$0.text("at"), $0.text("version"), $0.text("from"), $0.text("to"), $0["replaced"] is Int ? $0.text("replaced") : "-",
+                     $0.text("evidence"), $0.text("by")]
+                })
             }
         }
     }

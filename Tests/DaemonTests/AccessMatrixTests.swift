@@ -126,6 +126,9 @@ import Testing
         "webhookDeliveries": Fixture(path: "/api/v1/webhooks/m-hook/deliveries", body: nil, foreign: .notFound),
         "deleteWebhook": Fixture(path: "/api/v1/webhooks/m-hook-doomed", body: nil, foreign: .notFound),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
+        "promoteWorkflow": Fixture(path: "/api/v1/workflows/m-promo/promote", body: #"{"from":"dev","to":"staging"}"#, foreign: .notFound),
+        "listPromotions": Fixture(path: "/api/v1/workflows/m-promo/promotions", body: nil, foreign: .notFound),
+        "diffEnvironments": Fixture(path: "/api/v1/environments/diff?from=dev&to=prod", body: nil, foreign: .ownOnly),
         "mergeWorkflow": Fixture(path: "/api/v1/workflows/m-flow/merge", body: #"{"branch":"m-branch"}"#, foreign: .notFound),
         "listApprovals": Fixture(path: "/api/v1/approvals", body: nil, foreign: .ownOnly),
         "getApproval": Fixture(path: "/api/v1/approvals/@APR@", body: nil, foreign: .notFound),
@@ -180,6 +183,10 @@ import Testing
             ] {
                 _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": document])
             }
+            // A workflow that has run in dev, to promote.
+            _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": "workflow: m-promo\nnodes:\n  a: {kind: transform, config: {output: 1}}\n"])
+            let promoID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-promo"]).json?["id"] as? String)
+            try await admin.events("/api/v1/executions/\(promoID)/events") { _, _, _ in true }
             // A branch of m-flow to merge.
             _ = try await admin.call(.POST, "/api/v1/apply", json: ["branch": "m-branch", "document":
                 "workflow: m-flow\nnodes:\n  a: {agent: m-agent}\n  b: {kind: transform, config: {output: 9}}\nedges: [a -> b]\n"])

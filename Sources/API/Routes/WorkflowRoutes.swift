@@ -56,6 +56,23 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
                                 tag: "workflows", requestBody: MergeBody.schema.json, success: (200, mergeSchema, "application/json"),
                                 problems: [400, 404, 409, 413, 415, 422]),
                       handler: merge),
+            RouteSpec(.post, "/api/v1/workflows/{workflow}/promote", needs: .permission(.workflowsEdit),
+                      Operation(id: "promoteWorkflow",
+                                summary: "Deploy to `to` exactly the version deployed in `from`, once it has run successfully there; recorded and audited.",
+                                tag: "workflows", requestBody: PromoteBody.schema.json, success: (200, promotionSchema, "application/json"),
+                                problems: [400, 404, 409, 413, 415, 422]),
+                      handler: promote),
+            RouteSpec(.get, "/api/v1/workflows/{workflow}/promotions", needs: .permission(.workflowsView),
+                      Operation(id: "listPromotions", summary: "A workflow's promotions, newest first.", tag: "workflows", query: Pagination.parameters,
+                                success: (200, Schemas.list(of: promotionSchema), "application/json"), problems: [400, 404]),
+                      handler: promotions),
+            RouteSpec(.get, "/api/v1/environments/diff", needs: .permission(.workflowsView),
+                      Operation(id: "diffEnvironments",
+                                summary: "What differs between two environments: deployed workflow versions, and (with secrets.read) secret paths only one has.",
+                                tag: "workflows", query: [("from", ["enum": ["dev", "staging", "prod"]], "One environment (required)."),
+                                                          ("to", ["enum": ["dev", "staging", "prod"]], "The other (required).")],
+                                success: (200, environmentDiffSchema, "application/json"), problems: [400, 422]),
+                      handler: environmentDiff),
             RouteSpec(.post, "/api/v1/workflows/{workflow}/deploy", needs: .permission(.workflowsEdit),
                       Operation(id: "deployWorkflow", summary: "Point an environment at a version (default: the newest).", tag: "workflows",
                                 requestBody: DeployBody.schema.json, success: (200, Schemas.workflow, "application/json"),
@@ -78,6 +95,81 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
             .init("version", ["type": "integer", "minimum": 1], required: true, "The version to return to."),
             .init("deploy", ["enum": ["dev", "staging", "prod", "none"]], "Where to deploy the new version (default dev)."),
         ])
+    }
+
+    struct PromoteBody: RequestBody {
+        let from: String
+        let to: String
+        static let schema = ObjectSchema([
+            .init("from", ["enum": ["dev", "staging", "prod"]], required: true, "Where the version runs now (and has run successfully)."),
+            .init("to", ["enum": ["dev", "staging", "prod"]], required: true, "Where it is deployed."),
+        ])
+    }
+
+    static let promotionSchema: JSON = [
+        "type": "object", "required": ["workflow", "from", "to", "version"],
+        "properties": [
+            "workflow": ["type": "string"], "from": ["enum": ["dev", "staging", "prod"]], "to": ["enum": ["dev", "staging", "prod"]],
+            "version": ["type": "integer"], "promoted": ["type": "boolean", "description": "False when `to` runs that version already."],
+            "replaced": ["type": ["integer", "null"]], "evidence": ["type": ["string", "null"], "description": "The succeeded execution in `from`."],
+            "at": Schemas.timestamp, "by": ["type": "string"],
+        ],
+    ]
+    static let environmentDiffSchema: JSON = [
+        "type": "object", "required": ["from", "to", "workflows"],
+        "properties": [
+            "from": ["type": "string"], "to": ["type": "string"],
+            "workflows": ["type": "array", "items": ["type": "object", "properties": [
+                "name": ["type": "string"], "from_version": ["type": ["integer", "null"]], "to_version": ["type": ["integer", "null"]]]]],
+            "secrets_only_in_from": ["type": ["array", "null"], "items": ["type": "string"]],
+            "secrets_only_in_to": ["type": ["array", "null"], "items": ["type": "string"]],
+        ],
+    ]
+
+    static func environment(_ text: String?, _ field: String) throws -> DeployEnvironment {
+        guard let text, let environment = DeployEnvironment(rawValue: text) else { throw ValidationError(field: field, "must be dev, staging or prod") }
+        return environment
+    }
+
+    static func promote(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let body = try await BodyDecoder.decode(PromoteBody.self, from: request, limits: services.limits)
+        let from = try environment(body.from, "from"), to = try environment(body.to, "to")
+        let reference = try context.parameters.require("workflow")
+        if let promoted = try await services.definitions.promote(reference, from: from, to: to, context: context.change(services.clock)) {
+            return DefinitionResources.respond(.ok, promotion(promoted, promoted: true))
+        }
+        let (record, _) = try await services.definitions.workflow(reference, in: context.scope())
+        return DefinitionResources.respond(.ok, ["workflow": .string(record.name), "from": .string(from.rawValue), "to": .string(to.rawValue),
+                                                 "version": .integer(record.deployments[to]?.version ?? 0), "promoted": false,
+                                                 "replaced": .null, "evidence": .null])
+    }
+
+    static func promotions(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let page = try await services.definitions.promotions(context.parameters.require("workflow"), in: context.scope(),
+                                                             page: Pagination.request(from: request, listing: "promotions"))
+        return DefinitionResources.respond(.ok, DefinitionResources.list(page.items.map { promotion($0, promoted: true) },
+                                                                         next: page.nextAfter.map { Pagination.cursor(after: $0, listing: "promotions") }))
+    }
+
+    static func environmentDiff(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let query = request.uri.queryParameters
+        let from = try environment(query["from"].map(String.init), "from"), to = try environment(query["to"].map(String.init), "to")
+        let scope = try context.scope()
+        let diff = try await services.definitions.environmentDiff(from, to, in: scope, secrets: scope.allows(.secretsRead))
+        let workflows: [JSONValue] = diff.workflows.map { workflow in
+            ["name": .string(workflow.name), "from_version": workflow.a.map(JSONValue.integer) ?? .null, "to_version": workflow.b.map(JSONValue.integer) ?? .null]
+        }
+        return DefinitionResources.respond(.ok, [
+            "from": .string(from.rawValue), "to": .string(to.rawValue), "workflows": .array(workflows),
+            "secrets_only_in_from": diff.secretsCompared ? .array(diff.secretsOnlyInA.map(JSONValue.string)) : .null,
+            "secrets_only_in_to": diff.secretsCompared ? .array(diff.secretsOnlyInB.map(JSONValue.string)) : .null,
+        ])
+    }
+
+    static func promotion(_ promotion: DefinitionStore.Promotion, promoted: Bool) -> JSONValue {
+        ["workflow": .string(promotion.workflow), "from": .string(promotion.from.rawValue), "to": .string(promotion.to.rawValue),
+         "version": .integer(promotion.version), "promoted": .bool(promoted), "replaced": promotion.replaced.map(JSONValue.integer) ?? .null,
+         "evidence": .string(promotion.evidence), "at": .string(promotion.at.rfc3339), "by": .string(promotion.by)]
     }
 
     struct MergeBody: RequestBody {

@@ -26,6 +26,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case workflowDeployed = "workflow.deployed"
     /// A branch merged into main: a new version with two parents.
     case workflowMerged = "workflow.merged"
+    /// The version deployed in one environment deployed to the next, once it ran there.
+    case workflowPromoted = "workflow.promoted"
     case workflowDeleted = "workflow.deleted"
     case executionStarted = "execution.started"
     case executionCancelled = "execution.cancelled"

@@ -60,5 +60,23 @@ extension Schema {
             ALTER TABLE workflow_version ADD COLUMN merged_from INTEGER;
             CREATE INDEX workflow_version_branch ON workflow_version (workflow_id, branch, version);
             """),
+        Migration(version: 34, name: "promotions", sql: """
+            -- A workflow version moved from one environment to the next: exactly the version
+            -- deployed in `from_env`, and only once it has run there (`evidence`: a succeeded
+            -- execution of that version in that environment).
+            CREATE TABLE promotion (
+                id           INTEGER PRIMARY KEY,
+                org_id       TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                workflow_id  TEXT    NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                from_env     TEXT    NOT NULL,
+                to_env       TEXT    NOT NULL,
+                version      INTEGER NOT NULL,
+                replaced     INTEGER,
+                evidence     TEXT    NOT NULL,
+                promoted_at  INTEGER NOT NULL,
+                promoted_by  TEXT    NOT NULL
+            ) STRICT;
+            CREATE INDEX promotion_by_workflow ON promotion (workflow_id, id);
+            """),
     ]
 }

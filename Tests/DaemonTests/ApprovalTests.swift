@@ -66,6 +66,7 @@ import Testing
         let request = try await request(of: execution, alice)
         let id = try #require(request["id"] as? String)
         #expect(request["message"] as? String == "Refund 120 EUR?" && request["quorum"] as? Int == 2)
+        #expect(try await alice.call(.GET, "/api/v1/executions/\(execution)").json?["status"] as? String == "waiting")
 
         // What waits for alice is this; for sam, who started it, nothing.
         let mine = try await agentctl(daemon, key: aliceKey, ["approvals", "list"])

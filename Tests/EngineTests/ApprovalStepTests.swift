@@ -63,8 +63,9 @@ import Testing
             let alice = try await member(harness, "alice"), bob = try await member(harness, "bob")
             let engine = try await harness.engine()
             let (execution, approval) = try await start(harness, engine)
-            // Waiting holds no worker and no job but the request.
+            // Waiting holds no worker and no job but the request; with only a waiting step left, the execution waits.
             #expect(try await harness.execution(execution).1["review"]?.status == .waiting)
+            #expect(try await harness.execution(execution).0.status == .waiting)
             let store = harness.store()
             let (first, effects) = try await store.decide(approval, .approve, comment: "ok", by: alice, context: context(harness, alice))
             #expect(first.status == .pending && effects.ready.isEmpty && first.message == "Refund 120?")

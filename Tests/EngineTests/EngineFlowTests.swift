@@ -278,7 +278,7 @@ import Testing
             #expect(try await eventually { try await harness.execution(id).1["wait"]?.status == .waiting })
             #expect(try await harness.store().dueJobs(now: started.adding(milliseconds: 59_999)).isEmpty)
             harness.advance(engine, by: 59_999)
-            #expect(try await harness.execution(id).0.status == .running)
+            #expect(try await harness.execution(id).0.status == .waiting)
             harness.advance(engine, by: 1)
             #expect(try await harness.finish(engine, id) == .succeeded)
             let steps = try await harness.execution(id).1
@@ -323,7 +323,7 @@ import Testing
             #expect(try await harness.finish(second, retried) == .succeeded)
             #expect(runner.calls.map(\.attempt) == [2])
             #expect(runner.calls.first?.now == start.adding(milliseconds: 5000))
-            #expect(try await harness.execution(paused).0.status == .running)
+            #expect(try await harness.execution(paused).0.status == .waiting)
             harness.advance(second, by: 55_000)
             #expect(try await harness.finish(second, paused) == .succeeded)
             #expect(try await harness.execution(paused).1["wait"]?.finishedAt == start.adding(milliseconds: 60_000))

@@ -358,6 +358,8 @@ extension ExecutionStore {
             try move(to: status, [.set("output", output?.canonicalText), .set("error", error?.canonicalText), .set("finished_at", now)],
                      event: event, data: data)
         }
+        // The outcome's moves; `return` in here ends them early (a step that had ended already).
+        func record() throws {
         switch outcome {
         case .succeeded(let output, let selected):
             guard try finishStep(.succeeded, output: output, error: nil, event: .stepSucceeded, data: nil) else { return }
@@ -388,6 +390,16 @@ extension ExecutionStore {
             let approval = ApprovalID.generate(at: Instant(millisecondsSinceEpoch: now)).rawValue
             guard try move(to: .waiting, [.keepFirst("started_at", now)], event: .stepWaiting, data: ["approval": .string(approval)]) else { return }
             try openApproval(approval, policy: policy, message: message, node: node, attempt: attempt, of: execution, now: now, db, &effects)
+        }
+        }
+        try record()
+        // An execution whose only unfinished steps wait (a delay, a child, an approval) is
+        // waiting itself, and running again once one of its steps can run.
+        let active = statuses.values.contains { $0 == .ready || $0 == .running || $0 == .retryWait }
+        if execution.status == .running, !active, statuses.values.contains(.waiting) {
+            try StatusTransitions.execution(id, from: [.running], to: .waiting, db)
+        } else if execution.status == .waiting, active {
+            try StatusTransitions.execution(id, from: [.waiting], to: .running, db)
         }
     }
 

@@ -71,6 +71,15 @@ import Testing
         #expect(policy == ApprovalPolicy(approvers: [.role("operator"), .team("finance"), .user("alice")], quorum: 2, expiresAfterMs: 60_000,
                                          onExpiry: .fail))
         #expect(try ApprovalPolicy.parse(["approvers": ["alice"]]) == ApprovalPolicy(approvers: [.user("alice")]))
+        // The grouped form and a duration, as people write them.
+        #expect(try ApprovalPolicy.parse(["approvers": ["roles": ["operator"], "users": ["alice"], "teams": ["finance"]], "quorum": 2,
+                                          "expires_in": "24h", "on_expiry": "approve"])
+            == ApprovalPolicy(approvers: [.user("alice"), .role("operator"), .team("finance")], quorum: 2, expiresAfterMs: 86_400_000,
+                              onExpiry: .approve))
+        for bad: JSONValue in [["approvers": ["roles": []]], ["approvers": ["users": ["role:x"]]], ["approvers": ["a"], "expires_in": "tomorrow"],
+                               ["approvers": ["a"], "expires_in": "24h", "expires_after_ms": 1000], ["approvers": ["a"], "expires_in": "400d"]] {
+            #expect(throws: StepError.self) { _ = try ApprovalPolicy.parse(bad) }
+        }
         for bad: JSONValue in [["approvers": []], ["approvers": ["role:"]], ["approvers": ["x:y"]], ["approvers": ["a"], "on_expiry": "later"],
                                ["approvers": ["a"], "quorum": 0]] {
             #expect(throws: StepError.self) { _ = try ApprovalPolicy.parse(bad) }

@@ -144,6 +144,13 @@ import Testing
             let deputyKey = try await IdentityTests.keyFor(daemon, login: "dora", role: "operator", org: "acme")
             let sam = IdentityTests.tcp(daemon, key: starterKey)
             try await Run.apply(sam, "workflow: gate\nnodes:\n  review: {kind: approval, config: {approvers: [alice]}}\n")
+            // The grouped form and a duration are accepted; a duration that is not one is refused at its path.
+            try await Run.apply(sam, "workflow: grouped\nnodes:\n  review: {kind: approval, config: {approvers: {roles: [operator], users: [alice]}, "
+                                + "quorum: 2, expires_in: 24h, on_expiry: reject, message: ok?}}\n")
+            let soon = try await sam.send(.POST, "/api/v1/apply", body: try JSONSerialization.data(withJSONObject: ["document":
+                "workflow: soon\nnodes:\n  review: {kind: approval, config: {approvers: [alice], expires_in: soon}}\n"]),
+                                          headers: [("Content-Type", "application/json")])
+            #expect(soon.status == 422 && "\(soon.json?["errors"] ?? "")".contains("expires_in"), "\(soon.status)")
             let execution = try #require(try await sam.call(.POST, "/api/v1/executions", json: ["workflow": "gate"]).json?["id"] as? String)
             let alice = IdentityTests.tcp(daemon, key: aliceKey), dora = IdentityTests.tcp(daemon, key: deputyKey)
             let id = try #require(try await request(of: execution, alice)["id"] as? String)

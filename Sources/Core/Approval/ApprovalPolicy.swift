@@ -27,18 +27,37 @@ public struct ApprovalPolicy: Sendable, Hashable, Codable {
 
     /// Reads an approval step's config (already checked against `StepKind.approval`'s schema).
     public static func parse(_ config: JSONValue) throws(StepError) -> ApprovalPolicy {
-        guard let list = config["approvers"]?.arrayValue, !list.isEmpty else {
+        var approvers: [Approver] = []
+        if let grouped = config["approvers"]?.objectValue {
+            // The grouped form: {users: [alice], roles: [operator], teams: [finance]}.
+            for (key, make) in [("users", Approver.user), ("roles", Approver.role), ("teams", Approver.team)] as [(String, (String) -> Approver)] {
+                for item in grouped[key]?.arrayValue ?? [] {
+                    guard let name = item.stringValue, !name.isEmpty, !name.contains(":") else {
+                        throw StepError(.validation, "config.approvers.\(key): \(item.canonicalText) is not a name")
+                    }
+                    approvers.append(make(name))
+                }
+            }
+        } else {
+            for item in config["approvers"]?.arrayValue ?? [] {
+                guard let text = item.stringValue, let approver = Approver(text) else {
+                    throw StepError(.validation, "config.approvers: \(item.canonicalText) is not a login, role:NAME or team:NAME")
+                }
+                approvers.append(approver)
+            }
+        }
+        guard !approvers.isEmpty else {
             throw StepError(.validation, "config.approvers must name at least one user, role:NAME or team:NAME")
         }
-        var approvers: [Approver] = []
-        for item in list {
-            guard let text = item.stringValue, let approver = Approver(text) else {
-                throw StepError(.validation, "config.approvers: \(item.canonicalText) is not a login, role:NAME or team:NAME")
-            }
-            approvers.append(approver)
-        }
         let quorum = try StepKind.approval.integer("quorum", in: config) ?? 1
-        let expires = try StepKind.approval.integer("expires_after_ms", in: config).map(Int64.init)
+        var expires = try StepKind.approval.integer("expires_after_ms", in: config).map(Int64.init)
+        if let text = config["expires_in"]?.stringValue {
+            guard expires == nil else { throw StepError(.validation, "config: give expires_in or expires_after_ms, not both") }
+            guard let milliseconds = TimeFilter.milliseconds(text), (1000...31_536_000_000).contains(milliseconds) else {
+                throw StepError(.validation, "config.expires_in must be a duration like 30m, 24h or 7d, from 1s to 365d; got \(text)")
+            }
+            expires = milliseconds
+        }
         var onExpiry = ExpiryAction.reject
         if let text = config["on_expiry"]?.stringValue {
             guard let action = ExpiryAction(rawValue: text) else {

@@ -87,11 +87,17 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
                 "secrets": secrets,
             ], required: ["connector", "command"])
         case .approval:
+            let names: JSONValue = ["type": "array", "items": ["type": "string", "minLength": 1], "maxItems": 100]
             return object([
-                "approvers": ["type": "array", "items": ["type": "string", "minLength": 1], "minItems": 1,
-                              "description": "Users (login), roles (role:NAME) or teams (team:NAME) who may decide."],
+                "approvers": ["anyOf": [
+                    ["type": "array", "items": ["type": "string", "minLength": 1], "minItems": 1,
+                     "description": "a list of logins, role:NAME and team:NAME"],
+                    ["type": "object", "additionalProperties": false, "description": "{users: […], roles: […], teams: […]}",
+                     "properties": ["users": names, "roles": names, "teams": names]],
+                ]],
                 "quorum": ["type": "integer", "minimum": 1, "maximum": 100],
                 "expires_after_ms": ["type": "integer", "minimum": 1000, "maximum": 31_536_000_000],
+                "expires_in": ["type": "string", "maxLength": 20, "description": "Instead of expires_after_ms: 30m, 24h, 7d."],
                 "on_expiry": ["enum": ["reject", "approve", "fail"],
                               "description": "When nobody decided in time: the step's decision is rejected (default) or approved, or the step fails."],
                 "message": template,
@@ -160,9 +166,13 @@ public enum StepKind: String, CaseIterable, Hashable, Sendable, Codable {
                 return [DefinitionIssue(path, "a delay config needs exactly one of duration_ms or until")]
             }
         case .approval:
-            if let quorum = config["quorum"]?.doubleValue, let approvers = config["approvers"]?.arrayValue,
-               quorum > Double(approvers.count), !approvers.contains(where: { $0.stringValue?.contains(":") == true }) {
-                return [DefinitionIssue(IssuePath.join(path, "quorum"), "is more than the \(approvers.count) named approver(s)")]
+            do {
+                let policy = try ApprovalPolicy.parse(config)
+                if policy.approvers.allSatisfy({ if case .user = $0 { true } else { false } }), policy.quorum > policy.approvers.count {
+                    return [DefinitionIssue(IssuePath.join(path, "quorum"), "is more than the \(policy.approvers.count) named approver(s)")]
+                }
+            } catch {
+                return [DefinitionIssue(path, error.message)]
             }
         default:
             break

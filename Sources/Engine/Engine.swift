@@ -252,7 +252,7 @@ public final class Engine: Sendable {
         if !effects.ready.isEmpty {
             // A new execution's first steps start from the record its transaction wrote.
             var carried: [Int64: Dispatcher.Carried] = [:]
-            for started in effects.started + effects.resumed {
+            func carry(_ started: StartedExecution) {
                 var context = CarriedContext(execution: started.record, compiled: started.compiled, steps: [:])
                 for ticket in effects.ready where ticket.executionID == started.record.id.rawValue {
                     // A job the transaction marked begun (a decision's next step) needs no mark of its own.
@@ -260,6 +260,8 @@ public final class Engine: Sendable {
                     carried[ticket.id] = (context, started.inputBytes + 2048)
                 }
             }
+            for started in effects.started { carry(started) }
+            for resumed in effects.resumed { carry(resumed) }
             dispatcher.enqueue(effects.ready, carried: carried)
         }
         if !effects.finished.isEmpty { dispatcher.dropCarried(effects.finished) }

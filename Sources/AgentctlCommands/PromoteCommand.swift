@@ -16,6 +16,7 @@ struct Promote: AsyncParsableCommand {
         try await reportingFailures {
             let result = try await connection.client.call(.POST, WorkflowResource.path(workflow, "/promote"), json: ["from": from, "to": to]).json ?? [:]
             if connection.output == .json { return Output.json(result) }
+            if let change = result["change_request"] as? [String: Any] { return Changes.requested(change) }
             if (result["promoted"] as? Bool) == true {
                 let replaced = result["replaced"] is Int ? " (was version \(result.text("replaced")))" : ""
                 print("\(workflow) version \(result.text("version")) is deployed in \(to)\(replaced); it ran in \(from) as \(result.text("evidence"))")

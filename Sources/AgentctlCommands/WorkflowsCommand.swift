@@ -181,6 +181,7 @@ struct Workflows: AsyncParsableCommand {
                 if let version { body["version"] = version }
                 let result = try await connection.client.call(.POST, WorkflowResource.path(workflow, "/deploy"), json: body).json ?? [:]
                 if connection.output == .json { return Output.json(result) }
+                if let change = result["change_request"] as? [String: Any] { return Changes.requested(change) }
                 print("workflow \(result.text("name")): \(Workflows.deployments(result))")
             }
         }

@@ -86,7 +86,8 @@ final class RouteHarness: @unchecked Sendable {
             schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock),
             webhooks: WebhookService(webhooks: WebhookStore(database: database, audit: audit), executions: executions, secrets: secrets, vault: sealed,
                                      engine: engine, limits: limits, clock: clock),
-            approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), executions: executions, engine: engine,
+            approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit),
+                                       executions: executions, engine: engine,
                                        limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes

@@ -18,7 +18,7 @@ import Testing
     enum Foreign: Sendable { case notFound, ownOnly, forbidden }
 
     /// Operation id → fixture. Placeholders: @KEY@ and @ROTKEY@ (key ids), @TEAM@, @TEAM2@, @TEAM3@ (team ids),
-    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests); bodies: @UNTIL@ (a week ahead).
+    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests), @CHG@, @CHG2@ (change requests); bodies: @UNTIL@ (a week ahead).
     /// Operations run in no fixed order, so each mutating one has objects of its own.
     static let fixtures: [String: Fixture] = [
         "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
@@ -129,6 +129,13 @@ import Testing
         "promoteWorkflow": Fixture(path: "/api/v1/workflows/m-promo/promote", body: #"{"from":"dev","to":"staging"}"#, foreign: .notFound),
         "listPromotions": Fixture(path: "/api/v1/workflows/m-promo/promotions", body: nil, foreign: .notFound),
         "diffEnvironments": Fixture(path: "/api/v1/environments/diff?from=dev&to=prod", body: nil, foreign: .ownOnly),
+        "listChanges": Fixture(path: "/api/v1/changes", body: nil, foreign: .ownOnly),
+        "getChange": Fixture(path: "/api/v1/changes/@CHG@", body: nil, foreign: .notFound),
+        "approveChange": Fixture(path: "/api/v1/changes/@CHG@/approve", body: #"{"comment":"matrix"}"#, foreign: .notFound),
+        "rejectChange": Fixture(path: "/api/v1/changes/@CHG2@/reject", body: nil, foreign: .notFound),
+        "listChangePolicies": Fixture(path: "/api/v1/change-policies", body: nil, foreign: .ownOnly),
+        "setChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: #"{"approvers":["role:admin"]}"#, foreign: .ownOnly),
+        "deleteChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: nil, foreign: .ownOnly),
         "mergeWorkflow": Fixture(path: "/api/v1/workflows/m-flow/merge", body: #"{"branch":"m-branch"}"#, foreign: .notFound),
         "listApprovals": Fixture(path: "/api/v1/approvals", body: nil, foreign: .ownOnly),
         "getApproval": Fixture(path: "/api/v1/approvals/@APR@", body: nil, foreign: .notFound),
@@ -187,6 +194,16 @@ import Testing
             _ = try await admin.call(.POST, "/api/v1/apply", json: ["document": "workflow: m-promo\nnodes:\n  a: {kind: transform, config: {output: 1}}\n"])
             let promoID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-promo"]).json?["id"] as? String)
             try await admin.events("/api/v1/executions/\(promoID)/events") { _, _, _ in true }
+            // Two change requests the admin may decide: prod deploys held for approval, asked by someone else.
+            _ = try await admin.call(.PUT, "/api/v1/change-policies/deploy.prod", json: ["approvers": ["role:admin"]])
+            let deployer = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "deployer", role: "developer", org: "acme"))
+            var changes: [String] = []
+            for _ in 0..<2 {
+                let held = try await deployer.send(.POST, "/api/v1/workflows/m-flow/deploy", body: Data(#"{"environment":"prod"}"#.utf8),
+                                                   headers: [("Content-Type", "application/json")])
+                try #require(held.status == 202, "a prod deploy was not held: \(held.status)")
+                changes.append(try #require((held.json?["change_request"] as? [String: Any])?["id"] as? String))
+            }
             // A branch of m-flow to merge.
             _ = try await admin.call(.POST, "/api/v1/apply", json: ["branch": "m-branch", "document":
                 "workflow: m-flow\nnodes:\n  a: {agent: m-agent}\n  b: {kind: transform, config: {output: 9}}\nedges: [a -> b]\n"])
@@ -232,7 +249,7 @@ import Testing
                     var path = fixture.path
                     for (token, value) in [("@ROTKEY@", rotateID), ("@KEY@", keyID), ("@SLOWEXEC@", slowID), ("@FAILEXEC@", failID),
                                            ("@EXEC@", executionID), ("@TEAM3@", teamIDs[2]), ("@TEAM2@", teamIDs[1]), ("@TEAM@", teamIDs[0]),
-                                           ("@APR2@", approvals[1]), ("@APR@", approvals[0])] {
+                                           ("@APR2@", approvals[1]), ("@APR@", approvals[0]), ("@CHG2@", changes[1]), ("@CHG@", changes[0])] {
                         path = path.replacingOccurrences(of: token, with: value)
                     }
                     let verb = method.uppercased()

@@ -59,8 +59,9 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
             RouteSpec(.post, "/api/v1/workflows/{workflow}/promote", needs: .permission(.workflowsEdit),
                       Operation(id: "promoteWorkflow",
                                 summary: "Deploy to `to` exactly the version deployed in `from`, once it has run successfully there; recorded and audited.",
-                                tag: "workflows", requestBody: PromoteBody.schema.json, success: (200, promotionSchema, "application/json"),
-                                problems: [400, 404, 409, 413, 415, 422]),
+                                tag: "workflows", requestBody: PromoteBody.schema.json,
+                                success: (200, ["anyOf": [promotionSchema, ChangeRoutes.requestedSchema]], "application/json"),
+                                problems: [400, 404, 409, 413, 415, 422], otherSuccesses: [202]),
                       handler: promote),
             RouteSpec(.get, "/api/v1/workflows/{workflow}/promotions", needs: .permission(.workflowsView),
                       Operation(id: "listPromotions", summary: "A workflow's promotions, newest first.", tag: "workflows", query: Pagination.parameters,
@@ -75,8 +76,9 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
                       handler: environmentDiff),
             RouteSpec(.post, "/api/v1/workflows/{workflow}/deploy", needs: .permission(.workflowsEdit),
                       Operation(id: "deployWorkflow", summary: "Point an environment at a version (default: the newest).", tag: "workflows",
-                                requestBody: DeployBody.schema.json, success: (200, Schemas.workflow, "application/json"),
-                                problems: [400, 404, 413, 415, 422]),
+                                requestBody: DeployBody.schema.json,
+                                success: (200, ["anyOf": [Schemas.workflow, ChangeRoutes.requestedSchema]], "application/json"),
+                                problems: [400, 404, 413, 415, 422], otherSuccesses: [202]),
                       handler: deploy),
             RouteSpec(.delete, "/api/v1/workflows/{workflow}", needs: .permission(.workflowsDelete),
                       Operation(id: "deleteWorkflow", summary: "Delete a workflow, its versions and deployments.", tag: "workflows",
@@ -135,13 +137,16 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
         let body = try await BodyDecoder.decode(PromoteBody.self, from: request, limits: services.limits)
         let from = try environment(body.from, "from"), to = try environment(body.to, "to")
         let reference = try context.parameters.require("workflow")
-        if let promoted = try await services.definitions.promote(reference, from: from, to: to, context: context.change(services.clock)) {
+        switch try await services.definitions.promote(reference, from: from, to: to, context: context.change(services.clock)) {
+        case .promoted(let promoted):
             return DefinitionResources.respond(.ok, promotion(promoted, promoted: true))
+        case .requested(let change):
+            return DefinitionResources.respond(.accepted, ["change_request": ChangeRoutes.resource(change)])
+        case .unchanged(let version):
+            let (record, _) = try await services.definitions.workflow(reference, in: context.scope())
+            return DefinitionResources.respond(.ok, ["workflow": .string(record.name), "from": .string(from.rawValue), "to": .string(to.rawValue),
+                                                     "version": .integer(version), "promoted": false, "replaced": .null, "evidence": .null])
         }
-        let (record, _) = try await services.definitions.workflow(reference, in: context.scope())
-        return DefinitionResources.respond(.ok, ["workflow": .string(record.name), "from": .string(from.rawValue), "to": .string(to.rawValue),
-                                                 "version": .integer(record.deployments[to]?.version ?? 0), "promoted": false,
-                                                 "replaced": .null, "evidence": .null])
     }
 
     static func promotions(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
@@ -295,9 +300,14 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
         guard let environment = DeployEnvironment(rawValue: body.environment) else {
             throw ValidationError(field: "environment", "must be dev, staging or prod")
         }
-        let record = try await services.definitions.deployWorkflow(context.parameters.require("workflow"), version: body.version,
-                                                                   to: environment, context: context.change(services.clock))
-        return DefinitionResources.respond(.ok, DefinitionResources.workflow(record))
+        switch try await services.definitions.deployWorkflow(context.parameters.require("workflow"), version: body.version,
+                                                             to: environment, context: context.change(services.clock)) {
+        case .deployed(let record):
+            return DefinitionResources.respond(.ok, DefinitionResources.workflow(record))
+        case .requested(let change):
+            // Held for approval: nothing is deployed until the change request is approved.
+            return DefinitionResources.respond(.accepted, ["change_request": ChangeRoutes.resource(change)])
+        }
     }
 
     // MARK: - VersionedResource

@@ -8,13 +8,16 @@ import Storage
 /// steps it made ready to the engine at once.
 public struct ApprovalService: Sendable {
     public let approvals: ApprovalStore
+    /// Change requests and the org's gated acts (`ChangeRoutes`).
+    public let changes: ChangeStore
     public let executions: ExecutionStore
     public let engine: Engine
     public let limits: RequestLimits
     public let clock: WallClock
 
-    public init(approvals: ApprovalStore, executions: ExecutionStore, engine: Engine, limits: RequestLimits, clock: WallClock) {
+    public init(approvals: ApprovalStore, changes: ChangeStore, executions: ExecutionStore, engine: Engine, limits: RequestLimits, clock: WallClock) {
         self.approvals = approvals
+        self.changes = changes
         self.executions = executions
         self.engine = engine
         self.limits = limits

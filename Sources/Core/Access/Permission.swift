@@ -37,6 +37,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case approvalsDecide = "approvals.decide"
     /// Merging a workflow's branch into main (a new main version from two).
     case workflowsMerge = "workflows.merge"
+    /// Approving or rejecting a change request (a gated act held until approved).
+    case changesApprove = "changes.approve"
     case budgetsManage = "budgets.manage"
     // Models (OpenAI-compatible endpoints) are managed with settings.manage; costs and
     // budgets are read with costs.view.
@@ -72,7 +74,8 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
                     .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView,
                     .schedulesManage, .webhooksManage, .workflowsMerge]
         case .operator:
-            return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide, .costsView,
+            return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide,
+                    .changesApprove, .costsView,
                     .schedulesManage]
         case .viewer:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .executionsView]

@@ -28,6 +28,10 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case workflowMerged = "workflow.merged"
     /// The version deployed in one environment deployed to the next, once it ran there.
     case workflowPromoted = "workflow.promoted"
+    /// An org put an act behind approval (or changed or lifted that).
+    case changePolicySet = "change.policy_set"
+    case changeRequested = "change.requested"
+    case changeDecided = "change.decided"
     case workflowDeleted = "workflow.deleted"
     case executionStarted = "execution.started"
     case executionCancelled = "execution.cancelled"

@@ -112,3 +112,5 @@ public enum WebhookKind: ResourceKind { public static let prefix = "wh" }
 public typealias WebhookID = ResourceID<WebhookKind>
 public enum ApprovalKind: ResourceKind { public static let prefix = "apr" }
 public typealias ApprovalID = ResourceID<ApprovalKind>
+public enum ChangeKind: ResourceKind { public static let prefix = "chg" }
+public typealias ChangeID = ResourceID<ChangeKind>

@@ -18,4 +18,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case schedule
     case webhook
     case approval
+    case change
 }

@@ -19,9 +19,18 @@ extension DefinitionStore {
         public let by: String
     }
 
+    /// What a promotion did.
+    public enum PromoteOutcome: Sendable {
+        case promoted(Promotion)
+        /// `to` runs that version already.
+        case unchanged(version: Int)
+        /// Prod is behind approval in this org: a change request carries it out once approved.
+        case requested(ChangeRecord)
+    }
+
     /// Deploys to `to` the version deployed in `from`. Refused (nothing written) when nothing
-    /// is deployed in `from`, or that version never succeeded there; nil when `to` runs it already.
-    public func promote(_ reference: String, from: DeployEnvironment, to: DeployEnvironment, context: ChangeContext) async throws -> Promotion? {
+    /// is deployed in `from`, or that version never succeeded there.
+    public func promote(_ reference: String, from: DeployEnvironment, to: DeployEnvironment, context: ChangeContext) async throws -> PromoteOutcome {
         guard from != to else { throw ValidationError(field: "to", "must differ from `from`") }
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -31,13 +40,21 @@ extension DefinitionStore {
                 throw StorageError.protected(.workflow, id: record.name, reason: "nothing of \(record.name) is deployed in \(from.rawValue) to promote")
             }
             let replaced = record.deployments[to]?.version
-            if replaced == version { return nil }
+            if replaced == version { return .unchanged(version: version) }
             guard let evidence = try String.fetchOne(db, sql: """
                 SELECT id FROM execution INDEXED BY execution_by_workflow_status
                 WHERE workflow_id = ? AND status = 'succeeded' AND workflow_version = ? AND environment = ? ORDER BY id DESC LIMIT 1
                 """, arguments: [id, version, from.rawValue]) else {
                 throw StorageError.protected(.workflow, id: record.name, reason: "version \(version) of \(record.name) has not run successfully in "
                                              + "\(from.rawValue): run it there first (agentctl run \(record.name) --env \(from.rawValue)), then promote")
+            }
+            if to == .prod, let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
+                return .requested(try ChangeStore.open(.deployProd, policy: policy, org: record.orgID, team: record.teamID, target: (id, record.name),
+                                                       summary: "promote \(record.name) version \(version) from \(from.rawValue) to prod",
+                                                       payload: ["workflow_id": .string(id), "version": .integer(version), "via": "promote",
+                                                                 "from": .string(from.rawValue), "evidence": .string(evidence)],
+                                                       diff: ["prod": ["before": replaced.map(JSONValue.integer) ?? .null, "after": .integer(version)]],
+                                                       context: context, audit: audit, db))
             }
             try DefinitionWrites.deploy(workflow: id, version: version, to: to, context: context, db)
             try db.execute(sql: """
@@ -48,8 +65,8 @@ extension DefinitionStore {
             try audit.append(DefinitionRows.event(.workflowPromoted, type: .workflow, id: id, org: record.orgID, context,
                                                   ["name": record.name, "version": "\(version)", "from": from.rawValue, "to": to.rawValue,
                                                    "replaced": replaced.map(String.init) ?? "none", "evidence": evidence]), in: db)
-            return Promotion(workflow: record.name, from: from, to: to, version: version, replaced: replaced, evidence: evidence,
-                             at: context.now, by: context.actor)
+            return .promoted(Promotion(workflow: record.name, from: from, to: to, version: version, replaced: replaced, evidence: evidence,
+                                       at: context.now, by: context.actor))
         }
     }
 

@@ -49,6 +49,7 @@ extension DefinitionStore {
         let audit = self.audit
         return try await database.writer.submit { db in
             let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
+            try ChangeActs.refuseUngatedProd(deployTo, org: record.orgID, what: record.name, db)
             let old = try Self.workflowVersion(record, version, db)
             let latest = try Self.workflowVersion(record, record.latestVersion, db)
             guard old.contentHash != latest.contentHash else {
@@ -80,20 +81,34 @@ extension DefinitionStore {
         }
     }
 
-    /// Points `environment` at `version` (the newest when nil).
+    /// What a deploy did: deployed, or (prod behind approval) opened a change request.
+    public enum DeployOutcome: Sendable {
+        case deployed(WorkflowRecord)
+        case requested(ChangeRecord)
+    }
+
+    /// Points `environment` at `version` (the newest when nil); where the org holds deploying
+    /// to prod for approval, opens a change request instead.
     public func deployWorkflow(_ reference: String, version: Int?, to environment: DeployEnvironment,
-                               context: ChangeContext) async throws -> WorkflowRecord {
+                               context: ChangeContext) async throws -> DeployOutcome {
         let audit = self.audit
         return try await database.writer.submit { db in
             let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
             let number = version ?? record.latestVersion
             _ = try Self.workflowVersion(record, number, db)
             let previous = record.deployments[environment]?.version
+            if environment == .prod, let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
+                return .requested(try ChangeStore.open(.deployProd, policy: policy, org: record.orgID, team: record.teamID,
+                                                       target: (record.id.rawValue, record.name), summary: "deploy \(record.name) version \(number) to prod",
+                                                       payload: ["workflow_id": .string(record.id.rawValue), "version": .integer(number), "via": "deploy"],
+                                                       diff: ["prod": ["before": previous.map(JSONValue.integer) ?? .null, "after": .integer(number)]],
+                                                       context: context, audit: audit, db))
+            }
             try DefinitionWrites.deploy(workflow: record.id.rawValue, version: number, to: environment, context: context, db)
             try audit.append(DefinitionRows.event(.workflowDeployed, type: .workflow, id: record.id.rawValue, org: record.orgID, context,
                                                   ["name": record.name, "version": "\(number)", "environment": environment.rawValue,
                                                    "previous": previous.map(String.init) ?? "none"]), in: db)
-            return try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(record.id.rawValue, context.scope, db), db)
+            return .deployed(try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(record.id.rawValue, context.scope, db), db))
         }
     }
 

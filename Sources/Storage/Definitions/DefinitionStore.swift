@@ -82,6 +82,9 @@ struct ApplyPlan {
     }
 
     mutating func run(_ inputs: [DefinitionStore.Input], _ db: Database) throws -> [ApplyOutcome] {
+        if context != nil {
+            try ChangeActs.refuseUngatedProd(deployTo, org: scope.orgID, what: inputs.map(\.document.name).joined(separator: ", "), db)
+        }
         var names = Set<String>()
         var issues: [DefinitionIssue] = []
         for input in inputs where !names.insert("\(input.document.typeName) \(input.document.name)").inserted {

@@ -71,6 +71,12 @@ enum StatusTransitions {
         try move("approval", keys: [("id", id)], from: [.pending], to: to, setting: setting, db)
     }
 
+    /// Ends one change request (approved and carried out, or rejected): once, from pending.
+    @discardableResult
+    static func change(_ id: String, to: ApprovalStatus, setting: [Assignment] = [], _ db: Database) throws -> Result {
+        try move("change_request", keys: [("id", id)], from: [.pending], to: to, setting: setting, db)
+    }
+
     /// Cancels the open approval requests of an execution (it ended).
     @discardableResult
     static func approvals(ofExecution execution: String, to: ApprovalStatus, setting: [Assignment] = [], _ db: Database) throws -> Result {

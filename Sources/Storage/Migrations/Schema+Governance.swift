@@ -78,5 +78,49 @@ extension Schema {
             ) STRICT;
             CREATE INDEX promotion_by_workflow ON promotion (workflow_id, id);
             """),
+        Migration(version: 35, name: "change requests", sql: """
+            -- An org's acts held until approved (ChangeAction in Core), and the requests they
+            -- open: what would be done (`payload`, carried out in the unit of the last approval),
+            -- its difference from what is (`diff`), who asked, the policy as it was then.
+            CREATE TABLE change_policy (
+                org_id      TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                action      TEXT    NOT NULL,
+                policy      TEXT    NOT NULL,
+                updated_at  INTEGER NOT NULL,
+                updated_by  TEXT    NOT NULL,
+                PRIMARY KEY (org_id, action)
+            ) STRICT;
+            CREATE TABLE change_request (
+                id            TEXT    PRIMARY KEY,
+                org_id        TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                team_id       TEXT,
+                action        TEXT    NOT NULL,
+                target_id     TEXT    NOT NULL,
+                target_name   TEXT    NOT NULL,
+                summary       TEXT    NOT NULL,
+                payload       TEXT    NOT NULL,
+                diff          TEXT,
+                policy        TEXT    NOT NULL,
+                requested_by  TEXT,
+                requested_actor TEXT  NOT NULL,
+                status        TEXT    NOT NULL CONSTRAINT change_request_status
+                    CHECK (status = 'pending' OR status = 'approved' OR status = 'rejected' OR status = 'expired' OR status = 'cancelled'),
+                created_at    INTEGER NOT NULL,
+                decided_at    INTEGER,
+                result        TEXT
+            ) STRICT;
+            CREATE INDEX change_request_by_org ON change_request (org_id, id);
+            CREATE TABLE change_vote (
+                change_id          TEXT    NOT NULL REFERENCES change_request(id) ON DELETE CASCADE,
+                user_id            TEXT    NOT NULL,
+                login              TEXT    NOT NULL,
+                on_behalf_of       TEXT,
+                on_behalf_of_login TEXT,
+                choice             TEXT    NOT NULL CONSTRAINT change_vote_choice CHECK (choice = 'approve' OR choice = 'reject'),
+                comment            TEXT,
+                at                 INTEGER NOT NULL,
+                PRIMARY KEY (change_id, user_id)
+            ) STRICT, WITHOUT ROWID;
+            """),
     ]
 }

@@ -1,0 +1,13 @@
+/// Acts an org can put behind approval (docs/governance.md#change-requests): with a policy for
+/// the act, doing it opens a change request that is carried out, in the same transaction as its
+/// last approval, once enough people approved.
+public enum ChangeAction: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Deploying or promoting a workflow version to prod.
+    case deployProd = "deploy.prod"
+
+    public var summary: String {
+        switch self {
+        case .deployProd: "deploying or promoting a workflow version to prod"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Core
+import GRDB
+
+/// What carrying out an approved change request does, per act, in the unit of its last approval.
+enum ChangeActs {
+    static func carryOut(_ request: ChangeRecord, context: ChangeContext, audit: AuditLog, _ db: Database) throws -> JSONValue {
+        switch request.action {
+        case .deployProd:
+            let workflow = request.targetID
+            guard case .integer(let version)? = request.payload["version"],
+                  try Int.fetchOne(db, sql: "SELECT 1 FROM workflow_version WHERE workflow_id = ? AND version = ?", arguments: [workflow, version]) != nil else {
+                throw StorageError.notFound(.workflowVersion, id: "\(request.targetName)@\(request.payload["version"]?.canonicalText ?? "?") (gone since it was requested)")
+            }
+            let replaced = try Int.fetchOne(db, sql: "SELECT version FROM workflow_deployment WHERE workflow_id = ? AND environment = 'prod'", arguments: [workflow])
+            try DefinitionWrites.deploy(workflow: workflow, version: version, to: .prod, context: context, db)
+            try audit.append(DefinitionRows.event(.workflowDeployed, type: .workflow, id: workflow, org: request.orgID, context,
+                                                  ["name": request.targetName, "version": "\(version)", "environment": "prod",
+                                                   "previous": replaced.map(String.init) ?? "none", "change": request.id.rawValue,
+                                                   "requested_by": request.requestedActor]), in: db)
+            if request.payload["via"] == "promote", let from = request.payload["from"]?.stringValue, let evidence = request.payload["evidence"]?.stringValue {
+                try db.execute(sql: """
+                    INSERT INTO promotion (org_id, workflow_id, from_env, to_env, version, replaced, evidence, promoted_at, promoted_by)
+                    VALUES (?, ?, ?, 'prod', ?, ?, ?, ?, ?)
+                    """, arguments: [request.orgID.rawValue, workflow, from, version, replaced, evidence, context.now.millisecondsSinceEpoch,
+                                     request.requestedActor])
+                try audit.append(DefinitionRows.event(.workflowPromoted, type: .workflow, id: workflow, org: request.orgID, context,
+                                                      ["name": request.targetName, "version": "\(version)", "from": from, "to": "prod",
+                                                       "replaced": replaced.map(String.init) ?? "none", "evidence": evidence,
+                                                       "change": request.id.rawValue]), in: db)
+            }
+            return ["deployed_version": .integer(version), "replaced": replaced.map(JSONValue.integer) ?? .null]
+        }
+    }
+
+    /// Refuses a deploy to prod made on the side of another act (apply, rollback) where prod is
+    /// gated: such a deploy goes through `workflows deploy`, which opens a change request.
+    static func refuseUngatedProd(_ deployTo: DeployEnvironment?, org: OrgID, what: String, _ db: Database) throws {
+        guard deployTo == .prod, try ChangeStore.gate(.deployProd, org: org, db) != nil else { return }
+        throw StorageError.protected(.workflow, id: what, reason: "deploying to prod needs approval in this org: deploy elsewhere (or none), "
+                                     + "then `agentctl workflows deploy \(what) --env prod` or `agentctl promote` opens a change request")
+    }
+}

@@ -1,0 +1,80 @@
+import Client
+import Foundation
+import Testing
+
+/// Deploying to prod held for approval, against the real daemon with agentctl: the deploy and the
+/// promotion open change requests instead of acting, the requester cannot approve, the last
+/// approval carries the act out, a rejection does nothing, other paths to prod are refused.
+@Suite(.serialized) struct ChangeRequestTests {
+    static let agentctl = TestDaemon.binaries + "/agentctl"
+
+    func agentctl(_ daemon: TestDaemon, key: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runProgram(Self.agentctl, arguments + ["--url", "http://127.0.0.1:\(daemon.tcpPort)"], environment: ["AGENTCTL_API_KEY": key])
+    }
+
+    func prod(_ client: AgentClient) async throws -> Int? {
+        ((try await client.call(.GET, "/api/v1/workflows/flow").json?["deployments"] as? [String: Any])?["prod"] as? [String: Any])?["version"] as? Int
+    }
+
+    @Test func aProdDeployWaitsForApproval_andTheLastApprovalDeploys() async throws {
+        try await TestDaemon.run { daemon in
+            let adminKey = try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")
+            let devKey = try await IdentityTests.keyFor(daemon, login: "dev", role: "developer", org: "acme")
+            let opKey = try await IdentityTests.keyFor(daemon, login: "olga", role: "operator", org: "acme")
+            let dev = IdentityTests.tcp(daemon, key: devKey), operatorClient = IdentityTests.tcp(daemon, key: opKey)
+            let set = try await agentctl(daemon, key: adminKey, ["changes", "policy", "set", "deploy.prod", "--approver", "role:operator",
+                                                                 "--approver", "ada", "--quorum", "2"])
+            #expect(set.status == 0 && set.stdout.contains("deploy.prod now needs 2 approval(s)"), "\(set)")
+            try await Run.apply(dev, "workflow: flow\nnodes:\n  a: {kind: transform, config: {output: 1}}\n")
+
+            // The deploy is held: a change request, prod untouched.
+            let held = try await agentctl(daemon, key: devKey, ["workflows", "deploy", "flow", "--env", "prod"])
+            #expect(held.status == 0 && held.stdout.contains("held for approval: deploy flow version 1 to prod"), "\(held)")
+            #expect(try await prod(dev) == nil)
+            let change = try #require((try await dev.call(.GET, "/api/v1/changes?status=pending").json?["items"] as? [[String: Any]])?.first)
+            let id = try #require(change["id"] as? String)
+            #expect((change["diff"] as? [String: Any])?["prod"] as? [String: Any] != nil)
+            // The requester cannot approve; a viewer lacks the permission; another org does not see it.
+            let selfApproval = try await dev.send(.POST, "/api/v1/changes/\(id)/approve")
+            #expect(selfApproval.status == 403, "\(selfApproval.status)")
+            let foreign = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "gus", role: "admin", org: "globex"))
+            #expect(try await foreign.send(.GET, "/api/v1/changes/\(id)").status == 404)
+            // One approval of two: nothing yet; the second deploys, in the same transaction.
+            let first = try await agentctl(daemon, key: opKey, ["changes", "approve", id, "--comment", "checked"])
+            #expect(first.status == 0 && first.stdout.contains("1 of 2 approved"), "\(first)")
+            #expect(try await prod(dev) == nil)
+            let second = try await agentctl(daemon, key: adminKey, ["changes", "approve", id])
+            #expect(second.status == 0 && second.stdout.contains("approved"), "\(second)")
+            #expect(try await prod(dev) == 1)
+            let done = try await dev.call(.GET, "/api/v1/changes/\(id)").json ?? [:]
+            #expect(done["status"] as? String == "approved" && (done["result"] as? [String: Any])?["deployed_version"] as? Int == 1)
+
+            // A rejected promotion deploys nothing; other ways to prod are refused while it is gated.
+            try await Run.apply(dev, "workflow: flow\nnodes:\n  a: {kind: transform, config: {output: 2}}\n")      // 2, in dev
+            let run = try #require(try await dev.call(.POST, "/api/v1/executions", json: ["workflow": "flow"]).json?["id"] as? String)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                if try await dev.call(.GET, "/api/v1/executions/\(run)").json?["status"] as? String == "succeeded" { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let promotion = try await dev.call(.POST, "/api/v1/workflows/flow/promote", json: ["from": "dev", "to": "prod"])
+            #expect(promotion.status == 202)
+            let promotionID = try #require((promotion.json?["change_request"] as? [String: Any])?["id"] as? String)
+            let rejected = try await operatorClient.call(.POST, "/api/v1/changes/\(promotionID)/reject", json: ["comment": "not this week"]).json ?? [:]
+            #expect(rejected["status"] as? String == "rejected")
+            #expect(try await prod(dev) == 1)
+            let viaApply = try await dev.send(.POST, "/api/v1/apply", body: try JSONSerialization.data(withJSONObject: [
+                "document": "workflow: flow\nnodes:\n  a: {kind: transform, config: {output: 3}}\n", "deploy": "prod"]),
+                                              headers: [("Content-Type", "application/json")])
+            #expect(viaApply.status == 409 && (viaApply.json?["detail"] as? String)?.contains("needs approval") == true)
+            #expect(try await prod(dev) == 1)
+            // Lifted: deploying to prod acts at once again.
+            #expect(try await agentctl(daemon, key: adminKey, ["changes", "policy", "lift", "deploy.prod"]).status == 0)
+            let direct = try await dev.call(.POST, "/api/v1/workflows/flow/deploy", json: ["environment": "prod", "version": 2])
+            let prodNow = try await prod(dev)
+            #expect(direct.status == 200 && prodNow == 2)
+            let audit = try await daemon.socket.call(.GET, "/api/v1/audit?action=change.decided&limit=10").json?["items"] as? [Any] ?? []
+            #expect(audit.count == 3)
+        }
+    }
+}

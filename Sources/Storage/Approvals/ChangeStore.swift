@@ -94,24 +94,13 @@ public struct ChangeStore: Sendable {
         return try await database.writer.submit { db in
             let request = try Self.visible(reference, context.scope, db)
             guard request.status == .pending else { throw ApprovalRefusal.notPending(request.status) }
-            guard let decider = try ApprovalRows.facts(user: user.rawValue, org: request.orgID.rawValue, db) else { throw ApprovalRefusal.notAnApprover }
-            let delegators = try ApprovalRows.delegators(to: user.rawValue, org: request.orgID.rawValue, now: context.now, db)
-            let onBehalf: ApproverFacts?
-            switch ApprovalRules.standing(of: decider, delegators: delegators, policy: request.policy, requester: request.requestedBy, votes: request.votes) {
-            case .success(let standing): onBehalf = standing
-            case .failure(let refusal): throw refusal
-            }
-            try db.execute(sql: """
-                INSERT INTO change_vote (change_id, user_id, login, on_behalf_of, on_behalf_of_login, choice, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [request.id.rawValue, decider.userID, decider.login, onBehalf?.userID, onBehalf?.login, choice.rawValue, comment,
-                                 context.now.millisecondsSinceEpoch])
-            var details = ["decision": choice == .approve ? "approved" : "rejected", "action": request.action.rawValue, "target": request.targetName]
-            if let onBehalf { details["on_behalf_of"] = onBehalf.login }
+            let vote = try Votes.cast(choice, comment: comment, by: user, on: request.id.rawValue, in: .change, org: request.orgID,
+                                      policy: request.policy, requestedBy: request.requestedBy, votes: request.votes, at: context.now, db)
+            let details = Votes.details(vote).merging(["action": request.action.rawValue, "target": request.targetName]) { $1 }
             try audit.append(AuditEntry(at: context.now, orgID: request.orgID.rawValue, actor: context.actor, action: .changeDecided,
                                         targetType: ResourceType.change.rawValue, targetID: request.id.rawValue, requestID: context.requestID,
                                         details: details), in: db)
-            let votes = request.votes + [ApprovalVote(by: decider.userID, login: decider.login, onBehalfOf: onBehalf?.userID,
-                                                      onBehalfOfLogin: onBehalf?.login, choice: choice, comment: comment, at: context.now)]
+            let votes = request.votes + [vote]
             let settled = ApprovalRules.tally(request.policy, votes)
             if settled != .pending {
                 let result: JSONValue? = settled == .approved ? try ChangeActs.carryOut(request, context: context, audit: audit, db) : nil

@@ -38,25 +38,9 @@ extension ExecutionStore {
         return try await database.writer.submit { db in
             let request = try ApprovalRows.visible(reference, context.scope, db)
             guard request.status == .pending else { throw ApprovalRefusal.notPending(request.status) }
-            guard let decider = try ApprovalRows.facts(user: user.rawValue, org: request.orgID.rawValue, db) else {
-                throw ApprovalRefusal.notAnApprover
-            }
-            let delegators = try ApprovalRows.delegators(to: user.rawValue, org: request.orgID.rawValue, now: context.now, db)
-            let onBehalf: ApproverFacts?
-            switch ApprovalRules.standing(of: decider, delegators: delegators, policy: request.policy, requester: request.requestedBy,
-                                          votes: request.votes) {
-            case .success(let standing): onBehalf = standing
-            case .failure(let refusal): throw refusal
-            }
-            let vote = ApprovalVote(by: decider.userID, login: decider.login, onBehalfOf: onBehalf?.userID, onBehalfOfLogin: onBehalf?.login,
-                                    choice: choice, comment: comment, at: context.now)
-            try db.cachedStatement(sql: """
-                INSERT INTO approval_vote (approval_id, user_id, login, on_behalf_of, on_behalf_of_login, choice, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [request.id.rawValue, vote.by, vote.login, vote.onBehalfOf, vote.onBehalfOfLogin, choice.rawValue, comment,
-                                         context.now.millisecondsSinceEpoch])
-            var details = ["decision": choice == .approve ? "approved" : "rejected", "execution": request.executionID, "node": request.node,
-                           "workflow": request.workflow]
-            if let onBehalf { details["on_behalf_of"] = onBehalf.login }
+            let vote = try Votes.cast(choice, comment: comment, by: user, on: request.id.rawValue, in: .approval, org: request.orgID,
+                                      policy: request.policy, requestedBy: request.requestedBy, votes: request.votes, at: context.now, db)
+            let details = Votes.details(vote).merging(["execution": request.executionID, "node": request.node, "workflow": request.workflow]) { $1 }
             try audit.append(AuditEntry(at: context.now, orgID: request.orgID.rawValue, actor: context.actor, action: .approvalDecided,
                                         targetType: ResourceType.approval.rawValue, targetID: request.id.rawValue, requestID: context.requestID,
                                         details: details), in: db)

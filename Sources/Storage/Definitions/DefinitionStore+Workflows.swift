@@ -97,7 +97,8 @@ extension DefinitionStore {
             let number = version ?? record.latestVersion
             _ = try Self.workflowVersion(record, number, db)
             let previous = record.deployments[environment]?.version
-            if environment == .prod, let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
+            // Prod runs that version already: nothing to approve.
+            if environment == .prod, previous != number, let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
                 return .requested(try ChangeStore.open(.deployProd, policy: policy, org: record.orgID, team: record.teamID,
                                                        target: (record.id.rawValue, record.name), summary: "deploy \(record.name) version \(number) to prod",
                                                        payload: ["workflow_id": .string(record.id.rawValue), "version": .integer(number), "via": "deploy"],

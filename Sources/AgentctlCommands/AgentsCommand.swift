@@ -89,6 +89,7 @@ struct Agents: AsyncParsableCommand {
                 if let version { body["version"] = version }
                 let result = try await connection.client.call(.POST, AgentResource.path(agent, "/publish"), json: body).json ?? [:]
                 if connection.output == .json { return Output.json(result) }
+                if let change = result["change_request"] as? [String: Any] { return Changes.requested(change) }
                 print("\(agent) version \(result.text("version")) \(withdraw ? "withdrawn" : "published")")
             }
         }

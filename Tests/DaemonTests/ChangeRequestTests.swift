@@ -75,6 +75,18 @@ import Testing
             #expect(direct.status == 200 && prodNow == 2)
             let audit = try await daemon.socket.call(.GET, "/api/v1/audit?action=change.decided&limit=10").json?["items"] as? [Any] ?? []
             #expect(audit.count == 3)
+
+            // Publishing an agent held the same way; withdrawing is not held.
+            #expect(try await agentctl(daemon, key: adminKey, ["changes", "policy", "set", "agent.publish", "--approver", "role:operator"]).status == 0)
+            try await Run.apply(dev, "agent: lookup\nkind: transform\nconfig: {output: 1}\n")
+            let publish = try await agentctl(daemon, key: devKey, ["agents", "publish", "lookup"])
+            #expect(publish.status == 0 && publish.stdout.contains("held for approval: publish agent lookup version 1"), "\(publish)")
+            #expect(try await dev.call(.GET, "/api/v1/agents/lookup/versions/1").json?["published"] as? Bool == false)
+            let publishID = try #require((try await dev.call(.GET, "/api/v1/changes?status=pending").json?["items"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(try await operatorClient.call(.POST, "/api/v1/changes/\(publishID)/approve", json: [:]).json?["status"] as? String == "approved")
+            #expect(try await dev.call(.GET, "/api/v1/agents/lookup/versions/1").json?["published"] as? Bool == true)
+            let withdrawn = try await agentctl(daemon, key: devKey, ["agents", "publish", "lookup", "--withdraw"])
+            #expect(withdrawn.status == 0 && withdrawn.stdout.contains("withdrawn"), "\(withdrawn)")
         }
     }
 }

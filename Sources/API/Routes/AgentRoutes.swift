@@ -46,7 +46,8 @@ public enum AgentRoutes: RouteFile, VersionedResource {
             RouteSpec(.post, "/api/v1/agents/{agent}/publish", needs: .permission(.agentsPublish),
                       Operation(id: "publishAgent", summary: "Mark a version (default: the newest) usable by the org's other teams, or withdraw it.",
                                 tag: "agents", requestBody: PublishBody.schema.json, requestBodyRequired: false,
-                                success: (200, Schemas.agentVersion, "application/json"), problems: [400, 404, 413, 415, 422]),
+                                success: (200, ["anyOf": [Schemas.agentVersion, ChangeRoutes.requestedSchema]], "application/json"),
+                                problems: [400, 404, 413, 415, 422], otherSuccesses: [202]),
                       handler: publish),
             RouteSpec(.delete, "/api/v1/agents/{agent}", needs: .permission(.agentsDelete),
                       Operation(id: "deleteAgent", summary: "Delete an agent and its versions (refused while a workflow version uses it).",
@@ -100,9 +101,13 @@ public enum AgentRoutes: RouteFile, VersionedResource {
 
     static func publish(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decodeIfPresent(PublishBody.self, from: request, limits: services.limits)
-        let found = try await services.definitions.publishAgent(context.parameters.require("agent"), version: body?.version,
-                                                                published: body?.published ?? true, context: context.change(services.clock))
-        return DefinitionResources.respond(.ok, DefinitionResources.agentVersion(found))
+        switch try await services.definitions.publishAgent(context.parameters.require("agent"), version: body?.version,
+                                                           published: body?.published ?? true, context: context.change(services.clock)) {
+        case .done(let found):
+            return DefinitionResources.respond(.ok, DefinitionResources.agentVersion(found))
+        case .requested(let change):
+            return DefinitionResources.respond(.accepted, ["change_request": ChangeRoutes.resource(change)])
+        }
     }
 
     // MARK: - VersionedResource

@@ -4,10 +4,13 @@
 public enum ChangeAction: String, Sendable, Hashable, Codable, CaseIterable {
     /// Deploying or promoting a workflow version to prod.
     case deployProd = "deploy.prod"
+    /// Publishing an agent version to the org's other teams.
+    case agentPublish = "agent.publish"
 
     public var summary: String {
         switch self {
         case .deployProd: "deploying or promoting a workflow version to prod"
+        case .agentPublish: "publishing an agent version to the org's other teams"
         }
     }
 }

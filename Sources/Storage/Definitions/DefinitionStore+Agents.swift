@@ -59,17 +59,30 @@ extension DefinitionStore {
     }
 
     /// Marks a version usable (or no longer usable) by the org's other teams.
-    public func publishAgent(_ reference: String, version: Int?, published: Bool, context: ChangeContext) async throws -> AgentVersionRecord {
+    /// What a publish did: the version as it is now, or (publishing held for approval) the
+    /// change request it opened. Withdrawing is never held.
+    public enum PublishOutcome: Sendable {
+        case done(AgentVersionRecord)
+        case requested(ChangeRecord)
+    }
+
+    public func publishAgent(_ reference: String, version: Int?, published: Bool, context: ChangeContext) async throws -> PublishOutcome {
         let audit = self.audit
         return try await database.writer.submit { db in
             let record = try DefinitionRows.agent(from: try DefinitionRows.agentRow(reference, context.scope, forChange: true, db), db)
             let number = version ?? record.latestVersion
-            _ = try Self.agentVersion(record, number, context.scope, db)
+            let current = try Self.agentVersion(record, number, context.scope, db)
+            if published, !current.published, let policy = try ChangeStore.gate(.agentPublish, org: record.orgID, db) {
+                return .requested(try ChangeStore.open(.agentPublish, policy: policy, org: record.orgID, team: record.teamID,
+                                                       target: (record.id.rawValue, record.name), summary: "publish agent \(record.name) version \(number)",
+                                                       payload: ["agent_id": .string(record.id.rawValue), "version": .integer(number)],
+                                                       diff: ["published": ["before": false, "after": true]], context: context, audit: audit, db))
+            }
             try db.execute(sql: "UPDATE agent_version SET published = ? WHERE agent_id = ? AND version = ?",
                            arguments: [published ? 1 : 0, record.id.rawValue, number])
             try audit.append(DefinitionRows.event(.agentPublished, type: .agent, id: record.id.rawValue, org: record.orgID, context,
                                                   ["name": record.name, "version": "\(number)", "published": "\(published)"]), in: db)
-            return try Self.agentVersion(record, number, context.scope, db)
+            return .done(try Self.agentVersion(record, number, context.scope, db))
         }
     }
 

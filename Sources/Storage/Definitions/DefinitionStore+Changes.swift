@@ -29,6 +29,16 @@ enum ChangeActs {
                                                        "change": request.id.rawValue]), in: db)
             }
             return ["deployed_version": .integer(version), "replaced": replaced.map(JSONValue.integer) ?? .null]
+        case .agentPublish:
+            guard case .integer(let version)? = request.payload["version"],
+                  try Int.fetchOne(db, sql: "SELECT 1 FROM agent_version WHERE agent_id = ? AND version = ?", arguments: [request.targetID, version]) != nil else {
+                throw StorageError.notFound(.agentVersion, id: "\(request.targetName)@\(request.payload["version"]?.canonicalText ?? "?") (gone since it was requested)")
+            }
+            try db.execute(sql: "UPDATE agent_version SET published = 1 WHERE agent_id = ? AND version = ?", arguments: [request.targetID, version])
+            try audit.append(DefinitionRows.event(.agentPublished, type: .agent, id: request.targetID, org: request.orgID, context,
+                                                  ["name": request.targetName, "version": "\(version)", "published": "true", "change": request.id.rawValue,
+                                                   "requested_by": request.requestedActor]), in: db)
+            return ["published_version": .integer(version)]
         }
     }
 

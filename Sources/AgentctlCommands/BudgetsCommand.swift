@@ -34,6 +34,7 @@ struct Budgets: AsyncParsableCommand {
                 if let team { body["team"] = team }
                 let budget = try await connection.client.call(.PUT, "/api/v1/budgets", json: body).json ?? [:]
                 if connection.output == .json { return Output.json(budget) }
+                if let change = budget["change_request"] as? [String: Any] { return Changes.requested(change) }
                 Output.table(headers: Budgets.headers, rows: Budgets.rows([budget]))
             }
         }

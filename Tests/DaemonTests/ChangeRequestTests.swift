@@ -87,6 +87,21 @@ import Testing
             #expect(try await dev.call(.GET, "/api/v1/agents/lookup/versions/1").json?["published"] as? Bool == true)
             let withdrawn = try await agentctl(daemon, key: devKey, ["agents", "publish", "lookup", "--withdraw"])
             #expect(withdrawn.status == 0 && withdrawn.stdout.contains("withdrawn"), "\(withdrawn)")
+
+            // A budget: setting one and lowering it act at once; raising it waits for approval.
+            let admin = IdentityTests.tcp(daemon, key: adminKey)
+            #expect(try await agentctl(daemon, key: adminKey, ["changes", "policy", "set", "budget.raise", "--approver", "role:operator"]).status == 0)
+            #expect(try await admin.call(.PUT, "/api/v1/budgets", json: ["limit": "100"]).status == 200)
+            #expect(try await admin.call(.PUT, "/api/v1/budgets", json: ["limit": "80"]).status == 200)
+            let raise = try await admin.call(.PUT, "/api/v1/budgets", json: ["limit": "500"])
+            #expect(raise.status == 202)
+            let budget = { () async throws -> String? in
+                (try await admin.call(.GET, "/api/v1/budgets").json?["items"] as? [[String: Any]])?.first?["limit"] as? String
+            }
+            #expect(try await budget() == "80.00")
+            let raiseID = try #require((raise.json?["change_request"] as? [String: Any])?["id"] as? String)
+            #expect(try await operatorClient.call(.POST, "/api/v1/changes/\(raiseID)/approve", json: [:]).json?["status"] as? String == "approved")
+            #expect(try await budget() == "500.00")
         }
     }
 }

@@ -28,7 +28,8 @@ public enum BudgetRoutes: RouteFile {
                       handler: list),
             RouteSpec(.put, "/api/v1/budgets", needs: .permission(.budgetsManage),
                       Operation(id: "setBudget", summary: "Set the org's budget, or a team's.", tag: "costs",
-                                requestBody: SetBody.schema.json, success: (200, schema, "application/json"), problems: [400, 404, 413, 415, 422]),
+                                requestBody: SetBody.schema.json, success: (200, ["anyOf": [schema, ChangeRoutes.requestedSchema]], "application/json"),
+                                problems: [400, 404, 413, 415, 422], otherSuccesses: [202]),
                       handler: set),
             RouteSpec(.delete, "/api/v1/budgets", needs: .permission(.budgetsManage),
                       Operation(id: "deleteBudget", summary: "Remove the org's budget, or a team's (`?team=`).", tag: "costs",
@@ -62,9 +63,13 @@ public enum BudgetRoutes: RouteFile {
         guard let period = BudgetPeriod(rawValue: body.period ?? "monthly") else {
             throw ValidationError(field: "period", "must be monthly or quarterly")
         }
-        let status = try await services.budgets.set(team: body.team, period: period, limitMicros: body.limit.micros,
-                                                    allowOverage: body.allowOverage ?? false, context: context.change(services.clock))
-        return DefinitionResources.respond(.ok, resource(status))
+        switch try await services.budgets.set(team: body.team, period: period, limitMicros: body.limit.micros,
+                                              allowOverage: body.allowOverage ?? false, context: context.change(services.clock)) {
+        case .set(let status):
+            return DefinitionResources.respond(.ok, resource(status))
+        case .requested(let change):
+            return DefinitionResources.respond(.accepted, ["change_request": ChangeRoutes.resource(change)])
+        }
     }
 
     static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {

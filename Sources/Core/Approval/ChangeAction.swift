@@ -6,11 +6,15 @@ public enum ChangeAction: String, Sendable, Hashable, Codable, CaseIterable {
     case deployProd = "deploy.prod"
     /// Publishing an agent version to the org's other teams.
     case agentPublish = "agent.publish"
+    /// Raising a budget's limit, or letting it be overrun (setting one where there was none,
+    /// lowering one, or removing overage is never held).
+    case budgetRaise = "budget.raise"
 
     public var summary: String {
         switch self {
         case .deployProd: "deploying or promoting a workflow version to prod"
         case .agentPublish: "publishing an agent version to the org's other teams"
+        case .budgetRaise: "raising a budget's limit or allowing overage"
         }
     }
 }

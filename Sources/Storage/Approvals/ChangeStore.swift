@@ -91,6 +91,9 @@ public struct ChangeStore: Sendable {
     public func decide(_ reference: String, _ choice: ApprovalVote.Choice, comment: String?, by user: UserID,
                        context: ChangeContext) async throws -> ChangeRecord {
         let audit = self.audit
+        let budgetGate = database.budgetGate
+        // An approved budget raise changes what llm steps may spend.
+        defer { database.llmSettings.invalidate(org: context.scope.orgID) }
         return try await database.writer.submit { db in
             let request = try Self.visible(reference, context.scope, db)
             guard request.status == .pending else { throw ApprovalRefusal.notPending(request.status) }
@@ -103,7 +106,7 @@ public struct ChangeStore: Sendable {
             let votes = request.votes + [vote]
             let settled = ApprovalRules.tally(request.policy, votes)
             if settled != .pending {
-                let result: JSONValue? = settled == .approved ? try ChangeActs.carryOut(request, context: context, audit: audit, db) : nil
+                let result: JSONValue? = settled == .approved ? try ChangeActs.carryOut(request, context: context, audit: audit, budgetGate: budgetGate, db) : nil
                 try StatusTransitions.change(request.id.rawValue, to: settled,
                                              setting: [.set("decided_at", context.now.millisecondsSinceEpoch), .set("result", result?.canonicalText)], db)
             }

@@ -3,7 +3,7 @@ import GRDB
 
 /// What carrying out an approved change request does, per act, in the unit of its last approval.
 enum ChangeActs {
-    static func carryOut(_ request: ChangeRecord, context: ChangeContext, audit: AuditLog, _ db: Database) throws -> JSONValue {
+    static func carryOut(_ request: ChangeRecord, context: ChangeContext, audit: AuditLog, budgetGate: BudgetGate, _ db: Database) throws -> JSONValue {
         switch request.action {
         case .deployProd:
             let workflow = request.targetID
@@ -39,6 +39,15 @@ enum ChangeActs {
                                                   ["name": request.targetName, "version": "\(version)", "published": "true", "change": request.id.rawValue,
                                                    "requested_by": request.requestedActor]), in: db)
             return ["published_version": .integer(version)]
+        case .budgetRaise:
+            guard case .integer(let limit)? = request.payload["limit_micros"], let periodText = request.payload["period"]?.stringValue,
+                  let period = BudgetPeriod(rawValue: periodText) else { throw StorageError.notFound(.budget, id: request.targetName) }
+            let team = try request.payload["team"]?.stringValue.map { try TeamStore.resolve($0, Scope(orgID: request.orgID, reach: .org, roles: [.admin]), db) }
+            // The budget may have been removed since: the raise sets it again, as asked.
+            let existing = try String.fetchOne(db, sql: "SELECT id FROM budget WHERE id = ?", arguments: [request.targetID])
+            let status = try BudgetStore.write(id: existing, org: request.orgID, team: team, period: period, limitMicros: Int64(limit),
+                                               allowOverage: request.payload["allow_overage"] == true, context: context, audit: audit, gate: budgetGate, db)
+            return ["limit": .string(Money.format(status.budget.limitMicros)), "allow_overage": .bool(status.budget.allowOverage)]
         }
     }
 

@@ -40,9 +40,17 @@ public struct BudgetStore: Sendable {
         self.audit = audit
     }
 
-    /// Sets (creates or replaces) the budget of the scope's org, or of one of its teams.
+    /// What setting a budget did: set, or (raising held for approval) the change request it opened.
+    public enum SetOutcome: Sendable {
+        case set(BudgetStatus)
+        case requested(ChangeRecord)
+    }
+
+    /// Sets (creates or replaces) the budget of the scope's org, or of one of its teams; where
+    /// the org holds `budget.raise` for approval, a higher limit or newly allowed overage opens a
+    /// change request instead.
     public func set(team teamReference: String?, period: BudgetPeriod, limitMicros: Int64, allowOverage: Bool,
-                    context: ChangeContext) async throws -> BudgetStatus {
+                    context: ChangeContext) async throws -> SetOutcome {
         guard limitMicros > 0, limitMicros <= 1_000_000_000 * Money.microsPerDollar else {
             throw ValidationError(field: "limit", "must be more than 0 and at most 1000000000 dollars")
         }
@@ -53,8 +61,32 @@ public struct BudgetStore: Sendable {
             let org = context.scope.orgID
             let team = try teamReference.map { try TeamStore.resolve($0, context.scope, db) }
             if let team, team.orgID != org { throw StorageError.notFound(.team, id: teamReference ?? "") }
-            let existing = try String.fetchOne(db, sql: "SELECT id FROM budget WHERE org_id = ? AND coalesce(team_id, '') = ?",
-                                               arguments: [org.rawValue, team?.id.rawValue ?? ""])
+            let row = try Row.fetchOne(db, sql: "SELECT id, limit_micros, allow_overage FROM budget WHERE org_id = ? AND coalesce(team_id, '') = ?",
+                                       arguments: [org.rawValue, team?.id.rawValue ?? ""])
+            let existing: String? = row?["id"]
+            if let row, let policy = try ChangeStore.gate(.budgetRaise, org: org, db) {
+                let oldLimit: Int64 = row["limit_micros"], oldOverage = (row["allow_overage"] as Int) == 1
+                if limitMicros > oldLimit || (allowOverage && !oldOverage) {
+                    let label = team.map { "team \($0.name)" } ?? "org"
+                    return .requested(try ChangeStore.open(
+                        .budgetRaise, policy: policy, org: org, team: team?.id, target: (row["id"], label),
+                        summary: "raise the \(label) budget from $\(Money.format(oldLimit)) to $\(Money.format(limitMicros))"
+                            + (allowOverage && !oldOverage ? " and allow overage" : ""),
+                        payload: ["team": team.map { .string($0.id.rawValue) } ?? .null, "period": .string(period.rawValue),
+                                  "limit_micros": .integer(Int(limitMicros)), "allow_overage": .bool(allowOverage)],
+                        diff: ["limit": ["before": .string(Money.format(oldLimit)), "after": .string(Money.format(limitMicros))],
+                               "allow_overage": ["before": .bool(oldOverage), "after": .bool(allowOverage)]],
+                        context: context, audit: audit, db))
+                }
+            }
+            return .set(try Self.write(id: existing, org: org, team: team, period: period, limitMicros: limitMicros, allowOverage: allowOverage,
+                                       context: context, audit: audit, gate: gate, db))
+        }
+    }
+
+    /// Writes a budget (a new one when `id` is nil) and audits it; also what an approved raise does.
+    static func write(id existing: String?, org: OrgID, team: Team?, period: BudgetPeriod, limitMicros: Int64, allowOverage: Bool,
+                      context: ChangeContext, audit: AuditLog, gate: BudgetGate, _ db: Database) throws -> BudgetStatus {
             let id = existing ?? BudgetID.generate(at: context.now).rawValue
             let at = context.now.millisecondsSinceEpoch
             try db.execute(sql: """
@@ -70,7 +102,6 @@ public struct BudgetStore: Sendable {
                                         details: ["budget": budget.label, "period": period.rawValue, "limit": Money.format(limitMicros),
                                                   "allow_overage": "\(allowOverage)"]), in: db)
             return try Budgets.status(budget, now: context.now, gate: gate, db)
-        }
     }
 
     public func delete(team teamReference: String?, context: ChangeContext) async throws {

@@ -114,6 +114,7 @@ struct Users: AsyncParsableCommand {
                 let path = "/api/v1/orgs/\(Users.escape(org))/members/\(Users.escape(user))"
                 let membership = try await connection.client.call(.PUT, path, json: ["role": role]).json ?? [:]
                 if connection.output == .json { return Output.json(membership) }
+                if let change = membership["change_request"] as? [String: Any] { return Changes.requested(change) }
                 print("\(user) is \(membership.text("role")) in \(org)")
             }
         }

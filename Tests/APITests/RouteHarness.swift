@@ -87,7 +87,7 @@ final class RouteHarness: @unchecked Sendable {
             webhooks: WebhookService(webhooks: WebhookStore(database: database, audit: audit), executions: executions, secrets: secrets, vault: sealed,
                                      engine: engine, limits: limits, clock: clock),
             approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit),
-                                       executions: executions, engine: engine,
+                                       executions: executions, engine: engine, authenticator: authenticator,
                                        limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes

@@ -102,6 +102,19 @@ import Testing
             let raiseID = try #require((raise.json?["change_request"] as? [String: Any])?["id"] as? String)
             #expect(try await operatorClient.call(.POST, "/api/v1/changes/\(raiseID)/approve", json: [:]).json?["status"] as? String == "approved")
             #expect(try await budget() == "500.00")
+
+            // A role change waits for approval, then takes effect for the member's key at once.
+            let veraKey = try await IdentityTests.keyFor(daemon, login: "vera", role: "viewer", org: "acme")
+            let vera = IdentityTests.tcp(daemon, key: veraKey)
+            #expect(try await vera.send(.POST, "/api/v1/apply", body: try JSONSerialization.data(withJSONObject: [
+                "document": "workflow: veras\nnodes:\n  a: {kind: transform, config: {output: 1}}\n"]), headers: [("Content-Type", "application/json")]).status == 403)
+            #expect(try await agentctl(daemon, key: adminKey, ["changes", "policy", "set", "role.change", "--approver", "role:operator"]).status == 0)
+            let promote = try await agentctl(daemon, key: adminKey, ["users", "set-role", "vera", "developer", "--org", "acme"])
+            #expect(promote.status == 0 && promote.stdout.contains("held for approval: change vera's role from viewer to developer"), "\(promote)")
+            let roleID = try #require((try await dev.call(.GET, "/api/v1/changes?status=pending").json?["items"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(try await operatorClient.call(.POST, "/api/v1/changes/\(roleID)/approve", json: [:]).json?["status"] as? String == "approved")
+            #expect(try await vera.send(.POST, "/api/v1/apply", body: try JSONSerialization.data(withJSONObject: [
+                "document": "workflow: veras\nnodes:\n  a: {kind: transform, config: {output: 1}}\n"]), headers: [("Content-Type", "application/json")]).status == 200)
         }
     }
 }

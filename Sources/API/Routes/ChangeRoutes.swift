@@ -117,6 +117,7 @@ public enum ChangeRoutes: RouteFile {
         guard let user = try requireCaller(context).userID else { throw APIError.personRequired("Deciding on a change request") }
         let record = try await services.changes.decide(context.parameters.require("change"), choice, comment: body?.comment, by: user,
                                                        context: context.change(services.clock))
+        if record.action == .roleChange, record.status == .approved { services.authenticator?.forgetAll() }
         return DefinitionResources.respond(.ok, resource(record))
     }
 

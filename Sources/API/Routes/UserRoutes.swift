@@ -36,7 +36,8 @@ public enum UserRoutes: RouteFile {
             RouteSpec(.put, "/api/v1/orgs/{org}/members/{user}", needs: .permission(.usersManage),
                       Operation(id: "setMember", summary: "Give a user a role in an org (adding the membership).",
                                 tag: "users", requestBody: MemberBody.schema.json,
-                                success: (200, Schemas.membership, "application/json"), problems: [400, 403, 404, 409, 422]),
+                                success: (200, ["anyOf": [Schemas.membership, ChangeRoutes.requestedSchema]], "application/json"),
+                                problems: [400, 403, 404, 409, 422], otherSuccesses: [202]),
                       handler: setMember),
             RouteSpec(.delete, "/api/v1/orgs/{org}/members/{user}", needs: .permission(.usersManage),
                       Operation(id: "removeMember", summary: "Remove a user from an org.", tag: "users",
@@ -140,11 +141,15 @@ public enum UserRoutes: RouteFile {
 
     static func setMember(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(MemberBody.self, from: request, limits: services.limits)
-        let membership = try await services.users.setMembership(
+        switch try await services.users.setMembership(
             org: context.parameters.require("org"), user: context.parameters.require("user"), role: body.role,
-            context: context.change(services.clock))
-        services.authenticator.forgetAll()
-        return try JSONResponse.make(.ok, MembershipResource(membership))
+            context: context.change(services.clock)) {
+        case .done(let membership):
+            services.authenticator.forgetAll()
+            return try JSONResponse.make(.ok, MembershipResource(membership))
+        case .requested(let change):
+            return DefinitionResources.respond(.accepted, ["change_request": ChangeRoutes.resource(change)])
+        }
     }
 
     static func removeMember(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {

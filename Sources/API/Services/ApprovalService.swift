@@ -1,6 +1,7 @@
 import Core
 import Engine
 import Platform
+import Security
 import Storage
 
 /// Approval requests and delegations (`agentctl approvals`): what `ApprovalRoutes` is given;
@@ -12,10 +13,14 @@ public struct ApprovalService: Sendable {
     public let changes: ChangeStore
     public let executions: ExecutionStore
     public let engine: Engine
+    /// Dropped after an approved role change, so keys act with the new role at once.
+    public let authenticator: APIKeyAuthenticator?
     public let limits: RequestLimits
     public let clock: WallClock
 
-    public init(approvals: ApprovalStore, changes: ChangeStore, executions: ExecutionStore, engine: Engine, limits: RequestLimits, clock: WallClock) {
+    public init(approvals: ApprovalStore, changes: ChangeStore, executions: ExecutionStore, engine: Engine, authenticator: APIKeyAuthenticator? = nil,
+                limits: RequestLimits, clock: WallClock) {
+        self.authenticator = authenticator
         self.approvals = approvals
         self.changes = changes
         self.executions = executions

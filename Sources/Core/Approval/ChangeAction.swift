@@ -9,12 +9,15 @@ public enum ChangeAction: String, Sendable, Hashable, Codable, CaseIterable {
     /// Raising a budget's limit, or letting it be overrun (setting one where there was none,
     /// lowering one, or removing overage is never held).
     case budgetRaise = "budget.raise"
+    /// Changing a member's role in the org (adding and removing members is not held).
+    case roleChange = "role.change"
 
     public var summary: String {
         switch self {
         case .deployProd: "deploying or promoting a workflow version to prod"
         case .agentPublish: "publishing an agent version to the org's other teams"
         case .budgetRaise: "raising a budget's limit or allowing overage"
+        case .roleChange: "changing a member's role in the org"
         }
     }
 }

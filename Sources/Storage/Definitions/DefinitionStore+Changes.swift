@@ -48,6 +48,13 @@ enum ChangeActs {
             let status = try BudgetStore.write(id: existing, org: request.orgID, team: team, period: period, limitMicros: Int64(limit),
                                                allowOverage: request.payload["allow_overage"] == true, context: context, audit: audit, gate: budgetGate, db)
             return ["limit": .string(Money.format(status.budget.limitMicros)), "allow_overage": .bool(status.budget.allowOverage)]
+        case .roleChange:
+            guard let user = request.payload["user_id"]?.stringValue, let role = request.payload["role"]?.stringValue else {
+                throw StorageError.notFound(.user, id: request.targetName)
+            }
+            let (from, to) = try UserStore.applyApprovedRole(org: request.orgID, user: user, role: role, context: context, audit: audit,
+                                                             change: request.id.rawValue, db)
+            return ["from": .string(from), "to": .string(to)]
         }
     }
 

@@ -114,10 +114,18 @@ public struct UserStore: Sendable {
         }
     }
 
+    /// What a membership change did: done (nil when the membership was removed), or (role
+    /// changes held for approval in the org) the change request it opened.
+    public enum MembershipOutcome: Sendable {
+        case done(Membership?)
+        case requested(ChangeRecord)
+    }
+
     /// Gives `user` a role in `org` (adding the membership if needed), or removes the membership
-    /// when `role` is nil. Refuses to leave the org without an admin.
+    /// when `role` is nil. Refuses to leave the org without an admin. Where the org holds
+    /// `role.change` for approval, changing an existing member's role opens a change request.
     public func setMembership(org orgReference: String, user reference: String, role roleName: String?,
-                              context: ChangeContext) async throws -> Membership? {
+                              context: ChangeContext) async throws -> MembershipOutcome {
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try Self.org(orgReference, context.scope, db)
@@ -138,6 +146,13 @@ public struct UserStore: Sendable {
             if previous == Role.admin.rawValue && role?.name != Role.admin.rawValue {
                 try Self.checkNotLastAdmin(user, leaving: org, db)
             }
+            if let role, let previous, previous != role.name, let policy = try ChangeStore.gate(.roleChange, org: org, db) {
+                return .requested(try ChangeStore.open(.roleChange, policy: policy, org: org, team: nil, target: (user.id.rawValue, user.login),
+                                                       summary: "change \(user.login)'s role from \(previous) to \(role.name)",
+                                                       payload: ["user_id": .string(user.id.rawValue), "role": .string(role.name)],
+                                                       diff: ["role": ["before": .string(previous), "after": .string(role.name)]],
+                                                       context: context, audit: audit, db))
+            }
             if let role {
                 try Self.setMembership(org: org, user: user.id, role: role, context: context, db)
                 try Self.resetBroadTeamRoles(org: org, user: user.id, db)
@@ -152,8 +167,27 @@ public struct UserStore: Sendable {
                                         targetType: ResourceType.user.rawValue, targetID: user.id.rawValue,
                                         requestID: context.requestID,
                                         details: ["from": previous ?? "none", "to": role?.name ?? "none"]), in: db)
-            return role.map { Membership(orgID: org, userID: user.id, role: $0) }
+            return .done(role.map { Membership(orgID: org, userID: user.id, role: $0) })
         }
+    }
+
+    /// What an approved role change does, in the unit of its last approval: the checks that
+    /// hold at that moment (the org keeps an admin), the role, the user's team roles.
+    static func applyApprovedRole(org: OrgID, user userID: String, role roleName: String, context: ChangeContext, audit: AuditLog,
+                                  change: String, _ db: Database) throws -> (from: String, to: String) {
+        let user = try resolve(userID, in: Scope(orgID: org, reach: .installation, roles: []), db)
+        guard let previous = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
+                                                 arguments: [org.rawValue, user.id.rawValue]) else {
+            throw StorageError.notFound(.user, id: "\(user.login) (no longer a member)")
+        }
+        let role = try RoleStore.require(roleName, org: org, db)
+        if previous == Role.admin.rawValue && role.name != Role.admin.rawValue { try checkNotLastAdmin(user, leaving: org, db) }
+        try setMembership(org: org, user: user.id, role: role, context: context, db)
+        try resetBroadTeamRoles(org: org, user: user.id, db)
+        try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .membershipChanged,
+                                    targetType: ResourceType.user.rawValue, targetID: user.id.rawValue, requestID: context.requestID,
+                                    details: ["from": previous, "to": role.name, "change": change]), in: db)
+        return (previous, role.name)
     }
 
     /// The active user with this Unix uid, and its membership in `orgName` (or, when nil, its

@@ -108,7 +108,7 @@ struct APIWiring {
             webhooks: WebhookService(webhooks: WebhookStore(database: database, audit: audit), executions: executions, secrets: secrets, vault: vault,
                                      engine: engine, limits: limits, clock: clock, metrics: inputs.metrics),
             approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit),
-                                       executions: executions, engine: engine,
+                                       executions: executions, engine: engine, authenticator: authenticator,
                                        limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,

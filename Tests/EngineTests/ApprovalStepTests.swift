@@ -9,15 +9,6 @@ import Testing
 /// worker, decisions settle it by quorum or a rejection, the expiry follows `on_expiry`, and the
 /// decision is the step's output downstream.
 @Suite struct ApprovalStepTests {
-    func withHarness(_ name: String, _ body: (Harness) async throws -> Void) async throws {
-        let harness = try await Harness.make(name)
-        do { try await body(harness) } catch {
-            await harness.tearDown()
-            throw error
-        }
-        await harness.tearDown()
-    }
-
     /// review (approval) → after (transform reading the decision).
     static func workflow(_ config: JSONValue) -> JSONValue {
         ["workflow": "refund", "nodes": [

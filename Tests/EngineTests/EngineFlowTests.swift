@@ -9,16 +9,6 @@ import Testing
 /// clock (`now`), test runners (`extraRunners`, registered for the `exec` kind) and the secrets
 /// closure. Waits are on the notifier or polls with a deadline, never fixed sleeps.
 @Suite struct EngineFlowTests {
-    /// Runs `body` with a fresh harness and tears it down after, whatever happened.
-    func withHarness(_ name: String, _ body: (Harness) async throws -> Void) async throws {
-        let harness = try await Harness.make(name)
-        do { try await body(harness) } catch {
-            await harness.tearDown()
-            throw error
-        }
-        await harness.tearDown()
-    }
-
     func settings(workers: Int = 4, leaseMs: Int = 30_000) -> Engine.Settings {
         var settings = Engine.Settings(workers: workers, markRunningAfterMs: 1)
         settings.leaseMs = leaseMs

@@ -140,6 +140,16 @@ final class Harness: @unchecked Sendable {
 }
 
 /// Polls `condition` until it holds or the deadline passes (never a fixed sleep).
+/// Runs `body` with a fresh harness and tears it down after, whatever happened.
+func withHarness(_ name: String, _ body: (Harness) async throws -> Void) async throws {
+    let harness = try await Harness.make(name)
+    do { try await body(harness) } catch {
+        await harness.tearDown()
+        throw error
+    }
+    await harness.tearDown()
+}
+
 func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

@@ -8,15 +8,6 @@ import Testing
 /// Schedules fired by the store and by the engine's timer, with an injected clock: each slot
 /// once, missed slots by the catch-up policy, overlapping runs by the overlap policy.
 @Suite struct ScheduleFiringTests {
-    func withHarness(_ name: String, _ body: (Harness) async throws -> Void) async throws {
-        let harness = try await Harness.make(name)
-        do { try await body(harness) } catch {
-            await harness.tearDown()
-            throw error
-        }
-        await harness.tearDown()
-    }
-
     static let quick: JSONValue = ["workflow": "quick", "nodes": ["only": ["kind": "transform", "config": ["output": "{{ input }}"]]]]
 
     func schedule(_ harness: Harness, _ name: String, workflow: String = "quick", _ when: String, catchUp: CatchUpPolicy = .skip,

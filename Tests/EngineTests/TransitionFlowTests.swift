@@ -8,15 +8,6 @@ import Testing
 /// The state machine as the store applies it: moves the tables allow, from where the row is,
 /// with the audit row in the same unit as the change it records.
 @Suite struct TransitionFlowTests {
-    func withHarness(_ name: String, _ body: (Harness) async throws -> Void) async throws {
-        let harness = try await Harness.make(name)
-        do { try await body(harness) } catch {
-            await harness.tearDown()
-            throw error
-        }
-        await harness.tearDown()
-    }
-
     /// `execution.started` audit rows, by execution id, with their request ids.
     func startAudits(_ harness: Harness) async throws -> [String: String?] {
         try await harness.database.read { db in

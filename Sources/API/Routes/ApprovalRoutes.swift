@@ -133,11 +133,19 @@ public enum ApprovalRoutes: RouteFile {
         try await decide(.reject, request, context, services)
     }
 
-    static func decide(_ choice: ApprovalVote.Choice, _ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
-        let body = try await BodyDecoder.decodeIfPresent(DecisionBody.self, from: request, limits: services.limits)
+    /// A decision's comment (optional body, at most 4000 characters) and the person deciding:
+    /// what deciding an approval request and a change request both read first.
+    static func decision(_ request: Request, _ context: AgentRequestContext, limits: RequestLimits, what: String) async throws
+        -> (comment: String?, user: UserID) {
+        let body = try await BodyDecoder.decodeIfPresent(DecisionBody.self, from: request, limits: limits)
         if let comment = body?.comment, comment.count > 4000 { throw ValidationError(field: "comment", "is longer than 4000 characters") }
-        let user = try person(context)
-        let record = try await services.decide(context.parameters.require("approval"), choice, comment: body?.comment, by: user,
+        guard let user = try requireCaller(context).userID else { throw APIError.personRequired(what) }
+        return (body?.comment, user)
+    }
+
+    static func decide(_ choice: ApprovalVote.Choice, _ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
+        let (comment, user) = try await decision(request, context, limits: services.limits, what: "Deciding on an approval")
+        let record = try await services.decide(context.parameters.require("approval"), choice, comment: comment, by: user,
                                                context: context.change(services.clock))
         return DefinitionResources.respond(.ok, resource(record))
     }

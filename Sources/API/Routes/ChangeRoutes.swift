@@ -112,10 +112,8 @@ public enum ChangeRoutes: RouteFile {
     }
 
     static func decide(_ choice: ApprovalVote.Choice, _ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
-        let body = try await BodyDecoder.decodeIfPresent(ApprovalRoutes.DecisionBody.self, from: request, limits: services.limits)
-        if let comment = body?.comment, comment.count > 4000 { throw ValidationError(field: "comment", "is longer than 4000 characters") }
-        guard let user = try requireCaller(context).userID else { throw APIError.personRequired("Deciding on a change request") }
-        let record = try await services.changes.decide(context.parameters.require("change"), choice, comment: body?.comment, by: user,
+        let (comment, user) = try await ApprovalRoutes.decision(request, context, limits: services.limits, what: "Deciding on a change request")
+        let record = try await services.changes.decide(context.parameters.require("change"), choice, comment: comment, by: user,
                                                        context: context.change(services.clock))
         if record.action == .roleChange, record.status == .approved { services.authenticator?.forgetAll() }
         return DefinitionResources.respond(.ok, resource(record))

@@ -37,7 +37,8 @@ struct Changes: AsyncParsableCommand {
                       ("approvers", (change["approvers"] as? [String] ?? []).joined(separator: ", ")),
                       ("quorum", "\(change.text("approvals")) of \(change.text("quorum")) approved"),
                       ("decisions", votes.isEmpty ? "none yet" : votes.joined(separator: "\n            ")),
-                      ("created_at", change.text("created_at"))])
+                      ("created_at", change.text("created_at")),
+                      ("expires_at", change["expires_at"] is String ? change.text("expires_at") : "never (waits until decided)")])
     }
 
     struct List: AsyncParsableCommand {
@@ -107,26 +108,31 @@ struct Changes: AsyncParsableCommand {
                 try await reportingFailures {
                     let listing = try await Listing.read(connection.client, "/api/v1/change-policies", all: false)
                     if connection.output == .json { return Output.json(listing.json) }
-                    Output.table(headers: ["ACTION", "APPROVERS", "QUORUM"], rows: listing.items.map {
-                        [$0.text("action"), ($0["approvers"] as? [String] ?? []).joined(separator: ", "), $0.text("quorum")]
+                    Output.table(headers: ["ACTION", "APPROVERS", "QUORUM", "EXPIRES IN"], rows: listing.items.map {
+                        [$0.text("action"), ($0["approvers"] as? [String] ?? []).joined(separator: ", "), $0.text("quorum"),
+                         $0["expires_in"] is String ? $0.text("expires_in") : "never"]
                     })
                 }
             }
         }
 
         struct Set: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Hold an act for approval (deploy.prod).")
+            static let configuration = CommandConfiguration(abstract: "Hold an act for approval (deploy.prod, …), with approvers, quorum and expiry.")
             @OptionGroup var connection: ConnectionOptions
-            @Argument(help: "The act: deploy.prod.") var action: String
+            @Argument(help: "The act: deploy.prod, agent.publish, budget.raise, role.change or secret.prod.") var action: String
             @Option(name: .customLong("approver"), help: "A login, role:NAME or team:NAME (repeatable).") var approvers: [String] = []
             @Option(help: "Distinct approvals needed (default 1).") var quorum: Int = 1
+            @Option(name: .customLong("expires-in"), help: "How long a request may wait undecided (e.g. 72h, 7d); then it expires and nothing is done.")
+            var expiresIn: String?
 
             func run() async throws {
                 try await reportingFailures {
-                    let policy = try await connection.client.call(.PUT, "/api/v1/change-policies/\(action)",
-                                                                  json: ["approvers": approvers, "quorum": quorum]).json ?? [:]
+                    var body: [String: Any] = ["approvers": approvers, "quorum": quorum]
+                    if let expiresIn { body["expires_in"] = expiresIn }
+                    let policy = try await connection.client.call(.PUT, "/api/v1/change-policies/\(action)", json: body).json ?? [:]
                     if connection.output == .json { return Output.json(policy) }
-                    print("\(policy.text("action")) now needs \(policy.text("quorum")) approval(s) from \((policy["approvers"] as? [String] ?? []).joined(separator: ", "))")
+                    print("\(policy.text("action")) now needs \(policy.text("quorum")) approval(s) from \((policy["approvers"] as? [String] ?? []).joined(separator: ", "))"
+                          + (policy["expires_in"] is String ? "; a request expires after \(policy.text("expires_in")) undecided" : ""))
                 }
             }
         }
@@ -134,7 +140,7 @@ struct Changes: AsyncParsableCommand {
         struct Lift: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Stop holding an act for approval (open requests stay).")
             @OptionGroup var connection: ConnectionOptions
-            @Argument(help: "The act: deploy.prod.") var action: String
+            @Argument(help: "The act: deploy.prod, agent.publish, budget.raise, role.change or secret.prod.") var action: String
 
             func run() async throws {
                 try await reportingFailures {

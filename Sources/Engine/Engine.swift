@@ -333,7 +333,8 @@ public final class Engine: Sendable {
     }
 
     /// Sleeps until the earliest known instant (or `timerPollMs`), then queues due jobs, fires
-    /// due schedules, fails executions past their deadline and frees expired leases. An earlier
+    /// due schedules, fails executions past their deadline, expires change requests nobody
+    /// decided in time and frees expired leases. An earlier
     /// instant wakes it (`handle`, `wake(by:)`).
     private func timerLoop() async {
         while !stopped.load(ordering: .relaxed) {
@@ -351,7 +352,10 @@ public final class Engine: Sendable {
             do {
                 dispatcher.enqueue(try await store.dueJobs(now: now()))
                 try await fireSchedules()
-                let upcoming = [try await store.nextDue(), try await store.nextScheduleDue(), try await store.nextDeadline(), try await store.nextLeaseEnd()]
+                let expiredChanges = try await store.changes.expireDue(now: now())
+                if expiredChanges > 0 { logger.info("change requests expired undecided", metadata: ["requests": "\(expiredChanges)"]) }
+                let upcoming = [try await store.nextDue(), try await store.nextScheduleDue(), try await store.nextDeadline(), try await store.nextLeaseEnd(),
+                                try await store.changes.nextExpiry()]
                 for next in upcoming.compactMap({ $0 }) where next > now().millisecondsSinceEpoch {
                     earliestTimer.withLock { earliest in if earliest == nil || next < earliest! { earliest = next } }
                 }

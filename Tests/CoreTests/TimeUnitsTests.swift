@@ -41,4 +41,20 @@ import Testing
         #expect(Instant(daysSinceEpoch: days) == instant.startOfDay)
         #expect(instant.startOfMonth.daysSinceEpoch <= days)
     }
+
+    /// What people type (`72h`) read, and written back in the largest whole unit.
+    @Test(arguments: [
+        ("90s", Int64(90_000), "90s"), ("30m", 1_800_000, "30m"), ("72h", 259_200_000, "3d"), ("7d", 604_800_000, "7d"),
+        ("60m", 3_600_000, "1h"), ("0s", 0, "0ms"),
+    ] as [(String, Int64, String)])
+    func aTypedDurationReadsAndWritesBack(_ typed: String, _ ms: Int64, _ written: String) {
+        #expect(TimeFilter.milliseconds(typed) == ms)
+        #expect(TimeFilter.text(milliseconds: ms) == written)
+        #expect(TimeFilter.milliseconds(written) == (ms == 0 ? nil : ms))
+    }
+
+    @Test(arguments: ["", "h", "5", "5w", "-5m", "5.5h", "99999999999999999d"])
+    func whatIsNotADurationIsNil(_ typed: String) {
+        #expect(TimeFilter.milliseconds(typed) == nil)
+    }
 }

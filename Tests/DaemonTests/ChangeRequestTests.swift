@@ -117,4 +117,58 @@ import Testing
                 "document": "workflow: veras\nnodes:\n  a: {kind: transform, config: {output: 1}}\n"]), headers: [("Content-Type", "application/json")]).status == 200)
         }
     }
+
+    /// A request nobody decides in time expires, and nothing is done: a decision after
+    /// `expires_at` is refused (409) and ends it as expired even before the timer looks; one left
+    /// alone across a kill -9 is ended by the restarted daemon's first timer pass.
+    @Test func anUndecidedRequestExpires_andALateApprovalIsRefused() async throws {
+        let directory = try TestDaemon.makeDirectory()
+        // A poll of a minute: within this test only a decision or a start can notice an expiry.
+        let slowTimer = ["AGENTD_ENGINE_TIMER_POLL_MS": "60000"]
+        var daemon = try await TestDaemon.start(directory: directory, environment: slowTimer)
+        let adminKey = try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")
+        let devKey = try await IdentityTests.keyFor(daemon, login: "dev", role: "developer", org: "acme")
+        let opKey = try await IdentityTests.keyFor(daemon, login: "olga", role: "operator", org: "acme")
+        var dev = IdentityTests.tcp(daemon, key: devKey)
+        let operatorClient = IdentityTests.tcp(daemon, key: opKey)
+        let bad = try await IdentityTests.tcp(daemon, key: adminKey).send(.PUT, "/api/v1/change-policies/deploy.prod", body: try JSONSerialization.data(
+            withJSONObject: ["approvers": ["role:operator"], "expires_in": "soon"]), headers: [("Content-Type", "application/json")])
+        #expect(bad.status == 422 && (bad.json?["errors"] as? [[String: Any]])?.first?["field"] as? String == "expires_in", "\(bad.status) \(bad.json ?? [:])")
+        let set = try await agentctl(daemon, key: adminKey, ["changes", "policy", "set", "deploy.prod", "--approver", "role:operator", "--expires-in", "1s"])
+        #expect(set.status == 0 && set.stdout.contains("a request expires after 1s undecided"), "\(set)")
+        try await Run.apply(dev, "workflow: flow\nnodes:\n  a: {kind: transform, config: {output: 1}}\n")
+
+        // Decided too late: refused, and the request is expired from then on.
+        let late = try await dev.call(.POST, "/api/v1/workflows/flow/deploy", json: ["environment": "prod", "version": 1])
+        let lateID = try #require((late.json?["change_request"] as? [String: Any])?["id"] as? String)
+        #expect((late.json?["change_request"] as? [String: Any])?["expires_at"] is String)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await dev.call(.GET, "/api/v1/changes/\(lateID)").json?["status"] as? String == "pending")
+        let refused = try await operatorClient.send(.POST, "/api/v1/changes/\(lateID)/approve")
+        #expect(refused.status == 409 && (refused.json?["detail"] as? String)?.contains("expired") == true, "\(refused.status) \(refused.json ?? [:])")
+        #expect(try await dev.call(.GET, "/api/v1/changes/\(lateID)").json?["status"] as? String == "expired")
+        #expect(try await prod(dev) == nil)
+
+        // Left alone across a kill -9: the restarted daemon's first pass ends it.
+        let left = try await dev.call(.POST, "/api/v1/workflows/flow/deploy", json: ["environment": "prod", "version": 1])
+        let leftID = try #require((left.json?["change_request"] as? [String: Any])?["id"] as? String)
+        kill(daemon.process.processIdentifier, SIGKILL)
+        _ = try await daemon.waitForExit()
+        try await Task.sleep(for: .milliseconds(1100))
+        daemon = try await TestDaemon.start(directory: directory, environment: slowTimer)
+        dev = IdentityTests.tcp(daemon, key: devKey)
+        let deadline = ContinuousClock.now + .seconds(20)
+        var status = ""
+        while ContinuousClock.now < deadline {
+            status = try await dev.call(.GET, "/api/v1/changes/\(leftID)").json?["status"] as? String ?? ""
+            if status == "expired" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status == "expired")
+        #expect(try await prod(dev) == nil)
+        let audit = try await daemon.socket.call(.GET, "/api/v1/audit?action=change.expired&limit=10").json?["items"] as? [[String: Any]] ?? []
+        #expect(audit.count == 2 && audit.allSatisfy { ($0["details"] as? [String: Any])?["approvals"] as? String == "0 of 1" }, "\(audit)")
+        #expect(try await daemon.stop() == 0)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 }

@@ -18,6 +18,7 @@ public enum ChangeRoutes: RouteFile {
             "approvals": ["type": "integer"], "votes": ["type": "array", "items": ApprovalRoutes.voteSchema],
             "result": ["type": ["object", "null"], "description": "What carrying it out did."],
             "created_at": Schemas.timestamp, "decided_at": ["type": ["string", "null"], "format": "date-time"],
+            "expires_at": ["type": ["string", "null"], "format": "date-time", "description": "Undecided by then, it expires and nothing is done."],
         ],
     ]
     /// What a gated act answers (202): the request it opened.
@@ -25,6 +26,7 @@ public enum ChangeRoutes: RouteFile {
     static let policySchema: JSON = [
         "type": "object", "required": ["action", "approvers", "quorum"],
         "properties": ["action": ["type": "string"], "approvers": ["type": "array", "items": ["type": "string"]], "quorum": ["type": "integer"],
+                       "expires_in": ["type": ["string", "null"], "description": "How long a request may wait (e.g. 72h); null: until decided."],
                        "summary": ["type": "string"]],
     ]
 
@@ -70,10 +72,15 @@ public enum ChangeRoutes: RouteFile {
     struct PolicyBody: RequestBody {
         let approvers: [String]
         let quorum: Int?
+        let expiresIn: String?
+
+        enum CodingKeys: String, CodingKey { case approvers, quorum, expiresIn = "expires_in" }
+
         static let schema = ObjectSchema([
             .init("approvers", ["type": "array", "items": ["type": "string"], "minItems": 1, "maxItems": 100], required: true,
                   "Logins, role:NAME and team:NAME."),
             .init("quorum", ["type": "integer", "minimum": 1, "maximum": 100], "Distinct approvals needed (default 1)."),
+            .init("expires_in", ["type": "string"], "How long a request may wait undecided, 1s to 365d (e.g. 72h); it then expires and nothing is done. Default: until decided."),
         ])
     }
 
@@ -128,10 +135,13 @@ public enum ChangeRoutes: RouteFile {
         let action = try action(context)
         let body = try await BodyDecoder.decode(PolicyBody.self, from: request, limits: services.limits)
         let parsed: ApprovalPolicy
+        var config: [String: JSONValue] = ["approvers": .array(body.approvers.map(JSONValue.string)), "quorum": .integer(body.quorum ?? 1)]
+        if let expires = body.expiresIn { config["expires_in"] = .string(expires) }
         do {
-            parsed = try ApprovalPolicy.parse(["approvers": .array(body.approvers.map(JSONValue.string)), "quorum": .integer(body.quorum ?? 1)])
+            parsed = try ApprovalPolicy.parse(.object(config))
         } catch {
-            throw ValidationError(field: "approvers", error.message.replacingOccurrences(of: "config.", with: ""))
+            let message = error.message.replacingOccurrences(of: "config.", with: "")
+            throw ValidationError(field: message.hasPrefix("expires_in") ? "expires_in" : "approvers", message)
         }
         try await services.changes.setPolicy(action, parsed, context: context.change(services.clock))
         return DefinitionResources.respond(.ok, policy(action, parsed))
@@ -145,7 +155,7 @@ public enum ChangeRoutes: RouteFile {
 
     static func policy(_ action: ChangeAction, _ policy: ApprovalPolicy) -> JSONValue {
         ["action": .string(action.rawValue), "approvers": .array(policy.approvers.map { .string($0.description) }), "quorum": .integer(policy.quorum),
-         "summary": .string(action.summary)]
+         "expires_in": policy.expiresAfterMs.map { .string(TimeFilter.text(milliseconds: $0)) } ?? .null, "summary": .string(action.summary)]
     }
 
     static func resource(_ record: ChangeRecord) -> JSONValue {
@@ -162,6 +172,7 @@ public enum ChangeRoutes: RouteFile {
             "approvals": .integer(Set(record.votes.filter { $0.choice == .approve }.map(\.counted)).count), "votes": .array(votes),
             "result": record.result ?? .null, "created_at": .string(record.createdAt.rfc3339),
             "decided_at": record.decidedAt.map { .string($0.rfc3339) } ?? .null,
+            "expires_at": record.expiresAt.map { .string($0.rfc3339) } ?? .null,
         ]
     }
 }

@@ -32,6 +32,7 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case changePolicySet = "change.policy_set"
     case changeRequested = "change.requested"
     case changeDecided = "change.decided"
+    case changeExpired = "change.expired"
     case workflowDeleted = "workflow.deleted"
     case executionStarted = "execution.started"
     case executionCancelled = "execution.cancelled"

@@ -22,4 +22,14 @@ public enum TimeFilter {
         guard !overflow else { return nil }
         return product
     }
+
+    /// The inverse of `milliseconds`: the largest whole unit (`72h`, `7d`, `90s`; `1500ms` when
+    /// no unit divides it).
+    public static func text(milliseconds: Int64) -> String {
+        for (unit, size) in [("d", Milliseconds.day), ("h", Milliseconds.hour), ("m", Milliseconds.minute), ("s", Milliseconds.second)]
+        where milliseconds != 0 && milliseconds % size == 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
 }

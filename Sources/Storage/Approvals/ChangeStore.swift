@@ -23,6 +23,8 @@ public struct ChangeRecord: Sendable, Hashable {
     public let status: ApprovalStatus
     public let createdAt: Instant
     public let decidedAt: Instant?
+    /// When it expires undecided (the policy's `expires_in`), if it does.
+    public let expiresAt: Instant?
     /// What carrying it out did.
     public let result: JSONValue?
     public let votes: [ApprovalVote]
@@ -94,9 +96,15 @@ public struct ChangeStore: Sendable {
         let budgetGate = database.budgetGate
         // An approved budget raise changes what llm steps may spend.
         defer { database.llmSettings.invalidate(org: context.scope.orgID) }
-        return try await database.writer.submit { db in
+        let (record, late) = try await database.writer.submit { db -> (ChangeRecord, Bool) in
             let request = try Self.visible(reference, context.scope, db)
             guard request.status == .pending else { throw ApprovalRefusal.notPending(request.status) }
+            // why: the timer pass may not have run yet; a decision after the expiry ends the
+            // request as expired (committed) instead of counting.
+            if let expiresAt = request.expiresAt, expiresAt <= context.now {
+                try Self.expire(request, context: context, audit: audit, db)
+                return (try Self.visible(request.id.rawValue, context.scope, db), true)
+            }
             let vote = try Votes.cast(choice, comment: comment, by: user, on: request.id.rawValue, in: .change, org: request.orgID,
                                       policy: request.policy, requestedBy: request.requestedBy, votes: request.votes, at: context.now, db)
             let details = Votes.details(vote).merging(["action": request.action.rawValue, "target": request.targetName]) { $1 }
@@ -110,8 +118,44 @@ public struct ChangeStore: Sendable {
                 try StatusTransitions.change(request.id.rawValue, to: settled,
                                              setting: [.set("decided_at", context.now.millisecondsSinceEpoch), .set("result", result?.canonicalText)], db)
             }
-            return try Self.visible(request.id.rawValue, context.scope, db)
+            return (try Self.visible(request.id.rawValue, context.scope, db), false)
         }
+        if late { throw ApprovalRefusal.notPending(.expired) }
+        return record
+    }
+
+    /// Ends the pending requests whose `expires_at` passed (the engine's timer pass), each
+    /// audited; nothing of theirs is done. Returns how many.
+    public func expireDue(now: Instant) async throws -> Int {
+        // why: the timer runs this every pass; a read first keeps the writer free when none is due.
+        guard let next = try await nextExpiry(), next <= now.millisecondsSinceEpoch else { return 0 }
+        let audit = self.audit
+        return try await database.writer.submit { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM change_request WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT 500
+                """, arguments: [now.millisecondsSinceEpoch])
+            for row in rows {
+                let request = try Self.record(from: row, db)
+                try Self.expire(request, context: ChangeContext(scope: Scope(orgID: request.orgID, reach: .org, roles: []), actor: "system",
+                                                                requestID: nil, now: now), audit: audit, db)
+            }
+            return rows.count
+        }
+    }
+
+    /// The earliest instant a pending request expires, for the timer's sleep.
+    public func nextExpiry() async throws -> Int64? {
+        try await database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(expires_at) FROM change_request WHERE status = 'pending' AND expires_at IS NOT NULL")
+        }
+    }
+
+    static func expire(_ request: ChangeRecord, context: ChangeContext, audit: AuditLog, _ db: Database) throws {
+        try StatusTransitions.change(request.id.rawValue, to: .expired, setting: [.set("decided_at", context.now.millisecondsSinceEpoch)], db)
+        try audit.append(AuditEntry(at: context.now, orgID: request.orgID.rawValue, actor: context.actor, action: .changeExpired,
+                                    targetType: ResourceType.change.rawValue, targetID: request.id.rawValue, requestID: context.requestID,
+                                    details: ["action": request.action.rawValue, "target": request.targetName,
+                                              "approvals": "\(Set(request.votes.filter { $0.choice == .approve }.map(\.counted)).count) of \(request.policy.quorum)"]), in: db)
     }
 
     // MARK: - Inside other units
@@ -128,11 +172,12 @@ public struct ChangeStore: Sendable {
         let id = ChangeID.generate(at: context.now).rawValue
         try db.execute(sql: """
             INSERT INTO change_request (id, org_id, team_id, action, target_id, target_name, summary, payload, diff, policy, requested_by,
-                requested_actor, status, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                requested_actor, status, created_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [id, org.rawValue, team?.rawValue, action.rawValue, target.id, target.name, summary, payload.canonicalText,
                              diff?.canonicalText, try text(policy), try ApprovalRows.person(behind: context.actor, db), context.actor,
-                             ApprovalStatus.pending.rawValue, context.now.millisecondsSinceEpoch])
+                             ApprovalStatus.pending.rawValue, context.now.millisecondsSinceEpoch,
+                             policy.expiresAfterMs.map { context.now.millisecondsSinceEpoch + $0 }])
         try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .changeRequested,
                                     targetType: ResourceType.change.rawValue, targetID: id, requestID: context.requestID,
                                     details: ["action": action.rawValue, "target": target.name, "summary": summary]), in: db)
@@ -152,7 +197,7 @@ public struct ChangeStore: Sendable {
     static func record(from row: Row, _ db: Database) throws -> ChangeRecord {
         let id: String = row["id"], org: String = row["org_id"], team: String? = row["team_id"], action: String = row["action"]
         let payload: String = row["payload"], diff: String? = row["diff"], policy: String = row["policy"], status: String = row["status"]
-        let created: Int64 = row["created_at"], decided: Int64? = row["decided_at"], result: String? = row["result"]
+        let created: Int64 = row["created_at"], decided: Int64? = row["decided_at"], expires: Int64? = row["expires_at"], result: String? = row["result"]
         let votes = try Row.fetchAll(db, sql: "SELECT * FROM change_vote WHERE change_id = ? ORDER BY at, user_id", arguments: [id]).map { vote in
             let choice: String = vote["choice"], at: Int64 = vote["at"]
             return ApprovalVote(by: vote["user_id"], login: vote["login"], onBehalfOf: vote["on_behalf_of"], onBehalfOfLogin: vote["on_behalf_of_login"],
@@ -163,7 +208,7 @@ public struct ChangeStore: Sendable {
                             diff: try diff.map(JSONParser.parse), policy: try Self.policy(policy), requestedBy: row["requested_by"],
                             requestedActor: row["requested_actor"], status: ApprovalStatus(rawValue: status) ?? .cancelled,
                             createdAt: Instant(millisecondsSinceEpoch: created), decidedAt: decided.map { Instant(millisecondsSinceEpoch: $0) },
-                            result: try result.map(JSONParser.parse), votes: votes)
+                            expiresAt: expires.map { Instant(millisecondsSinceEpoch: $0) }, result: try result.map(JSONParser.parse), votes: votes)
     }
 
     static func text(_ policy: ApprovalPolicy) throws -> String { String(decoding: try JSONEncoder().encode(policy), as: UTF8.self) }

@@ -16,6 +16,8 @@ public struct ExecutionStore: Sendable {
     public var models: ModelStore { ModelStore(database: database, audit: audit) }
     /// Budget reservations, for llm steps.
     public var ledger: CostLedger { CostLedger(database: database, audit: audit) }
+    /// Change requests, whose expiry the engine's timer pass carries out.
+    public var changes: ChangeStore { ChangeStore(database: database, audit: audit) }
 
     public init(database: AgentDatabase, audit: AuditLog, workflows: CompiledWorkflowCache = CompiledWorkflowCache(), instance: String) {
         self.database = database

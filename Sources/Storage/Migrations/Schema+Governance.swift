@@ -122,5 +122,12 @@ extension Schema {
                 PRIMARY KEY (change_id, user_id)
             ) STRICT, WITHOUT ROWID;
             """),
+        Migration(version: 36, name: "change request expiry", sql: """
+            -- A policy may give requests a lifetime (`expires_in`); a request nobody decided by
+            -- `expires_at` becomes `expired` (the engine's timer pass, or the first decision
+            -- that comes too late) and nothing is done.
+            ALTER TABLE change_request ADD COLUMN expires_at INTEGER;
+            CREATE INDEX change_request_expiring ON change_request (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
+            """),
     ]
 }

@@ -44,6 +44,7 @@ struct Secrets: AsyncParsableCommand {
                 if let team { body["team"] = team }
                 let info = try await connection.client.call(.PUT, "/api/v1/secrets", json: body).json ?? [:]
                 if connection.output == .json { return Output.json(info) }
+                if let change = info["change_request"] as? [String: Any] { return Changes.requested(change) }
                 print("\(info.text("environment"))/\(info.text("path")) is now version \(info.text("version"))")
             }
         }

@@ -171,4 +171,67 @@ import Testing
         #expect(try await daemon.stop() == 0)
         try? FileManager.default.removeItem(atPath: directory)
     }
+
+    /// A prod secret write held for approval: the value waits sealed (not listed, not in the
+    /// request, re-wrapped by a vault rotation), the last approval makes it the next version and
+    /// steps in prod use exactly it; a rejected rotation leaves the version as it was and the
+    /// held value gone.
+    @Test func aProdSecretWaitsSealed_andTheApprovedValueIsTheOneStepsUse() async throws {
+        let upstream = try Upstream()
+        try await TestDaemon.run { daemon in
+            let adminKey = try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")
+            let devKey = try await IdentityTests.keyFor(daemon, login: "dev", role: "developer", org: "acme")
+            let opKey = try await IdentityTests.keyFor(daemon, login: "olga", role: "operator", org: "acme")
+            let dev = IdentityTests.tcp(daemon, key: devKey), operatorClient = IdentityTests.tcp(daemon, key: opKey)
+            let admin = IdentityTests.tcp(daemon, key: adminKey)
+            #expect(try await agentctl(daemon, key: adminKey, ["changes", "policy", "set", "secret.prod", "--approver", "role:operator"]).status == 0)
+            let value = "held-value-81f3c2"
+            let held = try await runProgramWithInput(Self.agentctl, ["secrets", "set", "crm/token", "--env", "prod", "--url", "http://127.0.0.1:\(daemon.tcpPort)"],
+                                                     input: value, environment: ["AGENTCTL_API_KEY": devKey])
+            #expect(held.status == 0 && held.stdout.contains("held for approval: create secret prod/crm/token"), "\(held)")
+            let prodSecrets = { () async throws -> [[String: Any]] in
+                try await dev.call(.GET, "/api/v1/secrets?environment=prod").json?["items"] as? [[String: Any]] ?? []
+            }
+            #expect(try await prodSecrets().isEmpty)
+            // Other environments are not held.
+            #expect(try await dev.call(.PUT, "/api/v1/secrets", json: ["environment": "dev", "path": "crm/token", "value": "dev-value"]).status == 200)
+            let pending = try #require((try await dev.call(.GET, "/api/v1/changes?status=pending").json?["items"] as? [[String: Any]])?.first)
+            let id = try #require(pending["id"] as? String)
+            let raw = String(decoding: try await admin.send(.GET, "/api/v1/changes/\(id)").body, as: UTF8.self)
+            #expect(!raw.contains(value) && !raw.contains(Data(value.utf8).base64EncodedString()), "the held value leaked: \(raw)")
+            #expect(raw.contains("the value is sealed, never shown"))
+
+            // A rotation of the master key re-wraps the held value too; the check opens it.
+            let checked = try await daemon.socket.call(.POST, "/api/v1/vault/check").json ?? [:]
+            #expect(checked["checked"] as? Int == 2 && (checked["failed"] as? [Any])?.isEmpty == true, "\(checked)")
+            let rotation = try await daemon.socket.call(.POST, "/api/v1/vault/rotate").json ?? [:]
+            #expect(rotation["rewrapped"] as? Int == 2, "\(rotation)")
+
+            // The requester may not approve; an operator's approval stores it as version 1.
+            #expect(try await dev.send(.POST, "/api/v1/changes/\(id)/approve").status == 403)
+            let approved = try await operatorClient.call(.POST, "/api/v1/changes/\(id)/approve", json: [:]).json ?? [:]
+            #expect(approved["status"] as? String == "approved" && (approved["result"] as? [String: Any])?["version"] as? Int == 1, "\(approved)")
+            #expect(try await prodSecrets().map { $0["version"] as? Int } == [1])
+            let written = try await daemon.socket.call(.GET, "/api/v1/audit?action=secret.written&limit=10").json?["items"] as? [[String: Any]] ?? []
+            #expect(written.contains { $0["target_id"] as? String == "prod/crm/token" && ($0["details"] as? [String: Any])?["change"] as? String == id })
+
+            // A step in prod sends exactly the approved value.
+            try await Run.apply(dev, "workflow: sends\nnodes:\n  a: {kind: http, config: {method: GET, url: \"\(upstream.base)/ok?key={{ secret('crm/token') }}\"}}\n")
+            #expect(try await dev.call(.POST, "/api/v1/workflows/sends/deploy", json: ["environment": "prod", "version": 1]).status == 200)
+            let run = try #require(try await dev.call(.POST, "/api/v1/executions", json: ["workflow": "sends", "environment": "prod"]).json?["id"] as? String)
+            let finished = try await Run.finish(dev, run)
+            #expect(finished["status"] as? String == "succeeded", "\(finished)")
+            #expect(try await upstream.calls(value) == 1)
+
+            // A rotation of the secret is held too; rejected, version 1 stays and the held value is gone.
+            let rotate = try await dev.call(.PUT, "/api/v1/secrets", json: ["environment": "prod", "path": "crm/token", "value": "second-value"])
+            let rotateRequest = try #require(rotate.json?["change_request"] as? [String: Any])
+            #expect(rotate.status == 202 && rotateRequest["summary"] as? String == "rotate secret prod/crm/token (version 1 -> 2)", "\(rotate.json ?? [:])")
+            #expect(try await daemon.socket.call(.POST, "/api/v1/vault/check").json?["checked"] as? Int == 3)
+            let rejected = try await operatorClient.call(.POST, "/api/v1/changes/\(rotateRequest["id"] as? String ?? "")/reject", json: [:]).json ?? [:]
+            #expect(rejected["status"] as? String == "rejected")
+            #expect(try await prodSecrets().map { $0["version"] as? Int } == [1])
+            #expect(try await daemon.socket.call(.POST, "/api/v1/vault/check").json?["checked"] as? Int == 2)
+        }
+    }
 }

@@ -23,9 +23,10 @@ public enum SecretRoutes: RouteFile {
     public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.put, "/api/v1/secrets", needs: .permission(.secretsWrite),
-                      Operation(id: "putSecret", summary: "Store a new version of a secret (the value is never returned).",
-                                tag: "secrets", requestBody: PutBody.schema.json, success: (200, Schemas.secret, "application/json"),
-                                problems: [400, 404, 413, 415, 422, 503]),
+                      Operation(id: "putSecret", summary: "Store a new version of a secret (the value is never returned); in prod, where held for approval, 202 with the change request.",
+                                tag: "secrets", requestBody: PutBody.schema.json,
+                                success: (200, ["anyOf": [Schemas.secret, ChangeRoutes.requestedSchema]], "application/json"),
+                                problems: [400, 404, 413, 415, 422, 503], otherSuccesses: [202]),
                       handler: put),
             RouteSpec(.get, "/api/v1/secrets", needs: .permission(.secretsRead),
                       Operation(id: "listSecrets", summary: "Secrets' paths, versions and who changed them when: never values.",
@@ -114,9 +115,14 @@ public enum SecretRoutes: RouteFile {
             throw APIError.secretTooLarge(limit: services.vaultLimits.maximumValueBytes)
         }
         let sealer = try services.vault.sealer(for: value)
-        let info = try await services.secrets.put(path: body.path, environment: environment, orgReference: body.org, team: body.team,
-                                                  context: context.change(services.clock), seal: sealer)
-        return try JSONResponse.make(.ok, SecretResource(info))
+        switch try await services.secrets.put(path: body.path, environment: environment, orgReference: body.org, team: body.team,
+                                              context: context.change(services.clock), seal: sealer) {
+        case .written(let info):
+            return try JSONResponse.make(.ok, SecretResource(info))
+        case .requested(let change):
+            // A prod write held for approval (`secret.prod`): the value waits sealed, never shown.
+            return DefinitionResources.respond(.accepted, ["change_request": ChangeRoutes.resource(change)])
+        }
     }
 
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {

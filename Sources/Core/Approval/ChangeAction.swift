@@ -11,6 +11,9 @@ public enum ChangeAction: String, Sendable, Hashable, Codable, CaseIterable {
     case budgetRaise = "budget.raise"
     /// Changing a member's role in the org (adding and removing members is not held).
     case roleChange = "role.change"
+    /// Creating a secret in prod or storing a new version of one (rotating it). The value waits
+    /// sealed with the request and is never shown; deleting one is not held.
+    case secretProd = "secret.prod"
 
     public var summary: String {
         switch self {
@@ -18,6 +21,7 @@ public enum ChangeAction: String, Sendable, Hashable, Codable, CaseIterable {
         case .agentPublish: "publishing an agent version to the org's other teams"
         case .budgetRaise: "raising a budget's limit or allowing overage"
         case .roleChange: "changing a member's role in the org"
+        case .secretProd: "creating or rotating a secret in prod"
         }
     }
 }

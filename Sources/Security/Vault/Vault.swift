@@ -7,7 +7,7 @@ import Storage
 /// any opens), where they came from, sealing for the secret store, `check` and `rotate`.
 ///
 /// why @unchecked: `keys` is guarded by `lock`; rotation is serialised by `rotating`.
-public final class Vault: @unchecked Sendable {
+public final class Vault: SecretResealing, @unchecked Sendable {
     public let source: String
     /// The keyring file rotation writes (nil for sources agentd cannot write, like a systemd credential).
     public let keyringPath: String?
@@ -51,6 +51,15 @@ public final class Vault: @unchecked Sendable {
         try VaultCrypto.open(sealed, at: ref, keys: keys)
     }
 
+    /// Opens a value sealed at `from` and seals it at `to` under the active key (an approved prod
+    /// write held at version 0 becoming the next version); the plain value is wiped at once.
+    public func reseal(_ sealed: SealedSecret, from: SecretRef, to: SecretRef) throws -> SealedSecret {
+        guard let key = activeKey else { throw VaultError.sealed }
+        var value = try VaultCrypto.open(sealed, at: from, keys: keys)
+        defer { sodium_memzero(&value, value.count) }
+        return VaultCrypto.seal(value, at: to, with: key)
+    }
+
     /// One stored version that did not open.
     public struct CheckFailure: Sendable, Hashable {
         public let ref: SecretRef
@@ -59,7 +68,7 @@ public final class Vault: @unchecked Sendable {
 
     /// Opens every stored version; returns how many were checked and which failed.
     public func check(_ store: SecretStore) async throws -> (checked: Int, failures: [CheckFailure]) {
-        let all = try await store.allSealed()
+        let all = try await store.allSealed() + store.allHeld().map { ($0.ref, $0.sealed) }
         var failures: [CheckFailure] = []
         for (ref, sealed) in all {
             do { _ = try open(sealed, at: ref) } catch { failures.append(CheckFailure(ref: ref, error: error)) }
@@ -114,6 +123,12 @@ public final class Vault: @unchecked Sendable {
         for start in stride(from: 0, to: updates.count, by: 500) {
             try await store.replaceSealed(Array(updates[start..<min(start + 500, updates.count)]))
         }
+        // Values waiting in change requests (prod writes held for approval) too.
+        var held: [(change: String, sealed: SealedSecret)] = []
+        for entry in try await store.allHeld() where entry.sealed.keyID != key.id {
+            do { held.append((entry.change, try VaultCrypto.rewrap(entry.sealed, at: entry.ref, from: old, to: key))) } catch { unreadable += 1 }
+        }
+        try await store.replaceHeld(held)
         guard unreadable == 0 else { throw RotationError.unreadable(unreadable) }
         // 3. Only now retire the old keys, in the database and in the keyring. The retire step
         // refuses while any row (say, a write that raced the rotation) still uses an old key;
@@ -121,7 +136,7 @@ public final class Vault: @unchecked Sendable {
         try await keyStore.retire(old.map(\.id), now: now)
         try Keyring.write(path, keys: [(key.id, exported)])
         setKeys([key])
-        return (key.id, updates.count)
+        return (key.id, updates.count + held.count)
     }
 
     func setKeysForTesting(_ keys: [MasterKey]) { setKeys(keys) }

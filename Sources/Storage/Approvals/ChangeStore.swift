@@ -36,10 +36,13 @@ public struct ChangeRecord: Sendable, Hashable {
 public struct ChangeStore: Sendable {
     let database: AgentDatabase
     let audit: AuditLog
+    /// The vault, for an approved prod secret write (nil where none is open to this store).
+    let resealer: (any SecretResealing)?
 
-    public init(database: AgentDatabase, audit: AuditLog) {
+    public init(database: AgentDatabase, audit: AuditLog, resealer: (any SecretResealing)? = nil) {
         self.database = database
         self.audit = audit
+        self.resealer = resealer
     }
 
     /// Puts `action` behind approval with `policy` in the caller's org (nil lifts it). Audited.
@@ -92,7 +95,7 @@ public struct ChangeStore: Sendable {
     /// (a rejection ends the request, nothing done). Refusals throw `ApprovalRefusal`.
     public func decide(_ reference: String, _ choice: ApprovalVote.Choice, comment: String?, by user: UserID,
                        context: ChangeContext) async throws -> ChangeRecord {
-        let audit = self.audit
+        let audit = self.audit, resealer = self.resealer
         let budgetGate = database.budgetGate
         // An approved budget raise changes what llm steps may spend.
         defer { database.llmSettings.invalidate(org: context.scope.orgID) }
@@ -114,7 +117,9 @@ public struct ChangeStore: Sendable {
             let votes = request.votes + [vote]
             let settled = ApprovalRules.tally(request.policy, votes)
             if settled != .pending {
-                let result: JSONValue? = settled == .approved ? try ChangeActs.carryOut(request, context: context, audit: audit, budgetGate: budgetGate, db) : nil
+                let result: JSONValue? = settled == .approved
+                    ? try ChangeActs.carryOut(request, context: context, audit: audit, budgetGate: budgetGate, resealer: resealer, db) : nil
+                try HeldSecrets.drop(request.id.rawValue, db)
                 try StatusTransitions.change(request.id.rawValue, to: settled,
                                              setting: [.set("decided_at", context.now.millisecondsSinceEpoch), .set("result", result?.canonicalText)], db)
             }
@@ -152,6 +157,7 @@ public struct ChangeStore: Sendable {
 
     static func expire(_ request: ChangeRecord, context: ChangeContext, audit: AuditLog, _ db: Database) throws {
         try StatusTransitions.change(request.id.rawValue, to: .expired, setting: [.set("decided_at", context.now.millisecondsSinceEpoch)], db)
+        try HeldSecrets.drop(request.id.rawValue, db)
         try audit.append(AuditEntry(at: context.now, orgID: request.orgID.rawValue, actor: context.actor, action: .changeExpired,
                                     targetType: ResourceType.change.rawValue, targetID: request.id.rawValue, requestID: context.requestID,
                                     details: ["action": request.action.rawValue, "target": request.targetName,

@@ -3,7 +3,8 @@ import GRDB
 
 /// What carrying out an approved change request does, per act, in the unit of its last approval.
 enum ChangeActs {
-    static func carryOut(_ request: ChangeRecord, context: ChangeContext, audit: AuditLog, budgetGate: BudgetGate, _ db: Database) throws -> JSONValue {
+    static func carryOut(_ request: ChangeRecord, context: ChangeContext, audit: AuditLog, budgetGate: BudgetGate, resealer: (any SecretResealing)?,
+                         _ db: Database) throws -> JSONValue {
         switch request.action {
         case .deployProd:
             let workflow = request.targetID
@@ -55,6 +56,8 @@ enum ChangeActs {
             let (from, to) = try UserStore.applyApprovedRole(org: request.orgID, user: user, role: role, context: context, audit: audit,
                                                              change: request.id.rawValue, db)
             return ["from": .string(from), "to": .string(to)]
+        case .secretProd:
+            return try HeldSecrets.release(request, resealer: resealer, context: context, audit: audit, db)
         }
     }
 

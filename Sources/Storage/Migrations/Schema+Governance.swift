@@ -129,5 +129,20 @@ extension Schema {
             ALTER TABLE change_request ADD COLUMN expires_at INTEGER;
             CREATE INDEX change_request_expiring ON change_request (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
             """),
+        Migration(version: 37, name: "held secret values", sql: """
+            -- The value of a prod secret write held for approval (`secret.prod`): sealed by the
+            -- vault like any version, under the reference version 0 (no stored version has it),
+            -- until the last approval re-seals it as the secret's next version. Dropped when the
+            -- request ends any other way; never readable through a route.
+            CREATE TABLE change_secret (
+                change_id    TEXT    PRIMARY KEY REFERENCES change_request(id) ON DELETE CASCADE,
+                org_id       TEXT    NOT NULL,
+                environment  TEXT    NOT NULL,
+                path         TEXT    NOT NULL,
+                key_id       TEXT    NOT NULL,
+                wrapped_key  BLOB    NOT NULL,
+                ciphertext   BLOB    NOT NULL
+            ) STRICT;
+            """),
     ]
 }

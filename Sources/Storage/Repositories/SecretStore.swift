@@ -34,38 +34,61 @@ public struct SecretStore: Sendable {
         self.audit = audit
     }
 
+    /// What storing a value did: a new version, or (prod writes held for approval) the change
+    /// request it opened, the value waiting sealed beside it.
+    public enum PutOutcome: Sendable {
+        case written(SecretInfo)
+        case requested(ChangeRecord)
+    }
+
     /// Stores a new version of `path` (version 1 for a new secret). `team` (a name or id) makes
     /// a new secret that team's; an existing one keeps its owner unless an org admin moves it.
+    /// Where the org holds `secret.prod` for approval, a write in prod opens a change request.
     public func put(path: String, environment: DeployEnvironment, orgReference: String?, team teamReference: String? = nil,
-                    context: ChangeContext, seal: @escaping @Sendable (SecretRef) throws -> SealedSecret) async throws -> SecretInfo {
+                    context: ChangeContext, seal: @escaping @Sendable (SecretRef) throws -> SealedSecret) async throws -> PutOutcome {
         if let violation = SecretRules.checkPath(path) { throw ValidationError([violation]) }
         let audit = self.audit
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
-            return try Self.write(path: path, environment: environment, org: org, team: teamReference, context: context, seal: seal, audit: audit, db)
+            let (current, team) = try Self.owner(path: path, environment: environment, org: org, team: teamReference, scope: context.scope, db)
+            if environment == .prod, let policy = try ChangeStore.gate(.secretProd, org: org, db) {
+                return .requested(try HeldSecrets.hold(policy: policy, org: org, team: team, environment: environment, path: path, current: current,
+                                                       context: context, seal: seal, audit: audit, db))
+            }
+            return .written(try Self.write(path: path, environment: environment, org: org, team: teamReference, context: context, seal: seal,
+                                           audit: audit, db))
         }
     }
 
-    /// `put`'s write, inside a caller's transaction (a webhook's secret is written with the
-    /// webhook that uses it).
-    static func write(path: String, environment: DeployEnvironment, org: OrgID, team teamReference: String?, context: ChangeContext,
-                      seal: (SecretRef) throws -> SealedSecret, audit: AuditLog, _ db: Database) throws -> SecretInfo {
+    /// The secret's current version (nil: a new one) and the team it will belong to, after
+    /// the checks every write makes: another team's secret is not found, moving one takes an
+    /// org admin.
+    static func owner(path: String, environment: DeployEnvironment, org: OrgID, team teamReference: String?, scope: Scope,
+                      _ db: Database) throws -> (current: Int?, team: TeamID?) {
         let existing = try Row.fetchOne(db, sql: "SELECT current_version, team_id FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
                                         arguments: [org.rawValue, environment.rawValue, path])
         let current: Int? = existing?["current_version"]
         let owner = (existing?["team_id"] as String?).flatMap(TeamID.init)
-        if existing != nil, !context.scope.canSee(org: org, team: owner) {
+        if existing != nil, !scope.canSee(org: org, team: owner) {
             throw StorageError.notFound(.secret, id: "\(environment.rawValue)/\(path)")
         }
         var team = owner
         if let teamReference {
-            let named = try TeamStore.resolve(teamReference, context.scope, db)
-            guard named.orgID == org, context.scope.canSee(org: org, team: named.id) else { throw StorageError.notFound(.team, id: teamReference) }
+            let named = try TeamStore.resolve(teamReference, scope, db)
+            guard named.orgID == org, scope.canSee(org: org, team: named.id) else { throw StorageError.notFound(.team, id: teamReference) }
             team = named.id
         }
-        if existing != nil, !TeamOwnership.mayMove(caller: context.scope, from: owner, to: team) {
+        if existing != nil, !TeamOwnership.mayMove(caller: scope, from: owner, to: team) {
             throw StorageError.protected(.secret, id: path, reason: "moving secret \(path) to another team takes an org admin")
         }
+        return (current, team)
+    }
+
+    /// `put`'s write, inside a caller's transaction (a webhook's secret is written with the
+    /// webhook that uses it; an approved prod write with its last approval, `change` naming it).
+    static func write(path: String, environment: DeployEnvironment, org: OrgID, team teamReference: String?, context: ChangeContext,
+                      change: String? = nil, seal: (SecretRef) throws -> SealedSecret, audit: AuditLog, _ db: Database) throws -> SecretInfo {
+        let (current, team) = try owner(path: path, environment: environment, org: org, team: teamReference, scope: context.scope, db)
         let version = (current ?? 0) + 1
         let sealed = try seal(SecretRef(orgID: org, environment: environment, path: path, version: version))
         let now = context.now.millisecondsSinceEpoch
@@ -84,9 +107,11 @@ public struct SecretStore: Sendable {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [org.rawValue, environment.rawValue, path, version, sealed.keyID, Data(sealed.wrappedKey),
                              Data(sealed.ciphertext), now, context.actor])
+        var details = ["version": String(version)]
+        if let change { details["change"] = change }
         try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .secretWritten,
                                     targetType: ResourceType.secret.rawValue, targetID: "\(environment.rawValue)/\(path)",
-                                    requestID: context.requestID, details: ["version": String(version)]), in: db)
+                                    requestID: context.requestID, details: details), in: db)
         return try Self.info(org, environment, path, db)
     }
 
@@ -180,6 +205,28 @@ public struct SecretStore: Sendable {
                     WHERE org_id = ? AND environment = ? AND path = ? AND version = ?
                     """, arguments: [sealed.keyID, Data(sealed.wrappedKey), Data(sealed.ciphertext), ref.orgID.rawValue,
                                      ref.environment.rawValue, ref.path, ref.version])
+            }
+        }
+    }
+
+    /// Values of prod writes waiting for approval, by change request, for `vault check` and
+    /// rotation (their reference is version 0 of their path; never a route's answer).
+    public func allHeld() async throws -> [(change: String, ref: SecretRef, sealed: SealedSecret)] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM change_secret ORDER BY change_id").compactMap { row in
+                guard let org = OrgID(row["org_id"]), let environment = DeployEnvironment(rawValue: row["environment"]) else { return nil }
+                return (row["change_id"], HeldSecrets.ref(org: org, environment: environment, path: row["path"]),
+                        SealedSecret(keyID: row["key_id"], wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data)))
+            }
+        }
+    }
+
+    /// Replaces held values' sealed form (rotation).
+    public func replaceHeld(_ updates: [(change: String, sealed: SealedSecret)]) async throws {
+        try await database.writer.submit { db in
+            for (change, sealed) in updates {
+                try db.execute(sql: "UPDATE change_secret SET key_id = ?, wrapped_key = ?, ciphertext = ? WHERE change_id = ?",
+                               arguments: [sealed.keyID, Data(sealed.wrappedKey), Data(sealed.ciphertext), change])
             }
         }
     }

@@ -20,7 +20,9 @@ public struct VaultKeyStore: Sendable {
     public func retire(_ ids: [String], now: Instant) async throws {
         try await database.writer.submit { db in
             for id in ids {
-                let used = try Int.fetchOne(db, sql: "SELECT count(*) FROM secret_version WHERE key_id = ?", arguments: [id]) ?? 0
+                let used = try Int.fetchOne(db, sql: """
+                    SELECT (SELECT count(*) FROM secret_version WHERE key_id = ?1) + (SELECT count(*) FROM change_secret WHERE key_id = ?1)
+                    """, arguments: [id]) ?? 0
                 guard used == 0 else { throw StorageError.protected(.secret, id: id, reason: "\(used) values are still sealed under \(id)") }
                 try db.execute(sql: "UPDATE vault_key SET retired_at = ? WHERE id = ? AND retired_at IS NULL",
                                arguments: [now.millisecondsSinceEpoch, id])

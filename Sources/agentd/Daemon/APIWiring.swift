@@ -107,7 +107,7 @@ struct APIWiring {
             schedules: ScheduleService(schedules: ScheduleStore(database: database, audit: audit), engine: engine, limits: limits, clock: clock),
             webhooks: WebhookService(webhooks: WebhookStore(database: database, audit: audit), executions: executions, secrets: secrets, vault: vault,
                                      engine: engine, limits: limits, clock: clock, metrics: inputs.metrics),
-            approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit),
+            approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit, resealer: vault),
                                        executions: executions, engine: engine, authenticator: authenticator,
                                        limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,

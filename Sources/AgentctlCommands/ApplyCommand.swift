@@ -29,7 +29,7 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .shortAndLong, help: "The YAML file (- for standard input).") var file: String
     @Option(name: .shortAndLong, help: "Why: stored with each new version.") var message: String?
-    @Option(help: "Deploy changed workflows to dev (default), staging, prod, or none.") var deploy: String?
+    @Option(help: "Deploy changed workflows to dev (default), staging, prod, one the org added, or none.") var deploy: String?
     @Option(help: "Put workflows' new versions on this branch (nothing is deployed; merge it with `agentctl workflows merge`).") var branch: String?
 
     func run() async throws {

@@ -133,7 +133,7 @@ struct Models: AsyncParsableCommand {
                 + "and one trivial tool. --structured-output and --tools store what you give instead of probing it.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Its name or ID.") var model: String
-        @Option(name: .customLong("env"), help: "Whose vault the API key comes from: dev, staging or prod (default prod).") var environment: String?
+        @Option(name: .customLong("env"), help: "Whose vault the API key comes from: dev, staging, prod or one the org added (default prod).") var environment: String?
         @Option(name: .customLong("structured-output"), help: "Store this dialect instead of detecting it.") var structuredOutput: String?
         @Option(name: .customLong("tools"), help: "Store yes or no instead of probing tool calling.") var tools: Tools?
 

@@ -9,8 +9,8 @@ struct Promote: AsyncParsableCommand {
         abstract: "Deploy to --to exactly the version deployed in --from, once it has run successfully there.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The workflow.") var workflow: String
-    @Option(help: "dev, staging or prod: where the version runs now.") var from: String
-    @Option(help: "dev, staging or prod: where it goes.") var to: String
+    @Option(help: "Where the version runs now: dev, staging, prod or one the org added.") var from: String
+    @Option(help: "Where it goes.") var to: String
 
     func run() async throws {
         try await reportingFailures {
@@ -22,38 +22,6 @@ struct Promote: AsyncParsableCommand {
                 print("\(workflow) version \(result.text("version")) is deployed in \(to)\(replaced); it ran in \(from) as \(result.text("evidence"))")
             } else {
                 print("\(workflow): \(to) runs version \(result.text("version")) already; nothing changed")
-            }
-        }
-    }
-}
-
-/// `agentctl envs diff A B`: what differs between two environments.
-struct Envs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "envs", abstract: "Compare environments: deployed workflow versions and secret paths.", subcommands: [Diff.self])
-
-    struct Diff: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "What differs between two environments (dev, staging, prod).")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "One environment.") var from: String
-        @Argument(help: "The other.") var to: String
-
-        func run() async throws {
-            try await reportingFailures {
-                let diff = try await connection.client.call(.GET, "/api/v1/environments/diff?from=\(from)&to=\(to)").json ?? [:]
-                if connection.output == .json { return Output.json(diff) }
-                let workflows = diff["workflows"] as? [[String: Any]] ?? []
-                if workflows.isEmpty { print("workflows: the same versions deployed in \(from) and \(to)") } else {
-                    Output.table(headers: ["WORKFLOW", from.uppercased(), to.uppercased()], rows: workflows.map {
-                        [$0.text("name"), $0["from_version"] is Int ? $0.text("from_version") : "-", $0["to_version"] is Int ? $0.text("to_version") : "-"]
-                    })
-                }
-                if let onlyFrom = diff["secrets_only_in_from"] as? [String], let onlyTo = diff["secrets_only_in_to"] as? [String] {
-                    for path in onlyFrom { print("secret \(path): only in \(from)") }
-                    for path in onlyTo { print("secret \(path): only in \(to)") }
-                } else {
-                    print("secrets: not compared (reading their paths needs secrets.read)")
-                }
             }
         }
     }

@@ -11,7 +11,7 @@ struct Run: AsyncParsableCommand {
     @Argument(help: "The workflow (name or ID).") var workflow: String
     @Option(help: "The input as JSON (an object).") var input: String?
     @Option(help: "Read the input JSON from this file (- for standard input).") var inputFile: String?
-    @Option(help: "dev (default), staging or prod.") var env: String?
+    @Option(help: "dev (default), staging, prod or one the org added.") var env: String?
     @Option(help: "Run this version instead of the deployed one.") var version: Int?
     @Option(help: "Starting twice with the same key (and input) gives the same execution.") var idempotencyKey: String?
     @Flag(help: "Follow the execution until it ends.") var follow = false

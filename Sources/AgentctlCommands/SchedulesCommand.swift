@@ -46,7 +46,7 @@ struct Schedules: AsyncParsableCommand {
         @Option(name: .customLong("catch-up-window"), help: "With --catch-up all: how far back, e.g. 6h (default 6h, 1m to 7d).") var catchUpWindow: String?
         @Option(name: .customLong("catch-up-cap"), help: "With --catch-up all: at most this many (default 10).") var catchUpCap: Int?
         @Option(help: "A slot while the last run still runs: allow (default), skip, cancel_previous or queue_one.") var overlap: String?
-        @Option(help: "Run the version deployed here: dev (default), staging or prod.") var env: String?
+        @Option(help: "Run the version deployed here: dev (default), staging, prod or one the org added.") var env: String?
         @Option(help: "A team of yours that owns it (a team's workflow is scheduled for its team).") var team: String?
         @Option(help: "The executions' input as JSON (an object).") var input: String?
 

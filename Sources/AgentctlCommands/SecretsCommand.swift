@@ -22,7 +22,7 @@ struct Secrets: AsyncParsableCommand {
             abstract: "Store a new version of a secret from a file or standard input.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The path, e.g. payments/sfdc.") var path: String
-        @Option(help: "dev, staging or prod.") var env: String = "dev"
+        @Option(help: "dev, staging, prod or one the org added (agentctl envs list).") var env: String = "dev"
         @Option(help: "Read the value from this file (default: standard input).") var fromFile: String?
         @Option(help: "The org (ID or name); default: yours.") var org: String?
         @Option(help: "Make it this team's: only its members and its executions use it.") var team: String?
@@ -71,7 +71,7 @@ struct Secrets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The versions of one secret.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The path.") var path: String
-        @Option(help: "dev, staging or prod.") var env: String = "dev"
+        @Option(help: "dev, staging, prod or one the org added (agentctl envs list).") var env: String = "dev"
         @Option(help: "The org (ID or name); default: yours.") var org: String?
 
         func run() async throws {
@@ -90,7 +90,7 @@ struct Secrets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a secret and every version of its value.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The path.") var path: String
-        @Option(help: "dev, staging or prod.") var env: String = "dev"
+        @Option(help: "dev, staging, prod or one the org added (agentctl envs list).") var env: String = "dev"
         @Option(help: "The org (ID or name); default: yours.") var org: String?
 
         func run() async throws {

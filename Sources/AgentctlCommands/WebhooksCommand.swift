@@ -43,7 +43,7 @@ struct Webhooks: AsyncParsableCommand {
         @Option(help: "The workflow a delivery starts (name or ID).") var workflow: String
         @Option(name: .customLong("secret-path"), help: "Vault path of the signing secret; generated when the path has none.") var secretPath: String
         @Option(help: "The input made from the delivery: a JSON object with templates.") var transform: String?
-        @Option(help: "Run the version deployed here, with this environment's secret: dev (default), staging or prod.") var env: String?
+        @Option(help: "Run the version deployed here, with this environment's secret: dev (default), staging, prod or one the org added.") var env: String?
         @Option(help: "Deliveries accepted per minute (default 600).") var rate: Int?
         @Option(name: .customLong("max-body"), help: "Largest body in bytes (default 262144).") var maxBody: Int?
         @Option(help: "Seconds the signature's t may be from agentd's clock (default 300).") var tolerance: Int?

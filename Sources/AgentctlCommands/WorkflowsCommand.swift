@@ -11,7 +11,10 @@ struct Workflows: AsyncParsableCommand {
 
     static func deployments(_ workflow: [String: Any]) -> String {
         let deployments = workflow["deployments"] as? [String: [String: Any]] ?? [:]
-        return ["dev", "staging", "prod"].compactMap { env in deployments[env].map { "\(env)=v\($0.text("version"))" } }.joined(separator: " ")
+        // The built-in ones in promotion order, then the org's own by name.
+        let order = ["dev", "staging", "prod"]
+        let names = deployments.keys.sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
+        return names.compactMap { env in deployments[env].map { "\(env)=v\($0.text("version"))" } }.joined(separator: " ")
     }
 
     struct List: AsyncParsableCommand {
@@ -88,7 +91,7 @@ struct Workflows: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The workflow.") var workflow: String
         @Argument(help: "The version to return to.") var version: Int
-        @Option(help: "dev (default), staging, prod or none.") var deploy: String?
+        @Option(help: "dev (default), staging, prod, one the org added, or none.") var deploy: String?
 
         func run() async throws {
             try await reportingFailures {
@@ -173,7 +176,7 @@ struct Workflows: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The workflow.") var workflow: String
         @Option(help: "The version (default: the newest).") var version: Int?
-        @Option(help: "dev, staging or prod.") var env: String
+        @Option(help: "dev, staging, prod or one the org added (agentctl envs list).") var env: String
 
         func run() async throws {
             try await reportingFailures {

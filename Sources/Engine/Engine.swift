@@ -136,7 +136,7 @@ public final class Engine: Sendable {
             }
         }
         // The llm runner calls back into the engine to run tools (with the runners above).
-        llm.withLock { $0 = LLMRunner(client: ChatClient(http: parts.http), breakers: parts.breakers, models: store.models, ledger: store.ledger,
+        llm.withLock { $0 = LLMRunner(client: ChatClient(http: parts.http), breakers: parts.breakers, models: store.models, environments: store.environments, ledger: store.ledger,
                                        secrets: secrets, stream: streamed, now: now, tools: llmTools) }
     }
 
@@ -146,7 +146,10 @@ public final class Engine: Sendable {
                             secrets: (@Sendable (_ org: OrgID, _ environment: DeployEnvironment, _ path: String, _ team: TeamID?) async throws
                                 -> (value: [UInt8], version: Int)?)? = nil,
                             metrics: (any MetricsFactory)? = nil, extraRunners: [StepKind: any StepRunner] = [:]) {
-        let parts = StepRunnerSet.standard(settings: settings, now: now, orgName: { [store] org in try await store.orgName(org) })
+        let parts = StepRunnerSet.standard(settings: settings, now: now, orgName: { [store] org in try await store.orgName(org) },
+                                           environmentEgress: { [store] org, environment in
+                                               try await store.environments.settings(org: org, environment: environment).egress
+                                           })
         self.init(store: store, settings: settings, now: now, logger: logger, secrets: secrets, metrics: metrics,
                   runners: parts.adding(extraRunners))
     }

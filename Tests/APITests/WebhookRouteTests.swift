@@ -26,7 +26,7 @@ import Testing
         (#"{"name": "hook", "workflow": "ingest", "secret_path": "hooks/a", "transform": "[1]"}"#, "transform"),
         (#"{"name": "hook", "workflow": "ingest", "secret_path": "../etc"}"#, "secret_path"),
         (#"{"name": "h", "workflow": "ingest", "secret_path": "hooks/a"}"#, "name"),
-        (#"{"name": "hook", "workflow": "ingest", "secret_path": "hooks/a", "environment": "qa"}"#, "environment"),
+        (#"{"name": "hook", "workflow": "ingest", "secret_path": "hooks/a", "environment": "Q A"}"#, "environment"),
     ])
     func badInputIsRefusedWithTheFieldAndNothingStored(body: String, field: String) async throws {
         let harness = try await RouteHarness()

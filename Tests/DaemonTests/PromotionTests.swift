@@ -65,7 +65,8 @@ import Testing
             func post(_ client: AgentClient, _ body: String) async throws -> ClientResponse {
                 try await client.send(.POST, "/api/v1/workflows/wf/promote", body: Data(body.utf8), headers: [("Content-Type", "application/json")])
             }
-            #expect(try await post(client, #"{"from":"dev","to":"qa"}"#).status == 422)
+            #expect(try await post(client, #"{"from":"dev","to":"Q"}"#).status == 422)
+            #expect(try await post(client, #"{"from":"dev","to":"qa"}"#).status == 404)
             #expect(try await post(client, #"{"from":"dev","to":"dev"}"#).status == 422)
             #expect(try await client.send(.GET, "/api/v1/environments/diff?from=dev").status == 422)
             let foreign = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "gus", role: "admin", org: "globex"))

@@ -46,7 +46,8 @@ import Testing
             let cases: [(String, Int, String)] = [
                 (#"{"environment":"prod","path":"big","value":"\#(String(repeating: "x", count: 70_000))"}"#, 413, "secret_too_large"),
                 (#"{"environment":"prod","path":"../etc/passwd","value":"x"}"#, 422, "validation_failed"),
-                (#"{"environment":"qa","path":"ok/path","value":"x"}"#, 422, "validation_failed"),
+                (#"{"environment":"QA","path":"ok/path","value":"x"}"#, 422, "validation_failed"),
+                (#"{"environment":"qa","path":"ok/path","value":"x"}"#, 404, "not_found"),
                 (#"{"environment":"prod","path":"ok/path"}"#, 422, "validation_failed"),
                 (#"{"environment":"prod","path":"ok/path","value_base64":"***"}"#, 422, "validation_failed"),
             ]

@@ -26,6 +26,13 @@ import Testing
         #expect(plan.count == 1 && plan[0].contains("execution_by_workflow_status (workflow_id=? AND status=?)"), "\(plan)")
     }
 
+    /// An environment's concurrency counts the org's running rows (then filters by
+    /// environment): bounded by what runs now, never a walk over history.
+    @Test func runningExecutionsOfAnEnvironmentAreCountedByTheOrgsStatus() async throws {
+        let plan = try await plan(ExecutionStore.runningInEnvironmentSQL, ["org", "qa"])
+        #expect(plan.count == 1 && plan[0].contains("execution_by_org_status (org_id=? AND status=?)"), "\(plan)")
+    }
+
     @Test func runningExecutionsOfAnOrgAreCountedByStatus() async throws {
         let plan = try await plan(QuotaStore.usageSQL(.concurrentExecutions), ["org"])
         #expect(plan.count == 1 && plan[0].contains("execution_by_org_status (org_id=? AND status=?)"), "\(plan)")

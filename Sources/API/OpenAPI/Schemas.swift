@@ -1,6 +1,12 @@
+import Core
+
 /// JSON Schemas of response bodies, shared by route declarations and the OpenAPI document.
 enum Schemas {
     static let timestamp: JSON = ["type": "string", "format": "date-time"]
+    /// An environment's name: dev, staging, prod, or one the org added (`agentctl envs create`).
+    static let environment: JSON = ["type": "string", "pattern": .string(DeployEnvironment.namePattern)]
+    /// An environment's name, or `none`: nowhere.
+    static let environmentOrNone: JSON = ["anyOf": [environment, ["enum": ["none"]]]]
 
     static let health: JSON = [
         "type": "object", "required": ["status"],

@@ -18,7 +18,7 @@ public enum ApprovalRoutes: RouteFile {
         "type": "object", "required": ["id", "execution_id", "node", "workflow", "status", "approvers", "quorum", "created_at"],
         "properties": [
             "id": ["type": "string"], "execution_id": ["type": "string"], "node": ["type": "string"], "attempt": ["type": "integer"],
-            "workflow": ["type": "string"], "environment": ["enum": ["dev", "staging", "prod"]], "team": ["type": ["string", "null"]],
+            "workflow": ["type": "string"], "environment": Schemas.environment, "team": ["type": ["string", "null"]],
             "message": ["type": ["string", "null"]],
             "approvers": ["type": "array", "items": ["type": "string"], "description": "Logins, role:NAME and team:NAME."],
             "quorum": ["type": "integer"], "on_expiry": ["enum": ["reject", "approve", "fail"]],

@@ -39,7 +39,7 @@ public enum DefinitionRoutes: RouteFile {
             .init("document", ["type": "string"], required: true, "The YAML text: documents separated by `---`."),
             .init("branch", ["type": "string"], "Workflows' new versions go on this branch (main's deployments untouched; deploy must be none)."),
             .init("message", ["type": "string", "maxLength": 500], "Why: stored with each new version."),
-            .init("deploy", ["enum": ["dev", "staging", "prod", "none"]],
+            .init("deploy", Schemas.environmentOrNone,
                   "Environment changed workflows are deployed to (default dev); `none` deploys nothing."),
         ])
     }
@@ -55,12 +55,7 @@ public enum DefinitionRoutes: RouteFile {
         let deployTo: DeployEnvironment?
         switch body.deploy {
         case nil: deployTo = body.branch == nil ? .dev : nil
-        case "none": deployTo = nil
-        case let name?:
-            guard let environment = DeployEnvironment(rawValue: name) else {
-                throw ValidationError(field: "deploy", "must be dev, staging, prod or none")
-            }
-            deployTo = environment
+        case let name?: deployTo = try EnvironmentName.deploy(name)
         }
         let (inputs, lines) = try parse(body.document)
         for input in inputs {

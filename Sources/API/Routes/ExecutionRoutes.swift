@@ -67,7 +67,7 @@ public enum ExecutionRoutes: RouteFile {
         static let schema = ObjectSchema([
             .init("workflow", ["type": "string"], required: true, "The workflow (name or ID)."),
             .init("input", ["type": "object"], "The execution's input, checked against the workflow's input schema."),
-            .init("environment", ["enum": ["dev", "staging", "prod"]], "Run the version deployed here (default dev)."),
+            .init("environment", Schemas.environment, "Run the version deployed here (default dev)."),
             .init("version", ["type": "integer", "minimum": 1], "Run this version instead."),
             .init("timeout_ms", ["type": "integer", "minimum": 1, "maximum": 604_800_000], "A deadline for the whole execution."),
         ])
@@ -81,8 +81,7 @@ public enum ExecutionRoutes: RouteFile {
         let body = try await BodyDecoder.decode(StartBody.self, from: request, limits: services.limits)
         let environment: DeployEnvironment
         if let name = body.environment {
-            guard let value = DeployEnvironment(rawValue: name) else { throw ValidationError(field: "environment", "must be dev, staging or prod") }
-            environment = value
+            environment = try EnvironmentName.parse(name, field: "environment")
         } else {
             environment = .dev
         }

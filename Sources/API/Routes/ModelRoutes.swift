@@ -146,7 +146,7 @@ public enum ModelRoutes: RouteFile {
             case environment, structuredOutput = "structured_output", toolCalling = "tool_calling"
         }
         static let schema = ObjectSchema([
-            .init("environment", ["enum": ["dev", "staging", "prod"]], "Whose vault the API key is read from (default prod)."),
+            .init("environment", Schemas.environment, "Whose vault the API key is read from (default prod)."),
             .init("structured_output", dialectSchema, "Store this dialect instead of detecting it."),
             .init("tool_calling", ["type": "boolean"], "Store this instead of probing tool calling."),
         ])

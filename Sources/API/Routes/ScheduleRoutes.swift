@@ -11,7 +11,7 @@ public enum ScheduleRoutes: RouteFile {
         "type": "object", "required": ["id", "name", "workflow", "environment", "kind", "when", "zone", "status"],
         "properties": [
             "id": ["type": "string"], "name": ["type": "string"], "workflow": ["type": "string"],
-            "environment": ["enum": ["dev", "staging", "prod"]], "team": ["type": ["string", "null"]], "input": ["type": "object"],
+            "environment": Schemas.environment, "team": ["type": ["string", "null"]], "input": ["type": "object"],
             "kind": ["enum": ["recurring", "at"]], "when": ["type": "string", "description": "The cron expression, shortcut, `every …` or one-time time."],
             "zone": ["type": "string"], "dst": ["enum": ["first", "both"]],
             "catch_up": ["enum": ["skip", "latest", "all"]], "catch_up_window": ["type": ["string", "null"]],
@@ -109,7 +109,7 @@ public enum ScheduleRoutes: RouteFile {
             .init("catch_up_window", ["type": "string"], "With catch_up all: how far back (`6h`; 1m to 7d)."),
             .init("catch_up_cap", ["type": "integer", "minimum": 1, "maximum": 1000], "With catch_up all: at most this many (default 10)."),
             .init("overlap", ["enum": ["allow", "skip", "cancel_previous", "queue_one"]], "When a slot comes while the last run still runs (default allow)."),
-            .init("environment", ["enum": ["dev", "staging", "prod"]], "Run the version deployed here when the slot fires (default dev)."),
+            .init("environment", Schemas.environment, "Run the version deployed here when the slot fires (default dev)."),
             .init("team", ["type": "string"], "A team of yours that owns it; a team's workflow must be scheduled for its team."),
             .init("input", ["type": "object"], "The executions' input."),
         ])
@@ -123,9 +123,7 @@ public enum ScheduleRoutes: RouteFile {
         case (nil, let at?): when = .at(at)
         default: throw ValidationError(field: "cron", "give exactly one of cron (recurring) and at (once)")
         }
-        guard let environment = DeployEnvironment(rawValue: body.environment ?? "dev") else {
-            throw ValidationError(field: "environment", "must be dev, staging or prod")
-        }
+        let environment = try EnvironmentName.parse(body.environment ?? "dev", field: "environment")
         guard let dst = DSTPolicy(rawValue: body.dst ?? "first") else { throw ValidationError(field: "dst", "must be first or both") }
         guard let overlap = OverlapPolicy(rawValue: body.overlap ?? "allow") else {
             throw ValidationError(field: "overlap", "must be allow, skip, cancel_previous or queue_one")

@@ -8,7 +8,7 @@ import Storage
 /// them at run time. `agentctl secrets set|list|versions|delete`; `agentctl vault status`.
 public enum SecretRoutes: RouteFile {
     static let query: [(name: String, schema: JSON, description: String)] = [
-        ("environment", ["type": "string", "enum": .array(DeployEnvironment.allCases.map { .string($0.rawValue) })], "dev, staging or prod."),
+        ("environment", Schemas.environment, "dev, staging, prod or one the org added."),
         ("path", pathSchema, "The secret's path, e.g. payments/sfdc."),
         ("org", ["type": "string"], "The org (ID or name); default: yours."),
     ]
@@ -75,8 +75,7 @@ public enum SecretRoutes: RouteFile {
         enum CodingKeys: String, CodingKey { case environment, path, value, valueBase64 = "value_base64", org, team }
 
         static let schema = ObjectSchema([
-            .init("environment", ["type": "string", "enum": .array(DeployEnvironment.allCases.map { .string($0.rawValue) })],
-                  required: true, "dev, staging or prod."),
+            .init("environment", Schemas.environment, required: true, "dev, staging, prod or one the org added."),
             .init("path", pathSchema, required: true, "e.g. payments/sfdc"),
             .init("value", ["type": "string"], "The value as text."),
             .init("value_base64", ["type": "string"], "Or the value as base64 bytes."),
@@ -93,10 +92,7 @@ public enum SecretRoutes: RouteFile {
     }
 
     static func environment(_ text: String?) throws -> DeployEnvironment {
-        guard let text, let environment = DeployEnvironment(rawValue: text) else {
-            throw ValidationError(field: "environment", "must be one of \(DeployEnvironment.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return environment
+        try EnvironmentName.parse(text, field: "environment")
     }
 
     static func put(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {

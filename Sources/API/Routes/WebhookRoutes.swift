@@ -14,7 +14,7 @@ public enum WebhookRoutes: RouteFile {
         "type": "object", "required": ["id", "name", "workflow", "environment", "url", "secret_path"],
         "properties": [
             "id": ["type": "string"], "name": ["type": "string"], "workflow": ["type": "string"],
-            "environment": ["enum": ["dev", "staging", "prod"]], "team": ["type": ["string", "null"]],
+            "environment": Schemas.environment, "team": ["type": ["string", "null"]],
             "url": ["type": "string", "description": "The receiver's path: POST it, signed."],
             "secret_path": ["type": "string"], "transform": ["type": ["string", "null"]],
             "rate_per_minute": ["type": "integer"], "max_body_bytes": ["type": "integer"], "tolerance_seconds": ["type": "integer"],
@@ -104,7 +104,7 @@ public enum WebhookRoutes: RouteFile {
             .init("workflow", ["type": "string"], required: true, "The workflow (name or ID) a delivery starts."),
             .init("secret_path", ["type": "string"], required: true,
                   "Vault path of the signing secret in `environment`; agentd generates one when the path has none."),
-            .init("environment", ["enum": ["dev", "staging", "prod"]], "Run the version deployed here; the secret is this environment's (default dev)."),
+            .init("environment", Schemas.environment, "Run the version deployed here; the secret is this environment's (default dev)."),
             .init("transform", ["type": "string", "maxLength": JSON.number(Double(WebhookTransform.maximumBytes))],
                   "A JSON object with templates reading body, headers, query, webhook, delivery: {\"order\": {{ body.data.id }}}. None: the body is the input."),
             .init("rate_per_minute", ["type": "integer", "minimum": 1, "maximum": 1_000_000], "Deliveries accepted per minute (default 600)."),
@@ -118,9 +118,7 @@ public enum WebhookRoutes: RouteFile {
 
     static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateBody.self, from: request, limits: services.limits)
-        guard let environment = DeployEnvironment(rawValue: body.environment ?? "dev") else {
-            throw ValidationError(field: "environment", "must be dev, staging or prod")
-        }
+        let environment = try EnvironmentName.parse(body.environment ?? "dev", field: "environment")
         if let transform = body.transform { _ = try WebhookTransform(transform) }
         let new = NewWebhook(name: body.name, workflow: body.workflow, environment: environment, secretPath: body.secretPath, transform: body.transform,
                              ratePerMinute: body.ratePerMinute ?? WebhookLimits.defaultRatePerMinute,

@@ -11,15 +11,15 @@ extension WorkflowRoutes {
         let from: String
         let to: String
         static let schema = ObjectSchema([
-            .init("from", ["enum": ["dev", "staging", "prod"]], required: true, "Where the version runs now (and has run successfully)."),
-            .init("to", ["enum": ["dev", "staging", "prod"]], required: true, "Where it is deployed."),
+            .init("from", Schemas.environment, required: true, "Where the version runs now (and has run successfully)."),
+            .init("to", Schemas.environment, required: true, "Where it is deployed."),
         ])
     }
 
     static let promotionSchema: JSON = [
         "type": "object", "required": ["workflow", "from", "to", "version"],
         "properties": [
-            "workflow": ["type": "string"], "from": ["enum": ["dev", "staging", "prod"]], "to": ["enum": ["dev", "staging", "prod"]],
+            "workflow": ["type": "string"], "from": Schemas.environment, "to": Schemas.environment,
             "version": ["type": "integer"], "promoted": ["type": "boolean", "description": "False when `to` runs that version already."],
             "replaced": ["type": ["integer", "null"]], "evidence": ["type": ["string", "null"], "description": "The succeeded execution in `from`."],
             "at": Schemas.timestamp, "by": ["type": "string"],
@@ -33,12 +33,13 @@ extension WorkflowRoutes {
                 "name": ["type": "string"], "from_version": ["type": ["integer", "null"]], "to_version": ["type": ["integer", "null"]]]]],
             "secrets_only_in_from": ["type": ["array", "null"], "items": ["type": "string"]],
             "secrets_only_in_to": ["type": ["array", "null"], "items": ["type": "string"]],
+            "settings": ["type": "object", "description": "Settings that differ: {setting: {from, to}}.",
+                         "additionalProperties": ["type": "object", "properties": ["from": [:], "to": [:]]]],
         ],
     ]
 
     static func environment(_ text: String?, _ field: String) throws -> DeployEnvironment {
-        guard let text, let environment = DeployEnvironment(rawValue: text) else { throw ValidationError(field: field, "must be dev, staging or prod") }
-        return environment
+        try EnvironmentName.parse(text, field: field)
     }
 
     static func promote(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
@@ -76,6 +77,7 @@ extension WorkflowRoutes {
             "from": .string(from.rawValue), "to": .string(to.rawValue), "workflows": .array(workflows),
             "secrets_only_in_from": diff.secretsCompared ? .array(diff.secretsOnlyInA.map(JSONValue.string)) : .null,
             "secrets_only_in_to": diff.secretsCompared ? .array(diff.secretsOnlyInB.map(JSONValue.string)) : .null,
+            "settings": .object(diff.settings.mapValues { ["from": $0.before, "to": $0.after] }),
         ])
     }
 

@@ -70,8 +70,8 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
             RouteSpec(.get, "/api/v1/environments/diff", needs: .permission(.workflowsView),
                       Operation(id: "diffEnvironments",
                                 summary: "What differs between two environments: deployed workflow versions, and (with secrets.read) secret paths only one has.",
-                                tag: "workflows", query: [("from", ["enum": ["dev", "staging", "prod"]], "One environment (required)."),
-                                                          ("to", ["enum": ["dev", "staging", "prod"]], "The other (required).")],
+                                tag: "workflows", query: [("from", Schemas.environment, "One environment (required)."),
+                                                          ("to", Schemas.environment, "The other (required).")],
                                 success: (200, environmentDiffSchema, "application/json"), problems: [400, 422]),
                       handler: environmentDiff),
             RouteSpec(.post, "/api/v1/workflows/{workflow}/deploy", needs: .permission(.workflowsEdit),
@@ -88,14 +88,14 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
     }
 
     static let environmentParameter: (name: String, schema: JSON, description: String) =
-        ("environment", ["enum": ["dev", "staging", "prod"]], "The version deployed there (instead of `version`).")
+        ("environment", Schemas.environment, "The version deployed there (instead of `version`).")
 
     struct RollbackBody: RequestBody {
         let version: Int
         let deploy: String?
         static let schema = ObjectSchema([
             .init("version", ["type": "integer", "minimum": 1], required: true, "The version to return to."),
-            .init("deploy", ["enum": ["dev", "staging", "prod", "none"]], "Where to deploy the new version (default dev)."),
+            .init("deploy", Schemas.environmentOrNone, "Where to deploy the new version (default dev)."),
         ])
     }
 
@@ -103,7 +103,7 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
         let environment: String
         let version: Int?
         static let schema = ObjectSchema([
-            .init("environment", ["enum": ["dev", "staging", "prod"]], required: true, "The environment."),
+            .init("environment", Schemas.environment, required: true, "The environment."),
             .init("version", ["type": "integer", "minimum": 1], "Default: the newest version."),
         ])
     }
@@ -133,13 +133,7 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
     static func chosen(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> WorkflowVersionRecord {
         let query = request.uri.queryParameters
         let version = try query["version"].map { try DefinitionQuery.version(String($0), name: "version") }
-        var environment: DeployEnvironment?
-        if let text = query["environment"] {
-            guard let value = DeployEnvironment(rawValue: String(text)) else {
-                throw APIError.invalidParameter(name: "environment", "must be dev, staging or prod")
-            }
-            environment = value
-        }
+        let environment = try EnvironmentName.query(query["environment"], name: "environment")
         return try await services.definitions.workflowVersion(context.parameters.require("workflow"), version: version,
                                                               environment: environment, in: context.scope()).1
     }
@@ -164,10 +158,7 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
         let deployTo: DeployEnvironment?
         switch body.deploy {
         case nil: deployTo = .dev
-        case "none": deployTo = nil
-        case let name?:
-            guard let environment = DeployEnvironment(rawValue: name) else { throw ValidationError(field: "deploy", "must be dev, staging, prod or none") }
-            deployTo = environment
+        case let name?: deployTo = try EnvironmentName.deploy(name)
         }
         let outcome = try await services.definitions.rollbackWorkflow(context.parameters.require("workflow"), to: body.version,
                                                                       deployTo: deployTo, context: context.change(services.clock))
@@ -176,9 +167,7 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
 
     static func deploy(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(DeployBody.self, from: request, limits: services.limits)
-        guard let environment = DeployEnvironment(rawValue: body.environment) else {
-            throw ValidationError(field: "environment", "must be dev, staging or prod")
-        }
+        let environment = try EnvironmentName.parse(body.environment, field: "environment")
         switch try await services.definitions.deployWorkflow(context.parameters.require("workflow"), version: body.version,
                                                              to: environment, context: context.change(services.clock)) {
         case .deployed(let record):

@@ -39,6 +39,9 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case workflowsMerge = "workflows.merge"
     /// Approving or rejecting a change request (a gated act held until approved).
     case changesApprove = "changes.approve"
+    /// Adding, changing and deleting an org's environments and their settings (read with
+    /// workflows.view).
+    case environmentsManage = "environments.manage"
     case budgetsManage = "budgets.manage"
     // Models (OpenAI-compatible endpoints) are managed with settings.manage; costs and
     // budgets are read with costs.view.

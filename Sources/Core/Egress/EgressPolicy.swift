@@ -11,7 +11,9 @@
 /// 4. the site's `allow`, when not empty: the name or the address must be on it.
 /// 5. the org's `allow`, when not empty: likewise. An org can only narrow: its lists come
 ///    after the site's, and its `allow` lifts nothing.
-/// 6. otherwise allowed: private ranges are where on-site services live.
+/// 6. the environment's lists (`agentctl envs set ENV --egress-deny …`), likewise after the
+///    org's: its `deny` with the other denies (step 2), its `allow` after the org's.
+/// 7. otherwise allowed: private ranges are where on-site services live.
 public struct EgressPolicy: Sendable, Hashable {
     /// A listening socket of agentd's: the addresses that reach it, and its port.
     public struct Listener: Sendable, Hashable {
@@ -36,6 +38,9 @@ public struct EgressPolicy: Sendable, Hashable {
     public var site: EgressRules
     /// The calling org's lists (`[egress.orgs.NAME]`), if it has any.
     public var org: OrgRules?
+    /// The lists of the environment the call is made in, if it has any (`name` is the
+    /// environment's, for the refusal's message).
+    public var environment: OrgRules?
     public var listeners: [Listener]
 
     public struct OrgRules: Sendable, Hashable {
@@ -47,10 +52,11 @@ public struct EgressPolicy: Sendable, Hashable {
         }
     }
 
-    public init(site: EgressRules = EgressRules(), org: OrgRules? = nil, listeners: [Listener] = []) {
+    public init(site: EgressRules = EgressRules(), org: OrgRules? = nil, environment: OrgRules? = nil, listeners: [Listener] = []) {
         self.site = site
         self.listeners = listeners
         self.org = org
+        self.environment = environment
     }
 
     /// The ranges denied unless the site's allow list names a range inside them.
@@ -75,6 +81,9 @@ public struct EgressPolicy: Sendable, Hashable {
         if let org, let rule = org.rules.deny.first(where: { $0.matches(host: host, address: address) }) {
             return .denied(rule: "egress.orgs.\(org.name).deny \"\(rule)\"")
         }
+        if let environment, let rule = environment.rules.deny.first(where: { $0.matches(host: host, address: address) }) {
+            return .denied(rule: "environment \(environment.name)'s egress deny \"\(rule)\"")
+        }
         for denied in Self.builtInDenies where denied.range.contains(address) {
             let lifted = site.allow.contains { rule in
                 if case .range(let allowed) = rule { return denied.range.covers(allowed) && allowed.contains(address) }
@@ -87,6 +96,9 @@ public struct EgressPolicy: Sendable, Hashable {
         }
         if let org, !org.rules.allow.isEmpty, !org.rules.allow.contains(where: { $0.matches(host: host, address: address) }) {
             return .denied(rule: "not on egress.orgs.\(org.name).allow")
+        }
+        if let environment, !environment.rules.allow.isEmpty, !environment.rules.allow.contains(where: { $0.matches(host: host, address: address) }) {
+            return .denied(rule: "not on environment \(environment.name)'s egress allow")
         }
         return .allowed
     }

@@ -19,4 +19,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case webhook
     case approval
     case change
+    case environment
 }

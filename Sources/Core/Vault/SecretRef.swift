@@ -20,11 +20,6 @@ public struct SecretRef: Hashable, Sendable {
     }
 }
 
-/// The environments a secret may differ in. A step running in one never reads another's.
-public enum DeployEnvironment: String, CaseIterable, Hashable, Sendable, Codable {
-    case dev, staging, prod
-}
-
 public enum SecretRules {
     /// Largest value accepted, in bytes.
     public static let defaultMaximumValueBytes = 64 * 1024

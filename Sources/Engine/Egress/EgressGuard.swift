@@ -12,10 +12,14 @@ public final class EgressGuard: Sendable {
     private let listeners: Mutex<[EgressPolicy.Listener]>
     /// The org's name, for `[egress.orgs.NAME]`; read per call, as orgs can be renamed.
     private let orgName: @Sendable (OrgID) async throws -> String?
+    /// An environment's lists (its settings' `egress`), read per call: they change online.
+    private let environmentRules: (@Sendable (OrgID, DeployEnvironment) async throws -> EgressRules?)?
 
-    init(_ settings: EgressSettings, orgName: @escaping @Sendable (OrgID) async throws -> String?) {
+    init(_ settings: EgressSettings, orgName: @escaping @Sendable (OrgID) async throws -> String?,
+         environmentRules: (@Sendable (OrgID, DeployEnvironment) async throws -> EgressRules?)? = nil) {
         self.settings = settings
         self.orgName = orgName
+        self.environmentRules = environmentRules
         listeners = Mutex([])
         for listener in settings.listeners {
             guard let colon = listener.lastIndex(of: ":"), let port = Int(listener[listener.index(after: colon)...]), port > 0 else { continue }
@@ -45,9 +49,12 @@ public final class EgressGuard: Sendable {
         self.listeners.withLock { if !$0.contains(listener) { $0.append(listener) } }
     }
 
-    /// The policy for a call made for `org` (nil: the site's rules only).
-    func policy(for org: OrgID?) async throws -> EgressPolicy {
+    /// The policy for a call made for `org` (nil: the site's rules only) in `environment`.
+    func policy(for org: OrgID?, environment: DeployEnvironment? = nil) async throws -> EgressPolicy {
         var policy = EgressPolicy(site: settings.site, listeners: listeners.withLock { $0 })
+        if let org, let environment, let environmentRules, let rules = try await environmentRules(org, environment) {
+            policy.environment = EgressPolicy.OrgRules(name: environment.rawValue, rules: rules)
+        }
         if let org, !settings.orgs.isEmpty {
             if let rules = settings.orgs[org.rawValue] {
                 policy.org = EgressPolicy.OrgRules(name: org.rawValue, rules: rules)
@@ -60,10 +67,10 @@ public final class EgressGuard: Sendable {
 
     /// Resolves `host` and decides each of its addresses; the first address, checked, is where
     /// the call goes. Throws `EgressDenied`, or `AddressResolver.Failed`.
-    func check(host: String, port: Int, org: OrgID?) async throws -> IPAddress {
+    func check(host: String, port: Int, org: OrgID?, environment: DeployEnvironment? = nil) async throws -> IPAddress {
         let policy: EgressPolicy
-        do { policy = try await self.policy(for: org) } catch {
-            throw EgressDenied(host: host, address: host, port: port, rule: "the org's egress rules could not be read (\(error))")
+        do { policy = try await self.policy(for: org, environment: environment) } catch {
+            throw EgressDenied(host: host, address: host, port: port, rule: "the org's or environment's egress rules could not be read (\(error))")
         }
         let addresses = try await AddressResolver.resolve(host)
         for address in addresses {

@@ -28,13 +28,13 @@ struct OutboundHTTP: Sendable {
         }
     }
 
-    /// Sends `request` for `org` and hands the response to `handle`, which must read the body:
-    /// the connection is closed when it returns. Throws `EgressDenied` before connecting when
-    /// the policy refuses.
-    func execute<T: Sendable>(_ request: HTTPClientRequest, deadline: NIODeadline, org: OrgID?,
+    /// Sends `request` for `org` (a step of an execution in `environment`) and hands the
+    /// response to `handle`, which must read the body: the connection is closed when it
+    /// returns. Throws `EgressDenied` before connecting when the policy refuses.
+    func execute<T: Sendable>(_ request: HTTPClientRequest, deadline: NIODeadline, org: OrgID?, environment: DeployEnvironment? = nil,
                               _ handle: (HTTPClientResponse) async throws -> T) async throws -> T {
         guard let target = Target(request.url) else { throw HTTPClientError.invalidURL }
-        let address = try await egress.check(host: target.host, port: target.port, org: org)
+        let address = try await egress.check(host: target.host, port: target.port, org: org, environment: environment)
         var configuration = configuration
         configuration.redirectConfiguration = .disallow
         // Keyed both ways AsyncHTTPClient may spell the host (a name, or an IPv6 literal in

@@ -27,9 +27,10 @@ struct ChatClient: Sendable {
     static let maximumResponseBytes = 8 << 20
 
     /// Sends one request. `onText` gets each streamed piece of text as it arrives. `org`: whose
-    /// `[egress.orgs.…]` rules apply besides the site's (nil: the site's alone).
+    /// `[egress.orgs.…]` rules apply besides the site's (nil: the site's alone); `environment`:
+    /// whose egress lists apply too (a step's execution's).
     func send(_ chat: ChatRequest, to url: String, apiKey: String?, idempotencyKey: String, timeoutMs: Int, org: OrgID? = nil,
-              onText: @Sendable (String) async -> Void) async -> Result<ChatResult, ChatFailure> {
+              environment: DeployEnvironment? = nil, onText: @Sendable (String) async -> Void) async -> Result<ChatResult, ChatFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -41,7 +42,7 @@ struct ChatClient: Sendable {
         let timeout = TimeAmount.milliseconds(Int64(timeoutMs))
         let deadline = NIODeadline.now() + timeout
         do {
-            return try await http.execute(request, deadline: deadline, org: org) { response in
+            return try await http.execute(request, deadline: deadline, org: org, environment: environment) { response in
                 try await read(response, url: url, timeoutMs: timeoutMs, onText: onText)
             }
         } catch let failure as ChatFailure {

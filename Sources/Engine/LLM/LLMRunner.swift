@@ -11,6 +11,8 @@ struct LLMRunner: StepRunner {
     let client: ChatClient
     let breakers: CircuitBreakers
     let models: ModelStore
+    /// Environments' settings: an environment may map the model a step names to another.
+    let environments: EnvironmentStore
     let ledger: CostLedger
     let secrets: StepSecrets.Source?
     /// Streamed text, to the execution's event stream.
@@ -33,16 +35,19 @@ struct LLMRunner: StepRunner {
 
     private func converse(_ step: StepInvocation, scrubbing: inout StepSecrets) async -> StepOutcome {
         let execution = step.execution
-        guard let name = step.config["model"]?.stringValue else { return .failed(StepError(.validation, "config.model is missing")) }
+        guard let asked = step.config["model"]?.stringValue else { return .failed(StepError(.validation, "config.model is missing")) }
         let model: ModelRecord
+        let name: String
         do {
+            name = try await environments.settings(org: execution.orgID, environment: execution.environment).model(for: asked)
             guard let found = try await models.lookup(org: execution.orgID, name: name) else {
-                return .failed(StepError(.validation, "no model named \(name) in this org; register it with "
+                let mapped = name == asked ? "" : " (environment \(execution.environment.rawValue) maps \(asked) to it)"
+                return .failed(StepError(.validation, "no model named \(name) in this org\(mapped); register it with "
                                          + "`agentctl models add \(name) --base-url URL --model SERVER_MODEL`"))
             }
             model = found
         } catch {
-            return .failed(StepError(.internal, "the model \(name) could not be read: \(error)"))
+            return .failed(StepError(.internal, "the model \(asked) could not be read: \(error)"))
         }
         let apiKey: String?
         switch await Self.apiKey(model.spec, org: execution.orgID, environment: execution.environment, team: execution.teamID, from: secrets) {
@@ -155,7 +160,8 @@ struct LLMRunner: StepRunner {
             // complete, scrubbed: a value split across two pieces could not be caught.
             let relay = StreamRelay(step: step, iteration: iteration, send: stream, scrubbing: secretsForSaving.isEmpty ? nil : secretsForSaving)
             let answer = await client.send(chat, to: model.spec.chatURL, apiKey: apiKey, idempotencyKey: "\(step.idempotencyKey)/\(iteration)",
-                                           timeoutMs: timeoutMs, org: execution.orgID, onText: { text in await relay.add(text) })
+                                           timeoutMs: timeoutMs, org: execution.orgID, environment: execution.environment,
+                                           onText: { text in await relay.add(text) })
             await relay.flush()
             switch answer {
             case .failure(let failure):

@@ -56,7 +56,8 @@ struct HTTPRunner: StepRunner {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            (response, bytes) = try await client.execute(request, deadline: .now() + timeout, org: step.execution.orgID) { response in
+            (response, bytes) = try await client.execute(request, deadline: .now() + timeout, org: step.execution.orgID,
+                                                     environment: step.execution.environment) { response in
                 (response, try await response.body.collect(upTo: limit))
             }
         } catch let denied as EgressDenied {

@@ -13,7 +13,8 @@ import Storage
 /// it from these parts once it exists.
 ///
 /// ```swift
-/// let parts = StepRunnerSet.standard(settings: settings, now: clock, orgName: { try await store.orgName($0) })
+/// let parts = StepRunnerSet.standard(settings: settings, now: clock, orgName: { try await store.orgName($0) },
+///                                    environmentEgress: { try await store.environments.settings(org: $0, environment: $1).egress })
 /// let engine = Engine(store: store, settings: settings, now: clock, logger: logger, runners: parts.adding([.exec: fake]))
 /// ```
 public struct StepRunnerSet: Sendable {
@@ -25,8 +26,10 @@ public struct StepRunnerSet: Sendable {
     /// HTTP client that follows no redirect, connects within 10 s, trusts `settings.caBundle`
     /// when set, and passes `settings.egress`. Kinds without a runner yet (exec) fail
     /// their steps with a clear error.
+    /// `environmentEgress` gives an environment's egress lists (its settings), read per call.
     public static func standard(settings: Engine.Settings, now: @escaping @Sendable () -> Instant,
-                                orgName: @escaping @Sendable (OrgID) async throws -> String?) -> StepRunnerSet {
+                                orgName: @escaping @Sendable (OrgID) async throws -> String?,
+                                environmentEgress: @escaping @Sendable (OrgID, DeployEnvironment) async throws -> EgressRules?) -> StepRunnerSet {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = .seconds(10)
@@ -36,7 +39,7 @@ public struct StepRunnerSet: Sendable {
             tls.trustRoots = .file(caBundle)
             configuration.tlsConfiguration = tls
         }
-        let http = OutboundHTTP(configuration: configuration, egress: EgressGuard(settings.egress, orgName: orgName))
+        let http = OutboundHTTP(configuration: configuration, egress: EgressGuard(settings.egress, orgName: orgName, environmentRules: environmentEgress))
         let breakers = CircuitBreakers(settings: settings.breaker)
         var runners: [StepKind: any StepRunner] = [
             .transform: TransformRunner(), .router: RouterRunner(), .delay: DelayRunner(),

@@ -19,6 +19,8 @@ public final class AgentDatabase: Sendable {
     public let llmSettings = LLMSettingsCache()
     /// Running llm steps' budget reservations (see `BudgetGate`).
     public let budgetGate = BudgetGate()
+    /// Environment settings per org, for the run path (see `EnvironmentCache`).
+    public let environments = EnvironmentCache()
     let pool: DatabasePool
 
     /// Opens (creating if needed) and migrates the database. The writer is not started yet:

@@ -12,20 +12,23 @@ enum ChangeActs {
                   try Int.fetchOne(db, sql: "SELECT 1 FROM workflow_version WHERE workflow_id = ? AND version = ?", arguments: [workflow, version]) != nil else {
                 throw StorageError.notFound(.workflowVersion, id: "\(request.targetName)@\(request.payload["version"]?.canonicalText ?? "?") (gone since it was requested)")
             }
-            let replaced = try Int.fetchOne(db, sql: "SELECT version FROM workflow_deployment WHERE workflow_id = ? AND environment = 'prod'", arguments: [workflow])
-            try DefinitionWrites.deploy(workflow: workflow, version: version, to: .prod, context: context, db)
+            // Requests opened before environments other than prod could be protected name none: prod.
+            let environment = request.payload["environment"]?.stringValue.flatMap(DeployEnvironment.init(rawValue:)) ?? .prod
+            let replaced = try Int.fetchOne(db, sql: "SELECT version FROM workflow_deployment WHERE workflow_id = ? AND environment = ?",
+                                            arguments: [workflow, environment.rawValue])
+            try DefinitionWrites.deploy(workflow: workflow, version: version, to: environment, context: context, db)
             try audit.append(DefinitionRows.event(.workflowDeployed, type: .workflow, id: workflow, org: request.orgID, context,
-                                                  ["name": request.targetName, "version": "\(version)", "environment": "prod",
+                                                  ["name": request.targetName, "version": "\(version)", "environment": environment.rawValue,
                                                    "previous": replaced.map(String.init) ?? "none", "change": request.id.rawValue,
                                                    "requested_by": request.requestedActor]), in: db)
             if request.payload["via"] == "promote", let from = request.payload["from"]?.stringValue, let evidence = request.payload["evidence"]?.stringValue {
                 try db.execute(sql: """
                     INSERT INTO promotion (org_id, workflow_id, from_env, to_env, version, replaced, evidence, promoted_at, promoted_by)
-                    VALUES (?, ?, ?, 'prod', ?, ?, ?, ?, ?)
-                    """, arguments: [request.orgID.rawValue, workflow, from, version, replaced, evidence, context.now.millisecondsSinceEpoch,
-                                     request.requestedActor])
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [request.orgID.rawValue, workflow, from, environment.rawValue, version, replaced, evidence,
+                                     context.now.millisecondsSinceEpoch, request.requestedActor])
                 try audit.append(DefinitionRows.event(.workflowPromoted, type: .workflow, id: workflow, org: request.orgID, context,
-                                                      ["name": request.targetName, "version": "\(version)", "from": from, "to": "prod",
+                                                      ["name": request.targetName, "version": "\(version)", "from": from, "to": environment.rawValue,
                                                        "replaced": replaced.map(String.init) ?? "none", "evidence": evidence,
                                                        "change": request.id.rawValue]), in: db)
             }
@@ -61,11 +64,13 @@ enum ChangeActs {
         }
     }
 
-    /// Refuses a deploy to prod made on the side of another act (apply, rollback) where prod is
-    /// gated: such a deploy goes through `workflows deploy`, which opens a change request.
-    static func refuseUngatedProd(_ deployTo: DeployEnvironment?, org: OrgID, what: String, _ db: Database) throws {
-        guard deployTo == .prod, try ChangeStore.gate(.deployProd, org: org, db) != nil else { return }
-        throw StorageError.protected(.workflow, id: what, reason: "deploying to prod needs approval in this org: deploy elsewhere (or none), "
-                                     + "then `agentctl workflows deploy \(what) --env prod` or `agentctl promote` opens a change request")
+    /// Refuses a deploy to prod (or another protected environment) made on the side of another
+    /// act (apply, rollback) where such deploys are gated: they go through `workflows deploy`,
+    /// which opens a change request.
+    static func refuseUngatedProd(_ deployTo: DeployEnvironment?, org: OrgID, what: String, cache: EnvironmentCache?, _ db: Database) throws {
+        guard let deployTo, try Environments.isProtected(deployTo, org: org, cache: cache, db),
+              try ChangeStore.gate(.deployProd, org: org, db) != nil else { return }
+        throw StorageError.protected(.workflow, id: what, reason: "deploying to \(deployTo.rawValue) needs approval in this org: deploy elsewhere (or none), "
+                                     + "then `agentctl workflows deploy \(what) --env \(deployTo.rawValue)` or `agentctl promote` opens a change request")
     }
 }

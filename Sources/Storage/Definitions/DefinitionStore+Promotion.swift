@@ -32,10 +32,12 @@ extension DefinitionStore {
     /// is deployed in `from`, or that version never succeeded there.
     public func promote(_ reference: String, from: DeployEnvironment, to: DeployEnvironment, context: ChangeContext) async throws -> PromoteOutcome {
         guard from != to else { throw ValidationError(field: "to", "must differ from `from`") }
-        let audit = self.audit
+        let audit = self.audit, environments = database.environments
         return try await database.writer.submit { db in
             let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
             let id = record.id.rawValue
+            try Environments.requireExists(from, org: record.orgID, db)
+            try Environments.requireExists(to, org: record.orgID, db)
             guard let version = record.deployments[from]?.version else {
                 throw StorageError.protected(.workflow, id: record.name, reason: "nothing of \(record.name) is deployed in \(from.rawValue) to promote")
             }
@@ -48,12 +50,12 @@ extension DefinitionStore {
                 throw StorageError.protected(.workflow, id: record.name, reason: "version \(version) of \(record.name) has not run successfully in "
                                              + "\(from.rawValue): run it there first (agentctl run \(record.name) --env \(from.rawValue)), then promote")
             }
-            if to == .prod, let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
+            if try Environments.isProtected(to, org: record.orgID, cache: environments, db), let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
                 return .requested(try ChangeStore.open(.deployProd, policy: policy, org: record.orgID, team: record.teamID, target: (id, record.name),
-                                                       summary: "promote \(record.name) version \(version) from \(from.rawValue) to prod",
+                                                       summary: "promote \(record.name) version \(version) from \(from.rawValue) to \(to.rawValue)",
                                                        payload: ["workflow_id": .string(id), "version": .integer(version), "via": "promote",
-                                                                 "from": .string(from.rawValue), "evidence": .string(evidence)],
-                                                       diff: ["prod": ["before": replaced.map(JSONValue.integer) ?? .null, "after": .integer(version)]],
+                                                                 "from": .string(from.rawValue), "evidence": .string(evidence), "environment": .string(to.rawValue)],
+                                                       diff: [to.rawValue: ["before": replaced.map(JSONValue.integer) ?? .null, "after": .integer(version)]],
                                                        context: context, audit: audit, db))
             }
             try DefinitionWrites.deploy(workflow: id, version: version, to: to, context: context, db)
@@ -108,7 +110,10 @@ extension DefinitionStore {
                 onlyA = inA.subtracting(inB).sorted()
                 onlyB = inB.subtracting(inA).sorted()
             }
-            return EnvironmentDiff(workflows: workflows, secretsOnlyInA: onlyA, secretsOnlyInB: onlyB, secretsCompared: secrets)
+            let settingsA = try Environments.require(a.rawValue, org: scope.orgID, db).settings
+            let settingsB = try Environments.require(b.rawValue, org: scope.orgID, db).settings
+            return EnvironmentDiff(workflows: workflows, secretsOnlyInA: onlyA, secretsOnlyInB: onlyB, secretsCompared: secrets,
+                                   settings: settingsA.difference(to: settingsB))
         }
     }
 }
@@ -127,4 +132,16 @@ public struct EnvironmentDiff: Sendable, Hashable {
     public let secretsOnlyInB: [String]
     /// False when the caller may not read secrets' metadata: the secret lists are left out.
     public let secretsCompared: Bool
+    /// The settings that differ: each one's value in a and in b.
+    public let settings: [String: (before: JSONValue, after: JSONValue)]
+
+    public static func == (lhs: EnvironmentDiff, rhs: EnvironmentDiff) -> Bool {
+        lhs.workflows == rhs.workflows && lhs.secretsOnlyInA == rhs.secretsOnlyInA && lhs.secretsOnlyInB == rhs.secretsOnlyInB
+            && lhs.secretsCompared == rhs.secretsCompared && lhs.settings.mapValues { [$0.before, $0.after] } == rhs.settings.mapValues { [$0.before, $0.after] }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(workflows)
+        hasher.combine(settings.keys.sorted())
+    }
 }

@@ -46,10 +46,10 @@ extension DefinitionStore {
     /// `deployTo`; unchanged when the newest version already equals it.
     public func rollbackWorkflow(_ reference: String, to version: Int, deployTo: DeployEnvironment?,
                                  context: ChangeContext) async throws -> ApplyOutcome {
-        let audit = self.audit
+        let audit = self.audit, environments = database.environments
         return try await database.writer.submit { db in
             let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
-            try ChangeActs.refuseUngatedProd(deployTo, org: record.orgID, what: record.name, db)
+            try ChangeActs.refuseUngatedProd(deployTo, org: record.orgID, what: record.name, cache: environments, db)
             let old = try Self.workflowVersion(record, version, db)
             let latest = try Self.workflowVersion(record, record.latestVersion, db)
             guard old.contentHash != latest.contentHash else {
@@ -91,18 +91,22 @@ extension DefinitionStore {
     /// to prod for approval, opens a change request instead.
     public func deployWorkflow(_ reference: String, version: Int?, to environment: DeployEnvironment,
                                context: ChangeContext) async throws -> DeployOutcome {
-        let audit = self.audit
+        let audit = self.audit, environments = database.environments
         return try await database.writer.submit { db in
             let record = try DefinitionRows.workflow(from: try DefinitionRows.workflowRow(reference, context.scope, db), db)
             let number = version ?? record.latestVersion
             _ = try Self.workflowVersion(record, number, db)
             let previous = record.deployments[environment]?.version
+            try Environments.requireExists(environment, org: record.orgID, db)
             // Prod runs that version already: nothing to approve.
-            if environment == .prod, previous != number, let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
+            if previous != number, try Environments.isProtected(environment, org: record.orgID, cache: environments, db),
+               let policy = try ChangeStore.gate(.deployProd, org: record.orgID, db) {
                 return .requested(try ChangeStore.open(.deployProd, policy: policy, org: record.orgID, team: record.teamID,
-                                                       target: (record.id.rawValue, record.name), summary: "deploy \(record.name) version \(number) to prod",
-                                                       payload: ["workflow_id": .string(record.id.rawValue), "version": .integer(number), "via": "deploy"],
-                                                       diff: ["prod": ["before": previous.map(JSONValue.integer) ?? .null, "after": .integer(number)]],
+                                                       target: (record.id.rawValue, record.name),
+                                                       summary: "deploy \(record.name) version \(number) to \(environment.rawValue)",
+                                                       payload: ["workflow_id": .string(record.id.rawValue), "version": .integer(number), "via": "deploy",
+                                                                 "environment": .string(environment.rawValue)],
+                                                       diff: [environment.rawValue: ["before": previous.map(JSONValue.integer) ?? .null, "after": .integer(number)]],
                                                        context: context, audit: audit, db))
             }
             try DefinitionWrites.deploy(workflow: record.id.rawValue, version: number, to: environment, context: context, db)

@@ -8,6 +8,9 @@ public struct DefinitionStore: Sendable {
     let database: AgentDatabase
     let audit: AuditLog
 
+    /// The org's environments (where versions are deployed) and their settings.
+    public var environments: EnvironmentStore { EnvironmentStore(database: database, audit: audit) }
+
     public init(database: AgentDatabase, audit: AuditLog) {
         self.database = database
         self.audit = audit
@@ -83,7 +86,7 @@ struct ApplyPlan {
 
     mutating func run(_ inputs: [DefinitionStore.Input], _ db: Database) throws -> [ApplyOutcome] {
         if context != nil {
-            try ChangeActs.refuseUngatedProd(deployTo, org: scope.orgID, what: inputs.map(\.document.name).joined(separator: ", "), db)
+            try ChangeActs.refuseUngatedProd(deployTo, org: scope.orgID, what: inputs.map(\.document.name).joined(separator: ", "), cache: nil, db)
         }
         var names = Set<String>()
         var issues: [DefinitionIssue] = []

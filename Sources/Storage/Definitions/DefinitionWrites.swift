@@ -56,6 +56,9 @@ enum DefinitionWrites {
     }
 
     static func deploy(workflow id: String, version: Int, to environment: DeployEnvironment, context: ChangeContext, _ db: Database) throws {
+        if !environment.isBuiltIn, let org = try String.fetchOne(db, sql: "SELECT org_id FROM workflow WHERE id = ?", arguments: [id]).flatMap(OrgID.init) {
+            try Environments.requireExists(environment, org: org, db)
+        }
         try db.execute(sql: """
             INSERT INTO workflow_deployment (workflow_id, environment, version, deployed_at, deployed_by) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (workflow_id, environment) DO UPDATE SET version = excluded.version, deployed_at = excluded.deployed_at,

@@ -16,6 +16,8 @@ public struct ExecutionStore: Sendable {
     public var models: ModelStore { ModelStore(database: database, audit: audit) }
     /// Budget reservations, for llm steps.
     public var ledger: CostLedger { CostLedger(database: database, audit: audit) }
+    /// The org's environments, whose settings apply to steps running in them.
+    public var environments: EnvironmentStore { EnvironmentStore(database: database, audit: audit) }
     /// Change requests, whose expiry the engine's timer pass carries out.
     public var changes: ChangeStore { ChangeStore(database: database, audit: audit) }
 
@@ -66,6 +68,7 @@ public struct ExecutionStore: Sendable {
     /// parent's transaction).
     func insert(_ request: NewExecution, inputText: String, id: String? = nil, context: ChangeContext, _ db: Database) throws -> (ExecutionRecord, ExecutionEffects) {
         let workflow = try RunTarget.find(request.workflow, deployedIn: request.environment, context.scope, db)
+        try Environments.requireExists(request.environment, org: workflow.orgID, db)
         let version: Int
         if let explicit = request.version {
             if let refusal = DefinitionAuthority.runVersionRefusal(caller: context.scope, version: explicit, deployed: workflow.deployedVersion,
@@ -111,7 +114,8 @@ public struct ExecutionStore: Sendable {
         }
         // Over the workflow's `concurrency` or the org's concurrent_executions quota, it waits,
         // queued, and starts when another ends (`promoteQueued`).
-        let queueReason = try Self.concurrencyBlock(org: workflow.orgID, workflowID: workflow.id.rawValue, limit: compiled.definition.concurrency, db)
+        let queueReason = try Self.concurrencyBlock(org: workflow.orgID, workflowID: workflow.id.rawValue, limit: compiled.definition.concurrency,
+                                                    environment: request.environment, cache: database.environments, db)
         let status: ExecutionStatus = queueReason == nil ? .running : .queued
         let depth = request.parent?.depth ?? request.depth
         try db.cachedStatement(sql: """
@@ -225,13 +229,19 @@ public struct ExecutionStore: Sendable {
     /// Run on every start and every end: each must stay an index range, not a walk over the
     /// org's or workflow's history (QueryPlanTests holds them to that).
     static let runningOfWorkflowSQL = "SELECT count(*) FROM execution WHERE workflow_id = ? AND status IN ('running', 'waiting')"
-    static let queuedOfOrgSQL = "SELECT id, workflow_id, workflow_version FROM execution WHERE org_id = ? AND status = 'queued' ORDER BY id LIMIT 100"
+    static let queuedOfOrgSQL = "SELECT id, workflow_id, workflow_version, environment FROM execution WHERE org_id = ? AND status = 'queued' ORDER BY id LIMIT 100"
+    static let runningInEnvironmentSQL = "SELECT count(*) FROM execution WHERE org_id = ? AND status IN ('running', 'waiting') AND environment = ?"
 
-    /// Why a new execution of `workflowID` must wait, or nil when it may start now.
-    static func concurrencyBlock(org: OrgID, workflowID: String, limit: Int?, _ db: Database) throws -> String? {
+    /// Why a new execution of `workflowID` in `environment` must wait, or nil when it may start now.
+    static func concurrencyBlock(org: OrgID, workflowID: String, limit: Int?, environment: DeployEnvironment, cache: EnvironmentCache,
+                                 _ db: Database) throws -> String? {
         if let limit {
             let running = try Int.fetchOne(db.cachedStatement(sql: Self.runningOfWorkflowSQL), arguments: [workflowID]) ?? 0
             if running >= limit { return "the workflow's concurrency of \(limit) is reached" }
+        }
+        if let limit = try Environments.settings(org: org, environment: environment, cache: cache, db).concurrency {
+            let running = try Int.fetchOne(db.cachedStatement(sql: Self.runningInEnvironmentSQL), arguments: [org.rawValue, environment.rawValue]) ?? 0
+            if running >= limit { return "environment \(environment.rawValue)'s concurrency of \(limit) is reached" }
         }
         if let orgLimit = try QuotaStore.limits(org, db).2.concurrentExecutions,
            try QuotaStore.usage(.concurrentExecutions, org, db, now: Instant(millisecondsSinceEpoch: 0)) >= orgLimit {
@@ -246,7 +256,9 @@ public struct ExecutionStore: Sendable {
         for row in queued {
             let id: String = row["id"]
             let compiled = try workflows.compiled(workflow: row["workflow_id"], version: row["workflow_version"], db)
-            guard try Self.concurrencyBlock(org: org, workflowID: row["workflow_id"], limit: compiled.definition.concurrency, db) == nil else {
+            let environment = DeployEnvironment(rawValue: row["environment"]) ?? .dev
+            guard try Self.concurrencyBlock(org: org, workflowID: row["workflow_id"], limit: compiled.definition.concurrency,
+                                            environment: environment, cache: database.environments, db) == nil else {
                 continue
             }
             guard try StatusTransitions.execution(id, from: [.queued], to: .running, db).didMove else { continue }

@@ -10,6 +10,7 @@ enum TriggerRows {
     static func owner(table: String, type: ResourceType, name: String, workflow reference: String, environment: DeployEnvironment,
                       team teamReference: String?, maximum: Int, _ scope: Scope, _ db: Database) throws -> (workflow: RunTarget, team: Team?) {
         let org = scope.orgID
+        try Environments.requireExists(environment, org: org, db)
         let workflow = try RunTarget.find(reference, deployedIn: environment, scope, db)
         let team = try teamReference.map { try TeamStore.resolve($0, scope, db) }
         if let team, team.orgID != org { throw StorageError.notFound(.team, id: teamReference ?? "") }

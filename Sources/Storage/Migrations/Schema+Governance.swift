@@ -144,5 +144,20 @@ extension Schema {
                 ciphertext   BLOB    NOT NULL
             ) STRICT;
             """),
+        Migration(version: 38, name: "environments", sql: """
+            -- An org's environments beyond dev, staging and prod (which every org has without a
+            -- row), and the settings of any of them: EnvironmentSettings in Core, as JSON.
+            CREATE TABLE environment (
+                org_id       TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                name         TEXT    NOT NULL,
+                description  TEXT    NOT NULL DEFAULT '',
+                settings     TEXT    NOT NULL DEFAULT '{}',
+                created_at   INTEGER NOT NULL,
+                created_by   TEXT    NOT NULL,
+                updated_at   INTEGER NOT NULL,
+                updated_by   TEXT    NOT NULL,
+                PRIMARY KEY (org_id, name)
+            ) STRICT, WITHOUT ROWID;
+            """),
     ]
 }

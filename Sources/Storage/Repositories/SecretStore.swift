@@ -47,11 +47,11 @@ public struct SecretStore: Sendable {
     public func put(path: String, environment: DeployEnvironment, orgReference: String?, team teamReference: String? = nil,
                     context: ChangeContext, seal: @escaping @Sendable (SecretRef) throws -> SealedSecret) async throws -> PutOutcome {
         if let violation = SecretRules.checkPath(path) { throw ValidationError([violation]) }
-        let audit = self.audit
+        let audit = self.audit, environments = database.environments
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
             let (current, team) = try Self.owner(path: path, environment: environment, org: org, team: teamReference, scope: context.scope, db)
-            if environment == .prod, let policy = try ChangeStore.gate(.secretProd, org: org, db) {
+            if try Environments.isProtected(environment, org: org, cache: environments, db), let policy = try ChangeStore.gate(.secretProd, org: org, db) {
                 return .requested(try HeldSecrets.hold(policy: policy, org: org, team: team, environment: environment, path: path, current: current,
                                                        context: context, seal: seal, audit: audit, db))
             }
@@ -65,6 +65,7 @@ public struct SecretStore: Sendable {
     /// org admin.
     static func owner(path: String, environment: DeployEnvironment, org: OrgID, team teamReference: String?, scope: Scope,
                       _ db: Database) throws -> (current: Int?, team: TeamID?) {
+        try Environments.requireExists(environment, org: org, db)
         let existing = try Row.fetchOne(db, sql: "SELECT current_version, team_id FROM secret WHERE org_id = ? AND environment = ? AND path = ?",
                                         arguments: [org.rawValue, environment.rawValue, path])
         let current: Int? = existing?["current_version"]

@@ -59,7 +59,10 @@ struct APIWiring {
             .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen]))
         settings.timerPollMs = Int64(config.engine.timerPollMs)
         // The outbound HTTP client (egress policy, CA bundle), the breakers and a runner per kind.
-        let runners = StepRunnerSet.standard(settings: settings, now: { clock.now() }, orgName: { org in try await executions.orgName(org) })
+        let runners = StepRunnerSet.standard(settings: settings, now: { clock.now() }, orgName: { org in try await executions.orgName(org) },
+                                             environmentEgress: { org, environment in
+                                                 try await executions.environments.settings(org: org, environment: environment).egress
+                                             })
         let engine = Engine(store: executions, settings: settings, now: { clock.now() }, logger: inputs.logger,
                             secrets: { org, environment, path, team in
                                 guard let (ref, sealed) = try await secrets.currentSealed(org: org, environment: environment, path: path,

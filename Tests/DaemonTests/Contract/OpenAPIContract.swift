@@ -30,15 +30,17 @@ struct OpenAPIContract: Sendable {
     }
 
     /// The operation serving `method path` (query ignored); of several templates that fit, the
-    /// one with the most fixed segments (`/secrets/versions` before `/secrets/{x}`).
+    /// one with the most fixed segments (`/secrets/versions` before `/secrets/{x}`). As in the
+    /// router, a fixed segment wins over a parameter whatever the method: PUT on
+    /// `/environments/diff` (GET only) is a 405, not `PUT /environments/{environment}`.
     func route(_ method: String, _ path: String) -> Route? {
         let bare = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
         let parts = bare.split(separator: "/").map(String.init)
         let method = method == "HEAD" ? "GET" : method
-        return routes
-            .filter { $0.method == method && $0.segments.count == parts.count
-                && zip($0.segments, parts).allSatisfy { fixed, part in fixed == nil || fixed == part } }
-            .max { $0.segments.compactMap { $0 }.count < $1.segments.compactMap { $0 }.count }
+        let fitting = routes.filter { $0.segments.count == parts.count && zip($0.segments, parts).allSatisfy { fixed, part in fixed == nil || fixed == part } }
+        let fixed = { (route: Route) in route.segments.compactMap { $0 }.count }
+        guard let most = fitting.map(fixed).max() else { return nil }
+        return fitting.first { $0.method == method && fixed($0) == most }
     }
 
     /// What is wrong with `response` to `method path`; empty when it keeps the contract.

@@ -4,7 +4,8 @@ import Testing
 
 /// Approval steps against the real daemon over TCP and the socket, and agentctl: a quorum of two
 /// across a kill -9, the requester refused, another org's admin told nothing, bad bodies
-/// refused with their problem, an expiry that comes due while agentd is down, and delegation.
+/// refused with their problem, an expiry that comes due while agentd is down (under each
+/// on_expiry), and delegation.
 @Suite(.serialized) struct ApprovalTests {
     static let agentctl = TestDaemon.binaries + "/agentctl"
 
@@ -19,10 +20,6 @@ import Testing
               message: "Refund {{ input.amount }} EUR?"
           pay: {kind: transform, input: {decision: "{{ nodes.review.output.decision }}", by: "{{ nodes.review.output.decisions }}"}, config: {output: "{{ input }}"}}
         edges: ["review -> pay"]
-        ---
-        workflow: hurry
-        nodes:
-          review: {kind: approval, config: {approvers: ["role:operator"], expires_after_ms: 1000, on_expiry: fail}}
         """
 
     func agentctl(_ daemon: TestDaemon, key: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
@@ -117,20 +114,33 @@ import Testing
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    @Test func anExpiryThatComesDueWhileAgentdIsDownEndsTheRequestAtTheNextStart() async throws {
+    /// Under each `on_expiry`: the request expires while agentd is down (kill -9) and the
+    /// restarted daemon ends it as the policy says.
+    @Test(arguments: [("fail", "failed", nil), ("reject", "succeeded", "rejected"), ("approve", "succeeded", "approved")] as [(String, String, String?)])
+    func anExpiryThatComesDueWhileAgentdIsDownEndsTheRequestAtTheNextStart(_ onExpiry: String, _ ending: String, _ decision: String?) async throws {
         let directory = try TestDaemon.makeDirectory()
         var daemon = try await TestDaemon.start(directory: directory)
         let key = try await IdentityTests.keyFor(daemon, login: "sam", role: "operator", org: "acme")
         let sam = IdentityTests.tcp(daemon, key: key)
-        try await Run.apply(IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")), Self.refund)
+        try await Run.apply(IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")), """
+            workflow: hurry
+            nodes:
+              review: {kind: approval, config: {approvers: ["role:operator"], expires_after_ms: 1000, on_expiry: \(onExpiry)}}
+              after: {kind: transform, input: {decision: "{{ nodes.review.output.decision }}"}, config: {output: "{{ input.decision }}"}}
+            edges: ["review -> after"]
+            """)
         let execution = try #require(try await sam.call(.POST, "/api/v1/executions", json: ["workflow": "hurry"]).json?["id"] as? String)
         let id = try #require(try await request(of: execution, sam)["id"] as? String)
         kill(daemon.process.processIdentifier, SIGKILL)
         _ = try await daemon.waitForExit()
         try await Task.sleep(for: .milliseconds(1500))
         daemon = try await TestDaemon.start(directory: directory)
-        let failed = try await status(of: execution, IdentityTests.tcp(daemon, key: key), becomes: "failed")
-        #expect("\(failed["error"] ?? "")".contains("expired"), "\(failed["error"] ?? "nil")")
+        let ended = try await status(of: execution, IdentityTests.tcp(daemon, key: key), becomes: ending)
+        if let decision {
+            #expect(Run.step(ended, "after")["output"] as? String == decision, "\(ended)")
+        } else {
+            #expect("\(ended["error"] ?? "")".contains("expired"), "\(ended["error"] ?? "nil")")
+        }
         let request = try await IdentityTests.tcp(daemon, key: key).call(.GET, "/api/v1/approvals/\(id)").json ?? [:]
         #expect(request["status"] as? String == "expired")
         _ = try await daemon.stop()

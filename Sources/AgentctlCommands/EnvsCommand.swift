@@ -19,8 +19,10 @@ struct Envs: AsyncParsableCommand {
         case let flag as Bool: return flag ? "yes" : "no"
         case let number as NSNumber: return number.stringValue
         case let map as [String: Any]:
-            if map.isEmpty { return "none" }
-            return map.keys.sorted().map { key in
+            // An empty list says nothing: `egress` with only a deny list shows just that.
+            let keys = map.keys.sorted().filter { ($0 == "allow" || $0 == "deny") ? !((map[$0] as? [Any])?.isEmpty ?? true) : true }
+            if keys.isEmpty { return "none" }
+            return keys.map { key in
                 let item = map[key]
                 if let list = item as? [Any] { return "\(key) [\(list.map { "\($0)" }.joined(separator: ", "))]" }
                 return "\(key)=\(render(item))"

@@ -21,6 +21,15 @@ enum EnvironmentName {
         return environment
     }
 
+    /// The name of an environment to add.
+    static func new(_ text: String, field: String) throws -> DeployEnvironment {
+        guard let environment = DeployEnvironment(rawValue: text) else {
+            throw ValidationError(field: field, "\(DeployEnvironment.violation(text) ?? "is not an environment's name") "
+                                  + "(1-32 characters of a-z 0-9 -, starting with a letter, e.g. qa or prod-eu)")
+        }
+        return environment
+    }
+
     /// A `deploy` field: an environment, or `none` (nil).
     static func deploy(_ text: String, field: String = "deploy") throws -> DeployEnvironment? {
         text == "none" ? nil : try parse(text, field: field)

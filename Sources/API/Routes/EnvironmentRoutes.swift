@@ -103,7 +103,7 @@ public enum EnvironmentRoutes: RouteFile {
 
     static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateBody.self, from: request, limits: services.limits)
-        let name = try EnvironmentName.parse(body.name, field: "name")
+        let name = try EnvironmentName.new(body.name, field: "name")
         let record = try await services.definitions.environments.put(name, description: try description(body.description) ?? "",
                                                                      settings: try settings(body.settings) ?? EnvironmentSettings(),
                                                                      create: true, context: context.change(services.clock))

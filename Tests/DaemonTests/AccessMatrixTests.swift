@@ -19,7 +19,7 @@ import Testing
     enum Foreign: Sendable { case notFound, ownOnly, forbidden }
 
     /// Operation id → fixture. Placeholders: @KEY@ and @ROTKEY@ (key ids), @TEAM@, @TEAM2@, @TEAM3@ (team ids),
-    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests), @CHG@, @CHG2@ (change requests); bodies: @UNTIL@ (a week ahead).
+    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests), @CHG@, @CHG2@ (change requests), @ERR@ (an error group); bodies: @UNTIL@ (a week ahead).
     /// Operations run in no fixed order, so each mutating one has objects of its own.
     static let fixtures: [String: Fixture] = [
         "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
@@ -137,6 +137,8 @@ import Testing
         "listChangePolicies": Fixture(path: "/api/v1/change-policies", body: nil, foreign: .ownOnly),
         "setChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: #"{"approvers":["role:admin"]}"#, foreign: .ownOnly),
         "deleteChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: nil, foreign: .ownOnly),
+        "listErrors": Fixture(path: "/api/v1/errors", body: nil, foreign: .ownOnly),
+        "getError": Fixture(path: "/api/v1/errors/@ERR@", body: nil, foreign: .notFound),
         "listEnvironments": Fixture(path: "/api/v1/environments", body: nil, foreign: .ownOnly),
         "createEnvironment": Fixture(path: "/api/v1/environments", body: #"{"name":"m-env-new"}"#, foreign: .ownOnly),
         "getEnvironment": Fixture(path: "/api/v1/environments/m-env", body: nil, foreign: .notFound),
@@ -228,6 +230,7 @@ import Testing
             let slowID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-slow"]).json?["id"] as? String)
             let failID = try #require(try await admin.call(.POST, "/api/v1/executions", json: ["workflow": "m-fail"]).json?["id"] as? String)
             try await admin.events("/api/v1/executions/\(failID)/events") { _, _, _ in true }
+            let errorGroup = try #require((try await admin.call(.GET, "/api/v1/errors").json?["items"] as? [[String: Any]])?.first?["fingerprint"] as? String)
             // Two requests the admin may decide: started by someone else (no one decides their own).
             let starter = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "starter", role: "operator", org: "acme"))
             var approvals: [String] = []
@@ -259,7 +262,7 @@ import Testing
                     var path = fixture.path
                     for (token, value) in [("@ROTKEY@", rotateID), ("@KEY@", keyID), ("@SLOWEXEC@", slowID), ("@FAILEXEC@", failID),
                                            ("@EXEC@", executionID), ("@TEAM3@", teamIDs[2]), ("@TEAM2@", teamIDs[1]), ("@TEAM@", teamIDs[0]),
-                                           ("@APR2@", approvals[1]), ("@APR@", approvals[0]), ("@CHG2@", changes[1]), ("@CHG@", changes[0])] {
+                                           ("@APR2@", approvals[1]), ("@APR@", approvals[0]), ("@CHG2@", changes[1]), ("@CHG@", changes[0]), ("@ERR@", errorGroup)] {
                         path = path.replacingOccurrences(of: token, with: value)
                     }
                     let verb = method.uppercased()

@@ -11,7 +11,7 @@ extension APIRouter {
             + DefinitionRoutes.declarations + AgentRoutes.declarations + WorkflowRoutes.declarations + ExecutionRoutes.declarations
             + ModelRoutes.declarations + BudgetRoutes.declarations + CostRoutes.declarations + ActivityRoutes.declarations
             + BackupRoutes.declarations + ScheduleRoutes.declarations + WebhookRoutes.declarations + ApprovalRoutes.declarations
-            + ChangeRoutes.declarations + EnvironmentRoutes.declarations
+            + ChangeRoutes.declarations + EnvironmentRoutes.declarations + ErrorRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -26,6 +26,6 @@ extension APIRouter {
             + ExecutionRoutes.bound(to: executions) + ModelRoutes.bound(to: models) + BudgetRoutes.bound(to: costs)
             + CostRoutes.bound(to: costs) + ActivityRoutes.bound(to: audit) + BackupRoutes.bound(to: backups)
             + ScheduleRoutes.bound(to: schedules) + WebhookRoutes.bound(to: webhooks) + ApprovalRoutes.bound(to: approvals)
-            + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions)
+            + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions) + ErrorRoutes.bound(to: executions)
     }
 }

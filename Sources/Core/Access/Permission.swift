@@ -42,6 +42,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     /// Adding, changing and deleting an org's environments and their settings (read with
     /// workflows.view).
     case environmentsManage = "environments.manage"
+    /// Reading failures grouped by fingerprint (`agentctl errors`).
+    case errorsView = "errors.view"
     case budgetsManage = "budgets.manage"
     // Models (OpenAI-compatible endpoints) are managed with settings.manage; costs and
     // budgets are read with costs.view.
@@ -75,11 +77,11 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
         case .developer:
             return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
                     .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView,
-                    .schedulesManage, .webhooksManage, .workflowsMerge]
+                    .schedulesManage, .webhooksManage, .workflowsMerge, .errorsView]
         case .operator:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide,
                     .changesApprove, .costsView,
-                    .schedulesManage]
+                    .schedulesManage, .errorsView]
         case .viewer:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .executionsView]
         case .guest:

@@ -20,4 +20,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case approval
     case change
     case environment
+    case errorGroup = "error_group"
 }

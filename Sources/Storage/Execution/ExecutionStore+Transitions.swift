@@ -455,6 +455,7 @@ extension ExecutionStore {
         try StatusTransitions.step(id, node: nil, from: Self.cancellableSteps, to: .cancelled, setting: [.set("finished_at", now)], db)
         try StatusTransitions.closeJobs(ofExecution: id, db)
         try cancelApprovals(ofExecution: id, now: now, db)
+        if status == .failed { try ErrorGroupStore.record(execution, error: error, now: now, db) }
         var data: [String: JSONValue] = [:]
         if let error { data["error"] = error }
         try Events.append(db, execution: id, at: now, type: event, data: .object(data))

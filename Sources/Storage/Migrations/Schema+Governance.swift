@@ -159,5 +159,5 @@ extension Schema {
                 PRIMARY KEY (org_id, name)
             ) STRICT, WITHOUT ROWID;
             """),
-    ]
+        ]
 }

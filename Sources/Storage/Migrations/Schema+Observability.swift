@@ -1,0 +1,27 @@
+extension Schema {
+    /// Migrations 39 on: observability (docs/observability.md). Append only; see `Migration`.
+    static let observability: [Migration] = [
+        Migration(version: 39, name: "error groups", sql: """
+            -- Failed executions grouped by ErrorFingerprint (Core): one row per org, fingerprint
+            -- and workflow, so a caller sees counts only of workflows they can see. Written in
+            -- the unit that ends the execution as failed.
+            CREATE TABLE error_group (
+                org_id               TEXT    NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+                fingerprint          TEXT    NOT NULL,
+                workflow_id          TEXT    NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                workflow_name        TEXT    NOT NULL,
+                team_id              TEXT,
+                kind                 TEXT    NOT NULL,
+                node                 TEXT,
+                message              TEXT    NOT NULL,
+                sample_message       TEXT    NOT NULL,
+                sample_execution_id  TEXT    NOT NULL,
+                first_seen           INTEGER NOT NULL,
+                last_seen            INTEGER NOT NULL,
+                count                INTEGER NOT NULL,
+                PRIMARY KEY (org_id, fingerprint, workflow_id)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX error_group_recent ON error_group (org_id, last_seen);
+            """),
+    ]
+}

@@ -17,6 +17,13 @@ struct Status: AsyncParsableCommand {
             let writer = status["writer"] as? [String: Any] ?? [:]
             let size = Int64(database.text("size_bytes")) ?? 0
             let uptime = Double(status.text("uptime_seconds")) ?? 0
+            var forwarding: [(String, String)] = []
+            if let forward = status["audit_forward"] as? [String: Any] {
+                let lag = Int(forward.text("lag")) ?? 0
+                forwarding.append(("audit forward", "\(forward.text("target")): " + (lag == 0 ? "up to date" : "\(lag) events behind")
+                                   + " (last sent \(forward.text("forwarded_seq")))"))
+                if forward["last_error"] is String { forwarding.append(("forward error", forward.text("last_error"))) }
+            }
             Output.pairs([
                 ("version", status.text("version")),
                 ("schema version", status.text("schema_version")),
@@ -30,7 +37,7 @@ struct Status: AsyncParsableCommand {
                 ("writer units", "\(writer.text("units")) (\(writer.text("failed_units")) failed)"),
                 ("writer batch", "mean \(Self.decimal(writer["mean_batch"])), max \(writer.text("max_batch"))"),
                 ("writer commit", "mean \(Self.decimal(writer["mean_commit_micros"])) µs, max \(writer.text("max_commit_micros")) µs"),
-            ])
+            ] + forwarding)
         }
     }
 

@@ -11,12 +11,13 @@ final class Upstream: @unchecked Sendable {
 
     let scheme: String
 
-    /// With `tls` (certificate and key files), it serves HTTPS.
-    init(script name: String = "upstream.py", tls: (cert: String, key: String)? = nil, environment: [String: String] = [:]) throws {
+    /// With `tls` (certificate and key files), it serves HTTPS (on `port`, when not 0).
+    init(script name: String = "upstream.py", tls: (cert: String, key: String)? = nil, port requested: Int = 0,
+         environment: [String: String] = [:]) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + (tls.map { ["0", $0.cert, $0.key] } ?? [])
+        process.arguments = ["python3", script] + (tls.map { [String(requested), $0.cert, $0.key] } ?? [])
         scheme = tls == nil ? "http" : "https"
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -62,6 +62,14 @@ enum Schemas {
             "uptime_seconds": ["type": "number"],
             "dev_mode": ["type": "boolean"],
             "writer": writer,
+            "audit_forward": [
+                "type": "object", "description": "Present when [audit] forward is set: how far the target has received the chain.",
+                "properties": [
+                    "target": ["type": "string"], "forwarded_seq": ["type": "integer"], "head_seq": ["type": "integer"],
+                    "lag": ["type": "integer", "description": "Events not yet forwarded."],
+                    "updated_at": ["type": ["string", "null"]], "last_error": ["type": ["string", "null"], "description": "Why it keeps failing, while it does."],
+                ],
+            ],
         ],
     ]
 

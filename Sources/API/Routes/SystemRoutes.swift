@@ -109,6 +109,10 @@ public enum SystemRoutes: RouteFile {
     static func status(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let database = services.database
         let uptime = ContinuousClock.now - services.info.startedAtMonotonic
+        var forwarding: AuditForwardState?
+        if let target = services.info.auditForward {
+            forwarding = try await AuditForwardCursor(database: database, target: target.description).state()
+        }
         let body = StatusBody(
             version: services.info.version,
             schemaVersion: database.schemaVersion,
@@ -117,7 +121,11 @@ public enum SystemRoutes: RouteFile {
             startedAt: services.info.startedAt.rfc3339,
             uptimeSeconds: uptime.inSeconds,
             devMode: services.info.devMode,
-            writer: database.writer.currentStatistics)
+            writer: database.writer.currentStatistics,
+            auditForward: forwarding.map { state in
+                StatusBody.AuditForwardBody(target: state.target, forwardedSeq: state.lastSequence, headSeq: state.headSequence, lag: state.lag,
+                      updatedAt: state.updatedAt?.rfc3339, lastError: state.lastError)
+            })
         return try JSONResponse.make(.ok, body)
     }
 
@@ -135,5 +143,16 @@ public enum SystemRoutes: RouteFile {
         let uptimeSeconds: Double
         let devMode: Bool
         let writer: WriterStatistics
+        /// Present when `[audit] forward` is set.
+        let auditForward: AuditForwardBody?
+
+        struct AuditForwardBody: Encodable {
+            let target: String
+            let forwardedSeq: Int64
+            let headSeq: Int64
+            let lag: Int64
+            let updatedAt: String?
+            let lastError: String?
+        }
     }
 }

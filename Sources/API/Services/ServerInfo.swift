@@ -6,11 +6,15 @@ public struct ServerInfo: Sendable {
     public let startedAt: Instant
     public let startedAtMonotonic: ContinuousClock.Instant
     public let devMode: Bool
+    /// `[audit] forward`, when set: `agentctl status` says how far it got.
+    public let auditForward: AuditForwardTarget?
 
-    public init(version: String, startedAt: Instant, startedAtMonotonic: ContinuousClock.Instant, devMode: Bool) {
+    public init(version: String, startedAt: Instant, startedAtMonotonic: ContinuousClock.Instant, devMode: Bool,
+                auditForward: AuditForwardTarget? = nil) {
         self.version = version
         self.startedAt = startedAt
         self.startedAtMonotonic = startedAtMonotonic
         self.devMode = devMode
+        self.auditForward = auditForward
     }
 }

@@ -36,6 +36,10 @@ public enum MetricCatalog {
         "agentd_webhook_deliveries_total", .counter, labels: ["outcome"], source: .event,
         "Deliveries to webhook receivers, by outcome (accepted, bad_signature, expired, replay, rate_limited, …), counted even when not written down.")
 
+    public static let auditForwarded = MetricFamily(
+        "agentd_audit_forwarded_total", .counter, labels: ["result"], source: .event,
+        "Audit events forwarded to `[audit] forward` (result sent), and failed attempts to send a batch (result failed).")
+
     // MARK: Read at scrape
 
     public static let databaseSize = MetricFamily(
@@ -82,7 +86,7 @@ public enum MetricCatalog {
 
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries,
+        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries, auditForwarded,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

@@ -23,5 +23,17 @@ extension Schema {
             ) STRICT, WITHOUT ROWID;
             CREATE INDEX error_group_recent ON error_group (org_id, last_seen);
             """),
+        Migration(version: 40, name: "audit forwarding", sql: """
+            -- How far each forwarding target (`[audit] forward`) has received the audit chain:
+            -- advanced only after a batch was written, so an outage loses nothing and the
+            -- target catches up in order (at least once: a crash between the write and this
+            -- update sends the batch again).
+            CREATE TABLE audit_forward_cursor (
+                target      TEXT    PRIMARY KEY,
+                last_seq    INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL,
+                last_error  TEXT
+            ) STRICT;
+            """),
     ]
 }

@@ -91,6 +91,10 @@ struct Config: Sendable, Equatable {
     struct Audit: Sendable, Equatable {
         /// A checkpoint every this many events (and one at each clean stop).
         var checkpointEvery = 100
+        /// Where every audit event is forwarded (nil: nowhere).
+        var forward: AuditForwardTarget?
+        var forwardCABundle: String?
+        var forwardMaxMegabytes = 100
     }
 
     /// Where http steps and model servers may connect (docs/security.md, "Egress").

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Storage
 
 /// A value read from TOML or from the environment, before it is checked against its key.
@@ -119,6 +120,23 @@ enum ConfigKeys {
         },
         int("audit", "checkpoint_every", "Audit events between two keyed checkpoints of the chain", 1...1_000_000) {
             $1.audit.checkpointEvery = $0
+        },
+        string("audit", "forward", "Forward every audit event to syslog+tls://HOST:PORT or jsonl:/PATH (empty: off)") { value, config in
+            guard !value.isEmpty else { config.audit.forward = nil; return }
+            do { config.audit.forward = try AuditForwardTarget.parse(value) } catch let error as ValidationError {
+                throw Rule(error.violations.first?.message ?? "is not a forwarding target")
+            } catch {
+                throw Rule("is not a forwarding target")
+            }
+        },
+        string("audit", "forward_ca_bundle", "PEM file of the certificate authorities the syslog collector's certificate is checked against (default: the system's)") {
+            value, config in
+            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
+            guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
+            config.audit.forwardCABundle = value
+        },
+        int("audit", "forward_max_mb", "jsonl: targets: rotate the file past this size (5 files are kept)", 1...100_000) {
+            $1.audit.forwardMaxMegabytes = $0
         },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },

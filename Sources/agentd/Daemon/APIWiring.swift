@@ -87,7 +87,8 @@ struct APIWiring {
         let routes = APIRouter.bind(
             system: SystemService(database: database, engine: engine, executions: executions, vault: vault,
                                   info: ServerInfo(version: AgentdVersion.current, startedAt: inputs.startedAt,
-                                                   startedAtMonotonic: inputs.startedAtMonotonic, devMode: inputs.devMode),
+                                                   startedAtMonotonic: inputs.startedAtMonotonic, devMode: inputs.devMode,
+                                                   auditForward: config.audit.forward),
                                   registry: inputs.registry, metricsRequireAuth: config.metrics.requireAuth),
             identity: IdentityService(orgs: OrgStore(database: database, audit: audit), users: users,
                                       teams: TeamStore(database: database, audit: audit), roles: RoleStore(database: database, audit: audit),

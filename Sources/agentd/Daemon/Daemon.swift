@@ -125,11 +125,24 @@ struct Daemon {
                                                  // A port of 0 is known only now: from here on, calls to it are refused.
                                                  onTCPBound: { host, port in engine.egress.addListener(host: host, port: port) })
 
+        // Every audit event to the site's collector or a file, when configured.
+        var forwarding: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let target = config.audit.forward {
+            var settings = AuditForwarder.Settings()
+            settings.caBundle = config.audit.forwardCABundle ?? config.engine.caBundle
+            settings.maxFileBytes = config.audit.forwardMaxMegabytes << 20
+            let forwarder = try AuditForwarder(target: target, database: database, settings: settings, now: { clock.now() }, logger: logger,
+                                               metrics: metricsFactory)
+            forwarding.append(.init(service: AuditForwardService(forwarder: forwarder)))
+            logger.info("forwarding the audit log", metadata: ["target": "\(target)"])
+        }
+
         // Order matters: ServiceGroup stops services in reverse, so listeners stop first and
         // the writer last.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: WriterService(writer: database.writer)),
+            ] + forwarding + [
                 // Stops after the engine and the listeners (nothing audits after it), before the writer.
                 .init(service: AuditCheckpointService(audit: audit, now: { clock.now() }, logger: logger)),
                 // After the writer (it records outcomes), before the listeners (stops after them).

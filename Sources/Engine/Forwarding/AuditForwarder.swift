@@ -1,0 +1,85 @@
+import Core
+import Foundation
+import Logging
+import Metrics
+import Storage
+
+/// Forwards every audit event, in chain order and at least once, to the site's collector or a
+/// file (`[audit] forward`, docs/observability.md#audit-forwarding). A durable cursor moves only
+/// after a batch was written, so an outage loses nothing: the forwarder retries with backoff and
+/// catches up when the target is back.
+public final class AuditForwarder: Sendable {
+    public struct Settings: Sendable {
+        public var batch = 500
+        /// How often it looks for new events when it is caught up.
+        public var pollMilliseconds: Int64 = 500
+        public var maximumBackoffMilliseconds: Int64 = 30_000
+        /// `jsonl:` targets: rotate past this size.
+        public var maxFileBytes = 100 << 20
+        /// `syslog+tls:` targets: the CA bundle the collector's certificate is checked against (nil: the system's).
+        public var caBundle: String?
+
+        public init() {}
+    }
+
+    let target: AuditForwardTarget
+    let cursor: AuditForwardCursor
+    let sink: any AuditSink
+    let settings: Settings
+    let now: @Sendable () -> Instant
+    let logger: Logger
+    let sent: Counter
+    let failed: Counter
+
+    public init(target: AuditForwardTarget, database: AgentDatabase, settings: Settings, now: @escaping @Sendable () -> Instant,
+                logger: Logger, metrics: (any MetricsFactory)? = nil) throws {
+        self.target = target
+        cursor = AuditForwardCursor(database: database, target: target.description)
+        switch target {
+        case .jsonLines(let path): sink = JSONLinesAuditSink(path: path, maxBytes: settings.maxFileBytes)
+        case .syslogTLS(let host, let port):
+            sink = try SyslogTLSAuditSink(host: host, port: port, caBundle: settings.caBundle, hostname: ProcessInfo.processInfo.hostName)
+        }
+        self.settings = settings
+        self.now = now
+        self.logger = logger
+        let family = MetricCatalog.auditForwarded
+        sent = Counter(label: family.name, dimensions: [("result", "sent")], factory: metrics ?? MetricsSystem.factory)
+        failed = Counter(label: family.name, dimensions: [("result", "failed")], factory: metrics ?? MetricsSystem.factory)
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        var backoff: Int64 = 1000
+        var failingSince: Instant?
+        while !Task.isCancelled {
+            do {
+                let batch = try await cursor.pending(limit: settings.batch)
+                guard let last = batch.last else {
+                    try await Task.sleep(for: .milliseconds(settings.pollMilliseconds))
+                    continue
+                }
+                try await sink.write(batch)
+                try await cursor.advance(to: last.sequence, now: now())
+                sent.increment(by: batch.count)
+                if let since = failingSince {
+                    logger.notice("audit forwarding works again", metadata: ["target": "\(target)", "since": "\(since.rfc3339)"])
+                    failingSince = nil
+                }
+                backoff = 1000
+            } catch is CancellationError {
+                break
+            } catch {
+                failed.increment()
+                if failingSince == nil {
+                    failingSince = now()
+                    logger.warning("audit forwarding failed; retrying, nothing is lost", metadata: ["target": "\(target)", "error": "\(error)"])
+                }
+                try? await cursor.failed("\(error)", now: now())
+                try? await Task.sleep(for: .milliseconds(backoff))
+                backoff = min(backoff * 2, settings.maximumBackoffMilliseconds)
+            }
+        }
+        await sink.close()
+    }
+}

@@ -1,0 +1,14 @@
+import Engine
+import ServiceLifecycle
+
+/// Runs the audit forwarder (`[audit] forward`) until agentd stops. Listed after the engine and
+/// the listeners: it keeps sending what they audit while they drain.
+struct AuditForwardService: Service {
+    let forwarder: AuditForwarder
+
+    func run() async throws {
+        // why: forwarding stops with the stop signal, not only at cancellation, so the writer
+        // (stopped after it) is not asked for more.
+        await cancelWhenGracefulShutdown { await forwarder.run() }
+    }
+}

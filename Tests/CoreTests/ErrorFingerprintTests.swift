@@ -40,3 +40,33 @@ import Testing
         #expect(ErrorFingerprint.of(kind: "k", node: nil, message: long) == ErrorFingerprint.of(kind: "k", node: nil, message: long + "different tail"))
     }
 }
+
+/// The Sentry DSN as Sentry shows it, and the envelope agentd sends.
+@Suite struct SentryEnvelopeTests {
+    @Test func aDSNGivesTheEnvelopeURLAndTheAuthHeader() throws {
+        let dsn = try SentryDSN("https://abc123@sentry.corp.local/7")
+        #expect(dsn.envelopeURL == "https://sentry.corp.local/api/7/envelope/")
+        #expect(dsn.authHeader(client: "agentd/1.0") == "Sentry sentry_version=7, sentry_key=abc123, sentry_client=agentd/1.0")
+        #expect(dsn.redacted == "https://sentry.corp.local/7")
+        let prefixed = try SentryDSN("http://key:oldsecret@10.0.0.9:9000/sentry/12")
+        #expect(prefixed.envelopeURL == "http://10.0.0.9:9000/sentry/api/12/envelope/" && prefixed.publicKey == "key")
+        for bad in ["sentry.corp.local/7", "ftp://k@h/7", "https://h/7", "https://k@h", "https://k@/7", "https://k!@h/7"] {
+            #expect(throws: ValidationError.self, "\(bad)") { try SentryDSN(bad) }
+        }
+    }
+
+    @Test func theEnvelopeIsAHeaderAnItemAndTheEventWithItsLength() throws {
+        let failure = SentryEnvelope.Failure(executionID: "ex_1", orgID: "org_1", workflow: "calls", workflowVersion: 3, environment: "prod",
+                                             node: "fetch", kind: "server_error", message: "HTTP 503", finishedAt: Instant(millisecondsSinceEpoch: 0))
+        let lines = SentryEnvelope.body(failure, release: "1.2", sentAt: Instant(millisecondsSinceEpoch: 1000)).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines[3].isEmpty)
+        let header = try JSONParser.parse(String(lines[0])), item = try JSONParser.parse(String(lines[1])), event = try JSONParser.parse(String(lines[2]))
+        #expect(header["event_id"]?.stringValue == failure.eventID && failure.eventID.count == 32 && failure.eventID.allSatisfy(\.isHexDigit))
+        #expect(item["type"] == "event" && item["length"] == .integer(lines[2].utf8.count))
+        #expect(event["fingerprint"] == [.string(ErrorFingerprint.of(kind: "server_error", node: "fetch", message: "HTTP 503"))])
+        #expect(event["environment"] == "prod" && event["level"] == "error" && event["release"] == "agentd@1.2")
+        // The same execution is the same event: a resend after a crash is not a second one.
+        #expect(failure.eventID == SentryEnvelope.Failure(executionID: "ex_1", orgID: "o", workflow: "w", workflowVersion: 1, environment: "dev", node: nil,
+                                                          kind: "k", message: "m", finishedAt: Instant(millisecondsSinceEpoch: 5)).eventID)
+    }
+}

@@ -40,6 +40,10 @@ public enum MetricCatalog {
         "agentd_audit_forwarded_total", .counter, labels: ["result"], source: .event,
         "Audit events forwarded to `[audit] forward` (result sent), and failed attempts to send a batch (result failed).")
 
+    public static let errorsForwarded = MetricFamily(
+        "agentd_errors_forwarded_total", .counter, labels: ["result"], source: .event,
+        "Failed executions sent to Sentry (result sent), and failed attempts (result failed).")
+
     // MARK: Read at scrape
 
     public static let databaseSize = MetricFamily(
@@ -86,7 +90,7 @@ public enum MetricCatalog {
 
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries, auditForwarded,
+        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries, auditForwarded, errorsForwarded,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

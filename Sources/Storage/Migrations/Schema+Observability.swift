@@ -35,5 +35,17 @@ extension Schema {
                 last_error  TEXT
             ) STRICT;
             """),
+        Migration(version: 41, name: "sentry forwarding", sql: """
+            -- Failed executions in the order they ended, for forwarding to Sentry: the index
+            -- holds failed rows only; the cursor is (finished_at, id) of the last one sent.
+            CREATE INDEX execution_failed_at ON execution (finished_at, id) WHERE status = 'failed';
+            CREATE TABLE error_forward_cursor (
+                target        TEXT    PRIMARY KEY,
+                finished_at   INTEGER NOT NULL,
+                execution_id  TEXT    NOT NULL,
+                updated_at    INTEGER NOT NULL,
+                last_error    TEXT
+            ) STRICT;
+            """),
     ]
 }

@@ -97,6 +97,12 @@ struct Config: Sendable, Equatable {
         var forwardMaxMegabytes = 100
     }
 
+    /// Failures grouped into errors, and where they are sent (docs/observability.md).
+    struct Errors: Sendable, Equatable {
+        var sentryDSN: SentryDSN?
+        var sentryCABundle: String?
+    }
+
     /// Where http steps and model servers may connect (docs/security.md, "Egress").
     struct Egress: Sendable, Equatable {
         /// `allow` and `deny`: CIDRs and host names (`*.corp.example`).
@@ -113,6 +119,7 @@ struct Config: Sendable, Equatable {
     var server = Server()
     var backup = Backup()
     var audit = Audit()
+    var errors = Errors()
     var database = Database()
     var writer = Writer()
     var auth = Auth()

@@ -135,6 +135,20 @@ enum ConfigKeys {
             guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
             config.audit.forwardCABundle = value
         },
+        string("errors", "sentry_dsn", "Send each failed execution to this self-hosted Sentry (https://KEY@host/PROJECT; empty: off)") { value, config in
+            guard !value.isEmpty else { config.errors.sentryDSN = nil; return }
+            do { config.errors.sentryDSN = try SentryDSN(value) } catch let error as ValidationError {
+                throw Rule(error.violations.first?.message ?? "is not a DSN")
+            } catch {
+                throw Rule("is not a DSN")
+            }
+        },
+        string("errors", "sentry_ca_bundle", "PEM file of the certificate authorities Sentry's certificate is checked against (default: engine.ca_bundle, else the system's)") {
+            value, config in
+            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
+            guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
+            config.errors.sentryCABundle = value
+        },
         int("audit", "forward_max_mb", "jsonl: targets: rotate the file past this size (5 files are kept)", 1...100_000) {
             $1.audit.forwardMaxMegabytes = $0
         },

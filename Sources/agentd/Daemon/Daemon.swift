@@ -136,6 +136,14 @@ struct Daemon {
             forwarding.append(.init(service: AuditForwardService(forwarder: forwarder)))
             logger.info("forwarding the audit log", metadata: ["target": "\(target)"])
         }
+        if let dsn = config.errors.sentryDSN {
+            var settings = SentryForwarder.Settings()
+            settings.caBundle = config.errors.sentryCABundle ?? config.engine.caBundle
+            settings.release = AgentdVersion.current
+            let forwarder = SentryForwarder(dsn: dsn, database: database, settings: settings, now: { clock.now() }, logger: logger, metrics: metricsFactory)
+            forwarding.append(.init(service: SentryForwardService(forwarder: forwarder)))
+            logger.info("sending failures to sentry", metadata: ["sentry": "\(dsn.redacted)"])
+        }
 
         // Order matters: ServiceGroup stops services in reverse, so listeners stop first and
         // the writer last.

@@ -1,6 +1,15 @@
 import Engine
 import ServiceLifecycle
 
+/// Runs the Sentry forwarder (`[errors] sentry_dsn`) until agentd stops.
+struct SentryForwardService: Service {
+    let forwarder: SentryForwarder
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await forwarder.run() }
+    }
+}
+
 /// Runs the audit forwarder (`[audit] forward`) until agentd stops. Listed after the engine and
 /// the listeners: it keeps sending what they audit while they drain.
 struct AuditForwardService: Service {

@@ -104,7 +104,7 @@ extension Engine {
             // Nothing a step used from the vault is stored: not in its output, not in its error.
             outcome = secrets.scrub(outcome)
         }
-        record(step.kind, outcome, ContinuousClock.now - began)
+        record(step.kind, outcome, ContinuousClock.now - began, org: execution.orgID)
         // Stopping cuts running steps short: their jobs stay open, and the next start runs them
         // again. Recording "cancelled" here would fail executions on every restart.
         if isStopping {

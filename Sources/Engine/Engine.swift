@@ -56,6 +56,8 @@ public final class Engine: Sendable {
     public let notifier = ExecutionNotifier()
     private let fireLateness = Mutex<[Int64]>([])
     let dispatcher = Dispatcher()
+    /// The latest step attempts' durations per org (`agentctl top`).
+    let stepTimes = StepTimes()
     let settings: Settings
     let now: @Sendable () -> Instant
     let logger: Logger
@@ -204,7 +206,8 @@ public final class Engine: Sendable {
     public var statistics: Counters { counters.withLock { $0 } }
 
     /// Records a finished attempt: duration by kind and outcome (`MetricCatalog.stepDuration`).
-    func record(_ kind: StepKind, _ outcome: StepOutcome, _ duration: Duration) {
+    func record(_ kind: StepKind, _ outcome: StepOutcome, _ duration: Duration, org: OrgID) {
+        stepTimes.record(org: org, at: now(), micros: duration.inMicroseconds)
         guard let metrics else { return }
         let result = switch outcome {
         case .succeeded: "succeeded"
@@ -218,6 +221,9 @@ public final class Engine: Sendable {
 
     /// Commit → step start of the jobs dispatched since the last call.
     public func takeDispatchLatencies() -> [Duration] { dispatcher.takeLatencies() }
+
+    /// Step attempts of `org` (nil: all) that ended since `since`: count, p50 and p95 in µs.
+    public func stepTimes(org: OrgID?, since: Instant) -> (count: Int, p50: Int64?, p95: Int64?) { stepTimes.summary(org: org, since: since) }
 
     /// Planned instant → execution committed, in milliseconds, for each schedule slot fired
     /// since the last call (at most 100,000 kept): what the triggers bench reports.

@@ -137,6 +137,7 @@ import Testing
         "listChangePolicies": Fixture(path: "/api/v1/change-policies", body: nil, foreign: .ownOnly),
         "setChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: #"{"approvers":["role:admin"]}"#, foreign: .ownOnly),
         "deleteChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: nil, foreign: .ownOnly),
+        "getOverview": Fixture(path: "/api/v1/overview", body: nil, foreign: .ownOnly),
         "listErrors": Fixture(path: "/api/v1/errors", body: nil, foreign: .ownOnly),
         "getError": Fixture(path: "/api/v1/errors/@ERR@", body: nil, foreign: .notFound),
         "listEnvironments": Fixture(path: "/api/v1/environments", body: nil, foreign: .ownOnly),

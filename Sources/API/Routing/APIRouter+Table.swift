@@ -12,6 +12,7 @@ extension APIRouter {
             + ModelRoutes.declarations + BudgetRoutes.declarations + CostRoutes.declarations + ActivityRoutes.declarations
             + BackupRoutes.declarations + ScheduleRoutes.declarations + WebhookRoutes.declarations + ApprovalRoutes.declarations
             + ChangeRoutes.declarations + EnvironmentRoutes.declarations + ErrorRoutes.declarations
+            + OverviewRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -27,5 +28,6 @@ extension APIRouter {
             + CostRoutes.bound(to: costs) + ActivityRoutes.bound(to: audit) + BackupRoutes.bound(to: backups)
             + ScheduleRoutes.bound(to: schedules) + WebhookRoutes.bound(to: webhooks) + ApprovalRoutes.bound(to: approvals)
             + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions) + ErrorRoutes.bound(to: executions)
+            + OverviewRoutes.bound(to: executions)
     }
 }

@@ -18,6 +18,8 @@ public struct ExecutionStore: Sendable {
     public var ledger: CostLedger { CostLedger(database: database, audit: audit) }
     /// The org's environments, whose settings apply to steps running in them.
     public var environments: EnvironmentStore { EnvironmentStore(database: database, audit: audit) }
+    /// What LLM calls cost, for the overview's spend today.
+    public var costs: CostQueries { CostQueries(database: database) }
     /// Failed executions grouped by fingerprint.
     public var errors: ErrorGroupStore { ErrorGroupStore(database: database) }
     /// Change requests, whose expiry the engine's timer pass carries out.

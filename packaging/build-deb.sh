@@ -35,6 +35,7 @@ $agentctl --generate-completion-script zsh > "$root/usr/share/zsh/vendor-complet
 $agentctl --generate-completion-script fish > "$root/usr/share/fish/vendor_completions.d/agentctl.fish"
 install -m 0644 README.md docs/*.md "$root/usr/share/doc/agentd/"
 install -m 0644 packaging/debian/copyright "$root/usr/share/doc/agentd/copyright"
+install -m 0644 packaging/grafana/agentd-dashboard.json "$root/usr/share/doc/agentd/grafana-dashboard.json"
 install -d "$root/usr/share/lintian/overrides"
 install -m 0644 packaging/debian/lintian-overrides "$root/usr/share/lintian/overrides/agentd"
 sed "s/@VERSION@/$version/; s/@DATE@/$(date -R -u -d @${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)})/" \

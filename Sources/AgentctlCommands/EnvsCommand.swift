@@ -155,7 +155,7 @@ struct Envs: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an environment the org added, once nothing uses it.")
+        static let configuration = CommandConfiguration(abstract: "Delete an environment the org added, with its deployments, once no secret, schedule, webhook or unfinished execution uses it.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Its name.") var name: String
 

@@ -138,8 +138,16 @@ public final class Engine: Sendable {
             }
         }
         // The llm runner calls back into the engine to run tools (with the runners above).
+        // Each model call's tokens and cost, as it is metered (calls a checkpoint records early included).
+        let counted: @Sendable (LLMCall) -> Void = { call in
+            guard let metrics else { return }
+            Counter(label: MetricCatalog.llmTokens.name, dimensions: [("kind", "prompt")], factory: metrics).increment(by: call.usage.promptTokens)
+            Counter(label: MetricCatalog.llmTokens.name, dimensions: [("kind", "completion")], factory: metrics).increment(by: call.usage.completionTokens)
+            FloatingPointCounter(label: MetricCatalog.llmCost.name, dimensions: [], factory: metrics).increment(by: Double(call.costMicros) / 1_000_000)
+            Counter(label: MetricCatalog.llmCalls.name, dimensions: [("result", call.succeeded ? "succeeded" : "failed")], factory: metrics).increment()
+        }
         llm.withLock { $0 = LLMRunner(client: ChatClient(http: parts.http), breakers: parts.breakers, models: store.models, environments: store.environments, ledger: store.ledger,
-                                       secrets: secrets, stream: streamed, now: now, tools: llmTools) }
+                                       secrets: secrets, stream: streamed, now: now, tools: llmTools, counted: counted) }
     }
 
     /// An engine with the standard runners (`StepRunnerSet.standard`), and `extraRunners` in
@@ -294,6 +302,12 @@ public final class Engine: Sendable {
         for ended in effects.ended {
             logger.info("execution ended", metadata: ["execution": "\(ended.id)", "org": "\(ended.org)", "workflow": "\(ended.workflow)",
                                                       "status": "\(ended.status.rawValue)"])
+            if let metrics {
+                Counter(label: MetricCatalog.executionsFinished.name, dimensions: [("status", ended.status.rawValue), ("workflow_id", ended.workflowID)],
+                        factory: metrics).increment()
+                Metrics.Timer(label: MetricCatalog.executionDuration.name, dimensions: [("status", ended.status.rawValue)], factory: metrics)
+                    .recordMilliseconds(ended.durationMs)
+            }
         }
     }
 

@@ -36,6 +36,30 @@ import Testing
                 "docs/metrics.md must hold the catalog's table; put this in it:\n\n\(MetricCatalog.markdownTable)\n")
     }
 
+    /// The shipped Grafana dashboard and the docs' queries name only families agentd exposes
+    /// (a histogram by its `_bucket` series): a renamed metric cannot leave a panel empty.
+    @Test func theDashboardAndTheQueriesNameOnlyCataloguedFamilies() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dashboard = try String(contentsOf: root.appendingPathComponent("packaging/grafana/agentd-dashboard.json"), encoding: .utf8)
+        let parsed = try JSONParser.parse(dashboard)
+        let expressions = (parsed["panels"]?.arrayValue ?? []).flatMap { $0["targets"]?.arrayValue ?? [] }.compactMap { $0["expr"]?.stringValue }
+        #expect(expressions.count >= 10)
+        let queries = try String(contentsOf: root.appendingPathComponent("docs/metrics.md"), encoding: .utf8)
+            .components(separatedBy: "## Queries").last ?? ""
+        let known = Set(MetricCatalog.all.flatMap { family in family.kind == .histogram ? [family.name + "_bucket"] : [family.name] })
+        for text in expressions + [queries] {
+            var names: [String] = []
+            var current = ""
+            for character in text + " " {
+                if character.isLetter || character.isNumber || character == "_" { current.append(character) } else {
+                    if current.hasPrefix("agentd_") { names.append(current) }
+                    current = ""
+                }
+            }
+            for name in names { #expect(known.contains(name), "\(name) is not a catalogued family (in \(text.prefix(80)))") }
+        }
+    }
+
     @Test func samplesAreRenderedWithHelpTypeAndEscapedLabels() {
         var text = ""
         let family = MetricFamily("agentd_things", .gauge, labels: ["name", "kind"], source: .scrape, "Things\\by name.")

@@ -113,8 +113,14 @@ import Testing
             #expect(diff.status == 0 && diff.stdout.contains("setting models: none in dev, large=small in qa")
                     && diff.stdout.contains("secret lab/token: only in qa"), "\(diff)")
             #expect(try await admin.send(.DELETE, "/api/v1/environments/dev").status == 409)
+            // Deployments go with a deleted environment; a deploy there again is refused.
             #expect(try await admin.call(.POST, "/api/v1/environments", json: ["name": "scratch"]).status == 201)
+            #expect(try await dev.call(.POST, "/api/v1/workflows/asks/deploy", json: ["environment": "scratch"]).status == 200)
             #expect(try await admin.send(.DELETE, "/api/v1/environments/scratch").status == 204)
+            let afterDelete = try await dev.call(.GET, "/api/v1/workflows/asks").json?["deployments"] as? [String: Any] ?? [:]
+            #expect(afterDelete["scratch"] == nil, "\(afterDelete)")
+            #expect(try await dev.send(.POST, "/api/v1/workflows/asks/deploy", body: Data(#"{"environment":"scratch"}"#.utf8),
+                                       headers: [("Content-Type", "application/json")]).status == 404)
 
             // Another org sees none of it and may have a qa of its own.
             let globex = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "gus", role: "admin", org: "globex"))

@@ -37,6 +37,7 @@ import Testing
 
     @Test func theExpositionIsCleanCataloguedAndNamesNoTenant() async throws {
         let upstream = try Upstream()
+        let models = try Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             // A tenant whose name must not leak to an unauthenticated scraper.
@@ -52,8 +53,14 @@ import Testing
                 workflow: breaks
                 nodes:
                   call: {kind: http, config: {url: "\(upstream.base)/status?code=404"}}
+                ---
+                workflow: asks
+                nodes:
+                  q: {kind: llm, config: {model: local, prompt: "three words here"}}
                 """)
-            for (name, want) in [("fine", "succeeded"), ("breaks", "failed"), ("fine", "succeeded")] {
+            // $1 per million tokens both ways: the cost is the tokens' count in millionths.
+            try await LLMTests.model(tenant, "local", models, input: "1", output: "1")
+            for (name, want) in [("fine", "succeeded"), ("breaks", "failed"), ("fine", "succeeded"), ("asks", "succeeded")] {
                 let id = try await Run.start(tenant, name)
                 #expect(try await Run.finish(tenant, id)["status"] as? String == want)
             }
@@ -81,11 +88,20 @@ import Testing
             // What this run used is all there.
             typealias C = MetricCatalog
             for family in [C.httpRequests, C.httpRequestDuration, C.writerCommits, C.writerUnits, C.writerBatchUnits,
-                           C.writerCommitDuration, C.stepDuration, C.executions, C.executionsActive, C.stepsSucceeded, C.stepsFailed] {
+                           C.writerCommitDuration, C.stepDuration, C.executions, C.executionsActive, C.stepsSucceeded, C.stepsFailed,
+                           C.executionsFinished, C.executionDuration, C.llmTokens, C.llmCost, C.llmCalls] {
                 #expect(exposed[family.name] != nil, "\(family.name) missing")
             }
             // The execution counts come from the tallies and agree with what ran.
-            #expect(Self.sample(text, "agentd_executions{status=\"succeeded\"}") == 2, "\(text)")
+            #expect(Self.sample(text, "agentd_executions{status=\"succeeded\"}") == 3, "\(text)")
+            let fine = try #require(try await tenant.call(.GET, "/api/v1/workflows/fine").json?["id"] as? String)
+            #expect(Self.sample(text, "agentd_executions_finished_total{status=\"succeeded\",workflow_id=\"\(fine)\"}") == 2, "\(text)")
+            #expect(Self.sample(text, "agentd_execution_duration_seconds_count{status=\"failed\"}") == 1)
+            // The model server counts 3 + (3 + 4) prompt tokens and echoes 5 words ("echo: three words here").
+            let prompt = Self.sample(text, "agentd_llm_tokens_total{kind=\"prompt\"}") ?? 0, completion = Self.sample(text, "agentd_llm_tokens_total{kind=\"completion\"}") ?? 0
+            #expect(prompt == 10 && completion == 4, "\(text)")
+            #expect(abs((Self.sample(text, "agentd_llm_cost_dollars_total") ?? 0) - (prompt + completion) / 1_000_000) < 1e-9)
+            #expect(Self.sample(text, "agentd_llm_calls_total{result=\"succeeded\"}") == 1)
             #expect(Self.sample(text, "agentd_executions{status=\"failed\"}") == 1)
             #expect(Self.sample(text, "agentd_executions_active") == 0)
             #expect(text.contains("route=\"unmatched\""))

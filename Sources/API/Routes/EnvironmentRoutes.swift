@@ -54,7 +54,7 @@ public enum EnvironmentRoutes: RouteFile {
                                 problems: [400, 404, 413, 415, 422]),
                       handler: update),
             RouteSpec(.delete, "/api/v1/environments/{environment}", needs: .permission(.environmentsManage),
-                      Operation(id: "deleteEnvironment", summary: "Delete an environment the org added, once nothing uses it.", tag: "workflows",
+                      Operation(id: "deleteEnvironment", summary: "Delete an environment the org added, with its deployments, once no secret, schedule, webhook or unfinished execution uses it.", tag: "workflows",
                                 success: (204, nil, "application/json"), problems: [404, 409]),
                       handler: delete),
         ]

@@ -36,6 +36,22 @@ public enum MetricCatalog {
         "agentd_webhook_deliveries_total", .counter, labels: ["outcome"], source: .event,
         "Deliveries to webhook receivers, by outcome (accepted, bad_signature, expired, replay, rate_limited, …), counted even when not written down.")
 
+    public static let executionsFinished = MetricFamily(
+        "agentd_executions_finished_total", .counter, labels: ["status", "workflow_id"], source: .event,
+        "Executions that ended, by status (succeeded, failed, cancelled) and workflow id (never its name).")
+    public static let executionDuration = MetricFamily(
+        "agentd_execution_duration_seconds", .histogram, labels: ["status"], source: .event,
+        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 86400],
+        "Time from an execution's creation to its end (waits on people and timers included), by how it ended.")
+    public static let llmTokens = MetricFamily(
+        "agentd_llm_tokens_total", .counter, labels: ["kind"], source: .event,
+        "Tokens of llm calls as the model servers reported them, by kind (prompt, completion).")
+    public static let llmCost = MetricFamily(
+        "agentd_llm_cost_dollars_total", .counter, source: .event,
+        "What llm calls cost at the models' prices, in dollars.")
+    public static let llmCalls = MetricFamily(
+        "agentd_llm_calls_total", .counter, labels: ["result"], source: .event,
+        "Calls to model servers, by result (succeeded, failed).")
     public static let auditForwarded = MetricFamily(
         "agentd_audit_forwarded_total", .counter, labels: ["result"], source: .event,
         "Audit events forwarded to `[audit] forward` (result sent), and failed attempts to send a batch (result failed).")
@@ -90,7 +106,8 @@ public enum MetricCatalog {
 
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries, auditForwarded, errorsForwarded,
+        httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries,
+        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

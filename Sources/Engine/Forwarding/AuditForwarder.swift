@@ -50,36 +50,19 @@ public final class AuditForwarder: Sendable {
 
     /// Runs until cancelled.
     public func run() async {
-        var backoff: Int64 = 1000
-        var failingSince: Instant?
-        while !Task.isCancelled {
-            do {
-                let batch = try await cursor.pending(limit: settings.batch)
-                guard let last = batch.last else {
-                    try await Task.sleep(for: .milliseconds(settings.pollMilliseconds))
-                    continue
-                }
-                try await sink.write(batch)
-                try await cursor.advance(to: last.sequence, now: now())
-                sent.increment(by: batch.count)
-                if let since = failingSince {
-                    logger.notice("audit forwarding works again", metadata: ["target": "\(target)", "since": "\(since.rfc3339)"])
-                    failingSince = nil
-                }
-                backoff = 1000
-            } catch is CancellationError {
-                break
-            } catch {
-                failed.increment()
-                if failingSince == nil {
-                    failingSince = now()
-                    logger.warning("audit forwarding failed; retrying, nothing is lost", metadata: ["target": "\(target)", "error": "\(error)"])
-                }
-                try? await cursor.failed("\(error)", now: now())
-                try? await Task.sleep(for: .milliseconds(backoff))
-                backoff = min(backoff * 2, settings.maximumBackoffMilliseconds)
-            }
-        }
+        let loop = ForwardLoop(name: "audit forwarding", target: target.description, pollMilliseconds: settings.pollMilliseconds,
+                               maximumBackoffMilliseconds: settings.maximumBackoffMilliseconds, now: now, logger: logger)
+        await loop.run(round: {
+            let batch = try await cursor.pending(limit: settings.batch)
+            guard let last = batch.last else { return false }
+            try await sink.write(batch)
+            try await cursor.advance(to: last.sequence, now: now())
+            sent.increment(by: batch.count)
+            return true
+        }, failed: { reason in
+            failed.increment()
+            try? await cursor.failed(reason, now: now())
+        })
         await sink.close()
     }
 }

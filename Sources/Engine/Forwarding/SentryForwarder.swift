@@ -64,40 +64,21 @@ public final class SentryForwarder: Sendable {
 
     /// Runs until cancelled.
     public func run() async {
-        var backoff: Int64 = 1000
-        var failing = false
         do { try await cursor.startIfNew(now: now()) } catch { logger.error("sentry forwarding cannot start", metadata: ["error": "\(error)"]) }
-        while !Task.isCancelled {
-            do {
-                let batch = try await cursor.pending(limit: settings.batch, settledBefore: now().adding(milliseconds: -settings.settleMilliseconds))
-                guard !batch.isEmpty else {
-                    try await Task.sleep(for: .milliseconds(settings.pollMilliseconds))
-                    continue
-                }
-                for (position, failure) in batch {
-                    try await send(failure)
-                    try await cursor.advance(to: position, now: now())
-                    sent.increment()
-                }
-                if failing {
-                    logger.notice("sentry forwarding works again", metadata: ["sentry": "\(dsn.redacted)"])
-                    failing = false
-                }
-                backoff = 1000
-            } catch is CancellationError {
-                break
-            } catch {
-                failed.increment()
-                if !failing {
-                    failing = true
-                    logger.warning("sentry forwarding failed; retrying", metadata: ["sentry": "\(dsn.redacted)", "error": "\(error)"])
-                }
-                try? await cursor.failed("\(error)", now: now())
-                let wait = (error as? Refused)?.retryAfterMilliseconds ?? backoff
-                try? await Task.sleep(for: .milliseconds(min(wait, settings.maximumBackoffMilliseconds)))
-                backoff = min(backoff * 2, settings.maximumBackoffMilliseconds)
+        let loop = ForwardLoop(name: "sentry forwarding", target: dsn.redacted, pollMilliseconds: settings.pollMilliseconds,
+                               maximumBackoffMilliseconds: settings.maximumBackoffMilliseconds, now: now, logger: logger)
+        await loop.run(round: {
+            let batch = try await cursor.pending(limit: settings.batch, settledBefore: now().adding(milliseconds: -settings.settleMilliseconds))
+            for (position, failure) in batch {
+                try await send(failure)
+                try await cursor.advance(to: position, now: now())
+                sent.increment()
             }
-        }
+            return !batch.isEmpty
+        }, failed: { reason in
+            failed.increment()
+            try? await cursor.failed(reason, now: now())
+        }, retryAfter: { ($0 as? Refused)?.retryAfterMilliseconds })
         try? await http.shutdown()
     }
 

@@ -23,7 +23,15 @@ struct LLMRunner: StepRunner {
     static let repairTurns = 1
     /// Model calls a tool-calling step may make when it names no max_tool_iterations.
     static let defaultToolIterations = 5
+
+    /// Adds a call to the step's meter and counts it.
+    func meter(_ step: StepInvocation, _ call: LLMCall) {
+        step.meter.add(call)
+        counted(call)
+    }
     let tools: LLMTools
+    /// Each call as it is metered, for the llm metrics.
+    let counted: @Sendable (LLMCall) -> Void
 
     func run(_ step: StepInvocation) async -> StepOutcome {
         // The step's vault values and the model's API key never reach its outcome: a server
@@ -180,7 +188,7 @@ struct LLMRunner: StepRunner {
                 if let partial = failure.partial, partial.usage != nil || !partial.text.isEmpty {
                     let usage = partial.usage ?? TokenUsage(promptTokens: sent.promptBytes / 4 + 1, completionTokens: partial.text.utf8.count / 4 + 1)
                     let cost = model.spec.price.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
-                    step.meter.add(call(step, model, iteration, usage, cost, succeeded: false, overage: overage))
+                    meter(step, call(step, model, iteration, usage, cost, succeeded: false, overage: overage))
                 }
                 return .failed(error)
             case .success(let result):
@@ -192,7 +200,7 @@ struct LLMRunner: StepRunner {
                 conversation.usage = conversation.usage + usage
                 conversation.costMicros += cost
                 if !result.toolCalls.isEmpty, !specs.isEmpty {
-                    step.meter.add(call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
+                    meter(step, call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
                     conversation.messages.append(result.assistantMessage)
                     guard await save(&conversation, step, scrubbing: secretsForSaving, event: .llmIteration, [
                         "iteration": .integer(iteration), "tool_calls": .array(result.toolCalls.map { .string($0.name) }), "usage": usage.json,
@@ -201,13 +209,13 @@ struct LLMRunner: StepRunner {
                     continue
                 }
                 guard chat.json else {
-                    step.meter.add(call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
+                    meter(step, call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
                     return .succeeded(output(result, json: nil, conversation))
                 }
                 let text = StructuredOutput.jsonText(in: result.text)
                 let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
                 let problem = parsed.map { StructuredOutput.problem(with: $0, schema: chat.schema) } ?? "it does not parse as JSON"
-                step.meter.add(call(step, model, iteration, usage, cost, succeeded: problem == nil, overage: overage))
+                meter(step, call(step, model, iteration, usage, cost, succeeded: problem == nil, overage: overage))
                 if let parsed, problem == nil { return .succeeded(output(result, json: parsed, conversation)) }
                 guard repairsLeft > 0 else {
                     return .failed(StepError(.validation, "the model's answer is not the JSON asked for, even after a repair turn: \(problem ?? "")"

@@ -23,7 +23,9 @@ public struct EnvironmentUse: Sendable, Hashable {
     public var webhooks = 0
     public var unfinishedExecutions = 0
 
-    public var isEmpty: Bool { deployments + secrets + schedules + webhooks + unfinishedExecutions == 0 }
+    /// What keeps it from being deleted: values (secrets), what would start executions there
+    /// (schedules, webhooks), and executions not yet ended. Deployments go with it.
+    public var blocksDeletion: Bool { secrets + schedules + webhooks + unfinishedExecutions > 0 }
 
     public var summary: String {
         [(deployments, "deployed workflows"), (secrets, "secrets"), (schedules, "schedules"), (webhooks, "webhooks"),
@@ -89,8 +91,9 @@ public struct EnvironmentStore: Sendable {
         }
     }
 
-    /// Deletes an environment the org added, once nothing uses it. Built-in ones stay (their
-    /// settings can be emptied with `put`).
+    /// Deletes an environment the org added, with its deployments, once no secret, schedule,
+    /// webhook or unfinished execution uses it. Built-in ones stay (their settings can be
+    /// emptied with `put`).
     public func delete(_ name: String, context: ChangeContext) async throws {
         let audit = self.audit, cache = database.environments
         defer { cache.invalidate(org: context.scope.orgID) }
@@ -102,13 +105,17 @@ public struct EnvironmentStore: Sendable {
                                              + "`agentctl envs set \(name) --clear` empties their settings")
             }
             let use = try Environments.use(of: record.name, org: org, db)
-            guard use.isEmpty else {
-                throw StorageError.protected(.environment, id: name, reason: "environment \(name) is in use (\(use.summary)); "
-                                             + "undeploy, delete or move those first (`agentctl envs show \(name)`)")
+            guard !use.blocksDeletion else {
+                throw StorageError.protected(.environment, id: name, reason: "environment \(name) is in use (\(use.summary)); delete its secrets, "
+                                             + "schedules and webhooks and let its executions end first (`agentctl envs show \(name)`)")
             }
+            try db.execute(sql: """
+                DELETE FROM workflow_deployment WHERE environment = ? AND workflow_id IN (SELECT id FROM workflow WHERE org_id = ?)
+                """, arguments: [name, org.rawValue])
             try db.execute(sql: "DELETE FROM environment WHERE org_id = ? AND name = ?", arguments: [org.rawValue, name])
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor, action: .environmentDeleted,
-                                        targetType: ResourceType.environment.rawValue, targetID: name, requestID: context.requestID), in: db)
+                                        targetType: ResourceType.environment.rawValue, targetID: name, requestID: context.requestID,
+                                        details: ["deployments_removed": "\(use.deployments)"]), in: db)
         }
     }
 

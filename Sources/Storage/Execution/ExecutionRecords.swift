@@ -114,7 +114,7 @@ public struct ExecutionEffects: Sendable {
     public var cancelRunning: [String] = []   // execution ids whose running steps must stop
     public var finished: [String] = []
     /// Executions that ended, for the log.
-    public var ended: [(id: String, org: String, workflow: String, status: ExecutionStatus)] = []
+    public var ended: [(id: String, org: String, workflow: String, workflowID: String, status: ExecutionStatus, durationMs: Int64)] = []
     public var changed: [String] = []         // executions with new events
     /// False when the job's lease was lost (another owner completed or recovered it).
     public var accepted = true

@@ -460,7 +460,8 @@ extension ExecutionStore {
         if let error { data["error"] = error }
         try Events.append(db, execution: id, at: now, type: event, data: .object(data))
         effects.finished.append(id)
-        effects.ended.append((id, execution.orgID.rawValue, execution.workflowName, status))
+        effects.ended.append((id, execution.orgID.rawValue, execution.workflowName, execution.workflowID.rawValue, status,
+                              max(0, now - execution.createdAt.millisecondsSinceEpoch)))
         effects.changed.append(id)
         if status != .succeeded { effects.cancelRunning.append(id) }
         // A place is free: start what waits for one, and a schedule's slot queued behind this one.

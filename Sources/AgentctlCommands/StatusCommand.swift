@@ -24,6 +24,11 @@ struct Status: AsyncParsableCommand {
                                    + " (last sent \(forward.text("forwarded_seq")))"))
                 if forward["last_error"] is String { forwarding.append(("forward error", forward.text("last_error"))) }
             }
+            if let sentry = status["sentry"] as? [String: Any] {
+                let pending = Int(sentry.text("pending")) ?? 0
+                forwarding.append(("sentry", "\(sentry.text("target")): " + (pending == 0 ? "up to date" : "\(pending) failures not yet sent")))
+                if sentry["last_error"] is String { forwarding.append(("sentry error", sentry.text("last_error"))) }
+            }
             Output.pairs([
                 ("version", status.text("version")),
                 ("schema version", status.text("schema_version")),

@@ -64,7 +64,15 @@ import Testing
             let line = try await daemon.log.waitFor(timeout: .seconds(30)) { $0.contains("sentry forwarding failed") }
             #expect(line?.contains("401") == true, "\(line ?? daemon.log.text)")
             #expect(try await Self.events(sentry).events.isEmpty)
-            #expect(try await daemon.socket.send(.GET, "/api/v1/status").status == 200)
+            // agentctl status says it does not get through, and why.
+            let deadline = ContinuousClock.now + .seconds(30)
+            var shown = (status: Int32(0), stdout: "", stderr: "")
+            while ContinuousClock.now < deadline {
+                shown = try await runProgram(TestDaemon.binaries + "/agentctl", ["status", "--socket", daemon.socketPath])
+                if shown.stdout.contains("sentry error") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(shown.status == 0 && shown.stdout.contains("1 failures not yet sent") && shown.stdout.contains("401"), "\(shown)")
         }
     }
 }

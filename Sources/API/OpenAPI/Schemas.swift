@@ -70,6 +70,14 @@ enum Schemas {
                     "updated_at": ["type": ["string", "null"]], "last_error": ["type": ["string", "null"], "description": "Why it keeps failing, while it does."],
                 ],
             ],
+            "sentry": [
+                "type": "object", "description": "Present when [errors] sentry_dsn is set: how far failures have been sent.",
+                "properties": [
+                    "target": ["type": "string"], "last_sent_failure_at": ["type": ["string", "null"]],
+                    "pending": ["type": "integer", "description": "Failures not yet sent."],
+                    "last_error": ["type": ["string", "null"]],
+                ],
+            ],
         ],
     ]
 

@@ -113,6 +113,11 @@ public enum SystemRoutes: RouteFile {
         if let target = services.info.auditForward {
             forwarding = try await AuditForwardCursor(database: database, target: target.description).state()
         }
+        var sentry: StatusBody.SentryBody?
+        if let dsn = services.info.sentry {
+            let state = try await ErrorForwardCursor(database: database, target: ErrorForwardCursor.target(dsn)).state()
+            sentry = .init(target: dsn.redacted, lastSentFailureAt: state.lastSent?.rfc3339, pending: state.pending, lastError: state.lastError)
+        }
         let body = StatusBody(
             version: services.info.version,
             schemaVersion: database.schemaVersion,
@@ -125,7 +130,8 @@ public enum SystemRoutes: RouteFile {
             auditForward: forwarding.map { state in
                 StatusBody.AuditForwardBody(target: state.target, forwardedSeq: state.lastSequence, headSeq: state.headSequence, lag: state.lag,
                       updatedAt: state.updatedAt?.rfc3339, lastError: state.lastError)
-            })
+            },
+            sentry: sentry)
         return try JSONResponse.make(.ok, body)
     }
 
@@ -145,6 +151,16 @@ public enum SystemRoutes: RouteFile {
         let writer: WriterStatistics
         /// Present when `[audit] forward` is set.
         let auditForward: AuditForwardBody?
+
+        /// Present when `[errors] sentry_dsn` is set.
+        let sentry: SentryBody?
+
+        struct SentryBody: Encodable {
+            let target: String
+            let lastSentFailureAt: String?
+            let pending: Int
+            let lastError: String?
+        }
 
         struct AuditForwardBody: Encodable {
             let target: String

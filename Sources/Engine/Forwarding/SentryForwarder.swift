@@ -37,7 +37,7 @@ public final class SentryForwarder: Sendable {
     public init(dsn: SentryDSN, database: AgentDatabase, settings: Settings, now: @escaping @Sendable () -> Instant, logger: Logger,
                 metrics: (any MetricsFactory)? = nil) {
         self.dsn = dsn
-        cursor = ErrorForwardCursor(database: database, target: "sentry:" + dsn.redacted)
+        cursor = ErrorForwardCursor(database: database, target: ErrorForwardCursor.target(dsn))
         self.settings = settings
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow

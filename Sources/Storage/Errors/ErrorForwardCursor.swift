@@ -7,9 +7,30 @@ public struct ErrorForwardCursor: Sendable {
     let database: AgentDatabase
     public let target: String
 
+    /// The name a Sentry's cursor is kept under.
+    public static func target(_ dsn: SentryDSN) -> String { "sentry:" + dsn.redacted }
+
     public init(database: AgentDatabase, target: String) {
         self.database = database
         self.target = target
+    }
+
+    /// How far the target got: the last failure sent, how many ended since and wait, the last error.
+    public struct State: Sendable, Hashable {
+        public let lastSent: Instant?
+        public let pending: Int
+        public let lastError: String?
+    }
+
+    public func state() async throws -> State {
+        try await database.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM error_forward_cursor WHERE target = ?", arguments: [target])
+            let at: Int64 = row?["finished_at"] ?? 0, id: String = row?["execution_id"] ?? ""
+            let pending = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM execution INDEXED BY execution_failed_at WHERE status = 'failed' AND (finished_at > ? OR (finished_at = ? AND id > ?))
+                """, arguments: [at, at, id]) ?? 0
+            return State(lastSent: at > 0 ? Instant(millisecondsSinceEpoch: at) : nil, pending: row == nil ? 0 : pending, lastError: row?["last_error"])
+        }
     }
 
     public struct Position: Sendable, Hashable {

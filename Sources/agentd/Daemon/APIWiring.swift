@@ -88,7 +88,7 @@ struct APIWiring {
             system: SystemService(database: database, engine: engine, executions: executions, vault: vault,
                                   info: ServerInfo(version: AgentdVersion.current, startedAt: inputs.startedAt,
                                                    startedAtMonotonic: inputs.startedAtMonotonic, devMode: inputs.devMode,
-                                                   auditForward: config.audit.forward),
+                                                   auditForward: config.audit.forward, sentry: config.errors.sentryDSN),
                                   registry: inputs.registry, metricsRequireAuth: config.metrics.requireAuth),
             identity: IdentityService(orgs: OrgStore(database: database, audit: audit), users: users,
                                       teams: TeamStore(database: database, audit: audit), roles: RoleStore(database: database, audit: audit),

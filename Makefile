@@ -56,7 +56,9 @@ bench: deps
 	$(SWIFT) build -c release --product llm-bench
 	$(SWIFT) build -c release --product triggers-bench
 	$(SWIFT) build -c release --product approvals-bench
+	$(SWIFT) build -c release --product pii-bench
 	.build/release/writer-bench
+	.build/release/pii-bench
 	.build/release/definition-bench
 	.build/release/engine-bench
 	.build/release/llm-bench

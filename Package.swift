@@ -133,6 +133,11 @@ let package = Package(
             path: "bench/writer-bench"
         ),
         .executableTarget(
+            name: "pii-bench",
+            dependencies: ["Core"],
+            path: "bench/pii-bench"
+        ),
+        .executableTarget(
             name: "auth-bench",
             dependencies: ["Security", "Storage", "Core"],
             path: "bench/auth-bench"

@@ -373,13 +373,18 @@ public final class Engine: Sendable {
             if stopped.load(ordering: .relaxed) { return }
             earliestTimer.withLock { $0 = nil }
             do {
+                // why: what falls due while this pass runs (a schedule's slot a millisecond after
+                // fireSchedules looked) must wake the next pass at once, not a poll later; what was
+                // already due when the pass began was handled by it (or is left, like a failing
+                // schedule) and must not make the timer spin.
+                let passStart = now().millisecondsSinceEpoch
                 dispatcher.enqueue(try await store.dueJobs(now: now()))
                 try await fireSchedules()
                 let expiredChanges = try await store.changes.expireDue(now: now())
                 if expiredChanges > 0 { logger.info("change requests expired undecided", metadata: ["requests": "\(expiredChanges)"]) }
                 let upcoming = [try await store.nextDue(), try await store.nextScheduleDue(), try await store.nextDeadline(), try await store.nextLeaseEnd(),
                                 try await store.changes.nextExpiry()]
-                for next in upcoming.compactMap({ $0 }) where next > now().millisecondsSinceEpoch {
+                for next in upcoming.compactMap({ $0 }) where next > passStart {
                     earliestTimer.withLock { earliest in if earliest == nil || next < earliest! { earliest = next } }
                 }
                 handle(try await store.expireDeadlines(now: now()))

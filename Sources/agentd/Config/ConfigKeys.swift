@@ -114,43 +114,25 @@ enum ConfigKeys {
         int("engine", "schedule_grace_ms", "How late a schedule's slot may fire; a slot found later is missed and its catch-up policy decides",
             1000...3_600_000) { $1.engine.scheduleGraceMs = $0 },
         string("engine", "ca_bundle", "PEM file of the certificate authorities http steps trust (default: the system's)") { value, config in
-            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
-            guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
-            config.engine.caBundle = value
+            config.engine.caBundle = try readableFile(value)
         },
         int("audit", "checkpoint_every", "Audit events between two keyed checkpoints of the chain", 1...1_000_000) {
             $1.audit.checkpointEvery = $0
         },
         string("audit", "forward", "Forward every audit event to syslog+tls://HOST:PORT or jsonl:/PATH (empty: off)") { value, config in
-            guard !value.isEmpty else { config.audit.forward = nil; return }
-            do { config.audit.forward = try AuditForwardTarget.parse(value) } catch let error as ValidationError {
-                throw Rule(error.violations.first?.message ?? "is not a forwarding target")
-            } catch {
-                throw Rule("is not a forwarding target")
-            }
+            config.audit.forward = value.isEmpty ? nil : try checked { () throws(ValidationError) in try AuditForwardTarget.parse(value) }
         },
         string("audit", "forward_ca_bundle", "PEM file of the certificate authorities the syslog collector's certificate is checked against (default: the system's)") {
-            value, config in
-            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
-            guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
-            config.audit.forwardCABundle = value
-        },
-        string("errors", "sentry_dsn", "Send each failed execution to this self-hosted Sentry (https://KEY@host/PROJECT; empty: off)") { value, config in
-            guard !value.isEmpty else { config.errors.sentryDSN = nil; return }
-            do { config.errors.sentryDSN = try SentryDSN(value) } catch let error as ValidationError {
-                throw Rule(error.violations.first?.message ?? "is not a DSN")
-            } catch {
-                throw Rule("is not a DSN")
-            }
-        },
-        string("errors", "sentry_ca_bundle", "PEM file of the certificate authorities Sentry's certificate is checked against (default: engine.ca_bundle, else the system's)") {
-            value, config in
-            guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
-            guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
-            config.errors.sentryCABundle = value
+            value, config in config.audit.forwardCABundle = try readableFile(value)
         },
         int("audit", "forward_max_mb", "jsonl: targets: rotate the file past this size (5 files are kept)", 1...100_000) {
             $1.audit.forwardMaxMegabytes = $0
+        },
+        string("errors", "sentry_dsn", "Send each failed execution to this self-hosted Sentry (https://KEY@host/PROJECT; empty: off)") { value, config in
+            config.errors.sentryDSN = value.isEmpty ? nil : try checked { () throws(ValidationError) in try SentryDSN(value) }
+        },
+        string("errors", "sentry_ca_bundle", "PEM file of the certificate authorities Sentry's certificate is checked against (default: engine.ca_bundle, else the system's)") {
+            value, config in config.errors.sentryCABundle = try readableFile(value)
         },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
@@ -199,6 +181,18 @@ enum ConfigKeys {
 
     static func key(section: String, name: String) -> ConfigKey? {
         all.first { $0.section == section && $0.name == name }
+    }
+
+    /// A path to a file agentd can read (a CA bundle), as the config names it.
+    private static func readableFile(_ value: String) throws -> String {
+        guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
+        guard FileManager.default.isReadableFile(atPath: value) else { throw Rule("cannot be read") }
+        return value
+    }
+
+    /// A value Core parses, its first violation as the key's reason.
+    private static func checked<T>(_ parse: () throws(ValidationError) -> T) throws -> T {
+        do { return try parse() } catch { throw Rule(error.violations.first?.message ?? "is not valid") }
     }
 
     private static func string(_ section: String, _ name: String, _ help: String,

@@ -10,11 +10,13 @@ import Testing
     @Test func executionsSurviveRepeatedSIGKILL() async throws {
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        // A 12-step chain with a short timer in the middle, so kills land in every phase:
-        // queued, running, waiting on a timer, completing.
+        // A 12-step chain with a timer in the middle, so kills land in every phase: queued,
+        // running, waiting on a timer, completing. why 250 ms: a kill comes 1-40 ms after the
+        // starts, and the chain must still be open then on a fast run too (with a 20 ms timer it
+        // often was not, once the timer stopped firing up to a poll late).
         var nodes = "", edges = ""
         for index in 0..<12 {
-            let kind = index == 6 ? "{kind: delay, config: {duration_ms: 20}}"
+            let kind = index == 6 ? "{kind: delay, config: {duration_ms: 250}}"
                 : "{kind: transform, input: {n: \"{{ \(index == 0 ? "input.n" : "nodes.s\(index - 1).output") }}\"}, config: {output: \"{{ input.n + 1 }}\"}}"
             nodes += "  s\(index): \(kind)\n"
             if index > 0 { edges += "  - s\(index - 1) -> s\(index)\n" }

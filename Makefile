@@ -1,6 +1,6 @@
 # agentd: `make run` starts a dev daemon, `make test` runs the whole suite.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev pkg-config
+DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev pkg-config
 # The tests also start a small HTTP(S) service of their own (python3) with certificates made by openssl,
 # and lint /metrics with promtool.
 TEST_PACKAGES := python3 openssl

@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Storage", "Security", "Core",
+                "Storage", "Security", "Core", "CCurlSMTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -108,6 +108,8 @@ let package = Package(
         .target(name: "Core"),
         // A few lines of C for what Swift cannot call (variadic prctl).
         .target(name: "CProcess"),
+        // Alert email over SMTP through libcurl (STARTTLS, AUTH), whose setopt is variadic too.
+        .target(name: "CCurlSMTP", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",

@@ -88,7 +88,8 @@ final class RouteHarness: @unchecked Sendable {
                                      engine: engine, limits: limits, clock: clock),
             approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit),
                                        executions: executions, engine: engine, authenticator: authenticator,
-                                       limits: limits, clock: clock))
+                                       limits: limits, clock: clock),
+            alerts: AlertService(alerts: AlertStore(database: database, audit: audit), alerting: nil, executions: executions, limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes
 

@@ -38,7 +38,7 @@ import Testing
          .failure(.beyondOwnerRole(.workflowsExecute, login: "ada", role: "viewer"))),
         (KeyScopeAuthorityTests.admin, nil, KeyScopePreset.executeOnly.permissions, .builtIn(.guest), .failure(.presetGrantsNothing(login: "ada", role: "guest"))),
         (KeyScopeAuthorityTests.operatorScope, nil, KeyScopeAuthorityTests.readOnly, .builtIn(.admin),
-         .success([.orgsView, .usersView, .workflowsView, .agentsView, .executionsView, .costsView, .errorsView])),
+         .success([.orgsView, .usersView, .workflowsView, .agentsView, .executionsView, .costsView, .errorsView, .alertsView])),
     ] as [(Scope, Set<Permission>?, Set<Permission>, MemberRole, Result<Set<Permission>?, KeyScopeRefusal>)])
     func aKeysScopesLieWithinItsOwnersRoleAndTheCallersGrant(_ caller: Scope, _ requested: Set<Permission>?, _ preset: Set<Permission>,
                                                             _ ownerRole: MemberRole, _ want: Result<Set<Permission>?, KeyScopeRefusal>) {

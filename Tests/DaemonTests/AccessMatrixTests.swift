@@ -19,7 +19,7 @@ import Testing
     enum Foreign: Sendable { case notFound, ownOnly, forbidden }
 
     /// Operation id → fixture. Placeholders: @KEY@ and @ROTKEY@ (key ids), @TEAM@, @TEAM2@, @TEAM3@ (team ids),
-    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests), @CHG@, @CHG2@ (change requests), @ERR@ (an error group); bodies: @UNTIL@ (a week ahead).
+    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests), @CHG@, @CHG2@ (change requests), @ERR@ (an error group), @SIL@ (an alert silence); bodies: @UNTIL@ (a week ahead).
     /// Operations run in no fixed order, so each mutating one has objects of its own.
     static let fixtures: [String: Fixture] = [
         "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
@@ -138,6 +138,23 @@ import Testing
         "setChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: #"{"approvers":["role:admin"]}"#, foreign: .ownOnly),
         "deleteChangePolicy": Fixture(path: "/api/v1/change-policies/deploy.prod", body: nil, foreign: .ownOnly),
         "getOverview": Fixture(path: "/api/v1/overview", body: nil, foreign: .ownOnly),
+        "listAlerts": Fixture(path: "/api/v1/alerts", body: nil, foreign: .ownOnly),
+        "alertHistory": Fixture(path: "/api/v1/alerts/history", body: nil, foreign: .ownOnly),
+        "listAlertRules": Fixture(path: "/api/v1/alerts/rules", body: nil, foreign: .ownOnly),
+        "createAlertRule": Fixture(path: "/api/v1/alerts/rules", body: #"{"name":"m-rule-new","expr":"queue_depth() > 100"}"#, foreign: .ownOnly),
+        "getAlertRule": Fixture(path: "/api/v1/alerts/rules/m-rule", body: nil, foreign: .notFound),
+        "updateAlertRule": Fixture(path: "/api/v1/alerts/rules/m-rule-put", body: #"{"severity":"critical"}"#, foreign: .notFound),
+        "deleteAlertRule": Fixture(path: "/api/v1/alerts/rules/m-rule-doomed", body: nil, foreign: .notFound),
+        "listAlertChannels": Fixture(path: "/api/v1/alerts/channels", body: nil, foreign: .ownOnly),
+        "createAlertChannel": Fixture(path: "/api/v1/alerts/channels", body: #"{"name":"m-chan-new","type":"slack","url":"https://chat.local/hooks/x"}"#,
+                                      foreign: .ownOnly),
+        "getAlertChannel": Fixture(path: "/api/v1/alerts/channels/m-chan", body: nil, foreign: .notFound),
+        "updateAlertChannel": Fixture(path: "/api/v1/alerts/channels/m-chan-put", body: #"{"url":"https://chat.local/hooks/y"}"#, foreign: .notFound),
+        "deleteAlertChannel": Fixture(path: "/api/v1/alerts/channels/m-chan-doomed", body: nil, foreign: .notFound),
+        "testAlertChannel": Fixture(path: "/api/v1/alerts/channels/m-chan/test", body: nil, foreign: .notFound),
+        "listAlertSilences": Fixture(path: "/api/v1/alerts/silences", body: nil, foreign: .ownOnly),
+        "createAlertSilence": Fixture(path: "/api/v1/alerts/silences", body: #"{"rule":"m-rule","for":"1h","comment":"matrix"}"#, foreign: .notFound),
+        "endAlertSilence": Fixture(path: "/api/v1/alerts/silences/@SIL@", body: nil, foreign: .notFound),
         "listErrors": Fixture(path: "/api/v1/errors", body: nil, foreign: .ownOnly),
         "getError": Fixture(path: "/api/v1/errors/@ERR@", body: nil, foreign: .notFound),
         "listEnvironments": Fixture(path: "/api/v1/environments", body: nil, foreign: .ownOnly),
@@ -217,6 +234,15 @@ import Testing
             for name in ["m-env", "m-env-doomed"] {
                 try #require(try await admin.call(.POST, "/api/v1/environments", json: ["name": name]).status == 201)
             }
+            // Alert channels and rules of org A, and a silence to end.
+            for name in ["m-chan", "m-chan-put", "m-chan-doomed"] {
+                try #require(try await admin.call(.POST, "/api/v1/alerts/channels", json: ["name": name, "type": "slack", "url": "http://127.0.0.1:9/hooks/x"]).status == 201)
+            }
+            for name in ["m-rule", "m-rule-put", "m-rule-doomed"] {
+                try #require(try await admin.call(.POST, "/api/v1/alerts/rules", json: ["name": name, "expr": "queue_depth() > 100", "notify": ["m-chan"]]).status == 201)
+            }
+            let silenceID = try #require(try await admin.call(.POST, "/api/v1/alerts/silences", json: ["rule": "m-rule", "for": "1h", "comment": "matrix"])
+                .json?["id"] as? Int).description
             // A branch of m-flow to merge.
             _ = try await admin.call(.POST, "/api/v1/apply", json: ["branch": "m-branch", "document":
                 "workflow: m-flow\nnodes:\n  a: {agent: m-agent}\n  b: {kind: transform, config: {output: 9}}\nedges: [a -> b]\n"])
@@ -263,7 +289,8 @@ import Testing
                     var path = fixture.path
                     for (token, value) in [("@ROTKEY@", rotateID), ("@KEY@", keyID), ("@SLOWEXEC@", slowID), ("@FAILEXEC@", failID),
                                            ("@EXEC@", executionID), ("@TEAM3@", teamIDs[2]), ("@TEAM2@", teamIDs[1]), ("@TEAM@", teamIDs[0]),
-                                           ("@APR2@", approvals[1]), ("@APR@", approvals[0]), ("@CHG2@", changes[1]), ("@CHG@", changes[0]), ("@ERR@", errorGroup)] {
+                                           ("@APR2@", approvals[1]), ("@APR@", approvals[0]), ("@CHG2@", changes[1]), ("@CHG@", changes[0]), ("@ERR@", errorGroup),
+                                           ("@SIL@", silenceID)] {
                         path = path.replacingOccurrences(of: token, with: value)
                     }
                     let verb = method.uppercased()

@@ -9,6 +9,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = AgentRequestContext
     let registry: PrometheusCollectorRegistry
     let knownPaths: Set<String>
+    /// For the `api_latency_p99` alert rule.
+    let latencies: RequestLatencies?
 
     static var requests: MetricNameDescriptor { CatalogMetricsFactory.descriptor(MetricCatalog.httpRequests.name) }
     static var duration: MetricNameDescriptor { CatalogMetricsFactory.descriptor(MetricCatalog.httpRequestDuration.name) }
@@ -29,6 +31,7 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         registry.makeDurationHistogram(descriptor: Self.duration,
                                        labels: [("method", method), ("route", route)], buckets: Self.buckets)
             .record(elapsed)
+        latencies?.record(micros: elapsed.inMicroseconds)
         context.logger.debug("request", metadata: [
             "method": "\(method)", "route": "\(route)", "status": "\(response.status.code)",
             "duration_us": "\(elapsed.inMicroseconds)",

@@ -44,12 +44,12 @@ public enum APIRouter {
     /// every change (not a GET or HEAD) is one log line whatever its outcome.
     public static func build(routes: [BoundRoute], identity: IdentityMiddleware, rateLimits: RateLimits,
                              registry: PrometheusCollectorRegistry, refusals: RefusalAudit,
-                             clock: WallClock) throws -> Router<AgentRequestContext> {
+                             clock: WallClock, latencies: RequestLatencies? = nil) throws -> Router<AgentRequestContext> {
         let declarations = routes.map(\.declaration)
         try validate(declarations)
         let router = Router(context: AgentRequestContext.self)
         router.add(middleware: RequestIDMiddleware(clock: clock))
-        router.add(middleware: HTTPMetricsMiddleware(registry: registry, knownPaths: Set(declarations.map(\.path))))
+        router.add(middleware: HTTPMetricsMiddleware(registry: registry, knownPaths: Set(declarations.map(\.path)), latencies: latencies))
         router.add(middleware: ProblemMiddleware(routes: declarations))
         router.add(middleware: identity)
         router.add(middleware: RateLimitMiddleware(limits: rateLimits, buckets: BucketStore(), clock: clock))

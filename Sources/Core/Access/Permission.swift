@@ -44,6 +44,10 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case environmentsManage = "environments.manage"
     /// Reading failures grouped by fingerprint (`agentctl errors`).
     case errorsView = "errors.view"
+    /// Reading alert rules, channels, what fires and the history (`agentctl alerts`).
+    case alertsView = "alerts.view"
+    /// Creating and changing alert rules and channels, silencing and testing them.
+    case alertsManage = "alerts.manage"
     case budgetsManage = "budgets.manage"
     // Models (OpenAI-compatible endpoints) are managed with settings.manage; costs and
     // budgets are read with costs.view.
@@ -77,11 +81,11 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
         case .developer:
             return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
                     .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView,
-                    .schedulesManage, .webhooksManage, .workflowsMerge, .errorsView]
+                    .schedulesManage, .webhooksManage, .workflowsMerge, .errorsView, .alertsView]
         case .operator:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide,
                     .changesApprove, .costsView,
-                    .schedulesManage, .errorsView]
+                    .schedulesManage, .errorsView, .alertsView, .alertsManage]
         case .viewer:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .executionsView]
         case .guest:

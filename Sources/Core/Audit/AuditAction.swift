@@ -78,6 +78,21 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     /// A person lent their approval rights to a colleague until a time, or took them back.
     case approvalDelegated = "approval.delegated"
     case approvalDelegationEnded = "approval.delegation_ended"
+    case alertRuleCreated = "alert.rule_created"
+    case alertRuleUpdated = "alert.rule_updated"
+    case alertRuleDeleted = "alert.rule_deleted"
+    case alertChannelCreated = "alert.channel_created"
+    case alertChannelUpdated = "alert.channel_updated"
+    case alertChannelDeleted = "alert.channel_deleted"
+    /// A test notification sent to a channel (`agentctl alerts channels test`).
+    case alertChannelTested = "alert.channel_tested"
+    case alertSilenced = "alert.silenced"
+    case alertUnsilenced = "alert.unsilenced"
+    /// An alert went pending, firing, resolved or cleared (actor `system`).
+    case alertStateChanged = "alert.state_changed"
+    /// Deliveries to a channel gave up (the org's other channels were told), or it took one again.
+    case alertChannelDown = "alert.channel_down"
+    case alertChannelUp = "alert.channel_up"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

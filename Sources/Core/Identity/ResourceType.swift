@@ -21,4 +21,7 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case change
     case environment
     case errorGroup = "error_group"
+    case alertRule = "alert_rule"
+    case alertChannel = "alert_channel"
+    case alertSilence = "alert_silence"
 }

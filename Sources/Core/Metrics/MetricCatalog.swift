@@ -60,6 +60,14 @@ public enum MetricCatalog {
         "agentd_errors_forwarded_total", .counter, labels: ["result"], source: .event,
         "Failed executions sent to Sentry (result sent), and failed attempts (result failed).")
 
+    public static let alertEvaluation = MetricFamily(
+        "agentd_alert_evaluation_seconds", .histogram, source: .event, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+        "How long one evaluation round over every alert rule took (read, evaluate, record).")
+
+    public static let alertsDelivered = MetricFamily(
+        "agentd_alert_notifications_total", .counter, labels: ["result"], source: .event,
+        "Alert notifications a channel took (result sent), and failed tries (result failed; retried, then the channel is marked down).")
+
     // MARK: Read at scrape
 
     public static let databaseSize = MetricFamily(
@@ -107,7 +115,7 @@ public enum MetricCatalog {
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
         httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries,
-        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded,
+        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded, alertEvaluation, alertsDelivered,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import GRDB
 import Metrics
+import Synchronization
 
 /// The one path by which agentd writes to its database, with group commit.
 ///
@@ -49,6 +50,8 @@ public final class Writer: Sendable {
     private let statistics: WriterStatisticsRecorder
     private let stoppedSignal = StoppedSignal()
     private let started = StartedFlag()
+    /// When the batch in progress began (nil between batches), for `stallSeconds`.
+    private let busySince = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(database: DatabasePool, options: Options = Options(), metrics: (any MetricsFactory)? = nil) {
         self.database = database
@@ -90,6 +93,14 @@ public final class Writer: Sendable {
     /// Units waiting for the writer thread right now.
     public var queueDepth: Int { queue.count }
 
+    /// How long the batch in progress has run, in seconds (0 between batches): a disk that
+    /// stops answering shows here first (the `writer_stall` alert rule).
+    public var stallSeconds: Double {
+        guard let since = busySince.withLock({ $0 }) else { return 0 }
+        let elapsed = ContinuousClock.now - since
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
     /// Counters and histograms since start, for `agentctl status` and `/metrics`.
     public var currentStatistics: WriterStatistics { statistics.snapshot }
 
@@ -97,7 +108,9 @@ public final class Writer: Sendable {
 
     private func loop() {
         while let batch = queue.nextBatch(max: options.maxBatch, window: options.batchWindow) {
+            busySince.withLock { $0 = .now }
             runBatch(batch)
+            busySince.withLock { $0 = nil }
         }
         stoppedSignal.fire()
     }

@@ -103,6 +103,14 @@ struct Config: Sendable, Equatable {
         var sentryCABundle: String?
     }
 
+    /// Alert rules evaluation and delivery (docs/observability.md#alerts).
+    struct Alerts: Sendable, Equatable {
+        var evaluateMilliseconds = 15_000
+        var deliveryAttempts = 5
+        var retryBaseMilliseconds = 2000
+        var caBundle: String?
+    }
+
     /// Where http steps and model servers may connect (docs/security.md, "Egress").
     struct Egress: Sendable, Equatable {
         /// `allow` and `deny`: CIDRs and host names (`*.corp.example`).
@@ -120,6 +128,7 @@ struct Config: Sendable, Equatable {
     var backup = Backup()
     var audit = Audit()
     var errors = Errors()
+    var alerts = Alerts()
     var database = Database()
     var writer = Writer()
     var auth = Auth()

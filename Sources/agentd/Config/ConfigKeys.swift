@@ -134,6 +134,16 @@ enum ConfigKeys {
         string("errors", "sentry_ca_bundle", "PEM file of the certificate authorities Sentry's certificate is checked against (default: engine.ca_bundle, else the system's)") {
             value, config in config.errors.sentryCABundle = try readableFile(value)
         },
+        int("alerts", "evaluate_ms", "How often every alert rule is evaluated", 100...3_600_000) { $1.alerts.evaluateMilliseconds = $0 },
+        int("alerts", "delivery_attempts", "Tries per notification before its channel is marked down and the org's other channels are told", 1...50) {
+            $1.alerts.deliveryAttempts = $0
+        },
+        int("alerts", "retry_base_ms", "The first retry's wait for a notification a channel refused; doubled each time, up to 5 minutes", 10...600_000) {
+            $1.alerts.retryBaseMilliseconds = $0
+        },
+        string("alerts", "ca_bundle", "PEM file of the certificate authorities alert channels (SMTP relay, chat, PagerDuty, SMS, webhooks) are checked against (default: engine.ca_bundle, else the system's)") {
+            value, config in config.alerts.caBundle = try readableFile(value)
+        },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
         int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },

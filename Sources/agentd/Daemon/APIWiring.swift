@@ -19,6 +19,8 @@ struct APIWiring {
     let vault: Vault
     /// For models declared in agentd.toml (at start and on reload).
     let models: ModelStore
+    /// Alert rules' evaluation and delivery, run by the daemon as a service.
+    let alerting: Alerting
     let router: Router<AgentRequestContext>
 
     /// What the daemon has opened and decided before the API can be built.
@@ -71,6 +73,20 @@ struct APIWiring {
                             },
                             metrics: inputs.metrics, runners: runners)
 
+        let latencies = RequestLatencies(now: { clock.now() })
+        var alertSettings = Alerting.Settings()
+        alertSettings.evaluateMilliseconds = Int64(config.alerts.evaluateMilliseconds)
+        alertSettings.deliveryAttempts = config.alerts.deliveryAttempts
+        alertSettings.retryBaseMilliseconds = Int64(config.alerts.retryBaseMilliseconds)
+        alertSettings.caBundle = config.alerts.caBundle ?? config.engine.caBundle
+        let dataDirectory = URL(fileURLWithPath: config.database.path).deletingLastPathComponent().path
+        let alerting = Alerting(database: database, audit: audit, engine: engine,
+                                signals: SiteSignals(apiLatencyP99: { latencies.p99(windowMilliseconds: $0) },
+                                                     writerStallSeconds: { database.writer.stallSeconds },
+                                                     vaultSealed: { vault.isSealed },
+                                                     diskFree: { DiskSpace.freeFraction(of: dataDirectory) }),
+                                settings: alertSettings, now: { clock.now() }, logger: inputs.logger, metrics: inputs.metrics)
+
         let hasher = SecretHasher(key: inputs.hashKey)
         let authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)
         let users = UserStore(database: database, audit: audit)
@@ -113,7 +129,9 @@ struct APIWiring {
                                      engine: engine, limits: limits, clock: clock, metrics: inputs.metrics),
             approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit, resealer: vault),
                                        executions: executions, engine: engine, authenticator: authenticator,
-                                       limits: limits, clock: clock))
+                                       limits: limits, clock: clock),
+            alerts: AlertService(alerts: AlertStore(database: database, audit: audit), alerting: alerting, executions: executions,
+                                 limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),
@@ -122,8 +140,9 @@ struct APIWiring {
             routes: routes, identity: identity,
             rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,
                                    orgPerHour: config.limits.orgPerHour),
-            registry: inputs.registry, refusals: RefusalAudit(audit: audit, clock: clock), clock: clock)
+            registry: inputs.registry, refusals: RefusalAudit(audit: audit, clock: clock), clock: clock, latencies: latencies)
         self.engine = engine
+        self.alerting = alerting
         self.vault = vault
         self.models = models
     }

@@ -153,6 +153,8 @@ struct Daemon {
             ] + forwarding + [
                 // Stops after the engine and the listeners (nothing audits after it), before the writer.
                 .init(service: AuditCheckpointService(audit: audit, now: { clock.now() }, logger: logger)),
+                // Alerting records and audits; it stops before the audit checkpoint and the writer.
+                .init(service: AlertingService(alerting: api.alerting)),
                 // After the writer (it records outcomes), before the listeners (stops after them).
                 .init(service: EngineService(engine: api.engine, vault: api.vault, readiness: readiness, logger: logger)),
                 .init(service: tcpApp),

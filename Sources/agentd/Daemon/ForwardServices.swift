@@ -21,3 +21,12 @@ struct AuditForwardService: Service {
         await cancelWhenGracefulShutdown { await forwarder.run() }
     }
 }
+
+/// Evaluates alert rules and delivers notifications (`[alerts]`) until agentd stops.
+struct AlertingService: Service {
+    let alerting: Alerting
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await alerting.run() }
+    }
+}

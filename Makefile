@@ -57,6 +57,7 @@ bench: deps
 	$(SWIFT) build -c release --product triggers-bench
 	$(SWIFT) build -c release --product approvals-bench
 	$(SWIFT) build -c release --product pii-bench
+	$(SWIFT) build -c release --product alert-bench
 	.build/release/writer-bench
 	.build/release/pii-bench
 	.build/release/definition-bench
@@ -66,6 +67,7 @@ bench: deps
 	.build/release/api-bench --agentd .build/release/agentd
 	.build/release/triggers-bench --agentd .build/release/agentd
 	.build/release/approvals-bench
+	.build/release/alert-bench
 	python3 bench/soak/kill_soak.py .build/release/agentd 25 1000
 	$(SWIFT) build -c release --product agentctl
 	python3 bench/backup/backup_bench.py .build/release/agentd .build/release/agentctl 1024

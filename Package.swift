@@ -168,6 +168,15 @@ let package = Package(
             path: "bench/triggers-bench"
         ),
         .executableTarget(
+            name: "alert-bench",
+            dependencies: [
+                "Engine", "Storage", "Core", "BenchSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "bench/alert-bench"
+        ),
+        .executableTarget(
             name: "approvals-bench",
             dependencies: [
                 "Engine", "Security", "Storage", "Core", "BenchSupport",

@@ -8,6 +8,7 @@ import GRDB
 public struct AlertBook: Sendable {
     let database: AgentDatabase
     let audit: AuditLog
+    let parsed = ParsedRuleText()
 
     public init(database: AgentDatabase, audit: AuditLog) {
         self.database = database
@@ -43,7 +44,8 @@ public struct AlertBook: Sendable {
 
     /// The rules and the measures they need, read in one transaction.
     public func load(now: Instant) async throws -> (rules: [Rule], measures: Measures) {
-        try await database.read { db in
+        let parsed = self.parsed
+        return try await database.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.*, o.name AS org_name FROM alert_rule r JOIN org o ON o.id = r.org_id WHERE r.enabled = 1 ORDER BY r.org_id, r.name
                 """)
@@ -59,9 +61,9 @@ public struct AlertBook: Sendable {
             }
             var rules: [Rule] = []
             var measures = Measures()
-            var budgetOrgs: Set<OrgID> = [], consecutiveNamed: [OrgID: Set<String>] = [:], consecutiveAll: Set<OrgID> = [], queues = false
+            var budgetOrgs: Set<OrgID> = [], consecutiveNamed: [OrgID: Set<String>] = [:], consecutiveAll: Set<OrgID> = [], queueOrgs: Set<OrgID> = []
             for row in rows {
-                let record = try AlertRows.rule(row)
+                let record = try AlertRows.rule(row, parsed: parsed)
                 let org = record.orgID
                 rules.append(Rule(record: record, orgName: row["org_name"], instances: instances[org]?[record.name] ?? [:],
                                   silenced: silences[org].map { $0.contains(record.name) || $0.contains("*") } ?? false))
@@ -71,7 +73,7 @@ public struct AlertBook: Sendable {
                 case .consecutiveFailures:
                     if expression.isPerSubject { consecutiveAll.insert(org) } else { consecutiveNamed[org, default: []].insert(expression.subject) }
                 case .budgetUsed: budgetOrgs.insert(org)
-                case .queueDepth: queues = true
+                case .queueDepth: queueOrgs.insert(org)
                 case .apiLatencyP99, .writerStall, .vaultSealed, .diskFree: break
                 }
             }
@@ -93,10 +95,11 @@ public struct AlertBook: Sendable {
                 }
                 measures.budgetUsed[org] = used
             }
-            if queues {
-                for row in try Row.fetchAll(db, sql: "SELECT org_id, count(*) AS n FROM execution WHERE status = 'queued' GROUP BY org_id") {
-                    if let org = OrgID(row["org_id"] as String) { measures.queued[org] = row["n"] }
-                }
+            // One index seek per org with a queue rule: grouping every org's rows would walk the
+            // whole (org, status) index, a million entries on a busy box.
+            for org in queueOrgs {
+                measures.queued[org] = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM execution WHERE org_id = ? AND status = 'queued'"),
+                                                        arguments: [org.rawValue]) ?? 0
             }
             return (rules, measures)
         }
@@ -115,10 +118,12 @@ public struct AlertBook: Sendable {
     }
 
     /// For each named workflow (nil: each that failed since `since`), how many of its latest
-    /// finished executions failed in a row, newest first.
+    /// finished executions failed in a row, newest first. The workflows that failed lately come
+    /// from the error groups (a row per workflow and fingerprint), not from the executions, whose
+    /// failures of a week may be many thousands.
     static func consecutiveFailures(org: OrgID, workflows: Set<String>?, since: Instant, _ db: Database) throws -> [String: Int] {
         let names = try workflows.map(Array.init) ?? String.fetchAll(db.cachedStatement(sql: """
-            SELECT DISTINCT workflow_name FROM execution INDEXED BY execution_failed WHERE org_id = ? AND status = 'failed' AND finished_at >= ?
+            SELECT DISTINCT workflow_name FROM error_group WHERE org_id = ? AND last_seen >= ?
             """), arguments: [org.rawValue, since.millisecondsSinceEpoch])
         var counts: [String: Int] = [:]
         for name in names {

@@ -1,5 +1,6 @@
 import Core
 import GRDB
+import Synchronization
 
 /// An org's alert rule (`agentctl alerts rules`).
 public struct AlertRuleRecord: Sendable, Hashable {
@@ -89,13 +90,13 @@ public struct AlertSilenceRecord: Sendable, Hashable {
 }
 
 enum AlertRows {
-    static func rule(_ row: Row) throws -> AlertRuleRecord {
-        let text: String = row["expr"]
-        guard let org = OrgID(row["org_id"] as String), let expression = try? AlertExpression.parse(text),
+    static func rule(_ row: Row, parsed: ParsedRuleText? = nil) throws -> AlertRuleRecord {
+        let text: String = row["expr"], channelList: String = row["channels"]
+        guard let org = OrgID(row["org_id"] as String), let expression = parsed?.expression(text) ?? (try? AlertExpression.parse(text)),
               let severity = AlertSeverity(rawValue: row["severity"]) else {
             throw StorageError.notFound(.alertRule, id: row["name"] ?? "?")
         }
-        let channels = (try? JSONParser.parse(row["channels"] as String))?.arrayValue?.compactMap(\.stringValue) ?? []
+        let channels = parsed?.channels(channelList) ?? ParsedRuleText.channelNames(channelList)
         return AlertRuleRecord(orgID: org, name: row["name"], expression: expression, forMilliseconds: row["for_ms"], repeatMilliseconds: row["repeat_ms"],
                                severity: severity, channels: channels, description: row["description"], enabled: (row["enabled"] as Int) != 0,
                                createdBy: row["created_by"], updatedAt: Instant(millisecondsSinceEpoch: row["updated_at"]))
@@ -133,5 +134,35 @@ enum AlertRows {
                             _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO alert_event (org_id, rule, subject, change, value, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [org.rawValue, rule, subject, change, value, at.millisecondsSinceEpoch, detail])
+    }
+}
+
+/// The evaluator reads every rule each round; parsing each condition and channel list once per
+/// distinct text keeps a round from spending its time re-reading the same strings.
+final class ParsedRuleText: Sendable {
+    private let cache = Mutex<(expressions: [String: AlertExpression], channels: [String: [String]])>(([:], [:]))
+
+    func expression(_ text: String) -> AlertExpression? {
+        if let known = cache.withLock({ $0.expressions[text] }) { return known }
+        guard let parsed = try? AlertExpression.parse(text) else { return nil }
+        cache.withLock { cache in
+            if cache.expressions.count > 100_000 { cache.expressions = [:] }
+            cache.expressions[text] = parsed
+        }
+        return parsed
+    }
+
+    func channels(_ text: String) -> [String] {
+        if let known = cache.withLock({ $0.channels[text] }) { return known }
+        let names = Self.channelNames(text)
+        cache.withLock { cache in
+            if cache.channels.count > 100_000 { cache.channels = [:] }
+            cache.channels[text] = names
+        }
+        return names
+    }
+
+    static func channelNames(_ text: String) -> [String] {
+        (try? JSONParser.parse(text))?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 }

@@ -91,7 +91,7 @@ public struct AlertStore: Sendable {
 
     public func rules(in scope: Scope) async throws -> [AlertRuleRecord] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alert_rule WHERE org_id = ? ORDER BY name", arguments: [scope.orgID.rawValue]).map(AlertRows.rule)
+            try Row.fetchAll(db, sql: "SELECT * FROM alert_rule WHERE org_id = ? ORDER BY name", arguments: [scope.orgID.rawValue]).map { try AlertRows.rule($0) }
         }
     }
 

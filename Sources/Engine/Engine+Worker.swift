@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Storage
+import Tracing
 
 /// What is known of an execution without reading it: after a worker ran one of its steps (to
 /// run the next one its commit made ready: a chain's next step, one branch of a fan-out), or
@@ -67,6 +68,18 @@ extension Engine {
             }
         }
         dispatcher.started(ticket)
+        // The attempt's span; what it calls over HTTP (async-http-client) becomes its children.
+        let span = ExecutionTrace.startStep(execution, node: ticket.node, kind: step.kind, attempt: ticket.attempt, purpose: ticket.purpose,
+                                            sampleRatio: settings.traceSampleRatio)
+        defer { span.end() }
+        return await ServiceContext.withValue(span.context) {
+            await attempt(ticket, carried: carried, execution: execution, compiled: compiled, steps: steps, step: step, span: span)
+        }
+    }
+
+    /// The part of `runOne` inside the step's span: runs the step and records its outcome.
+    private func attempt(_ ticket: JobTicket, carried: CarriedContext?, execution: ExecutionRecord, compiled: CompiledWorkflow,
+                         steps: [String: StepRunRecord], step: CompiledStep, span: any Span) async -> (JobTicket, CarriedContext?)? {
         // An approval nobody decided in time: its request ends by `on_expiry` (no runner runs).
         if ticket.purpose == .expire {
             do {
@@ -93,7 +106,8 @@ extension Engine {
                 switch prepare(step, compiled, execution, steps, ticket: ticket, secrets: loaded, at: startedAt) {
                 case .outcome(let early):
                     outcome = early
-                case .child(let request):
+                case .child(var request):
+                    request.traceparent = ExecutionTrace.begin(workflow: request.workflow, trigger: request.trigger, org: execution.orgID)
                     await startChild(ticket, request, execution)
                     return nil
                 case .invoke(let invocation):
@@ -105,6 +119,7 @@ extension Engine {
             outcome = secrets.scrub(outcome)
         }
         record(step.kind, outcome, ContinuousClock.now - began, org: execution.orgID)
+        ExecutionTrace.record(outcome, calls: meter?.calls ?? [], on: span)
         // Stopping cuts running steps short: their jobs stay open, and the next start runs them
         // again. Recording "cancelled" here would fail executions on every restart.
         if isStopping {

@@ -32,6 +32,9 @@ public final class Engine: Sendable {
         /// woken when an earlier one appears; this bounds what no wake-up announces (a lease taken
         /// while it slept, another process's rows on a shared database).
         public var timerPollMs: Int64 = 10_000
+        /// The share of executions traced when nothing upstream decided (`[tracing] sample_ratio`);
+        /// used for executions whose trace is derived from their id.
+        public var traceSampleRatio = 1.0
         /// Where http steps and model servers may be reached (`[egress]`).
         public var egress = EgressSettings()
         /// A job that was running each of the last this-many times the process died is failed
@@ -240,6 +243,10 @@ public final class Engine: Sendable {
     // MARK: - Requests
 
     public func submit(_ request: NewExecution, context: ChangeContext) async throws -> (ExecutionRecord, created: Bool) {
+        var request = request
+        if request.traceparent == nil {
+            request.traceparent = ExecutionTrace.begin(workflow: request.workflow, trigger: request.trigger, org: context.scope.orgID)
+        }
         let (record, effects, created) = try await store.create(request, context: context)
         handle(effects)
         // The timer sleeps until what it knows; this execution's deadline may come sooner.
@@ -248,7 +255,8 @@ public final class Engine: Sendable {
     }
 
     public func retry(_ reference: String, context: ChangeContext) async throws -> ExecutionRecord {
-        let (record, effects) = try await store.retry(reference, context: context)
+        let (record, effects) = try await store.retry(reference, traceparent: ExecutionTrace.begin(workflow: reference, trigger: "retry", org: context.scope.orgID),
+                                                      context: context)
         handle(effects)
         return record
     }

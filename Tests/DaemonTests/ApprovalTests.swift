@@ -125,15 +125,20 @@ import Testing
         try await Run.apply(IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")), """
             workflow: hurry
             nodes:
-              review: {kind: approval, config: {approvers: ["role:operator"], expires_after_ms: 1000, on_expiry: \(onExpiry)}}
+              review: {kind: approval, config: {approvers: ["role:operator"], expires_after_ms: 4000, on_expiry: \(onExpiry)}}
               after: {kind: transform, input: {decision: "{{ nodes.review.output.decision }}"}, config: {output: "{{ input.decision }}"}}
             edges: ["review -> after"]
             """)
         let execution = try #require(try await sam.call(.POST, "/api/v1/executions", json: ["workflow": "hurry"]).json?["id"] as? String)
+        // why 4 s: the request must still be pending when it is found and agentd killed, on a
+        // loaded machine too (with 1 s a full-suite run found it already expired); the sleep then
+        // takes agentd's downtime past its expiry.
         let id = try #require(try await request(of: execution, sam)["id"] as? String)
+        // It opened before it was found, so it expires before `found` + 4 s.
+        let found = ContinuousClock.now
         kill(daemon.process.processIdentifier, SIGKILL)
         _ = try await daemon.waitForExit()
-        try await Task.sleep(for: .milliseconds(1500))
+        try await Task.sleep(until: found + .milliseconds(4500))
         daemon = try await TestDaemon.start(directory: directory)
         let ended = try await status(of: execution, IdentityTests.tcp(daemon, key: key), becomes: ending)
         if let decision {

@@ -5,19 +5,27 @@
 //   - 400 light steps fanned out over 10 workers. Target ≤ 0.5 s.
 //   - single-step executions/s, 100 concurrent submitters, sustained. Target ≥ 3,000/s.
 //   - dispatch latency commit → step start, p50/p99. Target p99 ≤ 2 ms.
-// Usage: engine-bench [seconds for the throughput run, default 30]
+//   - `--observability [seconds]`: throughput and the 40-step chain with metrics and tracing off,
+//     then on (a Prometheus registry; spans to an OTLP collector on loopback), alternating, in
+//     the same run. Target: on costs ≤ 5 %.
+// Usage: engine-bench [seconds for the throughput run, default 30] | engine-bench --observability [seconds per phase, default 8]
 import BenchSupport
 import Core
 import Engine
 import Foundation
 import Logging
+import Metrics
+import OTel
+import Prometheus
 import Security
 import Storage
 import Synchronization
+import Tracing
 
 // `engine-bench --peers`: only the shapes `make bench-peers` compares, as JSON lines.
 let peersMode = CommandLine.arguments.contains("--peers")
-let throughputSeconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 30
+let observabilityMode = CommandLine.arguments.contains("--observability")
+let throughputSeconds = CommandLine.arguments.dropFirst().compactMap(Double.init).first ?? (observabilityMode ? 8 : 30)
 
 let millis = Bench.millis
 let percentile = Bench.percentile
@@ -110,6 +118,73 @@ if peersMode {
     }
     print("{\"peer\": \"agentd\", \"shape\": \"drain2000\", \"ms\": \(drainSamples)}")
     await two.stop()
+    await database.writer.stop()
+    upstream.terminate()
+    exit(0)
+}
+
+/// Executions done, counted from many tasks.
+final class Tally: Sendable { let count = Mutex(0) }
+
+if observabilityMode {
+    // Spans go to a collector on loopback, as in a site's setup; the tracer is the task's own
+    // (withTracer), so the phases without it run with none.
+    let (collector, collectorPort) = try Bench.fixture("otlpcollector.py")
+    var configuration = OTel.Configuration.default
+    configuration.serviceName = "engine-bench"
+    configuration.diagnosticLogger = .custom(logger)
+    configuration.logs.enabled = false
+    configuration.metrics.enabled = false
+    configuration.traces.otlpExporter.protocol = .httpProtobuf
+    configuration.traces.otlpExporter.endpoint = "http://127.0.0.1:\(collectorPort)/v1/traces"
+    configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(200)
+    let backend = try OTel.makeTracingBackend(configuration: configuration)
+    let exporter = Task { try await backend.service.run() }
+    await engine10.stop()
+
+    /// Executions per second (100 submitters, single-step) and the 40-step chain's p50, on a
+    /// fresh engine, with or without metrics and tracing.
+    func phase(observed: Bool) async throws -> (perSecond: Double, chain: Double) {
+        func measure() async throws -> (Double, Double) {
+            let metrics: any MetricsFactory = observed ? PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) : NOOPMetricsHandler.instance
+            let pool = Engine(store: store, settings: Engine.Settings().with(egress: loopbackEgress), now: wallNow, logger: logger, metrics: metrics)
+            try await pool.start()
+            var chain: [Double] = []
+            for _ in 0..<10 { chain.append(millis(try await runOnce(pool, "seq-transform").0)) }
+            let done = Tally()
+            let deadline = ContinuousClock.now + .milliseconds(Int(throughputSeconds * 1000))
+            let began = ContinuousClock.now
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        while ContinuousClock.now < deadline {
+                            if let (_, status) = try? await runOnce(pool, "single"), status == "succeeded" { done.count.withLock { $0 += 1 } }
+                        }
+                    }
+                }
+            }
+            let rate = Double(done.count.withLock { $0 }) / (millis(ContinuousClock.now - began) / 1000)
+            await pool.stop()
+            return (rate, percentile(chain, 0.5))
+        }
+        return observed ? try await withTracer(backend.factory) { try await measure() } : try await measure()
+    }
+    _ = try await phase(observed: false)  // warm up
+    var off: [(Double, Double)] = [], on: [(Double, Double)] = []
+    for _ in 0..<2 {
+        off.append(try await phase(observed: false))
+        on.append(try await phase(observed: true))
+    }
+    let offRate = off.map(\.0).reduce(0, +) / Double(off.count), onRate = on.map(\.0).reduce(0, +) / Double(on.count)
+    let offChain = off.map(\.1).reduce(0, +) / Double(off.count), onChain = on.map(\.1).reduce(0, +) / Double(on.count)
+    print(String(format: "observability off: %.0f executions/s, 40-step chain p50 %.1f ms (phases: %@)", offRate, offChain,
+                 off.map { String(format: "%.0f/s", $0.0) }.joined(separator: ", ")))
+    print(String(format: "observability on (metrics + spans to OTLP): %.0f executions/s, 40-step chain p50 %.1f ms (phases: %@)", onRate, onChain,
+                 on.map { String(format: "%.0f/s", $0.0) }.joined(separator: ", ")))
+    print(String(format: "cost of observability: throughput %.1f %%, chain %.1f %%   target ≤ 5 %%", (1 - onRate / offRate) * 100,
+                 (onChain / offChain - 1) * 100))
+    exporter.cancel()
+    collector.terminate()
     await database.writer.stop()
     upstream.terminate()
     exit(0)

@@ -44,10 +44,12 @@ public enum APIRouter {
     /// every change (not a GET or HEAD) is one log line whatever its outcome.
     public static func build(routes: [BoundRoute], identity: IdentityMiddleware, rateLimits: RateLimits,
                              registry: PrometheusCollectorRegistry, refusals: RefusalAudit,
-                             clock: WallClock, latencies: RequestLatencies? = nil) throws -> Router<AgentRequestContext> {
+                             clock: WallClock, latencies: RequestLatencies? = nil, tracing: Bool = false) throws -> Router<AgentRequestContext> {
         let declarations = routes.map(\.declaration)
         try validate(declarations)
         let router = Router(context: AgentRequestContext.self)
+        // First, so the request's span covers the rest; it continues an incoming `traceparent`.
+        if tracing { router.add(middleware: TracingMiddleware(redactingQueryParameters: ["cursor"])) }
         router.add(middleware: RequestIDMiddleware(clock: clock))
         router.add(middleware: HTTPMetricsMiddleware(registry: registry, knownPaths: Set(declarations.map(\.path)), latencies: latencies))
         router.add(middleware: ProblemMiddleware(routes: declarations))

@@ -26,6 +26,8 @@ public struct ExecutionRecord: Sendable, Hashable {
     /// What its llm steps spent so far.
     public var costMicros: Int64 = 0
     public var usage: TokenUsage = .zero
+    /// The W3C traceparent its steps' spans hang under (nil: derived from its id).
+    public var traceparent: String?
 }
 
 public struct StepRunRecord: Sendable, Hashable {
@@ -87,6 +89,8 @@ public struct NewExecution: Sendable {
     public var timeoutMs: Int?
     /// How deep it nests when it has no parent step (a workflow an llm step called as a tool).
     public var depth = 0
+    /// The W3C traceparent of the span that stands for it (`ExecutionTrace`), when tracing is on.
+    public var traceparent: String?
 
     public init(workflow: String, environment: DeployEnvironment = .dev, version: Int? = nil, input: JSONValue,
                 idempotencyKey: String? = nil, requestHash: String? = nil, trigger: String = "api",

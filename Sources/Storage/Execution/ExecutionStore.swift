@@ -124,12 +124,12 @@ public struct ExecutionStore: Sendable {
         let depth = request.parent?.depth ?? request.depth
         try db.cachedStatement(sql: """
             INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
-                parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at, traceparent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, workflow.orgID.rawValue, team, workflow.id.rawValue, workflow.name, version,
                              request.environment.rawValue, status.rawValue, inputText, request.trigger,
                              request.parent?.execution, request.parent?.node, depth, request.idempotencyKey,
-                             request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline])
+                             request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline, request.traceparent])
         for node in compiled.dag.nodes {
             try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, 0)")
                 .execute(arguments: [id, node, StepStatus.pending.rawValue])
@@ -150,7 +150,7 @@ public struct ExecutionStore: Sendable {
             workflowVersion: version, environment: request.environment, status: status, input: request.input.canonicalized, output: nil, error: nil,
             trigger: request.trigger, parentExecutionID: request.parent?.execution, parentNode: request.parent?.node, depth: depth,
             stepsTotal: compiled.dag.nodes.count, stepsDone: 0, createdBy: context.actor, createdAt: context.now,
-            finishedAt: nil, deadlineAt: deadline.map(Instant.init(millisecondsSinceEpoch:)))
+            finishedAt: nil, deadlineAt: deadline.map(Instant.init(millisecondsSinceEpoch:)), traceparent: request.traceparent)
         if queueReason == nil { effects.started.append(StartedExecution(record: record, compiled: compiled, inputBytes: inputText.utf8.count)) }
         return (record, effects)
     }
@@ -158,7 +158,7 @@ public struct ExecutionStore: Sendable {
     /// A new execution of the same version and input that keeps the steps that succeeded
     /// (their outputs reused, not run again) and runs the rest: for a failed or cancelled one.
     /// Audited (`execution.started`, `retry_of`) in the same transaction.
-    public func retry(_ reference: String, context: ChangeContext) async throws -> (ExecutionRecord, ExecutionEffects) {
+    public func retry(_ reference: String, traceparent: String? = nil, context: ChangeContext) async throws -> (ExecutionRecord, ExecutionEffects) {
         let store = self
         let audit = self.audit
         return try await database.writer.submit { db in
@@ -184,11 +184,11 @@ public struct ExecutionStore: Sendable {
             let now = context.now.millisecondsSinceEpoch
             try db.cachedStatement(sql: """
                 INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
-                    depth, steps_total, steps_done, created_by, created_at, deadline_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'retry', 0, ?, ?, ?, ?, ?)
+                    depth, steps_total, steps_done, created_by, created_at, deadline_at, traceparent)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'retry', 0, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [id, old.orgID.rawValue, old.teamID?.rawValue, old.workflowID.rawValue, old.workflowName, old.workflowVersion,
                                  old.environment.rawValue, ExecutionStatus.running.rawValue, old.input.canonicalText, compiled.dag.nodes.count, kept.count + keptSkipped.count, context.actor, now,
-                                 compiled.definition.timeoutMs.map { now + Int64($0) }])
+                                 compiled.definition.timeoutMs.map { now + Int64($0) }, traceparent])
             try Events.append(db, execution: id, at: now, type: .executionStarted,
                               data: ["workflow": .string(old.workflowName), "version": .integer(old.workflowVersion),
                                      "environment": .string(old.environment.rawValue), "retry_of": .string(old.id.rawValue),
@@ -381,7 +381,8 @@ public struct ExecutionStore: Sendable {
             finishedAt: (row["finished_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
             deadlineAt: (row["deadline_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
             costMicros: row["cost_micros"] ?? 0,
-            usage: TokenUsage(promptTokens: row["prompt_tokens"] ?? 0, completionTokens: row["completion_tokens"] ?? 0))
+            usage: TokenUsage(promptTokens: row["prompt_tokens"] ?? 0, completionTokens: row["completion_tokens"] ?? 0),
+            traceparent: row["traceparent"])
     }
 
     static func steps(_ execution: String, only nodes: Set<String>? = nil, _ db: Database) throws -> [StepRunRecord] {

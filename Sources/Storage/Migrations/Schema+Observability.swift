@@ -136,5 +136,12 @@ extension Schema {
             -- Finished executions by when they ended, for failure-rate rules over a window.
             CREATE INDEX execution_finished ON execution (finished_at, org_id, workflow_name, status) WHERE finished_at IS NOT NULL;
             """),
+        Migration(version: 43, name: "execution traces", sql: """
+            -- The W3C traceparent of the span that stands for an execution (docs/observability.md
+            -- #tracing): its steps' spans are its children, on any node and after any restart.
+            -- NULL when it was made without one (a schedule's fire): its trace is derived from
+            -- its id.
+            ALTER TABLE execution ADD COLUMN traceparent TEXT;
+            """),
     ]
 }

@@ -111,6 +111,20 @@ struct Config: Sendable, Equatable {
         var caBundle: String?
     }
 
+    /// Traces to an OpenTelemetry collector (docs/observability.md#tracing).
+    struct Tracing: Sendable, Equatable {
+        /// The collector's OTLP/HTTP base URL (`http://otel.corp.local:4318`); nil: off.
+        var otlpEndpoint: String?
+        var samplePercent = 100
+        var exportDelayMilliseconds = 5000
+        var caBundle: String?
+
+        /// Where spans are posted: the base URL with `/v1/traces`, as the OTLP spec adds it.
+        var tracesURL: String? {
+            otlpEndpoint.map { $0.hasSuffix("/v1/traces") ? $0 : ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/v1/traces" }
+        }
+    }
+
     /// Where http steps and model servers may connect (docs/security.md, "Egress").
     struct Egress: Sendable, Equatable {
         /// `allow` and `deny`: CIDRs and host names (`*.corp.example`).
@@ -129,6 +143,7 @@ struct Config: Sendable, Equatable {
     var audit = Audit()
     var errors = Errors()
     var alerts = Alerts()
+    var tracing = Tracing()
     var database = Database()
     var writer = Writer()
     var auth = Auth()

@@ -144,6 +144,24 @@ enum ConfigKeys {
         string("alerts", "ca_bundle", "PEM file of the certificate authorities alert channels (SMTP relay, chat, PagerDuty, SMS, webhooks) are checked against (default: engine.ca_bundle, else the system's)") {
             value, config in config.alerts.caBundle = try readableFile(value)
         },
+        string("tracing", "otlp_endpoint", "Send a trace of each execution and API request to this OpenTelemetry collector, OTLP/HTTP protobuf (http(s)://HOST:4318; empty: off)") {
+            value, config in
+            guard !value.isEmpty else { return config.tracing.otlpEndpoint = nil }
+            guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
+                  url.query == nil, url.user == nil else {
+                throw Rule("must be an http(s)://HOST:PORT URL of the collector, without credentials or a query")
+            }
+            config.tracing.otlpEndpoint = value
+        },
+        int("tracing", "sample_percent", "Percent of traces kept when no caller decided (an incoming traceparent's choice is followed)", 0...100) {
+            $1.tracing.samplePercent = $0
+        },
+        int("tracing", "export_delay_ms", "How long finished spans are batched before they are sent", 10...60_000) {
+            $1.tracing.exportDelayMilliseconds = $0
+        },
+        string("tracing", "ca_bundle", "PEM file of the certificate authorities the collector's certificate is checked against (default: the system's)") {
+            value, config in config.tracing.caBundle = try readableFile(value)
+        },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
         int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },

@@ -60,6 +60,7 @@ struct APIWiring {
                                        scheduleGraceMs: Int64(config.engine.scheduleGraceMs))
             .with(egress: EgressSettings(site: config.egress.site, orgs: config.egress.orgs, listeners: [config.server.listen]))
         settings.timerPollMs = Int64(config.engine.timerPollMs)
+        settings.traceSampleRatio = Double(config.tracing.samplePercent) / 100
         // The outbound HTTP client (egress policy, CA bundle), the breakers and a runner per kind.
         let runners = StepRunnerSet.standard(settings: settings, now: { clock.now() }, orgName: { org in try await executions.orgName(org) },
                                              environmentEgress: { org, environment in
@@ -140,7 +141,8 @@ struct APIWiring {
             routes: routes, identity: identity,
             rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,
                                    orgPerHour: config.limits.orgPerHour),
-            registry: inputs.registry, refusals: RefusalAudit(audit: audit, clock: clock), clock: clock, latencies: latencies)
+            registry: inputs.registry, refusals: RefusalAudit(audit: audit, clock: clock), clock: clock, latencies: latencies,
+            tracing: config.tracing.otlpEndpoint != nil)
         self.engine = engine
         self.alerting = alerting
         self.vault = vault

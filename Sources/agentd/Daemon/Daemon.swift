@@ -94,6 +94,16 @@ struct Daemon {
             throw DaemonStartError(description: "cannot write to the database \(config.database.path): \(error)")
         }
 
+        // Before the API is built: its HTTP clients take the tracer when they are made.
+        let tracing: (any Service)?
+        do {
+            tracing = try TracingSetup.start(config.tracing, logger: logger)
+        } catch {
+            await database.writer.stop()
+            try? database.close()
+            throw DaemonStartError(description: "tracing: \(error)")
+        }
+
         let api = try APIWiring(.init(
             config: config, devMode: devMode, database: database, audit: audit, hashKey: hashKey, clock: clock, registry: registry,
             metrics: metricsFactory, masterKeys: masterKeys, keySource: keySource, defaultOrg: defaultOrg.id,
@@ -148,7 +158,8 @@ struct Daemon {
         // Order matters: ServiceGroup stops services in reverse, so listeners stop first and
         // the writer last.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
+            // The span exporter first: it stops last and sends the spans the others ended.
+            services: (tracing.map { [ServiceGroupConfiguration.ServiceConfiguration(service: TracingService(exporter: $0))] } ?? []) + [
                 .init(service: WriterService(writer: database.writer)),
             ] + forwarding + [
                 // Stops after the engine and the listeners (nothing audits after it), before the writer.

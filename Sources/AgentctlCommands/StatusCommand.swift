@@ -29,6 +29,13 @@ struct Status: AsyncParsableCommand {
                 forwarding.append(("sentry", "\(sentry.text("target")): " + (pending == 0 ? "up to date" : "\(pending) failures not yet sent")))
                 if sentry["last_error"] is String { forwarding.append(("sentry error", sentry.text("last_error"))) }
             }
+            if let alerts = status["alerts"] as? [String: Any] {
+                var parts = ["\(alerts.text("firing")) firing, \(alerts.text("pending")) pending"]
+                let down = Int(alerts.text("channels_down")) ?? 0
+                if down > 0 { parts.append("\(down) channel\(down == 1 ? "" : "s") down (agentctl alerts channels list)") }
+                if (Int(alerts.text("undelivered")) ?? 0) > 0 { parts.append("\(alerts.text("undelivered")) notifications waiting") }
+                forwarding.append(("alerts", parts.joined(separator: "; ")))
+            }
             Output.pairs([
                 ("version", status.text("version")),
                 ("schema version", status.text("schema_version")),

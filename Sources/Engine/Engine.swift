@@ -78,6 +78,8 @@ public final class Engine: Sendable {
     }
     let secretSource: StepSecrets.Source?
     let metrics: (any MetricsFactory)?
+    /// Kept handles of the metrics recorded per step and per execution.
+    let handles: MetricHandles?
     /// Steps running now, by execution and by job and lease token: what a cancel stops. The
     /// token is part of the key because after a lease expires the same job runs again beside the
     /// hung attempt; each attempt's clean-up must drop its own entry only.
@@ -125,6 +127,7 @@ public final class Engine: Sendable {
                 metrics: (any MetricsFactory)? = nil, runners parts: StepRunnerSet) {
         self.store = store
         self.metrics = metrics
+        handles = metrics.map(MetricHandles.init(factory:))
         self.secretSource = secrets
         self.settings = settings
         self.now = now
@@ -142,12 +145,13 @@ public final class Engine: Sendable {
         }
         // The llm runner calls back into the engine to run tools (with the runners above).
         // Each model call's tokens and cost, as it is metered (calls a checkpoint records early included).
+        let handles = self.handles
         let counted: @Sendable (LLMCall) -> Void = { call in
-            guard let metrics else { return }
-            Counter(label: MetricCatalog.llmTokens.name, dimensions: [("kind", "prompt")], factory: metrics).increment(by: call.usage.promptTokens)
-            Counter(label: MetricCatalog.llmTokens.name, dimensions: [("kind", "completion")], factory: metrics).increment(by: call.usage.completionTokens)
-            FloatingPointCounter(label: MetricCatalog.llmCost.name, dimensions: [], factory: metrics).increment(by: Double(call.costMicros) / 1_000_000)
-            Counter(label: MetricCatalog.llmCalls.name, dimensions: [("result", call.succeeded ? "succeeded" : "failed")], factory: metrics).increment()
+            guard let handles else { return }
+            handles.counter(MetricCatalog.llmTokens, [("kind", "prompt")]).increment(by: call.usage.promptTokens)
+            handles.counter(MetricCatalog.llmTokens, [("kind", "completion")]).increment(by: call.usage.completionTokens)
+            FloatingPointCounter(label: MetricCatalog.llmCost.name, dimensions: [], factory: handles.factory).increment(by: Double(call.costMicros) / 1_000_000)
+            handles.counter(MetricCatalog.llmCalls, [("result", call.succeeded ? "succeeded" : "failed")]).increment()
         }
         llm.withLock { $0 = LLMRunner(client: ChatClient(http: parts.http), breakers: parts.breakers, models: store.models, environments: store.environments, ledger: store.ledger,
                                        secrets: secrets, stream: streamed, now: now, tools: llmTools, counted: counted) }
@@ -219,15 +223,14 @@ public final class Engine: Sendable {
     /// Records a finished attempt: duration by kind and outcome (`MetricCatalog.stepDuration`).
     func record(_ kind: StepKind, _ outcome: StepOutcome, _ duration: Duration, org: OrgID) {
         stepTimes.record(org: org, at: now(), micros: duration.inMicroseconds)
-        guard let metrics else { return }
+        guard let handles else { return }
         let result = switch outcome {
         case .succeeded: "succeeded"
         case .failed: "failed"
         case .skipped: "skipped"
         case .wait, .child, .approval: "waiting"
         }
-        Metrics.Timer(label: MetricCatalog.stepDuration.name, dimensions: [("kind", kind.rawValue), ("outcome", result)], factory: metrics)
-            .recordNanoseconds(duration.inNanoseconds)
+        handles.timer(MetricCatalog.stepDuration, [("kind", kind.rawValue), ("outcome", result)]).recordNanoseconds(duration.inNanoseconds)
     }
 
     /// Commit → step start of the jobs dispatched since the last call.
@@ -310,11 +313,9 @@ public final class Engine: Sendable {
         for ended in effects.ended {
             logger.info("execution ended", metadata: ["execution": "\(ended.id)", "org": "\(ended.org)", "workflow": "\(ended.workflow)",
                                                       "status": "\(ended.status.rawValue)"])
-            if let metrics {
-                Counter(label: MetricCatalog.executionsFinished.name, dimensions: [("status", ended.status.rawValue), ("workflow_id", ended.workflowID)],
-                        factory: metrics).increment()
-                Metrics.Timer(label: MetricCatalog.executionDuration.name, dimensions: [("status", ended.status.rawValue)], factory: metrics)
-                    .recordMilliseconds(ended.durationMs)
+            if let handles {
+                handles.counter(MetricCatalog.executionsFinished, [("status", ended.status.rawValue), ("workflow_id", ended.workflowID)]).increment()
+                handles.timer(MetricCatalog.executionDuration, [("status", ended.status.rawValue)]).recordMilliseconds(ended.durationMs)
             }
         }
     }

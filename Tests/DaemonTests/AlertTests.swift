@@ -174,6 +174,8 @@ import Testing
             #expect(pager["down_since"] is String && (pager["last_error"] as? String)?.contains("503") == true, "\(pager)")
             let listed = try await runProgram(TestDaemon.binaries + "/agentctl", ["alerts", "channels", "list", "--socket", daemon.socketPath])
             #expect(listed.stdout.contains("down"), "\(listed)")
+            let status = try await runProgram(TestDaemon.binaries + "/agentctl", ["status", "--socket", daemon.socketPath])
+            #expect(status.stdout.contains("1 firing, 0 pending; 1 channel down"), "\(status)")
             // A test says why, and agentctl exits 1.
             let test = try await runProgram(TestDaemon.binaries + "/agentctl", ["alerts", "channels", "test", "pager", "--socket", daemon.socketPath])
             #expect(test.status == 1 && test.stdout.contains("refused the test notification") && test.stdout.contains("503"), "\(test)")

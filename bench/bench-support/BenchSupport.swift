@@ -19,8 +19,9 @@ public enum Bench {
 
     /// Starts one of the test suite's Python fixtures (`upstream.py`, `modelserver.py`) on
     /// loopback; it exits when this process does (its stdin closes). Returns it and its port.
-    public static func fixture(_ name: String, file: String = #filePath) throws -> (Process, port: Int) {
+    public static func fixture(_ name: String, environment: [String: String] = [:], file: String = #filePath) throws -> (Process, port: Int) {
         let server = Process()
+        if !environment.isEmpty { server.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let script = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Tests/DaemonTests/Fixtures/\(name)").path

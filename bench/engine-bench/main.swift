@@ -129,7 +129,7 @@ final class Tally: Sendable { let count = Mutex(0) }
 if observabilityMode {
     // Spans go to a collector on loopback, as in a site's setup; the tracer is the task's own
     // (withTracer), so the phases without it run with none.
-    let (collector, collectorPort) = try Bench.fixture("otlpcollector.py")
+    let (collector, collectorPort) = try Bench.fixture("otlpcollector.py", environment: ["OTLP_COUNT_ONLY": "1"])
     var configuration = OTel.Configuration.default
     configuration.serviceName = "engine-bench"
     configuration.diagnosticLogger = .custom(logger)
@@ -140,13 +140,17 @@ if observabilityMode {
     configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(200)
     let backend = try OTel.makeTracingBackend(configuration: configuration)
     let exporter = Task { try await backend.service.run() }
+    // As a busy site would run it: a tenth of the traces kept.
+    configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: 0.1)!
+    let sampled = try OTel.makeTracingBackend(configuration: configuration)
+    let sampledExporter = Task { try await sampled.service.run() }
     await engine10.stop()
 
     /// Executions per second (100 submitters, single-step) and the 40-step chain's p50, on a
-    /// fresh engine, with or without metrics and tracing.
-    func phase(observed: Bool) async throws -> (perSecond: Double, chain: Double) {
+    /// fresh engine, with or without metrics (a Prometheus registry) and tracing.
+    func phase(metrics recorded: Bool, tracing: Bool, tenth: Bool = false) async throws -> (perSecond: Double, chain: Double) {
         func measure() async throws -> (Double, Double) {
-            let metrics: any MetricsFactory = observed ? PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) : NOOPMetricsHandler.instance
+            let metrics: any MetricsFactory = recorded ? PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) : NOOPMetricsHandler.instance
             let pool = Engine(store: store, settings: Engine.Settings().with(egress: loopbackEgress), now: wallNow, logger: logger, metrics: metrics)
             try await pool.start()
             var chain: [Double] = []
@@ -167,23 +171,30 @@ if observabilityMode {
             await pool.stop()
             return (rate, percentile(chain, 0.5))
         }
-        return observed ? try await withTracer(backend.factory) { try await measure() } : try await measure()
+        guard tracing else { return try await measure() }
+        return tenth ? try await withTracer(sampled.factory) { try await measure() } : try await withTracer(backend.factory) { try await measure() }
     }
-    _ = try await phase(observed: false)  // warm up
-    var off: [(Double, Double)] = [], on: [(Double, Double)] = []
+    _ = try await phase(metrics: false, tracing: false)  // warm up
+    let modes: [(String, Bool, Bool)] = [("off", false, false), ("metrics", true, false), ("tracing", false, true), ("both", true, true),
+                                         ("both-10%", true, true)]
+    var results: [String: [(Double, Double)]] = [:]
+    // Interleaved, so the machine's drift spreads over every mode.
     for _ in 0..<2 {
-        off.append(try await phase(observed: false))
-        on.append(try await phase(observed: true))
+        for (name, metrics, tracing) in modes {
+            results[name, default: []].append(try await phase(metrics: metrics, tracing: tracing, tenth: name.hasSuffix("10%")))
+        }
     }
-    let offRate = off.map(\.0).reduce(0, +) / Double(off.count), onRate = on.map(\.0).reduce(0, +) / Double(on.count)
-    let offChain = off.map(\.1).reduce(0, +) / Double(off.count), onChain = on.map(\.1).reduce(0, +) / Double(on.count)
-    print(String(format: "observability off: %.0f executions/s, 40-step chain p50 %.1f ms (phases: %@)", offRate, offChain,
-                 off.map { String(format: "%.0f/s", $0.0) }.joined(separator: ", ")))
-    print(String(format: "observability on (metrics + spans to OTLP): %.0f executions/s, 40-step chain p50 %.1f ms (phases: %@)", onRate, onChain,
-                 on.map { String(format: "%.0f/s", $0.0) }.joined(separator: ", ")))
-    print(String(format: "cost of observability: throughput %.1f %%, chain %.1f %%   target ≤ 5 %%", (1 - onRate / offRate) * 100,
-                 (onChain / offChain - 1) * 100))
+    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+    let offRate = mean(results["off"]!.map(\.0)), offChain = mean(results["off"]!.map(\.1))
+    for (name, _, _) in modes {
+        let rate = mean(results[name]!.map(\.0)), chain = mean(results[name]!.map(\.1))
+        print(String(format: "%-8@ %5.0f executions/s (phases %@), 40-step chain p50 %.1f ms; cost vs off: throughput %+.1f %%, chain %+.1f %%",
+                     name as NSString, rate, results[name]!.map { String(format: "%.0f", $0.0) }.joined(separator: ", ") as NSString, chain,
+                     (1 - rate / offRate) * 100, (chain / offChain - 1) * 100))
+    }
+    print("target: metrics and tracing on cost ≤ 5 %")
     exporter.cancel()
+    sampledExporter.cancel()
     collector.terminate()
     await database.writer.stop()
     upstream.terminate()

@@ -78,6 +78,14 @@ enum Schemas {
                     "last_error": ["type": ["string", "null"]],
                 ],
             ],
+            "alerts": [
+                "type": "object", "description": "Alerting across every org.",
+                "properties": [
+                    "firing": ["type": "integer"], "pending": ["type": "integer"],
+                    "channels_down": ["type": "integer", "description": "Channels whose deliveries gave up (agentctl alerts channels list)."],
+                    "undelivered": ["type": "integer", "description": "Notifications not yet taken by their channel."],
+                ],
+            ],
         ],
     ]
 

@@ -131,7 +131,8 @@ public enum SystemRoutes: RouteFile {
                 StatusBody.AuditForwardBody(target: state.target, forwardedSeq: state.lastSequence, headSeq: state.headSequence, lag: state.lag,
                       updatedAt: state.updatedAt?.rfc3339, lastError: state.lastError)
             },
-            sentry: sentry)
+            sentry: sentry,
+            alerts: try await AlertBook.summary(database))
         return try JSONResponse.make(.ok, body)
     }
 
@@ -154,6 +155,8 @@ public enum SystemRoutes: RouteFile {
 
         /// Present when `[errors] sentry_dsn` is set.
         let sentry: SentryBody?
+        /// Alerting across every org.
+        let alerts: AlertBook.Summary
 
         struct SentryBody: Encodable {
             let target: String

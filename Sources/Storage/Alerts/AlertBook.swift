@@ -204,4 +204,22 @@ public struct AlertBook: Sendable {
             }
         }
     }
+
+    /// Across every org, for `agentctl status`: alerts firing and pending, channels down,
+    /// notifications not yet taken.
+    public struct Summary: Sendable, Hashable, Encodable {
+        public let firing: Int
+        public let pending: Int
+        public let channelsDown: Int
+        public let undelivered: Int
+    }
+
+    public static func summary(_ database: AgentDatabase) async throws -> Summary {
+        try await database.read { db in
+            Summary(firing: try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_instance WHERE phase = 'firing'") ?? 0,
+                    pending: try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_instance WHERE phase = 'pending'") ?? 0,
+                    channelsDown: try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_channel WHERE down_since IS NOT NULL") ?? 0,
+                    undelivered: try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_delivery WHERE state = 'pending'") ?? 0)
+        }
+    }
 }

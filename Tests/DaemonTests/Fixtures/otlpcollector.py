@@ -10,9 +10,12 @@ Routes:
                     ExportTraceServiceResponse (application/x-protobuf), as the collector does.
   GET  /spans       {"spans": [{"trace_id", "span_id", "parent_span_id", "name", "kind", "attributes",
                     "status_code", "status_message", "service"}], "requests": n}
+With OTLP_COUNT_ONLY=1 (the engine benchmark) bodies are only counted, not decoded: the benchmark
+measures agentd, not this decoder.
 Prints its port on the first line of standard output; exits when standard input closes.
 """
 import json
+import os
 import struct
 import sys
 import threading
@@ -20,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 spans = []
 requests = 0
+count_only = os.environ.get("OTLP_COUNT_ONLY") == "1"
 lock = threading.Lock()
 
 
@@ -152,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
         if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/x-protobuf":
             return self.answer(415, b"", "text/plain")
         try:
-            decoded = decode(body)
+            decoded = [] if count_only else decode(body)
         except (ValueError, IndexError, UnicodeDecodeError):
             return self.answer(400, b"", "text/plain")
         with lock:

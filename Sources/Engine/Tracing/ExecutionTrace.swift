@@ -42,6 +42,8 @@ enum ExecutionTrace {
     /// (an execution a schedule or a webhook started inside a database unit has none stored).
     static func parent(of execution: ExecutionRecord, sampleRatio: Double) -> ServiceContext {
         var context = ServiceContext.topLevel
+        // Without a tracer there is nothing to hang under (and no digest to compute per step).
+        guard !(InstrumentationSystem.tracer is NoOpTracer) else { return context }
         let carrier = ["traceparent": execution.traceparent ?? derived(from: execution.id.rawValue, sampleRatio: sampleRatio)]
         InstrumentationSystem.instrument.extract(carrier, into: &context, using: Carrier())
         return context
@@ -61,7 +63,11 @@ enum ExecutionTrace {
     /// execution's.
     static func startStep(_ execution: ExecutionRecord, node: String, kind: StepKind, attempt: Int, purpose: JobTicket.Purpose,
                           sampleRatio: Double) -> any Span {
-        let span = startSpan("step \(node)", context: parent(of: execution, sampleRatio: sampleRatio), ofKind: .internal)
+        let parent = parent(of: execution, sampleRatio: sampleRatio)
+        // why: the execution's trace was not sampled (flags 00): its steps are not recorded either,
+        // so no span is made at all; calls still carry the parent's traceparent, and the decision.
+        if execution.traceparent?.hasSuffix("-00") == true { return NoOpTracer.NoOpSpan(context: parent) }
+        let span = startSpan("step \(node)", context: parent, ofKind: .internal)
         guard span.isRecording else { return span }
         span.updateAttributes { attributes in
             attributes["agentd.execution_id"] = execution.id.rawValue

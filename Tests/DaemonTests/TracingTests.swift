@@ -78,3 +78,101 @@ import Testing
         }
     }
 }
+
+extension TracingTests {
+    static func collectorState(_ collector: Upstream) async throws -> [String: Any] {
+        try await AgentClient(endpoint: .url(collector.base)).call(.GET, "/spans").json ?? [:]
+    }
+
+    /// Waits until the collector holds a span named `name` in `trace`.
+    static func waitForSpan(_ collector: Upstream, trace: String, named name: String) async throws -> [[String: Any]] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let spans = try await spans(collector)
+            if spans.contains(where: { $0["trace_id"] as? String == trace && $0["name"] as? String == name }) { return spans }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("no span \(name) in trace \(trace)")
+        return []
+    }
+
+    static func traceSpansMetric(_ daemon: TestDaemon, _ result: String) async throws -> Double {
+        let text = String(decoding: try await daemon.socket.send(.GET, "/metrics").body, as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("agentd_trace_spans_total{result=\"\(result)\"}") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// At 0 %, a trace nobody asked for makes no spans, yet the service a step calls learns it
+    /// was not sampled (flags 00); a caller's sampled trace is still followed.
+    @Test func anUnsampledTraceMakesNoSpansButTellsTheServicesItCalls() async throws {
+        let collector = try Upstream(script: "otlpcollector.py")
+        let upstream = try Upstream()
+        try await TestDaemon.run(environment: ["AGENTD_TRACING_OTLP_ENDPOINT": collector.base, "AGENTD_TRACING_EXPORT_DELAY_MS": "50",
+                                               "AGENTD_TRACING_SAMPLE_PERCENT": "0"]) { daemon in
+            let admin = daemon.socket
+            try await Run.apply(admin, """
+                workflow: call-out
+                nodes:
+                  fetch: {kind: http, config: {method: GET, url: "\(upstream.base)/echo"}}
+                """)
+            let quiet = try await Run.finish(admin, try await Run.start(admin, "call-out"))
+            let echoed = (Run.step(quiet, "fetch")["output"] as? [String: Any])?["body"] as? [String: Any]
+            let sent = (echoed?["headers"] as? [String: Any] ?? [:]).first { $0.key.lowercased() == "traceparent" }?.value as? String
+            let parts = try #require(sent, "the called service gets a traceparent").split(separator: "-")
+            #expect(parts.count == 4 && parts[1].count == 32 && parts[3] == "00", "\(sent ?? "")")
+
+            // A caller's sampled trace is kept; once its spans are in, the quiet one's would be too.
+            let traceID = "0af7651916cd43dd8448eb211c80319c"
+            let started = try await admin.send(.POST, "/api/v1/executions", body: Data(#"{"workflow":"call-out","input":{}}"#.utf8),
+                                               headers: [("Content-Type", "application/json"), ("traceparent", "00-\(traceID)-b7ad6b7169203331-01")])
+            _ = try await Run.finish(admin, try #require(started.json?["id"] as? String))
+            let spans = try await Self.waitForSpan(collector, trace: traceID, named: "step fetch")
+            #expect(!spans.contains { $0["trace_id"] as? String == String(parts[1]) }, "the unsampled trace made no spans")
+            #expect(spans.allSatisfy { $0["trace_id"] as? String == traceID }, "\(spans.map { $0["name"] ?? "" })")
+        }
+    }
+
+    /// A collector that answers 503 gets the batch again and nothing is lost; one that refuses a
+    /// batch outright (400) loses that batch (whichever spans it held), counted, and gets the next.
+    @Test func aRefusingCollectorGetsTheBatchAgainOrItIsCountedAsDropped() async throws {
+        for (status, refusals, retried) in [(503, 2, true), (400, 1, false)] {
+            let collector = try Upstream(script: "otlpcollector.py", environment: ["OTLP_REFUSE": "\(refusals)", "OTLP_REFUSE_STATUS": "\(status)"])
+            try await TestDaemon.run(environment: ["AGENTD_TRACING_OTLP_ENDPOINT": collector.base, "AGENTD_TRACING_EXPORT_DELAY_MS": "50"]) { daemon in
+                let admin = daemon.socket
+                try await Run.apply(admin, """
+                    workflow: tiny
+                    nodes:
+                      only: {kind: transform, config: {output: 1}}
+                    """)
+                let first = try await Run.start(admin, "tiny")
+                _ = try await Run.finish(admin, first)
+                // What the collector refused is settled before the second execution starts.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while true {
+                    let asked = try await Self.collectorState(collector)["refused"] as? Int == refusals
+                    let settled = retried ? asked : try await Self.traceSpansMetric(daemon, "dropped") > 0
+                    if asked && settled { break }
+                    #expect(ContinuousClock.now < deadline, "the collector was not asked \(refusals) times")
+                    if ContinuousClock.now >= deadline { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let second = try await Run.start(admin, "tiny")
+                _ = try await Run.finish(admin, second)
+                var spans: [[String: Any]] = []
+                while ContinuousClock.now < deadline {
+                    spans = try await Self.spans(collector)
+                    if spans.contains(where: { ($0["attributes"] as? [String: Any])?["agentd.execution_id"] as? String == second }) { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(spans.contains { ($0["attributes"] as? [String: Any])?["agentd.execution_id"] as? String == second })
+                if retried {
+                    #expect(spans.contains { ($0["attributes"] as? [String: Any])?["agentd.execution_id"] as? String == first },
+                            "the first execution's step span arrives after the retries")
+                }
+                let exported = try await Self.traceSpansMetric(daemon, "exported"), dropped = try await Self.traceSpansMetric(daemon, "dropped")
+                #expect(exported >= 2, "exported \(exported)")
+                #expect(retried ? dropped == 0 : dropped >= 1, "\(status): dropped \(dropped)")
+            }
+        }
+    }
+}

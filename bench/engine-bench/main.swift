@@ -5,17 +5,20 @@
 //   - 400 light steps fanned out over 10 workers. Target ≤ 0.5 s.
 //   - single-step executions/s, 100 concurrent submitters, sustained. Target ≥ 3,000/s.
 //   - dispatch latency commit → step start, p50/p99. Target p99 ≤ 2 ms.
+//   - `--span-cost`: what one span costs in CPU, made, queued and exported.
 //   - `--observability [seconds]`: throughput and the 40-step chain with metrics and tracing off,
 //     then on (a Prometheus registry; spans to an OTLP collector on loopback), alternating, in
 //     the same run. Target: on costs ≤ 5 %.
-// Usage: engine-bench [seconds for the throughput run, default 30] | engine-bench --observability [seconds per phase, default 8]
+//     Throughput moves with whatever else the machine runs; CPU time per execution (the process's
+//     user + system time over the executions done) moves less, and is what "cost" means here.
+// Usage: engine-bench [seconds for the throughput run, default 30]
+//        engine-bench --observability [seconds per phase, default 6] [--rounds N, default 3]
 import BenchSupport
 import Core
 import Engine
 import Foundation
 import Logging
 import Metrics
-import OTel
 import Prometheus
 import Security
 import Storage
@@ -25,7 +28,11 @@ import Tracing
 // `engine-bench --peers`: only the shapes `make bench-peers` compares, as JSON lines.
 let peersMode = CommandLine.arguments.contains("--peers")
 let observabilityMode = CommandLine.arguments.contains("--observability")
-let throughputSeconds = CommandLine.arguments.dropFirst().compactMap(Double.init).first ?? (observabilityMode ? 8 : 30)
+/// `--rounds N`: how many times each observability mode runs (interleaved).
+let roundsIndex = CommandLine.arguments.firstIndex(of: "--rounds")
+let observabilityRounds = roundsIndex.flatMap { CommandLine.arguments.indices.contains($0 + 1) ? Int(CommandLine.arguments[$0 + 1]) : nil } ?? 3
+let throughputSeconds = CommandLine.arguments.indices.dropFirst().filter { position in position != (roundsIndex ?? -2) + 1 && CommandLine.arguments[position - 1] != "--only" }
+    .compactMap { Double(CommandLine.arguments[$0]) }.first ?? (observabilityMode ? 6 : 30)
 
 let millis = Bench.millis
 let percentile = Bench.percentile
@@ -76,16 +83,16 @@ let engine = engine10
 try await engine.start()
 
 /// Submits and waits until the execution is durably finished (its last transaction committed).
-func runOnce(_ engine: Engine, _ workflow: String) async throws -> (Duration, String) {
+func runOnce(_ engine: Engine, _ workflow: String, store: ExecutionStore = store, setup: Bench.Setup = setup) async throws -> (Duration, String) {
     let clock = ContinuousClock()
     let start = clock.now
-    let (record, _) = try await engine.submit(NewExecution(workflow: workflow, input: [:]), context: context())
+    let (record, _) = try await engine.submit(NewExecution(workflow: workflow, input: [:]), context: setup.context())
     let id = record.id.rawValue
     engine.notifier.watch(id)
     defer { engine.notifier.unwatch(id) }
     while true {
         let generation = engine.notifier.generation(of: id)
-        let status = try await store.status(id, in: scope)
+        let status = try await store.status(id, in: setup.scope)
         if status.isTerminal { return (clock.now - start, status.rawValue) }
         _ = await engine.notifier.wait(for: id, after: generation, timeout: .seconds(10))
     }
@@ -126,75 +133,135 @@ if peersMode {
 /// Executions done, counted from many tasks.
 final class Tally: Sendable { let count = Mutex(0) }
 
+/// agentd's tracer exporting to the collector on loopback every 200 ms, and the task running
+/// its exporter.
+@MainActor func tracer(collectorPort: Int, sampleRatio: Double) throws -> (OTLPTracer, OTLPExporter, Task<Void, Never>) {
+    let queue = SpanQueue()
+    let exporter = try OTLPExporter(queue: queue, settings: OTLPExporter.Settings(endpoint: "http://127.0.0.1:\(collectorPort)/v1/traces",
+                                                                                  delayMilliseconds: 200, serviceVersion: "bench", hostName: "bench"),
+                                    logger: logger)
+    return (OTLPTracer(queue: queue, sampleRatio: sampleRatio), exporter, Task { await exporter.run() })
+}
+
+if CommandLine.arguments.contains("--span-cost") {
+    let (collector, collectorPort) = try Bench.fixture("otlpcollector.py", environment: ["OTLP_COUNT_ONLY": "1"])
+    let (spanTracer, exporter, exporting) = try tracer(collectorPort: collectorPort, sampleRatio: 1)
+    // 500 spans each 100 ms (5,000 a second, the engine's rate with two spans an execution), so
+    // the processor's queue never fills and drops none: CPU per span includes its export.
+    // What the idle process (the benchmark's engine waiting) uses meanwhile, taken off.
+    let idleBefore = Bench.processCPUSeconds()
+    try await Task.sleep(for: .seconds(5))
+    let idlePerSecond = (Bench.processCPUSeconds() - idleBefore) / 5
+    for round in 0..<3 {
+        let count = 20_000
+        let cpuBefore = Bench.processCPUSeconds(), began = ContinuousClock.now
+        try await withTracer(spanTracer) {
+            for index in 0..<count {
+                let span = startSpan("step s\(index % 40)", context: .topLevel, ofKind: .internal)
+                span.updateAttributes { attributes in
+                    attributes["agentd.execution_id"] = "ex_\(index)"
+                    attributes["agentd.node"] = "s\(index % 40)"
+                    attributes["agentd.attempt"] = 1
+                }
+                span.end()
+                if index % 500 == 499 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+        }
+        try await Task.sleep(for: .seconds(1))  // the exporter drains
+        let cpu = Bench.processCPUSeconds() - cpuBefore - idlePerSecond * millis(ContinuousClock.now - began) / 1000
+        print(String(format: "round %d: %d spans, CPU per span (made, processed, exported) %.1f µs; idle process %.1f %% of a core", round, count,
+                     cpu / Double(count) * 1e6, idlePerSecond * 100))
+    }
+    exporter.stop()
+    await exporting.value
+    collector.terminate()
+    exit(0)
+}
+
 if observabilityMode {
     // Spans go to a collector on loopback, as in a site's setup; the tracer is the task's own
     // (withTracer), so the phases without it run with none.
     let (collector, collectorPort) = try Bench.fixture("otlpcollector.py", environment: ["OTLP_COUNT_ONLY": "1"])
-    var configuration = OTel.Configuration.default
-    configuration.serviceName = "engine-bench"
-    configuration.diagnosticLogger = .custom(logger)
-    configuration.logs.enabled = false
-    configuration.metrics.enabled = false
-    configuration.traces.otlpExporter.protocol = .httpProtobuf
-    configuration.traces.otlpExporter.endpoint = "http://127.0.0.1:\(collectorPort)/v1/traces"
-    configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(200)
-    let backend = try OTel.makeTracingBackend(configuration: configuration)
-    let exporter = Task { try await backend.service.run() }
+    let (fullTracer, exporter, exporting) = try tracer(collectorPort: collectorPort, sampleRatio: 1)
     // As a busy site would run it: a tenth of the traces kept.
-    configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: 0.1)!
-    let sampled = try OTel.makeTracingBackend(configuration: configuration)
-    let sampledExporter = Task { try await sampled.service.run() }
+    let (tenthTracer, tenthExporter, tenthExporting) = try tracer(collectorPort: collectorPort, sampleRatio: 0.1)
     await engine10.stop()
 
-    /// Executions per second (100 submitters, single-step) and the 40-step chain's p50, on a
-    /// fresh engine, with or without metrics (a Prometheus registry) and tracing.
-    func phase(metrics recorded: Bool, tracing: Bool, tenth: Bool = false) async throws -> (perSecond: Double, chain: Double) {
-        func measure() async throws -> (Double, Double) {
+    /// Executions per second (100 submitters, single-step), the CPU time each took, and the
+    /// 40-step chain's p50, on a fresh engine and a fresh database (a database grown by the
+    /// phases before would slow the later ones), with or without metrics (a Prometheus
+    /// registry) and tracing.
+    func phase(metrics recorded: Bool, tracing: Bool, tenth: Bool = false) async throws -> (perSecond: Double, chain: Double, cpu: Double) {
+        func measure() async throws -> (Double, Double, Double) {
+            let fresh = try await Bench.setUp("engine-bench-phase")
+            defer { fresh.remove() }
+            _ = try await DefinitionStore(database: fresh.database, audit: fresh.audit).apply(
+                try documents.filter { ["single", "seq-transform"].contains($0["workflow"]?.stringValue) }
+                    .map { DefinitionStore.Input(document: try DefinitionDocument.parse($0)) },
+                message: nil, deployTo: .dev, context: fresh.context())
+            let phaseStore = ExecutionStore(database: fresh.database, audit: fresh.audit, instance: "bench")
             let metrics: any MetricsFactory = recorded ? PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) : NOOPMetricsHandler.instance
-            let pool = Engine(store: store, settings: Engine.Settings().with(egress: loopbackEgress), now: wallNow, logger: logger, metrics: metrics)
+            let pool = Engine(store: phaseStore, settings: Engine.Settings().with(egress: loopbackEgress), now: wallNow, logger: logger, metrics: metrics)
             try await pool.start()
             var chain: [Double] = []
-            for _ in 0..<10 { chain.append(millis(try await runOnce(pool, "seq-transform").0)) }
+            for _ in 0..<10 { chain.append(millis(try await runOnce(pool, "seq-transform", store: phaseStore, setup: fresh).0)) }
             let done = Tally()
             let deadline = ContinuousClock.now + .milliseconds(Int(throughputSeconds * 1000))
-            let began = ContinuousClock.now
+            let began = ContinuousClock.now, cpuBefore = Bench.processCPUSeconds()
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<100 {
                     group.addTask {
                         while ContinuousClock.now < deadline {
-                            if let (_, status) = try? await runOnce(pool, "single"), status == "succeeded" { done.count.withLock { $0 += 1 } }
+                            if let (_, status) = try? await runOnce(pool, "single", store: phaseStore, setup: fresh), status == "succeeded" {
+                                done.count.withLock { $0 += 1 }
+                            }
                         }
                     }
                 }
             }
-            let rate = Double(done.count.withLock { $0 }) / (millis(ContinuousClock.now - began) / 1000)
+            let executions = Double(done.count.withLock { $0 })
+            let rate = executions / (millis(ContinuousClock.now - began) / 1000)
+            let cpuPerExecution = (Bench.processCPUSeconds() - cpuBefore) / executions * 1_000_000
             await pool.stop()
-            return (rate, percentile(chain, 0.5))
+            await fresh.database.writer.stop()
+            return (rate, percentile(chain, 0.5), cpuPerExecution)
         }
         guard tracing else { return try await measure() }
-        return tenth ? try await withTracer(sampled.factory) { try await measure() } : try await withTracer(backend.factory) { try await measure() }
+        return try await withTracer(tenth ? tenthTracer : fullTracer) { try await measure() }
     }
     _ = try await phase(metrics: false, tracing: false)  // warm up
+    // `--only tracing` (a profiler's run): that mode alone, besides "off".
+    let only = CommandLine.arguments.firstIndex(of: "--only").map { CommandLine.arguments[$0 + 1] }
     let modes: [(String, Bool, Bool)] = [("off", false, false), ("metrics", true, false), ("tracing", false, true), ("both", true, true),
-                                         ("both-10%", true, true)]
-    var results: [String: [(Double, Double)]] = [:]
-    // Interleaved, so the machine's drift spreads over every mode.
-    for _ in 0..<2 {
-        for (name, metrics, tracing) in modes {
+                                         ("both-10%", true, true)].filter { only == nil || $0.0 == "off" || $0.0 == only }
+    var results: [String: [(perSecond: Double, chain: Double, cpu: Double)]] = [:]
+    // Interleaved, each round in another order, so the machine's drift and a mode's place in
+    // the round spread over every mode; each mode is compared with "off" of its own round and
+    // the median of those ratios kept, so a burst of another tenant's load in one phase does
+    // not decide the figure.
+    for round in 0..<observabilityRounds {
+        for offset in 0..<modes.count {
+            let (name, metrics, tracing) = modes[(round + offset) % modes.count]
             results[name, default: []].append(try await phase(metrics: metrics, tracing: tracing, tenth: name.hasSuffix("10%")))
         }
     }
-    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
-    let offRate = mean(results["off"]!.map(\.0)), offChain = mean(results["off"]!.map(\.1))
+    func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
+    let off = results["off"]!
     for (name, _, _) in modes {
-        let rate = mean(results[name]!.map(\.0)), chain = mean(results[name]!.map(\.1))
-        print(String(format: "%-8@ %5.0f executions/s (phases %@), 40-step chain p50 %.1f ms; cost vs off: throughput %+.1f %%, chain %+.1f %%",
-                     name as NSString, rate, results[name]!.map { String(format: "%.0f", $0.0) }.joined(separator: ", ") as NSString, chain,
-                     (1 - rate / offRate) * 100, (chain / offChain - 1) * 100))
+        let phases = results[name]!
+        let rateCost = zip(phases, off).map { 1 - $0.perSecond / $1.perSecond }
+        let cpuCost = zip(phases, off).map { $0.cpu / $1.cpu - 1 }
+        let chainCost = zip(phases, off).map { $0.chain / $1.chain - 1 }
+        print(String(format: "%-8@ %5.0f executions/s (phases %@), %4.0f µs CPU per execution, 40-step chain p50 %.1f ms; "
+                     + "cost vs off (median of rounds): throughput %+.1f %%, CPU %+.1f %%, chain %+.1f %%",
+                     name as NSString, median(phases.map(\.perSecond)), phases.map { String(format: "%.0f", $0.perSecond) }.joined(separator: ", ") as NSString,
+                     median(phases.map(\.cpu)), median(phases.map(\.chain)), median(rateCost) * 100, median(cpuCost) * 100, median(chainCost) * 100))
     }
     print("target: metrics and tracing on cost ≤ 5 %")
-    exporter.cancel()
-    sampledExporter.cancel()
+    exporter.stop()
+    tenthExporter.stop()
+    await exporting.value
+    await tenthExporting.value
     collector.terminate()
     await database.writer.stop()
     upstream.terminate()

@@ -56,6 +56,10 @@ public enum MetricCatalog {
         "agentd_audit_forwarded_total", .counter, labels: ["result"], source: .event,
         "Audit events forwarded to `[audit] forward` (result sent), and failed attempts to send a batch (result failed).")
 
+    public static let traceSpans = MetricFamily(
+        "agentd_trace_spans_total", .counter, labels: ["result"], source: .event,
+        "Spans sent to the OpenTelemetry collector (result exported), and spans lost: the queue was full or the collector refused them after retries (result dropped).")
+
     public static let errorsForwarded = MetricFamily(
         "agentd_errors_forwarded_total", .counter, labels: ["result"], source: .event,
         "Failed executions sent to Sentry (result sent), and failed attempts (result failed).")
@@ -115,7 +119,7 @@ public enum MetricCatalog {
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
         httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries,
-        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded, alertEvaluation, alertsDelivered,
+        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded, traceSpans, alertEvaluation, alertsDelivered,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

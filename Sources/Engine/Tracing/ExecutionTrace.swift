@@ -42,21 +42,26 @@ enum ExecutionTrace {
     /// (an execution a schedule or a webhook started inside a database unit has none stored).
     static func parent(of execution: ExecutionRecord, sampleRatio: Double) -> ServiceContext {
         var context = ServiceContext.topLevel
-        // Without a tracer there is nothing to hang under (and no digest to compute per step).
-        guard !(InstrumentationSystem.tracer is NoOpTracer) else { return context }
-        let carrier = ["traceparent": execution.traceparent ?? derived(from: execution.id.rawValue, sampleRatio: sampleRatio)]
-        InstrumentationSystem.instrument.extract(carrier, into: &context, using: Carrier())
+        let traceparent: String
+        if let stored = execution.traceparent {
+            traceparent = stored
+        } else {
+            // Without a tracer there is nothing to hang under (and no digest to compute per step).
+            guard !(InstrumentationSystem.tracer is NoOpTracer) else { return context }
+            traceparent = derived(from: execution.id.rawValue, sampleRatio: sampleRatio)
+        }
+        InstrumentationSystem.instrument.extract(["traceparent": traceparent], into: &context, using: Carrier())
         return context
     }
 
-    /// `00-<trace id>-<span id>-<flags>` from a digest of the execution id: every step of it
-    /// lands in one trace; sampled when the id's digest falls under the ratio.
+    /// A traceparent from a digest of the execution id: every step of it lands in one trace,
+    /// sampled by the same rule as the tracer's own traces.
     static func derived(from id: String, sampleRatio: Double) -> String {
         let digest = SHA1.hash(Array(id.utf8))
-        func hex(_ bytes: ArraySlice<UInt8>) -> String { bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
-        let draw = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let sampled = Double(draw) / Double(UInt64.max) < sampleRatio
-        return "00-\(hex(digest[0..<16]))-\(hex(digest[12..<20]))-\(sampled ? "01" : "00")"
+        func word(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        let traceID = TraceID(high: word(digest[0..<8]), low: word(digest[8..<16]) | 1)
+        return TraceParent(traceID: traceID, spanID: SpanID(word(digest[12..<20]) | 1), sampled: TraceSampling.sampled(traceID, ratio: sampleRatio))
+            .header
     }
 
     /// The span of one step attempt (or the resumption of a waiting step), a child of its

@@ -95,9 +95,9 @@ struct Daemon {
         }
 
         // Before the API is built: its HTTP clients take the tracer when they are made.
-        let tracing: (any Service)?
+        let tracing: TracingService?
         do {
-            tracing = try TracingSetup.start(config.tracing, logger: logger)
+            tracing = try TracingSetup.start(config.tracing, logger: logger, metrics: metricsFactory)
         } catch {
             await database.writer.stop()
             try? database.close()
@@ -159,7 +159,7 @@ struct Daemon {
         // the writer last.
         var groupConfiguration = ServiceGroupConfiguration(
             // The span exporter first: it stops last and sends the spans the others ended.
-            services: (tracing.map { [ServiceGroupConfiguration.ServiceConfiguration(service: TracingService(exporter: $0))] } ?? []) + [
+            services: (tracing.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: WriterService(writer: database.writer)),
             ] + forwarding + [
                 // Stops after the engine and the listeners (nothing audits after it), before the writer.

@@ -9,9 +9,11 @@ Routes:
                     int(3) double(4)), status(15: message(2), code(3)). Answers 200 with an empty
                     ExportTraceServiceResponse (application/x-protobuf), as the collector does.
   GET  /spans       {"spans": [{"trace_id", "span_id", "parent_span_id", "name", "kind", "attributes",
-                    "status_code", "status_message", "service"}], "requests": n}
+                    "status_code", "status_message", "service"}], "requests": n, "refused": n}
 With OTLP_COUNT_ONLY=1 (the engine benchmark) bodies are only counted, not decoded: the benchmark
-measures agentd, not this decoder.
+measures agentd, not this decoder. With OTLP_REFUSE=N and OTLP_REFUSE_STATUS=S (default 503) the
+first N exports are answered S with an empty body, as an overloaded
+collector does; they are counted in "refused".
 Prints its port on the first line of standard output; exits when standard input closes.
 """
 import json
@@ -23,6 +25,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 spans = []
 requests = 0
+refused = 0
+refuse_first = int(os.environ.get("OTLP_REFUSE", "0"))
+refuse_status = int(os.environ.get("OTLP_REFUSE_STATUS", "503"))
 count_only = os.environ.get("OTLP_COUNT_ONLY") == "1"
 lock = threading.Lock()
 
@@ -146,13 +151,19 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/spans":
             return self.answer(404, b"{}", "application/json")
         with lock:
-            self.answer(200, json.dumps({"spans": spans, "requests": requests}).encode(), "application/json")
+            self.answer(200, json.dumps({"spans": spans, "requests": requests, "refused": refused}).encode(), "application/json")
 
     def do_POST(self):
-        global requests
+        global requests, refused
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path != "/v1/traces":
             return self.answer(404, b"", "text/plain")
+        with lock:
+            refuse = refused < refuse_first
+            if refuse:
+                refused += 1
+        if refuse:
+            return self.answer(refuse_status, b"", "application/x-protobuf")
         if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/x-protobuf":
             return self.answer(415, b"", "text/plain")
         try:

@@ -5,8 +5,8 @@ import Foundation
 /// `agentctl orgs …`: the tenants of this installation.
 struct Orgs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create, list, show, rename and delete orgs.",
-        subcommands: [Create.self, List.self, Get.self, Rename.self, Delete.self]
+        abstract: "Create, list, show, rename and delete orgs; set how long their data is kept.",
+        subcommands: [Create.self, List.self, Get.self, Rename.self, Delete.self, RetentionCommand.self]
     )
 
     static let headers = ["ID", "NAME", "DISPLAY NAME", "CREATED"]
@@ -96,6 +96,55 @@ struct Orgs: AsyncParsableCommand {
             try await reportingFailures {
                 _ = try await connection.client.call(.DELETE, Orgs.path(org))
                 if connection.output == .json { Output.json(["deleted": org]) } else { print("deleted \(org)") }
+            }
+        }
+    }
+
+    struct RetentionCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retention",
+            abstract: "Show or set how long an org's executions and step payloads are kept.",
+            discussion: """
+                Without options, shows the org's periods (its own or the site's [retention]) and what is due now.
+                Periods: 365d, 12h, 2y, forever; `site` returns a period to the site's. Options not given stay as they are.
+                Example: agentctl orgs retention acme --executions 365d --step-payloads 60d
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The org's ID (org_…) or name.") var org: String
+        @Option(help: "How long finished executions are kept (at least 31d), or site.") var executions: String?
+        @Option(help: "How long step outputs and event data are kept (at least 1d), or site.") var stepPayloads: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let path = Orgs.path(org) + "/retention"
+                var retention = try await connection.client.call(.GET, path).json ?? [:]
+                if executions != nil || stepPayloads != nil {
+                    // PUT sets both: what is not given keeps the org's own period, or the site's.
+                    func current(_ key: String) -> Any {
+                        let period = retention[key] as? [String: Any] ?? [:]
+                        return period.text("source") == "org" ? period.text("period") : NSNull()
+                    }
+                    func given(_ value: String?, _ key: String) -> Any {
+                        guard let value else { return current(key) }
+                        return value == "site" ? NSNull() : value
+                    }
+                    retention = try await connection.client.call(.PUT, path, json: [
+                        "executions": given(executions, "executions"), "step_payloads": given(stepPayloads, "step_payloads"),
+                    ]).json ?? [:]
+                }
+                if connection.output == .json { return Output.json(retention) }
+                func line(_ key: String) -> String {
+                    let period = retention[key] as? [String: Any] ?? [:]
+                    return "\(period.text("period")) (\(period.text("source") == "org" ? "the org's own" : "the site's"))"
+                }
+                let due = retention["due"] as? [String: Any] ?? [:]
+                Output.pairs([
+                    ("org", retention.text("org")),
+                    ("executions", line("executions")),
+                    ("step payloads", line("step_payloads")),
+                    ("audit", line("audit")),
+                    ("due now", "\(due.text("executions")) executions, \(due.text("step_payloads")) with step payloads"),
+                ])
             }
         }
     }

@@ -36,6 +36,25 @@ struct Status: AsyncParsableCommand {
                 if (Int(alerts.text("undelivered")) ?? 0) > 0 { parts.append("\(alerts.text("undelivered")) notifications waiting") }
                 forwarding.append(("alerts", parts.joined(separator: "; ")))
             }
+            if let retention = status["retention"] as? [String: Any] {
+                var parts = ["executions \(retention.text("executions")), step payloads \(retention.text("step_payloads")), audit \(retention.text("audit"))"]
+                parts.append("due: \(retention.text("due_executions")) executions, \(retention.text("due_step_payloads")) with payloads")
+                if (retention["running"] as? Bool) == true {
+                    parts.append("a pass is running")
+                } else if retention["next_pass_at"] is String {
+                    parts.append("next pass \(retention.text("next_pass_at"))")
+                }
+                forwarding.append(("retention", parts.joined(separator: "; ")))
+                if let last = retention["last_pass"] as? [String: Any] {
+                    let freed = ByteCountFormatter.string(fromByteCount: Int64(last.text("bytes_freed")) ?? 0, countStyle: .file)
+                    forwarding.append(("last retention pass", "\(last.text("finished_at")): \(last.text("executions_removed")) executions and "
+                                       + "\(last.text("step_payloads_removed")) payloads removed, \(freed) given back"
+                                       + (last["error"] is String ? "; failed: \(last.text("error"))" : "")))
+                }
+                let free = ByteCountFormatter.string(fromByteCount: Int64(retention.text("free_bytes")) ?? 0, countStyle: .file)
+                forwarding.append(("database free space", (retention["incremental_vacuum"] as? Bool) == true
+                                   ? "\(free) inside the file, given back at the next pass" : "\(free) inside the file; \(retention.text("vacuum"))"))
+            }
             Output.pairs([
                 ("version", status.text("version")),
                 ("schema version", status.text("schema_version")),

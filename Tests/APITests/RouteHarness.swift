@@ -89,7 +89,10 @@ final class RouteHarness: @unchecked Sendable {
             approvals: ApprovalService(approvals: ApprovalStore(database: database, audit: audit), changes: ChangeStore(database: database, audit: audit),
                                        executions: executions, engine: engine, authenticator: authenticator,
                                        limits: limits, clock: clock),
-            alerts: AlertService(alerts: AlertStore(database: database, audit: audit), alerting: nil, executions: executions, limits: limits, clock: clock))
+            alerts: AlertService(alerts: AlertStore(database: database, audit: audit), alerting: nil, executions: executions, limits: limits, clock: clock),
+            compliance: ComplianceService(retention: Retention(database: database, audit: audit, settings: Retention.Settings(), now: { clock.now() },
+                                                               logger: logger),
+                                          store: RetentionStore(database: database, audit: audit), limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes
 

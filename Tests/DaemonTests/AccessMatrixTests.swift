@@ -50,6 +50,8 @@ import Testing
         "deleteTeam": Fixture(path: "/api/v1/teams/@TEAM3@", body: nil, foreign: .notFound),
         "getQuota": Fixture(path: "/api/v1/orgs/acme/quota", body: nil, foreign: .notFound),
         "setPlan": Fixture(path: "/api/v1/orgs/acme/plan", body: #"{"plan":"pro"}"#, foreign: .forbidden),
+        "getRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: nil, foreign: .notFound),
+        "setRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: #"{"executions":"365d"}"#, foreign: .notFound),
         "listRoles": Fixture(path: "/api/v1/roles?org=acme", body: nil, foreign: .notFound),
         "putRole": Fixture(path: "/api/v1/roles/auditor", body: #"{"permissions":["orgs.view"],"org":"acme"}"#, foreign: .notFound),
         "deleteRole": Fixture(path: "/api/v1/roles/spare?org=acme", body: nil, foreign: .notFound),

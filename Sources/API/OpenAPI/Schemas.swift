@@ -219,6 +219,20 @@ enum Schemas {
         ],
     ]
 
+    static let retention: JSON = [
+        "type": "object", "required": ["org_id", "org", "executions", "step_payloads", "audit", "due"],
+        "properties": [
+            "org_id": ["type": "string"], "org": ["type": "string"],
+            "executions": retentionPeriod, "step_payloads": retentionPeriod, "audit": retentionPeriod,
+            "due": ["type": "object", "properties": ["executions": ["type": "integer"], "step_payloads": ["type": "integer"]]],
+        ],
+    ]
+
+    static let retentionPeriod: JSON = [
+        "type": "object", "required": ["period", "source"],
+        "properties": ["period": ["type": "string"], "source": ["type": "string", "enum": ["org", "site"]]],
+    ]
+
     static let role: JSON = [
         "type": "object", "required": ["name", "built_in", "permissions"],
         "properties": [

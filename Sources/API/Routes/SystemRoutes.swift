@@ -1,4 +1,5 @@
 import Core
+import Engine
 import Foundation
 import Hummingbird
 import Storage
@@ -118,6 +119,8 @@ public enum SystemRoutes: RouteFile {
             let state = try await ErrorForwardCursor(database: database, target: ErrorForwardCursor.target(dsn)).state()
             sentry = .init(target: dsn.redacted, lastSentFailureAt: state.lastSent?.rfc3339, pending: state.pending, lastError: state.lastError)
         }
+        var retention: StatusBody.RetentionBody?
+        if let standing = try await services.retention?.standing() { retention = StatusBody.RetentionBody(standing) }
         let body = StatusBody(
             version: services.info.version,
             schemaVersion: database.schemaVersion,
@@ -132,7 +135,8 @@ public enum SystemRoutes: RouteFile {
                       updatedAt: state.updatedAt?.rfc3339, lastError: state.lastError)
             },
             sentry: sentry,
-            alerts: try await AlertBook.summary(database))
+            alerts: try await AlertBook.summary(database),
+            retention: retention)
         return try JSONResponse.make(.ok, body)
     }
 
@@ -157,6 +161,49 @@ public enum SystemRoutes: RouteFile {
         let sentry: SentryBody?
         /// Alerting across every org.
         let alerts: AlertBook.Summary
+        /// What retention keeps and frees (docs/compliance.md#retention).
+        let retention: RetentionBody?
+
+        struct RetentionBody: Encodable {
+            let executions: String
+            let stepPayloads: String
+            let audit: String
+            let incrementalVacuum: Bool
+            let vacuum: String
+            let freeBytes: Int64
+            let dueExecutions: Int
+            let dueStepPayloads: Int
+            let running: Bool
+            let nextPassAt: String?
+            let lastPass: LastPass?
+
+            struct LastPass: Encodable {
+                let startedAt: String
+                let finishedAt: String?
+                let executionsRemoved: Int
+                let stepPayloadsRemoved: Int
+                let bytesFreed: Int64
+                let error: String?
+            }
+
+            init(_ standing: Retention.Standing) {
+                executions = RetentionPeriod(milliseconds: standing.site.executionsMilliseconds).text
+                stepPayloads = RetentionPeriod(milliseconds: standing.site.stepPayloadsMilliseconds).text
+                audit = RetentionPeriod(milliseconds: standing.site.auditMilliseconds).text
+                incrementalVacuum = standing.file.incrementalVacuum
+                vacuum = standing.vacuum
+                freeBytes = Int64(standing.file.freePages) * Int64(standing.file.pageSize)
+                dueExecutions = standing.dueExecutions
+                dueStepPayloads = standing.duePayloads
+                running = standing.running
+                nextPassAt = standing.nextPassAt?.rfc3339
+                lastPass = standing.lastPass.map { pass in
+                    LastPass(startedAt: pass.startedAt.rfc3339, finishedAt: pass.finishedAt?.rfc3339, executionsRemoved: pass.executionsRemoved,
+                             stepPayloadsRemoved: pass.payloadsRemoved, bytesFreed: Int64(pass.pagesFreed) * Int64(standing.file.pageSize),
+                             error: pass.error)
+                }
+            }
+        }
 
         struct SentryBody: Encodable {
             let target: String

@@ -12,7 +12,7 @@ extension APIRouter {
             + ModelRoutes.declarations + BudgetRoutes.declarations + CostRoutes.declarations + ActivityRoutes.declarations
             + BackupRoutes.declarations + ScheduleRoutes.declarations + WebhookRoutes.declarations + ApprovalRoutes.declarations
             + ChangeRoutes.declarations + EnvironmentRoutes.declarations + ErrorRoutes.declarations
-            + OverviewRoutes.declarations + AlertRoutes.declarations
+            + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -20,7 +20,7 @@ extension APIRouter {
                             audit: AuditService, definitions: DefinitionService, executions: ExecutionService,
                             models: ModelService, costs: CostService, backups: BackupService,
                             schedules: ScheduleService, webhooks: WebhookService, approvals: ApprovalService,
-                            alerts: AlertService) -> [BoundRoute] {
+                            alerts: AlertService, compliance: ComplianceService) -> [BoundRoute] {
         SystemRoutes.bound(to: system) + OrgRoutes.bound(to: identity) + UserRoutes.bound(to: identity) + RoleRoutes.bound(to: identity)
             + TeamRoutes.bound(to: identity) + SessionRoutes.bound(to: login) + MFARoutes.bound(to: login) + PlanRoutes.bound(to: identity)
             + SecretRoutes.bound(to: vault) + APIKeyRoutes.bound(to: identity) + AuditRoutes.bound(to: audit)
@@ -29,6 +29,6 @@ extension APIRouter {
             + CostRoutes.bound(to: costs) + ActivityRoutes.bound(to: audit) + BackupRoutes.bound(to: backups)
             + ScheduleRoutes.bound(to: schedules) + WebhookRoutes.bound(to: webhooks) + ApprovalRoutes.bound(to: approvals)
             + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions) + ErrorRoutes.bound(to: executions)
-            + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts)
+            + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
     }
 }

@@ -14,9 +14,11 @@ public struct SystemService: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// `[metrics] require_auth`: `/metrics` needs system.view and then labels counts with org ids.
     public let metricsRequireAuth: Bool
+    /// Retention, for status (nil in tests that build no daemon).
+    public let retention: Retention?
 
     public init(database: AgentDatabase, engine: Engine, executions: ExecutionStore, vault: Vault, info: ServerInfo,
-                registry: PrometheusCollectorRegistry, metricsRequireAuth: Bool) {
+                registry: PrometheusCollectorRegistry, metricsRequireAuth: Bool, retention: Retention? = nil) {
         self.database = database
         self.engine = engine
         self.executions = executions
@@ -24,5 +26,6 @@ public struct SystemService: Sendable {
         self.info = info
         self.registry = registry
         self.metricsRequireAuth = metricsRequireAuth
+        self.retention = retention
     }
 }

@@ -56,6 +56,9 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     case schedulesManage = "schedules.manage"
     // Webhooks are read with workflows.view; creating one may write its secret to the vault.
     case webhooksManage = "webhooks.manage"
+    /// Setting an org's retention periods (read with orgs.view); erasure and export of a
+    /// person's data arrive with their feature.
+    case complianceManage = "compliance.manage"
 }
 
 extension Permission {

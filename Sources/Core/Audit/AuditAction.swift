@@ -93,6 +93,10 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     /// Deliveries to a channel gave up (the org's other channels were told), or it took one again.
     case alertChannelDown = "alert.channel_down"
     case alertChannelUp = "alert.channel_up"
+    /// An org's own retention periods set or cleared.
+    case retentionChanged = "retention.changed"
+    /// A retention pass removed executions, step payloads or audit events (actor `system`).
+    case retentionRemoved = "retention.removed"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

@@ -60,6 +60,14 @@ public enum MetricCatalog {
         "agentd_trace_spans_total", .counter, labels: ["result"], source: .event,
         "Spans sent to the OpenTelemetry collector (result exported), and spans lost: the queue was full or the collector refused them after retries (result dropped).")
 
+    public static let retentionRemoved = MetricFamily(
+        "agentd_retention_removed_total", .counter, labels: ["kind"], source: .event,
+        "What retention removed: whole executions (kind executions) and the step payloads of executions (kind step_payloads).")
+
+    public static let retentionFreedBytes = MetricFamily(
+        "agentd_retention_freed_bytes_total", .counter, source: .event,
+        "Bytes retention gave back to the file system (incremental vacuum of the pages it freed).")
+
     public static let errorsForwarded = MetricFamily(
         "agentd_errors_forwarded_total", .counter, labels: ["result"], source: .event,
         "Failed executions sent to Sentry (result sent), and failed attempts (result failed).")
@@ -119,7 +127,7 @@ public enum MetricCatalog {
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
         httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries,
-        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded, traceSpans, alertEvaluation, alertsDelivered,
+        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded, traceSpans, retentionRemoved, retentionFreedBytes, alertEvaluation, alertsDelivered,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

@@ -36,6 +36,11 @@ public final class AgentDatabase: Sendable {
         let synchronous = options.synchronous.rawValue
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // A new file gives the pages retention frees back to the file system, a few at a
+            // time (`PRAGMA incremental_vacuum`). The mode is taken only by a file without
+            // tables, and only before it is switched to WAL, which GRDB does after this;
+            // an older file is converted by `convertToIncrementalVacuum`.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
         let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -52,6 +57,36 @@ public final class AgentDatabase: Sendable {
         self.writer = Writer(database: pool, options: writerOptions, metrics: metrics)
     }
 
+    /// What `convertToIncrementalVacuum` did.
+    public enum VacuumConversion: Sendable, Equatable {
+        case already
+        case converted(milliseconds: Int64)
+        /// Not now, and why (the file stays as it is; retention frees pages inside it).
+        case skipped(String)
+    }
+
+    /// Makes a file created before retention existed vacuum incrementally: the mode is set and
+    /// the file rewritten once (`VACUUM`). Run before the writer starts. Skipped when the file
+    /// is larger than `largestBytes` (the start would wait for the rewrite) or the disk holds
+    /// less than twice its size free (the rewrite needs a copy).
+    public func convertToIncrementalVacuum(largestBytes: Int64) throws -> VacuumConversion {
+        if try pool.read({ db in try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") }) == 2 { return .already }
+        let size = sizeOnDisk()
+        let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
+        let free = (try? FileManager.default.attributesOfFileSystem(forPath: directory)[.systemFreeSize] as? NSNumber)?.int64Value ?? 0
+        guard size <= largestBytes else {
+            return .skipped("the file is \(size >> 20) MiB, more than the \(largestBytes >> 20) MiB rewritten at start ([retention] convert_max_mb)")
+        }
+        guard free >= 2 * size else { return .skipped("rewriting it needs \(2 * size >> 20) MiB free on its disk; \(free >> 20) MiB are") }
+        let began = ContinuousClock.now
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
+        }
+        let elapsed = ContinuousClock.now - began
+        return .converted(milliseconds: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// Runs a read on one of the pool's read connections. Never blocks, nor is blocked by, the writer.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
@@ -60,6 +95,12 @@ public final class AgentDatabase: Sendable {
     /// A read outside any transaction (what `VACUUM INTO` needs).
     func readWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.unsafeRead(body)
+    }
+
+    /// Copies the write-ahead log into the main file (`PRAGMA wal_checkpoint(PASSIVE)`, which
+    /// waits for no reader): after an incremental vacuum, this is when the main file shrinks.
+    public func checkpoint() async throws {
+        try await pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
     }
 
     /// A trivial read: the database answers (the watchdog's liveness test).

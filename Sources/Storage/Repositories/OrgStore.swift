@@ -108,6 +108,8 @@ public struct OrgStore: Sendable {
                                              reason: "the default org cannot be deleted; socket administrators act in it")
             }
             try db.execute(sql: "DELETE FROM org WHERE id = ?", arguments: [org.id.rawValue])
+            // Model calls outlive executions (retention keeps cost history) but not their org.
+            try db.execute(sql: "DELETE FROM llm_call WHERE org_id = ?", arguments: [org.id.rawValue])
             try audit.append(Self.event(.orgDeleted, org, context, details: ["name": org.name]), in: db)
             return org
         }

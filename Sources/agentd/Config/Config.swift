@@ -111,6 +111,16 @@ struct Config: Sendable, Equatable {
         var caBundle: String?
     }
 
+    /// How long executions, step payloads and the audit log are kept (docs/compliance.md#retention).
+    struct Retention: Sendable, Equatable {
+        var policy = RetentionPolicy.defaults
+        var passMilliseconds = 3_600_000
+        var batch = 200
+        /// A database file from before retention is rewritten at start to vacuum incrementally
+        /// when it is at most this large.
+        var convertMaxMegabytes = 2048
+    }
+
     /// Traces to an OpenTelemetry collector (docs/observability.md#tracing).
     struct Tracing: Sendable, Equatable {
         /// The collector's OTLP/HTTP base URL (`http://otel.corp.local:4318`); nil: off.
@@ -144,6 +154,7 @@ struct Config: Sendable, Equatable {
     var errors = Errors()
     var alerts = Alerts()
     var tracing = Tracing()
+    var retention = Retention()
     var database = Database()
     var writer = Writer()
     var auth = Auth()

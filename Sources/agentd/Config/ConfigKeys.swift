@@ -162,6 +162,22 @@ enum ConfigKeys {
         string("tracing", "ca_bundle", "PEM file of the certificate authorities the collector's certificate is checked against (default: the system's)") {
             value, config in config.tracing.caBundle = try readableFile(value)
         },
+        string("retention", "executions", "How long finished executions are kept, with their steps and events: 90d, 12h, 7y or forever (model calls stay, as cost history)") {
+            value, config in config.retention.policy.executionsMilliseconds = try retentionPeriod(value)
+        },
+        string("retention", "step_payloads", "How long step outputs and event data are kept inside finished executions: 30d, 12h, 1y or forever") {
+            value, config in config.retention.policy.stepPayloadsMilliseconds = try retentionPeriod(value)
+        },
+        string("retention", "audit", "How long audit events are kept: 7y, or forever") {
+            value, config in config.retention.policy.auditMilliseconds = try retentionPeriod(value)
+        },
+        int("retention", "pass_ms", "How often retention looks for what is due", 100...86_400_000) { $1.retention.passMilliseconds = $0 },
+        int("retention", "batch", "Executions removed per database transaction (small, so the engine's commits go between)", 1...10_000) {
+            $1.retention.batch = $0
+        },
+        int("retention", "convert_max_mb", "A database file made before retention is rewritten at start to give freed space back, when at most this large", 0...1_048_576) {
+            $1.retention.convertMaxMegabytes = $0
+        },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
         int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },
@@ -260,6 +276,13 @@ enum ConfigKeys {
             default: throw ConfigError(key: "\(section).\(name)", reason: "must be an array of strings; got \(value.typeName)")
             }
             do { try set(entries, &config) } catch { throw ConfigError(key: "\(section).\(name)", reason: (error as? Rule)?.text ?? "\(error)") }
+        }
+    }
+
+    private static func retentionPeriod(_ text: String) throws -> Int64? {
+        switch RetentionPeriod.parse(text) {
+        case .success(let period): return period.milliseconds
+        case .failure(let problem): throw Rule(problem.reason)
         }
     }
 

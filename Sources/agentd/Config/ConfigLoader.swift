@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import TOMLKit
 
@@ -23,6 +24,9 @@ enum ConfigLoader {
             }
         }
         try apply(environment: environment, to: &config)
+        if let problem = RetentionOverride().problem(under: config.retention.policy) {
+            throw ConfigError(key: "retention.step_payloads", reason: problem)
+        }
         return config
     }
 

@@ -21,6 +21,8 @@ struct APIWiring {
     let models: ModelStore
     /// Alert rules' evaluation and delivery, run by the daemon as a service.
     let alerting: Alerting
+    /// Retention passes, run by the daemon as a service.
+    let retention: Retention
     let router: Router<AgentRequestContext>
 
     /// What the daemon has opened and decided before the API can be built.
@@ -38,6 +40,8 @@ struct APIWiring {
         let defaultOrg: OrgID
         let startedAt: Instant
         let startedAtMonotonic: ContinuousClock.Instant
+        /// What opening the database did about incremental vacuum, for status.
+        let vacuum: String
         let logger: Logger
     }
 
@@ -88,6 +92,15 @@ struct APIWiring {
                                                      diskFree: { DiskSpace.freeFraction(of: dataDirectory) }),
                                 settings: alertSettings, now: { clock.now() }, logger: inputs.logger, metrics: inputs.metrics)
 
+        var retentionSettings = Retention.Settings()
+        retentionSettings.site = config.retention.policy
+        retentionSettings.passMilliseconds = Int64(config.retention.passMilliseconds)
+        retentionSettings.firstPassMilliseconds = min(60_000, Int64(config.retention.passMilliseconds))
+        retentionSettings.batch = config.retention.batch
+        retentionSettings.vacuum = inputs.vacuum
+        let retention = Retention(database: database, audit: audit, settings: retentionSettings, now: { clock.now() }, logger: inputs.logger,
+                                  metrics: inputs.metrics)
+
         let hasher = SecretHasher(key: inputs.hashKey)
         let authenticator = APIKeyAuthenticator(lookup: CredentialLookup(database: database), hasher: hasher)
         let users = UserStore(database: database, audit: audit)
@@ -106,7 +119,7 @@ struct APIWiring {
                                   info: ServerInfo(version: AgentdVersion.current, startedAt: inputs.startedAt,
                                                    startedAtMonotonic: inputs.startedAtMonotonic, devMode: inputs.devMode,
                                                    auditForward: config.audit.forward, sentry: config.errors.sentryDSN),
-                                  registry: inputs.registry, metricsRequireAuth: config.metrics.requireAuth),
+                                  registry: inputs.registry, metricsRequireAuth: config.metrics.requireAuth, retention: retention),
             identity: IdentityService(orgs: OrgStore(database: database, audit: audit), users: users,
                                       teams: TeamStore(database: database, audit: audit), roles: RoleStore(database: database, audit: audit),
                                       keys: APIKeyStore(database: database, audit: audit), quotas: QuotaStore(database: database, audit: audit),
@@ -132,7 +145,8 @@ struct APIWiring {
                                        executions: executions, engine: engine, authenticator: authenticator,
                                        limits: limits, clock: clock),
             alerts: AlertService(alerts: AlertStore(database: database, audit: audit), alerting: alerting, executions: executions,
-                                 limits: limits, clock: clock))
+                                 limits: limits, clock: clock),
+            compliance: ComplianceService(retention: retention, store: RetentionStore(database: database, audit: audit), limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),
@@ -145,6 +159,7 @@ struct APIWiring {
             tracing: config.tracing.otlpEndpoint != nil)
         self.engine = engine
         self.alerting = alerting
+        self.retention = retention
         self.vault = vault
         self.models = models
     }

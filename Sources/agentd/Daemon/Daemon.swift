@@ -58,6 +58,24 @@ struct Daemon {
             "synchronous": "\(config.database.synchronous.rawValue.lowercased())",
         ])
 
+        // Retention frees pages; a file from before it is rewritten once so it gives them back.
+        let vacuum: String
+        do {
+            switch try database.convertToIncrementalVacuum(largestBytes: Int64(config.retention.convertMaxMegabytes) << 20) {
+            case .already:
+                vacuum = "incremental"
+            case .converted(let milliseconds):
+                vacuum = "incremental"
+                logger.notice("database rewritten to give freed space back (incremental vacuum)", metadata: ["ms": "\(milliseconds)"])
+            case .skipped(let reason):
+                vacuum = "none: \(reason)"
+                logger.warning("the database file will not shrink after retention", metadata: ["reason": "\(reason)"])
+            }
+        } catch {
+            try? database.close()
+            throw DaemonStartError(description: "cannot rewrite the database for incremental vacuum: \(error)")
+        }
+
         guard ChainDigest.prepare() else { throw DaemonStartError(description: "libsodium failed to initialise") }
         let hashKey: [UInt8]
         do {
@@ -107,7 +125,7 @@ struct Daemon {
         let api = try APIWiring(.init(
             config: config, devMode: devMode, database: database, audit: audit, hashKey: hashKey, clock: clock, registry: registry,
             metrics: metricsFactory, masterKeys: masterKeys, keySource: keySource, defaultOrg: defaultOrg.id,
-            startedAt: startedAt, startedAtMonotonic: startedMonotonic, logger: logger))
+            startedAt: startedAt, startedAtMonotonic: startedMonotonic, vacuum: vacuum, logger: logger))
         let responder = api.router.buildResponder()
         let engine = api.engine
         // Models declared in agentd.toml: the file wins at every start.
@@ -166,6 +184,8 @@ struct Daemon {
                 .init(service: AuditCheckpointService(audit: audit, now: { clock.now() }, logger: logger)),
                 // Alerting records and audits; it stops before the audit checkpoint and the writer.
                 .init(service: AlertingService(alerting: api.alerting)),
+                // Retention removes and audits in writer units; the same.
+                .init(service: RetentionService(retention: api.retention)),
                 // After the writer (it records outcomes), before the listeners (stops after them).
                 .init(service: EngineService(engine: api.engine, vault: api.vault, readiness: readiness, logger: logger)),
                 .init(service: tcpApp),

@@ -30,3 +30,12 @@ struct AlertingService: Service {
         await cancelWhenGracefulShutdown { await alerting.run() }
     }
 }
+
+/// Runs retention passes until agentd stops.
+struct RetentionService: Service {
+    let retention: Retention
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await retention.run() }
+    }
+}

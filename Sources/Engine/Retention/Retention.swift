@@ -1,0 +1,139 @@
+import Core
+import Foundation
+import Logging
+import Metrics
+import Storage
+import Synchronization
+
+/// Retention (docs/compliance.md#retention): every `passMilliseconds`, removes what each org's
+/// policy says is due — step payloads first, then whole executions — a batch per writer unit,
+/// and gives the freed pages back to the file system a few thousand at a time, so the engine's
+/// own commits go between its units and the file shrinks. Stops when cancelled; a pass cut short
+/// is taken up by the next (what is due is read from the rows, not remembered).
+public final class Retention: Sendable {
+    public struct Settings: Sendable {
+        public var site: RetentionPolicy = .defaults
+        public var passMilliseconds: Int64 = Milliseconds.hour
+        /// The first pass runs this long after the start (a start is busy enough).
+        public var firstPassMilliseconds: Int64 = 60_000
+        /// Executions per writer unit.
+        public var batch = 200
+        /// Pages given back per writer unit (4 KiB each).
+        public var pagesPerUnit = 2048
+        /// What opening the database did about incremental vacuum, for status.
+        public var vacuum: String = "incremental"
+
+        public init() {}
+    }
+
+    let store: RetentionStore
+    public let settings: Settings
+    let now: @Sendable () -> Instant
+    let logger: Logger
+    let removedExecutions: Counter
+    let removedPayloads: Counter
+    let freedBytes: Counter
+    /// When the next pass runs, and whether one runs now.
+    let schedule = Mutex<(next: Instant?, running: Bool)>((nil, false))
+
+    public init(database: AgentDatabase, audit: AuditLog, settings: Settings, now: @escaping @Sendable () -> Instant, logger: Logger,
+                metrics: (any MetricsFactory)? = nil) {
+        store = RetentionStore(database: database, audit: audit)
+        self.settings = settings
+        self.now = now
+        self.logger = logger
+        let factory = metrics ?? MetricsSystem.factory
+        let family = MetricCatalog.retentionRemoved.name
+        removedExecutions = Counter(label: family, dimensions: [("kind", "executions")], factory: factory)
+        removedPayloads = Counter(label: family, dimensions: [("kind", "step_payloads")], factory: factory)
+        freedBytes = Counter(label: MetricCatalog.retentionFreedBytes.name, factory: factory)
+    }
+
+    /// Passes until cancelled.
+    public func run() async {
+        var next = now().adding(milliseconds: settings.firstPassMilliseconds)
+        while !Task.isCancelled {
+            schedule.withLock { $0.next = next }
+            let wait = next.millisecondsSinceEpoch - now().millisecondsSinceEpoch
+            if wait > 0 {
+                do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
+            }
+            _ = await pass()
+            next = now().adding(milliseconds: settings.passMilliseconds)
+        }
+    }
+
+    /// One pass over every org; its figures are kept and what it removed is audited.
+    @discardableResult
+    public func pass() async -> RetentionStore.PassRecord {
+        schedule.withLock { $0.running = true }
+        defer { schedule.withLock { $0.running = false } }
+        var record = RetentionStore.PassRecord(startedAt: now())
+        do {
+            for org in try await store.orgs() {
+                let cutoffs = settings.site.overridden(by: org.override).cutoffs(now: record.startedAt)
+                if let cutoff = cutoffs.stepPayloads {
+                    while !Task.isCancelled {
+                        let removed = try await store.removePayloads(org: org.orgID, finishedBefore: cutoff, limit: settings.batch, now: now())
+                        record.payloadsRemoved += removed
+                        removedPayloads.increment(by: Int64(removed))
+                        if removed < settings.batch { break }
+                    }
+                }
+                if let cutoff = cutoffs.executions {
+                    while !Task.isCancelled {
+                        let removed = try await store.removeExecutions(org: org.orgID, finishedBefore: cutoff, limit: settings.batch)
+                        record.executionsRemoved += removed
+                        removedExecutions.increment(by: Int64(removed))
+                        if removed < settings.batch { break }
+                    }
+                }
+            }
+            let pageSize = try await store.file().pageSize
+            while !Task.isCancelled {
+                let freed = try await store.freePages(upTo: settings.pagesPerUnit)
+                record.pagesFreed += freed
+                freedBytes.increment(by: Int64(freed * pageSize))
+                if freed < settings.pagesPerUnit { break }
+            }
+            if record.pagesFreed > 0 { try await store.checkpoint() }
+        } catch is CancellationError {
+            record.error = "stopped"
+        } catch {
+            record.error = "\(error)"
+            logger.error("retention pass failed; the next pass goes on from what is left", metadata: ["error": "\(error)"])
+        }
+        record.finishedAt = now()
+        do { try await store.record(record) } catch { logger.error("cannot record the retention pass", metadata: ["error": "\(error)"]) }
+        if record.executionsRemoved + record.payloadsRemoved > 0 {
+            logger.info("retention pass", metadata: ["executions_removed": "\(record.executionsRemoved)",
+                                                     "payloads_removed": "\(record.payloadsRemoved)", "pages_freed": "\(record.pagesFreed)"])
+        }
+        return record
+    }
+
+    /// What `agentctl status` shows: the file, the policy, what is due, the last and next pass.
+    public struct Standing: Sendable {
+        public let file: RetentionStore.FileStanding
+        public let site: RetentionPolicy
+        public let vacuum: String
+        public let dueExecutions: Int
+        public let duePayloads: Int
+        public let lastPass: RetentionStore.PassRecord?
+        public let nextPassAt: Instant?
+        public let running: Bool
+    }
+
+    public func standing() async throws -> Standing {
+        let at = now()
+        var executions = 0, payloads = 0
+        for org in try await store.orgs() {
+            let due = try await store.due(org: org.orgID, policy: settings.site.overridden(by: org.override), now: at)
+            executions += due.executions
+            payloads += due.payloads
+        }
+        let (next, running) = schedule.withLock { ($0.next, $0.running) }
+        return Standing(file: try await store.file(), site: settings.site, vacuum: settings.vacuum, dueExecutions: executions,
+                        duePayloads: payloads, lastPass: try await store.lastPass(), nextPassAt: next, running: running)
+    }
+}

@@ -1,0 +1,44 @@
+import Core
+import Testing
+
+/// Retention periods as people write them, an org's override over the site's policy, and the
+/// rule that payloads do not outlive their executions.
+@Suite struct RetentionPolicyTests {
+    @Test(arguments: [
+        ("90d", Int64(90) * 86_400_000), ("12h", 12 * 3_600_000), ("7y", 7 * 365 * 86_400_000), ("1s", 1000), (" 30m ", 30 * 60_000),
+        ("FOREVER", nil),
+    ] as [(String, Int64?)])
+    func periodsAreRead(_ text: String, _ milliseconds: Int64?) throws {
+        let period = try RetentionPeriod.parse(text).get()
+        #expect(period.milliseconds == milliseconds)
+        // What is shown reads back the same.
+        #expect(try RetentionPeriod.parse(period.text).get() == period)
+    }
+
+    @Test(arguments: ["", "90", "d", "-1d", "1.5d", "12x", "0s", "10ms", "99999999999999y"])
+    func malformedPeriodsAreRefused(_ text: String) {
+        #expect(throws: RetentionPeriodProblem.self) { try RetentionPeriod.parse(text).get() }
+    }
+
+    @Test func anOrgsOwnPeriodsReplaceTheSitesAndOnlyThose() {
+        let site = RetentionPolicy.defaults
+        #expect(site.executionsMilliseconds == 90 * 86_400_000 && site.stepPayloadsMilliseconds == 30 * 86_400_000)
+        let org = RetentionOverride(executions: .forever)
+        let policy = site.overridden(by: org)
+        #expect(policy.executionsMilliseconds == nil && policy.stepPayloadsMilliseconds == site.stepPayloadsMilliseconds)
+        #expect(policy.auditMilliseconds == site.auditMilliseconds)
+
+        let now = Instant(millisecondsSinceEpoch: 100 * 86_400_000)
+        let cutoffs = policy.cutoffs(now: now)
+        #expect(cutoffs.executions == nil)
+        #expect(cutoffs.stepPayloads == Instant(millisecondsSinceEpoch: 70 * 86_400_000))
+    }
+
+    @Test func payloadsMayNotOutliveTheirExecutions() {
+        let site = RetentionPolicy.defaults
+        #expect(RetentionOverride().problem(under: site) == nil)
+        #expect(RetentionOverride(stepPayloads: .milliseconds(91 * 86_400_000)).problem(under: site)?.contains("step payloads (91d)") == true)
+        #expect(RetentionOverride(executions: .forever, stepPayloads: .forever).problem(under: site) == nil)
+        #expect(RetentionOverride(executions: .milliseconds(60 * 86_400_000), stepPayloads: .forever).problem(under: site) != nil)
+    }
+}

@@ -1,6 +1,6 @@
 # agentd: `make run` starts a dev daemon, `make test` runs the whole suite.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev pkg-config
+DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev zlib1g-dev pkg-config
 # The tests also start a small HTTP(S) service of their own (python3) with certificates made by openssl,
 # and lint /metrics with promtool.
 TEST_PACKAGES := python3 openssl
@@ -58,6 +58,7 @@ bench: deps
 	$(SWIFT) build -c release --product approvals-bench
 	$(SWIFT) build -c release --product pii-bench
 	$(SWIFT) build -c release --product alert-bench
+	$(SWIFT) build -c release --product retention-bench
 	.build/release/writer-bench
 	.build/release/pii-bench
 	.build/release/definition-bench
@@ -68,6 +69,7 @@ bench: deps
 	.build/release/triggers-bench --agentd .build/release/agentd
 	.build/release/approvals-bench
 	.build/release/alert-bench
+	.build/release/retention-bench
 	python3 bench/soak/kill_soak.py .build/release/agentd 25 1000
 	$(SWIFT) build -c release --product agentctl
 	python3 bench/backup/backup_bench.py .build/release/agentd .build/release/agentctl 1024

@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "Core",
+                "Core", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -122,6 +122,11 @@ let package = Package(
             name: "CSodium",
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
+        ),
+        // Archived executions are stored deflated (zlib's compress2/uncompress).
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
             name: "CSQLite",
@@ -181,6 +186,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "bench/alert-bench"
+        ),
+        .executableTarget(
+            name: "retention-bench",
+            dependencies: [
+                "Engine", "Storage", "Core", "BenchSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "bench/retention-bench"
         ),
         .executableTarget(
             name: "approvals-bench",

@@ -67,6 +67,9 @@ struct Audit: AsyncParsableCommand {
                 if !broken {
                     print("ok: \(result.text("checked")) events and \(checkpoints) checkpoints verified, chain intact up to row \(result.text("last_seq"))")
                 }
+                if let through = result["removed_through"] as? Int, through > 0, !broken {
+                    print("rows 1 to \(through) were removed by retention; the chain is verified from the keyed checkpoint at row \(through)")
+                }
                 // The newest checkpoint that agreed: compare it with the journal's last
                 // `audit checkpoint` line (journalctl -u agentd MESSAGE_ID=…), which the
                 // database cannot rewrite.

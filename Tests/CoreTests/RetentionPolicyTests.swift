@@ -42,3 +42,28 @@ import Testing
         #expect(RetentionOverride(executions: .milliseconds(60 * 86_400_000), stepPayloads: .forever).problem(under: site) != nil)
     }
 }
+
+/// Retention's share of the writer: batches move toward the target duration, and the rest after
+/// a unit keeps retention's units to the share.
+@Suite struct RetentionPacingTests {
+    @Test func batchesShrinkWhenUnitsAreSlowAndGrowWhenTheyAreQuick() {
+        var pacing = RetentionPacing(maximum: 200, minimum: 2, first: 8, targetMicroseconds: 4000, share: 0.2)
+        #expect(pacing.batch == 8)
+        _ = pacing.rest(afterUnitOf: 20_000)
+        #expect(pacing.batch == 4)
+        for _ in 0..<5 { _ = pacing.rest(afterUnitOf: 50_000) }
+        #expect(pacing.batch == 2, "never below the minimum")
+        _ = pacing.rest(afterUnitOf: 5000)
+        #expect(pacing.batch == 2, "within twice the target: kept")
+        for _ in 0..<20 { _ = pacing.rest(afterUnitOf: 500) }
+        #expect(pacing.batch == 200, "never above the maximum")
+    }
+
+    @Test func theRestKeepsRetentionToItsShare() {
+        var pacing = RetentionPacing(maximum: 10, share: 0.2)
+        // 5 ms of work, then 20 ms of rest: 20 % of the time.
+        #expect(pacing.rest(afterUnitOf: 5000) == 20_000)
+        var everything = RetentionPacing(maximum: 10, share: 1)
+        #expect(everything.rest(afterUnitOf: 5000) == 0)
+    }
+}

@@ -203,3 +203,145 @@ import Testing
         }
     }
 }
+
+extension RetentionTests {
+    static func verify(_ daemon: TestDaemon) async throws -> [String: Any] {
+        try await daemon.socket.call(.GET, "/api/v1/audit/verify").json ?? [:]
+    }
+
+    /// Audit events past their period go a checkpoint interval at a time and the chain still
+    /// verifies from the checkpoint it was cut at; rows deleted from the start by anyone else
+    /// are reported.
+    @Test func oldAuditEventsGoAndTheChainStillVerifiesButADeletedStartIsFound() async throws {
+        let first = try await TestDaemon.start(environment: ["AGENTD_AUDIT_CHECKPOINT_EVERY": "10"])
+        for index in 0..<25 { _ = try await first.socket.call(.POST, "/api/v1/orgs", json: ["name": "audited-\(index)"]) }
+        #expect(try await first.stop() == 0)
+
+        let second = try await TestDaemon.start(directory: first.directory, environment: [
+            "AGENTD_AUDIT_CHECKPOINT_EVERY": "10", "AGENTD_RETENTION_AUDIT": "1s", "AGENTD_RETENTION_PASS_MS": "200"])
+        let deadline = ContinuousClock.now + .seconds(30)
+        var verified: [String: Any] = [:]
+        while ContinuousClock.now < deadline {
+            verified = try await Self.verify(second)
+            if (verified["removed_through"] as? Int ?? 0) >= 20 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let through = verified["removed_through"] as? Int ?? 0
+        #expect(through >= 20, "\(verified)")
+        #expect(verified["ok"] as? Bool == true, "\(verified)")
+        let events = try await second.socket.call(.GET, "/api/v1/audit?limit=200").json?["items"] as? [[String: Any]] ?? []
+        #expect((events.first?["seq"] as? Int) == through + 1, "the oldest kept event follows the cut")
+        let cuts = events.filter { $0["action"] as? String == "retention.removed" }
+        #expect(cuts.contains { ($0["details"] as? [String: String])?["audit_through"] == "\(through)" }, "\(cuts)")
+        #expect(try await second.stop() == 0)
+
+        // Someone deletes the oldest kept event by hand: no checkpoint or retention record vouches for that.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("DELETE FROM audit_event WHERE seq <= ?", (int(sys.argv[2]),))
+            """, first.databasePath, "\(through + 1)"]
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        let third = try await TestDaemon.start(directory: first.directory)
+        let tampered = try await Self.verify(third)
+        let problem = tampered["checkpoint_problem"] as? [String: Any] ?? [:]
+        #expect(tampered["ok"] as? Bool == false && problem["kind"] as? String == "start_removed", "\(tampered)")
+        #expect(try await third.stop() == 0)
+        try? FileManager.default.removeItem(atPath: first.directory)
+    }
+}
+
+extension RetentionTests {
+    static var thisMonth: String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.string(from: Date())
+    }
+
+    static func lines(_ response: ClientResponse) -> [[String: Any]] {
+        String(decoding: response.body, as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// Removed executions go to the month's archive first; an org sees its own there; a month
+    /// comes back on restore and stays for its hold, whatever retention says.
+    @Test func removedExecutionsAreArchivedExportedAndRestored() async throws {
+        let first = try await TestDaemon.start()
+        try await Run.apply(first.socket, Self.workflow)
+        let siteIDs = try await Self.bulky(first.socket, count: 3)
+        let bKey = try await IdentityTests.keyFor(first, login: "arch-admin", role: "admin", org: "arch-b")
+        let devKey = try await IdentityTests.keyFor(first, login: "arch-dev", role: "developer", org: "arch-b")
+        try await Run.apply(IdentityTests.tcp(first, key: bKey), Self.workflow)
+        let bIDs = try await Self.bulky(IdentityTests.tcp(first, key: bKey), count: 1)
+        #expect(try await first.stop() == 0)
+
+        let second = try await TestDaemon.start(directory: first.directory, environment: [
+            "AGENTD_RETENTION_EXECUTIONS": "1s", "AGENTD_RETENTION_STEP_PAYLOADS": "1s", "AGENTD_RETENTION_PASS_MS": "200"])
+        let admin = second.socket, orgAdmin = IdentityTests.tcp(second, key: bKey), developer = IdentityTests.tcp(second, key: devKey)
+        try await Self.waitGone(admin, siteIDs + bIDs)
+        let month = Self.thisMonth
+
+        let months = try await admin.call(.GET, "/api/v1/archive").json?["items"] as? [[String: Any]] ?? []
+        #expect(months.count == 1 && months.first?["month"] as? String == month && months.first?["executions"] as? Int == 4, "\(months)")
+        let theirs = try await orgAdmin.call(.GET, "/api/v1/archive").json?["items"] as? [[String: Any]] ?? []
+        #expect(theirs.first?["executions"] as? Int == 1, "an org sees its own: \(theirs)")
+
+        let everything = Self.lines(try await admin.call(.GET, "/api/v1/archive/\(month)"))
+        #expect(Set(everything.compactMap { ($0["execution"] as? [String: Any])?["id"] as? String }) == Set(siteIDs + bIDs))
+        let steps = everything.first?["steps"] as? [[String: Any]] ?? []
+        #expect((steps.first?["output"] as? String)?.contains("retention-payload") == true, "the step's output is archived as stored")
+        let own = Self.lines(try await orgAdmin.call(.GET, "/api/v1/archive/\(month)"))
+        #expect(own.count == 1 && (own.first?["execution"] as? [String: Any])?["id"] as? String == bIDs[0])
+
+        // Refusals: a malformed month, an empty one, a role without compliance.manage, bad bodies.
+        let malformed = try await admin.send(.GET, "/api/v1/archive/2026-13")
+        #expect(malformed.status == 422 && (malformed.json?["errors"] as? [[String: Any]])?.first?["field"] as? String == "month")
+        let empty = try await admin.send(.GET, "/api/v1/archive/2001-01")
+        #expect(empty.status == 200 && empty.body.isEmpty, "a month with nothing archived is an empty export")
+        #expect(try await developer.send(.GET, "/api/v1/archive").status == 403)
+        #expect(try await developer.send(.POST, "/api/v1/archive/\(month)/restore", body: Data("{}".utf8), headers: [("Content-Type", "application/json")]).status == 403)
+        func restore(_ client: AgentClient, _ body: String) async throws -> ClientResponse {
+            try await client.send(.POST, "/api/v1/archive/\(month)/restore", body: Data(body.utf8), headers: [("Content-Type", "application/json")])
+        }
+        #expect(try await restore(admin, #"{"hold":"forever"}"#).status == 422)
+        #expect(try await restore(admin, #"{"hold":"30d","extra":true}"#).status == 400)
+        #expect(try await restore(admin, "{\"hold\":\"" + String(repeating: "1", count: 2_000_000) + "d\"}").status == 413)
+        #expect(try await admin.send(.GET, "/api/v1/executions/\(siteIDs[0])").status == 404, "nothing was restored by a refused request")
+
+        // The org restores its own; then the site the rest. Held, they outlive the next passes.
+        let mine = try await restore(orgAdmin, #"{"hold":"1d"}"#).json ?? [:]
+        #expect(mine["restored"] as? Int == 1 && mine["present"] as? Int == 0, "\(mine)")
+        let rest = try await restore(admin, "{}").json ?? [:]
+        #expect(rest["restored"] as? Int == 3 && rest["present"] as? Int == 1, "\(rest)")
+        let before = try await admin.call(.GET, "/api/v1/status").json?["retention"] as? [String: Any]
+        let passed = before?["last_pass"] as? [String: Any]
+        // Two more passes run (200 ms apart) and leave them.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let now = (try await admin.call(.GET, "/api/v1/status").json?["retention"] as? [String: Any])?["last_pass"] as? [String: Any]
+            if now?["started_at"] as? String != passed?["started_at"] as? String { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let back = try await orgAdmin.call(.GET, "/api/v1/executions/\(bIDs[0])").json ?? [:]
+        #expect(back["status"] as? String == "succeeded" && Run.step(back, "copy")["status"] as? String == "succeeded", "\(back)")
+        #expect(try await admin.send(.GET, "/api/v1/executions/\(siteIDs[0])").status == 200)
+        let audit = try await admin.call(.GET, "/api/v1/audit?action=archive.restored").json?["items"] as? [[String: Any]] ?? []
+        #expect(audit.count == 2, "\(audit)")
+        #expect(try await second.stop() == 0)
+
+        // With the archive off, its routes say how to turn it on.
+        let third = try await TestDaemon.start(directory: first.directory, environment: ["AGENTD_RETENTION_ARCHIVE": "false"])
+        let off = try await third.socket.send(.GET, "/api/v1/archive")
+        #expect(off.status == 409 && off.json?["code"] as? String == "archive_off")
+        #expect(try await third.stop() == 0)
+        try? FileManager.default.removeItem(atPath: first.directory)
+    }
+}

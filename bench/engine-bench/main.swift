@@ -127,6 +127,7 @@ if peersMode {
     await two.stop()
     await database.writer.stop()
     upstream.terminate()
+    setup.remove()  // exit skips the top level's defer
     exit(0)
 }
 
@@ -175,6 +176,7 @@ if CommandLine.arguments.contains("--span-cost") {
     exporter.stop()
     await exporting.value
     collector.terminate()
+    setup.remove()
     exit(0)
 }
 
@@ -265,6 +267,7 @@ if observabilityMode {
     collector.terminate()
     await database.writer.stop()
     upstream.terminate()
+    setup.remove()  // exit skips the top level's defer
     exit(0)
 }
 

@@ -28,4 +28,6 @@ public enum APIError: Error, Hashable, Sendable {
     case modelFailed(model: String, String)
     /// The egress policy refuses a URL's address (a model's base_url): the reason names the rule.
     case egressDenied(String)
+    /// `[retention] archive` is off: removed executions are not archived.
+    case archiveOff
 }

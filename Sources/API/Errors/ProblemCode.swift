@@ -60,6 +60,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case deliveryReplayed = "delivery_replayed"
     case transformFailed = "transform_failed"
     case deliveryNotStarted = "delivery_not_started"
+    case archiveOff = "archive_off"
     // The server
     case notReady = "not_ready"
     case shuttingDown = "shutting_down"

@@ -142,6 +142,9 @@ enum Problems {
                                + "mapped to a user), not as the socket's administrator uid.")
         case .notReady(let reason):
             return Problem(code: .notReady, status: 503, title: "Not ready", detail: reason)
+        case .archiveOff:
+            return Problem(code: .archiveOff, status: 409, title: "No archive",
+                           detail: "Removed executions are not archived here: set [retention] archive = true in agentd.toml and restart agentd.")
         case .unsealFailed:
             return Problem(code: .unsealFailed, status: 403, title: "Wrong passphrase",
                            detail: "The passphrase does not give the key the database's secrets are sealed under; tries are limited to 5 a minute.")

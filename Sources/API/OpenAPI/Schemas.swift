@@ -108,6 +108,7 @@ enum Schemas {
             "ok": ["type": "boolean"], "checked": ["type": "integer"], "last_seq": ["type": "integer"],
             "broken_seq": ["type": "integer"], "reason": ["type": "string"],
             "checkpoints_checked": ["type": "integer", "minimum": 0],
+            "removed_through": ["type": "integer", "minimum": 0, "description": "Rows 1 to this were removed by retention (0: none)."],
             "last_checkpoint": [
                 "type": "object", "required": ["number", "count", "head_hash", "at"],
                 "properties": [
@@ -118,7 +119,7 @@ enum Schemas {
             "checkpoint_problem": [
                 "type": "object", "required": ["kind", "checkpoint", "reason"],
                 "properties": [
-                    "kind": ["type": "string", "enum": ["truncated", "rewritten", "forged", "checkpoints_missing"]],
+                    "kind": ["type": "string", "enum": ["truncated", "rewritten", "forged", "checkpoints_missing", "start_removed"]],
                     "checkpoint": ["type": "integer"], "reason": ["type": "string"],
                 ],
             ],
@@ -225,6 +226,22 @@ enum Schemas {
             "org_id": ["type": "string"], "org": ["type": "string"],
             "executions": retentionPeriod, "step_payloads": retentionPeriod, "audit": retentionPeriod,
             "due": ["type": "object", "properties": ["executions": ["type": "integer"], "step_payloads": ["type": "integer"]]],
+        ],
+    ]
+
+    static let archiveMonths: JSON = [
+        "type": "object", "required": ["items"],
+        "properties": ["items": ["type": "array", "items": [
+            "type": "object", "required": ["month", "executions", "bytes"],
+            "properties": ["month": ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"], "executions": ["type": "integer"], "bytes": ["type": "integer"]],
+        ]]],
+    ]
+
+    static let archiveRestore: JSON = [
+        "type": "object", "required": ["month", "restored", "present", "orphaned", "held_until"],
+        "properties": [
+            "month": ["type": "string"], "restored": ["type": "integer"], "present": ["type": "integer"], "orphaned": ["type": "integer"],
+            "held_until": ["type": "string", "format": "date-time"],
         ],
     ]
 

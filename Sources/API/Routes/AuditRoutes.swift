@@ -47,7 +47,7 @@ public enum AuditRoutes: RouteFile {
             ok: result.isIntact, checked: result.checked, lastSeq: result.lastSequence,
             brokenSeq: result.firstBreak?.sequence, reason: result.firstBreak?.reason,
             checkpointsChecked: result.checkpointsChecked, lastCheckpoint: result.lastCheckpoint.map(CheckpointBody.init),
-            checkpointProblem: result.checkpointFinding.map(CheckpointProblemBody.init)))
+            checkpointProblem: result.checkpointFinding.map(CheckpointProblemBody.init), removedThrough: result.removedThrough))
     }
 
     static func export(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
@@ -107,6 +107,8 @@ public enum AuditRoutes: RouteFile {
         let checkpointsChecked: Int?
         let lastCheckpoint: CheckpointBody?
         let checkpointProblem: CheckpointProblemBody?
+        /// Rows 1 to this were removed by retention (0: none).
+        let removedThrough: Int64
     }
 
     /// A checkpoint as the API shows it: the same fields as agentd's `audit checkpoint` log line.

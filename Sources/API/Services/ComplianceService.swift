@@ -3,11 +3,13 @@ import Engine
 import Platform
 import Storage
 
-/// Data lifecycle: retention periods per org, and what retention has done. What
+/// Data lifecycle: retention periods per org, what retention has done, and the archive. What
 /// `RetentionRoutes` is given; built by `agentd` (Daemon/APIWiring.swift).
 public struct ComplianceService: Sendable {
     public let retention: Retention
     public let store: RetentionStore
+    /// Nil when `[retention] archive` is off.
+    public var archive: ExecutionArchive? { retention.settings.archive }
     public let limits: RequestLimits
     public let clock: WallClock
 

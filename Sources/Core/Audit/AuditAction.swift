@@ -97,6 +97,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case retentionChanged = "retention.changed"
     /// A retention pass removed executions, step payloads or audit events (actor `system`).
     case retentionRemoved = "retention.removed"
+    /// Archived executions of a month brought back into the database.
+    case archiveRestored = "archive.restored"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

@@ -82,6 +82,9 @@ public enum AuditCheckpoints {
         case truncated(checkpoint: AuditCheckpoint, chainLength: Int64)
         /// The chain's row at the checkpoint's sequence has another hash (or is gone).
         case rewritten(checkpoint: AuditCheckpoint, storedHash: String?)
+        /// Rows 1 to `through` are gone, and no authentic checkpoint at `through` together with
+        /// a `retention.removed` event naming it says retention removed them.
+        case startRemoved(through: Int64)
 
         /// A stable name for the API and scripts.
         public var kind: String {
@@ -90,6 +93,7 @@ public enum AuditCheckpoints {
             case .missing: "checkpoints_missing"
             case .truncated: "truncated"
             case .rewritten: "rewritten"
+            case .startRemoved: "start_removed"
             }
         }
 
@@ -98,6 +102,7 @@ public enum AuditCheckpoints {
             switch self {
             case .forged(let checkpoint), .truncated(let checkpoint, _), .rewritten(let checkpoint, _): checkpoint.number
             case .missing(_, let found): found
+            case .startRemoved: 0
             }
         }
 
@@ -116,6 +121,9 @@ public enum AuditCheckpoints {
                 "the chain was rewritten: row \(checkpoint.sequence) has hash \(storedHash), but checkpoint \(checkpoint.number) "
                     + "(\(checkpoint.at.rfc3339)) recorded \(checkpoint.headHash): rows up to \(checkpoint.sequence) were changed "
                     + "and their hashes recomputed"
+            case .startRemoved(let through):
+                "rows 1 to \(through) are gone, but no checkpoint at row \(through) and retention.removed event naming it "
+                    + "say retention removed them: they were deleted"
             case .rewritten(let checkpoint, nil):
                 "the chain was rewritten: row \(checkpoint.sequence), recorded by checkpoint \(checkpoint.number) "
                     + "(\(checkpoint.at.rfc3339)) with hash \(checkpoint.headHash), is missing"
@@ -129,17 +137,52 @@ public enum AuditCheckpoints {
     ///
     /// Checked in order, so the oldest contradiction is named; a forged checkpoint is reported
     /// before anything it claims is believed.
-    public static func check(_ checkpoints: [AuditCheckpoint], chainLength: Int64,
+    ///
+    /// Checkpoints over rows retention removed (`sequence <= removedThrough`) are still checked
+    /// for their MAC and numbering; their rows are not there to compare.
+    public static func check(_ checkpoints: [AuditCheckpoint], chainLength: Int64, removedThrough: Int64 = 0,
                              storedHash: (Int64) -> String?, mac: MAC) -> Finding? {
         var expected: Int64 = 1
         for checkpoint in checkpoints {
             if checkpoint.number != expected { return .missing(expected: expected, found: checkpoint.number) }
             guard isAuthentic(checkpoint, mac: mac) else { return .forged(checkpoint: checkpoint) }
+            if checkpoint.sequence <= removedThrough {
+                expected += 1
+                continue
+            }
             if checkpoint.sequence > chainLength { return .truncated(checkpoint: checkpoint, chainLength: chainLength) }
             let stored = storedHash(checkpoint.sequence)
             if stored != checkpoint.headHash { return .rewritten(checkpoint: checkpoint, storedHash: stored) }
             expected += 1
         }
         return nil
+    }
+}
+
+/// Removing the oldest audit events (docs/compliance.md#retention) without breaking what
+/// verification can prove: the chain is cut only just after a keyed checkpoint, whose head hash
+/// is then the link the first kept row must carry, and the cut is recorded by a
+/// `retention.removed` event in the chain itself (`audit_through`).
+public enum AuditRetention {
+    /// The next place retention may cut: the oldest checkpoint from the oldest kept row on that
+    /// is no later than the newest row due, the row before the newest (the chain is never
+    /// emptied) and what the forwarding target has received. One checkpoint interval per step,
+    /// so each step is one small transaction. Nil when none qualifies.
+    public static func nextCut(checkpointSequences: [Int64], oldestKept: Int64, newest: Int64, dueThrough: Int64, forwardedThrough: Int64?) -> Int64? {
+        let limit = min(dueThrough, newest - 1, forwardedThrough ?? .max)
+        return checkpointSequences.filter { $0 >= oldestKept && $0 <= limit }.min()
+    }
+
+    /// Whether a chain whose first row is `oldestKept` (> 1) lost its start to retention: an
+    /// authentic checkpoint at `oldestKept - 1` whose head hash the first row links to, and a
+    /// retention record naming that row.
+    public static func startIsAnchored(oldestKept: Int64, firstPreviousHash: String, checkpoints: [AuditCheckpoint], recordedCuts: Set<Int64>,
+                                       mac: AuditCheckpoints.MAC) -> AuditCheckpoint? {
+        let through = oldestKept - 1
+        guard recordedCuts.contains(through),
+              let anchor = checkpoints.first(where: { $0.sequence == through }), AuditCheckpoints.isAuthentic(anchor, mac: mac),
+              anchor.headHash == firstPreviousHash
+        else { return nil }
+        return anchor
     }
 }

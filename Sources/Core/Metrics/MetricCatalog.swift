@@ -62,7 +62,7 @@ public enum MetricCatalog {
 
     public static let retentionRemoved = MetricFamily(
         "agentd_retention_removed_total", .counter, labels: ["kind"], source: .event,
-        "What retention removed: whole executions (kind executions) and the step payloads of executions (kind step_payloads).")
+        "What retention removed: whole executions (kind executions), the step payloads of executions (kind step_payloads), audit events (kind audit_events).")
 
     public static let retentionFreedBytes = MetricFamily(
         "agentd_retention_freed_bytes_total", .counter, source: .event,

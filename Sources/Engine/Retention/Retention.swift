@@ -16,12 +16,17 @@ public final class Retention: Sendable {
         public var passMilliseconds: Int64 = Milliseconds.hour
         /// The first pass runs this long after the start (a start is busy enough).
         public var firstPassMilliseconds: Int64 = 60_000
-        /// Executions per writer unit.
+        /// The most executions per writer unit; units shrink below it to stay short
+        /// (`RetentionPacing`).
         public var batch = 200
-        /// Pages given back per writer unit (4 KiB each).
+        /// The most pages given back per writer unit (4 KiB each).
         public var pagesPerUnit = 2048
         /// What opening the database did about incremental vacuum, for status.
         public var vacuum: String = "incremental"
+        /// `[audit] forward`'s target: audit events it has not received are kept.
+        public var auditForwardTarget: String?
+        /// Where removed executions are archived (nil: they are not).
+        public var archive: ExecutionArchive?
 
         public init() {}
     }
@@ -32,6 +37,7 @@ public final class Retention: Sendable {
     let logger: Logger
     let removedExecutions: Counter
     let removedPayloads: Counter
+    let removedAudit: Counter
     let freedBytes: Counter
     /// When the next pass runs, and whether one runs now.
     let schedule = Mutex<(next: Instant?, running: Bool)>((nil, false))
@@ -46,6 +52,7 @@ public final class Retention: Sendable {
         let family = MetricCatalog.retentionRemoved.name
         removedExecutions = Counter(label: family, dimensions: [("kind", "executions")], factory: factory)
         removedPayloads = Counter(label: family, dimensions: [("kind", "step_payloads")], factory: factory)
+        removedAudit = Counter(label: family, dimensions: [("kind", "audit_events")], factory: factory)
         freedBytes = Counter(label: MetricCatalog.retentionFreedBytes.name, factory: factory)
     }
 
@@ -73,28 +80,37 @@ public final class Retention: Sendable {
             for org in try await store.orgs() {
                 let cutoffs = settings.site.overridden(by: org.override).cutoffs(now: record.startedAt)
                 if let cutoff = cutoffs.stepPayloads {
-                    while !Task.isCancelled {
-                        let removed = try await store.removePayloads(org: org.orgID, finishedBefore: cutoff, limit: settings.batch, now: now())
-                        record.payloadsRemoved += removed
-                        removedPayloads.increment(by: Int64(removed))
-                        if removed < settings.batch { break }
+                    record.payloadsRemoved += try await paced(maximum: settings.batch, counter: removedPayloads) { limit in
+                        try await self.store.removePayloads(org: org.orgID, finishedBefore: cutoff, keptFrom: cutoffs.executions, limit: limit,
+                                                            now: self.now())
                     }
                 }
                 if let cutoff = cutoffs.executions {
-                    while !Task.isCancelled {
-                        let removed = try await store.removeExecutions(org: org.orgID, finishedBefore: cutoff, limit: settings.batch)
-                        record.executionsRemoved += removed
-                        removedExecutions.increment(by: Int64(removed))
-                        if removed < settings.batch { break }
+                    record.executionsRemoved += try await paced(maximum: settings.batch, counter: removedExecutions) { limit in
+                        try await self.store.removeExecutions(org: org.orgID, finishedBefore: cutoff, limit: limit, archive: self.settings.archive,
+                                                              now: self.now())
                     }
                 }
             }
+            if let cutoff = settings.site.cutoffs(now: record.startedAt).audit {
+                let period = RetentionPeriod(milliseconds: settings.site.auditMilliseconds).text
+                var pacing = RetentionPacing(maximum: 1)
+                while !Task.isCancelled {
+                    let began = ContinuousClock.now
+                    guard let cut = try await store.removeAuditStep(olderThan: cutoff, forwardTarget: settings.auditForwardTarget, period: period,
+                                                                    now: now())
+                    else { break }
+                    record.auditRemoved += cut.removed
+                    record.auditThrough = cut.through
+                    removedAudit.increment(by: Int64(cut.removed))
+                    try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: Self.micros(since: began))))
+                }
+            }
             let pageSize = try await store.file().pageSize
-            while !Task.isCancelled {
-                let freed = try await store.freePages(upTo: settings.pagesPerUnit)
-                record.pagesFreed += freed
-                freedBytes.increment(by: Int64(freed * pageSize))
-                if freed < settings.pagesPerUnit { break }
+            record.pagesFreed = try await paced(maximum: settings.pagesPerUnit, minimum: 128, first: 256, counter: nil) { limit in
+                let freed = try await self.store.freePages(upTo: limit)
+                self.freedBytes.increment(by: Int64(freed * pageSize))
+                return freed
             }
             if record.pagesFreed > 0 { try await store.checkpoint() }
         } catch is CancellationError {
@@ -105,11 +121,34 @@ public final class Retention: Sendable {
         }
         record.finishedAt = now()
         do { try await store.record(record) } catch { logger.error("cannot record the retention pass", metadata: ["error": "\(error)"]) }
-        if record.executionsRemoved + record.payloadsRemoved > 0 {
+        if record.executionsRemoved + record.payloadsRemoved + record.auditRemoved > 0 {
             logger.info("retention pass", metadata: ["executions_removed": "\(record.executionsRemoved)",
-                                                     "payloads_removed": "\(record.payloadsRemoved)", "pages_freed": "\(record.pagesFreed)"])
+                                                     "payloads_removed": "\(record.payloadsRemoved)", "audit_removed": "\(record.auditRemoved)",
+                                                     "pages_freed": "\(record.pagesFreed)"])
         }
         return record
+    }
+
+    /// Runs `unit` (given how many to take) until it takes fewer than asked, pacing it
+    /// (`RetentionPacing`); returns how many it took in all.
+    private func paced(maximum: Int, minimum: Int = 4, first: Int = 8, counter: Counter?, _ unit: (Int) async throws -> Int) async throws -> Int {
+        var pacing = RetentionPacing(maximum: maximum, minimum: minimum, first: first)
+        var total = 0
+        while !Task.isCancelled {
+            let limit = pacing.batch
+            let began = ContinuousClock.now
+            let taken = try await unit(limit)
+            total += taken
+            counter?.increment(by: Int64(taken))
+            if taken < limit { break }
+            try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: Self.micros(since: began))))
+        }
+        return total
+    }
+
+    static func micros(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
     }
 
     /// What `agentctl status` shows: the file, the policy, what is due, the last and next pass.

@@ -54,5 +54,10 @@ extension Schema {
                 error               TEXT
             ) STRICT;
             """),
+            Migration(version: 45, name: "archive holds", sql: """
+            -- An execution brought back from the archive (docs/compliance.md#archive) is kept
+            -- until this instant, whatever retention says, for the investigation it came back for.
+            ALTER TABLE execution ADD COLUMN retention_hold_until INTEGER;
+            """),
     ]
 }

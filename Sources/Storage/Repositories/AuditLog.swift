@@ -112,6 +112,8 @@ public struct AuditLog: Sendable {
         public var lastCheckpoint: AuditCheckpoint?
         /// The first checkpoint the chain contradicts, or a forged or missing checkpoint.
         public var checkpointFinding: AuditCheckpoints.Finding?
+        /// Rows 1 to this were removed by retention (0: none); verification starts after them.
+        public var removedThrough: Int64 = 0
 
         public var isIntact: Bool { firstBreak == nil && checkpointFinding == nil }
     }
@@ -120,10 +122,33 @@ public struct AuditLog: Sendable {
     /// checkpoint against the chain as stored. Installation-wide: the chain is one for the
     /// whole box.
     public func verify(chunk: Int = 2000) async throws -> Verification {
-        var result = try await verifyChain(chunk: chunk)
-        guard let checkpoints else { return result }
-        let (stored, chainLength, hashes) = try await database.read { db in
+        // Where the chain starts: row 1, or just after the rows retention removed, where a keyed
+        // checkpoint and a retention record must vouch for the cut.
+        let (first, cuts, stored) = try await database.read { db in
+            let first = try Row.fetchOne(db, sql: "SELECT seq, prev_hash FROM audit_event ORDER BY seq LIMIT 1")
+                .map { (sequence: $0["seq"] as Int64, previousHash: $0["prev_hash"] as String) }
+            let cuts = Set(try String.fetchAll(db, sql: "SELECT details FROM audit_event WHERE action = ?",
+                                               arguments: [AuditAction.retentionRemoved.rawValue])
+                .compactMap { Self.decode($0)["audit_through"].flatMap(Int64.init) })
             let stored = try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint ORDER BY id").map(AuditCheckpointRows.checkpoint(from:))
+            return (first, cuts, stored)
+        }
+        var start: (sequence: Int64, hash: String)?
+        var startFinding: AuditCheckpoints.Finding?
+        if let first, first.sequence > 1 {
+            if let checkpoints, let anchor = AuditRetention.startIsAnchored(oldestKept: first.sequence, firstPreviousHash: first.previousHash,
+                                                                             checkpoints: stored, recordedCuts: cuts, mac: checkpoints.mac) {
+                start = (anchor.sequence, anchor.headHash)
+            } else {
+                startFinding = .startRemoved(through: first.sequence - 1)
+                start = (first.sequence - 1, first.previousHash)  // the rest is still checked
+            }
+        }
+        var result = try await verifyChain(chunk: chunk, after: start)
+        result.removedThrough = start?.sequence ?? 0
+        result.checkpointFinding = startFinding
+        guard let checkpoints, startFinding == nil else { return result }
+        let (chainLength, hashes) = try await database.read { db in
             let chainLength = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_event") ?? 0
             var hashes: [Int64: String] = [:]
             for row in try Row.fetchAll(db, sql: """
@@ -131,9 +156,10 @@ public struct AuditLog: Sendable {
                 """) {
                 hashes[row["seq"]] = row["hash"]
             }
-            return (stored, chainLength, hashes)
+            return (chainLength, hashes)
         }
-        let finding = AuditCheckpoints.check(stored, chainLength: chainLength, storedHash: { hashes[$0] }, mac: checkpoints.mac)
+        let finding = AuditCheckpoints.check(stored, chainLength: chainLength, removedThrough: result.removedThrough,
+                                             storedHash: { hashes[$0] }, mac: checkpoints.mac)
         let agreed = finding.map { found in stored.prefix { $0.number < found.checkpointNumber }.count } ?? stored.count
         result.checkpointsChecked = agreed
         result.lastCheckpoint = agreed > 0 ? stored[agreed - 1] : nil
@@ -141,8 +167,8 @@ public struct AuditLog: Sendable {
         return result
     }
 
-    private func verifyChain(chunk: Int) async throws -> Verification {
-        var previous: (sequence: Int64, hash: String)?
+    private func verifyChain(chunk: Int, after start: (sequence: Int64, hash: String)?) async throws -> Verification {
+        var previous = start
         var checked: Int64 = 0
         while true {
             let after = previous?.sequence ?? 0

@@ -119,6 +119,10 @@ struct Config: Sendable, Equatable {
         /// A database file from before retention is rewritten at start to vacuum incrementally
         /// when it is at most this large.
         var convertMaxMegabytes = 2048
+        /// Removed executions are archived first (docs/compliance.md#archive).
+        var archive = true
+        /// Where the archive's monthly files go; nil: `archive/` beside the database.
+        var archiveDirectory: String?
     }
 
     /// Traces to an OpenTelemetry collector (docs/observability.md#tracing).

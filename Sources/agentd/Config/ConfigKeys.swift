@@ -175,6 +175,14 @@ enum ConfigKeys {
         int("retention", "batch", "Executions removed per database transaction (small, so the engine's commits go between)", 1...10_000) {
             $1.retention.batch = $0
         },
+        bool("retention", "archive", "Archive executions before retention removes them: one compressed SQLite file per month (agentctl archive)") {
+            $1.retention.archive = $0
+        },
+        string("retention", "archive_directory", "Where the archive's monthly files are written (default: archive/ beside the database)") {
+            value, config in
+            guard value.hasPrefix("/") else { throw Rule("must be an absolute path") }
+            config.retention.archiveDirectory = value
+        },
         int("retention", "convert_max_mb", "A database file made before retention is rewritten at start to give freed space back, when at most this large", 0...1_048_576) {
             $1.retention.convertMaxMegabytes = $0
         },

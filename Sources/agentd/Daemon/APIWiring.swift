@@ -98,6 +98,11 @@ struct APIWiring {
         retentionSettings.firstPassMilliseconds = min(60_000, Int64(config.retention.passMilliseconds))
         retentionSettings.batch = config.retention.batch
         retentionSettings.vacuum = inputs.vacuum
+        retentionSettings.auditForwardTarget = config.audit.forward?.description
+        if config.retention.archive {
+            retentionSettings.archive = ExecutionArchive(directory: config.retention.archiveDirectory
+                                                         ?? URL(fileURLWithPath: config.database.path).deletingLastPathComponent().appendingPathComponent("archive").path)
+        }
         let retention = Retention(database: database, audit: audit, settings: retentionSettings, now: { clock.now() }, logger: inputs.logger,
                                   metrics: inputs.metrics)
 

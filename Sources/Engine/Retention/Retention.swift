@@ -80,13 +80,15 @@ public final class Retention: Sendable {
             for org in try await store.orgs() {
                 let cutoffs = settings.site.overridden(by: org.override).cutoffs(now: record.startedAt)
                 if let cutoff = cutoffs.stepPayloads {
-                    record.payloadsRemoved += try await paced(maximum: settings.batch, counter: removedPayloads) { limit in
+                    try await paced("removing step payloads of \(org.name)", maximum: settings.batch, into: &record.payloadsRemoved,
+                                    counter: removedPayloads) { limit in
                         try await self.store.removePayloads(org: org.orgID, finishedBefore: cutoff, keptFrom: cutoffs.executions, limit: limit,
                                                             now: self.now())
                     }
                 }
                 if let cutoff = cutoffs.executions {
-                    record.executionsRemoved += try await paced(maximum: settings.batch, counter: removedExecutions) { limit in
+                    try await paced("archiving and removing executions of \(org.name)", maximum: settings.batch, into: &record.executionsRemoved,
+                                    counter: removedExecutions) { limit in
                         try await self.store.removeExecutions(org: org.orgID, finishedBefore: cutoff, limit: limit, archive: self.settings.archive,
                                                               now: self.now())
                     }
@@ -97,9 +99,11 @@ public final class Retention: Sendable {
                 var pacing = RetentionPacing(maximum: 1)
                 while !Task.isCancelled {
                     let began = ContinuousClock.now
-                    guard let cut = try await store.removeAuditStep(olderThan: cutoff, forwardTarget: settings.auditForwardTarget, period: period,
-                                                                    now: now())
-                    else { break }
+                    let cut: (removed: Int, through: Int64)?
+                    do {
+                        cut = try await store.removeAuditStep(olderThan: cutoff, forwardTarget: settings.auditForwardTarget, period: period, now: now())
+                    } catch { throw StepFailure(step: "removing audit events", error: error) }
+                    guard let cut else { break }
                     record.auditRemoved += cut.removed
                     record.auditThrough = cut.through
                     removedAudit.increment(by: Int64(cut.removed))
@@ -107,12 +111,13 @@ public final class Retention: Sendable {
                 }
             }
             let pageSize = try await store.file().pageSize
-            record.pagesFreed = try await paced(maximum: settings.pagesPerUnit, minimum: 128, first: 256, counter: nil) { limit in
-                let freed = try await self.store.freePages(upTo: limit)
-                self.freedBytes.increment(by: Int64(freed * pageSize))
-                return freed
+            try await paced("giving free pages back", maximum: settings.pagesPerUnit, minimum: 128, first: 256, into: &record.pagesFreed,
+                            counter: freedBytes, scale: pageSize) { limit in
+                try await self.store.freePages(upTo: limit)
             }
-            if record.pagesFreed > 0 { try await store.checkpoint() }
+            if record.pagesFreed > 0 {
+                do { try await store.checkpoint() } catch { throw StepFailure(step: "checkpointing the write-ahead log", error: error) }
+            }
         } catch is CancellationError {
             record.error = "stopped"
         } catch {
@@ -129,21 +134,28 @@ public final class Retention: Sendable {
         return record
     }
 
+    /// A pass stopped by a failure, and what it was doing then.
+    struct StepFailure: Error, CustomStringConvertible {
+        let step: String
+        let error: any Error
+        var description: String { "\(step): \(error)" }
+    }
+
     /// Runs `unit` (given how many to take) until it takes fewer than asked, pacing it
-    /// (`RetentionPacing`); returns how many it took in all.
-    private func paced(maximum: Int, minimum: Int = 4, first: Int = 8, counter: Counter?, _ unit: (Int) async throws -> Int) async throws -> Int {
+    /// (`RetentionPacing`), adding what it took to `total` as it goes (a failure keeps the count).
+    private func paced(_ step: String, maximum: Int, minimum: Int = 4, first: Int = 8, into total: inout Int, counter: Counter, scale: Int = 1,
+                       _ unit: (Int) async throws -> Int) async throws {
         var pacing = RetentionPacing(maximum: maximum, minimum: minimum, first: first)
-        var total = 0
         while !Task.isCancelled {
             let limit = pacing.batch
             let began = ContinuousClock.now
-            let taken = try await unit(limit)
+            let taken: Int
+            do { taken = try await unit(limit) } catch { throw StepFailure(step: step, error: error) }
             total += taken
-            counter?.increment(by: Int64(taken))
+            counter.increment(by: Int64(taken * scale))
             if taken < limit { break }
             try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: Self.micros(since: began))))
         }
-        return total
     }
 
     static func micros(since start: ContinuousClock.Instant) -> Int64 {

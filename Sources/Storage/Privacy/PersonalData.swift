@@ -1,0 +1,93 @@
+/// Where agentd keeps data about people, table by table (docs/compliance.md#personal-data):
+/// the map that GDPR export and erasure follow. Every table is listed, those without personal
+/// data too, so a table or a column naming people cannot be added without a decision:
+/// `PersonalDataTests` compares this map with the migrated schema.
+public enum PersonalData {
+    /// How one table relates to people.
+    public struct Table: Sendable, Equatable {
+        /// Columns that name a person: a user id, a login, an actor (`user:alice`, `uid:1000`),
+        /// who created or decided something. Export finds the person's rows by these; erasure
+        /// pseudonymises them (or removes the row where it exists only for that person).
+        public let names: [String]
+        /// Columns of free text or payloads that may mention a person (inputs, outputs,
+        /// comments, messages): found by PII detection, not by id.
+        public let mentions: [String]
+
+        public init(names: [String] = [], mentions: [String] = []) {
+            self.names = names
+            self.mentions = mentions
+        }
+
+        public static let none = Table()
+    }
+
+    /// Column names that, wherever they appear, name a person: a new column with such a name
+    /// must be listed in its table's `names`.
+    public static func looksLikeAPerson(_ column: String) -> Bool {
+        column.hasSuffix("_by") || ["user_id", "login", "actor", "delegate_id", "on_behalf_of", "on_behalf_of_login", "requested_actor",
+                                    "unix_uid"].contains(column)
+    }
+
+    public static let tables: [String: Table] = [
+        "agent": Table(names: ["created_by", "updated_by"], mentions: ["description"]),
+        "agent_version": Table(names: ["created_by"], mentions: ["message"]),
+        "alert_channel": Table(names: ["created_by"], mentions: ["config"]),  // e-mail recipients
+        "alert_delivery": Table(mentions: ["notification"]),
+        "alert_event": .none,
+        "alert_instance": .none,
+        "alert_rule": Table(names: ["created_by"], mentions: ["description"]),
+        "alert_silence": Table(names: ["created_by", "ended_by"], mentions: ["comment"]),
+        "api_key": Table(names: ["user_id", "created_by"], mentions: ["name"]),
+        "approval": Table(names: ["requested_by"], mentions: ["message"]),
+        "approval_delegation": Table(names: ["user_id", "delegate_id"]),
+        "approval_vote": Table(names: ["user_id", "login", "on_behalf_of", "on_behalf_of_login"], mentions: ["comment"]),
+        "audit_checkpoint": .none,
+        "audit_event": Table(names: ["actor", "target_id"], mentions: ["details"]),
+        "audit_forward_cursor": .none,
+        "budget": Table(names: ["created_by"]),
+        "budget_alert": .none,
+        "change_policy": Table(names: ["updated_by"]),
+        "change_request": Table(names: ["requested_by", "requested_actor"], mentions: ["summary", "payload", "diff"]),
+        "change_secret": .none,  // sealed values: the vault's, not readable here
+        "change_vote": Table(names: ["user_id", "login", "on_behalf_of", "on_behalf_of_login"], mentions: ["comment"]),
+        "cost_daily": .none,
+        "custom_role": Table(names: ["created_by"]),
+        "definition_tag": .none,
+        "environment": Table(names: ["created_by", "updated_by"], mentions: ["description"]),
+        "error_forward_cursor": .none,
+        "error_group": Table(mentions: ["message", "sample_message"]),
+        "execution": Table(names: ["created_by"], mentions: ["input", "output", "error"]),
+        "execution_event": Table(mentions: ["data"]),
+        "execution_tally": .none,
+        "installation": .none,
+        "job": .none,
+        "llm_call": .none,
+        "llm_checkpoint": Table(mentions: ["state"]),  // a conversation in progress
+        "membership": Table(names: ["user_id", "created_by"]),
+        "mfa_recovery_code": Table(names: ["user_id"]),
+        "mfa_totp": Table(names: ["user_id"]),
+        "model": Table(names: ["created_by"]),
+        "org": .none,
+        "password": Table(names: ["user_id"]),
+        "password_history": Table(names: ["user_id"]),
+        "promotion": Table(names: ["promoted_by"], mentions: ["evidence"]),
+        "retention_pass": .none,
+        "schedule": Table(names: ["created_by"], mentions: ["input"]),
+        "schedule_fire": .none,
+        "schema_migration": .none,
+        "secret": Table(names: ["created_by", "updated_by"]),
+        "secret_version": Table(names: ["created_by"]),
+        "session": Table(names: ["user_id"], mentions: ["client"]),  // the client's address and agent
+        "step_run": Table(mentions: ["output", "error"]),
+        "team": Table(names: ["created_by"]),
+        "team_member": Table(names: ["user_id"]),
+        "user_account": Table(names: ["id", "login", "display_name", "unix_uid", "created_by"]),
+        "vault_key": .none,
+        "webhook": Table(names: ["created_by"]),
+        "webhook_delivery": Table(mentions: ["remote", "detail"]),  // the caller's address
+        "workflow": Table(names: ["created_by", "updated_by"], mentions: ["description"]),
+        "workflow_agent_use": .none,
+        "workflow_deployment": Table(names: ["deployed_by"]),
+        "workflow_version": Table(names: ["created_by"], mentions: ["message", "document"]),
+    ]
+}

@@ -22,6 +22,9 @@ func argument(_ name: String) -> String? {
 let executionCount = argument("--executions").flatMap(Int.init) ?? 25_000
 let stepCount = argument("--steps").flatMap(Int.init) ?? 40
 let seconds = argument("--seconds").flatMap(Double.init) ?? 8
+/// Writes a line at once (print's buffer, when stdout is a file, would hold a long pass's
+/// figures until the end).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
 let quietLogger = logger
@@ -66,7 +69,7 @@ for start in stride(from: 0, to: executionCount, by: 1000) {
 try await database.checkpoint()
 func fileBytes() -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: setup.directory + "/agentd.db")[.size]) as? NSNumber)?.int64Value ?? 0 }
 let before = fileBytes()
-print(String(format: "history: %d executions, %d step rows, %d events, file %.0f MB (loaded in %.1f s)", executionCount, executionCount * stepCount,
+say(String(format: "history: %d executions, %d step rows, %d events, file %.0f MB (loaded in %.1f s)", executionCount, executionCount * stepCount,
              executionCount * stepCount, Double(before) / 1e6, Bench.millis(ContinuousClock.now - loadStarted) / 1000))
 
 let store = ExecutionStore(database: database, audit: setup.audit, instance: "bench")
@@ -111,7 +114,7 @@ func load() async -> (perSecond: Double, p50: Double, p99: Double) {
 
 _ = await load()  // warm up
 let idle = await load()
-print(String(format: "idle:         %5.0f executions/s, submit p50 %.2f ms, p99 %.2f ms", idle.perSecond, idle.p50, idle.p99))
+say(String(format: "idle:         %5.0f executions/s, submit p50 %.2f ms, p99 %.2f ms", idle.perSecond, idle.p50, idle.p99))
 
 // The pass: executions kept 90 days (the defaults), so every old one is due.
 var settings = Retention.Settings()
@@ -122,19 +125,20 @@ let retention = Retention(database: database, audit: setup.audit, settings: sett
 let passStarted = ContinuousClock.now
 let pass = Task { await retention.pass() }
 let during = await load()
+say(String(format: "during pass:  %5.0f executions/s, submit p50 %.2f ms, p99 %.2f ms (%.0f %% of idle; the pass goes on)", during.perSecond,
+             during.p50, during.p99, during.perSecond / idle.perSecond * 100))
 let record = await pass.value
 let passSeconds = Bench.millis(ContinuousClock.now - passStarted) / 1000
-print(String(format: "during pass:  %5.0f executions/s, submit p50 %.2f ms, p99 %.2f ms", during.perSecond, during.p50, during.p99))
-print(String(format: "pass: %d executions (%d step rows) removed, %d payloads, %.0f MB given back, in %.1f s%@", record.executionsRemoved,
+say(String(format: "pass: %d executions (%d step rows) removed, %d payloads, %.0f MB given back, in %.1f s%@", record.executionsRemoved,
              record.executionsRemoved * stepCount, record.payloadsRemoved, Double(record.pagesFreed * 4096) / 1e6, passSeconds,
              record.error.map { " (error: \($0))" } ?? ""))
 if passSeconds > seconds {
-    print("note: the pass outlasted the measured load (\(String(format: "%.1f", passSeconds)) s > \(seconds) s); raise --seconds to cover it")
+    say("note: the pass outlasted the measured load (\(String(format: "%.1f", passSeconds)) s > \(seconds) s); raise --seconds to cover it")
 }
 try await database.checkpoint()
 let after = fileBytes()
-print(String(format: "file: %.0f MB → %.0f MB (%.0f %% smaller)", Double(before) / 1e6, Double(after) / 1e6, (1 - Double(after) / Double(before)) * 100))
-print(String(format: "throughput during the pass: %.0f %% of idle (target ≥ 80 %%); submit p99 %.2f ms (target ≤ 20 ms)",
+say(String(format: "file: %.0f MB → %.0f MB (%.0f %% smaller)", Double(before) / 1e6, Double(after) / 1e6, (1 - Double(after) / Double(before)) * 100))
+say(String(format: "throughput during the pass: %.0f %% of idle (target ≥ 80 %%); submit p99 %.2f ms (target ≤ 20 ms)",
              during.perSecond / idle.perSecond * 100, during.p99))
 await engine.stop()
 await database.writer.stop()

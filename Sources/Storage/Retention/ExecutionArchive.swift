@@ -58,6 +58,10 @@ public struct ExecutionArchive: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         var configuration = Configuration()
         configuration.readonly = !create
+        // An export reading the month holds a shared lock for a moment; retention's write to the
+        // same file waits for it instead of failing the pass (the first benchmark's pass failed
+        // on a reader's lock with SQLite's default of not waiting).
+        configuration.busyMode = .timeout(30)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         if create {
             try queue.write { db in

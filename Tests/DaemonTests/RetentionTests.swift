@@ -79,11 +79,18 @@ import Testing
         #expect(retention["incremental_vacuum"] as? Bool == true && retention["due_executions"] as? Int == 0, "\(retention)")
         let last = retention["last_pass"] as? [String: Any] ?? [:]
         #expect(last["error"] == nil || last["error"] is NSNull)
-        // Removal is audited, as the system's act.
-        let audit = try await admin.call(.GET, "/api/v1/audit?action=retention.removed").json?["items"] as? [[String: Any]] ?? []
-        let removedExecutions = audit.compactMap { ($0["details"] as? [String: String])?["executions"] }.compactMap(Int.init).reduce(0, +)
-        let removedPayloads = audit.compactMap { ($0["details"] as? [String: String])?["step_payloads"] }.compactMap(Int.init).reduce(0, +)
-        #expect(removedExecutions == ids.count && removedPayloads == ids.count && audit.allSatisfy { $0["actor"] as? String == "system" }, "\(audit)")
+        // Removal is audited, as the system's act, when the pass that removed them ends (the
+        // executions are gone before it gives the pages back and records itself).
+        var audit: [[String: Any]] = []
+        func removed(_ key: String) -> Int { audit.compactMap { ($0["details"] as? [String: String])?[key] }.compactMap(Int.init).reduce(0, +) }
+        let audited = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < audited {
+            audit = try await admin.call(.GET, "/api/v1/audit?action=retention.removed").json?["items"] as? [[String: Any]] ?? []
+            if removed("executions") >= ids.count { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(removed("executions") == ids.count && removed("step_payloads") == ids.count && audit.allSatisfy { $0["actor"] as? String == "system" },
+                "\(audit)")
         let metrics = String(decoding: try await admin.send(.GET, "/metrics").body, as: UTF8.self)
         #expect(metrics.contains("agentd_retention_removed_total{kind=\"executions\"} \(ids.count)"))
         #expect(try await third.stop() == 0)

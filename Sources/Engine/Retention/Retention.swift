@@ -107,7 +107,7 @@ public final class Retention: Sendable {
                     record.auditRemoved += cut.removed
                     record.auditThrough = cut.through
                     removedAudit.increment(by: Int64(cut.removed))
-                    try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: Self.micros(since: began))))
+                    try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: (ContinuousClock.now - began).inMicroseconds)))
                 }
             }
             let pageSize = try await store.file().pageSize
@@ -154,13 +154,8 @@ public final class Retention: Sendable {
             total += taken
             counter.increment(by: Int64(taken * scale))
             if taken < limit { break }
-            try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: Self.micros(since: began))))
+            try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: (ContinuousClock.now - began).inMicroseconds)))
         }
-    }
-
-    static func micros(since start: ContinuousClock.Instant) -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
     }
 
     /// What `agentctl status` shows: the file, the policy, what is due, the last and next pass.

@@ -83,8 +83,7 @@ public final class AgentDatabase: Sendable {
             try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             try db.execute(sql: "VACUUM")
         }
-        let elapsed = ContinuousClock.now - began
-        return .converted(milliseconds: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        return .converted(milliseconds: (ContinuousClock.now - began).inMilliseconds)
     }
 
     /// Runs a read on one of the pool's read connections. Never blocks, nor is blocked by, the writer.

@@ -203,7 +203,7 @@ import Testing
             }
             _ = try await daemon.socket.call(.PUT, "/api/v1/teams/\(teamIDs[1])/members/u-get", json: [:])
             // Models in org A (one answers, on a fake model server) and a team budget to remove.
-            let modelServer = try Upstream(script: "modelserver.py")
+            let modelServer = try await Upstream(script: "modelserver.py")
             for (name, base) in [("m-model", modelServer.base + "/v1"), ("m-doomed-model", "http://127.0.0.1:9/v1")] {
                 _ = try await admin.call(.POST, "/api/v1/models", json: ["name": name, "base_url": base, "model": "fake"])
             }

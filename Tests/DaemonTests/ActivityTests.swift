@@ -6,8 +6,8 @@ import Testing
 /// them (`GET /api/v1/activity`, `agentctl activity`).
 @Suite(.serialized) struct ActivityTests {
     @Test func alertsAndFailuresShowNewestFirstToThoseWhoMaySeeThem() async throws {
-        let server = try Upstream(script: "modelserver.py")
-        let upstream = try Upstream()
+        let server = try await Upstream(script: "modelserver.py")
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             for team in ["red", "blue"] { _ = try await admin.call(.POST, "/api/v1/teams", json: ["name": team]) }

@@ -52,8 +52,8 @@ import Testing
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = try await InternalCATests.makeCertificates(in: directory)
-        let receivers = try Upstream(script: "alertreceivers.py", environment: ["PD_ROUTING_KEY": String(repeating: "k", count: 32)])
-        let smtp = try Upstream(script: "smtpserver.py", environment: ["SMTP_CERT": files.cert, "SMTP_KEY": files.key,
+        let receivers = try await Upstream(script: "alertreceivers.py", environment: ["PD_ROUTING_KEY": String(repeating: "k", count: 32)])
+        let smtp = try await Upstream(script: "smtpserver.py", environment: ["SMTP_CERT": files.cert, "SMTP_KEY": files.key,
                                                                        "SMTP_USER": "agentd", "SMTP_PASSWORD": "relay-pass"])
         let smtpPort = try #require(try await AgentClient(endpoint: .url(smtp.base)).call(.GET, "/mailbox").json?["smtp_port"] as? Int)
         try await TestDaemon.run(environment: Self.fast.merging(["AGENTD_ALERTS_CA_BUNDLE": files.ca]) { $1 }) { daemon in
@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func aChannelThatIsDownIsRetriedThenTheOtherChannelsAreTold() async throws {
-        let receivers = try Upstream(script: "alertreceivers.py", environment: ["PD_ROUTING_KEY": String(repeating: "k", count: 32)])
+        let receivers = try await Upstream(script: "alertreceivers.py", environment: ["PD_ROUTING_KEY": String(repeating: "k", count: 32)])
         let control = AgentClient(endpoint: .url(receivers.base))
         try await TestDaemon.run(environment: Self.fast.merging(["AGENTD_ALERTS_DELIVERY_ATTEMPTS": "3"]) { $1 }) { daemon in
             let admin = daemon.socket

@@ -72,7 +72,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = try await InternalCATests.makeCertificates(in: directory)
         let received = directory + "/received.log"
-        var collector: Upstream? = try Upstream(script: "syslogcollector.py", tls: (files.cert, files.key), environment: ["SYSLOG_OUT": received])
+        var collector: Upstream? = try await Upstream(script: "syslogcollector.py", tls: (files.cert, files.key), environment: ["SYSLOG_OUT": received])
         let port = collector!.port
         let read = { () throws -> [Int: String] in
             let lines = ((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").split(separator: "\n")
@@ -104,7 +104,7 @@ import Testing
             #expect(shown.stdout.contains("events behind") && shown.stdout.contains("forward error"), "\(shown)")
 
             // Back on the same port: it catches up, in order, with nothing missing.
-            collector = try Upstream(script: "syslogcollector.py", tls: (files.cert, files.key), port: port, environment: ["SYSLOG_OUT": received])
+            collector = try await Upstream(script: "syslogcollector.py", tls: (files.cert, files.key), port: port, environment: ["SYSLOG_OUT": received])
             _ = try await waitForAll(daemon, read)
             let after = try await daemon.socket.call(.GET, "/api/v1/status").json?["audit_forward"] as? [String: Any] ?? [:]
             #expect(after["last_error"] == nil && after["lag"] as? Int == 0, "\(after)")
@@ -114,7 +114,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: strangerDirectory) }
         let stranger = try await InternalCATests.makeCertificates(in: strangerDirectory)
         try? FileManager.default.removeItem(atPath: received)
-        let impostor = try Upstream(script: "syslogcollector.py", tls: (stranger.cert, stranger.key), environment: ["SYSLOG_OUT": received])
+        let impostor = try await Upstream(script: "syslogcollector.py", tls: (stranger.cert, stranger.key), environment: ["SYSLOG_OUT": received])
         try await TestDaemon.run(environment: ["AGENTD_AUDIT_FORWARD": "syslog+tls://127.0.0.1:\(impostor.port)", "AGENTD_AUDIT_FORWARD_CA_BUNDLE": files.ca]) { daemon in
             let deadline = ContinuousClock.now + .seconds(30)
             var forward: [String: Any] = [:]

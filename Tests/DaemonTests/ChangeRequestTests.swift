@@ -177,7 +177,7 @@ import Testing
     /// steps in prod use exactly it; a rejected rotation leaves the version as it was and the
     /// held value gone.
     @Test func aProdSecretWaitsSealed_andTheApprovedValueIsTheOneStepsUse() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             let adminKey = try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")
             let devKey = try await IdentityTests.keyFor(daemon, login: "dev", role: "developer", org: "acme")

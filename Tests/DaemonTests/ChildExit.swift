@@ -18,6 +18,20 @@ enum ChildExit {
         }
     }
 
+    /// Waits, polling, until `process` has ended; its exit status, or nil at the deadline.
+    /// Asks the kernel (`waitid` with `WNOWAIT`, which leaves the child for Foundation to reap)
+    /// as well as `Process`, whose `isRunning` can stay true long after the exit (see `runProgram`).
+    static func wait(for process: Process, timeout: Duration) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        let pid = process.processIdentifier
+        while process.isRunning {
+            if let status = peek(pid) { return status }
+            guard ContinuousClock.now < deadline else { return nil }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return process.terminationStatus
+    }
+
     /// True only while `pid` is a child of this process that has not ended: never for a pid
     /// already reaped (and perhaps reused by some other process).
     static func isRunning(_ pid: Int32) -> Bool {

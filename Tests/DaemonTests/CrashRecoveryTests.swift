@@ -79,7 +79,7 @@ extension Array where Element: Sendable {
     /// `systemctl restart` in the middle of a step: the step is cut short, not failed, and runs
     /// again after the restart.
     @Test func aStopLeavesRunningStepsToTheNextStart() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await TestDaemon.start(directory: directory)
@@ -102,7 +102,7 @@ extension Array where Element: Sendable {
     }
 
     @Test func hostileAnswersAndRequestsCannotCrashTheEngine() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             // A Retry-After beyond reason is capped at an hour.
             try await Run.apply(daemon.socket, """
@@ -145,7 +145,7 @@ extension Array where Element: Sendable {
     /// under a new token and runs again; the first worker's late result is refused. The call is
     /// held by the upstream until both workers have made it, however slow the machine.
     @Test func anExpiredLeaseGivesTheStepToAnotherWorker() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         // The test ends the lease behind agentd's back, which no wake-up announces: the timer
         // finds it at its next look (every 10 s by default, here 200 ms), before a heartbeat
         // renews it.

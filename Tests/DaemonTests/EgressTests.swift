@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func loopbackByAddressByNameAndMappedIsRefusedBeforeTheUpstreamSeesAnything() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         let daemon = try await TestDaemon.start(environment: Self.defaults.merging(["AGENTD_ENGINE_BREAKER_FAILURES": "1"]) { _, new in new })
         try await Run.apply(daemon.socket, [
             Self.http("direct", "http://127.0.0.1:\(upstream.port)/ok?key=e1"),
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func agentdsOwnPortIsRefusedEvenWithLoopbackAllowed() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         let daemon = try await TestDaemon.start()  // allows 127.0.0.1/32, like every test daemon
         try await Run.apply(daemon.socket, [
             Self.http("self", "http://127.0.0.1:\(daemon.tcpPort)/healthz"),
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func anAllowListNarrowsToWhatItNames() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         let daemon = try await TestDaemon.start(environment: ["AGENTD_EGRESS_ALLOW": "10.0.0.0/8"])
         try await Run.apply(daemon.socket, [
             Self.http("private", "http://192.168.255.1:9/"),
@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func anOrgCanDenyMoreButNeverAllowWhatTheSiteDenies() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         let directory = try TestDaemon.makeDirectory()
         let file = directory + "/agentd.toml"
         try """
@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func aModelOnLoopbackIsRefusedAtRegistrationTestAndCallTime() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Registered while loopback was allowed...

@@ -31,8 +31,8 @@ import Testing
     }
 
     @Test func anOrgAddsAnEnvironment_whoseSettingsApplyToItsExecutions() async throws {
-        let models = try Upstream(script: "modelserver.py")
-        let upstream = try Upstream()
+        let models = try await Upstream(script: "modelserver.py")
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             let adminKey = try await IdentityTests.keyFor(daemon, login: "ada", role: "admin", org: "acme")
             let devKey = try await IdentityTests.keyFor(daemon, login: "dev", role: "developer", org: "acme")

@@ -9,7 +9,7 @@ import Testing
     static let agentctl = TestDaemon.binaries + "/agentctl"
 
     @Test func failuresGroupByKindNodeAndMessage_seenThroughTheCallersTeams() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         // The failures all go to one upstream: a breaker opening after five would be a group of its own.
         try await TestDaemon.run(environment: ["AGENTD_ENGINE_BREAKER_FAILURES": "100"]) { daemon in
             let admin = daemon.socket

@@ -11,23 +11,41 @@ final class Upstream: @unchecked Sendable {
 
     let scheme: String
 
-    /// With `tls` (certificate and key files), it serves HTTPS (on `port`, when not 0).
+    /// With `tls` (certificate and key files), it serves HTTPS (on `port`, when not 0). The
+    /// server writes its port as its first line, to a file: a pipe's reader can wait for ever
+    /// when another child inherited its writing end (see `runProgram`).
     init(script name: String = "upstream.py", tls: (cert: String, key: String)? = nil, port requested: Int = 0,
-         environment: [String: String] = [:]) throws {
+         environment: [String: String] = [:]) async throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script] + (tls.map { [String(requested), $0.cert, $0.key] } ?? [])
         scheme = tls == nil ? "http" : "https"
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        let portFile = NSTemporaryDirectory() + "agentd-upstream-" + UUID().uuidString
+        _ = FileManager.default.createFile(atPath: portFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: portFile) }
+        process.standardOutput = FileHandle(forWritingAtPath: portFile)
         process.standardError = FileHandle.nullDevice
         process.standardInput = input  // the server exits when this closes, even if we crash
         try process.run()
-        var line = Data()
-        while let byte = try pipe.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != 10 { line.append(first) }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw TestFailure("the upstream server did not start") }
-        self.port = port
+        let deadline = ContinuousClock.now + .seconds(30)
+        var started: Int?
+        while started == nil {
+            let text = String(decoding: FileManager.default.contents(atPath: portFile) ?? Data(), as: UTF8.self)
+            if let line = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().first {
+                started = Int(line)
+                if started == nil { break }
+            } else if ChildExit.peek(process.processIdentifier) != nil || !process.isRunning || ContinuousClock.now > deadline {
+                break
+            } else {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        guard let started else {
+            process.terminate()
+            throw TestFailure("the upstream server \(name) did not start")
+        }
+        self.port = started
     }
 
     var base: String { "\(scheme)://127.0.0.1:\(port)" }
@@ -123,7 +141,7 @@ enum Run {
     }
 
     @Test func httpStepsRetryServerErrorsHonourRetryAfterAndDoNotRetryClientErrors() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: flaky
@@ -173,7 +191,7 @@ enum Run {
     }
 
     @Test func anOpenBreakerFailsFastAndTimeoutsEndSteps() async throws {
-        let upstream = try Upstream(), sluggish = try Upstream()
+        let upstream = try await Upstream(), sluggish = try await Upstream()
         try await TestDaemon.run(arguments: []) { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: down
@@ -216,7 +234,7 @@ enum Run {
     }
 
     @Test func childWorkflowsCancelAndIdempotentCreation() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: child
@@ -324,7 +342,7 @@ enum Run {
 /// Steps read secrets from the vault by path, in their own environment, and never store them.
 @Suite(.serialized) struct StepSecretTests {
     @Test func stepsUseSecretsOfTheirEnvironmentAndStoreOnlyMarkers() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             _ = try await daemon.socket.call(.PUT, "/api/v1/secrets",
                                              json: ["environment": "dev", "path": "api/token", "value": #"{"token":"s3cr3t-dev-value-123"}"#])
@@ -376,7 +394,7 @@ enum Run {
 
 @Suite(.serialized) struct ExecutionRetryTests {
     @Test func aRetryReusesSucceededStepsAndRunsTheRest() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: two-calls
@@ -453,7 +471,7 @@ enum Run {
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = try await Self.makeCertificates(in: directory)
-        let upstream = try Upstream(tls: (files.cert, files.key))
+        let upstream = try await Upstream(tls: (files.cert, files.key))
         let document = "workflow: secure\nnodes:\n  call: {kind: http, config: {url: \"\(upstream.base)/ok\"}}\n"
 
         let trusting = try await TestDaemon.start(environment: ["AGENTD_ENGINE_CA_BUNDLE": files.ca])
@@ -475,7 +493,7 @@ enum Run {
     /// Each execution's one step is a call the upstream holds until the test releases it: the
     /// first is still running when the second starts, however slow the machine.
     @Test func executionsOverALimitWaitQueuedAndStartAsOthersEnd() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             try await Run.apply(daemon.socket, """
                 workflow: one-at-a-time

@@ -94,8 +94,8 @@ import Testing
     /// still runs: each such step fails as a validation error, not retried, and agentd lives on.
     /// Old code trapped in `Int(Double)` here and crashed at every start after.
     @Test func storedDefinitionsWithUnusableNumbersFailTheirStepAndNothingCrashes() async throws {
-        let model = try Upstream(script: "modelserver.py")
-        let upstream = try Upstream()
+        let model = try await Upstream(script: "modelserver.py")
+        let upstream = try await Upstream()
         try await TestDaemon.run { daemon in
             try await LLMTests.model(daemon.socket, "free", model)
             // (kind, config, field, a valid placeholder applied first)

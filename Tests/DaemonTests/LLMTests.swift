@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func aStepIsChargedFromUsageWithItsKeyFromTheVault() async throws {
-        let server = try Upstream(script: "modelserver.py", environment: ["MODEL_API_KEY": "model-key-8c1f"])
+        let server = try await Upstream(script: "modelserver.py", environment: ["MODEL_API_KEY": "model-key-8c1f"])
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             // $2 per million prompt tokens, $10 per million completion tokens.
@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func streamingJSONModeAndOneRepairTurn() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await Self.model(admin, "free", server)
@@ -155,7 +155,7 @@ import Testing
     }
 
     @Test func rateLimitsAndServerErrorsRetryClientErrorsAndCutStreamsFail() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await Self.model(admin, "free", server)
@@ -193,7 +193,7 @@ import Testing
     }
 
     @Test func budgetsHoldUnderConcurrencyAlertOnceBlockAndAllowOverage() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             // $1000 per million tokens either way: a token costs 1000 µ$.
@@ -342,7 +342,7 @@ import Testing
     }
 
     @Test func modelsBudgetsAndCostsThroughAgentctl() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             func ctl(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
                 try await runProgram(TestDaemon.binaries + "/agentctl", arguments + ["--socket", daemon.socketPath])
@@ -376,7 +376,7 @@ import Testing
     }
 
     @Test func aTeamMemberSeesItsTeamsCostsAndTheOrgsOnly() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             for team in ["red", "blue"] { _ = try await daemon.socket.call(.POST, "/api/v1/teams", json: ["name": team]) }
             let red = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "rae", role: "developer"))

@@ -144,31 +144,7 @@ import Testing
 /// Runs a program with `input` on its standard input.
 func runProgramWithInput(_ path: String, _ arguments: [String], input: String,
                          environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await offThePool { try runProgramWithInputBlocking(path, arguments, input: input, environment: environment) }
-}
-
-private func runProgramWithInputBlocking(_ path: String, _ arguments: [String], input: String,
-                                         environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AGENTD_") && !$0.key.hasPrefix("AGENTCTL_") }
-    env.merge(environment) { _, new in new }
-    process.environment = env
-    let stdin = Pipe(), stdout = Pipe()
-    let errPath = NSTemporaryDirectory() + "agentd-stderr-" + UUID().uuidString
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errPath) }
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = FileHandle(forWritingAtPath: errPath)
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let err = FileManager.default.contents(atPath: errPath) ?? Data()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    try await runProgram(path, arguments, input: input, environment: environment)
 }
 
 @Suite(.serialized) struct CookieSessionTests {

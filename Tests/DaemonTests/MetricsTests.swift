@@ -36,8 +36,8 @@ import Testing
     }
 
     @Test func theExpositionIsCleanCataloguedAndNamesNoTenant() async throws {
-        let upstream = try Upstream()
-        let models = try Upstream(script: "modelserver.py")
+        let upstream = try await Upstream()
+        let models = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             // A tenant whose name must not leak to an unauthenticated scraper.

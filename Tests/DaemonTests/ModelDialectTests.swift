@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func modelsTestDetectsEachServersDialectAndSchemaStepsThenSucceed() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             for (mode, dialect, tools) in Self.modes {
@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func theOldDefaultAgainstLlamaCppPythonFailsOnceFastAsARefusedShapeThenTestFixesIt() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await Self.register(admin, "lcp", server, mode: "llama-cpp-python")
@@ -157,7 +157,7 @@ import Testing
     }
 
     @Test func anOverrideIsStoredAndUsedOnTestRegisterAndUpdate() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await Self.register(admin, "big", server, mode: "vllm")

@@ -18,7 +18,7 @@ import Testing
     /// process would be. After the third death the next start fails it instead of running it
     /// a fourth time.
     @Test func aJobRunningAtThreeDeathsIsFailedAsPoisonedNotRunAFourthTime() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var id = ""
@@ -61,7 +61,7 @@ import Testing
     /// A clean stop is not a death: the step it cut short runs again after the restart even
     /// with `poison_after = 1` (set through the environment, as every key can be).
     @Test func aCleanStopIsNotCountedAsACrash() async throws {
-        let upstream = try Upstream()
+        let upstream = try await Upstream()
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let environment = ["AGENTD_ENGINE_POISON_AFTER": "1"]

@@ -139,19 +139,14 @@ import Testing
         let daemon = try await TestDaemon.start()
         #expect(try await daemon.stop() == 0)
         // Turn incremental vacuum off, as every file made before this release has it.
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", """
+        let turnOff = ["python3", "-c", """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1], isolation_level=None)
             db.execute("PRAGMA auto_vacuum = NONE"); db.execute("VACUUM")
             print(db.execute("PRAGMA auto_vacuum").fetchone()[0])
             """, daemon.databasePath]
-        let output = Pipe()
-        python.standardOutput = output
-        try python.run()
-        python.waitUntilExit()
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let turnedOff = try await runProgram("/usr/bin/env", turnOff)
+        #expect(turnedOff.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(turnedOff.stderr)")
 
         let again = try await TestDaemon.start(directory: daemon.directory)
         #expect(again.log.text.contains("database rewritten to give freed space back"), "\(again.log.text)")
@@ -159,12 +154,7 @@ import Testing
         #expect(try await again.stop() == 0)
 
         // Too large to rewrite at start (a limit of 0 MiB): it starts all the same and says why.
-        let python2 = Process()
-        python2.executableURL = python.executableURL
-        python2.arguments = python.arguments
-        python2.standardOutput = FileHandle.nullDevice
-        try python2.run()
-        python2.waitUntilExit()
+        #expect(try await runProgram("/usr/bin/env", turnOff).status == 0)
         let big = try await TestDaemon.start(directory: daemon.directory, environment: ["AGENTD_RETENTION_CONVERT_MAX_MB": "0"])
         let retention = try await Self.status(big)
         #expect(retention["incremental_vacuum"] as? Bool == false)
@@ -243,16 +233,12 @@ extension RetentionTests {
         #expect(try await second.stop() == 0)
 
         // Someone deletes the oldest kept event by hand: no checkpoint or retention record vouches for that.
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", """
+        let deleted = try await runProgram("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1], isolation_level=None)
             db.execute("DELETE FROM audit_event WHERE seq <= ?", (int(sys.argv[2]),))
-            """, first.databasePath, "\(through + 1)"]
-        try python.run()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0)
+            """, first.databasePath, "\(through + 1)"])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
         let third = try await TestDaemon.start(directory: first.directory)
         let tampered = try await Self.verify(third)
         let problem = tampered["checkpoint_problem"] as? [String: Any] ?? [:]

@@ -13,8 +13,8 @@ import Testing
     }
 
     @Test func eachFailureIsOneEventGroupedByTheFingerprint() async throws {
-        let upstream = try Upstream()
-        let sentry = try Upstream(script: "sentry.py", environment: ["SENTRY_KEY": "0123abcd", "SENTRY_PROJECT": "42", "SENTRY_LIMIT_FIRST": "1"])
+        let upstream = try await Upstream()
+        let sentry = try await Upstream(script: "sentry.py", environment: ["SENTRY_KEY": "0123abcd", "SENTRY_PROJECT": "42", "SENTRY_LIMIT_FIRST": "1"])
         try await TestDaemon.run(environment: ["AGENTD_ERRORS_SENTRY_DSN": "\(sentry.base.replacingOccurrences(of: "://", with: "://0123abcd@"))/42",
                                                "AGENTD_ENGINE_BREAKER_FAILURES": "100"]) { daemon in
             let admin = daemon.socket
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func aWrongKeyIsLoggedAndNothingElseBreaks() async throws {
-        let sentry = try Upstream(script: "sentry.py", environment: ["SENTRY_KEY": "right", "SENTRY_PROJECT": "42"])
+        let sentry = try await Upstream(script: "sentry.py", environment: ["SENTRY_KEY": "right", "SENTRY_PROJECT": "42"])
         try await TestDaemon.run(environment: ["AGENTD_ERRORS_SENTRY_DSN": "\(sentry.base.replacingOccurrences(of: "://", with: "://wrong@"))/42"]) { daemon in
             try await Run.apply(daemon.socket, "workflow: computes\nnodes:\n  divide: {kind: transform, config: {output: \"{{ 1 / 0 }}\"}}\n")
             _ = try await Run.finish(daemon.socket, try await Run.start(daemon.socket, "computes"))

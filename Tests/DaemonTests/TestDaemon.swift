@@ -99,10 +99,6 @@ final class TestDaemon: @unchecked Sendable {
         return try await waitForExit(timeout: timeout)
     }
 
-    /// Waits for the process to exit. Asks the kernel (`waitid` with `WNOWAIT`, which leaves
-    /// the child for Foundation to reap) as well as `Process`: corelibs Foundation learns of an
-    /// exit from a socket the child inherited, which stays open while any other process holds a
-    /// copy (swift-corelibs-foundation#4795), so `isRunning` can stay true after a clean exit.
     /// A test that failed before it stopped its daemon must not leave it running beside the
     /// rest of the suite (a held upstream call, a hung wait): it is killed with its handle.
     deinit {
@@ -110,19 +106,14 @@ final class TestDaemon: @unchecked Sendable {
         if pid > 0, ChildExit.isRunning(pid) { kill(pid, SIGKILL) }
     }
 
+    /// Waits for the process to exit (`ChildExit.wait`); fails with its log after `timeout`.
     func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        let pid = process.processIdentifier
-        while process.isRunning {
-            if let status = ChildExit.peek(pid) { return status }
-            guard ContinuousClock.now < deadline else {
-                let state = ChildExit.describe(pid)
-                process.terminate()
-                throw TestFailure("agentd did not exit in time (\(state)):\n\(log.text)")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        guard let status = try await ChildExit.wait(for: process, timeout: timeout) else {
+            let state = ChildExit.describe(process.processIdentifier)
+            process.terminate()
+            throw TestFailure("agentd did not exit in time (\(state)):\n\(log.text)")
         }
-        return process.terminationStatus
+        return status
     }
 }
 
@@ -206,23 +197,24 @@ final class LogCollector: @unchecked Sendable {
     }
 }
 
-/// Runs a program to completion, returning its exit status, stdout and stderr.
-func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:],
-                directory: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await offThePool { try runProgramBlocking(path, arguments, environment: environment, directory: directory) }
-}
+/// Runs a program to completion, returning its exit status, stdout and stderr; with `input`,
+/// that is its standard input (otherwise /dev/null).
+///
+/// Nothing here blocks a thread or waits for Foundation's notice of the exit: the three streams
+/// are files, and the exit is read from the kernel on a poll with a deadline. Corelibs
+/// Foundation learns of a child's exit from a socket that children spawned meanwhile inherit
+/// (swift-corelibs-foundation#4795), so `waitUntilExit`, or a pipe's end of file, can wait for as
+/// long as some other test's daemon lives; one such wait on the tests' pool (a thread per core)
+/// stalled a whole CI run until it was cut off at 90 minutes.
+func runProgram(_ path: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:],
+                directory: String? = nil, timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let files = NSTemporaryDirectory() + "agentd-program-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: files) }
+    let (inPath, outPath, errPath) = (files + "/in", files + "/out", files + "/err")
+    for file in [inPath, outPath, errPath] { _ = FileManager.default.createFile(atPath: file, contents: nil) }
+    try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: inPath))
 
-/// Runs `body` on a thread of its own. Waiting for a child process blocks a thread, and the
-/// tests' concurrency pool has one per core: two such waits on a 2-core machine would stall
-/// every other test (their daemons' deadlines and timing windows with them).
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-private func runProgramBlocking(_ path: String, _ arguments: [String], environment: [String: String],
-                                directory: String?) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -230,16 +222,15 @@ private func runProgramBlocking(_ path: String, _ arguments: [String], environme
     env.merge(environment) { _, new in new }
     process.environment = env
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    // stderr goes to a file so that neither pipe can fill up and block the child.
-    let errPath = NSTemporaryDirectory() + "agentd-stderr-" + UUID().uuidString
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errPath) }
-    let out = Pipe()
-    process.standardOutput = out
+    process.standardInput = input == nil ? FileHandle.nullDevice : FileHandle(forReadingAtPath: inPath)
+    process.standardOutput = FileHandle(forWritingAtPath: outPath)
     process.standardError = FileHandle(forWritingAtPath: errPath)
     try process.run()
-    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stderrData = FileManager.default.contents(atPath: errPath) ?? Data()
-    return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData, as: UTF8.self))
+    func read(_ file: String) -> String { String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self) }
+    guard let status = try await ChildExit.wait(for: process, timeout: timeout) else {
+        process.terminate()
+        throw TestFailure("\(path) \(arguments.joined(separator: " ")) did not exit within \(timeout) (\(ChildExit.describe(process.processIdentifier)))"
+                          + "\nstdout: \(read(outPath))\nstderr: \(read(errPath))")
+    }
+    return (status, read(outPath), read(errPath))
 }

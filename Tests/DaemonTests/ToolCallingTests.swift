@@ -6,7 +6,7 @@ import Testing
 /// middle of it (the step goes on from its checkpoint; the model is not asked again).
 @Suite(.serialized) struct ToolCallingTests {
     @Test func aModelCallsAgentsUntilItAnswersAndEachIterationIsRecorded() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await LLMTests.model(admin, "free", server, input: "1", output: "1")
@@ -122,7 +122,7 @@ import Testing
 
     /// A workflow run as a tool belongs to the call: when the caller is cancelled, so is it.
     @Test func cancellingTheCallerCancelsTheWorkflowItRunsAsATool() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await LLMTests.model(admin, "free", server)
@@ -146,7 +146,7 @@ import Testing
     /// Stopping agentd is not cancelling: the tool's workflow runs on, and the restarted step
     /// finds it again (the call's idempotency key) and gives the model its real result.
     @Test func aStopWhileAWorkflowToolRunsLeavesItToTheRestartedStep() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await TestDaemon.start(directory: directory)
@@ -171,8 +171,8 @@ import Testing
     }
 
     @Test func aCrashDuringAToolCallResumesFromTheCheckpoint() async throws {
-        let server = try Upstream(script: "modelserver.py")
-        let upstream = try Upstream()
+        let server = try await Upstream(script: "modelserver.py")
+        let upstream = try await Upstream()
         let directory = try TestDaemon.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await TestDaemon.start(directory: directory)

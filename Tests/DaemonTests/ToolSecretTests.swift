@@ -10,7 +10,7 @@ import Testing
     static let secret = "tool-secret-5be1c0d9e7"
 
     @Test func aWorkflowToolWhoseConfigReadsASecretIsRefusedAndTheValueIsNeverStored() async throws {
-        let server = try Upstream(script: "modelserver.py")
+        let server = try await Upstream(script: "modelserver.py")
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
             try await LLMTests.model(admin, "free", server)

@@ -12,8 +12,8 @@ import Testing
     }
 
     @Test func aCallersTraceRunsThroughStepsHTTPCallsAndAChildWorkflow() async throws {
-        let collector = try Upstream(script: "otlpcollector.py")
-        let upstream = try Upstream()
+        let collector = try await Upstream(script: "otlpcollector.py")
+        let upstream = try await Upstream()
         try await TestDaemon.run(environment: ["AGENTD_TRACING_OTLP_ENDPOINT": collector.base, "AGENTD_TRACING_EXPORT_DELAY_MS": "50"]) { daemon in
             let admin = daemon.socket
             try await Run.apply(admin, """
@@ -105,8 +105,8 @@ extension TracingTests {
     /// At 0 %, a trace nobody asked for makes no spans, yet the service a step calls learns it
     /// was not sampled (flags 00); a caller's sampled trace is still followed.
     @Test func anUnsampledTraceMakesNoSpansButTellsTheServicesItCalls() async throws {
-        let collector = try Upstream(script: "otlpcollector.py")
-        let upstream = try Upstream()
+        let collector = try await Upstream(script: "otlpcollector.py")
+        let upstream = try await Upstream()
         try await TestDaemon.run(environment: ["AGENTD_TRACING_OTLP_ENDPOINT": collector.base, "AGENTD_TRACING_EXPORT_DELAY_MS": "50",
                                                "AGENTD_TRACING_SAMPLE_PERCENT": "0"]) { daemon in
             let admin = daemon.socket
@@ -136,7 +136,7 @@ extension TracingTests {
     /// batch outright (400) loses that batch (whichever spans it held), counted, and gets the next.
     @Test func aRefusingCollectorGetsTheBatchAgainOrItIsCountedAsDropped() async throws {
         for (status, refusals, retried) in [(503, 2, true), (400, 1, false)] {
-            let collector = try Upstream(script: "otlpcollector.py", environment: ["OTLP_REFUSE": "\(refusals)", "OTLP_REFUSE_STATUS": "\(status)"])
+            let collector = try await Upstream(script: "otlpcollector.py", environment: ["OTLP_REFUSE": "\(refusals)", "OTLP_REFUSE_STATUS": "\(status)"])
             try await TestDaemon.run(environment: ["AGENTD_TRACING_OTLP_ENDPOINT": collector.base, "AGENTD_TRACING_EXPORT_DELAY_MS": "50"]) { daemon in
                 let admin = daemon.socket
                 try await Run.apply(admin, """

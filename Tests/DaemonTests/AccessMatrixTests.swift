@@ -53,6 +53,8 @@ import Testing
         "listArchive": Fixture(path: "/api/v1/archive", body: nil, foreign: .ownOnly),
         "exportArchive": Fixture(path: "/api/v1/archive/2026-01", body: nil, foreign: .ownOnly),
         "restoreArchive": Fixture(path: "/api/v1/archive/2026-01/restore", body: #"{"hold":"7d"}"#, foreign: .ownOnly),
+        "exportPerson": Fixture(path: "/api/v1/people/u-get/export", body: nil, foreign: .forbidden),
+        "erasePerson": Fixture(path: "/api/v1/people/u-remove/erase", body: #"{"confirm":"u-remove"}"#, foreign: .forbidden),
         "getRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: nil, foreign: .notFound),
         "setRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: #"{"executions":"365d"}"#, foreign: .notFound),
         "listRoles": Fixture(path: "/api/v1/roles?org=acme", body: nil, foreign: .notFound),

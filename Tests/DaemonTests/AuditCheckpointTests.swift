@@ -129,11 +129,13 @@ import Testing
         c = sqlite3.connect(sys.argv[1]); start = int(sys.argv[2])
         c.execute("UPDATE audit_event SET actor = 'uid:1000' WHERE seq = ?", (start,))
         prev = c.execute("SELECT hash FROM audit_event WHERE seq = ?", (start - 1,)).fetchone()[0]
-        rows = c.execute("SELECT seq, at, org_id, actor, action, outcome, target_type, target_id, request_id, details FROM audit_event WHERE seq >= ? ORDER BY seq", (start,)).fetchall()
-        for seq, at, org, actor, action, outcome, ttype, tid, req, details in rows:
+        sha = lambda text: hashlib.sha256(text.encode()).hexdigest()
+        rows = c.execute("SELECT seq, at, org_id, actor, action, outcome, target_type, target_id, request_id, details, salt FROM audit_event WHERE seq >= ? ORDER BY seq", (start,)).fetchall()
+        for seq, at, org, actor, action, outcome, ttype, tid, req, details, salt in rows:
             d = json.loads(details)
-            fields = ["agentd-audit-v1", prev, str(seq), str(at), org, actor, action, outcome, ttype, tid, req, str(len(d))]
-            for k in sorted(d): fields += [k, d[k]]
+            p = lambda name, v: None if v is None else sha(f"agentd-audit-field|{sha(f'agentd-audit-salt|{salt}|{name}')}|{v}")
+            fields = ["agentd-audit-v2", prev, str(seq), str(at), org, p("actor", actor), action, outcome, ttype, p("target_id", tid), req, str(len(d))]
+            for k in sorted(d): fields += [k, p("details." + k, d[k])]
             h = hashlib.sha256(encode(fields)).hexdigest()
             c.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, h, seq))
             prev = h

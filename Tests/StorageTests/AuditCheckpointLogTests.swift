@@ -101,7 +101,8 @@ import Testing
             var previous = try String.fetchOne(db, sql: "SELECT hash FROM audit_event WHERE seq = 6") ?? ""
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_event WHERE seq >= 7 ORDER BY seq") {
                 let record = try AuditLog.record(from: row)
-                let hash = AuditChain.hash(sequence: record.sequence, entry: record.entry, previousHash: previous, digest: digest)
+                let hash = AuditChain.hash(sequence: record.sequence, entry: record.entry, previousHash: previous, digest: digest,
+                                           form: record.form, salt: record.salt, sealed: record.sealed)
                 try db.execute(sql: "UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
                                arguments: [previous, hash, record.sequence])
                 previous = hash

@@ -18,6 +18,13 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A body already encoded as JSON (a `JSONValue`'s canonical text), sent as it is.
+    static func raw(_ status: HTTPResponse.Status = .ok, _ data: Data) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
     static func problem(_ problem: Problem) -> Response {
         let data = (try? encoder.encode(problem)) ?? Data(#"{"code":"internal","status":500}"#.utf8)
         var headers = HTTPFields()

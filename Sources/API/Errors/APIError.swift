@@ -30,4 +30,8 @@ public enum APIError: Error, Hashable, Sendable {
     case egressDenied(String)
     /// `[retention] archive` is off: removed executions are not archived.
     case archiveOff
+    /// An act over the whole installation (a person's data spans orgs) by a caller of one org.
+    case installationAdminRequired(String)
+    /// An erasure without `confirm` naming the login it erases.
+    case erasureNotConfirmed(String)
 }

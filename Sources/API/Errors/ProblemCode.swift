@@ -61,6 +61,7 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case transformFailed = "transform_failed"
     case deliveryNotStarted = "delivery_not_started"
     case archiveOff = "archive_off"
+    case confirmationRequired = "confirmation_required"
     // The server
     case notReady = "not_ready"
     case shuttingDown = "shutting_down"

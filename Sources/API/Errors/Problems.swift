@@ -145,6 +145,13 @@ enum Problems {
         case .archiveOff:
             return Problem(code: .archiveOff, status: 409, title: "No archive",
                            detail: "Removed executions are not archived here: set [retention] archive = true in agentd.toml and restart agentd.")
+        case .installationAdminRequired(let what):
+            return Problem(code: .installationAdminRequired, status: 403, title: "Installation administrator required",
+                           detail: "\(what) spans every org a person belongs to; only an installation administrator (root or the "
+                               + "admin group over the socket, or an installation-wide key) may.")
+        case .erasureNotConfirmed(let login):
+            return Problem(code: .confirmationRequired, status: 422, title: "Confirm the erasure",
+                           detail: "Erasure cannot be undone: send {\"confirm\": \"\(login)\"} (agentctl gdpr erase asks for it).")
         case .unsealFailed:
             return Problem(code: .unsealFailed, status: 403, title: "Wrong passphrase",
                            detail: "The passphrase does not give the key the database's secrets are sealed under; tries are limited to 5 a minute.")

@@ -98,6 +98,10 @@ enum Schemas {
             "target_type": ["type": "string"], "target_id": ["type": "string"], "request_id": ["type": "string"],
             "details": ["type": "object", "additionalProperties": ["type": "string"]],
             "prev_hash": ["type": "string"], "hash": ["type": "string"],
+            "form": ["type": "integer", "description": "1: every field hashed as written; 2: person fields (actor, target_id, details values) salted and hashed, so erasure can replace them (docs/security.md)."],
+            "salt": ["type": "string", "description": "Form 2: the row's salt (absent once erasure changed the row)."],
+            "sealed": ["type": "object", "additionalProperties": ["type": "string"],
+                       "description": "Form 2, after erasure: per person field, c:<hash> for a replaced value or s:<salt> for a kept one."],
         ],
     ]
 
@@ -242,6 +246,29 @@ enum Schemas {
         "properties": [
             "month": ["type": "string"], "restored": ["type": "integer"], "present": ["type": "integer"], "orphaned": ["type": "integer"],
             "held_until": ["type": "string", "format": "date-time"],
+        ],
+    ]
+
+    static let personExport: JSON = [
+        "type": "object", "required": ["subject", "tables", "archived_executions", "exported_at"],
+        "properties": [
+            "subject": ["type": "object", "description": "login, user_id, display_name, api_keys"],
+            "tables": ["type": "object", "description": "Per table, the rows that name or mention the person, every column as stored; credential verifiers show as [withheld].",
+                       "additionalProperties": ["type": "array", "items": ["type": "object"]]],
+            "archived_executions": ["type": "array", "items": ["type": "object"]],
+            "exported_at": ["type": "string", "format": "date-time"],
+        ],
+    ]
+
+    static let personErasure: JSON = [
+        "type": "object", "required": ["pseudonym", "removed", "pseudonymised", "audit_kept_unsealed", "archived_executions", "log_truncated"],
+        "properties": [
+            "pseudonym": ["type": "string", "description": "What now stands for the person: erased: and 16 hex digits."],
+            "removed": ["type": "object", "additionalProperties": ["type": "integer"]],
+            "pseudonymised": ["type": "object", "additionalProperties": ["type": "integer"]],
+            "audit_kept_unsealed": ["type": "integer", "description": "Audit events from before sealed rows existed that name the person, kept until audit retention removes them."],
+            "archived_executions": ["type": "integer"],
+            "log_truncated": ["type": "boolean"],
         ],
     ]
 

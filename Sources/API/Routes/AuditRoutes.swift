@@ -153,6 +153,9 @@ struct AuditEventResource: Encodable {
     let details: [String: String]
     let prevHash: String
     let hash: String
+    let form: Int
+    let salt: String?
+    let sealed: [String: String]?
 
     init(_ record: AuditRecord) {
         seq = record.sequence
@@ -167,5 +170,8 @@ struct AuditEventResource: Encodable {
         details = record.entry.details
         prevHash = record.previousHash
         hash = record.hash
+        form = record.form
+        salt = record.salt
+        sealed = record.sealed.isEmpty ? nil : record.sealed
     }
 }

@@ -14,6 +14,7 @@ extension APIRouter {
             + ChangeRoutes.declarations + EnvironmentRoutes.declarations + ErrorRoutes.declarations
             + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
             + ArchiveRoutes.declarations
+            + PersonalDataRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -32,5 +33,6 @@ extension APIRouter {
             + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions) + ErrorRoutes.bound(to: executions)
             + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
             + ArchiveRoutes.bound(to: compliance)
+            + PersonalDataRoutes.bound(to: compliance)
     }
 }

@@ -99,6 +99,10 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case retentionRemoved = "retention.removed"
     /// Archived executions of a month brought back into the database.
     case archiveRestored = "archive.restored"
+    /// Everything agentd holds about a person was exported (GDPR access).
+    case personExported = "person.exported"
+    /// A person was erased: their account removed, every mention pseudonymised.
+    case personErased = "person.erased"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

@@ -38,11 +38,23 @@ public struct AuditRecord: Hashable, Sendable {
     public let previousHash: String
     /// Hex SHA-256 of `previousHash` and this record's canonical content.
     public let hash: String
+    /// How the content was hashed (`AuditChain`): 1 as written, 2 with person fields salted
+    /// and hashed so that erasure can replace them.
+    public let form: Int
+    /// A form-2 record's random salt (hex); nil once erasure changed the record.
+    public let salt: String?
+    /// Once erasure changed a form-2 record, per person field (`AuditChain.PersonField`): `c:`
+    /// and the hash the chain covers for a value it replaced, or `s:` and the field's salt.
+    public let sealed: [String: String]
 
-    public init(sequence: Int64, entry: AuditEntry, previousHash: String, hash: String) {
+    public init(sequence: Int64, entry: AuditEntry, previousHash: String, hash: String, form: Int = 1,
+                salt: String? = nil, sealed: [String: String] = [:]) {
         self.sequence = sequence
         self.entry = entry
         self.previousHash = previousHash
         self.hash = hash
+        self.form = form
+        self.salt = salt
+        self.sealed = sealed
     }
 }

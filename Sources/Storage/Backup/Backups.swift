@@ -69,7 +69,13 @@ public enum Backups {
             guard version <= Schema.latestVersion else { throw BackupError.tooNew(version, binary: Schema.latestVersion) }
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
             var checked: Int64 = 0
-            var previous: (sequence: Int64, hash: String)?
+            // After retention removed the oldest events, the chain starts at the first kept row
+            // (whether a checkpoint vouches for that cut is `agentctl audit verify`'s question).
+            var previous = try Row.fetchOne(db, sql: "SELECT seq, prev_hash FROM audit_event ORDER BY seq LIMIT 1")
+                .flatMap { row -> (sequence: Int64, hash: String)? in
+                    let first: Int64 = row["seq"]
+                    return first > 1 ? (first - 1, row["prev_hash"]) : nil
+                }
             var broken: Int64?
             while broken == nil {
                 let records = try Row.fetchAll(db, sql: "SELECT * FROM audit_event WHERE seq > ? ORDER BY seq LIMIT 2000",

@@ -102,6 +102,20 @@ public final class AgentDatabase: Sendable {
         try await pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
     }
 
+    /// Copies the write-ahead log into the file and empties it (`wal_checkpoint(TRUNCATE)`), so
+    /// that old page images (an erased person's values) no longer sit in the log. A reader can
+    /// hold it back for a moment: tried up to ten times; false if it never completed.
+    public func truncateLog() async throws -> Bool {
+        for _ in 0..<10 {
+            let busy = try await pool.writeWithoutTransaction { db in
+                try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 1
+            }
+            if busy == 0 { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
     /// A trivial read: the database answers (the watchdog's liveness test).
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }

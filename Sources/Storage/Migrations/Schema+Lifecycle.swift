@@ -59,5 +59,14 @@ extension Schema {
             -- until this instant, whatever retention says, for the investigation it came back for.
             ALTER TABLE execution ADD COLUMN retention_hold_until INTEGER;
             """),
+            Migration(version: 46, name: "erasable audit", sql: """
+            -- How a row's content was hashed into the chain (AuditChain): 1 as written, 2 with the
+            -- fields that can name a person salted and hashed, so erasure can replace them.
+            -- `salt` is the row's random salt; `sealed`, once erasure changed the row, keeps the
+            -- hashes of the values it replaced and the salts of the row's other person fields.
+            ALTER TABLE audit_event ADD COLUMN form INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE audit_event ADD COLUMN salt TEXT;
+            ALTER TABLE audit_event ADD COLUMN sealed TEXT;
+            """),
     ]
 }

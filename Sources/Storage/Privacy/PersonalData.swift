@@ -28,6 +28,18 @@ public enum PersonalData {
                                     "unix_uid"].contains(column)
     }
 
+    /// Tables whose rows exist only for one person: erasure removes the rows where any of these
+    /// columns holds the person's user id (the account itself among them).
+    public static let ownRows: [String: [String]] = [
+        "api_key": ["user_id"], "approval_delegation": ["user_id", "delegate_id"], "membership": ["user_id"],
+        "mfa_recovery_code": ["user_id"], "mfa_totp": ["user_id"], "password": ["user_id"], "password_history": ["user_id"],
+        "session": ["user_id"], "team_member": ["user_id"], "user_account": ["id"],
+    ]
+
+    /// Columns that export shows as `[withheld]`: verifiers of credentials and sealed values,
+    /// which say nothing to the person and would help someone who obtained the export.
+    public static let withheld: Set<String> = ["hash", "secret_hash", "secret_box", "code_hash", "wrapped_key", "ciphertext"]
+
     public static let tables: [String: Table] = [
         "agent": Table(names: ["created_by", "updated_by"], mentions: ["description"]),
         "agent_version": Table(names: ["created_by"], mentions: ["message"]),

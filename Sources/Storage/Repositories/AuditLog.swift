@@ -6,10 +6,11 @@ import GRDB
 ///
 /// `append` runs inside the writer unit of the change it records, so the change and its audit
 /// row commit together or not at all; a unit that fails takes its audit rows with it. Rows are
-/// never updated or deleted.
+/// never updated, except by the erasure of a person (`AuditLog+Erasure`), and never deleted
+/// except by retention, from the oldest.
 public struct AuditLog: Sendable {
-    private let database: AgentDatabase
-    private let digest: AuditChain.Digest
+    let database: AgentDatabase
+    let digest: AuditChain.Digest
     private let checkpoints: CheckpointPolicy?
 
     /// Without `checkpoints`, no checkpoints are written and `verify` checks the chain alone.
@@ -26,15 +27,20 @@ public struct AuditLog: Sendable {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"))
         let sequence: Int64 = (last?[0] as Int64? ?? 0) + 1
         let previousHash: String = last?[1] ?? AuditChain.genesis
-        let hash = AuditChain.hash(sequence: sequence, entry: entry, previousHash: previousHash, digest: digest)
+        // Unpredictable, so that once erasure drops it the erased values cannot be found again by
+        // hashing guesses.
+        var random = SystemRandomNumberGenerator()
+        let salt = AuditChain.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let form = AuditChain.sealedForm
+        let hash = AuditChain.hash(sequence: sequence, entry: entry, previousHash: previousHash, digest: digest, form: form, salt: salt)
         try db.cachedStatement(sql: """
             INSERT INTO audit_event (seq, at, org_id, actor, action, outcome, target_type, target_id, request_id,
-                                     details, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     details, prev_hash, hash, form, salt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 sequence, entry.at.millisecondsSinceEpoch, entry.orgID, entry.actor, entry.action.rawValue,
                 entry.outcome.rawValue, entry.targetType, entry.targetID, entry.requestID,
-                Self.encode(entry.details), previousHash, hash,
+                Self.encode(entry.details), previousHash, hash, form, salt,
             ])
         if let checkpoints {
             // In the same transaction as the event that completes the interval: the two commit
@@ -45,7 +51,7 @@ public struct AuditLog: Sendable {
                                               policy: checkpoints, in: db)
             }
         }
-        return AuditRecord(sequence: sequence, entry: entry, previousHash: previousHash, hash: hash)
+        return AuditRecord(sequence: sequence, entry: entry, previousHash: previousHash, hash: hash, form: form, salt: salt)
     }
 
     /// Writes a checkpoint of the chain as it stands, unless the newest one already covers it
@@ -209,6 +215,8 @@ public struct AuditLog: Sendable {
                                action: action, outcome: outcome, targetType: row["target_type"],
                                targetID: row["target_id"], requestID: row["request_id"],
                                details: decode(row["details"]))
-        return AuditRecord(sequence: row["seq"], entry: entry, previousHash: row["prev_hash"], hash: row["hash"])
+        let sealed = (row["sealed"] as String?).map(decode) ?? [:]
+        return AuditRecord(sequence: row["seq"], entry: entry, previousHash: row["prev_hash"], hash: row["hash"],
+                           form: row["form"] ?? 1, salt: row["salt"], sealed: sealed)
     }
 }

@@ -52,7 +52,7 @@ public struct ExecutionArchive: Sendable {
 
     func path(_ month: String) -> String { directory + "/executions-\(month).db" }
 
-    private func open(_ month: String, create: Bool) throws -> DatabaseQueue? {
+    func open(_ month: String, create: Bool) throws -> DatabaseQueue? {
         let path = path(month)
         if !create && !FileManager.default.fileExists(atPath: path) { return nil }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])

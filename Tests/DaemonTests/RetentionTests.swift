@@ -101,6 +101,39 @@ import Testing
         try? FileManager.default.removeItem(atPath: first.directory)
     }
 
+    /// A backup taken while a pass removes executions two at a time is a consistent moment of
+    /// it: intact, with a chain that verifies, holding some of the executions; the pass goes on
+    /// to remove them all; the backup restores (agentd stopped) and serves what it held.
+    @Test func aBackupTakenWhileAPassRemovesIsAConsistentMoment() async throws {
+        let first = try await TestDaemon.start()
+        try await Run.apply(first.socket, Self.workflow)
+        let ids = try await Self.bulky(first.socket, count: 40)
+        #expect(try await first.stop() == 0)
+
+        let second = try await TestDaemon.start(directory: first.directory, environment: [
+            "AGENTD_RETENTION_EXECUTIONS": "1s", "AGENTD_RETENTION_STEP_PAYLOADS": "1s", "AGENTD_RETENTION_PASS_MS": "200",
+            "AGENTD_RETENTION_BATCH": "2", "AGENTD_RETENTION_ARCHIVE": "false"])
+        // Once the pass has begun (the first execution is gone), back up.
+        try await Self.waitGone(second.socket, [ids[0]])
+        let backup = try await second.socket.call(.POST, "/api/v1/system/backup", json: ["file": "during-retention.db"]).json ?? [:]
+        #expect(backup["integrity"] as? String == "ok" && backup["audit_chain"] as? String == "ok", "\(backup)")
+        let held = try #require(backup["executions"] as? Int)
+        #expect(held < ids.count, "the pass had begun: \(held)")
+        try await Self.waitGone(second.socket, ids)
+        #expect(try await second.stop() == 0)
+
+        let file = try #require(backup["file"] as? String)
+        let restored = try await runProgram(TestDaemon.binaries + "/agentctl", ["restore", file, "--dev", "--database", second.databasePath],
+                                            directory: first.directory)
+        #expect(restored.status == 0, "\(restored.stderr)")
+        let third = try await TestDaemon.start(directory: first.directory)
+        let listed = try await third.socket.call(.GET, "/api/v1/executions?limit=100").json?["items"] as? [[String: Any]] ?? []
+        #expect(listed.count == held, "the restored database holds what the backup held")
+        #expect(try await third.socket.call(.GET, "/api/v1/audit/verify").json?["ok"] as? Bool == true)
+        #expect(try await third.stop() == 0)
+        try? FileManager.default.removeItem(atPath: first.directory)
+    }
+
     /// An org that keeps its executions for ever keeps them while the site's period removes the
     /// default org's; retention starts after a restart from what the rows say.
     @Test func anOrgsOwnPeriodWinsAndAPassAfterARestartTakesWhatIsDue() async throws {

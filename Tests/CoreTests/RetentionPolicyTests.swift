@@ -66,4 +66,22 @@ import Testing
         var everything = RetentionPacing(maximum: 10, share: 1)
         #expect(everything.rest(afterUnitOf: 5000) == 0)
     }
+
+    @Test func anIdleWriterGetsLongerUnitsAndMostOfTheTimeUntilOthersWriteAgain() {
+        var pacing = RetentionPacing(maximum: 100_000, minimum: 4, first: 8, targetMicroseconds: 10_000, share: 0.25,
+                                     idleTargetMicroseconds: 100_000, idleShare: 0.9)
+        // Idle: 40 ms units are short of the 100 ms target, so batches grow; the rest is a ninth of the work.
+        #expect(pacing.rest(afterUnitOf: 40_000, othersMeanwhile: 0) == 4444)
+        #expect(pacing.idle && pacing.batch == 16)
+        for _ in 0..<6 { _ = pacing.rest(afterUnitOf: 40_000, othersMeanwhile: 0) }
+        #expect(pacing.batch == 1024)
+        // Busy: the same 40 ms would be four times the busy target; the batch drops by the targets' ratio at once.
+        #expect(pacing.rest(afterUnitOf: 90_000, othersMeanwhile: 3) == 30_000)
+        #expect(!pacing.idle && pacing.batch == 102)
+        _ = pacing.rest(afterUnitOf: 40_000, othersMeanwhile: 1)
+        #expect(pacing.batch == 51, "busy units over twice the target halve")
+        // Unknown is busy.
+        var unknown = RetentionPacing(maximum: 100, targetMicroseconds: 10_000, share: 0.25)
+        #expect(unknown.rest(afterUnitOf: 10_000) == 30_000 && !unknown.idle)
+    }
 }

@@ -146,15 +146,21 @@ public final class Retention: Sendable {
     private func paced(_ step: String, maximum: Int, minimum: Int = 4, first: Int = 8, into total: inout Int, counter: Counter, scale: Int = 1,
                        _ unit: (Int) async throws -> Int) async throws {
         var pacing = RetentionPacing(maximum: maximum, minimum: minimum, first: first)
+        var unitsBefore: Int?
         while !Task.isCancelled {
             let limit = pacing.batch
             let began = ContinuousClock.now
+            // Units the writer committed since the previous unit began, less that unit itself:
+            // the engine's, or anyone's, which retention must leave room for.
+            let units = store.writerUnits
+            let others = unitsBefore.map { max(0, units - $0 - 1) }
+            unitsBefore = units
             let taken: Int
             do { taken = try await unit(limit) } catch { throw StepFailure(step: step, error: error) }
             total += taken
             counter.increment(by: Int64(taken * scale))
             if taken < limit { break }
-            try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: (ContinuousClock.now - began).inMicroseconds)))
+            try await Task.sleep(for: .microseconds(pacing.rest(afterUnitOf: (ContinuousClock.now - began).inMicroseconds, othersMeanwhile: others)))
         }
     }
 

@@ -154,6 +154,9 @@ public struct RetentionStore: Sendable {
         }
     }
 
+    /// Units the writer has committed so far (retention's pacing tells from it whether others write).
+    public var writerUnits: Int { database.writer.currentStatistics.units }
+
     /// Lets the main file shrink now rather than at the next automatic checkpoint.
     public func checkpoint() async throws { try await database.checkpoint() }
 

@@ -96,6 +96,32 @@ import Testing
         }
     }
 
+    /// An execution of hers that retention archived is in her export, and erasure pseudonymises
+    /// it in the month's archive file too.
+    @Test func archivedExecutionsAreExportedAndErased() async throws {
+        let first = try await TestDaemon.start()
+        let alice = IdentityTests.tcp(first, key: try await IdentityTests.keyFor(first, login: Self.login, role: "developer"))
+        try await Run.apply(alice, "workflow: letters\nnodes:\n  a: {kind: transform, config: {output: {to: \"{{ input.contact }}\"}}}\n")
+        let execution = try await Run.start(alice, "letters", input: ["contact": Self.email])
+        _ = try await Run.finish(alice, execution)
+        #expect(try await first.stop() == 0)
+
+        let second = try await TestDaemon.start(directory: first.directory, environment: [
+            "AGENTD_RETENTION_EXECUTIONS": "1s", "AGENTD_RETENTION_STEP_PAYLOADS": "1s", "AGENTD_RETENTION_PASS_MS": "200"])
+        try await RetentionTests.waitGone(second.socket, [execution])
+        let exported = try #require(try await second.socket.call(.GET, "/api/v1/people/\(Self.login)/export").json)
+        let archived = exported["archived_executions"] as? [[String: Any]] ?? []
+        #expect(archived.count == 1 && ((archived.first?["execution"] as? [String: Any])?["id"] as? String) == execution, "\(archived)")
+
+        let erased = try #require(try await second.socket.call(.POST, "/api/v1/people/\(Self.login)/erase", json: ["confirm": Self.login]).json)
+        #expect(erased["archived_executions"] as? Int == 1, "\(erased)")
+        let pseudonym = try #require(erased["pseudonym"] as? String)
+        let month = String(decoding: try await second.socket.call(.GET, "/api/v1/archive/\(RetentionTests.thisMonth)").body, as: UTF8.self)
+        #expect(month.contains(execution) && month.contains(pseudonym) && !month.contains(Self.login), "\(month)")
+        #expect(try await second.stop() == 0)
+        try? FileManager.default.removeItem(atPath: first.directory)
+    }
+
     /// A sealed audit row changed by hand (not by erasure) fails verification at that row, and
     /// a replaced value cannot be put back without the key.
     @Test func aSealedRowChangedByHandBreaksTheChain() async throws {

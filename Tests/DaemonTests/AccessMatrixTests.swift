@@ -55,6 +55,8 @@ import Testing
         "restoreArchive": Fixture(path: "/api/v1/archive/2026-01/restore", body: #"{"hold":"7d"}"#, foreign: .ownOnly),
         "getRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: nil, foreign: .notFound),
         "setRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: #"{"executions":"365d"}"#, foreign: .notFound),
+        "getPrivacy": Fixture(path: "/api/v1/orgs/acme/privacy", body: nil, foreign: .notFound),
+        "setPrivacy": Fixture(path: "/api/v1/orgs/acme/privacy", body: #"{"pii":"mask"}"#, foreign: .notFound),
         "listRoles": Fixture(path: "/api/v1/roles?org=acme", body: nil, foreign: .notFound),
         "putRole": Fixture(path: "/api/v1/roles/auditor", body: #"{"permissions":["orgs.view"],"org":"acme"}"#, foreign: .notFound),
         "deleteRole": Fixture(path: "/api/v1/roles/spare?org=acme", body: nil, foreign: .notFound),

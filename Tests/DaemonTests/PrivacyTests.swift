@@ -127,6 +127,19 @@ import Testing
             // What is stored is not masked under this policy; what was masked is counted.
             #expect((execution["input"] as? [String: Any])?["who"] as? String == "ann.lee@example.com")
             #expect(Self.counts(execution) == ["email": 1], "\(execution)")
+
+            // Under block, a prompt holding a blocked kind never leaves: the step fails first.
+            try await Self.setPolicy(admin, "default", ["pii": "block", "kinds": ["email"]])
+            try await Run.apply(admin, """
+                workflow: tell
+                nodes:
+                  tell: {kind: llm, config: {model: local, prompt: "forward this to bob@example.org please"}}
+                """)
+            let calls = try await LLMTests.requests(server).count
+            let blocked = try await Run.finish(admin, try await Run.start(admin, "tell"))
+            let error = Run.step(blocked, "tell")["error"] as? [String: Any] ?? [:]
+            #expect(error["kind"] as? String == "pii_blocked" && (error["message"] as? String)?.contains("step's prompt") == true, "\(blocked)")
+            #expect(try await LLMTests.requests(server).count == calls)
         }
     }
 

@@ -143,6 +143,32 @@ import Testing
         }
     }
 
+    /// What a model answers is stored masked under `mask`: the step's output, and the text it
+    /// streamed as events (held to the end, so a value split across two pieces is caught).
+    @Test func maskCoversWhatAModelAnswersAndStreams() async throws {
+        let server = try await Upstream(script: "modelserver.py")
+        try await TestDaemon.run { daemon in
+            let admin = daemon.socket
+            try await LLMTests.model(admin, "local", server)
+            // The fake model answers `#long=N` with "w1 w2 … wN": an org pattern finds three of its words.
+            try await Self.setPolicy(admin, "default", ["pii": "mask", "patterns": [["name": "code_words", "regex": "w7 w8 w[9]"]]])
+            try await Run.apply(admin, """
+                workflow: story
+                nodes:
+                  story: {kind: llm, config: {model: local, prompt: "#long=12", stream: true}}
+                """)
+            let id = try await Run.start(admin, "story")
+            let execution = try await Run.finish(admin, id)
+            let text = (Run.step(execution, "story")["output"] as? [String: Any])?["text"] as? String
+            #expect(text == "w1 w2 w3 w4 w5 w6 [code_words] w10 w11 w12", "\(execution)")
+            let deltas = try await Run.events(admin, id).filter { $0["type"] as? String == "llm.delta" }
+            #expect(!deltas.isEmpty && deltas.map { ($0["data"] as? [String: Any])?["text"] as? String ?? "" }.joined() == text)
+            #expect(Self.counts(execution) == ["code_words": 1], "\(execution)")
+            // (The pattern is stored; what it found is not.)
+            #expect(!Self.databaseBytes(daemon).contains("w7 w8 w9"))
+        }
+    }
+
     @Test func aWorkflowMayTightenTheOrgsPolicyButNotRelaxIt() async throws {
         try await TestDaemon.run { daemon in
             let admin = daemon.socket
@@ -158,6 +184,20 @@ import Testing
                   a: {kind: transform, config: {output: "{{ input.text }}"}}
                 """)
             let text = "mail ann.lee@example.com or call +44 20 7946 0958"
+            // A child workflow's own block refuses its input: the parent's step fails, classified.
+            try await Run.apply(admin, """
+                workflow: guarded-child
+                privacy: {pii: block, kinds: [email]}
+                nodes:
+                  a: {kind: transform, config: {output: "{{ input.to }}"}}
+                ---
+                workflow: parent
+                nodes:
+                  call: {kind: workflow, config: {workflow: guarded-child, input: {to: "{{ input.to }}"}}}
+                """)
+            let parent = try await Run.finish(admin, try await Run.start(admin, "parent", input: ["to": "ann.lee@example.com"]))
+            let refusal = Run.step(parent, "call")["error"] as? [String: Any] ?? [:]
+            #expect(refusal["kind"] as? String == "pii_blocked" && !((refusal["message"] as? String) ?? "").contains("ann.lee"), "\(parent)")
             // The org has no policy: the workflow's own masks emails only.
             let strict = try await Run.finish(admin, try await Run.start(admin, "strict", input: ["text": text]))
             #expect(Run.step(strict, "a")["output"] as? String == "mail [email] or call +44 20 7946 0958", "\(strict)")

@@ -329,6 +329,11 @@ extension ExecutionStore {
             } catch let error as StorageError {
                 try store.apply(.failed(StepError(.validation, "the child workflow cannot start: \(error)")), to: ticket.node,
                                 attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
+            } catch ExecutionError.piiBlocked(let kinds) {
+                // The same refusal as a step's own: classified, not retried, naming only the kinds.
+                try store.apply(.failed(StepError(.piiBlocked, "the child workflow's input holds personal data of kind \(kinds.joined(separator: ", ")), "
+                                                  + "which its privacy policy blocks")), to: ticket.node,
+                                attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
             } catch let error as ExecutionError {
                 try store.apply(.failed(StepError(.validation, "the child workflow cannot start: \(error)")), to: ticket.node,
                                 attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)

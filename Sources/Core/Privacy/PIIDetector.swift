@@ -1,4 +1,4 @@
-/// Personal data in free text (docs/compliance.md, to come with the data-lifecycle issue): what
+/// Personal data in free text (docs/compliance.md#pii-detection-and-masking): what
 /// kind, where. Pure and table-tested; each detector checks what can be checked (Luhn for cards,
 /// mod 97 for IBANs, the check digit of a German tax id, the rules of US SSNs and UK NINOs), so
 /// a number that merely looks like one is not reported.

@@ -5,8 +5,8 @@ import Foundation
 /// `agentctl orgs …`: the tenants of this installation.
 struct Orgs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create, list, show, rename and delete orgs; set how long their data is kept.",
-        subcommands: [Create.self, List.self, Get.self, Rename.self, Delete.self, RetentionCommand.self]
+        abstract: "Create, list, show, rename and delete orgs; set how long their data is kept and how personal data is handled.",
+        subcommands: [Create.self, List.self, Get.self, Rename.self, Delete.self, RetentionCommand.self, PrivacyCommand.self]
     )
 
     static let headers = ["ID", "NAME", "DISPLAY NAME", "CREATED"]
@@ -144,6 +144,65 @@ struct Orgs: AsyncParsableCommand {
                     ("step payloads", line("step_payloads")),
                     ("audit", line("audit")),
                     ("due now", "\(due.text("executions")) executions, \(due.text("step_payloads")) with step payloads"),
+                ])
+            }
+        }
+    }
+
+    struct PrivacyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "privacy",
+            abstract: "Show or set what an org's executions do with personal data (PII detection and masking).",
+            discussion: """
+                Without options, shows the org's policy. --pii: off, mask_in_prompts (mask what is sent to models), mask (and what
+                is stored), block (fail a step whose input, prompt or output holds it). --kinds: email, phone, iban, payment_card,
+                ipv4, ipv6, us_ssn, de_tax_id, uk_nino, custom (the org's patterns), or all. Options not given stay as they are.
+                A policy applies to executions started after it is set; a workflow's privacy: block may only add to it.
+                Example: agentctl orgs privacy acme --pii mask --kinds email,phone,custom --pattern 'employee_id=EMP-[0-9]{6}'
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The org's ID (org_…) or name.") var org: String
+        @Option(help: "off, mask_in_prompts, mask or block.") var pii: String?
+        @Option(help: "Kinds covered, comma-separated, or all.") var kinds: String?
+        @Option(name: .customLong("pattern"), help: "A custom pattern NAME=REGEX to add or replace (repeatable).") var patterns: [String] = []
+        @Option(name: .customLong("remove-pattern"), help: "A custom pattern to remove, by name (repeatable).") var removals: [String] = []
+
+        func run() async throws {
+            try await reportingFailures {
+                let path = Orgs.path(org) + "/privacy"
+                var privacy = try await connection.client.call(.GET, path).json ?? [:]
+                if pii != nil || kinds != nil || !patterns.isEmpty || !removals.isEmpty {
+                    // PUT replaces the policy: what is not given stays as it is.
+                    var current = (privacy["patterns"] as? [[String: Any]] ?? []).map { ($0.text("name"), $0.text("regex")) }
+                    for name in removals {
+                        guard current.contains(where: { $0.0 == name }) else { throw ValidationError("the org has no custom pattern named \(name)") }
+                        current.removeAll { $0.0 == name }
+                    }
+                    for given in patterns {
+                        guard let equals = given.firstIndex(of: "="), equals != given.startIndex else {
+                            throw ValidationError("--pattern takes NAME=REGEX (employee_id=EMP-[0-9]{6}); got \(given)")
+                        }
+                        let name = String(given[..<equals]), regex = String(given[given.index(after: equals)...])
+                        if let index = current.firstIndex(where: { $0.0 == name }) { current[index].1 = regex } else { current.append((name, regex)) }
+                    }
+                    var body: [String: Any] = [
+                        "pii": pii ?? privacy.text("pii"),
+                        "patterns": current.map { ["name": $0.0, "regex": $0.1] },
+                    ]
+                    if let kinds {
+                        body["kinds"] = kinds == "all" ? NSNull() : kinds.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                    } else {
+                        body["kinds"] = privacy["kinds"] ?? NSNull()
+                    }
+                    privacy = try await connection.client.call(.PUT, path, json: body).json ?? [:]
+                }
+                if connection.output == .json { return Output.json(privacy) }
+                let patterns = (privacy["patterns"] as? [[String: Any]] ?? []).map { "\($0.text("name"))=\($0.text("regex"))" }
+                Output.pairs([
+                    ("org", privacy.text("org")),
+                    ("pii", privacy.text("pii") + ((privacy["set"] as? Bool) == false ? " (never set)" : "")),
+                    ("kinds", (privacy["kinds"] as? [String] ?? []).joined(separator: ", ")),
+                    ("patterns", patterns.isEmpty ? "none" : patterns.joined(separator: "  ")),
                 ])
             }
         }

@@ -95,8 +95,16 @@ struct Follower {
             print("\(final.isEmpty ? end.text("status") : final)")
             if let output = end["output"], !(output is NSNull) { Output.json(output) }
             if let error = end["error"], !(error is NSNull) { Output.json(error) }
+            if let masked = Follower.piiMasked(end) { print("personal data masked: \(masked)") }
         }
         return end.text("status") == "succeeded" ? 0 : 1
+    }
+
+    /// `email 3, phone 1` from an execution's `pii_masked`; nil when nothing was masked.
+    static func piiMasked(_ execution: [String: Any]) -> String? {
+        let counts = execution["pii_masked"] as? [String: Any] ?? [:]
+        guard !counts.isEmpty else { return nil }
+        return counts.keys.sorted().map { "\($0) \(counts.text($0))" }.joined(separator: ", ")
     }
 
     private func bar(_ done: Int, _ total: Int) -> String {
@@ -146,6 +154,7 @@ struct Executions: AsyncParsableCommand {
                 if let cost = execution["cost"] as? [String: Any], (cost["cost_micros"] as? Int ?? 0) > 0 || (cost["prompt_tokens"] as? Int ?? 0) > 0 {
                     pairs.append(("llm cost", "$\(cost.text("cost")) (\(cost.text("prompt_tokens")) prompt + \(cost.text("completion_tokens")) completion tokens)"))
                 }
+                if let masked = Follower.piiMasked(execution) { pairs.append(("pii masked", masked)) }
                 Output.pairs(pairs)
                 Output.table(headers: ["NODE", "STATUS", "ATTEMPT", "STARTED", "FINISHED"], rows: (execution["steps"] as? [[String: Any]] ?? []).map {
                     [$0.text("node"), $0.text("status"), $0.text("attempt"), $0.text("started_at"), $0.text("finished_at")]

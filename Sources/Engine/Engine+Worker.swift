@@ -95,6 +95,7 @@ extension Engine {
         var outcome: StepOutcome
         var secrets = StepSecrets.none
         var meter: CallMeter?
+        var piiMasked: [String: Int] = [:]
         if ticket.purpose == .resume {
             outcome = .succeeded(steps[ticket.node]?.output ?? .object([:]))
         } else {
@@ -113,10 +114,15 @@ extension Engine {
                 case .invoke(let invocation):
                     meter = invocation.meter
                     outcome = await invoke(invocation, ticket: ticket, timeoutMs: invocation.timeoutMs)
+                    piiMasked = invocation.pii.total
                 }
             }
             // Nothing a step used from the vault is stored: not in its output, not in its error.
             outcome = secrets.scrub(outcome)
+            // Nor, under a privacy policy, the personal data it blocks or masks.
+            let (guarded, masked) = StepPrivacy.stored(outcome, execution.privacy)
+            outcome = guarded
+            piiMasked = PIICounts.adding(piiMasked, masked)
         }
         record(step.kind, outcome, ContinuousClock.now - began, org: execution.orgID)
         ExecutionTrace.record(outcome, calls: meter?.calls ?? [], on: span)
@@ -133,7 +139,7 @@ extension Engine {
             var effects = try await store.complete(ticket, outcome, startedAt: startedAt, now: now(), jitter: Double.random(in: 0..<1),
                                                    secretsRead: secrets.versions.merging(meter?.secretsRead ?? [:]) { first, _ in first },
                                                    calls: meter?.calls ?? [], releaseReservation: meter?.reserved == true,
-                                                   beginNext: !isStopping)
+                                                   beginNext: !isStopping, piiMasked: piiMasked)
             counters.withLock { counters in
                 if !effects.accepted { counters.staleCompletions += 1 }
                 switch outcome {
@@ -187,6 +193,8 @@ extension Engine {
             }
             // A node without an `input` mapping gets the execution's input as its own.
             let input = try step.input?.render(in: workflowContext) ?? execution.input
+            // A blocked kind (docs/compliance.md#pii-detection-and-masking) stops it before it runs.
+            if let refusal = StepPrivacy.check(input: input, execution.privacy) { return .outcome(.failed(refusal)) }
             let config = try step.config.render(in: StepContexts.step(execution, input: input, now: time, secrets: secrets.resolver,
                                                                       named: secrets.named(step.secretNames)))
             if step.kind == .workflow {

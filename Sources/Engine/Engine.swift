@@ -310,6 +310,11 @@ public final class Engine: Sendable {
             for step in steps { step.cancel() }
         }
         if !effects.changed.isEmpty { notifier.notify(effects.changed) }
+        if let handles {
+            for (kind, count) in effects.piiMasked {
+                handles.counter(MetricCatalog.piiMasked, [("kind", PIICounts.metricLabel(kind))]).increment(by: count)
+            }
+        }
         for ended in effects.ended {
             logger.info("execution ended", metadata: ["execution": "\(ended.id)", "org": "\(ended.org)", "workflow": "\(ended.workflow)",
                                                       "status": "\(ended.status.rawValue)"])

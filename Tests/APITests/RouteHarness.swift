@@ -92,7 +92,8 @@ final class RouteHarness: @unchecked Sendable {
             alerts: AlertService(alerts: AlertStore(database: database, audit: audit), alerting: nil, executions: executions, limits: limits, clock: clock),
             compliance: ComplianceService(retention: Retention(database: database, audit: audit, settings: Retention.Settings(), now: { clock.now() },
                                                                logger: logger),
-                                          store: RetentionStore(database: database, audit: audit), limits: limits, clock: clock,
+                                          store: RetentionStore(database: database, audit: audit), privacy: PrivacyStore(database: database, audit: audit),
+                                          limits: limits, clock: clock,
                                           personalData: PersonalDataStore(database: database, audit: audit, archive: nil), audit: audit, authenticator: nil))
         self.vault = vault
         self.boundRoutes = routes

@@ -57,6 +57,8 @@ import Testing
         "erasePerson": Fixture(path: "/api/v1/people/u-remove/erase", body: #"{"confirm":"u-remove"}"#, foreign: .forbidden),
         "getRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: nil, foreign: .notFound),
         "setRetention": Fixture(path: "/api/v1/orgs/acme/retention", body: #"{"executions":"365d"}"#, foreign: .notFound),
+        "getPrivacy": Fixture(path: "/api/v1/orgs/acme/privacy", body: nil, foreign: .notFound),
+        "setPrivacy": Fixture(path: "/api/v1/orgs/acme/privacy", body: #"{"pii":"mask"}"#, foreign: .notFound),
         "listRoles": Fixture(path: "/api/v1/roles?org=acme", body: nil, foreign: .notFound),
         "putRole": Fixture(path: "/api/v1/roles/auditor", body: #"{"permissions":["orgs.view"],"org":"acme"}"#, foreign: .notFound),
         "deleteRole": Fixture(path: "/api/v1/roles/spare?org=acme", body: nil, foreign: .notFound),

@@ -27,9 +27,12 @@ import Testing
             batch_window_us = 200
             [log]
             level = "debug"
+            [privacy]
+            mask_logs = false
             """)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("server.listen = 0.0.0.0:9000"))
+        #expect(result.stdout.contains("privacy.mask_logs = false"), "\(result.stdout)")
         #expect(result.stdout.contains("database.synchronous = normal"))
     }
 
@@ -42,6 +45,8 @@ import Testing
         ("[server]\nsocket_mode = \"0666\"", "server.socket_mode", "others"),
         ("[database]\nsynchronous = \"off\"", "database.synchronous", "\"full\" or \"normal\""),
         ("[log]\nlevel = 3", "log.level", "must be a string"),
+        ("[privacy]\nmask_logs = \"yes\"", "privacy.mask_logs", "must be"),
+        ("[privacy]\nmask_log = true", "privacy.mask_log", "not a known key"),
         ("[server\nlisten = 1", "(file)", "not valid TOML"),
     ])
     func aBadFileNamesTheKeyAndWhy(_ toml: String, _ key: String, _ reason: String) async throws {

@@ -123,7 +123,7 @@ enum YAMLDocuments {
 
     /// Definition fields in the order people write them; config and other free-form maps
     /// follow with sorted keys.
-    static let fieldOrder = ["agent", "workflow", "kind", "description", "team", "tags", "timeout_ms", "concurrency", "input", "config",
+    static let fieldOrder = ["agent", "workflow", "kind", "description", "team", "tags", "timeout_ms", "concurrency", "privacy", "pii", "kinds", "input", "config",
                              "nodes", "edges", "output", "max_attempts", "initial_backoff_ms", "max_backoff_ms"]
     static let nodeFieldOrder = ["description", "agent", "kind", "when", "retry", "timeout_ms", "input", "config"]
 

@@ -62,6 +62,14 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case deliveryNotStarted = "delivery_not_started"
     case archiveOff = "archive_off"
     case confirmationRequired = "confirmation_required"
+    // Privacy policies and PII (docs/compliance.md#pii-detection-and-masking)
+    case piiBlocked = "pii_blocked"
+    case piiKindUnknown = "pii_kind_unknown"
+    case piiActionUnknown = "pii_action_unknown"
+    case piiPatternName = "pii_pattern_name"
+    case piiPatternInvalid = "pii_pattern_invalid"
+    case piiPatternCatastrophic = "pii_pattern_catastrophic"
+    case piiPatternsTooMany = "pii_patterns_too_many"
     // The server
     case notReady = "not_ready"
     case shuttingDown = "shutting_down"

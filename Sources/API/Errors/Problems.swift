@@ -70,7 +70,16 @@ enum Problems {
                 return Problem(code: .budgetExceeded, status: 402, title: "Budget exceeded", detail: detail.prefix(1).uppercased() + detail.dropFirst() + ".")
             case .tooDeep(let limit):
                 return Problem(code: .validationFailed, status: 422, title: "Too deep", detail: "Child workflows nest at most \(limit) deep.")
+            case .piiBlocked(let kinds):
+                return Problem(code: .piiBlocked, status: 422, title: "Personal data blocked",
+                               detail: "The input holds personal data of kind \(kinds.joined(separator: ", ")), which the privacy policy of this org "
+                                   + "or workflow blocks; nothing was stored. Remove it, or see `agentctl orgs privacy ORG`.",
+                               errors: [FieldViolation(field: "input", message: "holds \(kinds.joined(separator: ", "))")])
             }
+        case let error as PrivacyProblem:
+            return Problem(code: ProblemCode(rawValue: error.code.rawValue) ?? .validationFailed, status: 422, title: "Privacy policy refused",
+                           detail: error.message.prefix(1).uppercased() + error.message.dropFirst() + ".",
+                           errors: [FieldViolation(field: error.field, message: error.message)])
         case let error as DefinitionError:
             return Problem(code: .definitionInvalid, status: 422, title: "Definition invalid",
                            detail: "The definition has \(error.issues.count) problem(s), each listed in `errors` with its path; "

@@ -106,6 +106,8 @@ extension Schemas {
             "cost": ["type": "object", "description": "What its llm steps spent: integer micro-dollars and tokens.", "properties": [
                 "cost_micros": ["type": "integer"], "cost": ["type": "string"], "prompt_tokens": ["type": "integer"], "completion_tokens": ["type": "integer"],
             ]],
+            "pii_masked": ["type": "object", "additionalProperties": ["type": "integer"],
+                           "description": "Findings masked under the privacy policy so far, by kind (`{\"email\": 3}`); counts, never values."],
             "steps": ["type": "array", "items": ["type": "object", "properties": [
                 "node": ["type": "string"], "status": ["type": "string"], "attempt": ["type": "integer"], "output": [:], "error": [:],
                 "started_at": ["type": ["string", "null"]], "finished_at": ["type": ["string", "null"]],

@@ -233,6 +233,18 @@ enum Schemas {
         ],
     ]
 
+    static let privacy: JSON = [
+        "type": "object", "required": ["org_id", "org", "pii", "kinds", "patterns", "set"],
+        "properties": [
+            "org_id": ["type": "string"], "org": ["type": "string"],
+            "pii": ["type": "string", "enum": .array(PIIAction.allCases.map { .string($0.rawValue) })],
+            "kinds": ["type": "array", "items": ["type": "string"]],
+            "patterns": ["type": "array", "items": ["type": "object", "required": ["name", "regex"],
+                                                    "properties": ["name": ["type": "string"], "regex": ["type": "string"]]]],
+            "set": ["type": "boolean", "description": "False while the org has never set a policy (it is off)."],
+        ],
+    ]
+
     static let archiveMonths: JSON = [
         "type": "object", "required": ["items"],
         "properties": ["items": ["type": "array", "items": [

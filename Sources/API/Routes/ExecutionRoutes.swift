@@ -216,6 +216,7 @@ enum ExecutionResources {
             "finished_at": record.finishedAt.map { .string($0.rfc3339) } ?? .null,
             "cost": ["cost_micros": .integer(Int(record.costMicros)), "cost": .string(Money.format(record.costMicros)),
                      "prompt_tokens": .integer(record.usage.promptTokens), "completion_tokens": .integer(record.usage.completionTokens)],
+            "pii_masked": .object(record.piiMasked.mapValues { .integer($0) }),
         ]
         if let steps {
             object["steps"] = .array(steps.map { step in

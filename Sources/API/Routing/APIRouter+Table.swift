@@ -13,7 +13,7 @@ extension APIRouter {
             + BackupRoutes.declarations + ScheduleRoutes.declarations + WebhookRoutes.declarations + ApprovalRoutes.declarations
             + ChangeRoutes.declarations + EnvironmentRoutes.declarations + ErrorRoutes.declarations
             + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
-            + ArchiveRoutes.declarations
+            + ArchiveRoutes.declarations + PrivacyRoutes.declarations
             + PersonalDataRoutes.declarations
     }
 
@@ -32,7 +32,7 @@ extension APIRouter {
             + ScheduleRoutes.bound(to: schedules) + WebhookRoutes.bound(to: webhooks) + ApprovalRoutes.bound(to: approvals)
             + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions) + ErrorRoutes.bound(to: executions)
             + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
-            + ArchiveRoutes.bound(to: compliance)
+            + ArchiveRoutes.bound(to: compliance) + PrivacyRoutes.bound(to: compliance)
             + PersonalDataRoutes.bound(to: compliance)
     }
 }

@@ -4,11 +4,15 @@ import Platform
 import Security
 import Storage
 
-/// Data lifecycle: retention periods per org, what retention has done, and the archive. What
-/// `RetentionRoutes` is given; built by `agentd` (Daemon/APIWiring.swift).
+/// Data lifecycle and privacy: retention periods per org, what retention has done, the archive,
+/// orgs' privacy policies, and a person's export and erasure. What `RetentionRoutes`,
+/// `ArchiveRoutes`, `PrivacyRoutes` and `PersonalDataRoutes` are given; built by `agentd`
+/// (Daemon/APIWiring.swift).
 public struct ComplianceService: Sendable {
     public let retention: Retention
     public let store: RetentionStore
+    /// Orgs' privacy policies (`PrivacyRoutes`).
+    public let privacy: PrivacyStore
     /// Nil when `[retention] archive` is off.
     public var archive: ExecutionArchive? { retention.settings.archive }
     public let limits: RequestLimits
@@ -19,10 +23,11 @@ public struct ComplianceService: Sendable {
     /// Told to drop its cached keys after an erasure removed some.
     public let authenticator: APIKeyAuthenticator?
 
-    public init(retention: Retention, store: RetentionStore, limits: RequestLimits, clock: WallClock,
+    public init(retention: Retention, store: RetentionStore, privacy: PrivacyStore, limits: RequestLimits, clock: WallClock,
                 personalData: PersonalDataStore, audit: AuditLog, authenticator: APIKeyAuthenticator?) {
         self.retention = retention
         self.store = store
+        self.privacy = privacy
         self.limits = limits
         self.clock = clock
         self.personalData = personalData

@@ -93,6 +93,8 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     /// Deliveries to a channel gave up (the org's other channels were told), or it took one again.
     case alertChannelDown = "alert.channel_down"
     case alertChannelUp = "alert.channel_up"
+    /// An org's privacy policy (PII action, kinds, custom patterns) set.
+    case privacyChanged = "privacy.changed"
     /// An org's own retention periods set or cleared.
     case retentionChanged = "retention.changed"
     /// A retention pass removed executions, step payloads or audit events (actor `system`).

@@ -16,10 +16,15 @@ public struct WorkflowDefinition: Hashable, Sendable {
     public var timeoutMs: Int?
     /// At most this many executions of this workflow run at once; more wait, queued.
     public var concurrency: Int?
+    /// `privacy: {pii: mask, kinds: [email]}`: stricter PII handling than the org's policy
+    /// (docs/compliance.md#pii-detection-and-masking); nil: the org's alone.
+    public var privacy: WorkflowPrivacy?
 
     public init(name: String, description: String? = nil, tags: [String] = [], team: String? = nil, inputSchema: JSONValue? = nil,
-                nodes: [WorkflowNode], edges: [WorkflowEdge], output: JSONValue? = nil, timeoutMs: Int? = nil, concurrency: Int? = nil) {
+                nodes: [WorkflowNode], edges: [WorkflowEdge], output: JSONValue? = nil, timeoutMs: Int? = nil, concurrency: Int? = nil,
+                privacy: WorkflowPrivacy? = nil) {
         self.concurrency = concurrency
+        self.privacy = privacy
         self.name = name
         self.description = description
         self.tags = tags
@@ -58,6 +63,7 @@ public struct WorkflowDefinition: Hashable, Sendable {
         if let output { object["output"] = output }
         if let timeoutMs { object["timeout_ms"] = .integer(timeoutMs) }
         if let concurrency { object["concurrency"] = .integer(concurrency) }
+        if let privacy { object["privacy"] = privacy.json }
         return .object(object)
     }
 

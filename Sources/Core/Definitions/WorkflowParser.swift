@@ -24,6 +24,7 @@ extension WorkflowDefinition {
         let output = reader.value("output")
         let timeoutMs = reader.integer("timeout_ms", in: 1...604_800_000)
         let concurrency = reader.integer("concurrency", in: 1...10_000)
+        let privacyValue = reader.value("privacy")
         reader.refuseUnknownFields()
         issues += reader.issues
         if let name, let issue = DefinitionNames.nameIssue(name, at: "workflow") { issues.append(issue) }
@@ -31,6 +32,7 @@ extension WorkflowDefinition {
         if let description, description.count > 2000 { issues.append(DefinitionIssue("description", "must be at most 2000 characters")) }
         issues += DefinitionNames.tagIssues(tags, at: "tags")
         if let inputSchema { issues += JSONSchemaCheck.schemaIssues(inputSchema, at: "input") }
+        let privacy = privacyValue.flatMap { parsePrivacy($0, issues: &issues) }
 
         var nodes: [WorkflowNode] = []
         switch nodesValue {
@@ -63,7 +65,32 @@ extension WorkflowDefinition {
 
         guard let name else { return (nil, issues) }
         return (WorkflowDefinition(name: name, description: description, tags: tags, team: team, inputSchema: inputSchema,
-                                   nodes: nodes, edges: edges, output: output, timeoutMs: timeoutMs, concurrency: concurrency), issues)
+                                   nodes: nodes, edges: edges, output: output, timeoutMs: timeoutMs, concurrency: concurrency, privacy: privacy), issues)
+    }
+
+    /// `privacy: {pii: off|mask_in_prompts|mask|block, kinds: [email, payment_card, custom]}`.
+    private static func parsePrivacy(_ value: JSONValue, issues: inout [DefinitionIssue]) -> WorkflowPrivacy? {
+        guard var reader = DefinitionReader(value, at: "privacy", issues: &issues) else { return nil }
+        let actionText = reader.string("pii", required: true)
+        let kindsValue = reader.value("kinds")
+        let kindNames = reader.strings("kinds")
+        reader.refuseUnknownFields()
+        issues += reader.issues
+        guard let actionText else { return nil }
+        guard let action = PIIAction(rawValue: actionText) else {
+            issues.append(DefinitionIssue("privacy.pii", "\"\(actionText)\" is not a PII action; use one of \(PIIAction.names)"))
+            return nil
+        }
+        var kinds = PIIKindSelection.all
+        if kindsValue != nil, case .array = kindsValue {
+            switch PIIKindSelection.parse(kindNames) {
+            case .success(let selection): kinds = selection
+            case .failure(let problem):
+                issues.append(DefinitionIssue("privacy.kinds", problem.message))
+                return nil
+            }
+        }
+        return WorkflowPrivacy(action: action, kinds: kinds)
     }
 
     private static func parseNode(id: String, _ value: JSONValue, issues: inout [DefinitionIssue]) -> WorkflowNode? {

@@ -29,6 +29,9 @@ public struct StepError: Error, Hashable, Sendable, Codable, CustomStringConvert
         case modelRequestRefused = "model_request_refused"
         /// The step declares tools and its model's server does not call tools.
         case modelToolsUnsupported = "model_tools_unsupported"
+        /// The privacy policy blocks a kind of personal data the step's input, prompt or output
+        /// holds (docs/compliance.md#pii-detection-and-masking): the same on every attempt.
+        case piiBlocked = "pii_blocked"
         /// The step was running each of the last N times agentd died (`[engine] poison_after`):
         /// it is not run again, so a step that kills the process cannot do so at every start.
         case poisoned
@@ -54,7 +57,7 @@ public struct StepError: Error, Hashable, Sendable, Codable, CustomStringConvert
     public var retryable: Bool {
         switch kind {
         case .timeout, .connection, .serverError, .rateLimited, .circuitOpen, .internal: true
-        case .clientError, .validation, .budgetExceeded, .tooLarge, .cancelled, .poisoned, .modelRequestRefused, .modelToolsUnsupported, .egressDenied: false
+        case .clientError, .validation, .piiBlocked, .budgetExceeded, .tooLarge, .cancelled, .poisoned, .modelRequestRefused, .modelToolsUnsupported, .egressDenied: false
         }
     }
 

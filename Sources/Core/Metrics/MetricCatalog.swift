@@ -68,6 +68,10 @@ public enum MetricCatalog {
         "agentd_retention_freed_bytes_total", .counter, source: .event,
         "Bytes retention gave back to the file system (incremental vacuum of the pages it freed).")
 
+    public static let piiMasked = MetricFamily(
+        "agentd_pii_masked_total", .counter, labels: ["kind"], source: .event,
+        "Personal data masked under privacy policies, by kind (email, phone, iban, payment_card, ipv4, ipv6, us_ssn, de_tax_id, uk_nino; custom for an org's own patterns). Counts, never values.")
+
     public static let errorsForwarded = MetricFamily(
         "agentd_errors_forwarded_total", .counter, labels: ["result"], source: .event,
         "Failed executions sent to Sentry (result sent), and failed attempts (result failed).")
@@ -127,7 +131,7 @@ public enum MetricCatalog {
     /// The whole table, in the order docs/metrics.md lists it.
     public static let all: [MetricFamily] = [
         httpRequests, httpRequestDuration, writerCommits, writerUnits, writerBatchUnits, writerCommitDuration, stepDuration, webhookDeliveries,
-        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded, traceSpans, retentionRemoved, retentionFreedBytes, alertEvaluation, alertsDelivered,
+        executionsFinished, executionDuration, llmTokens, llmCost, llmCalls, auditForwarded, errorsForwarded, traceSpans, retentionRemoved, retentionFreedBytes, piiMasked, alertEvaluation, alertsDelivered,
         databaseSize, uptime, executions, executionsActive, orgExecutionsActive, queueDepth, jobsOpen, breakersOpen,
         stepsSucceeded, stepsFailed, stepRetries, staleCompletions, jobsRecovered, leaseExpiries, breakerOpens,
         scheduleFires, scheduleSlotsMissed, workflowCacheHits, workflowCacheMisses,

@@ -1,4 +1,4 @@
-/// Personal data in free text (docs/compliance.md, to come with the data-lifecycle issue): what
+/// Personal data in free text (docs/compliance.md#pii-detection-and-masking): what
 /// kind, where. Pure and table-tested; each detector checks what can be checked (Luhn for cards,
 /// mod 97 for IBANs, the check digit of a German tax id, the rules of US SSNs and UK NINOs), so
 /// a number that merely looks like one is not reported.
@@ -89,7 +89,8 @@ public enum PIIDetector {
             if best == nil || end > best!.range.upperBound { best = PIIMatch(kind: kind, range: start..<end) }
         }
         // A number's later group (`0532` in `3704 0044 0532`) is not a number of its own.
-        let continuesNumber = start >= 2 && [0x20, 0x2D, 0x2E].contains(bytes[start - 1]) && isDigit(bytes[start - 2])
+        let before = start >= 2 ? bytes[start - 1] : 0
+        let continuesNumber = (before == 0x20 || before == 0x2D || before == 0x2E) && isDigit(bytes[start - 2])
         if (isDigit(first) || first == 0x2B || first == 0x28) && !continuesNumber {  // digit, +, (
             consider(.paymentCard, card(bytes, start))
             consider(.usSSN, ssn(bytes, start))
@@ -110,10 +111,12 @@ public enum PIIDetector {
     /// 13-19 digits, single spaces or hyphens between groups, with an issuer's prefix and
     /// length, Luhn-valid.
     static func card(_ bytes: [UInt8], _ start: Int) -> Int? {
-        let (digits, end) = digitRun(bytes, start, separators: [0x20, 0x2D], maximum: 19)
+        let (digits, end) = digitRun(bytes, start, separators: cardSeparators, maximum: 19)
         guard (13...19).contains(digits.count), issued(digits), luhn(digits) else { return nil }
         return end
     }
+
+    static let cardSeparators: Set<UInt8> = [0x20, 0x2D]
 
     /// The networks' prefixes and lengths: Visa 4 (13, 16, 19), Mastercard 51-55 and
     /// 2221-2720 (16), Amex 34, 37 (15), Diners 30, 36, 38 (14-19), JCB 35 (16-19), Discover and
@@ -240,9 +243,10 @@ public enum PIIDetector {
     static func nino(_ bytes: [UInt8], _ start: Int) -> Int? {
         guard start + 9 <= bytes.count else { return nil }
         let a = bytes[start], b = bytes[start + 1]
-        let never: Set<UInt8> = Set("DFIQUV".utf8)
-        guard isUpper(a), isUpper(b), !never.contains(a), !never.contains(b), b != 0x4F,
-              !["BG", "GB", "NK", "KN", "TN", "NT", "ZZ"].contains(String(decoding: [a, b], as: UTF8.self)) else { return nil }
+        // Cheap tests first: most words that start with a capital fail on the third byte.
+        guard isUpper(a), isUpper(b), isDigit(bytes[start + 2]) || bytes[start + 2] == 0x20,
+              !ninoNever.contains(a), !ninoNever.contains(b), b != 0x4F,
+              !ninoNeverPairs.contains(UInt16(a) << 8 | UInt16(b)) else { return nil }
         var index = start + 2, digits = 0
         while index < bytes.count, digits < 6 {
             if isDigit(bytes[index]) {
@@ -259,14 +263,24 @@ public enum PIIDetector {
         return index + 1
     }
 
+    static let ninoNever: Set<UInt8> = Set("DFIQUV".utf8)
+    static let ninoNeverPairs: Set<UInt16> = Set(["BG", "GB", "NK", "KN", "TN", "NT", "ZZ"].map { pair in
+        let bytes = Array(pair.utf8)
+        return UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+    })
+
     /// The longest run of hex digits, colons and dots that parses as an IPv6 address.
     static func ipv6(_ bytes: [UInt8], _ start: Int) -> Int? {
-        var end = start
-        while end < bytes.count, isHex(bytes[end]) || bytes[end] == 0x3A || bytes[end] == 0x2E, end - start < 45 { end += 1 }
+        var end = start, colons = 0
+        while end < bytes.count, isHex(bytes[end]) || bytes[end] == 0x3A || bytes[end] == 0x2E, end - start < 45 {
+            if bytes[end] == 0x3A { colons += 1 }
+            end += 1
+        }
+        // Counted before anything is made: most words that start with a hex letter stop here.
+        guard colons >= 2 else { return nil }
         // A trailing dot ends a sentence, not the address.
         while end > start, bytes[end - 1] == 0x2E { end -= 1 }
         let candidate = bytes[start..<end]
-        guard candidate.filter({ $0 == 0x3A }).count >= 2 else { return nil }
         guard let address = IPAddress(String(decoding: candidate, as: UTF8.self)), address.width == 128 else { return nil }
         return end
     }

@@ -120,6 +120,9 @@ struct LLMRunner: StepRunner {
         let endpoint = Self.endpoint(of: model.spec.chatURL)
         let breaker = CircuitBreakers.Key(org: execution.orgID, endpoint: endpoint)
         var repairsLeft = Self.repairTurns
+        // Messages already sent (and their findings counted): a conversation is sent whole each turn.
+        var promptsCounted = 0
+        let storing = StepPrivacy.storing(execution.privacy)
         while true {
             let pending = conversation.pendingToolCalls
             if !pending.isEmpty {
@@ -136,12 +139,21 @@ struct LLMRunner: StepRunner {
                 // saved; a step taken over after a restart runs the round again (workflow
                 // tools find their executions again under the call's idempotency key).
                 if Task.isCancelled { return .failed(StepError(.cancelled, "the step was stopped while its tools ran")) }
-                guard await save(&conversation, step, scrubbing: secretsForSaving, event: .llmTools, ["iteration": .integer(conversation.iteration),
+                guard await save(&conversation, step, scrubbing: secretsForSaving, masking: storing, event: .llmTools, ["iteration": .integer(conversation.iteration),
                                                                              "results": .array(Array(conversation.toolLog.suffix(pending.count)))]) else {
                     return .failed(StepError(.cancelled, "the step's job was taken over"))
                 }
             }
             chat.messages = conversation.messages
+            // What leaves for the model under the privacy rules: refused, or masked (the
+            // conversation kept keeps what the rules let be stored).
+            switch StepPrivacy.prompt(chat.messages, counted: promptsCounted, execution.privacy) {
+            case .failure(let refusal): return .failed(refusal)
+            case .success(let (messages, counts)):
+                chat.messages = messages
+                step.pii.add(counts)
+                promptsCounted = messages.count
+            }
             conversation.iteration += 1
             let iteration = conversation.iteration
             // The reservation covers what this step spent and has not recorded yet, and the
@@ -166,7 +178,8 @@ struct LLMRunner: StepRunner {
             let sent = chat
             // A step whose prompt holds vault values streams its text only when the answer is
             // complete, scrubbed: a value split across two pieces could not be caught.
-            let relay = StreamRelay(step: step, iteration: iteration, send: stream, scrubbing: secretsForSaving.isEmpty ? nil : secretsForSaving)
+            let relay = StreamRelay(step: step, iteration: iteration, send: stream, scrubbing: secretsForSaving.isEmpty ? nil : secretsForSaving,
+                                    masking: storing)
             let answer = await client.send(chat, to: model.spec.chatURL, apiKey: apiKey, idempotencyKey: "\(step.idempotencyKey)/\(iteration)",
                                            timeoutMs: timeoutMs, org: execution.orgID, environment: execution.environment,
                                            onText: { text in await relay.add(text) })
@@ -202,7 +215,7 @@ struct LLMRunner: StepRunner {
                 if !result.toolCalls.isEmpty, !specs.isEmpty {
                     meter(step, call(step, model, iteration, usage, cost, succeeded: true, overage: overage))
                     conversation.messages.append(result.assistantMessage)
-                    guard await save(&conversation, step, scrubbing: secretsForSaving, event: .llmIteration, [
+                    guard await save(&conversation, step, scrubbing: secretsForSaving, masking: storing, event: .llmIteration, [
                         "iteration": .integer(iteration), "tool_calls": .array(result.toolCalls.map { .string($0.name) }), "usage": usage.json,
                         "cost_micros": .integer(Int(cost)),
                     ]) else { return .failed(StepError(.cancelled, "the step's job was taken over")) }
@@ -230,14 +243,17 @@ struct LLMRunner: StepRunner {
 
     /// Checkpoints the conversation with the calls made since the last one; false when the
     /// job is no longer this worker's.
-    private func save(_ conversation: inout LLMConversation, _ step: StepInvocation, scrubbing: StepSecrets, event: ExecutionEventType,
-                      _ data: JSONValue) async -> Bool {
+    private func save(_ conversation: inout LLMConversation, _ step: StepInvocation, scrubbing: StepSecrets, masking: PIIScanner?,
+                      event: ExecutionEventType, _ data: JSONValue) async -> Bool {
         let calls = step.meter.takeCalls()
         var stored = conversation
         if !scrubbing.isEmpty {
             stored.messages = stored.messages.map { scrubbing.scrub($0) }
             stored.toolLog = stored.toolLog.map { scrubbing.scrub($0) }
         }
+        // A checkpoint is stored: under `mask` it holds the conversation masked (not counted:
+        // the same text is counted where it is sent or stored as output).
+        if let masking { stored.messages = stored.messages.map { masking.mask($0).value } }
         do {
             let saved = try await tools.save(step, stored, calls, (event, scrubbing.scrub(data)))
             // Fenced out: the calls were made all the same; they are charged with the outcome.

@@ -15,15 +15,20 @@ final class StreamRelay: Sendable {
     /// Set when the step read vault values: everything is held until `flush`, then scrubbed.
     private let scrubbing: StepSecrets?
 
-    init(step: StepInvocation, iteration: Int, send: @escaping Send, scrubbing: StepSecrets? = nil) {
+    /// Set when the execution's privacy rules mask what is stored: held the same way, then
+    /// masked (a value split across two pieces could not be found).
+    private let masking: PIIScanner?
+
+    init(step: StepInvocation, iteration: Int, send: @escaping Send, scrubbing: StepSecrets? = nil, masking: PIIScanner? = nil) {
         self.step = step
         self.iteration = iteration
         self.send = send
         self.scrubbing = scrubbing
+        self.masking = masking
     }
 
     func add(_ text: String) async {
-        if scrubbing != nil {
+        if scrubbing != nil || masking != nil {
             pending.withLock { $0.text += text }
             return
         }
@@ -43,6 +48,8 @@ final class StreamRelay: Sendable {
             defer { state = ("", nil) }
             return state.text
         }
-        if !rest.isEmpty { await send(step, iteration, scrubbing.map { $0.scrub(rest) } ?? rest) }
+        guard !rest.isEmpty else { return }
+        let scrubbed = scrubbing.map { $0.scrub(rest) } ?? rest
+        await send(step, iteration, masking.map { $0.mask(scrubbed).text } ?? scrubbed)
     }
 }

@@ -25,6 +25,8 @@ public struct StepInvocation: Sendable {
     public let agent: String?
     /// What the attempt spent on models and which secrets its runner read.
     let meter = CallMeter()
+    /// Findings its runner masked in what it sent (an llm step's prompts).
+    let pii = PIITally()
     /// The vault values its config used: what anything stored before its outcome (streamed
     /// text, checkpoints) is scrubbed of.
     var secrets = StepSecrets.none

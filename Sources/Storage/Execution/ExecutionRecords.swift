@@ -28,6 +28,10 @@ public struct ExecutionRecord: Sendable, Hashable {
     public var usage: TokenUsage = .zero
     /// The W3C traceparent its steps' spans hang under (nil: derived from its id).
     public var traceparent: String?
+    /// The privacy rules it runs under, resolved when it started (nil: none).
+    public var privacy: PrivacyRules?
+    /// How many findings were masked in it so far, by kind name: counts, never values.
+    public var piiMasked: [String: Int] = [:]
 }
 
 public struct StepRunRecord: Sendable, Hashable {
@@ -131,6 +135,9 @@ public struct ExecutionEffects: Sendable {
     /// Executions a decision (or an expiry) let go on, as read in its transaction: the worker
     /// that takes the step it made ready starts from this record.
     public var resumed: [StartedExecution] = []
+    /// Findings masked by this transaction's writes (and the step outcome it recorded), by
+    /// kind name: for `agentd_pii_masked_total`.
+    public var piiMasked: [String: Int] = [:]
 
     public init() {}
 
@@ -143,6 +150,7 @@ public struct ExecutionEffects: Sendable {
         changed += other.changed
         started += other.started
         resumed += other.resumed
+        piiMasked = PIICounts.adding(piiMasked, other.piiMasked)
     }
 }
 

@@ -13,7 +13,7 @@ extension ExecutionStore {
     /// right after; it is marked in this transaction (`begin`), its id in `effects.begun`.
     public func complete(_ ticket: JobTicket, _ outcome: StepOutcome, startedAt: Instant?, now: Instant, jitter: Double,
                          secretsRead: [String: Int] = [:], calls: [LLMCall] = [], releaseReservation: Bool = false,
-                         beginNext: Bool = false) async throws -> ExecutionEffects {
+                         beginNext: Bool = false, piiMasked: [String: Int] = [:]) async throws -> ExecutionEffects {
         let store = self
         let audit = self.audit
         let settings = database.llmSettings
@@ -56,6 +56,10 @@ extension ExecutionStore {
                 try db.cachedStatement(sql: "UPDATE step_run SET started_at = coalesce(started_at, ?) WHERE execution_id = ? AND node_id = ?")
                     .execute(arguments: [startedAt.millisecondsSinceEpoch, ticket.executionID, ticket.node])
             }
+            // What the worker masked in this attempt (its output, its error, its prompts) is
+            // counted with the outcome that holds it.
+            try PrivacyRows.add(piiMasked, execution: ticket.executionID, db)
+            effects.piiMasked = PIICounts.adding(effects.piiMasked, piiMasked)
             try store.apply(outcome, to: ticket.node, attempt: ticket.attempt, of: execution, now: now, jitter: jitter, db, &effects)
             if beginNext { effects.begun = try Self.beginNext(of: ticket.executionID, in: effects.ready, db) }
             return effects
@@ -325,6 +329,11 @@ extension ExecutionStore {
             } catch let error as StorageError {
                 try store.apply(.failed(StepError(.validation, "the child workflow cannot start: \(error)")), to: ticket.node,
                                 attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
+            } catch ExecutionError.piiBlocked(let kinds) {
+                // The same refusal as a step's own: classified, not retried, naming only the kinds.
+                try store.apply(.failed(StepError(.piiBlocked, "the child workflow's input holds personal data of kind \(kinds.joined(separator: ", ")), "
+                                                  + "which its privacy policy blocks")), to: ticket.node,
+                                attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
             } catch let error as ExecutionError {
                 try store.apply(.failed(StepError(.validation, "the child workflow cannot start: \(error)")), to: ticket.node,
                                 attempt: ticket.attempt, of: parent, now: context.now.millisecondsSinceEpoch, jitter: 0, db, &effects)
@@ -427,7 +436,14 @@ extension ExecutionStore {
         guard let outcome = ExecutionPlanner.outcome(statuses) else { return }
         if outcome == .succeeded {
             do {
-                let output = try Self.output(execution, compiled, now: now, db)
+                var output = try Self.output(execution, compiled, now: now, db)
+                // Built from masked outputs, but a template's own text may hold more.
+                if let masking = execution.privacy?.scanner(atLeast: .mask) {
+                    let (masked, counts) = masking.mask(output)
+                    output = masked
+                    try PrivacyRows.add(counts, execution: id, db)
+                    effects.piiMasked = PIICounts.adding(effects.piiMasked, counts)
+                }
                 try end(execution, as: .succeeded, output: output, error: nil, now: now, db, &effects)
             } catch let error as TemplateError {
                 try end(execution, as: .failed, error: StepError(.validation, "the workflow's output: \(error)").json, now: now, db, &effects)

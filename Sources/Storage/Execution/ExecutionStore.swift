@@ -92,6 +92,10 @@ public struct ExecutionStore: Sendable {
             let issues = JSONSchemaCheck.issues(request.input, against: schema, at: "input")
             if !issues.isEmpty { throw ValidationError(issues.map { FieldViolation(field: $0.path, message: $0.message) }) }
         }
+        // Privacy (docs/compliance.md#pii-detection-and-masking): the rules are resolved once,
+        // here, and kept with the execution; its input is refused or masked before it is written.
+        let privacy = PrivacyRules.resolve(org: try PrivacyRows.policy(org: workflow.orgID, db), workflow: compiled.definition.privacy)
+        let (input, inputText, masked) = try PrivacyRows.guardInput(request.input, text: inputText, rules: privacy)
         let id = id ?? ExecutionID.generate(at: context.now).rawValue
         let now = context.now.millisecondsSinceEpoch
         // A workflow with llm steps does not start on a used-up budget: its first model call
@@ -124,17 +128,20 @@ public struct ExecutionStore: Sendable {
         let depth = request.parent?.depth ?? request.depth
         try db.cachedStatement(sql: """
             INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
-                parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at, traceparent)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                parent_execution_id, parent_node, depth, idempotency_key, request_hash, steps_total, created_by, created_at, deadline_at, traceparent,
+                privacy, pii_masked)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, workflow.orgID.rawValue, team, workflow.id.rawValue, workflow.name, version,
                              request.environment.rawValue, status.rawValue, inputText, request.trigger,
                              request.parent?.execution, request.parent?.node, depth, request.idempotencyKey,
-                             request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline, request.traceparent])
+                             request.requestHash, compiled.dag.nodes.count, context.actor, now, deadline, request.traceparent,
+                             privacy.map(PrivacyRows.text), masked.isEmpty ? nil : PrivacyRows.text(masked)])
         for node in compiled.dag.nodes {
             try db.cachedStatement(sql: "INSERT INTO step_run (execution_id, node_id, status, attempt) VALUES (?, ?, ?, 0)")
                 .execute(arguments: [id, node, StepStatus.pending.rawValue])
         }
         var effects = ExecutionEffects()
+        effects.piiMasked = masked
         if let queueReason {
             try Events.append(db, execution: id, at: now, type: .executionQueued,
                               data: ["workflow": .string(workflow.name), "version": .integer(version), "reason": .string(queueReason)])
@@ -147,10 +154,11 @@ public struct ExecutionStore: Sendable {
         // The row as just written, without reading it back (and decoding its input) again.
         let record = ExecutionRecord(
             id: ExecutionID(id)!, orgID: workflow.orgID, teamID: team.flatMap(TeamID.init), workflowID: workflow.id, workflowName: workflow.name,
-            workflowVersion: version, environment: request.environment, status: status, input: request.input.canonicalized, output: nil, error: nil,
+            workflowVersion: version, environment: request.environment, status: status, input: input.canonicalized, output: nil, error: nil,
             trigger: request.trigger, parentExecutionID: request.parent?.execution, parentNode: request.parent?.node, depth: depth,
             stepsTotal: compiled.dag.nodes.count, stepsDone: 0, createdBy: context.actor, createdAt: context.now,
-            finishedAt: nil, deadlineAt: deadline.map(Instant.init(millisecondsSinceEpoch:)), traceparent: request.traceparent)
+            finishedAt: nil, deadlineAt: deadline.map(Instant.init(millisecondsSinceEpoch:)), traceparent: request.traceparent,
+            privacy: privacy, piiMasked: masked)
         if queueReason == nil { effects.started.append(StartedExecution(record: record, compiled: compiled, inputBytes: inputText.utf8.count)) }
         return (record, effects)
     }
@@ -184,11 +192,13 @@ public struct ExecutionStore: Sendable {
             let now = context.now.millisecondsSinceEpoch
             try db.cachedStatement(sql: """
                 INSERT INTO execution (id, org_id, team_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger,
-                    depth, steps_total, steps_done, created_by, created_at, deadline_at, traceparent)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'retry', 0, ?, ?, ?, ?, ?, ?)
+                    depth, steps_total, steps_done, created_by, created_at, deadline_at, traceparent, privacy)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'retry', 0, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [id, old.orgID.rawValue, old.teamID?.rawValue, old.workflowID.rawValue, old.workflowName, old.workflowVersion,
                                  old.environment.rawValue, ExecutionStatus.running.rawValue, old.input.canonicalText, compiled.dag.nodes.count, kept.count + keptSkipped.count, context.actor, now,
-                                 compiled.definition.timeoutMs.map { now + Int64($0) }, traceparent])
+                                 compiled.definition.timeoutMs.map { now + Int64($0) }, traceparent,
+                                 // A retry runs under the rules its first run had (its input was guarded by them).
+                                 old.privacy.map(PrivacyRows.text)])
             try Events.append(db, execution: id, at: now, type: .executionStarted,
                               data: ["workflow": .string(old.workflowName), "version": .integer(old.workflowVersion),
                                      "environment": .string(old.environment.rawValue), "retry_of": .string(old.id.rawValue),
@@ -382,7 +392,9 @@ public struct ExecutionStore: Sendable {
             deadlineAt: (row["deadline_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
             costMicros: row["cost_micros"] ?? 0,
             usage: TokenUsage(promptTokens: row["prompt_tokens"] ?? 0, completionTokens: row["completion_tokens"] ?? 0),
-            traceparent: row["traceparent"])
+            traceparent: row["traceparent"],
+            privacy: (row["privacy"] as String?).flatMap { try? JSONDecoder().decode(PrivacyRules.self, from: Data($0.utf8)) },
+            piiMasked: (row["pii_masked"] as String?).map(PrivacyRows.counts) ?? [:])
     }
 
     static func steps(_ execution: String, only nodes: Set<String>? = nil, _ db: Database) throws -> [StepRunRecord] {
@@ -415,6 +427,8 @@ public enum ExecutionError: Error, Hashable, Sendable {
     case notRetryable(id: String, status: String)
     /// A budget the execution's llm steps count against is used up (and allows no overage).
     case budgetExceeded(String)
+    /// Its input holds personal data of kinds (names) its privacy rules block.
+    case piiBlocked(kinds: [String])
 }
 
 /// Appending and reading execution events.

@@ -25,6 +25,8 @@ struct CheckConfig: ParsableCommand {
             for (org, rules) in config.egress.orgs.sorted(by: { $0.key < $1.key }) {
                 print("  egress.orgs.\(org): allow [\(rules.allow.map(\.description).joined(separator: ", "))], deny [\(rules.deny.map(\.description).joined(separator: ", "))]")
             }
+            // Whether the log may carry personal data is worth seeing before a start.
+            print("  privacy.mask_logs = \(config.privacy.maskLogs)")
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)

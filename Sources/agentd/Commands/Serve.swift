@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         umask(0o027)
         // why: a core dump would write master keys and secret values to disk; refuse them.
         let dumpsDisabled = ProcessHardening.disableCoreDumps()
-        let level = LogLevelControl(Logger.Level(rawValue: config.log.level) ?? .info)
+        let level = LogLevelControl(Logger.Level(rawValue: config.log.level) ?? .info, maskPersonalData: config.privacy.maskLogs)
         // Under systemd (stderr is the journal) events go to the journal as fields; otherwise
         // one logfmt line each on stderr.
         let useJournal = config.log.format == "journal" || (config.log.format == "auto" && JournalSink.standardErrorIsJournal())

@@ -125,6 +125,13 @@ struct Config: Sendable, Equatable {
         var archiveDirectory: String?
     }
 
+    /// The installation's own privacy settings (docs/compliance.md#pii-detection-and-masking);
+    /// orgs' policies are set through the API.
+    struct Privacy: Sendable, Equatable {
+        /// Log metadata values are masked with PII detection before they are written.
+        var maskLogs = true
+    }
+
     /// Traces to an OpenTelemetry collector (docs/observability.md#tracing).
     struct Tracing: Sendable, Equatable {
         /// The collector's OTLP/HTTP base URL (`http://otel.corp.local:4318`); nil: off.
@@ -159,6 +166,7 @@ struct Config: Sendable, Equatable {
     var alerts = Alerts()
     var tracing = Tracing()
     var retention = Retention()
+    var privacy = Privacy()
     var database = Database()
     var writer = Writer()
     var auth = Auth()

@@ -186,6 +186,9 @@ enum ConfigKeys {
         int("retention", "convert_max_mb", "A database file made before retention is rewritten at start to give freed space back, when at most this large", 0...1_048_576) {
             $1.retention.convertMaxMegabytes = $0
         },
+        bool("privacy", "mask_logs", "Mask personal data (emails, phone numbers, cards, IBANs, addresses, national ids) in log metadata values") {
+            $1.privacy.maskLogs = $0
+        },
         int("limits", "key_per_hour", "Requests per hour per API key", 1...10_000_000) { $1.limits.keyPerHour = $0 },
         int("limits", "user_per_hour", "Requests per hour per user", 1...10_000_000) { $1.limits.userPerHour = $0 },
         int("limits", "org_per_hour", "Requests per hour per org", 1...100_000_000) { $1.limits.orgPerHour = $0 },

@@ -151,7 +151,8 @@ struct APIWiring {
                                        limits: limits, clock: clock),
             alerts: AlertService(alerts: AlertStore(database: database, audit: audit), alerting: alerting, executions: executions,
                                  limits: limits, clock: clock),
-            compliance: ComplianceService(retention: retention, store: RetentionStore(database: database, audit: audit), limits: limits, clock: clock,
+            compliance: ComplianceService(retention: retention, store: RetentionStore(database: database, audit: audit),
+                                          privacy: PrivacyStore(database: database, audit: audit), limits: limits, clock: clock,
                                           personalData: PersonalDataStore(database: database, audit: audit, archive: retention.settings.archive),
                                           audit: audit, authenticator: authenticator))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,

@@ -33,6 +33,10 @@ struct ReloadService: Service {
                 logLevel.level = level
                 applied.append("log.level")
             }
+            if next.privacy.maskLogs != current.privacy.maskLogs {
+                logLevel.masksPersonalData = next.privacy.maskLogs
+                applied.append("privacy.mask_logs")
+            }
             if next.models != current.models {
                 var failed = false
                 for declaration in next.models {

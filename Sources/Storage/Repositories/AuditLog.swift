@@ -29,8 +29,10 @@ public struct AuditLog: Sendable {
         let previousHash: String = last?[1] ?? AuditChain.genesis
         // Unpredictable, so that once erasure drops it the erased values cannot be found again by
         // hashing guesses.
+        // Two draws of 8 bytes: each draw is a getrandom call, on the writer thread.
         var random = SystemRandomNumberGenerator()
-        let salt = AuditChain.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let (high, low) = (random.next(), random.next())
+        let salt = AuditChain.hex((0..<16).map { UInt8(truncatingIfNeeded: ($0 < 8 ? high : low) >> (UInt64($0 % 8) * 8)) })
         let form = AuditChain.sealedForm
         let hash = AuditChain.hash(sequence: sequence, entry: entry, previousHash: previousHash, digest: digest, form: form, salt: salt)
         try db.cachedStatement(sql: """

@@ -82,7 +82,7 @@ import Testing
             #expect(await eventually { engine.statistics.staleCompletions == 1 })
             _ = try await engine.cancel(id, context: harness.context())
             #expect(try await harness.execution(id).0.status == .cancelled)
-            let stopped = await eventually(timeout: .seconds(2)) { runner.cancelledCalls == 1 }
+            let stopped = await eventually(timeout: .seconds(10)) { runner.cancelledCalls == 1 }
             #expect(stopped)
         }
     }
@@ -287,7 +287,7 @@ import Testing
             let id = try await harness.submit(engine, "pause")
             #expect(try await eventually { try await harness.execution(id).1["wait"]?.status == .waiting })
             harness.clock.advance(by: 3_600_000)
-            #expect(try await harness.finish(engine, id, timeout: .seconds(3)) == .succeeded)
+            #expect(try await harness.finish(engine, id, timeout: .seconds(10)) == .succeeded)
         }
     }
 

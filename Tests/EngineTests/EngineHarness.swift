@@ -113,7 +113,7 @@ final class Harness: @unchecked Sendable {
 
     /// Waits on the engine's notifier (no fixed sleep) until the execution is terminal.
     @discardableResult
-    func finish(_ engine: Engine, _ id: String, timeout: Duration = .seconds(5)) async throws -> ExecutionStatus {
+    func finish(_ engine: Engine, _ id: String, timeout: Duration = .seconds(30)) async throws -> ExecutionStatus {
         engine.notifier.watch(id)
         defer { engine.notifier.unwatch(id) }
         let deadline = ContinuousClock.now + timeout
@@ -150,7 +150,7 @@ func withHarness(_ name: String, _ body: (Harness) async throws -> Void) async t
     await harness.tearDown()
 }
 
-func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -111,7 +111,7 @@ final class BlockingRunner: StepRunner, Releasable, Sendable {
     }
 
     /// Waits for the next call to start (or gives up after the timeout).
-    func nextStart(timeout: Duration = .seconds(5)) async -> Bool {
+    func nextStart(timeout: Duration = .seconds(30)) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { [starts] in
                 for await _ in starts { return true }

@@ -1,0 +1,114 @@
+import Core
+import Testing
+
+/// The pure rules of single sign-on: group mappings, what they grant, the ID token's claims,
+/// PKCE and a provider's settings.
+struct SSORulesTests {
+    @Test(arguments: [
+        ("agentd-admins=admin", SSOMapping(group: "agentd-admins", role: "admin")),
+        ("payments-devs=developer@payments", SSOMapping(group: "payments-devs", role: "developer", team: "payments")),
+        ("cn=ops,ou=groups=operator", SSOMapping(group: "cn=ops,ou=groups", role: "operator")),
+    ])
+    func mappingsParse(text: String, expected: SSOMapping) throws {
+        #expect(try SSOMapping.parse(text).get() == expected)
+        #expect(expected.text == text)
+    }
+
+    @Test(arguments: ["admins", "=admin", "admins=", "devs=developer@", String(repeating: "g", count: 257) + "=admin"])
+    func badMappingsAreRefused(text: String) {
+        guard case .failure(let error) = SSOMapping.parse(text) else { Issue.record("\(text) parsed"); return }
+        #expect(error.violations.map(\.field) == ["map"])
+    }
+
+    static func permissions(_ role: String) -> Set<Permission>? { Role(rawValue: role)?.permissions }
+
+    @Test func theBroadestRoleWinsAndTeamRolesAreNarrowedToIt() {
+        let mappings = [SSOMapping(group: "ops", role: "operator"), SSOMapping(group: "devs", role: "developer"),
+                        SSOMapping(group: "pay", role: "developer", team: "payments"), SSOMapping(group: "all", role: "viewer"),
+                        SSOMapping(group: "admins", role: "admin"), SSOMapping(group: "ghosts", role: "no-such-role")]
+        #expect(SSOGrants.grant(groups: ["all"], mappings: mappings, permissions: Self.permissions) == SSOGrant(orgRole: "viewer", teams: [:]))
+        // A team mapping counts for the org role too: a team role can only narrow it.
+        #expect(SSOGrants.grant(groups: ["all", "pay"], mappings: mappings, permissions: Self.permissions)
+                == SSOGrant(orgRole: "developer", teams: ["payments": "developer"]))
+        #expect(SSOGrants.grant(groups: ["admins", "devs", "pay"], mappings: mappings, permissions: Self.permissions)
+                == SSOGrant(orgRole: "admin", teams: ["payments": "developer"]))
+        // Developer and operator each lack a permission of the other's: the earlier mapping wins,
+        // and a team role outside the org role becomes the org role.
+        #expect(SSOGrants.grant(groups: ["devs", "ops", "pay"], mappings: mappings, permissions: Self.permissions).orgRole == "operator")
+        #expect(SSOGrants.grant(groups: ["devs", "ops", "pay"], mappings: mappings, permissions: Self.permissions).teams == ["payments": "operator"])
+        // No mapped group (or only a role the org lacks): no access.
+        #expect(SSOGrants.grant(groups: ["ghosts", "nobody"], mappings: mappings, permissions: Self.permissions) == SSOGrant(orgRole: nil, teams: [:]))
+        #expect(SSOGrants.grant(groups: [], mappings: mappings, permissions: Self.permissions).orgRole == nil)
+    }
+
+    static let now = Instant(millisecondsSinceEpoch: 1_800_000_000_000)
+    static func claims(_ change: (inout IDTokenClaims) -> Void = { _ in }) -> IDTokenClaims {
+        var claims = IDTokenClaims(issuer: "https://idp.corp.local/realms/main", subject: "u-1", audience: ["agentd"],
+                                   expiresAt: now.adding(milliseconds: 300_000), issuedAt: now.adding(milliseconds: -1_000), nonce: "n-1")
+        change(&claims)
+        return claims
+    }
+
+    @Test func anIDTokenIsCheckedForIssuerAudienceTimesAndNonce() {
+        func refusal(_ claims: IDTokenClaims, nonce: String? = "n-1") -> IDTokenClaims.Refusal? {
+            claims.refusal(issuer: "https://idp.corp.local/realms/main", clientID: "agentd", nonce: nonce, now: Self.now)
+        }
+        #expect(refusal(Self.claims()) == nil)
+        #expect(refusal(Self.claims { $0.issuer = "https://idp.corp.local/realms/other" })
+                == .issuer(expected: "https://idp.corp.local/realms/main", got: "https://idp.corp.local/realms/other"))
+        #expect(refusal(Self.claims { $0.audience = ["other"] }) == .audience(clientID: "agentd"))
+        #expect(refusal(Self.claims { $0.audience = ["agentd", "other"] }) == .authorizedParty, "several audiences need azp")
+        #expect(refusal(Self.claims { $0.audience = ["agentd", "other"]; $0.authorizedParty = "agentd" }) == nil)
+        #expect(refusal(Self.claims { $0.authorizedParty = "other" }) == .authorizedParty)
+        #expect(refusal(Self.claims { $0.expiresAt = Self.now.adding(milliseconds: -60_000) }) == .expired)
+        #expect(refusal(Self.claims { $0.expiresAt = Self.now.adding(milliseconds: -59_000) }) == nil, "within the skew")
+        #expect(refusal(Self.claims { $0.notBefore = Self.now.adding(milliseconds: 61_000) }) == .notYetValid)
+        #expect(refusal(Self.claims { $0.issuedAt = Self.now.adding(milliseconds: 61_000) }) == .issuedInTheFuture)
+        #expect(refusal(Self.claims { $0.nonce = "n-2" }) == .nonce)
+        #expect(refusal(Self.claims { $0.nonce = nil }) == .nonce)
+        #expect(refusal(Self.claims { $0.nonce = nil }, nonce: nil) == nil, "a program's token carries no nonce")
+        #expect(refusal(Self.claims { $0.subject = "" }) == .noSubject)
+    }
+
+    @Test func pkceMatchesRFC7636sExample() {
+        // RFC 7636 appendix B: this verifier's S256 challenge. The digest is passed in; here the
+        // appendix's own SHA-256 output stands in for it.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        let digest: [UInt8] = [19, 211, 30, 150, 26, 26, 216, 236, 47, 22, 177, 12, 76, 152, 46, 8, 118, 168, 120, 173, 109, 241,
+                               68, 86, 110, 225, 137, 74, 203, 112, 249, 195]
+        var hashed: [UInt8] = []
+        let challenge = PKCE.challenge(verifier: verifier, sha256: { bytes in
+            hashed = bytes
+            return digest
+        })
+        #expect(challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        #expect(hashed == Array(verifier.utf8), "the verifier's ASCII bytes are what is hashed")
+        #expect(PKCE.verifier(random: Array(repeating: 0xFF, count: 32)).count == 43)
+        #expect(PKCE.base64url([0xFB, 0xFF]) == "-_8")
+        #expect(PKCE.base64url([]) == "")
+    }
+
+    @Test func providerSettingsAreChecked() {
+        let good = OIDCProviderSettings(name: "corp", issuer: "https://idp.corp.local/realms/main", clientID: "agentd",
+                                        clientSecretPath: "sso/corp", mappings: [SSOMapping(group: "g", role: "admin")])
+        #expect(good.violations().isEmpty)
+        var local = good
+        local.issuer = "http://127.0.0.1:8443/realms/test"
+        #expect(local.violations().isEmpty, "plain http to this machine only")
+        func fields(_ change: (inout OIDCProviderSettings) -> Void) -> [String] {
+            var settings = good
+            change(&settings)
+            return settings.violations().map(\.field)
+        }
+        #expect(fields { $0.issuer = "http://idp.corp.local" } == ["issuer"])
+        #expect(fields { $0.issuer = "https://user:pw@idp.corp.local" } == ["issuer"])
+        #expect(fields { $0.issuer = "idp.corp.local" } == ["issuer"])
+        #expect(fields { $0.issuer = "https://idp.corp.local/?x=1" } == ["issuer"])
+        #expect(fields { $0.name = "Corp SSO" } == ["name"])
+        #expect(fields { $0.clientID = "" } == ["client_id"])
+        #expect(fields { $0.clientSecretPath = "/etc/secret" } == ["client_secret_path"])
+        #expect(fields { $0.scopes = ["profile"] } == ["scopes"])
+        #expect(fields { $0.groupsClaim = "" } == ["groups_claim"])
+        #expect(fields { $0.mappings = [] } == ["map"])
+    }
+}

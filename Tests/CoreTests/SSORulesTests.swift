@@ -68,6 +68,22 @@ struct SSORulesTests {
         #expect(refusal(Self.claims { $0.nonce = nil }) == .nonce)
         #expect(refusal(Self.claims { $0.nonce = nil }, nonce: nil) == nil, "a program's token carries no nonce")
         #expect(refusal(Self.claims { $0.subject = "" }) == .noSubject)
+        // A program's access token: agentd's API is its audience, the program its azp.
+        let program = Self.claims { $0.audience = ["agentd"]; $0.authorizedParty = "ci-pipeline"; $0.nonce = nil }
+        #expect(refusal(program, nonce: nil) == .authorizedParty)
+        #expect(program.refusal(issuer: "https://idp.corp.local/realms/main", clientID: "agentd", nonce: nil, now: Self.now, accessToken: true) == nil)
+    }
+
+    @Test func claimsAreReadFromAVerifiedPayload() throws {
+        let one = try #require(IDTokenClaims(json: ["iss": "https://i", "sub": "u", "aud": "a", "exp": 100, "iat": 40.5, "nonce": "n"]))
+        #expect(one.audience == ["a"] && one.expiresAt.millisecondsSinceEpoch == 100_000 && one.issuedAt.millisecondsSinceEpoch == 40_500)
+        #expect(one.nonce == "n" && one.notBefore == nil && one.authorizedParty == nil)
+        let many = try #require(IDTokenClaims(json: ["iss": "https://i", "sub": "u", "aud": ["a", "b"], "azp": "a", "exp": 100, "iat": 40, "nbf": 39]))
+        #expect(many.audience == ["a", "b"] && many.authorizedParty == "a" && many.notBefore?.millisecondsSinceEpoch == 39_000)
+        #expect(IDTokenClaims(json: ["sub": "u", "aud": "a", "exp": 100, "iat": 40]) == nil, "no issuer")
+        #expect(IDTokenClaims(json: ["iss": "https://i", "sub": "u", "aud": ["a", 1], "exp": 100, "iat": 40]) == nil, "an audience that is not a string")
+        #expect(IDTokenClaims(json: ["iss": "https://i", "sub": "u", "aud": "a", "exp": "100", "iat": 40]) == nil, "exp as text")
+        #expect(IDTokenClaims(json: .array([])) == nil)
     }
 
     @Test func pkceMatchesRFC7636sExample() {

@@ -22,6 +22,32 @@ public struct IDTokenClaims: Sendable, Equatable {
         self.nonce = nonce
     }
 
+    /// The registered claims of a verified token's payload; nil when one the checks need is
+    /// missing or of the wrong type (`iss`, `sub`, `aud` as a string or an array of strings,
+    /// `exp`, `iat` as seconds since the epoch).
+    public init?(json: JSONValue) {
+        guard case .object(let claims) = json else { return nil }
+        func text(_ key: String) -> String? { if case .string(let value)? = claims[key] { value } else { nil } }
+        func instant(_ key: String) -> Instant? {
+            switch claims[key] {
+            case .integer(let seconds)?: Instant(millisecondsSinceEpoch: Int64(seconds) * 1000)
+            case .number(let seconds)? where seconds.isFinite && abs(seconds) < 1e12: Instant(millisecondsSinceEpoch: Int64(seconds * 1000))
+            default: nil
+            }
+        }
+        let audience: [String]
+        switch claims["aud"] {
+        case .string(let one)?: audience = [one]
+        case .array(let many)?:
+            audience = many.compactMap { if case .string(let value) = $0 { value } else { nil } }
+            guard audience.count == many.count else { return nil }
+        default: return nil
+        }
+        guard let issuer = text("iss"), let subject = text("sub"), let expiresAt = instant("exp"), let issuedAt = instant("iat") else { return nil }
+        self.init(issuer: issuer, subject: subject, audience: audience, authorizedParty: text("azp"), expiresAt: expiresAt,
+                  issuedAt: issuedAt, notBefore: instant("nbf"), nonce: text("nonce"))
+    }
+
     /// Why a token is refused; `reason` is for the person and the log (never the token).
     public enum Refusal: Equatable, Sendable {
         case issuer(expected: String, got: String)
@@ -49,14 +75,18 @@ public struct IDTokenClaims: Sendable, Equatable {
 
     /// Nil when the token may be used now: from `issuer`, for `clientID` (and, with several
     /// audiences or an `azp`, authorized for it), within its times give or take `skew`, and
-    /// carrying `nonce` when one was sent (a login; program tokens have none).
+    /// carrying `nonce` when one was sent (a login; program tokens have none). A program's
+    /// access token (`accessToken`) names agentd's API as its audience and the program as its
+    /// `azp`: the `azp` rules of ID tokens do not apply to it.
     public func refusal(issuer expectedIssuer: String, clientID: String, nonce expectedNonce: String?, now: Instant,
-                        skewMilliseconds: Int64 = 60_000) -> Refusal? {
+                        skewMilliseconds: Int64 = 60_000, accessToken: Bool = false) -> Refusal? {
         if issuer != expectedIssuer { return .issuer(expected: expectedIssuer, got: issuer) }
         if subject.isEmpty { return .noSubject }
         if !audience.contains(clientID) { return .audience(clientID: clientID) }
-        if let authorizedParty, authorizedParty != clientID { return .authorizedParty }
-        if audience.count > 1 && authorizedParty == nil { return .authorizedParty }
+        if !accessToken {
+            if let authorizedParty, authorizedParty != clientID { return .authorizedParty }
+            if audience.count > 1 && authorizedParty == nil { return .authorizedParty }
+        }
         if now.millisecondsSinceEpoch >= expiresAt.millisecondsSinceEpoch + skewMilliseconds { return .expired }
         if let notBefore, now.millisecondsSinceEpoch + skewMilliseconds < notBefore.millisecondsSinceEpoch { return .notYetValid }
         if now.millisecondsSinceEpoch + skewMilliseconds < issuedAt.millisecondsSinceEpoch { return .issuedInTheFuture }

@@ -45,7 +45,7 @@ struct GDPR: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Erase a person: remove their account, replace every other mention of them by a pseudonym. Cannot be undone.",
             discussion: """
-                Audit events keep the pseudonym and a keyed hash of what was replaced: `agentctl audit verify` stays green.
+                Audit events keep the pseudonym and a salted hash of what was replaced: `agentctl audit verify` stays green.
                 Asks you to type the login again, unless --yes. Example: agentctl gdpr erase user:alice
                 """)
         @OptionGroup var connection: ConnectionOptions

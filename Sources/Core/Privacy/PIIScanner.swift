@@ -17,7 +17,28 @@ public struct PIIScanner: Sendable {
     public init(kinds: Set<PIIKind>, patterns: [CustomPIIPattern]) {
         self.kinds = kinds
         // Validated when set; one that no longer compiles (another ICU) is skipped, not fatal.
-        compiled = patterns.compactMap { pattern in (try? NSRegularExpression(pattern: pattern.regex)).map { Compiled(name: pattern.name, regex: $0) } }
+        compiled = patterns.compactMap { pattern in RegexCache.shared.regex(pattern.regex).map { Compiled(name: pattern.name, regex: $0) } }
+    }
+
+    /// Compiled custom patterns by their text: a scanner is made for each step a policy guards
+    /// (its input, its outcome, its prompt), and compiling the org's patterns each time was work
+    /// done again and again on the engine's path. At most 20 patterns an org; the cache is
+    /// emptied past `limit`.
+    final class RegexCache: @unchecked Sendable {  // why unchecked: `entries` only under `lock`
+        static let shared = RegexCache()
+        static let limit = 1_000
+        private let lock = NSLock()
+        private var entries: [String: NSRegularExpression] = [:]
+
+        func regex(_ pattern: String) -> NSRegularExpression? {
+            lock.lock()
+            defer { lock.unlock() }
+            if let regex = entries[pattern] { return regex }
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
+            if entries.count >= Self.limit { entries.removeAll() }
+            entries[pattern] = regex
+            return regex
+        }
     }
 
     /// `text` with each finding replaced by `[kind]` (`[email]`, `[employee_id]`), and how

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // OIDC and program tokens (issue 17): JWKS and JWT signatures. It brings swift-crypto 4.x.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // Executables: argument parsing, config loading, wiring.
@@ -89,7 +91,7 @@ let package = Package(
         ),
         .target(
             name: "Security",
-            dependencies: ["Storage", "Core", "CSodium"]
+            dependencies: ["Storage", "Core", "CSodium", .product(name: "JWTKit", package: "jwt-kit")]
         ),
         .target(
             name: "Storage",

@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "agentd",
             dependencies: [
-                "API", "Engine", "Security", "Storage", "Platform", "Core", "AgentctlCommands",
+                "API", "Engine", "AgentSecurity", "Storage", "Platform", "Core", "AgentctlCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Engine", "Security", "Storage", "Platform", "Core",
+                "Engine", "AgentSecurity", "Storage", "Platform", "Core",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Storage", "Security", "Core", "CCurlSMTP",
+                "Storage", "AgentSecurity", "Core", "CCurlSMTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -90,8 +90,11 @@ let package = Package(
             ]
         ),
         .target(
-            name: "Security",
-            dependencies: ["Storage", "Core", "CSodium", .product(name: "JWTKit", package: "jwt-kit")]
+            // Not "Security": swift-certificates' `#if canImport(Security)` (Apple's framework)
+            // would then be true on Linux and import this module instead.
+            name: "AgentSecurity",
+            dependencies: ["Storage", "Core", "CSodium", .product(name: "JWTKit", package: "jwt-kit")],
+            path: "Sources/Security"
         ),
         .target(
             name: "Storage",
@@ -151,18 +154,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "auth-bench",
-            dependencies: ["Security", "Storage", "Core"],
+            dependencies: ["AgentSecurity", "Storage", "Core"],
             path: "bench/auth-bench"
         ),
         .executableTarget(
             name: "definition-bench",
-            dependencies: ["Security", "Storage", "Core"],
+            dependencies: ["AgentSecurity", "Storage", "Core"],
             path: "bench/definition-bench"
         ),
         .executableTarget(
             name: "engine-bench",
             dependencies: [
-                "Engine", "Security", "Storage", "Core", "BenchSupport",
+                "Engine", "AgentSecurity", "Storage", "Core", "BenchSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -173,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "triggers-bench",
             dependencies: [
-                "Engine", "Security", "Storage", "Core", "Client", "BenchSupport",
+                "Engine", "AgentSecurity", "Storage", "Core", "Client", "BenchSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -201,7 +204,7 @@ let package = Package(
         .executableTarget(
             name: "approvals-bench",
             dependencies: [
-                "Engine", "Security", "Storage", "Core", "BenchSupport",
+                "Engine", "AgentSecurity", "Storage", "Core", "BenchSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -210,7 +213,7 @@ let package = Package(
         .executableTarget(
             name: "llm-bench",
             dependencies: [
-                "Engine", "Security", "Storage", "Core", "BenchSupport",
+                "Engine", "AgentSecurity", "Storage", "Core", "BenchSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -225,7 +228,7 @@ let package = Package(
         // The template generator of the fuzz test and the fuzzer.
         .target(name: "TemplateFuzzing", dependencies: ["Core"], path: "bench/template-fuzzing"),
         // What the engine and llm benchmarks share.
-        .target(name: "BenchSupport", dependencies: ["Core", "Security", "Storage"], path: "bench/bench-support"),
+        .target(name: "BenchSupport", dependencies: ["Core", "AgentSecurity", "Storage"], path: "bench/bench-support"),
         .executableTarget(
             name: "api-bench",
             dependencies: [
@@ -240,18 +243,18 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Engine", "Security", "Storage", "Platform", "Core",
+                "API", "Engine", "AgentSecurity", "Storage", "Platform", "Core",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .testTarget(name: "SecurityTests", dependencies: ["Security", "Core"]),
+        .testTarget(name: "SecurityTests", dependencies: ["AgentSecurity", "Core"]),
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Security", "Core",
+                "Storage", "AgentSecurity", "Core",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -259,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Storage", "Security", "Core",
+                "Engine", "Storage", "AgentSecurity", "Core",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -267,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Client", "Core", "Security",
+                "Client", "Core", "AgentSecurity",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The loopback service the engine tests start (run by python3, not compiled).

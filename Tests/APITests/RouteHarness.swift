@@ -8,7 +8,7 @@ import Logging
 import NIOCore
 import Platform
 import Prometheus
-import Security
+import AgentSecurity
 import Storage
 
 /// The router over the real area services and a real SQLite file in a fresh temporary

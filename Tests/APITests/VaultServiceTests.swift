@@ -1,6 +1,6 @@
 @testable import API
 import Core
-import Security
+import AgentSecurity
 import Storage
 import Testing
 

@@ -1,7 +1,7 @@
 import Client
 import Core
 import Foundation
-import Security
+import AgentSecurity
 import Testing
 
 /// An IdP's JWKS and token signatures, against the suite's own OpenID provider over real HTTP

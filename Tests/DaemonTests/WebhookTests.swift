@@ -1,7 +1,7 @@
 import Client
 import Core
 import Foundation
-import Security
+import AgentSecurity
 import Testing
 
 /// Webhook receivers against the real daemon over real TCP: a sender signs as docs/triggers.md

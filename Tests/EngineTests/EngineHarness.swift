@@ -2,7 +2,7 @@ import Core
 import Foundation
 import GRDB
 import Logging
-import Security
+import AgentSecurity
 import Synchronization
 @testable import Engine
 @testable import Storage

@@ -1,5 +1,5 @@
 import Core
-import Security
+import AgentSecurity
 import Testing
 
 /// The vault's envelope encryption, tested the way an attacker with the database would try it.

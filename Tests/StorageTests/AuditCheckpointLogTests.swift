@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import GRDB
-import Security
+import AgentSecurity
 import Testing
 @testable import Storage
 

@@ -1,6 +1,6 @@
 import Core
 import GRDB
-import Security
+import AgentSecurity
 import Testing
 @testable import Storage
 

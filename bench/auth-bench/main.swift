@@ -7,7 +7,7 @@
 // Usage: auth-bench [iterations]
 import Core
 import Foundation
-import Security
+import AgentSecurity
 import Storage
 
 let iterations = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 20_000

@@ -1,6 +1,6 @@
 import Core
 import Foundation
-import Security
+import AgentSecurity
 import Storage
 
 /// What the engine and llm benchmarks share: timing arithmetic, the test suite's loopback

@@ -6,7 +6,7 @@
 // Usage: definition-bench [rounds]
 import Core
 import Foundation
-import Security
+import AgentSecurity
 import Storage
 
 let rounds = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 30

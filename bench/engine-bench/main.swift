@@ -20,7 +20,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
-import Security
+import AgentSecurity
 import Storage
 import Synchronization
 import Tracing

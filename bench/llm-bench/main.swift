@@ -14,7 +14,7 @@ import Foundation
 import GRDB
 import Logging
 import NIOCore
-import Security
+import AgentSecurity
 import Storage
 
 let rows = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first ?? 1_000_000

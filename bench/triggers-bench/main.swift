@@ -17,7 +17,7 @@ import Foundation
 import GRDB
 import Logging
 import NIOCore
-import Security
+import AgentSecurity
 import Storage
 import Synchronization
 

@@ -1,6 +1,6 @@
 import Core
 import Hummingbird
-import Security
+import AgentSecurity
 import Storage
 
 /// The one table from errors to HTTP problems. Only this file knows statuses.

@@ -2,7 +2,7 @@ import Core
 import HTTPTypes
 import Hummingbird
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Finds out who is calling and records it on the context; routes then check `Access`.

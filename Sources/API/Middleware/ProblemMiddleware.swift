@@ -1,7 +1,7 @@
 import Hummingbird
 import Logging
 import Platform
-import Security
+import AgentSecurity
 
 /// Turns every error a route or middleware throws into a problem+json response, so that no
 /// caller ever sees a stack trace, an empty 500 or Hummingbird's own error text. Unexpected

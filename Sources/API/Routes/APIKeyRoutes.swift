@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Hummingbird
-import Security
+import AgentSecurity
 import Storage
 
 /// API keys: created for a user in an org, shown once, listed without secrets, revoked.

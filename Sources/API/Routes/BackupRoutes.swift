@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Hummingbird
-import Security
+import AgentSecurity
 import Storage
 
 /// Online backups (`agentctl backup FILE`): a consistent snapshot written while executions

@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Hummingbird
-import Security
+import AgentSecurity
 import Storage
 
 /// TOTP enrolment, removal and each org's MFA policy.

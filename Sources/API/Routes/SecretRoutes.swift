@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Hummingbird
-import Security
+import AgentSecurity
 import Storage
 
 /// Secrets per org and environment. Values go in and never come out of any route; steps get

@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Hummingbird
-import Security
+import AgentSecurity
 import Storage
 
 /// Password logins, sessions and password changes.

@@ -1,7 +1,7 @@
 import Core
 import Engine
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Approval requests and delegations (`agentctl approvals`): what `ApprovalRoutes` is given;

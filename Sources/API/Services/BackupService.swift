@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Online backups into the configured directory: what `BackupRoutes` is given; built by

@@ -1,7 +1,7 @@
 import Core
 import Engine
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Data lifecycle and privacy: retention periods per org, what retention has done, the archive,

@@ -1,5 +1,5 @@
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Who is who: orgs and their plans, users, teams, roles and API keys. What `OrgRoutes`,

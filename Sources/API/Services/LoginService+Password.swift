@@ -1,5 +1,5 @@
 import Core
-import Security
+import AgentSecurity
 import Storage
 
 extension LoginService {

@@ -1,6 +1,6 @@
 import Core
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Logging in and out, sessions, passwords and second factors: what `SessionRoutes` and

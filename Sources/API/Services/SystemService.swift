@@ -1,6 +1,6 @@
 import Engine
 import Prometheus
-import Security
+import AgentSecurity
 import Storage
 
 /// The daemon itself: readiness, metrics, status. What `SystemRoutes` is given; built by

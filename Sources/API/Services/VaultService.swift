@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Secrets and the vault that seals them: what `SecretRoutes` is given; built by `agentd`

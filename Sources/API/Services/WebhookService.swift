@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import Metrics
 import Platform
-import Security
+import AgentSecurity
 import Storage
 
 /// Webhook receivers (`agentctl webhooks`, `POST /hooks/{id}`): what `WebhookRoutes` is given;

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Core
 import Foundation
 import NIOCore
-import Security
+import AgentSecurity
 import Storage
 
 /// Sends a notification to one channel (docs/observability.md#channels): the message bytes come

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Security
+import AgentSecurity
 
 /// `agentd keygen FILE`: creates the vault's master keyring (mode 0600) for a new installation.
 /// Keep it apart from the database and back it up separately: without it the secrets are lost.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Security
+import AgentSecurity
 import Storage
 
 /// `agentd restore FILE` (also `agentctl restore FILE`): puts a backup in place of the

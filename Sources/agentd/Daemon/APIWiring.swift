@@ -7,7 +7,7 @@ import Logging
 import Metrics
 import Platform
 import Prometheus
-import Security
+import AgentSecurity
 import Storage
 
 /// Where the API's services are built: the stores over the one database, the one `Engine` (with

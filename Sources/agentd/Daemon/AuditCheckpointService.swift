@@ -1,6 +1,6 @@
 import Core
 import Logging
-import Security
+import AgentSecurity
 import ServiceLifecycle
 import Storage
 

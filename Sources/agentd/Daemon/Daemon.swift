@@ -7,7 +7,7 @@ import Logging
 import Metrics
 import Platform
 import Prometheus
-import Security
+import AgentSecurity
 import ServiceLifecycle
 import Storage
 

@@ -1,6 +1,6 @@
 import Engine
 import Logging
-import Security
+import AgentSecurity
 import ServiceLifecycle
 
 /// Runs the execution engine for the life of the daemon: recovery and workers at start; at

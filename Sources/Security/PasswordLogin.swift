@@ -21,6 +21,9 @@ public enum LoginError: Error, Hashable, Sendable {
     case invalidSession
     /// The password was right, but this user must also give a TOTP or recovery code.
     case mfaRequired
+    /// The password was right, but the user's org requires SSO and they are not one of its
+    /// break-glass accounts: the providers to log in through.
+    case ssoRequired(providers: [String])
 }
 
 /// Password logins and the sessions they open: Argon2id verification off the cooperative
@@ -64,6 +67,8 @@ public final class PasswordLogin: Sendable {
             throw LoginError.invalidCredentials
         }
         guard await Self.verifyOffThread(password, against: stored) else { try await fail() }
+        // why after the check: a wrong password still counts towards the lockout.
+        if let providers = candidate.ssoOnly { throw LoginError.ssoRequired(providers: providers) }
         var mfaPending = false
         if let enrolment = candidate.mfa, enrolment.confirmed {
             // A wrong or replayed second factor counts as a failed login (lockout applies).
@@ -79,9 +84,17 @@ public final class PasswordLogin: Sendable {
             mfaPending = true
         }
         guard let membership = candidate.membership else { throw LoginError.noMembership }
+        return try await openSession(membership, login: candidate.user.login, client: client, mfaPending: mfaPending,
+                                     requestID: requestID, now: now)
+    }
+
+    /// Opens a session for someone whose login checked out here or at an identity provider
+    /// (`ssoProvider`; the IdP did the second factor, so none is pending).
+    public func openSession(_ membership: Membership, login: String, client: String, mfaPending: Bool = false, ssoProvider: String? = nil,
+                            requestID: String?, now: Instant) async throws -> (SessionToken, Session) {
         let token = SessionToken(id: SessionID.generate(at: now), randomBytes: SecretHasher.randomBytes(32))
         let session = try await store.startSession(id: token.id, secretHash: hasher.hash(token.secret), membership: membership,
-                                                   login: candidate.user.login, client: client, mfaPending: mfaPending,
+                                                   login: login, client: client, mfaPending: mfaPending, ssoProvider: ssoProvider,
                                                    requestID: requestID, now: now)
         return (token, session)
     }

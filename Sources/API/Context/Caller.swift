@@ -13,21 +13,25 @@ public struct Caller: Sendable, Hashable {
     /// The API key the request came with, if any. A key acts for its owner in the API, but is
     /// never the person: self-service routes (password, MFA, sessions) refuse it.
     public let keyID: APIKeyID?
+    /// A program's IdP token (`provider/client`): like a key, it acts for its service account
+    /// and is never a person.
+    public let program: String?
 
     public init(name: String, scope: Scope, userID: UserID? = nil, login: String? = nil, sessionID: SessionID? = nil,
-                keyID: APIKeyID? = nil) {
+                keyID: APIKeyID? = nil, program: String? = nil) {
         self.name = name
         self.scope = scope
         self.userID = userID
         self.login = login
         self.sessionID = sessionID
         self.keyID = keyID
+        self.program = program
     }
 
     /// Refuses an API key on a route that changes or shows the person's own credentials: only
     /// the person's login session or socket identity may. (An admin could mint a key owned by
     /// someone; the key must not let it set that person's password or enrol its second factor.)
     public func requirePerson(_ what: String) throws {
-        if keyID != nil { throw APIError.loginSessionRequired(what) }
+        if keyID != nil || program != nil { throw APIError.loginSessionRequired(what) }
     }
 }

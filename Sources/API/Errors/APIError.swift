@@ -32,6 +32,8 @@ public enum APIError: Error, Hashable, Sendable {
     case archiveOff
     /// An act over the whole installation (a person's data spans orgs) by a caller of one org.
     case installationAdminRequired(String)
+    /// An act over the installation (what, and why it is one) by a caller of one org.
+    case installationAct(String, because: String)
     /// An erasure without `confirm` naming the login it erases.
     case erasureNotConfirmed(String)
 }

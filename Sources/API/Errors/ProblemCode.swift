@@ -22,6 +22,16 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case accountLocked = "account_locked"
     case noMembership = "no_membership"
     case mfaRequired = "mfa_required"
+    /// A password login in an org that requires single sign-on.
+    case ssoRequired = "sso_required"
+    /// An SSO login the IdP's answer does not allow (bad or tampered token, wrong state).
+    case ssoFailed = "sso_failed"
+    /// An SSO login of a person none of whose groups maps to a role.
+    case ssoNoRole = "sso_no_role"
+    /// A first SSO login whose login is already a local user's.
+    case ssoLoginTaken = "sso_login_taken"
+    /// The identity provider could not be reached or answered wrongly.
+    case ssoProviderUnavailable = "sso_provider_unavailable"
     case permissionDenied = "permission_denied"
     case csrfFailed = "csrf_failed"
     /// A self-service route (password, MFA, sessions) refuses API keys: log in.

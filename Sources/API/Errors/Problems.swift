@@ -51,6 +51,13 @@ enum Problems {
                                    + "who delegated to you; `agentctl approvals show ID` lists them.")
             }
         case let error as UserAuthorityRefusal: return problem(for: error)
+        case let error as SSORefusal: return problem(for: error)
+        case let error as OIDCUnavailable:
+            return Problem(code: .ssoProviderUnavailable, status: 502, title: "Identity provider unavailable",
+                           detail: "The identity provider did not answer as OpenID Connect requires: \(error.reason). `agentctl sso test NAME` checks it.")
+        case let error as SSOTestFailed:
+            return Problem(code: .ssoProviderUnavailable, status: 502, title: "Identity provider unavailable",
+                           detail: "\(error.reason). Check the issuer URL, the network path to the IdP and --ca-file.")
         case let error as ExecutionError:
             switch error {
             case .idempotencyConflict(let key):
@@ -158,6 +165,10 @@ enum Problems {
             return Problem(code: .installationAdminRequired, status: 403, title: "Installation administrator required",
                            detail: "\(what) spans every org a person belongs to; only an installation administrator (root or the "
                                + "admin group over the socket, or an installation-wide key) may.")
+        case .installationAct(let what, let reason):
+            return Problem(code: .installationAdminRequired, status: 403, title: "Installation administrator required",
+                           detail: "\(what) is an installation act (\(reason)); only an installation administrator (root or the "
+                               + "admin group over the socket, or an installation-wide key) may.")
         case .erasureNotConfirmed(let login):
             return Problem(code: .confirmationRequired, status: 422, title: "Confirm the erasure",
                            detail: "Erasure cannot be undone: send {\"confirm\": \"\(login)\"} (agentctl gdpr erase asks for it).")
@@ -179,6 +190,35 @@ enum Problems {
         }
     }
 
+    static func problem(for error: SSORefusal) -> Problem {
+        switch error {
+        case .unknownProvider(let name):
+            return Problem(code: .notFound, status: 404, title: "Not found",
+                           detail: "There is no identity provider \(name); `agentctl sso list` shows those there are.")
+        case .state:
+            return Problem(code: .ssoFailed, status: 400, title: "Single sign-on failed",
+                           detail: "This login is unknown, was used already, expired (after 10 minutes) or was started in another browser: start again.")
+        case .providerError(let reason):
+            return Problem(code: .ssoFailed, status: 401, title: "Single sign-on failed",
+                           detail: "The identity provider did not sign you in (\(reason)). Start again, or ask its admin.")
+        case .token(let reason):
+            return Problem(code: .ssoFailed, status: 401, title: "Single sign-on failed",
+                           detail: "The identity provider's token was refused: \(reason).")
+        case .claims(let reason):
+            return Problem(code: .ssoFailed, status: 401, title: "Single sign-on failed", detail: "The identity provider's answer is unusable: \(reason).")
+        case .noRole(let removed):
+            return Problem(code: .ssoNoRole, status: 403, title: "No role for your groups",
+                           detail: "None of your groups at the identity provider maps to a role in this org"
+                               + (removed ? ", so your access was removed" : "") + ". Ask an admin to add you to a mapped group.")
+        case .loginTaken(let login):
+            return Problem(code: .ssoLoginTaken, status: 409, title: "Login already taken",
+                           detail: "\(login) is already a local agentd user, not yet linked to this identity provider. An installation admin can "
+                               + "allow linking (agentctl sso add … --link-existing), or rename the local user.")
+        case .disabled:
+            return Problem(code: .ssoFailed, status: 403, title: "Account disabled", detail: "Your agentd account is disabled; ask an administrator.")
+        }
+    }
+
     static func problem(for error: LoginError) -> Problem {
         switch error {
         case .invalidCredentials:
@@ -193,6 +233,11 @@ enum Problems {
         case .mfaRequired:
             return Problem(code: .mfaRequired, status: 401, title: "Second factor required",
                            detail: "Send `totp_code` (from your authenticator app) or a `recovery_code` with the password.")
+        case .ssoRequired(let providers):
+            let how = providers.isEmpty ? "through the org's identity provider"
+                : "at " + providers.map { "/auth/login/\($0)" }.joined(separator: " or ") + " (agentctl login --sso \(providers[0]))"
+            return Problem(code: .ssoRequired, status: 403, title: "Single sign-on required",
+                           detail: "Your org requires single sign-on: log in \(how). Only its break-glass accounts may use a password.")
         case .invalidSession:
             return Problem(code: .unauthenticated, status: 401, title: "Authentication required",
                            detail: "The session is invalid, expired or ended; log in again (agentctl login).")

@@ -9,6 +9,8 @@ import Storage
 ///
 /// - `Authorization: Bearer agk_…` (either listener): the API key's owner, limited to the key's
 ///   scopes, in the key's org; `Bearer ags_…`: a login session's user in the session's org.
+/// - `Bearer eyJ…` (a JWT): a program's access token from an identity provider with programs
+///   (`ProgramTokens`), acting as the program's service account.
 /// - Otherwise on the Unix socket, the kernel's peer credentials: root, the admin group and in
 ///   dev mode the daemon's own user are installation administrators; a uid mapped to a user
 ///   (`unix_uid`) acts as that user in its org (`X-Agentd-Org` picks one of several).
@@ -19,14 +21,16 @@ public struct IdentityMiddleware: RouterMiddleware {
     let authenticator: APIKeyAuthenticator
     let passwordLogin: PasswordLogin
     let users: UserStore
+    let programTokens: ProgramTokens?
     let clock: WallClock
 
     public init(policy: SocketIdentityPolicy, authenticator: APIKeyAuthenticator, passwordLogin: PasswordLogin, users: UserStore,
-                clock: WallClock) {
+                programTokens: ProgramTokens? = nil, clock: WallClock) {
         self.policy = policy
         self.authenticator = authenticator
         self.passwordLogin = passwordLogin
         self.users = users
+        self.programTokens = programTokens
         self.clock = clock
     }
 
@@ -58,6 +62,21 @@ public struct IdentityMiddleware: RouterMiddleware {
             return
         }
         let token = String(parts[1])
+        if let programTokens, ProgramTokens.looksLikeJWT(token) {
+            do {
+                context.caller = try await programTokens.authenticate(token, now: clock.now())
+            } catch let refusal as SSORefusal {
+                if case .token(let reason) = refusal {
+                    context.identityFailure = .unauthenticated("The bearer token was refused: \(reason).")
+                } else {
+                    context.identityFailure = .unauthenticated("The bearer token was refused.")
+                }
+            } catch {
+                context.logger.warning("program token check failed", metadata: ["error": "\(error)"])
+                context.identityFailure = .notReady("agentd could not check the token with its identity provider; see its log.")
+            }
+            return
+        }
         do {
             if token.hasPrefix(SessionKind.prefix + "_") {
                 let identity = try await passwordLogin.authenticate(token, now: clock.now())

@@ -129,7 +129,7 @@ public enum SessionRoutes: RouteFile {
         // own sessions, which is for the owner's login session or socket identity.
         if !mayRevokeOthers { try caller.requirePerson("Ending your sessions") }
         _ = try await services.logins.revoke(context.parameters.require("session"),
-                                             byUser: caller.keyID == nil ? caller.userID : nil,
+                                             byUser: caller.keyID == nil && caller.program == nil ? caller.userID : nil,
                                              mayRevokeOthers: mayRevokeOthers, logout: false,
                                              context: context.change(services.clock))
         return Response(status: .noContent)

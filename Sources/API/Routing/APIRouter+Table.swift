@@ -14,7 +14,7 @@ extension APIRouter {
             + ChangeRoutes.declarations + EnvironmentRoutes.declarations + ErrorRoutes.declarations
             + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
             + ArchiveRoutes.declarations + PrivacyRoutes.declarations
-            + PersonalDataRoutes.declarations
+            + PersonalDataRoutes.declarations + SSORoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -22,7 +22,7 @@ extension APIRouter {
                             audit: AuditService, definitions: DefinitionService, executions: ExecutionService,
                             models: ModelService, costs: CostService, backups: BackupService,
                             schedules: ScheduleService, webhooks: WebhookService, approvals: ApprovalService,
-                            alerts: AlertService, compliance: ComplianceService) -> [BoundRoute] {
+                            alerts: AlertService, compliance: ComplianceService, sso: SSOService) -> [BoundRoute] {
         SystemRoutes.bound(to: system) + OrgRoutes.bound(to: identity) + UserRoutes.bound(to: identity) + RoleRoutes.bound(to: identity)
             + TeamRoutes.bound(to: identity) + SessionRoutes.bound(to: login) + MFARoutes.bound(to: login) + PlanRoutes.bound(to: identity)
             + SecretRoutes.bound(to: vault) + APIKeyRoutes.bound(to: identity) + AuditRoutes.bound(to: audit)
@@ -33,6 +33,6 @@ extension APIRouter {
             + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions) + ErrorRoutes.bound(to: executions)
             + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
             + ArchiveRoutes.bound(to: compliance) + PrivacyRoutes.bound(to: compliance)
-            + PersonalDataRoutes.bound(to: compliance)
+            + PersonalDataRoutes.bound(to: compliance) + SSORoutes.bound(to: sso)
     }
 }

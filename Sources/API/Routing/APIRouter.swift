@@ -21,7 +21,8 @@ public enum APIRouter {
     }
 
     /// The only `/api/` routes anyone may call unidentified.
-    static let publicAPIRoutes: Set<String> = ["POST /api/v1/login"]
+    static let publicAPIRoutes: Set<String> = ["POST /api/v1/login", "POST /api/v1/sso/{provider}/terminal-logins",
+                                               "POST /api/v1/sso/terminal-logins/finish"]
 
     /// Checks the table: no route twice, well-formed paths, and no `/api/` route open to
     /// anyone except those named in `publicAPIRoutes`. agentd does not start otherwise.

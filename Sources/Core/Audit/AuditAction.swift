@@ -105,6 +105,20 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case personExported = "person.exported"
     /// A person was erased: their account removed, every mention pseudonymised.
     case personErased = "person.erased"
+    /// An identity provider was added, changed or removed (`agentctl sso`).
+    case ssoProviderAdded = "sso.provider_added"
+    case ssoProviderChanged = "sso.provider_changed"
+    case ssoProviderRemoved = "sso.provider_removed"
+    /// A first SSO login created the person's user (just-in-time), or linked an existing one.
+    case ssoUserProvisioned = "sso.user_provisioned"
+    /// An SSO login changed the person's org or team roles to what their groups map to now.
+    case ssoRolesSynced = "sso.roles_synced"
+    /// An SSO login found no group that maps to a role: the person's membership was removed.
+    case ssoDeprovisioned = "sso.deprovisioned"
+    /// An SSO login was refused after the IdP sent the person back (bad token, no role, …).
+    case ssoLoginRefused = "sso.login_refused"
+    /// An org's "SSO required" setting or its break-glass logins changed.
+    case ssoRequirementChanged = "sso.requirement_changed"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

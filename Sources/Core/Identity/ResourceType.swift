@@ -24,4 +24,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case alertRule = "alert_rule"
     case alertChannel = "alert_channel"
     case alertSilence = "alert_silence"
+    case ssoProvider = "sso_provider"
 }

@@ -14,10 +14,25 @@ public struct OIDCProviderSettings: Sendable, Equatable, Codable {
     public var groupsClaim: String
     public var loginClaim: String
     public var mappings: [SSOMapping]
+    /// The environment of the provider org's vault the client secret is read from.
+    public var clientSecretEnvironment: String
+    /// A PEM file of the CAs the IdP's TLS certificate is checked against (default: the system's).
+    public var caFile: String?
+    /// Program tokens: the `aud` a program's access token must carry for agentd's API (nil: no
+    /// program tokens from this IdP), the claim naming the program's client (nil: `azp`, else
+    /// `client_id`), and which client acts as which service account.
+    public var apiAudience: String?
+    public var programClaim: String?
+    public var programs: [SSOProgram]
+    /// Let a first SSO login take over an existing local user of the same login (off: such a
+    /// login is refused, since an IdP admin could otherwise name themselves `admin`).
+    public var linkExisting: Bool
 
     public init(name: String, issuer: String, clientID: String, clientSecretPath: String? = nil,
                 scopes: [String] = ["openid", "profile", "email"], groupsClaim: String = "groups",
-                loginClaim: String = "preferred_username", mappings: [SSOMapping]) {
+                loginClaim: String = "preferred_username", mappings: [SSOMapping], clientSecretEnvironment: String = "prod",
+                caFile: String? = nil, apiAudience: String? = nil, programClaim: String? = nil, programs: [SSOProgram] = [],
+                linkExisting: Bool = false) {
         self.name = name
         self.issuer = issuer
         self.clientID = clientID
@@ -26,6 +41,12 @@ public struct OIDCProviderSettings: Sendable, Equatable, Codable {
         self.groupsClaim = groupsClaim
         self.loginClaim = loginClaim
         self.mappings = mappings
+        self.clientSecretEnvironment = clientSecretEnvironment
+        self.caFile = caFile
+        self.apiAudience = apiAudience
+        self.programClaim = programClaim
+        self.programs = programs
+        self.linkExisting = linkExisting
     }
 
     /// What is wrong, field by field; empty when the settings may be stored.
@@ -54,6 +75,22 @@ public struct OIDCProviderSettings: Sendable, Equatable, Codable {
                                         + "without one nobody could log in"))
         }
         if mappings.count > 200 { found.append(FieldViolation(field: "map", message: "at most 200 mappings")) }
+        if let caFile, !caFile.hasPrefix("/") {
+            found.append(FieldViolation(field: "ca_file", message: "must be an absolute path to a PEM file the daemon can read"))
+        }
+        if let apiAudience, apiAudience.isEmpty || apiAudience.utf8.count > 255 {
+            found.append(FieldViolation(field: "api_audience", message: "must be 1 to 255 characters: the aud the IdP puts in programs' tokens"))
+        }
+        if !programs.isEmpty && apiAudience == nil {
+            found.append(FieldViolation(field: "api_audience", message: "is needed for programs: name the aud of their access tokens (--api-audience agentd-api)"))
+        }
+        if let programClaim, programClaim.isEmpty || programClaim.utf8.count > 64 {
+            found.append(FieldViolation(field: "program_claim", message: "must name a claim, 1 to 64 characters (azp, client_id, cid, appid)"))
+        }
+        if Set(programs.map(\.client)).count != programs.count {
+            found.append(FieldViolation(field: "program", message: "each client may act as one service account only"))
+        }
+        if programs.count > 200 { found.append(FieldViolation(field: "program", message: "at most 200 programs")) }
         return found
     }
 

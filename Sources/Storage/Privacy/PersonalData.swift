@@ -33,7 +33,8 @@ public enum PersonalData {
     public static let ownRows: [String: [String]] = [
         "api_key": ["user_id"], "approval_delegation": ["user_id", "delegate_id"], "membership": ["user_id"],
         "mfa_recovery_code": ["user_id"], "mfa_totp": ["user_id"], "password": ["user_id"], "password_history": ["user_id"],
-        "session": ["user_id"], "team_member": ["user_id"], "user_account": ["id"],
+        "session": ["user_id"], "sso_identity": ["user_id"], "sso_login": ["user_id"], "team_member": ["user_id"],
+        "user_account": ["id"],
     ]
 
     /// Columns that export shows as `[withheld]`: verifiers of credentials and sealed values,
@@ -79,7 +80,7 @@ public enum PersonalData {
         "mfa_recovery_code": Table(names: ["user_id"]),
         "mfa_totp": Table(names: ["user_id"]),
         "model": Table(names: ["created_by"]),
-        "org": .none,
+        "org": Table(mentions: ["sso_break_glass"]),  // logins that may still use a password
         "password": Table(names: ["user_id"]),
         "password_history": Table(names: ["user_id"]),
         "promotion": Table(names: ["promoted_by"], mentions: ["evidence"]),
@@ -90,6 +91,9 @@ public enum PersonalData {
         "secret": Table(names: ["created_by", "updated_by"]),
         "secret_version": Table(names: ["created_by"]),
         "session": Table(names: ["user_id"], mentions: ["client"]),  // the client's address and agent
+        "sso_identity": Table(names: ["user_id"], mentions: ["subject", "groups"]),  // the IdP's id of the person, their groups
+        "sso_login": Table(names: ["user_id"]),
+        "sso_provider": Table(names: ["created_by", "updated_by"], mentions: ["settings"]),  // programs name service accounts
         "step_run": Table(mentions: ["output", "error"]),
         "team": Table(names: ["created_by"]),
         "team_member": Table(names: ["user_id"]),

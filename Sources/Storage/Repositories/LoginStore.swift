@@ -92,6 +92,9 @@ public struct LoginStore: Sendable {
         public let mfa: MFAStore.State?
         /// Whether the membership's org requires MFA of the membership's role.
         public let mfaRequired: Bool
+        /// The membership's org requires SSO and this login is not one of its break-glass
+        /// accounts: the providers it may log in through instead (`/auth/login/NAME`).
+        public let ssoOnly: [String]?
     }
 
     public func candidate(login: String, orgName: String?) async throws -> Candidate? {
@@ -101,7 +104,10 @@ public struct LoginStore: Sendable {
             }
             let user = try UserStore.user(from: row)
             let password = try Row.fetchOne(db, sql: "SELECT * FROM password WHERE user_id = ?", arguments: [user.id.rawValue])
-            var sql = "SELECT m.org_id, m.role, o.mfa_required_roles FROM membership m JOIN org o ON o.id = m.org_id WHERE m.user_id = ?"
+            var sql = """
+                SELECT m.org_id, m.role, o.mfa_required_roles, o.sso_required, o.sso_break_glass
+                FROM membership m JOIN org o ON o.id = m.org_id WHERE m.user_id = ?
+                """
             var arguments: [any DatabaseValueConvertible] = [user.id.rawValue]
             if let orgName {
                 sql += " AND (o.name = ? OR o.id = ?)"
@@ -113,10 +119,16 @@ public struct LoginStore: Sendable {
                 membership = Membership(orgID: org, userID: user.id, role: role)
             }
             let required = member.map { MFAStore.roleNames($0["mfa_required_roles"]) } ?? []
+            var ssoOnly: [String]?
+            if let membership, case let requirement = try SSOStore.requirement(membership.orgID, db),
+               !SSOLoginRules.passwordAllowed(login: user.login, ssoRequired: requirement.required, breakGlass: requirement.breakGlass) {
+                ssoOnly = try String.fetchAll(db, sql: "SELECT name FROM sso_provider WHERE org_id = ? ORDER BY name",
+                                              arguments: [membership.orgID.rawValue])
+            }
             return Candidate(user: user, passwordHash: password?["hash"], failedCount: password?["failed_count"] ?? 0,
                              lockedUntil: (password?["locked_until"] as Int64?).map { Instant(millisecondsSinceEpoch: $0) },
                              membership: membership, mfa: try MFAStore.state(user.id, db),
-                             mfaRequired: membership.map { required.contains($0.role.name) } ?? false)
+                             mfaRequired: membership.map { required.contains($0.role.name) } ?? false, ssoOnly: ssoOnly)
         }
     }
 
@@ -151,20 +163,21 @@ public struct LoginStore: Sendable {
 
     /// Records a successful login: clears failures and stores the new session, audited.
     public func startSession(id: SessionID, secretHash: [UInt8], membership: Membership, login: String, client: String,
-                             mfaPending: Bool, requestID: String?, now: Instant) async throws -> Session {
+                             mfaPending: Bool, ssoProvider: String? = nil, requestID: String?, now: Instant) async throws -> Session {
         let audit = self.audit
         return try await database.writer.submit { db in
             try db.execute(sql: "UPDATE password SET failed_count = 0, locked_until = NULL WHERE user_id = ?",
                            arguments: [membership.userID.rawValue])
             try db.execute(sql: """
-                INSERT INTO session (id, user_id, org_id, secret_hash, created_at, last_seen_at, client, mfa_pending)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO session (id, user_id, org_id, secret_hash, created_at, last_seen_at, client, mfa_pending, sso_provider)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id.rawValue, membership.userID.rawValue, membership.orgID.rawValue, Data(secretHash),
-                                 now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, client, mfaPending])
+                                 now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, client, mfaPending, ssoProvider])
+            var details = ["login": login, "client": client, "mfa_pending": String(mfaPending)]
+            if let ssoProvider { details["sso_provider"] = ssoProvider }
             try audit.append(AuditEntry(at: now, orgID: membership.orgID.rawValue, actor: "user:\(membership.userID.rawValue)",
                                         action: .loginSucceeded, targetType: ResourceType.session.rawValue,
-                                        targetID: id.rawValue, requestID: requestID,
-                                        details: ["login": login, "client": client, "mfa_pending": String(mfaPending)]), in: db)
+                                        targetID: id.rawValue, requestID: requestID, details: details), in: db)
             return Session(id: id, userID: membership.userID, orgID: membership.orgID, createdAt: now, lastSeenAt: now,
                            revokedAt: nil, client: client, mfaPending: mfaPending)
         }
@@ -202,6 +215,13 @@ public struct LoginStore: Sendable {
     public func clearMFAPending(of user: UserID) async throws {
         try await database.writer.submit { db in
             try db.execute(sql: "UPDATE session SET mfa_pending = 0 WHERE user_id = ?", arguments: [user.rawValue])
+        }
+    }
+
+    /// The identity provider a session was opened through, if any (for the IdP's logout).
+    public func ssoProvider(of session: SessionID) async throws -> String? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT sso_provider FROM session WHERE id = ?", arguments: [session.rawValue])
         }
     }
 

@@ -18,6 +18,9 @@ struct Config: Sendable, Equatable {
         /// mapped by uid connect, name a group that holds them and the administrators.
         var socketGroup: String?
         var maxBodyBytes = 1 << 20
+        /// The URL people and identity providers reach agentd at (behind a reverse proxy, its
+        /// address); SSO redirect URIs are built from it. Default: the TCP listener's address.
+        var publicURL: String?
         var maxJSONDepth = 32
         /// How long SIGTERM waits for in-flight requests and queued writes before cancelling them.
         var shutdownGraceMilliseconds = 10_000

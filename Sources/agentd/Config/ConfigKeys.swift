@@ -48,6 +48,13 @@ enum ConfigKeys {
             guard HostPort(value) != nil else { throw Rule("must be host:port with a port from 0 to 65535, e.g. 127.0.0.1:8700") }
             config.server.listen = value
         },
+        string("server", "public_url", "The URL people and identity providers reach agentd at, e.g. https://agentd.corp.local (SSO redirect URIs are built from it; default: http:// and the TCP listener's address)") { value, config in
+            let lower = value.lowercased()
+            guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), URL(string: value)?.host != nil, !value.contains("?"), !value.contains("#") else {
+                throw Rule("must be an http(s) URL without query or fragment, e.g. https://agentd.corp.local")
+            }
+            config.server.publicURL = value
+        },
         string("server", "socket", "Unix socket path") { value, config in
             guard value.hasPrefix("/") || value.hasPrefix(".") else { throw Rule("must be a path") }
             guard value.utf8.count < 108 else { throw Rule("must be shorter than 108 bytes (the kernel's limit for socket paths)") }

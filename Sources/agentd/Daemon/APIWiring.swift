@@ -42,6 +42,8 @@ struct APIWiring {
         let startedAtMonotonic: ContinuousClock.Instant
         /// What opening the database did about incremental vacuum, for status.
         let vacuum: String
+        /// Where people and identity providers reach agentd (redirect URIs).
+        let publicURL: PublicURL
         let logger: Logger
     }
 
@@ -119,6 +121,8 @@ struct APIWiring {
         // Password logins, MFA removals and unseal tries spend from the same buckets.
         let loginBuckets = BucketStore()
 
+        let sso = SSOService(store: SSOStore(database: database, audit: audit), passwordLogin: passwordLogin, logins: logins, hasher: hasher,
+                             secrets: secrets, vault: vault, publicURL: inputs.publicURL, buckets: loginBuckets, limits: limits, clock: clock)
         let routes = APIRouter.bind(
             system: SystemService(database: database, engine: engine, executions: executions, vault: vault,
                                   info: ServerInfo(version: AgentdVersion.current, startedAt: inputs.startedAt,
@@ -154,11 +158,13 @@ struct APIWiring {
             compliance: ComplianceService(retention: retention, store: RetentionStore(database: database, audit: audit),
                                           privacy: PrivacyStore(database: database, audit: audit), limits: limits, clock: clock,
                                           personalData: PersonalDataStore(database: database, audit: audit, archive: retention.settings.archive),
-                                          audit: audit, authenticator: authenticator))
+                                          audit: audit, authenticator: authenticator),
+            sso: sso)
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),
-                                          authenticator: authenticator, passwordLogin: passwordLogin, users: users, clock: clock)
+                                          authenticator: authenticator, passwordLogin: passwordLogin, users: users,
+                                          programTokens: sso.programTokens, clock: clock)
         self.router = try APIRouter.build(
             routes: routes, identity: identity,
             rateLimits: RateLimits(keyPerHour: config.limits.keyPerHour, userPerHour: config.limits.userPerHour,

@@ -122,10 +122,11 @@ struct Daemon {
             throw DaemonStartError(description: "tracing: \(error)")
         }
 
+        let publicURL = PublicURL(config.server.publicURL)
         let api = try APIWiring(.init(
             config: config, devMode: devMode, database: database, audit: audit, hashKey: hashKey, clock: clock, registry: registry,
             metrics: metricsFactory, masterKeys: masterKeys, keySource: keySource, defaultOrg: defaultOrg.id,
-            startedAt: startedAt, startedAtMonotonic: startedMonotonic, vacuum: vacuum, logger: logger))
+            startedAt: startedAt, startedAtMonotonic: startedMonotonic, vacuum: vacuum, publicURL: publicURL, logger: logger))
         let responder = api.router.buildResponder()
         let engine = api.engine
         // Models declared in agentd.toml: the file wins at every start.
@@ -151,7 +152,10 @@ struct Daemon {
         let (tcpApp, socketApp) = Listeners.make(server: config.server, tcp: tcp, responder: responder,
                                                  readiness: readiness, logger: logger,
                                                  // A port of 0 is known only now: from here on, calls to it are refused.
-                                                 onTCPBound: { host, port in engine.egress.addListener(host: host, port: port) })
+                                                 onTCPBound: { host, port in
+                                                     engine.egress.addListener(host: host, port: port)
+                                                     publicURL.listenerBound(host: host, port: port)
+                                                 })
 
         // Every audit event to the site's collector or a file, when configured.
         var forwarding: [ServiceGroupConfiguration.ServiceConfiguration] = []

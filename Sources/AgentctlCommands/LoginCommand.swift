@@ -8,15 +8,18 @@ import Glibc
 /// `agentctl login`: opens a session with a password and keeps its token for later commands.
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Log in with your password; later commands to the same address use the session.")
+        abstract: "Log in with your password, or through your identity provider (--sso); later commands to the same address use the session.")
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Your login (asked for when missing).") var login: String?
     @Option(help: "The org to act in (ID or name); default: your oldest membership.") var org: String?
     @Flag(help: "Read the password from standard input instead of asking.") var passwordStdin = false
     @Option(help: "The code your authenticator app shows (asked for when agentd needs one).") var totp: String?
     @Option(help: "A recovery code, instead of a TOTP code.") var recoveryCode: String?
+    @Option(help: "Log in through this identity provider (agentctl sso list): open the URL it prints in a browser.") var sso: String?
+    @Flag(help: "With --sso, when the browser is on another machine: type the code its page shows instead.") var manual = false
 
     func run() async throws {
+        if let sso { return try await loginThroughProvider(sso) }
         let name = login ?? prompt("login: ")
         let password: String
         if passwordStdin {
@@ -49,6 +52,57 @@ struct Login: AsyncParsableCommand {
                 print("your org requires MFA for your role: run `agentctl mfa enrol` before anything else")
             }
         }
+    }
+
+    /// The terminal's single sign-on: agentd starts the login, the person signs in at the IdP in
+    /// a browser, and the browser brings a one-time code back (to a listener on 127.0.0.1 here,
+    /// or typed in with --manual); the code and the poll secret buy the session, once.
+    private func loginThroughProvider(_ provider: String) async throws {
+        try await reportingFailures {
+            var client = connection.client
+            client.bearerToken = nil
+            let listener = manual ? nil : try LoopbackListener()
+            var body: [String: Any] = [:]
+            if let listener { body["loopback_port"] = listener.port }
+            let start = try await client.call(.POST, "/api/v1/sso/\(Users.escape(provider))/terminal-logins", json: body).json ?? [:]
+            let url = start.text("authorization_url")
+            FileHandle.standardError.write(Data("open this address in a browser to sign in (valid 10 minutes):\n\n  \(url)\n\n".utf8))
+            if !manual { openBrowser(url) }
+            let code: String
+            if let listener {
+                let waiting = "waiting for the browser to come back to 127.0.0.1:\(listener.port)… "
+                    + "(browser on another machine? press Ctrl-C and use --manual)\n"
+                FileHandle.standardError.write(Data(waiting.utf8))
+                guard let back = await listener.code(within: 600) else {
+                    Output.error("the browser did not come back within 10 minutes; run agentctl login --sso \(provider) again")
+                    throw ExitCode(1)
+                }
+                code = back
+            } else {
+                code = prompt("code shown by the browser: ")
+            }
+            let session = try await client.call(.POST, "/api/v1/sso/terminal-logins/finish",
+                                                json: ["poll": start.text("poll"), "code": code]).json ?? [:]
+            try SessionFile.save(session.text("token"), for: connection.endpoint.description)
+            if connection.output == .json {
+                var shown = session
+                shown["token"] = nil
+                return Output.json(shown)
+            }
+            print("logged in through \(provider); session \(session.text("id")) until \(session.text("expires_at")) (sooner when idle)")
+        }
+    }
+
+    /// Starts `$BROWSER` with the URL when it is set (the usual convention on Linux desktops and
+    /// in `sensible-browser`); otherwise the person opens the printed address.
+    private func openBrowser(_ url: String) {
+        guard let browser = ProcessInfo.processInfo.environment["BROWSER"], !browser.isEmpty else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec " + browser + " \"$1\"", "sh", url]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try? process.run()
     }
 
     private func prompt(_ text: String) -> String {

@@ -284,3 +284,49 @@ import Testing
         }
     }
 }
+
+/// `agentctl sso` and `agentctl login --sso` as an admin and a person run them.
+@Suite(.serialized) struct SSOAgentctlTests {
+    static var agentctl: String { TestDaemon.binaries + "/agentctl" }
+
+    @Test func anAdminSetsUpAProviderAndAPersonLogsInFromTheTerminal() async throws {
+        try await TestDaemon.run { daemon in
+            let base = "http://127.0.0.1:\(daemon.tcpPort)"
+            let idp = try await Upstream(script: "oidcprovider.py", environment: ["OIDC_REDIRECT_URIS": base + "/auth/callback/corp"])
+            let socket = ["--socket", daemon.socketPath]
+            _ = try await daemon.socket.call(.PUT, "/api/v1/secrets", json: ["environment": "prod", "path": "sso/corp", "value": "s3cret"])
+            let added = try await runProgram(Self.agentctl, ["sso", "add", "oidc", "corp", "--issuer", idp.base, "--client-id", "agentd",
+                                                             "--client-secret-path", "sso/corp", "--map", "staff=viewer", "--map", "ops=operator"] + socket)
+            #expect(added.status == 0, "\(added.stderr)")
+            #expect(added.stdout.contains(base + "/auth/callback/corp"), "the redirect URI to register: \(added.stdout)")
+            let tested = try await runProgram(Self.agentctl, ["sso", "test", "corp"] + socket)
+            #expect(tested.status == 0 && tested.stdout.contains("ok: people can log in"), "\(tested.stdout) \(tested.stderr)")
+            let bad = try await runProgram(Self.agentctl, ["sso", "add", "oidc", "bad", "--issuer", idp.base, "--client-id", "agentd",
+                                                           "--map", "staff=nosuchrole"] + socket)
+            #expect(bad.status != 0 && bad.stderr.contains("nosuchrole"), "\(bad.stderr)")
+            let listed = try await runProgram(Self.agentctl, ["sso", "list"] + socket)
+            #expect(listed.stdout.contains("corp") && !listed.stdout.contains("s3cret"))
+
+            // A person logs in from a terminal: $BROWSER signs in and comes back to agentctl.
+            _ = try await AgentClient(endpoint: .url(idp.base)).call(.POST, "/control/person", json: [
+                "sub": "u-7", "preferred_username": "dave", "email": "dave@corp.example", "name": "Dave", "groups": ["ops"],
+            ])
+            let home = NSTemporaryDirectory() + "agentd-sso-home-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: home) }
+            let browser = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/browser.py").path
+            let login = try await runProgram(Self.agentctl, ["login", "--sso", "corp", "--url", base],
+                                             environment: ["HOME": home, "BROWSER": "python3 \(browser)"], timeout: .seconds(60))
+            #expect(login.status == 0, "\(login.stdout) \(login.stderr)")
+            #expect(login.stdout.contains("logged in through corp"))
+            let whoami = try await runProgram(Self.agentctl, ["whoami", "--url", base, "--output", "json"], environment: ["HOME": home])
+            #expect(whoami.stdout.contains("\"dave\"") && whoami.stdout.contains("operator"), "\(whoami.stdout) \(whoami.stderr)")
+
+            // Requiring SSO needs a break-glass admin with a password.
+            let refused = try await runProgram(Self.agentctl, ["sso", "require", "--org", "default"] + socket)
+            #expect(refused.status != 0 && refused.stderr.contains("break"), "\(refused.stderr)")
+            let removed = try await runProgram(Self.agentctl, ["sso", "remove", "corp"] + socket)
+            #expect(removed.status == 0)
+        }
+    }
+}

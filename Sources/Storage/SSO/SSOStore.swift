@@ -85,7 +85,7 @@ public struct SSOStore: Sendable {
                 """, arguments: [org.rawValue, program.login]) != nil
             if !member {
                 violations.append(FieldViolation(field: "program", message: "`\(program.text)`: \(program.login) is not a user of the org; "
-                                                 + "create the service account first (agentctl users add \(program.login) --role …)"))
+                                                 + "create the service account first (agentctl users create \(program.login) --role …)"))
             }
         }
         if !violations.isEmpty { throw ValidationError(violations) }

@@ -59,6 +59,7 @@ bench: deps
 	$(SWIFT) build -c release --product pii-bench
 	$(SWIFT) build -c release --product alert-bench
 	$(SWIFT) build -c release --product retention-bench
+	$(SWIFT) build -c release --product sso-bench
 	.build/release/writer-bench
 	.build/release/pii-bench
 	.build/release/definition-bench
@@ -66,6 +67,7 @@ bench: deps
 	.build/release/llm-bench
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
+	.build/release/sso-bench --agentd .build/release/agentd
 	.build/release/triggers-bench --agentd .build/release/agentd
 	.build/release/approvals-bench
 	.build/release/alert-bench

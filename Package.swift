@@ -241,6 +241,16 @@ let package = Package(
             ],
             path: "bench/api-bench"
         ),
+        .executableTarget(
+            name: "sso-bench",
+            dependencies: [
+                "Client", "Core", "AgentSecurity", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "bench/sso-bench"
+        ),
 
         .testTarget(name: "CoreTests", dependencies: ["Core", "TemplateFuzzing"]),
         // Routes in process: the router over the real area services and a real SQLite file.

@@ -127,4 +127,53 @@ struct SSORulesTests {
         #expect(fields { $0.groupsClaim = "" } == ["groups_claim"])
         #expect(fields { $0.mappings = [] } == ["map"])
     }
+
+    @Test func returnPathsStayOnThisServer() {
+        for safe in ["/", "/executions", "/runs?x=1&y=2"] { #expect(SSOLoginRules.returnPath(safe) == safe) }
+        for unsafe in ["//evil.example/x", "https://evil.example", "/\\evil.example", "evil", "/a b", "/a\u{0}b", nil] as [String?] {
+            #expect(SSOLoginRules.returnPath(unsafe) == "/", "\(unsafe ?? "nil")")
+        }
+    }
+
+    @Test func loginClaimsBecomeAgentdLogins() {
+        #expect(SSOLoginRules.login(fromClaim: "Alice") == "alice")
+        #expect(SSOLoginRules.login(fromClaim: "Alice.Smith@Corp.Example") == "alice.smith@corp.example")
+        #expect(SSOLoginRules.login(fromClaim: "CORP\\alice") == nil, "a backslash is not in a login")
+        #expect(SSOLoginRules.login(fromClaim: "a") == nil)
+    }
+
+    @Test func groupsAreReadFlatOrNestedAndProgramsByTheirClaim() throws {
+        let claims = try JSONParser.parse(bytes: Array(#"{"groups":["a","b",3],"one":"solo","realm_access":{"roles":["r1"]},"azp":"bot","cid":"okta-bot"}"#.utf8))
+        #expect(SSOLoginRules.groups(claims, claim: "groups") == ["a", "b"])
+        #expect(SSOLoginRules.groups(claims, claim: "one") == ["solo"])
+        #expect(SSOLoginRules.groups(claims, claim: "realm_access.roles") == ["r1"])
+        #expect(SSOLoginRules.groups(claims, claim: "missing") == nil)
+        #expect(SSOLoginRules.programClient(claims, claim: nil) == "bot")
+        #expect(SSOLoginRules.programClient(claims, claim: "cid") == "okta-bot")
+        #expect(SSOLoginRules.programClient(claims, claim: "appid") == nil)
+    }
+
+    @Test func breakGlassLoginsKeepTheirPasswords() {
+        #expect(SSOLoginRules.passwordAllowed(login: "bob", ssoRequired: false, breakGlass: []))
+        #expect(!SSOLoginRules.passwordAllowed(login: "bob", ssoRequired: true, breakGlass: ["keeper"]))
+        #expect(SSOLoginRules.passwordAllowed(login: "keeper", ssoRequired: true, breakGlass: ["keeper"]))
+    }
+
+    @Test func programsParseAsClientEqualsLogin() {
+        #expect((try? SSOProgram.parse("reporting-bot=svc-reporting").get()) == SSOProgram(client: "reporting-bot", login: "svc-reporting"))
+        #expect((try? SSOProgram.parse("api://x=y=svc").get()) == SSOProgram(client: "api://x=y", login: "svc"))
+        for bad in ["nologin", "=svc", "bot=", "bot=Not Valid"] {
+            #expect((try? SSOProgram.parse(bad).get()) == nil, "\(bad)")
+        }
+    }
+
+    @Test func base64urlDecodesWhatItEncodes() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            #expect(Base64URL.decode(PKCE.base64url(bytes)) == bytes)
+            #expect(Base64URL.decode(PKCE.base64url(bytes) + String(repeating: "=", count: (4 - PKCE.base64url(bytes).count % 4) % 4)) == bytes)
+        }
+        #expect(Base64URL.decode("a+b/") == nil, "the standard alphabet's + and / are not base64url")
+        #expect(Base64URL.decode("abcde") == nil, "an impossible length")
+    }
 }

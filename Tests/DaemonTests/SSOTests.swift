@@ -131,6 +131,9 @@ import Testing
                 #expect(browser.cookies["agentd_session"] == nil, "\(kind)")
             }
             #expect(try await daemon.socket.send(.GET, "/api/v1/users/mallory").status == 404, "no user was made")
+            let refusals = try #require(try await daemon.socket.call(.GET, "/api/v1/audit?action=sso.login_refused").json?["items"] as? [[String: Any]])
+            #expect(refusals.count == 7, "each refusal is audited, with its reason: \(refusals)")
+            #expect(refusals.allSatisfy { ($0["outcome"] as? String) == "denied" })
 
             // Another browser's state (login CSRF): the callback without this browser's cookie.
             let victim = SSOBrowser()

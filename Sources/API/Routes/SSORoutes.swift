@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Storage
 
@@ -105,9 +106,11 @@ public enum SSORoutes: RouteFile {
                 .first { $0.hasPrefix(stateCookie + "=") }.map { String($0.dropFirst(stateCookie.count + 1)) }
         }
         let agent = request.headers[.userAgent].map { String($0.prefix(100)) } ?? "unknown client"
+        let began = ContinuousClock.now
         let finish: SSOService.Finish
+        let idp: Duration
         do {
-            finish = try await services.finish(name, code: query["code"].map(String.init), state: query["state"].map(String.init),
+            (finish, idp) = try await services.finish(name, code: query["code"].map(String.init), state: query["state"].map(String.init),
                                                error: query["error"].map(String.init), errorDescription: query["error_description"].map(String.init),
                                                browserState: cookie, client: "tcp \(address(context)), " + agent, requestID: context.requestID)
         } catch let refusal as SSORefusal {
@@ -115,6 +118,17 @@ public enum SSORoutes: RouteFile {
             throw refusal
         }
         let secure = services.publicURL.text.hasPrefix("https://") ? "; Secure" : ""
+        // W3C Server Timing: how long the IdP took, and agentd itself (for browsers' dev tools and the bench).
+        func milliseconds(_ duration: Duration) -> String {
+            String(format: "%.3f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+        }
+        let timing = "idp;dur=\(milliseconds(idp)), agentd;dur=\(milliseconds(ContinuousClock.now - began - idp))"
+        var response = try respond(finish, name: name, services: services, secure: secure)
+        response.headers[.serverTiming] = timing
+        return response
+    }
+
+    static func respond(_ finish: SSOService.Finish, name: String, services: Services, secure: String) throws -> Response {
         switch finish {
         case .browser(let token, let session, let returnTo):
             let maxAge = services.passwordLogin.sessions.absoluteMilliseconds / 1000
@@ -232,4 +246,9 @@ public enum SSORoutes: RouteFile {
         response.headers[.setCookie] = "\(SessionCookie.name)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
         return response
     }
+}
+
+extension HTTPField.Name {
+    /// W3C Server Timing: where a response's time went.
+    static let serverTiming = HTTPField.Name("Server-Timing")!
 }

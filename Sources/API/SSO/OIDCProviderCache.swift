@@ -31,6 +31,8 @@ actor OIDCProviderCache {
 
     func forget(_ name: String) { entries[name] = nil }
 
+    func keysLoaded(_ provider: SSOProvider) -> Bool { entry(provider).keysLoaded }
+
     func discovery(_ provider: SSOProvider, now: Instant, refresh: Bool = false) async throws -> OIDCDiscovery {
         let current = entry(provider)
         if !refresh, let discovery = current.discovery,

@@ -44,7 +44,7 @@ public final class ProgramTokens: Sendable {
     /// The provider whose issuer the (not yet verified) token names, and its verified payload.
     func verify(_ token: String, now: Instant) async throws -> (SSOProvider, IDTokenClaims, JSONValue) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let bytes = Self.base64url(parts[1]), let unverified = try? JSONParser.parse(bytes: bytes),
+        guard parts.count == 3, let bytes = Base64URL.decode(parts[1]), let unverified = try? JSONParser.parse(bytes: bytes),
               let issuer = SSOLoginRules.text(unverified, "iss") else { throw SSORefusal.token("the token is not a JWT with an iss claim") }
         guard let provider = try await providers(now: now)[issuer], let audience = provider.settings.apiAudience else {
             throw SSORefusal.token("no identity provider with programs has issuer \(issuer.prefix(200))")
@@ -74,11 +74,5 @@ public final class ProgramTokens: Sendable {
         }
         return Caller(name: "user:\(user.id.rawValue)", scope: role.scope(in: provider.orgID, teams: teams), userID: user.id,
                       login: user.login, program: "\(provider.name)/\(client)")
-    }
-
-    static func base64url(_ text: Substring) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.utf8.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
     }
 }

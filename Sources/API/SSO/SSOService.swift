@@ -35,9 +35,11 @@ public struct SSOService: Sendable {
     let cache = OIDCProviderCache()
     /// Programs' bearer JWTs, checked with the same cached keys (the identity middleware's).
     public let programTokens: ProgramTokens
-    /// Started logins by client address: each writes a row and costs the IdP a page.
+    /// Started logins by client address: each writes a row and costs the IdP a page. Ten times
+    /// the password logins' rate: behind a reverse proxy every person has the proxy's address,
+    /// and a start costs no hash.
     let buckets: BucketStore
-    let throttle = LoginThrottlePolicy()
+    let throttle = LoginThrottlePolicy(perAddress: 300)
     public let limits: RequestLimits
     public let clock: WallClock
 
@@ -116,7 +118,7 @@ public struct SSOService: Sendable {
     /// ID token verified (signature, issuer, audience, times, nonce), the person provisioned
     /// and their roles synced from their groups. Refusals after the IdP's answer are audited.
     public func finish(_ providerName: String, code: String?, state: String?, error: String?, errorDescription: String?,
-                       browserState: String?, client: String, requestID: String?) async throws -> Finish {
+                       browserState: String?, client: String, requestID: String?) async throws -> (Finish, idp: Duration) {
         let provider = try await provider(providerName)
         guard let state, !state.isEmpty, state.utf8.count <= 200,
               let pending = try await store.takeLogin(provider: provider.name, stateHash: hasher.hash("sso-state:" + state), now: clock.now()) else {
@@ -127,16 +129,39 @@ public struct SSOService: Sendable {
         if !pending.forTerminal {
             guard let browserState, SSOStore.equal(Array(browserState.utf8), Array(state.utf8)) else { throw SSORefusal.state }
         }
+        do {
+            return try await complete(provider, pending: pending, state: state, code: code, error: error, errorDescription: errorDescription,
+                                      client: client, requestID: requestID)
+        } catch let refusal as SSORefusal {
+            switch refusal {
+            case .providerError(let reason), .token(let reason), .claims(let reason):
+                try? await store.recordRefusal(provider: provider, reason: reason, requestID: requestID, now: clock.now())
+            default: break  // provisioning audits its own refusals
+            }
+            throw refusal
+        } catch let failure as OIDCUnavailable {
+            try? await store.recordRefusal(provider: provider, reason: failure.reason, requestID: requestID, now: clock.now())
+            throw failure
+        }
+    }
+
+    private func complete(_ provider: SSOProvider, pending: SSOStore.PendingLogin, state: String, code: String?, error: String?,
+                          errorDescription: String?, client: String, requestID: String?) async throws -> (Finish, idp: Duration) {
         if let error {
             throw SSORefusal.providerError(error + (errorDescription.map { ": " + $0.prefix(200) } ?? ""))
         }
         guard let code, !code.isEmpty, code.utf8.count <= 2048 else { throw SSORefusal.providerError("no code came back") }
-        let began = clock.now()
-        let discovery = try await cache.discovery(provider, now: began)
-        let tokens = try await OIDCClient(caFile: provider.settings.caFile)
-            .exchange(code: code, verifier: pending.verifier, redirectURI: redirectURI(provider.name), clientID: provider.settings.clientID,
-                      clientSecret: try await clientSecret(provider), at: discovery.tokenEndpoint)
-        let person = try await person(from: tokens, provider: provider, discovery: discovery, nonce: pending.nonce, requestID: requestID)
+        // The IdP's own time (discovery and keys when not cached, the token exchange, userinfo),
+        // told apart from agentd's in the answer's Server-Timing.
+        var idp = Duration.zero
+        let discovery = try await timed(&idp) { try await cache.discovery(provider, now: clock.now()) }
+        let secret = try await clientSecret(provider)
+        let tokens = try await timed(&idp) {
+            try await OIDCClient(caFile: provider.settings.caFile)
+                .exchange(code: code, verifier: pending.verifier, redirectURI: redirectURI(provider.name), clientID: provider.settings.clientID,
+                          clientSecret: secret, at: discovery.tokenEndpoint)
+        }
+        let person = try await person(from: tokens, provider: provider, discovery: discovery, nonce: pending.nonce, idp: &idp)
         let membership: Membership
         do {
             membership = try await store.provision(person, provider: provider, requestID: requestID, now: clock.now())
@@ -151,11 +176,17 @@ public struct SSOService: Sendable {
             let code = Self.terminalCode()
             try await store.completeTerminal(stateHash: hasher.hash("sso-state:" + state), codeHash: hasher.hash("sso-code:" + code),
                                              membership: membership)
-            return .terminal(code: code, loopbackPort: pending.loopbackPort)
+            return (.terminal(code: code, loopbackPort: pending.loopbackPort), idp)
         }
         let (token, session) = try await passwordLogin.openSession(membership, login: person.login, client: "sso \(provider.name), " + client,
                                                                    ssoProvider: provider.name, requestID: requestID, now: clock.now())
-        return .browser(token, session, returnTo: pending.returnTo)
+        return (.browser(token, session, returnTo: pending.returnTo), idp)
+    }
+
+    private func timed<T>(_ total: inout Duration, _ work: () async throws -> T) async rethrows -> T {
+        let began = ContinuousClock.now
+        defer { total += ContinuousClock.now - began }
+        return try await work()
     }
 
     /// A code short enough to type: 10 characters of Crockford base32 (50 bits), in two groups.
@@ -194,12 +225,16 @@ public struct SSOService: Sendable {
     /// Who the tokens say logged in: the ID token verified and checked; login, name and groups
     /// from it, or from userinfo when it lacks them (whose `sub` must be the same, OIDC §5.3.4).
     func person(from tokens: OIDCTokens, provider: SSOProvider, discovery: OIDCDiscovery, nonce: String,
-                requestID: String?) async throws -> SSOStore.Person {
+                idp: inout Duration) async throws -> SSOStore.Person {
         let settings = provider.settings
         let now = clock.now()
         let payload: JSONValue
         do {
+            // Counted as the IdP's: it is, when the keys must be fetched (first use, rotation).
+            let fetched = await cache.keysLoaded(provider)
+            let began = ContinuousClock.now
             payload = try await cache.verify(tokens.idToken, provider: provider, now: now)
+            if !fetched { idp += ContinuousClock.now - began }
         } catch let refusal as SignedTokenKeys.Refusal {
             throw SSORefusal.token(refusal.reason)
         }
@@ -210,7 +245,7 @@ public struct SSOService: Sendable {
         var source = payload
         if SSOLoginRules.groups(payload, claim: settings.groupsClaim) == nil || SSOLoginRules.text(payload, settings.loginClaim) == nil,
            let endpoint = discovery.userinfoEndpoint, let accessToken = tokens.accessToken {
-            let info = try await OIDCClient(caFile: settings.caFile).userinfo(endpoint, accessToken: accessToken)
+            let info = try await timed(&idp) { try await OIDCClient(caFile: settings.caFile).userinfo(endpoint, accessToken: accessToken) }
             guard SSOLoginRules.text(info, "sub") == claims.subject else { throw SSORefusal.token("userinfo names another subject than the ID token") }
             if case .object(var merged) = payload, case .object(let extra) = info {
                 for (key, value) in extra where merged[key] == nil { merged[key] = value }

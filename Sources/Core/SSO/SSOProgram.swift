@@ -94,3 +94,36 @@ public enum SSOLoginRules {
         return value
     }
 }
+
+/// Base64url decoding (RFC 4648 §5, padding optional) by table: JWT parts are decoded on every
+/// bearer-token request, and Foundation's route through `replacingOccurrences` costs more than
+/// the signature check around it.
+public enum Base64URL {
+    private static let table: [Int8] = {
+        var table = [Int8](repeating: -1, count: 256)
+        for (index, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8.enumerated() { table[Int(byte)] = Int8(index) }
+        return table
+    }()
+
+    /// The bytes, or nil when `text` holds a character outside the alphabet or has an impossible length.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var utf8 = Array(text.utf8)
+        while utf8.last == UInt8(ascii: "=") { utf8.removeLast() }
+        guard utf8.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in utf8 {
+            let value = table[Int(byte)]
+            guard value >= 0 else { return nil }
+            buffer = buffer << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        return out
+    }
+}

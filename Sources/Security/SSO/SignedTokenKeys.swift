@@ -17,6 +17,12 @@ public actor SignedTokenKeys {
 
     private var keys = JWTKeyCollection()
     private var kids: Set<String> = []
+    /// Tokens whose signature verified, with their payloads: a program sends the same access
+    /// token with every request until it expires, and its signature need not be checked again
+    /// (claims are, each time, by the caller). Emptied whenever the keys are reloaded, so a key
+    /// the IdP withdrew vouches for nothing more; bounded, and emptied whole when full.
+    private var verified: [String: JSONValue] = [:]
+    static let verifiedCapacity = 4096
 
     public init() {}
 
@@ -76,15 +82,18 @@ public actor SignedTokenKeys {
         }
         keys = fresh
         kids = loaded
+        verified.removeAll()
         return loaded.sorted()
     }
 
     public func has(kid: String) -> Bool { kids.contains(kid) }
 
-    /// The token's payload as JSON, once its signature verified under one of the keys.
-    public func verify(_ token: String) async throws(Refusal) -> JSONValue {
+    /// The token's payload as JSON, once its signature verified under one of the keys (or did
+    /// before, under the keys loaded now; `cached` false checks it afresh).
+    public func verify(_ token: String, cached: Bool = true) async throws(Refusal) -> JSONValue {
+        if cached, let payload = verified[token] { return payload }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Self.base64url(parts[0]), let payloadBytes = Self.base64url(parts[1]),
+        guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]), let payloadBytes = Base64URL.decode(parts[1]),
               case .object(let header)? = try? JSONParser.parse(bytes: headerBytes) else { throw .malformed }
         let kid: String? = if case .string(let kid)? = header["kid"] { kid } else { nil }
         let alg: String? = if case .string(let alg)? = header["alg"] { alg } else { nil }
@@ -96,13 +105,9 @@ public actor SignedTokenKeys {
             throw .signature
         }
         guard let payload = try? JSONParser.parse(bytes: payloadBytes), case .object = payload else { throw .malformed }
+        if verified.count >= Self.verifiedCapacity { verified.removeAll(keepingCapacity: true) }
+        verified[token] = payload
         return payload
-    }
-
-    static func base64url(_ text: Substring) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.utf8.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
     }
 
     /// The signature alone: jwt-kit decodes nothing of the payload (Core reads it), and the

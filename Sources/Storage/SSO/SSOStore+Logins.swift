@@ -84,6 +84,14 @@ extension SSOStore {
         return difference == 0
     }
 
+    /// Audits a login refused after the IdP sent the person back (a bad token, the IdP's error):
+    /// a security event, and what an admin reads first when people cannot log in.
+    public func recordRefusal(provider: SSOProvider, reason: String, requestID: String?, now: Instant) async throws {
+        try await audit.record(AuditEntry(at: now, orgID: provider.orgID.rawValue, actor: "sso:\(provider.name)", action: .ssoLoginRefused,
+                                          outcome: .denied, targetType: ResourceType.ssoProvider.rawValue, targetID: provider.name,
+                                          requestID: requestID, details: ["reason": String(reason.prefix(300))]))
+    }
+
     // MARK: Provisioning
 
     /// Who the IdP says logged in, once the token verified.

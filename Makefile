@@ -1,9 +1,9 @@
 # agentd: `make run` starts a dev daemon, `make test` runs the whole suite.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev zlib1g-dev pkg-config
+DEB_PACKAGES := libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev libxmlsec1-dev zlib1g-dev pkg-config
 # The tests also start a small HTTP(S) service of their own (python3) with certificates made by openssl,
 # an OpenID provider of their own that signs with python3-cryptography, and lint /metrics with promtool.
-TEST_PACKAGES := python3 python3-cryptography openssl
+TEST_PACKAGES := python3 python3-cryptography openssl xmlsec1
 # promtool comes out of Debian's prometheus package unpacked, not installed: installing it would
 # start a Prometheus server on a machine booted with systemd.
 PROMTOOL := .build/tools/promtool

@@ -97,7 +97,7 @@ let package = Package(
             // Not "Security": swift-certificates' `#if canImport(Security)` (Apple's framework)
             // would then be true on Linux and import this module instead.
             name: "AgentSecurity",
-            dependencies: ["Storage", "Core", "CSodium", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: ["Storage", "Core", "CSodium", "CSAML", .product(name: "JWTKit", package: "jwt-kit")],
             path: "Sources/Security"
         ),
         .target(
@@ -122,6 +122,18 @@ let package = Package(
         .target(name: "CProcess"),
         // Alert email over SMTP through libcurl (STARTTLS, AUTH), whose setopt is variadic too.
         .target(name: "CCurlSMTP", linkerSettings: [.linkedLibrary("curl")]),
+        // SAML's XML signatures: libxmlsec1 (OpenSSL engine) and libxml2, through a C shim.
+        // The defines are xmlsec1-openssl's pkg-config cflags (Debian 12), which SwiftPM does not
+        // pass on to C targets; XMLSEC_NO_SIZE_T must match the library's ABI.
+        .target(name: "CSAML", dependencies: ["CXMLSec"],
+                cSettings: [.define("XMLSEC_CRYPTO_OPENSSL", to: "1"), .define("XMLSEC_NO_SIZE_T"), .define("XMLSEC_NO_GOST", to: "1"),
+                            .define("XMLSEC_NO_GOST2012", to: "1"), .define("XMLSEC_NO_CRYPTO_DYNAMIC_LOADING", to: "1"),
+                            .define("XMLSEC_OPENSSL3_ENGINES", to: "1"), .define("__XMLSEC_FUNCTION__", to: "__func__")]),
+        .systemLibrary(
+            name: "CXMLSec",
+            pkgConfig: "xmlsec1-openssl",
+            providers: [.apt(["libxmlsec1-dev"])]
+        ),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",

@@ -23,8 +23,28 @@ final class SSOBrowser: @unchecked Sendable {
 
     var cookies: [String: String] = [:]
 
-    func get(_ url: String) async throws -> Page {
+    func get(_ url: String) async throws -> Page { try await send(HTTPClientRequest(url: url)) }
+
+    /// Posts a form, as a browser does an IdP's auto-posting page.
+    func post(_ url: String, form: [(String, String)]) async throws -> Page {
         var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let body = form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request)
+    }
+
+    /// The action and hidden fields of the page's form (an IdP's auto-post page).
+    static func form(_ page: Page) -> (action: String, fields: [(String, String)])? {
+        guard let action = page.body.firstMatch(of: /action="([^"]+)"/)?.1 else { return nil }
+        let fields = page.body.matches(of: /name="([^"]+)" value="([^"]*)"/).map { (String($0.1), String($0.2)) }
+        return (String(action).replacingOccurrences(of: "&amp;", with: "&"), fields.map { ($0.0, $0.1.replacingOccurrences(of: "&amp;", with: "&")) })
+    }
+
+    private func send(_ original: HTTPClientRequest) async throws -> Page {
+        var request = original
         if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
         request.headers.add(name: "User-Agent", value: "sso-tests")
         let response = try await Self.http.execute(request, timeout: .seconds(30))

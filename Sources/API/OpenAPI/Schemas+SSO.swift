@@ -36,6 +36,33 @@ extension Schemas {
         ],
     ]
 
+    static let samlProvider: JSON = [
+        "type": "object",
+        "required": ["name", "kind", "org", "org_id", "idp_entity_id", "sso_url", "sp_entity_id", "acs_url", "sp_metadata_url", "login_url",
+                     "groups_attribute", "map", "link_existing", "created_at", "created_by", "updated_at"],
+        "properties": [
+            "name": ["type": "string"], "kind": ["type": "string", "enum": ["saml"]], "org": ["type": "string"], "org_id": ["type": "string"],
+            "idp_entity_id": ["type": "string"], "sso_url": ["type": "string"],
+            "sp_entity_id": ["type": "string", "description": "agentd's entityID at the IdP (the Audience)."],
+            "acs_url": ["type": "string", "description": "Register this at the IdP as the ACS (HTTP-POST)."],
+            "sp_metadata_url": ["type": "string", "description": "Or give the IdP this: agentd's SP metadata."],
+            "login_url": ["type": "string"], "login_attribute": ["type": ["string", "null"]], "groups_attribute": ["type": "string"],
+            "map": ["type": "array", "items": ["type": "string"]], "link_existing": ["type": "boolean"],
+            "linked_people": ["type": ["integer", "null"]], "created_at": timestamp, "created_by": ["type": "string"], "updated_at": timestamp,
+        ],
+    ]
+
+    static let anyProvider: JSON = ["oneOf": [ssoProvider, samlProvider]]
+
+    static let samlTest: JSON = [
+        "type": "object", "required": ["provider", "kind", "idp_entity_id", "sso_url", "sp_entity_id", "acs_url", "problems"],
+        "properties": [
+            "provider": ["type": "string"], "kind": ["type": "string", "enum": ["saml"]], "idp_entity_id": ["type": "string"],
+            "sso_url": ["type": "string"], "sp_entity_id": ["type": "string"], "acs_url": ["type": "string"],
+            "problems": ["type": "array", "items": ["type": "string"]],
+        ],
+    ]
+
     static let ssoTest: JSON = [
         "type": "object",
         "required": ["provider", "issuer", "redirect_uri", "authorization_endpoint", "token_endpoint", "signing_algorithms", "key_ids",

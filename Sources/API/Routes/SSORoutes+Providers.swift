@@ -1,3 +1,4 @@
+import AgentSecurity
 import Core
 import Foundation
 import Hummingbird
@@ -6,10 +7,11 @@ import Storage
 /// Managing identity providers (installation administrators) and an org's "SSO required".
 extension SSORoutes {
     struct ProviderBody: RequestBody {
+        let kind: String?
         let name: String?
         let org: String?
-        let issuer: String
-        let clientId: String
+        let issuer: String?
+        let clientId: String?
         let clientSecretPath: String?
         let clientSecretEnv: String?
         let scopes: [String]?
@@ -21,18 +23,28 @@ extension SSORoutes {
         let programClaim: String?
         let programs: [String]?
         let linkExisting: Bool?
+        let metadata: String?
+        let spEntityId: String?
+        let loginAttribute: String?
+        let groupsAttribute: String?
 
         enum CodingKeys: String, CodingKey {
+            case kind, metadata, spEntityId = "sp_entity_id", loginAttribute = "login_attribute", groupsAttribute = "groups_attribute"
             case name, org, issuer, clientId = "client_id", clientSecretPath = "client_secret_path", clientSecretEnv = "client_secret_env",
                  scopes, groupsClaim = "groups_claim", loginClaim = "login_claim", map, caFile = "ca_file", apiAudience = "api_audience",
                  programClaim = "program_claim", programs, linkExisting = "link_existing"
         }
 
         static let schema = ObjectSchema([
+            .init("kind", ["type": "string", "enum": ["oidc", "saml"]], "oidc (default) or saml."),
             .init("name", ["type": "string"], "The provider's name (in /auth/login/NAME); on PUT, the path's."),
             .init("org", ["type": "string"], "The org its people log into (ID or name); default: the caller's."),
-            .init("issuer", ["type": "string"], required: true, "The IdP's issuer URL, exactly as its discovery document states it."),
-            .init("client_id", ["type": "string"], required: true, "agentd's client ID at the IdP."),
+            .init("issuer", ["type": "string"], "OIDC (required): the IdP's issuer URL, exactly as its discovery document states it."),
+            .init("client_id", ["type": "string"], "OIDC (required): agentd's client ID at the IdP."),
+            .init("metadata", ["type": "string"], "SAML (required): the IdP's metadata XML (entityID, signing certificate, SSO endpoint)."),
+            .init("sp_entity_id", ["type": "string"], "SAML: agentd's entityID at the IdP (default: its SP metadata URL)."),
+            .init("login_attribute", ["type": "string"], "SAML: the attribute that becomes the agentd login (default: the NameID)."),
+            .init("groups_attribute", ["type": "string"], "SAML: the attribute with the person's groups (default groups)."),
             .init("client_secret_path", ["type": "string"], "Vault path of the client secret in the org (absent: a public client, PKCE only)."),
             .init("client_secret_env", ["type": "string"], "The vault environment of the client secret (default prod)."),
             .init("scopes", ["type": "array", "items": ["type": "string"]], "Scopes to ask for (default openid profile email)."),
@@ -46,8 +58,34 @@ extension SSORoutes {
             .init("link_existing", ["type": "boolean"], "Let a first login take over a local user of the same login (default false)."),
         ])
 
+        func mappings() throws -> [SSOMapping] {
+            var violations: [FieldViolation] = []
+            var mappings: [SSOMapping] = []
+            for text in map {
+                switch SSOMapping.parse(text) {
+                case .success(let mapping): mappings.append(mapping)
+                case .failure(let error): violations += error.violations
+                }
+            }
+            if !violations.isEmpty { throw ValidationError(violations) }
+            return mappings
+        }
+
+        func samlSettings(name: String, defaultEntityID: String) throws -> SAMLProviderSettings {
+            guard let metadata, let parsed = SAMLMetadata.parse(Data(metadata.utf8)) else {
+                throw ValidationError(field: "metadata", "must be the IdP's SAML metadata: an EntityDescriptor with an IDPSSODescriptor, its signing "
+                                      + "certificate and an HTTP-Redirect SingleSignOnService")
+            }
+            return SAMLProviderSettings(name: name, idpEntityID: parsed.entityID, ssoURL: parsed.ssoURL, certificatePEM: parsed.certificatePEM,
+                                        spEntityID: spEntityId ?? defaultEntityID, loginAttribute: loginAttribute,
+                                        groupsAttribute: groupsAttribute ?? "groups", mappings: try mappings(), linkExisting: linkExisting ?? false)
+        }
+
         func settings(name: String) throws -> OIDCProviderSettings {
             var violations: [FieldViolation] = []
+            guard let issuer, let clientId else {
+                throw ValidationError([FieldViolation(field: issuer == nil ? "issuer" : "client_id", message: "is required for an OIDC provider")])
+            }
             var mappings: [SSOMapping] = []
             for text in map {
                 switch SSOMapping.parse(text) {
@@ -130,6 +168,61 @@ extension SSORoutes {
         }
     }
 
+    /// A SAML provider as the API shows it.
+    struct SAMLProviderResource: Encodable {
+        let name: String
+        let kind = "saml"
+        let org: String
+        let orgId: String
+        let idpEntityId: String
+        let ssoUrl: String
+        let spEntityId: String
+        let acsUrl: String
+        let spMetadataUrl: String
+        let loginUrl: String
+        let loginAttribute: String?
+        let groupsAttribute: String
+        let map: [String]
+        let linkExisting: Bool
+        let linkedPeople: Int?
+        let createdAt: String
+        let createdBy: String
+        let updatedAt: String
+
+        init(_ provider: SAMLProvider, services: Services, linked: Int?) {
+            let settings = provider.settings
+            name = provider.name
+            org = provider.orgName
+            orgId = provider.orgID.rawValue
+            idpEntityId = settings.idpEntityID
+            ssoUrl = settings.ssoURL
+            spEntityId = settings.spEntityID
+            acsUrl = services.samlACS(provider.name)
+            spMetadataUrl = services.publicURL.text + "/auth/saml/" + provider.name + "/metadata"
+            loginUrl = services.publicURL.text + "/auth/login/" + provider.name
+            loginAttribute = settings.loginAttribute
+            groupsAttribute = settings.groupsAttribute
+            map = settings.mappings.map(\.text)
+            linkExisting = settings.linkExisting
+            linkedPeople = linked
+            createdAt = provider.createdAt.rfc3339
+            createdBy = provider.createdBy
+            updatedAt = provider.updatedAt.rfc3339
+        }
+    }
+
+    enum AnyProviderResource: Encodable {
+        case oidc(ProviderResource)
+        case saml(SAMLProviderResource)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .oidc(let resource): try resource.encode(to: encoder)
+            case .saml(let resource): try resource.encode(to: encoder)
+            }
+        }
+    }
+
     /// Identity providers create users, which belong to the whole installation.
     static func requireInstallation(_ context: AgentRequestContext, _ what: String) throws {
         guard try context.scope().reach == .installation else {
@@ -140,26 +233,36 @@ extension SSORoutes {
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try requireInstallation(context, "Listing identity providers")
         let counts = try await services.store.linkedCounts()
-        let providers = try await services.store.providers()
-        return try JSONResponse.make(.ok, ListBody(items: providers.map { ProviderResource($0, services: services, linked: counts[$0.name] ?? 0) },
-                                                   nextCursor: nil))
+        var items = try await services.store.providers().map { AnyProviderResource.oidc(ProviderResource($0, services: services, linked: counts[$0.name] ?? 0)) }
+        items += try await services.store.samlProviders().map { .saml(SAMLProviderResource($0, services: services, linked: counts[$0.name] ?? 0)) }
+        return try JSONResponse.make(.ok, ListBody(items: items, nextCursor: nil))
     }
 
     static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try requireInstallation(context, "Adding an identity provider")
         let body = try await BodyDecoder.decode(ProviderBody.self, from: request, limits: services.limits)
         guard let name = body.name else { throw ValidationError(field: "name", "is required") }
+        if body.kind == "saml" {
+            let provider = try await services.store.saveSAML(try body.samlSettings(name: name, defaultEntityID: services.samlDefaultEntityID(name)),
+                                                             orgReference: body.org, replace: false, context: context.change(services.clock))
+            return try JSONResponse.make(.created, AnyProviderResource.saml(SAMLProviderResource(provider, services: services, linked: 0)))
+        }
+        guard body.kind == nil || body.kind == "oidc" else { throw ValidationError(field: "kind", "must be oidc or saml") }
         let provider = try await services.store.save(try body.settings(name: name), orgReference: body.org, replace: false,
                                                      context: context.change(services.clock))
         services.programTokens.invalidate()
-        return try JSONResponse.make(.created, ProviderResource(provider, services: services, linked: 0))
+        return try JSONResponse.make(.created, AnyProviderResource.oidc(ProviderResource(provider, services: services, linked: 0)))
     }
 
     static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try requireInstallation(context, "Reading an identity provider")
         let name = try context.parameters.require("provider")
+        let linked = try await services.store.linkedCounts()[name] ?? 0
+        if let saml = try await services.store.samlProvider(name) {
+            return try JSONResponse.make(.ok, AnyProviderResource.saml(SAMLProviderResource(saml, services: services, linked: linked)))
+        }
         guard let provider = try await services.store.provider(name) else { throw StorageError.notFound(.ssoProvider, id: name) }
-        return try JSONResponse.make(.ok, ProviderResource(provider, services: services, linked: try await services.store.linkedCounts()[name] ?? 0))
+        return try JSONResponse.make(.ok, AnyProviderResource.oidc(ProviderResource(provider, services: services, linked: linked)))
     }
 
     static func replace(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
@@ -167,11 +270,16 @@ extension SSORoutes {
         let name = try context.parameters.require("provider")
         let body = try await BodyDecoder.decode(ProviderBody.self, from: request, limits: services.limits)
         if let other = body.name, other != name { throw ValidationError(field: "name", "must be the path's (\(name)); a provider is not renamed") }
+        if try await services.store.samlProvider(name) != nil {
+            let provider = try await services.store.saveSAML(try body.samlSettings(name: name, defaultEntityID: services.samlDefaultEntityID(name)),
+                                                             orgReference: body.org, replace: true, context: context.change(services.clock))
+            return try JSONResponse.make(.ok, AnyProviderResource.saml(SAMLProviderResource(provider, services: services, linked: nil)))
+        }
         guard try await services.store.provider(name) != nil else { throw StorageError.notFound(.ssoProvider, id: name) }
         let provider = try await services.store.save(try body.settings(name: name), orgReference: body.org, replace: true,
                                                      context: context.change(services.clock))
         services.programTokens.invalidate()
-        return try JSONResponse.make(.ok, ProviderResource(provider, services: services, linked: nil))
+        return try JSONResponse.make(.ok, AnyProviderResource.oidc(ProviderResource(provider, services: services, linked: nil)))
     }
 
     static func delete(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
@@ -183,7 +291,9 @@ extension SSORoutes {
 
     static func test(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         try requireInstallation(context, "Testing an identity provider")
-        return try JSONResponse.make(.ok, try await services.test(try context.parameters.require("provider")))
+        let name = try context.parameters.require("provider")
+        if try await services.store.kind(of: name) == "saml" { return try JSONResponse.make(.ok, try await services.testSAML(name)) }
+        return try JSONResponse.make(.ok, try await services.test(name))
     }
 
     // MARK: SSO required

@@ -27,6 +27,14 @@ public enum SSORoutes: RouteFile {
                                                     ("error", ["type": "string"], "The IdP's error, when it did not sign the person in.")],
                                 success: (200, nil, "text/html"), problems: [400, 401, 403, 404, 409, 502, 503]),
                       handler: callback),
+            RouteSpec(.post, "/auth/saml/{provider}/acs", needs: .public,
+                      Operation(id: "samlACS", summary: "The SAML assertion consumer service: the IdP's form posts SAMLResponse and RelayState here.",
+                                tag: "sso", success: (200, nil, "text/html"), problems: [400, 401, 403, 404, 409, 413, 415]),
+                      handler: samlACS),
+            RouteSpec(.get, "/auth/saml/{provider}/metadata", needs: .public,
+                      Operation(id: "samlMetadata", summary: "agentd's SAML service-provider metadata for this provider (entityID, ACS).",
+                                tag: "sso", success: (200, nil, "application/samlmetadata+xml"), problems: [404]),
+                      handler: samlMetadata),
             RouteSpec(.post, "/api/v1/sso/{provider}/terminal-logins", needs: .public,
                       Operation(id: "startTerminalLogin", summary: "Start a terminal's login through an identity provider (agentctl login --sso).",
                                 tag: "sso", requestBody: TerminalStartBody.schema.json, requestBodyRequired: false,
@@ -43,20 +51,20 @@ public enum SSORoutes: RouteFile {
                       handler: logout),
             RouteSpec(.get, "/api/v1/sso/providers", needs: .permission(.usersManage),
                       Operation(id: "listSSOProviders", summary: "The identity providers (installation administrators).", tag: "sso",
-                                success: (200, Schemas.list(of: Schemas.ssoProvider), "application/json"), problems: [403]),
+                                success: (200, Schemas.list(of: Schemas.anyProvider), "application/json"), problems: [403]),
                       handler: list),
             RouteSpec(.post, "/api/v1/sso/providers", needs: .permission(.usersManage),
                       Operation(id: "createSSOProvider", summary: "Add an OpenID Connect identity provider for an org.", tag: "sso",
-                                requestBody: ProviderBody.schema.json, success: (201, Schemas.ssoProvider, "application/json"),
+                                requestBody: ProviderBody.schema.json, success: (201, Schemas.anyProvider, "application/json"),
                                 problems: [400, 403, 404, 409, 413, 415, 422]),
                       handler: create),
             RouteSpec(.get, "/api/v1/sso/providers/{provider}", needs: .permission(.usersManage),
                       Operation(id: "getSSOProvider", summary: "One identity provider.", tag: "sso",
-                                success: (200, Schemas.ssoProvider, "application/json"), problems: [403, 404]),
+                                success: (200, Schemas.anyProvider, "application/json"), problems: [403, 404]),
                       handler: get),
             RouteSpec(.put, "/api/v1/sso/providers/{provider}", needs: .permission(.usersManage),
                       Operation(id: "replaceSSOProvider", summary: "Replace an identity provider's settings (moving it to another org unlinks its people).",
-                                tag: "sso", requestBody: ProviderBody.schema.json, success: (200, Schemas.ssoProvider, "application/json"),
+                                tag: "sso", requestBody: ProviderBody.schema.json, success: (200, Schemas.anyProvider, "application/json"),
                                 problems: [400, 403, 404, 413, 415, 422]),
                       handler: replace),
             RouteSpec(.delete, "/api/v1/sso/providers/{provider}", needs: .permission(.usersManage),
@@ -65,7 +73,7 @@ public enum SSORoutes: RouteFile {
                       handler: delete),
             RouteSpec(.post, "/api/v1/sso/providers/{provider}/test", needs: .permission(.usersManage),
                       Operation(id: "testSSOProvider", summary: "Fetch the provider's discovery and keys, check the client secret, and report.",
-                                tag: "sso", success: (200, Schemas.ssoTest, "application/json"), problems: [403, 404, 502]),
+                                tag: "sso", success: (200, ["oneOf": [Schemas.ssoTest, Schemas.samlTest]], "application/json"), problems: [403, 404, 502]),
                       handler: test),
             RouteSpec(.get, "/api/v1/orgs/{org}/sso", needs: .permission(.orgsView),
                       Operation(id: "getOrgSSO", summary: "Whether the org requires single sign-on, and its break-glass logins.", tag: "orgs",
@@ -87,13 +95,21 @@ public enum SSORoutes: RouteFile {
 
     static func login(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let name = try context.parameters.require("provider")
-        let start = try await services.begin(name, returnTo: request.uri.queryParameters["return_to"].map(String.init), address: address(context))
+        let returnTo = request.uri.queryParameters["return_to"].map(String.init)
+        let secure = services.publicURL.text.hasPrefix("https://") ? "; Secure" : ""
         var response = Response(status: .found)
-        response.headers[.location] = start.authorizationURL
         response.headers[.cacheControl] = "no-store"
+        if try await services.store.kind(of: name) == "saml" {
+            let start = try await services.beginSAML(name, returnTo: returnTo, address: address(context))
+            response.headers[.location] = start.authorizationURL
+            response.headers[.setCookie] = "\(samlStateCookie)=\(start.state); Path=/auth/saml/\(name)/acs; HttpOnly; \(samlCookieSite(services)); "
+                + "Max-Age=600\(secure)"
+            return response
+        }
+        let start = try await services.begin(name, returnTo: returnTo, address: address(context))
+        response.headers[.location] = start.authorizationURL
         // why Lax: the IdP's redirect back is a top-level navigation from another site, which
         // carries Lax cookies but not Strict ones. The cookie binds the login to this browser.
-        let secure = services.publicURL.text.hasPrefix("https://") ? "; Secure" : ""
         response.headers[.setCookie] = "\(stateCookie)=\(start.state); Path=/auth/callback/\(name); HttpOnly; SameSite=Lax; Max-Age=600\(secure)"
         return response
     }
@@ -131,16 +147,8 @@ public enum SSORoutes: RouteFile {
     static func respond(_ finish: SSOService.Finish, name: String, services: Services, secure: String) throws -> Response {
         switch finish {
         case .browser(let token, let session, let returnTo):
-            let maxAge = services.passwordLogin.sessions.absoluteMilliseconds / 1000
-            // why a page, not a redirect: the browser came here from the IdP's site, and a
-            // redirect would still carry no SameSite=Strict cookie; a page's own navigation does.
-            var response = page(title: "Signed in", refreshTo: returnTo,
-                                body: "<p>You are signed in as <b>\(html(session.userID.rawValue))</b>. <a href=\"\(html(returnTo))\">Continue</a>.</p>")
-            response.headers[values: .setCookie] = [
-                "\(SessionCookie.name)=\(token.text); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(secure)",
-                "\(stateCookie)=; Path=/auth/callback/\(name); HttpOnly; SameSite=Lax; Max-Age=0\(secure)",
-            ]
-            return response
+            return signedIn(token: token, session: session, returnTo: returnTo, services: services, secure: secure,
+                            clearing: "\(stateCookie)=; Path=/auth/callback/\(name); HttpOnly; SameSite=Lax; Max-Age=0\(secure)")
         case .terminal(let code, let port):
             if let port {
                 var response = Response(status: .seeOther)
@@ -153,6 +161,20 @@ public enum SSORoutes: RouteFile {
                             + "<p class=\"code\"><b>\(html(code))</b></p><p>Only type it into a terminal you started yourself: "
                             + "whoever holds it within 10 minutes gets your session.</p>")
         }
+    }
+
+    /// The page after a login through an IdP: the session cookie set, the state cookie cleared.
+    /// why a page, not a redirect: the browser came here from the IdP's site, and a redirect
+    /// would still carry no SameSite=Strict cookie; a page's own navigation does.
+    static func signedIn(token: SessionToken, session: Session, returnTo: String, services: Services, secure: String, clearing: String) -> Response {
+        let maxAge = services.passwordLogin.sessions.absoluteMilliseconds / 1000
+        var response = page(title: "Signed in", refreshTo: returnTo,
+                            body: "<p>You are signed in as <b>\(html(session.userID.rawValue))</b>. <a href=\"\(html(returnTo))\">Continue</a>.</p>")
+        response.headers[values: .setCookie] = [
+            "\(SessionCookie.name)=\(token.text); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(secure)",
+            clearing,
+        ]
+        return response
     }
 
     static func html(_ text: String) -> String {

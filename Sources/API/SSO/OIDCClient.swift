@@ -110,6 +110,10 @@ struct OIDCClient: Sendable {
         return claims
     }
 
+    /// The HTTP status `url` answers a plain GET with (an IdP's SSO endpoint answers one even
+    /// without a request); throws when nothing answers.
+    func status(of url: String) async throws -> Int { try await call(.GET, url).0 }
+
     private func call(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: String? = nil) async throws -> (Int, [UInt8]) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow

@@ -58,5 +58,16 @@ extension Schema {
             ALTER TABLE org ADD COLUMN sso_required INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE org ADD COLUMN sso_break_glass TEXT NOT NULL DEFAULT '[]';
             """),
+        Migration(version: 49, name: "saml assertion replay", sql: """
+            -- SAML assertion IDs already used, kept until the assertion could no longer be used
+            -- anyway: the same assertion posted twice is refused.
+            CREATE TABLE sso_saml_assertion (
+                provider   TEXT    NOT NULL,
+                id         TEXT    NOT NULL,
+                expires_at INTEGER NOT NULL,
+                PRIMARY KEY (provider, id)
+            ) STRICT;
+            CREATE INDEX sso_saml_assertion_expiry ON sso_saml_assertion (expires_at);
+            """),
     ]
 }

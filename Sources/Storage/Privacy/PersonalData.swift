@@ -93,6 +93,7 @@ public enum PersonalData {
         "session": Table(names: ["user_id"], mentions: ["client"]),  // the client's address and agent
         "sso_identity": Table(names: ["user_id"], mentions: ["subject", "groups"]),  // the IdP's id of the person, their groups
         "sso_login": Table(names: ["user_id"]),
+        "sso_saml_assertion": .none,
         "sso_provider": Table(names: ["created_by", "updated_by"], mentions: ["settings"]),  // programs name service accounts
         "step_run": Table(mentions: ["output", "error"]),
         "team": Table(names: ["created_by"]),

@@ -174,7 +174,14 @@ public struct ExecutionArchive: Sendable {
 }
 
 /// zlib's one-shot deflate and inflate.
-enum Deflate {
+public enum Deflate {
+    /// Raw DEFLATE (RFC 1951), as SAML's HTTP-Redirect binding wants it: zlib's stream without
+    /// its 2-byte header and 4-byte Adler-32 trailer.
+    public static func raw(_ bytes: [UInt8]) throws -> [UInt8] {
+        let wrapped = try compress(bytes)
+        return Array(wrapped.dropFirst(2).dropLast(4))
+    }
+
     struct Failure: Error, CustomStringConvertible {
         let code: Int32
         var description: String { "zlib error \(code)" }

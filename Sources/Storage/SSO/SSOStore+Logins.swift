@@ -87,8 +87,12 @@ extension SSOStore {
     /// Audits a login refused after the IdP sent the person back (a bad token, the IdP's error):
     /// a security event, and what an admin reads first when people cannot log in.
     public func recordRefusal(provider: SSOProvider, reason: String, requestID: String?, now: Instant) async throws {
-        try await audit.record(AuditEntry(at: now, orgID: provider.orgID.rawValue, actor: "sso:\(provider.name)", action: .ssoLoginRefused,
-                                          outcome: .denied, targetType: ResourceType.ssoProvider.rawValue, targetID: provider.name,
+        try await recordRefusal(name: provider.name, orgID: provider.orgID, reason: reason, requestID: requestID, now: now)
+    }
+
+    public func recordRefusal(name: String, orgID: OrgID, reason: String, requestID: String?, now: Instant) async throws {
+        try await audit.record(AuditEntry(at: now, orgID: orgID.rawValue, actor: "sso:\(name)", action: .ssoLoginRefused,
+                                          outcome: .denied, targetType: ResourceType.ssoProvider.rawValue, targetID: name,
                                           requestID: requestID, details: ["reason": String(reason.prefix(300))]))
     }
 
@@ -123,6 +127,26 @@ extension SSOStore {
     /// and the roles of every team the provider's mappings name from their groups now (no role:
     /// membership and those team places removed, sessions in the org ended). Each change audited.
     public func provision(_ person: Person, provider: SSOProvider, requestID: String?, now: Instant) async throws -> Membership {
+        try await provision(person, into: Provisioning(name: provider.name, orgID: provider.orgID, mappings: provider.settings.mappings,
+                                                       linkExisting: provider.settings.linkExisting), requestID: requestID, now: now)
+    }
+
+    /// What provisioning needs of a provider, whatever its protocol.
+    public struct Provisioning: Sendable {
+        public let name: String
+        public let orgID: OrgID
+        public let mappings: [SSOMapping]
+        public let linkExisting: Bool
+
+        public init(name: String, orgID: OrgID, mappings: [SSOMapping], linkExisting: Bool) {
+            self.name = name
+            self.orgID = orgID
+            self.mappings = mappings
+            self.linkExisting = linkExisting
+        }
+    }
+
+    public func provision(_ person: Person, into provider: Provisioning, requestID: String?, now: Instant) async throws -> Membership {
         let audit = self.audit
         let actor = "sso:\(provider.name)"
         let outcome: Result<Membership, ProvisionRefusal> = try await database.writer.submit { db in
@@ -142,7 +166,7 @@ extension SSOStore {
                 login = linked["login"]
             } else if let existing = try Row.fetchOne(db, sql: "SELECT id, disabled_at FROM user_account WHERE login = ?",
                                                       arguments: [person.login]), let id = UserID(existing["id"]) {
-                guard provider.settings.linkExisting else {
+                guard provider.linkExisting else {
                     try audit.append(entry(.ssoLoginRefused, id.rawValue, ["provider": provider.name, "reason": "login taken by a local user"]), in: db)
                     return .failure(.loginTaken(person.login))
                 }
@@ -163,7 +187,7 @@ extension SSOStore {
                 """, arguments: [provider.name, person.subject, userID.rawValue, groups, now.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
 
             var roles: [String: MemberRole] = [:]
-            let grant = SSOGrants.grant(groups: person.groups, mappings: provider.settings.mappings) { name in
+            let grant = SSOGrants.grant(groups: person.groups, mappings: provider.mappings) { name in
                 if let role = roles[name] { return role.permissions }
                 guard let role = try? RoleStore.resolve(name, org: org, db) else { return nil }
                 roles[name] = role
@@ -171,7 +195,7 @@ extension SSOStore {
             }
             let current = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE org_id = ? AND user_id = ?",
                                               arguments: [org.rawValue, userID.rawValue])
-            let managedTeams = Set(provider.settings.mappings.compactMap(\.team))
+            let managedTeams = Set(provider.mappings.compactMap(\.team))
             guard let orgRole = grant.orgRole, let role = roles[orgRole] else {
                 // Deprovisioning: the IdP no longer puts them in any mapped group.
                 try db.execute(sql: "DELETE FROM team_member WHERE org_id = ? AND user_id = ?", arguments: [org.rawValue, userID.rawValue])

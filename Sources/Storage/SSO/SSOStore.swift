@@ -39,9 +39,12 @@ public struct SSOStore: Sendable {
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
             try Self.checkReferences(settings, org: org, db)
-            let existing = try Row.fetchOne(db, sql: "SELECT org_id, created_at, created_by FROM sso_provider WHERE name = ?",
+            let existing = try Row.fetchOne(db, sql: "SELECT org_id, kind, created_at, created_by FROM sso_provider WHERE name = ?",
                                             arguments: [settings.name])
             if let existing {
+                guard (existing["kind"] as String) == "oidc" else {
+                    throw StorageError.alreadyExists(.ssoProvider, field: "name", value: settings.name)
+                }
                 guard replace else { throw StorageError.alreadyExists(.ssoProvider, field: "name", value: settings.name) }
                 try db.execute(sql: """
                     UPDATE sso_provider SET org_id = ?, settings = ?, updated_at = ?, updated_by = ? WHERE name = ?
@@ -69,8 +72,12 @@ public struct SSOStore: Sendable {
     }
 
     static func checkReferences(_ settings: OIDCProviderSettings, org: OrgID, _ db: Database) throws {
+        try checkMappings(settings.mappings, org: org, programs: settings.programs, db)
+    }
+
+    static func checkMappings(_ mappings: [SSOMapping], org: OrgID, programs: [SSOProgram], _ db: Database) throws {
         var violations: [FieldViolation] = []
-        for mapping in settings.mappings {
+        for mapping in mappings {
             if try RoleStore.resolve(mapping.role, org: org, db) == nil {
                 violations.append(FieldViolation(field: "map", message: "`\(mapping.text)`: the org has no role \(mapping.role) (agentctl roles list)"))
             }
@@ -79,7 +86,7 @@ public struct SSOStore: Sendable {
                 violations.append(FieldViolation(field: "map", message: "`\(mapping.text)`: the org has no team \(team) (agentctl teams create \(team))"))
             }
         }
-        for program in settings.programs {
+        for program in programs {
             let member = try Row.fetchOne(db, sql: """
                 SELECT 1 FROM user_account u JOIN membership m ON m.user_id = u.id AND m.org_id = ? WHERE u.login = ?
                 """, arguments: [org.rawValue, program.login]) != nil
@@ -106,7 +113,7 @@ public struct SSOStore: Sendable {
     public func providers() async throws -> [SSOProvider] {
         try await database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT p.*, o.name AS org_name FROM sso_provider p JOIN org o ON o.id = p.org_id ORDER BY p.name
+                SELECT p.*, o.name AS org_name FROM sso_provider p JOIN org o ON o.id = p.org_id WHERE p.kind = 'oidc' ORDER BY p.name
                 """).map(Self.provider(from:))
         }
     }
@@ -128,7 +135,7 @@ public struct SSOStore: Sendable {
 
     static func provider(_ name: String, _ db: Database) throws -> SSOProvider? {
         try Row.fetchOne(db, sql: """
-            SELECT p.*, o.name AS org_name FROM sso_provider p JOIN org o ON o.id = p.org_id WHERE p.name = ?
+            SELECT p.*, o.name AS org_name FROM sso_provider p JOIN org o ON o.id = p.org_id WHERE p.name = ? AND p.kind = 'oidc'
             """, arguments: [name]).map(provider(from:))
     }
 

@@ -176,4 +176,41 @@ struct SSORulesTests {
         #expect(Base64URL.decode("a+b/") == nil, "the standard alphabet's + and / are not base64url")
         #expect(Base64URL.decode("abcde") == nil, "an impossible length")
     }
+
+    @Test func aSAMLAssertionIsCheckedForWhoItIsForAndWhen() {
+        let now = Instant(millisecondsSinceEpoch: 1_800_000_000_000)
+        var assertion = SAMLAssertion(id: "_a1", issuer: "https://idp", nameID: "alice@corp", notBefore: now.adding(milliseconds: -1000),
+                                      notOnOrAfter: now.adding(milliseconds: 300_000), audiences: ["urn:sp"], recipient: "https://sp/acs",
+                                      confirmationNotOnOrAfter: now.adding(milliseconds: 300_000), inResponseTo: "_r1", attributes: [:])
+        func refusal(_ at: Instant = now) -> SAMLAssertion.Refusal? {
+            assertion.refusal(idp: "https://idp", spEntityID: "urn:sp", acs: "https://sp/acs", requestID: "_r1", now: at)
+        }
+        #expect(refusal() == nil)
+        #expect(refusal(now.adding(milliseconds: 300_000 + 59_000)) == nil, "within the skew")
+        #expect(refusal(now.adding(milliseconds: 300_000 + 60_000)) == .expired)
+        #expect(refusal(now.adding(milliseconds: -62_000)) == .notYetValid)
+        assertion.inResponseTo = nil
+        #expect(refusal() == .inResponseTo, "an unsolicited response is refused")
+        assertion.inResponseTo = "_r1"
+        assertion.recipient = nil
+        #expect(refusal() == .noBearerConfirmation)
+        assertion.recipient = "https://sp/acs"
+        assertion.audiences = ["urn:other", "urn:sp"]
+        #expect(refusal() == nil, "one of several audiences is enough")
+        #expect(assertion.subject(login: "alice") == "alice@corp")
+        assertion.nameIDFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+        #expect(assertion.subject(login: "alice") == "login:alice", "a transient NameID is not who the person is")
+        let whole = SAMLAssertion.instant("2026-12-07T10:00:00Z")?.millisecondsSinceEpoch
+        #expect(whole != nil && SAMLAssertion.instant("2026-12-07T10:00:00.1234567Z")?.millisecondsSinceEpoch == whole.map { $0 + 123 },
+                "ADFS's seven digits of fractions")
+    }
+
+    @Test func anAuthnRequestAndSPMetadataAreEscapedXML() {
+        let request = SAMLMessages.authnRequest(id: "_1", at: Instant(millisecondsSinceEpoch: 0), destination: "https://idp/sso?a=1&b=2",
+                                                acs: "https://sp/acs", spEntityID: "urn:sp")
+        #expect(request.contains("Destination=\"https://idp/sso?a=1&amp;b=2\""))
+        #expect(request.contains("IssueInstant=\"1970-01-01T00:00:00Z\""))
+        #expect(SAMLMessages.spMetadata(entityID: "urn:\"x\"", acs: "https://sp/acs").contains("entityID=\"urn:&quot;x&quot;\""))
+        #expect(SAMLMessages.requestID(random: [0xAB, 0x01]) == "_ab01")
+    }
 }

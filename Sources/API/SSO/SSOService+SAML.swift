@@ -75,7 +75,7 @@ extension SSOService {
                 throw SSORefusal.claims("`\(raw.prefix(60))` cannot be an agentd login (a-z 0-9 . _ @ + -): set --login-attribute to one that can")
             }
             let display = assertion.attributes["displayName"]?.first ?? assertion.attributes["name"]?.first ?? login
-            let person = SSOStore.Person(subject: assertion.nameID, login: login, displayName: String(display.prefix(200)),
+            let person = SSOStore.Person(subject: assertion.subject(login: login), login: login, displayName: String(display.prefix(200)),
                                          groups: Array((assertion.attributes[settings.groupsAttribute] ?? []).prefix(1000)))
             let membership: Membership
             do {

@@ -5,6 +5,8 @@ public struct SAMLAssertion: Sendable, Equatable {
     public var id: String
     public var issuer: String
     public var nameID: String
+    /// The NameID's Format, when given (a transient one changes at every login).
+    public var nameIDFormat: String?
     public var notBefore: Instant?
     public var notOnOrAfter: Instant?
     public var audiences: [String]
@@ -19,6 +21,7 @@ public struct SAMLAssertion: Sendable, Equatable {
         self.id = id
         self.issuer = issuer
         self.nameID = nameID
+        self.nameIDFormat = nil
         self.notBefore = notBefore
         self.notOnOrAfter = notOnOrAfter
         self.audiences = audiences
@@ -68,6 +71,12 @@ public struct SAMLAssertion: Sendable, Equatable {
         if let notOnOrAfter, time >= notOnOrAfter.millisecondsSinceEpoch + skewMilliseconds { return .expired }
         if time >= confirmationNotOnOrAfter.millisecondsSinceEpoch + skewMilliseconds { return .expired }
         return nil
+    }
+
+    /// Who the assertion is about, across logins: the NameID, unless it is transient (new at
+    /// every login), then `login` (the login attribute's value).
+    public func subject(login: String) -> String {
+        nameIDFormat == "urn:oasis:names:tc:SAML:2.0:nameid-format:transient" ? "login:" + login : nameID
     }
 
     /// Until when the assertion's ID must be remembered to refuse a replay: its latest time.

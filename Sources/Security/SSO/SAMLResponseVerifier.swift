@@ -74,6 +74,8 @@ final class AssertionReader: NSObject, XMLParserDelegate {
         switch path {
         case ["Assertion"]:
             assertion.id = attributes["ID"] ?? ""
+        case ["Assertion", "Subject", "NameID"]:
+            assertion.nameIDFormat = attributes["Format"]
         case ["Assertion", "Subject", "SubjectConfirmation"]:
             bearer = attributes["Method"] == "urn:oasis:names:tc:SAML:2.0:cm:bearer"
         case ["Assertion", "Subject", "SubjectConfirmation", "SubjectConfirmationData"] where bearer && assertion.recipient == nil:

@@ -165,6 +165,27 @@ import Testing
         }
     }
 
+    @Test func claimsTheIDTokenLacksComeFromUserinfo() async throws {
+        try await Self.withProvider { daemon, idp in
+            let base = "http://127.0.0.1:\(daemon.tcpPort)"
+            let provider = try #require(try await daemon.socket.call(.GET, "/api/v1/sso/providers/corp").json)
+            _ = try await daemon.socket.call(.PUT, "/api/v1/sso/providers/corp", json: [
+                "issuer": provider["issuer"]!, "client_id": "agentd", "client_secret_path": "sso/corp", "groups_claim": "roles",
+                "map": ["agentd-admins=admin"],
+            ])
+            _ = try await AgentClient(endpoint: .url(idp.base)).call(.POST, "/control/person", json: [
+                "sub": "u-5", "preferred_username": "frank", "email": "frank@corp.example", "name": "Frank", "groups": [],
+                "roles": ["agentd-admins"],
+            ])
+            let browser = SSOBrowser()
+            #expect(try await browser.signIn(base).status == 200)
+            let session = try #require(browser.cookies["agentd_session"])
+            #expect(try await Self.whoami(daemon, session: session).json?["roles"] as? [String] == ["admin"])
+            let calls = try #require(try await AgentClient(endpoint: .url(idp.base)).call(.GET, "/control/calls").json)
+            #expect(calls["userinfo"] as? Int == 1, "\(calls)")
+        }
+    }
+
     @Test func anOrgThatRequiresSSORefusesPasswordsExceptBreakGlass() async throws {
         try await Self.withProvider { daemon, _ in
             for (login, role) in [("keeper", "admin"), ("bob", "developer")] {

@@ -210,7 +210,8 @@ class Handler(BaseHTTPRequestHandler):
             who = tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
             if who is None:
                 return self.send_json(401, {"error": "invalid_token"}, [("WWW-Authenticate", 'Bearer error="invalid_token"')])
-            return self.send_json(200, {k: who[k] for k in ("sub", "preferred_username", "email", "name", "groups")})
+            # Every claim of the person, those the ID token leaves out too (as IdPs do for groups).
+            return self.send_json(200, dict(who))
         if url.path == "/logout":
             target = query.get("post_logout_redirect_uri")
             return self.redirect(target) if target else self.send_json(200, {"logged_out": True})

@@ -52,13 +52,13 @@ extension SSOService {
         } else if publicURL.text.hasPrefix("https://") {
             throw SSORefusal.state
         }
-        do {
+        return try await auditingRefusals(name, org: provider.orgID, requestID: requestID) {
             guard let response, !response.isEmpty else { throw SSORefusal.providerError("no SAMLResponse came back") }
             let assertion: SAMLAssertion
             do {
                 (assertion, _) = try SAMLResponseVerifier.verify(base64: response, certificatePEM: provider.settings.certificatePEM)
-            } catch {
-                throw SSORefusal.token(error.reason)
+            } catch let refused as SAMLResponseVerifier.Refused {
+                throw SSORefusal.token(refused.reason)
             }
             let now = clock.now()
             // why before the claims: a replayed assertion is then named as one, whatever else is wrong with it.
@@ -77,26 +77,10 @@ extension SSOService {
             let display = assertion.attributes["displayName"]?.first ?? assertion.attributes["name"]?.first ?? login
             let person = SSOStore.Person(subject: assertion.subject(login: login), login: login, displayName: String(display.prefix(200)),
                                          groups: Array((assertion.attributes[settings.groupsAttribute] ?? []).prefix(1000)))
-            let membership: Membership
-            do {
-                membership = try await store.provision(person, into: provider.provisioning, requestID: requestID, now: clock.now())
-            } catch let refusal as SSOStore.ProvisionRefusal {
-                switch refusal {
-                case .noRole(let removed): throw SSORefusal.noRole(removed: removed)
-                case .loginTaken(let login): throw SSORefusal.loginTaken(login)
-                case .disabled: throw SSORefusal.disabled
-                }
-            }
+            let membership = try await provisioned(person, into: provider.provisioning, requestID: requestID)
             let (token, session) = try await passwordLogin.openSession(membership, login: login, client: "saml \(name), " + client,
                                                                        ssoProvider: name, requestID: requestID, now: clock.now())
             return (token, session, pending.returnTo)
-        } catch let refusal as SSORefusal {
-            switch refusal {
-            case .providerError(let reason), .token(let reason), .claims(let reason):
-                try? await store.recordRefusal(name: name, orgID: provider.orgID, reason: reason, requestID: requestID, now: clock.now())
-            default: break
-            }
-            throw refusal
         }
     }
 

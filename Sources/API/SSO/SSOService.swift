@@ -129,19 +129,40 @@ public struct SSOService: Sendable {
         if !pending.forTerminal {
             guard let browserState, SSOStore.equal(Array(browserState.utf8), Array(state.utf8)) else { throw SSORefusal.state }
         }
+        return try await auditingRefusals(provider.name, org: provider.orgID, requestID: requestID) {
+            try await complete(provider, pending: pending, state: state, code: code, error: error, errorDescription: errorDescription,
+                               client: client, requestID: requestID)
+        }
+    }
+
+    /// Runs the part of a login after the IdP's answer, auditing why it was refused (bad token,
+    /// the IdP's error, an unreachable IdP); provisioning audits its own refusals.
+    func auditingRefusals<T>(_ name: String, org: OrgID, requestID: String?, _ work: () async throws -> T) async throws -> T {
         do {
-            return try await complete(provider, pending: pending, state: state, code: code, error: error, errorDescription: errorDescription,
-                                      client: client, requestID: requestID)
+            return try await work()
         } catch let refusal as SSORefusal {
             switch refusal {
             case .providerError(let reason), .token(let reason), .claims(let reason):
-                try? await store.recordRefusal(provider: provider, reason: reason, requestID: requestID, now: clock.now())
-            default: break  // provisioning audits its own refusals
+                try? await store.recordRefusal(name: name, orgID: org, reason: reason, requestID: requestID, now: clock.now())
+            default: break
             }
             throw refusal
         } catch let failure as OIDCUnavailable {
-            try? await store.recordRefusal(provider: provider, reason: failure.reason, requestID: requestID, now: clock.now())
+            try? await store.recordRefusal(name: name, orgID: org, reason: failure.reason, requestID: requestID, now: clock.now())
             throw failure
+        }
+    }
+
+    /// The person's membership after provisioning, or why they may not log in.
+    func provisioned(_ person: SSOStore.Person, into provider: SSOStore.Provisioning, requestID: String?) async throws -> Membership {
+        do {
+            return try await store.provision(person, into: provider, requestID: requestID, now: clock.now())
+        } catch let refusal as SSOStore.ProvisionRefusal {
+            switch refusal {
+            case .noRole(let removed): throw SSORefusal.noRole(removed: removed)
+            case .loginTaken(let login): throw SSORefusal.loginTaken(login)
+            case .disabled: throw SSORefusal.disabled
+            }
         }
     }
 
@@ -162,16 +183,10 @@ public struct SSOService: Sendable {
                           clientSecret: secret, at: discovery.tokenEndpoint)
         }
         let person = try await person(from: tokens, provider: provider, discovery: discovery, nonce: pending.nonce, idp: &idp)
-        let membership: Membership
-        do {
-            membership = try await store.provision(person, provider: provider, requestID: requestID, now: clock.now())
-        } catch let refusal as SSOStore.ProvisionRefusal {
-            switch refusal {
-            case .noRole(let removed): throw SSORefusal.noRole(removed: removed)
-            case .loginTaken(let login): throw SSORefusal.loginTaken(login)
-            case .disabled: throw SSORefusal.disabled
-            }
-        }
+        let membership = try await provisioned(person, into: SSOStore.Provisioning(name: provider.name, orgID: provider.orgID,
+                                                                                   mappings: provider.settings.mappings,
+                                                                                   linkExisting: provider.settings.linkExisting),
+                                               requestID: requestID)
         if pending.forTerminal {
             let code = Self.terminalCode()
             try await store.completeTerminal(stateHash: hasher.hash("sso-state:" + state), codeHash: hasher.hash("sso-code:" + code),

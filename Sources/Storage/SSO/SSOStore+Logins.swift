@@ -86,10 +86,6 @@ extension SSOStore {
 
     /// Audits a login refused after the IdP sent the person back (a bad token, the IdP's error):
     /// a security event, and what an admin reads first when people cannot log in.
-    public func recordRefusal(provider: SSOProvider, reason: String, requestID: String?, now: Instant) async throws {
-        try await recordRefusal(name: provider.name, orgID: provider.orgID, reason: reason, requestID: requestID, now: now)
-    }
-
     public func recordRefusal(name: String, orgID: OrgID, reason: String, requestID: String?, now: Instant) async throws {
         try await audit.record(AuditEntry(at: now, orgID: orgID.rawValue, actor: "sso:\(name)", action: .ssoLoginRefused,
                                           outcome: .denied, targetType: ResourceType.ssoProvider.rawValue, targetID: name,
@@ -122,15 +118,6 @@ extension SSOStore {
         case disabled
     }
 
-    /// Applies a verified login in one unit: finds the person's user by subject, or creates it
-    /// (just in time) or links an existing one when the provider allows; then sets their org role
-    /// and the roles of every team the provider's mappings name from their groups now (no role:
-    /// membership and those team places removed, sessions in the org ended). Each change audited.
-    public func provision(_ person: Person, provider: SSOProvider, requestID: String?, now: Instant) async throws -> Membership {
-        try await provision(person, into: Provisioning(name: provider.name, orgID: provider.orgID, mappings: provider.settings.mappings,
-                                                       linkExisting: provider.settings.linkExisting), requestID: requestID, now: now)
-    }
-
     /// What provisioning needs of a provider, whatever its protocol.
     public struct Provisioning: Sendable {
         public let name: String
@@ -146,6 +133,10 @@ extension SSOStore {
         }
     }
 
+    /// Applies a verified login in one unit: finds the person's user by subject, or creates it
+    /// (just in time) or links an existing one when the provider allows; then sets their org role
+    /// and the roles of every team the provider's mappings name from their groups now (no role:
+    /// membership and those team places removed, sessions in the org ended). Each change audited.
     public func provision(_ person: Person, into provider: Provisioning, requestID: String?, now: Instant) async throws -> Membership {
         let audit = self.audit
         let actor = "sso:\(provider.name)"

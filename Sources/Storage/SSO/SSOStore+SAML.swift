@@ -33,25 +33,9 @@ extension SSOStore {
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
             try Self.checkMappings(settings.mappings, org: org, programs: [], db)
-            let existing = try Row.fetchOne(db, sql: "SELECT org_id, kind FROM sso_provider WHERE name = ?", arguments: [settings.name])
-            if let existing {
-                guard replace, (existing["kind"] as String) == "saml" else {
-                    throw StorageError.alreadyExists(.ssoProvider, field: "name", value: settings.name)
-                }
-                try db.execute(sql: "UPDATE sso_provider SET org_id = ?, settings = ?, updated_at = ?, updated_by = ? WHERE name = ?",
-                               arguments: [org.rawValue, json, context.now.millisecondsSinceEpoch, context.actor, settings.name])
-                if (existing["org_id"] as String) != org.rawValue {
-                    try db.execute(sql: "DELETE FROM sso_identity WHERE provider = ?", arguments: [settings.name])
-                }
-            } else {
-                try db.execute(sql: """
-                    INSERT INTO sso_provider (name, org_id, kind, settings, created_at, created_by, updated_at, updated_by)
-                    VALUES (?, ?, 'saml', ?, ?, ?, ?, ?)
-                    """, arguments: [settings.name, org.rawValue, json, context.now.millisecondsSinceEpoch, context.actor,
-                                     context.now.millisecondsSinceEpoch, context.actor])
-            }
+            let added = try Self.upsert(settings.name, kind: "saml", org: org, settings: json, replace: replace, context: context, db)
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor,
-                                        action: existing == nil ? .ssoProviderAdded : .ssoProviderChanged,
+                                        action: added ? .ssoProviderAdded : .ssoProviderChanged,
                                         targetType: ResourceType.ssoProvider.rawValue, targetID: settings.name, requestID: context.requestID,
                                         details: ["kind": "saml", "idp_entity_id": settings.idpEntityID, "sp_entity_id": settings.spEntityID,
                                                   "mappings": settings.mappings.map(\.text).joined(separator: " ")]), in: db)

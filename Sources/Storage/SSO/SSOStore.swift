@@ -39,29 +39,9 @@ public struct SSOStore: Sendable {
         return try await database.writer.submit { db in
             let org = try UserStore.org(orgReference, context.scope, db)
             try Self.checkReferences(settings, org: org, db)
-            let existing = try Row.fetchOne(db, sql: "SELECT org_id, kind, created_at, created_by FROM sso_provider WHERE name = ?",
-                                            arguments: [settings.name])
-            if let existing {
-                guard (existing["kind"] as String) == "oidc" else {
-                    throw StorageError.alreadyExists(.ssoProvider, field: "name", value: settings.name)
-                }
-                guard replace else { throw StorageError.alreadyExists(.ssoProvider, field: "name", value: settings.name) }
-                try db.execute(sql: """
-                    UPDATE sso_provider SET org_id = ?, settings = ?, updated_at = ?, updated_by = ? WHERE name = ?
-                    """, arguments: [org.rawValue, json, context.now.millisecondsSinceEpoch, context.actor, settings.name])
-                // why: people linked while the provider served another org must not keep a way in there.
-                if (existing["org_id"] as String) != org.rawValue {
-                    try db.execute(sql: "DELETE FROM sso_identity WHERE provider = ?", arguments: [settings.name])
-                }
-            } else {
-                try db.execute(sql: """
-                    INSERT INTO sso_provider (name, org_id, kind, settings, created_at, created_by, updated_at, updated_by)
-                    VALUES (?, ?, 'oidc', ?, ?, ?, ?, ?)
-                    """, arguments: [settings.name, org.rawValue, json, context.now.millisecondsSinceEpoch, context.actor,
-                                     context.now.millisecondsSinceEpoch, context.actor])
-            }
+            let added = try Self.upsert(settings.name, kind: "oidc", org: org, settings: json, replace: replace, context: context, db)
             try audit.append(AuditEntry(at: context.now, orgID: org.rawValue, actor: context.actor,
-                                        action: existing == nil ? .ssoProviderAdded : .ssoProviderChanged,
+                                        action: added ? .ssoProviderAdded : .ssoProviderChanged,
                                         targetType: ResourceType.ssoProvider.rawValue, targetID: settings.name, requestID: context.requestID,
                                         details: ["kind": "oidc", "issuer": settings.issuer, "client_id": settings.clientID,
                                                   "mappings": settings.mappings.map(\.text).joined(separator: " "),
@@ -69,6 +49,29 @@ public struct SSOStore: Sendable {
             guard let provider = try Self.provider(settings.name, db) else { throw StorageError.notFound(.ssoProvider, id: settings.name) }
             return provider
         }
+    }
+
+    /// Stores a provider's row: a new one, or (with `replace`) over one of the same kind. True
+    /// when it was added.
+    static func upsert(_ name: String, kind: String, org: OrgID, settings json: String, replace: Bool, context: ChangeContext,
+                       _ db: Database) throws -> Bool {
+        let existing = try Row.fetchOne(db, sql: "SELECT org_id, kind FROM sso_provider WHERE name = ?", arguments: [name])
+        guard let existing else {
+            try db.execute(sql: """
+                INSERT INTO sso_provider (name, org_id, kind, settings, created_at, created_by, updated_at, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [name, org.rawValue, kind, json, context.now.millisecondsSinceEpoch, context.actor,
+                                 context.now.millisecondsSinceEpoch, context.actor])
+            return true
+        }
+        guard replace, (existing["kind"] as String) == kind else { throw StorageError.alreadyExists(.ssoProvider, field: "name", value: name) }
+        try db.execute(sql: "UPDATE sso_provider SET org_id = ?, settings = ?, updated_at = ?, updated_by = ? WHERE name = ?",
+                       arguments: [org.rawValue, json, context.now.millisecondsSinceEpoch, context.actor, name])
+        // why: people linked while the provider served another org must not keep a way in there.
+        if (existing["org_id"] as String) != org.rawValue {
+            try db.execute(sql: "DELETE FROM sso_identity WHERE provider = ?", arguments: [name])
+        }
+        return false
     }
 
     static func checkReferences(_ settings: OIDCProviderSettings, org: OrgID, _ db: Database) throws {

@@ -161,6 +161,28 @@ import Testing
         }
     }
 
+    @Test func aTerminalLogsInThroughASAMLIdP() async throws {
+        try await Self.withProvider { daemon, idp, base in
+            try await Self.person(idp, uid: "gina", groups: ["staff"])
+            let start = try #require(try await daemon.tcp.call(.POST, "/api/v1/sso/adfs/terminal-logins", json: ["loopback_port": 45679]).json)
+            let browser = SSOBrowser()
+            let idpPage = try await browser.get(try #require(start["authorization_url"] as? String))
+            let form = try #require(SSOBrowser.form(idpPage))
+            let back = try await browser.post(form.action, form: form.fields)
+            #expect(back.status == 303, "\(back.body)")
+            let loopback = try #require(back.location)
+            #expect(loopback.hasPrefix("http://127.0.0.1:45679/agentd-sso?code="))
+            #expect(browser.cookies["agentd_session"] == nil)
+            let finished = try await daemon.tcp.send(.POST, "/api/v1/sso/terminal-logins/finish", body: try JSONSerialization.data(withJSONObject: [
+                "poll": try #require(start["poll"] as? String), "code": try #require(SSOBrowser.query(loopback, "code")),
+            ]))
+            #expect(finished.status == 201, "\(String(decoding: finished.body, as: UTF8.self))")
+            var client = daemon.tcp
+            client.bearerToken = try #require(finished.json?["token"] as? String)
+            #expect(try await client.call(.GET, "/api/v1/whoami").json?["login"] as? String == "gina")
+        }
+    }
+
     @Test func forgedMisdirectedAndStaleResponsesOpenNoSession() async throws {
         try await Self.withProvider { daemon, idp, base in
             try await Self.person(idp, uid: "mallory", groups: ["agentd-admins"])

@@ -28,9 +28,9 @@ extension SSORoutes {
         }
         let form = formFields(String(decoding: buffer.readableBytesView, as: UTF8.self))
         let agent = request.headers[.userAgent].map { String($0.prefix(100)) } ?? "unknown client"
-        let (token, session, returnTo): (SessionToken, Session, String)
+        let finish: SSOService.Finish
         do {
-            (token, session, returnTo) = try await services.finishSAML(name, response: form["SAMLResponse"], relayState: form["RelayState"],
+            finish = try await services.finishSAML(name, response: form["SAMLResponse"], relayState: form["RelayState"],
                                                                       browserState: cookie(samlStateCookie, in: request),
                                                                       client: "tcp \(address(context)), " + agent, requestID: context.requestID)
         } catch let refusal as SSORefusal {
@@ -38,8 +38,8 @@ extension SSORoutes {
             throw refusal
         }
         let secure = services.publicURL.text.hasPrefix("https://") ? "; Secure" : ""
-        return signedIn(token: token, session: session, returnTo: returnTo, services: services, secure: secure,
-                        clearing: "\(samlStateCookie)=; Path=/auth/saml/\(name)/acs; HttpOnly; \(samlCookieSite(services)); Max-Age=0\(secure)")
+        return try respond(finish, services: services, secure: secure,
+                           clearing: "\(samlStateCookie)=; Path=/auth/saml/\(name)/acs; HttpOnly; \(samlCookieSite(services)); Max-Age=0\(secure)")
     }
 
     static let samlStateCookie = "agentd_saml_state"

@@ -145,10 +145,16 @@ public enum SSORoutes: RouteFile {
     }
 
     static func respond(_ finish: SSOService.Finish, name: String, services: Services, secure: String) throws -> Response {
+        try respond(finish, services: services, secure: secure,
+                    clearing: "\(stateCookie)=; Path=/auth/callback/\(name); HttpOnly; SameSite=Lax; Max-Age=0\(secure)")
+    }
+
+    /// A finished login: a browser's session page, or a terminal's code (to agentctl's loopback
+    /// listener, or shown to type); `clearing` unsets the login's state cookie.
+    static func respond(_ finish: SSOService.Finish, services: Services, secure: String, clearing: String) throws -> Response {
         switch finish {
         case .browser(let token, let session, let returnTo):
-            return signedIn(token: token, session: session, returnTo: returnTo, services: services, secure: secure,
-                            clearing: "\(stateCookie)=; Path=/auth/callback/\(name); HttpOnly; SameSite=Lax; Max-Age=0\(secure)")
+            return signedIn(token: token, session: session, returnTo: returnTo, services: services, secure: secure, clearing: clearing)
         case .terminal(let code, let port):
             if let port {
                 var response = Response(status: .seeOther)
@@ -229,8 +235,10 @@ public enum SSORoutes: RouteFile {
             throw ValidationError(field: "loopback_port", "must be a port from 1024 to 65535")
         }
         let poll = SSOService.random(32)
-        let start = try await services.begin(try context.parameters.require("provider"), returnTo: nil, poll: poll,
-                                             loopbackPort: body?.loopbackPort, address: address(context))
+        let name = try context.parameters.require("provider")
+        let start = try await services.store.kind(of: name) == "saml"
+            ? try await services.beginSAML(name, returnTo: nil, poll: poll, loopbackPort: body?.loopbackPort, address: address(context))
+            : try await services.begin(name, returnTo: nil, poll: poll, loopbackPort: body?.loopbackPort, address: address(context))
         var response = try JSONResponse.make(.created, TerminalStart(
             authorizationUrl: start.authorizationURL, poll: poll,
             expiresAt: services.clock.now().adding(milliseconds: SSOLoginRules.pendingMilliseconds).rfc3339))

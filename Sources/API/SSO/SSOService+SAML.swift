@@ -17,7 +17,7 @@ extension SSOService {
     }
 
     /// Where to send the browser: the IdP's SSO endpoint with the deflated AuthnRequest.
-    public func beginSAML(_ name: String, returnTo: String?, address: String) async throws -> Start {
+    public func beginSAML(_ name: String, returnTo: String?, poll: String? = nil, loopbackPort: Int? = nil, address: String) async throws -> Start {
         try throttled(address)
         guard let provider = try await store.samlProvider(name) else { throw SSORefusal.unknownProvider(name) }
         let now = clock.now()
@@ -25,7 +25,8 @@ extension SSOService {
         let requestID = SAMLMessages.requestID(random: SecretHasher.randomBytes(20))
         // The request's ID waits where an OIDC login keeps its nonce: InResponseTo must name it.
         try await store.startLogin(provider: name, stateHash: hasher.hash("sso-state:" + state), nonce: requestID, verifier: "saml",
-                                   returnTo: SSOLoginRules.returnPath(returnTo), pollHash: nil, loopbackPort: nil, now: now)
+                                   returnTo: SSOLoginRules.returnPath(returnTo), pollHash: poll.map { hasher.hash("sso-poll:" + $0) },
+                                   loopbackPort: loopbackPort, now: now)
         let request = SAMLMessages.authnRequest(id: requestID, at: now, destination: provider.settings.ssoURL, acs: samlACS(name),
                                                 spEntityID: provider.settings.spEntityID)
         let encoded = Data(try Deflate.raw(Array(request.utf8))).base64EncodedString()
@@ -39,15 +40,18 @@ extension SSOService {
     /// IdP's certificate, the signed assertion must be for this SP and ACS, answer this login's
     /// request, be within its times and not used before. Refusals are audited.
     public func finishSAML(_ name: String, response: String?, relayState: String?, browserState: String?, client: String,
-                           requestID: String?) async throws -> (SessionToken, Session, returnTo: String) {
+                           requestID: String?) async throws -> Finish {
         guard let provider = try await store.samlProvider(name) else { throw SSORefusal.unknownProvider(name) }
         guard let relayState, !relayState.isEmpty, relayState.utf8.count <= 200,
               let pending = try await store.takeLogin(provider: name, stateHash: hasher.hash("sso-state:" + relayState), now: clock.now()) else {
             throw SSORefusal.state
         }
         // why optional over http: the IdP's cross-site POST carries a SameSite=None cookie only
-        // over https; plain http is for trials and tests (docs/sso.md).
-        if let browserState {
+        // over https; plain http is for trials and tests (docs/sso.md). A terminal's login is
+        // bound by its poll secret and code instead.
+        if pending.forTerminal {
+            // no browser to bind
+        } else if let browserState {
             guard SSOStore.equal(Array(browserState.utf8), Array(relayState.utf8)) else { throw SSORefusal.state }
         } else if publicURL.text.hasPrefix("https://") {
             throw SSORefusal.state
@@ -78,9 +82,15 @@ extension SSOService {
             let person = SSOStore.Person(subject: assertion.subject(login: login), login: login, displayName: String(display.prefix(200)),
                                          groups: Array((assertion.attributes[settings.groupsAttribute] ?? []).prefix(1000)))
             let membership = try await provisioned(person, into: provider.provisioning, requestID: requestID)
+            if pending.forTerminal {
+                let code = Self.terminalCode()
+                try await store.completeTerminal(stateHash: hasher.hash("sso-state:" + relayState), codeHash: hasher.hash("sso-code:" + code),
+                                                 membership: membership)
+                return .terminal(code: code, loopbackPort: pending.loopbackPort)
+            }
             let (token, session) = try await passwordLogin.openSession(membership, login: login, client: "saml \(name), " + client,
                                                                        ssoProvider: name, requestID: requestID, now: clock.now())
-            return (token, session, pending.returnTo)
+            return .browser(token, session, returnTo: pending.returnTo)
         }
     }
 

@@ -218,10 +218,10 @@ public struct SSOService: Sendable {
                                                         now: clock.now()) else {
             throw SSORefusal.state
         }
-        guard let provider = try await store.provider(done.provider),
+        guard try await store.kind(of: done.provider) != nil,
               let (account, role, _) = try await store.member(done.userID, org: done.orgID) else { throw SSORefusal.state }
         return try await passwordLogin.openSession(Membership(orgID: done.orgID, userID: done.userID, role: role), login: account.login,
-                                                   client: "sso \(provider.name) terminal, " + client, ssoProvider: provider.name,
+                                                   client: "sso \(done.provider) terminal, " + client, ssoProvider: done.provider,
                                                    requestID: requestID, now: clock.now())
     }
 

@@ -321,7 +321,7 @@ extension SSORoutes {
         let scope = try context.scope()
         let org = try context.parameters.require("org")
         let requirement = try await services.store.requirement(orgReference: org, scope: scope)
-        let providers = try await services.store.providers().filter { $0.orgID.rawValue == org || $0.orgName == org }.map(\.name)
+        let providers = try await services.store.providerNames(orgReference: org, scope: try context.scope())
         return try JSONResponse.make(.ok, RequirementResource(required: requirement.required, breakGlass: requirement.breakGlass, providers: providers))
     }
 
@@ -330,7 +330,7 @@ extension SSORoutes {
         let org = try context.parameters.require("org")
         let requirement = try await services.store.setRequirement(orgReference: org, required: body.required, breakGlass: body.breakGlass ?? [],
                                                                   context: context.change(services.clock))
-        let providers = try await services.store.providers().filter { $0.orgID.rawValue == org || $0.orgName == org }.map(\.name)
+        let providers = try await services.store.providerNames(orgReference: org, scope: try context.scope())
         return try JSONResponse.make(.ok, RequirementResource(required: requirement.required, breakGlass: requirement.breakGlass, providers: providers))
     }
 }

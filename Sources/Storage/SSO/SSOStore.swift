@@ -125,6 +125,14 @@ public struct SSOStore: Sendable {
         try await database.read { db in try Self.provider(name, db) }
     }
 
+    /// The names of an org's providers, of every kind (where its people log in).
+    public func providerNames(orgReference: String?, scope: Scope) async throws -> [String] {
+        try await database.read { db in
+            let org = try UserStore.org(orgReference, scope, db)
+            return try String.fetchAll(db, sql: "SELECT name FROM sso_provider WHERE org_id = ? ORDER BY name", arguments: [org.rawValue])
+        }
+    }
+
     /// How many people each provider has linked: for `agentctl sso list`.
     public func linkedCounts() async throws -> [String: Int] {
         try await database.read { db in

@@ -123,17 +123,16 @@ let package = Package(
         // Alert email over SMTP through libcurl (STARTTLS, AUTH), whose setopt is variadic too.
         .target(name: "CCurlSMTP", linkerSettings: [.linkedLibrary("curl")]),
         // SAML's XML signatures: libxmlsec1 (OpenSSL engine) and libxml2, through a C shim.
-        // The defines are xmlsec1-openssl's pkg-config cflags (Debian 12), which SwiftPM does not
-        // pass on to C targets; XMLSEC_NO_SIZE_T must match the library's ABI.
-        .target(name: "CSAML", dependencies: ["CXMLSec"],
-                cSettings: [.define("XMLSEC_CRYPTO_OPENSSL", to: "1"), .define("XMLSEC_NO_SIZE_T"), .define("XMLSEC_NO_GOST", to: "1"),
+        // xmlsec1-openssl's pkg-config cflags (Debian 12), written out: its libs would also link
+        // libssl, libcrypto and libxslt, which agentd never calls, and the .deb would then depend
+        // on the build machine's libssl3 version. XMLSEC_NO_SIZE_T must match the library's ABI.
+        // (libxmlsec1-dev, from `make deps`.)
+        .target(name: "CSAML",
+                cSettings: [.unsafeFlags(["-I/usr/include/xmlsec1", "-I/usr/include/libxml2"]),
+                            .define("XMLSEC_CRYPTO_OPENSSL", to: "1"), .define("XMLSEC_NO_SIZE_T"), .define("XMLSEC_NO_GOST", to: "1"),
                             .define("XMLSEC_NO_GOST2012", to: "1"), .define("XMLSEC_NO_CRYPTO_DYNAMIC_LOADING", to: "1"),
-                            .define("XMLSEC_OPENSSL3_ENGINES", to: "1"), .define("__XMLSEC_FUNCTION__", to: "__func__")]),
-        .systemLibrary(
-            name: "CXMLSec",
-            pkgConfig: "xmlsec1-openssl",
-            providers: [.apt(["libxmlsec1-dev"])]
-        ),
+                            .define("XMLSEC_OPENSSL3_ENGINES", to: "1"), .define("__XMLSEC_FUNCTION__", to: "__func__")],
+                linkerSettings: [.linkedLibrary("xmlsec1-openssl"), .linkedLibrary("xmlsec1"), .linkedLibrary("xml2")]),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",

@@ -103,19 +103,7 @@ public enum WorkflowGraph {
 
     private static func clip(_ text: String) -> String { text.count > 26 ? String(text.prefix(25)) + "…" : text }
 
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escaped(_ text: String) -> String { XMLEscaping.escaped(text) }
 
     private static func quoted(_ text: String) -> String {
         var out = "\""

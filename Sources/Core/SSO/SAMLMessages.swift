@@ -1,20 +1,7 @@
 /// The XML agentd sends as a SAML 2.0 service provider: its metadata for the IdP's admin, and
 /// the AuthnRequest of a login (SAML 2.0 Core §3.4.1, Metadata §2.4.4).
 public enum SAMLMessages {
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { XMLEscaping.escaped(text) }
 
     /// An xsd:ID for a request: a letter first, then 40 hex digits from `random` (20 bytes).
     public static func requestID(random: [UInt8]) -> String {

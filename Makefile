@@ -7,16 +7,22 @@ TEST_PACKAGES := python3 python3-cryptography openssl xmlsec1
 # promtool comes out of Debian's prometheus package unpacked, not installed: installing it would
 # start a Prometheus server on a machine booted with systemd.
 PROMTOOL := .build/tools/promtool
+# `make test-ui` drives the web console in headless Chromium with Selenium, all from Debian; it runs
+# under Debian's own python3, the one python3-selenium installs into (not a python3 of pyenv or a venv).
+UI_TEST_PACKAGES := python3 python3-selenium chromium chromium-driver
+UI_PYTHON ?= /usr/bin/python3
+UI_SCREENSHOTS ?= .build/ui-screenshots
 # `make deb` checks the package with lintian; `make test-deb` boots it in a Debian 12 tree.
 DEB_TOOLS := lintian fakeroot
 TEST_DEB_TOOLS := debootstrap systemd-container
 BIN := .build/debug
 
-.PHONY: deps build run test bench bench-peers completions clean deb test-deb
+.PHONY: deps build run test test-ui bench bench-peers completions clean deb test-deb
 
 # Installs the system packages the build needs, only those missing.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PACKAGES)) \
+	    $(if $(filter test-ui,$(MAKECMDGOALS)),$(UI_TEST_PACKAGES)) \
 	    $(if $(filter deb test-deb,$(MAKECMDGOALS)),$(DEB_TOOLS)) $(if $(filter test-deb,$(MAKECMDGOALS)),$(TEST_DEB_TOOLS)); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -37,6 +43,12 @@ run: build
 test: deps $(PROMTOOL)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+
+# The web console in a real browser (Tests/UI/console_test.py): its own dev agentd on a free
+# loopback port, orgs and users made with agentctl, a screenshot of each step in $(UI_SCREENSHOTS).
+test-ui: build
+	AGENTD_BIN=$(BIN)/agentd AGENTCTL_BIN=$(BIN)/agentctl UI_SCREENSHOTS=$(UI_SCREENSHOTS) \
+	    $(UI_PYTHON) Tests/UI/console_test.py
 
 $(PROMTOOL):
 	@mkdir -p $(@D)

@@ -1,6 +1,7 @@
 import Core
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Platform
 import AgentSecurity
 import Storage
@@ -41,10 +42,11 @@ public struct IdentityMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        var request = request
         if let authorization = request.headers[.authorization] {
             await identifyByKey(authorization, &context)
         } else if let cookie = request.headers[.cookie], let token = SessionCookie.token(in: cookie) {
-            await identifyByCookie(token, request, &context)
+            await identifyByCookie(token, &request, &context)
         } else if context.isUnixSocket {
             await identifyByPeer(request, &context)
         } else {
@@ -93,12 +95,20 @@ public struct IdentityMiddleware: RouterMiddleware {
     }
 
     /// A browser's session cookie. Requests that change something must also carry the
-    /// session's CSRF token, which a page of another site cannot know.
-    private func identifyByCookie(_ token: String, _ request: Request, _ context: inout Context) async {
+    /// session's CSRF token, which a page of another site cannot know: in `X-CSRF-Token`, or
+    /// from the console's HTML forms (which cannot set headers) in a `csrf_token` field.
+    private func identifyByCookie(_ token: String, _ request: inout Request, _ context: inout Context) async {
         do {
             let identity = try await passwordLogin.authenticate(token, now: clock.now())
             let safe = [.get, .head, .options].contains(request.method)
-            guard safe || passwordLogin.checkCSRF(request.headers[.csrfToken] ?? "", for: identity.sessionID) else {
+            var presented = request.headers[.csrfToken]
+            if !safe, presented == nil, ConsoleRoutes.owns(request.uri.path),
+               request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+                // Read here, and kept in the request for the page to read again.
+                let body = try? await request.collectBody(upTo: RequestLimits().maxBodyBytes)
+                presented = body.flatMap { FormEncoding.fields(String(buffer: $0))["csrf_token"] }
+            }
+            guard safe || passwordLogin.checkCSRF(presented ?? "", for: identity.sessionID) else {
                 context.identityFailure = .csrfFailed
                 return
             }

@@ -1,3 +1,4 @@
+import Core
 import Hummingbird
 import Logging
 import Platform
@@ -21,6 +22,9 @@ struct ProblemMiddleware: RouterMiddleware {
             if problem.status >= 500 && problem.code == ProblemCode.internalError.rawValue {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))",
                                                                   "path": "\(request.uri.path)"])
+            }
+            if ConsoleRoutes.owns(request.uri.path) {
+                return ConsoleErrorPage.response(problem, request: request, requestID: context.requestID)
             }
             var response = JSONResponse.problem(problem)
             if case APIError.methodNotAllowed(_, let allowed) = error {

@@ -11,7 +11,8 @@ import Core
 public enum OpenAPIDocument {
     public static func build(routes: [RouteDeclaration]) -> JSON {
         var paths: [String: [String: JSON]] = [:]
-        for route in routes {
+        // The console's pages are for browsers, not programs: they are not part of the API.
+        for route in routes where !ConsoleRoutes.owns(route.path) {
             paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route)
         }
         return [

@@ -52,24 +52,32 @@ public enum DefinitionRoutes: RouteFile {
     static func apply(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(ApplyBody.self, from: request, limits: services.limits)
         if let message = body.message, message.count > 500 { throw ValidationError(field: "message", "must be at most 500 characters") }
+        let outcomes = try await apply(body.document, message: body.message, deploy: body.deploy, branch: body.branch,
+                                       route: "POST /api/v1/apply", context, services)
+        return DefinitionResources.respond(.ok, result(outcomes))
+    }
+
+    /// Applying a definitions file, for the API and the console's editor alike: each
+    /// document's permission checked (and a refusal audited under `route`), all or nothing,
+    /// every issue pointed at its line.
+    static func apply(_ document: String, message: String?, deploy: String?, branch: String?, route: String,
+                      _ context: AgentRequestContext, _ services: Services) async throws -> [ApplyOutcome] {
         let deployTo: DeployEnvironment?
-        switch body.deploy {
-        case nil: deployTo = body.branch == nil ? .dev : nil
+        switch deploy {
+        case nil: deployTo = branch == nil ? .dev : nil
         case let name?: deployTo = try EnvironmentName.deploy(name)
         }
-        let (inputs, lines) = try parse(body.document)
+        let (inputs, lines) = try parse(document)
         for input in inputs {
             let needed: Permission = switch input.document {
             case .agent: .agentsCreate
             case .workflow: .workflowsCreate
             }
-            try await services.refusals.require(needed, route: "POST /api/v1/apply", context)
+            try await services.refusals.require(needed, route: route, context)
         }
         do {
-            let outcomes = try await services.definitions.apply(inputs, message: body.message, deployTo: deployTo,
-                                                                deployUnchanged: body.deploy != nil, branch: body.branch,
-                                                                context: context.change(services.clock))
-            return DefinitionResources.respond(.ok, result(outcomes))
+            return try await services.definitions.apply(inputs, message: message, deployTo: deployTo, deployUnchanged: deploy != nil,
+                                                        branch: branch, context: context.change(services.clock))
         } catch let error as DefinitionError {
             throw located(error, lines)
         }

@@ -177,7 +177,7 @@ public enum SSORoutes: RouteFile {
         var response = page(title: "Signed in", refreshTo: returnTo,
                             body: "<p>You are signed in as <b>\(html(session.userID.rawValue))</b>. <a href=\"\(html(returnTo))\">Continue</a>.</p>")
         response.headers[values: .setCookie] = [
-            "\(SessionCookie.name)=\(token.text); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(secure)",
+            SessionCookie.set(token.text, maxAgeSeconds: maxAge, secure: !secure.isEmpty),
             clearing,
         ]
         return response
@@ -273,7 +273,7 @@ public enum SSORoutes: RouteFile {
         _ = try await services.logins.revoke(session.rawValue, byUser: caller.userID, mayRevokeOthers: false, logout: true,
                                              context: context.change(services.clock))
         var response = try JSONResponse.make(.ok, LogoutBody(endSessionUrl: url))
-        response.headers[.setCookie] = "\(SessionCookie.name)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        response.headers[.setCookie] = SessionCookie.cleared
         return response
     }
 }

@@ -88,7 +88,7 @@ public enum SessionRoutes: RouteFile {
             var response = try JSONResponse.make(.created, CookieSessionBody(
                 session: SessionResource(session, policy: services.passwordLogin.sessions, token: nil),
                 csrfToken: services.passwordLogin.csrfToken(for: session.id)))
-            response.headers[.setCookie] = "\(SessionCookie.name)=\(token.text); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)"
+            response.headers[.setCookie] = SessionCookie.set(token.text, maxAgeSeconds: maxAge)
             response.headers[.cacheControl] = "no-store"
             return response
         }
@@ -106,7 +106,7 @@ public enum SessionRoutes: RouteFile {
         _ = try await services.logins.revoke(session.rawValue, byUser: caller.userID, mayRevokeOthers: false, logout: true,
                                              context: context.change(services.clock))
         var response = Response(status: .noContent)
-        response.headers[.setCookie] = "\(SessionCookie.name)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        response.headers[.setCookie] = SessionCookie.cleared
         return response
     }
 
@@ -152,6 +152,16 @@ struct CookieSessionBody: Encodable {
 /// The browser session cookie.
 enum SessionCookie {
     static let name = "agentd_session"
+
+    /// The cookie that holds a session: out of reach of page scripts, and sent only with
+    /// requests this site's own pages start.
+    /// `secure` when the site is served over https (`[server] public_url`).
+    static func set(_ token: String, maxAgeSeconds: Int64, secure: Bool = false) -> String {
+        "\(name)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAgeSeconds)" + (secure ? "; Secure" : "")
+    }
+
+    /// Ends the cookie in the browser.
+    static let cleared = "\(name)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
 
     /// The session token in a `Cookie` header, if any.
     static func token(in header: String) -> String? {

@@ -14,7 +14,7 @@ extension APIRouter {
             + ChangeRoutes.declarations + EnvironmentRoutes.declarations + ErrorRoutes.declarations
             + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
             + ArchiveRoutes.declarations + PrivacyRoutes.declarations
-            + PersonalDataRoutes.declarations + SSORoutes.declarations
+            + PersonalDataRoutes.declarations + SSORoutes.declarations + ConsoleRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -23,6 +23,8 @@ extension APIRouter {
                             models: ModelService, costs: CostService, backups: BackupService,
                             schedules: ScheduleService, webhooks: WebhookService, approvals: ApprovalService,
                             alerts: AlertService, compliance: ComplianceService, sso: SSOService) -> [BoundRoute] {
+        let console = ConsoleServices(login: login, sso: sso, identity: identity, definitions: definitions, executions: executions, costs: costs)
+        return
         SystemRoutes.bound(to: system) + OrgRoutes.bound(to: identity) + UserRoutes.bound(to: identity) + RoleRoutes.bound(to: identity)
             + TeamRoutes.bound(to: identity) + SessionRoutes.bound(to: login) + MFARoutes.bound(to: login) + PlanRoutes.bound(to: identity)
             + SecretRoutes.bound(to: vault) + APIKeyRoutes.bound(to: identity) + AuditRoutes.bound(to: audit)
@@ -33,6 +35,6 @@ extension APIRouter {
             + ChangeRoutes.bound(to: approvals) + EnvironmentRoutes.bound(to: definitions) + ErrorRoutes.bound(to: executions)
             + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
             + ArchiveRoutes.bound(to: compliance) + PrivacyRoutes.bound(to: compliance)
-            + PersonalDataRoutes.bound(to: compliance) + SSORoutes.bound(to: sso)
+            + PersonalDataRoutes.bound(to: compliance) + SSORoutes.bound(to: sso) + ConsoleRoutes.bound(to: console)
     }
 }

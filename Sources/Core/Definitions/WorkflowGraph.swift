@@ -19,7 +19,9 @@ public enum WorkflowGraph {
 
     static let boxWidth = 190, boxHeight = 46, columnGap = 70, rowGap = 22, margin = 20
 
-    public static func svg(_ workflow: WorkflowDefinition, kinds: [String: StepKind]) -> String {
+    /// `statuses` (node → step status) marks each node with `data-status`, for the console's
+    /// execution page to colour.
+    public static func svg(_ workflow: WorkflowDefinition, kinds: [String: StepKind], statuses: [String: String] = [:]) -> String {
         let dag = DAG(nodes: workflow.nodes.map(\.id), edges: workflow.edges)
         let layerOf = dag.layers()
         var columns: [[String]] = []
@@ -69,7 +71,8 @@ public enum WorkflowGraph {
             guard let box = boxes[node.id] else { continue }
             let kind = kinds[node.id]
             let lines = label(node, kind)
-            out += "<g class=\"node\" data-node=\"\(escaped(node.id))\">"
+            let status = statuses[node.id].map { " data-status=\"\(escaped($0))\"" } ?? ""
+            out += "<g class=\"node\" data-node=\"\(escaped(node.id))\"\(status)>"
                 + "<rect x=\"\(box.x)\" y=\"\(box.y)\" width=\"\(boxWidth)\" height=\"\(boxHeight)\" rx=\"8\" fill=\"\(color(kind))\" stroke=\"#333\"/>"
                 + "<text x=\"\(box.x + 10)\" y=\"\(box.y + 19)\" font-weight=\"bold\">\(escaped(clip(lines[0])))</text>"
                 + "<text x=\"\(box.x + 10)\" y=\"\(box.y + 36)\" fill=\"#333\">\(escaped(clip(lines[1])))</text></g>\n"

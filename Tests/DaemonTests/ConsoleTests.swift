@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+
+/// The web console over real HTTP (docs/console.md): sign-in, pages behind the same
+/// permission checks as the API, forms with the CSRF token, the editor's check and apply, a
+/// run from the generated form, errors as pages, and the security headers. The browser tests
+/// (`make test-ui`, Tests/UI) drive the same pages in Chromium.
+@Suite(.serialized) struct ConsoleTests {
+    static let workflow = """
+        workflow: console-demo
+        description: Greets a customer.
+        input: {type: object, properties: {customer: {type: string}, count: {type: integer}}, required: [customer]}
+        nodes:
+          greet: {kind: transform, config: {output: "Hello {{ input.customer }} x{{ input.count }}"}}
+          shout: {kind: transform, input: {text: "{{ nodes.greet.output }}"}, config: {output: "{{ input.text }}!"}}
+        edges: [greet -> shout]
+        output: {text: "{{ nodes.shout.output }}"}
+        """
+
+    /// A browser signed in as `login` (made with `role`) through the console's form.
+    static func signedIn(_ daemon: TestDaemon, _ login: String, role: String = "developer") async throws -> (SSOBrowser, String) {
+        try await LoginTests.makeUser(daemon, login, password: "console long secret", role: role)
+        let browser = SSOBrowser()
+        let base = "http://127.0.0.1:\(daemon.tcpPort)"
+        let signIn = try await browser.post(base + "/ui/login", form: [("login", login), ("password", "console long secret"), ("next", "/ui/workflows")])
+        try #require(signIn.status == 303, "sign-in answered \(signIn.status): \(signIn.body)")
+        #expect(signIn.location == "/ui/workflows")
+        #expect(browser.cookies["agentd_session"]?.hasPrefix("ags_") == true)
+        return (browser, base)
+    }
+
+    static func csrf(_ page: SSOBrowser.Page) throws -> String {
+        try #require(page.body.firstMatch(of: /name="csrf-token" content="([^"]+)"/).map { String($0.1) })
+    }
+
+    @Test func aPersonSignsInAppliesRunsAndWatchesAnExecution() async throws {
+        try await TestDaemon.run { daemon in
+            let (browser, base) = try await Self.signedIn(daemon, "dora")
+            let dashboard = try await browser.get(base + "/ui/dashboard")
+            #expect(dashboard.status == 200)
+            #expect(dashboard.body.contains("<h1>Dashboard</h1>"))
+            #expect(dashboard.body.contains("<svg"), "the executions chart")
+            let token = try Self.csrf(dashboard)
+
+            // The editor's check: problems at their lines, nothing stored.
+            let broken = Self.workflow.replacingOccurrences(of: "edges: [greet -> shout]", with: "edges: [greet -> missing]")
+            let check = try await daemon.tcp.send(.POST, "/ui/editor/check", body: try JSONSerialization.data(withJSONObject: ["document": broken]),
+                                                  headers: [("Content-Type", "application/json"), ("X-CSRF-Token", token),
+                                                            ("Cookie", "agentd_session=\(browser.cookies["agentd_session"] ?? "")")])
+            #expect(check.status == 200)
+            let result = try #require(check.json)
+            #expect(result["state"] as? String == "issues", "\(result)")
+            let issues = try #require(result["issues"] as? [[String: Any]])
+            #expect(issues.contains { ($0["line"] as? Int) == 7 }, "the edge's line: \(issues)")
+
+            // Applying a broken file shows the editor again with the problem, and stores nothing.
+            let refused = try await browser.post(base + "/ui/editor/apply", form: [("csrf_token", token), ("document", broken), ("message", "x")])
+            #expect(refused.status == 422)
+            #expect(refused.body.contains("class=\"line-error\""))
+            #expect(try await daemon.socket.send(.GET, "/api/v1/workflows/console-demo").status == 404)
+
+            let applied = try await browser.post(base + "/ui/editor/apply",
+                                                 form: [("csrf_token", token), ("document", Self.workflow), ("message", "first from the console")])
+            #expect(applied.status == 303, "\(applied.body)")
+            #expect(applied.location == "/ui/workflows/console-demo")
+            let versions = try await daemon.socket.call(.GET, "/api/v1/workflows/console-demo/versions")
+            #expect((versions.json?["items"] as? [[String: Any]])?.first?["message"] as? String == "first from the console")
+
+            let page = try await browser.get(base + "/ui/workflows/console-demo")
+            #expect(page.status == 200)
+            #expect(page.body.contains("id=\"field-customer\"") && page.body.contains("id=\"field-count\""))
+            #expect(page.body.contains("data-node=\"greet\""), "the DAG")
+            #expect(page.body.contains("id=\"edit-workflow\""))
+
+            // A value the form cannot take comes back with why.
+            let bad = try await browser.post(base + "/ui/workflows/console-demo/run",
+                                             form: [("csrf_token", token), ("input.customer", "ACME"), ("input.count", "many"), ("environment", "dev")])
+            #expect(bad.status == 422)
+            #expect(bad.body.contains("must be a whole number"))
+
+            let run = try await browser.post(base + "/ui/workflows/console-demo/run",
+                                             form: [("csrf_token", token), ("input.customer", "ACME"), ("input.count", "2"), ("environment", "dev")])
+            #expect(run.status == 303, "\(run.body)")
+            let location = try #require(run.location)
+            #expect(location.hasPrefix("/ui/executions/ex_"))
+            let id = String(location.dropFirst("/ui/executions/".count))
+            let finished = try await Run.finish(daemon.socket, id)
+            #expect(finished["status"] as? String == "succeeded")
+            #expect((finished["output"] as? [String: Any])?["text"] as? String == "Hello ACME x2!")
+            #expect(finished["trigger"] as? String == "console")
+
+            let execution = try await browser.get(base + location)
+            #expect(execution.status == 200)
+            #expect(execution.body.contains("data-status=\"succeeded\""))
+            #expect(execution.body.contains("Hello ACME x2!"))
+            #expect(!execution.body.contains("data-events="), "a finished execution has nothing to follow")
+            let list = try await browser.get(base + "/ui/executions?status=succeeded")
+            #expect(list.body.contains(id))
+            let none = try await browser.get(base + "/ui/executions?status=failed")
+            #expect(!none.body.contains(id))
+
+            // Signing out ends the session; pages then send the browser to sign in.
+            let out = try await browser.post(base + "/ui/logout", form: [("csrf_token", token)])
+            #expect(out.status == 303)
+            #expect(out.location == "/ui/login")
+            let after = try await browser.get(base + "/ui/dashboard")
+            #expect(after.status == 303)
+            #expect(after.location == "/ui/login?next=/ui/dashboard")
+        }
+    }
+
+    @Test func formsWithoutTheTokenOrFromAnotherSiteAreRefused() async throws {
+        try await TestDaemon.run { daemon in
+            let (browser, base) = try await Self.signedIn(daemon, "fred")
+            let token = try Self.csrf(try await browser.get(base + "/ui/dashboard"))
+            let missing = try await browser.post(base + "/ui/logout", form: [])
+            #expect(missing.status == 403)
+            #expect(missing.body.contains("403 Forbidden") && missing.body.contains("CSRF"))
+            let wrong = try await browser.post(base + "/ui/logout", form: [("csrf_token", String(token.reversed()))])
+            #expect(wrong.status == 403)
+            #expect(try await browser.get(base + "/ui/dashboard").status == 200, "still signed in")
+
+            // A login form another site posts (login CSRF) is refused before any check.
+            let crossSite = try await daemon.tcp.send(.POST, "/ui/login", body: Data("login=fred&password=console+long+secret".utf8),
+                                                      headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Sec-Fetch-Site", "cross-site")])
+            #expect(crossSite.status == 403)
+            #expect(crossSite.header("Set-Cookie") == nil)
+        }
+    }
+
+    @Test func signInProblemsAndRedirectsStayOnThisSite() async throws {
+        try await TestDaemon.run { daemon in
+            try await LoginTests.makeUser(daemon, "gil", password: "console long secret")
+            let browser = SSOBrowser()
+            let base = "http://127.0.0.1:\(daemon.tcpPort)"
+            let wrong = try await browser.post(base + "/ui/login", form: [("login", "gil"), ("password", "not it at all")])
+            #expect(wrong.status == 401)
+            #expect(wrong.body.contains("role=\"alert\""))
+            #expect(wrong.body.contains("value=\"gil\""), "the login is kept, the password is not")
+            #expect(browser.cookies["agentd_session"] == nil)
+            for next in ["//evil.example/x", "https://evil.example/", "/api/v1/whoami", "/ui/\r\nSet-Cookie: x=y"] {
+                let page = try await browser.post(base + "/ui/login", form: [("login", "gil"), ("password", "console long secret"), ("next", next)])
+                #expect(page.status == 303)
+                #expect(page.location == "/ui/dashboard", "next \(next) went to \(page.location ?? "-")")
+            }
+            // Escaping: what a person typed comes back as text, never markup.
+            let hostile = try await browser.get(base + "/ui/login?next=%22%3E%3Cscript%3E")
+            #expect(!hostile.body.contains("<script>"))
+        }
+    }
+
+    @Test func aViewerSeesNoEditControlsAndAnotherOrgsThingsAreNotFound() async throws {
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, Self.workflow)
+            let foreign = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "gus", role: "admin", org: "globex"))
+            _ = try await foreign.call(.POST, "/api/v1/apply", json: ["document": "workflow: globex-secret\nnodes:\n  a: {kind: transform, config: {output: 1}}\n"])
+            let (viewer, base) = try await Self.signedIn(daemon, "vic", role: "viewer")
+            let page = try await viewer.get(base + "/ui/workflows/console-demo")
+            #expect(page.status == 200)
+            #expect(page.body.contains("data-node=\"greet\""))
+            #expect(!page.body.contains("id=\"edit-workflow\"") && !page.body.contains("id=\"run-form\""))
+            let list = try await viewer.get(base + "/ui/workflows")
+            #expect(list.body.contains("console-demo") && !list.body.contains("id=\"new-workflow\""))
+            #expect(!list.body.contains("globex-secret"))
+            let editor = try await viewer.get(base + "/ui/editor")
+            #expect(editor.status == 403)
+            #expect(editor.body.contains("workflows.create"))
+            let token = try Self.csrf(page)
+            let run = try await viewer.post(base + "/ui/workflows/console-demo/run", form: [("csrf_token", token), ("input.customer", "x")])
+            #expect(run.status == 403)
+            let other = try await viewer.get(base + "/ui/workflows/globex-secret")
+            #expect(other.status == 404)
+            #expect(other.body.contains("404 Not found"))
+            #expect(try await viewer.get(base + "/ui/no-such-page").status == 404)
+        }
+    }
+
+    @Test func pagesCarryAStrictPolicyAndAssetsAreHashedAndCachedForGood() async throws {
+        try await TestDaemon.run { daemon in
+            let (browser, base) = try await Self.signedIn(daemon, "hana")
+            let dashboard = try await daemon.tcp.send(.GET, "/ui/dashboard", headers: [("Cookie", "agentd_session=\(browser.cookies["agentd_session"] ?? "")")])
+            #expect(dashboard.status == 200)
+            let policy = try #require(dashboard.header("Content-Security-Policy"))
+            #expect(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'") && policy.contains("script-src 'self'"))
+            #expect(dashboard.header("X-Frame-Options") == "DENY")
+            #expect(dashboard.header("Cache-Control") == "no-store")
+            let html = String(decoding: dashboard.body, as: UTF8.self)
+            #expect(html.matches(of: /<script(?![^>]*\bsrc=)/).isEmpty, "no inline script")
+            #expect(!html.contains("style=\""), "no inline style")
+            let assets = html.matches(of: /(?:src|href)="(\/ui\/assets\/[^"]+)"/).map { String($0.1) }
+            #expect(assets.count == 2)
+            var weight = dashboard.body.count
+            for asset in assets {
+                #expect(asset.firstMatch(of: /\.[0-9a-f]{12}\.(css|js)$/) != nil, "hashed name: \(asset)")
+                let answer = try await daemon.tcp.send(.GET, asset)
+                #expect(answer.status == 200)
+                #expect(answer.header("Cache-Control")?.contains("immutable") == true)
+                weight += answer.body.count
+            }
+            #expect(weight < 100_000, "page weight \(weight) bytes")
+            #expect(try await browser.get(base + "/ui/assets/console.000000000000.css").status == 404)
+            // The console is not part of the API's contract.
+            let openapi = try await daemon.socket.call(.GET, "/api/v1/openapi.json")
+            #expect(!((openapi.json?["paths"] as? [String: Any])?.keys.contains { $0.hasPrefix("/ui") } ?? true))
+        }
+    }
+}

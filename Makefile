@@ -72,6 +72,7 @@ bench: deps
 	$(SWIFT) build -c release --product alert-bench
 	$(SWIFT) build -c release --product retention-bench
 	$(SWIFT) build -c release --product sso-bench
+	$(SWIFT) build -c release --product console-bench
 	.build/release/writer-bench
 	.build/release/pii-bench
 	.build/release/definition-bench
@@ -80,6 +81,7 @@ bench: deps
 	.build/release/auth-bench
 	.build/release/api-bench --agentd .build/release/agentd
 	.build/release/sso-bench --agentd .build/release/agentd
+	.build/release/console-bench --agentd .build/release/agentd
 	.build/release/triggers-bench --agentd .build/release/agentd
 	.build/release/approvals-bench
 	.build/release/alert-bench

@@ -256,6 +256,11 @@ let package = Package(
             path: "bench/api-bench"
         ),
         .executableTarget(
+            name: "console-bench",
+            dependencies: ["Client", "Core", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "bench/console-bench"
+        ),
+        .executableTarget(
             name: "sso-bench",
             dependencies: [
                 "Client", "Core", "AgentSecurity", "Storage",

@@ -87,6 +87,28 @@ import Testing
         #expect(!svg.contains("<script"))
     }
 
+    @Test func durationBucketsStepByAboutOnePointFourAndGiveQuantiles() {
+        let bounds = DurationBuckets.bounds
+        #expect(bounds.prefix(8) == [1, 2, 3, 5, 7, 10, 15, 20])
+        #expect(bounds.count == 53)
+        #expect(bounds.last == 700_000_000)
+        #expect(DurationBuckets.bucket(milliseconds: 0) == 0)
+        #expect(DurationBuckets.bucket(milliseconds: 10) == 5)
+        #expect(DurationBuckets.bucket(milliseconds: 11) == 6)
+        #expect(DurationBuckets.bucket(milliseconds: 800_000_000) == bounds.count)
+        for ms: Int64 in [3, 42, 999, 12_345, 5_000_000] {
+            let bucket = DurationBuckets.bucket(milliseconds: ms)
+            #expect(bounds[bucket] >= ms && (bucket == 0 || bounds[bucket - 1] < ms), "\(ms) in bucket \(bucket)")
+        }
+        let counts = [DurationBuckets.bucket(milliseconds: 10): 50, DurationBuckets.bucket(milliseconds: 1000): 45,
+                      DurationBuckets.bucket(milliseconds: 60_000): 5]
+        #expect(DurationBuckets.quantile(0.5, of: counts) == 10)
+        #expect(DurationBuckets.quantile(0.51, of: counts) == 1000)
+        #expect(DurationBuckets.quantile(0.96, of: counts) == 70_000)
+        #expect(DurationBuckets.quantile(0.5, of: [:]) == nil)
+        #expect(DurationBuckets.quantile(0.99, of: [bounds.count: 3]) == 700_000_000)
+    }
+
     @Test func anEmptyChartStillDraws() {
         let svg = BarChart(title: "Nothing", series: [.init("ok", name: "ok")], bars: []).svg()
         #expect(svg.hasPrefix("<svg"))

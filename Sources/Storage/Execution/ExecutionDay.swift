@@ -1,12 +1,14 @@
 import Core
 import GRDB
 
-/// The console dashboard's day: executions started in each hour of the last 24 by status,
-/// and the durations of those that ended, over the teams the caller sees.
+/// The console dashboard's day, from `execution_hour` (counters kept as executions end, never
+/// a scan of the executions): how many ended in each of the last 24 hours by outcome, and
+/// their durations' p50 and p95 (within a bucket, see `DurationBuckets`), over the teams the
+/// caller sees.
 public struct ExecutionDay: Sendable, Hashable {
-    /// Hour start (ms since the epoch) → status → count.
+    /// Hour start (ms since the epoch) → outcome → count.
     public let hours: [Int64: [ExecutionStatus: Int]]
-    /// p50 and p95 of the ended executions' durations, in ms; nil when none ended.
+    /// Upper bounds of the buckets holding the day's p50 and p95, in ms; nil when none ended.
     public let p50: Int64?
     public let p95: Int64?
 }
@@ -16,25 +18,32 @@ extension ExecutionStore {
         let since = (now.millisecondsSinceEpoch / Milliseconds.hour - 23) * Milliseconds.hour
         return try await database.read { db in
             let visibility = TeamVisibility(scope)
-            let values: [any DatabaseValueConvertible] = [scope.orgID.rawValue, since] + visibility.arguments
-            let arguments = StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
+            let values: [(any DatabaseValueConvertible)?] = [scope.orgID.rawValue, since] + visibility.arguments
             var hours: [Int64: [ExecutionStatus: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT created_at / \(Milliseconds.hour) AS hour, status, count(*) AS n FROM execution INDEXED BY execution_by_org_created
-                WHERE org_id = ? AND created_at >= ?\(visibility.clause("team_id")) GROUP BY hour, status
-                """, arguments: arguments) {
+            var buckets: [Int: Int] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT hour, status, bucket, sum(n) AS n FROM execution_hour WHERE org_id = ? AND hour >= ?\(visibility.clause("team_id", none: "= ''"))
+                GROUP BY hour, status, bucket
+                """), arguments: StatementArguments(values)) {
                 guard let status = ExecutionStatus(rawValue: row["status"]) else { continue }
-                let hour: Int64 = row["hour"]
-                hours[hour * Milliseconds.hour, default: [:]][status] = row["n"]
+                let n: Int = row["n"]
+                hours[row["hour"], default: [:]][status, default: 0] += n
+                buckets[row["bucket"], default: 0] += n
             }
-            let durations = try Int64.fetchAll(db, sql: """
-                SELECT finished_at - created_at AS d FROM execution INDEXED BY execution_by_org_created
-                WHERE org_id = ? AND created_at >= ? AND finished_at IS NOT NULL\(visibility.clause("team_id")) ORDER BY d
-                """, arguments: arguments)
-            func percentile(_ p: Double) -> Int64? {
-                durations.isEmpty ? nil : durations[min(durations.count - 1, Int((Double(durations.count) * p).rounded(.up)) - 1)]
-            }
-            return ExecutionDay(hours: hours, p50: percentile(0.5), p95: percentile(0.95))
+            return ExecutionDay(hours: hours, p50: DurationBuckets.quantile(0.5, of: buckets), p95: DurationBuckets.quantile(0.95, of: buckets))
+        }
+    }
+
+    /// The newest failures since `since`, newest first, through the index of failed executions
+    /// by end time (a quiet org's history is never walked looking for them).
+    public func recentFailures(in scope: Scope, since: Instant, limit: Int) async throws -> [ExecutionRecord] {
+        try await database.read { db in
+            let visibility = TeamVisibility(scope)
+            let values: [(any DatabaseValueConvertible)?] = [since.millisecondsSinceEpoch, scope.orgID.rawValue] + visibility.arguments + [limit]
+            return try String.fetchAll(db.cachedStatement(sql: """
+                SELECT id FROM execution INDEXED BY execution_failed_at WHERE status = 'failed' AND finished_at >= ? AND org_id = ?\
+                \(visibility.clause("team_id")) ORDER BY finished_at DESC, id DESC LIMIT ?
+                """), arguments: StatementArguments(values)).map { try Self.record($0, db) }
         }
     }
 }

@@ -58,18 +58,18 @@ enum ConsoleDashboardPage {
         for index in 0..<24 {
             let hour = firstHour + Int64(index) * Milliseconds.hour
             let counts = day.hours[hour] ?? [:]
-            let succeeded = counts[.succeeded] ?? 0, failed = counts[.failed] ?? 0
-            let other = counts.values.reduce(0, +) - succeeded - failed
+            let succeeded = counts[.succeeded] ?? 0, failed = counts[.failed] ?? 0, cancelled = counts[.cancelled] ?? 0
             daySucceeded += succeeded
             dayFailed += failed
             let label = String(Instant(millisecondsSinceEpoch: hour).rfc3339.dropFirst(11).prefix(5))
-            bars.append(BarChart.Bar(label: label, values: [Double(succeeded), Double(failed), Double(other)]))
+            bars.append(BarChart.Bar(label: label, values: [Double(succeeded), Double(failed), Double(cancelled)]))
         }
         data["day"] = ["succeeded": daySucceeded, "failed": dayFailed]
-        data["duration"] = ["p50": day.p50.map { ConsoleView.duration(milliseconds: $0) } ?? "–",
-                            "p95": day.p95.map { ConsoleView.duration(milliseconds: $0) } ?? "–"]
-        let runs = BarChart(title: "Executions per hour over the last 24 hours (UTC)",
-                            series: [.init("ok", name: "succeeded"), .init("failed", name: "failed"), .init("other", name: "other")], bars: bars)
+        // Upper bounds of duration buckets, hence "≤".
+        data["duration"] = ["p50": day.p50.map { "≤ " + ConsoleView.duration(milliseconds: $0) } ?? "–",
+                            "p95": day.p95.map { "≤ " + ConsoleView.duration(milliseconds: $0) } ?? "–"]
+        let runs = BarChart(title: "Executions ended per hour over the last 24 hours (UTC)",
+                            series: [.init("ok", name: "succeeded"), .init("failed", name: "failed"), .init("other", name: "cancelled")], bars: bars)
         data["chart"] = ["runs": runs.svg()]
         if scope.allows(.costsView) {
             let spent = try await services.costs.costs.breakdown(in: scope, by: .day, since: now.startOfDay, until: now).reduce(Int64(0)) { $0 + $1.costMicros }
@@ -86,13 +86,12 @@ enum ConsoleDashboardPage {
             .filter { $0.key.org == scope.orgID && $0.breaker.state != .closed }.map(\.key.endpoint).sorted()
         data["breakers"] = breakers
         data["hasBreakers"] = !breakers.isEmpty
-        let failures = try await store.list(in: scope, filter: ExecutionFilter(status: .failed, since: now.adding(milliseconds: -Milliseconds.day)),
-                                            page: PageRequest(limit: 8))
-        data["failures"] = failures.items.map { record -> [String: Any] in
+        let failures = try await store.recentFailures(in: scope, since: now.adding(milliseconds: -Milliseconds.day), limit: 8)
+        data["failures"] = failures.map { record -> [String: Any] in
             ["id": record.id.rawValue, "workflow": record.workflowName, "error": ConsoleView.errorText(record.error) ?? "",
              "at": (record.finishedAt ?? record.createdAt).rfc3339, "when": ConsoleView.time(record.finishedAt ?? record.createdAt)]
         }
-        data["hasFailures"] = !failures.items.isEmpty
+        data["hasFailures"] = !failures.isEmpty
         return data
     }
 }

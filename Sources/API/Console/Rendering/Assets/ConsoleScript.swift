@@ -23,23 +23,34 @@ enum ConsoleScript {
           // each burst of events; show LLM output as it streams.
           function execution(root) {
             var pending = null, source = new EventSource(root.dataset.events);
-            var events = document.getElementById("events");
+            var events = document.getElementById("events"), streams = {};
+            // A model's answer so far, by node: put back after each refresh of the live part.
+            function paint(node) {
+              var stream = root.querySelector('pre[data-stream="' + CSS.escape(node) + '"]');
+              if (stream) { stream.hidden = false; stream.textContent = streams[node]; }
+            }
             function refresh() {
               if (pending) return;
               pending = setTimeout(function () {
                 pending = null;
                 fetch(root.dataset.live, { credentials: "same-origin" }).then(function (response) {
                   return response.ok ? response.text() : null;
-                }).then(function (html) { if (html !== null) root.innerHTML = html; });
+                }).then(function (html) {
+                  if (html === null) return;
+                  root.innerHTML = html;
+                  Object.keys(streams).forEach(paint);
+                });
               }, 150);
             }
             function handle(event) {
               var data = {};
               try { data = JSON.parse(event.data); } catch (e) { return; }
               if (event.type === "llm.delta") {
-                var stream = root.querySelector('pre[data-stream="' + CSS.escape(data.node || "") + '"]');
-                var piece = data.data && (data.data.text || data.data.delta || data.data.content);
-                if (stream && piece) { stream.hidden = false; stream.textContent += piece; }
+                var piece = data.data && data.data.text;
+                if (data.node && piece) {
+                  streams[data.node] = (streams[data.node] || "") + piece;
+                  paint(data.node);
+                }
                 return;
               }
               if (events) {

@@ -17,14 +17,13 @@ extension ConsoleTemplates {
           <div class="card"><span class="label">Queued</span><span class="value" id="dash-queued">{{queued}}</span></div>
           <div class="card"><span class="label">Waiting</span><span class="value" id="dash-waiting">{{waiting}}</span></div>
           <div class="card"><span class="label">Queue depth</span><span class="value" id="dash-queue">{{queueDepth}}</span></div>
-          <div class="card"><span class="label">Succeeded / failed, last hour</span><span class="value" id="dash-hour"><span class="ok">{{hour.succeeded}}</span> / <span class="failed">{{hour.failed}}</span></span></div>
-          <div class="card"><span class="label">Succeeded / failed, last day</span><span class="value" id="dash-day"><span class="ok">{{day.succeeded}}</span> / <span class="failed">{{day.failed}}</span></span></div>
-          <div class="card"><span class="label">Duration p50 / p95, last day</span><span class="value" id="dash-duration">{{duration.p50}} / {{duration.p95}}</span></div>
+          <div class="card"><span class="label">Started in the last hour: succeeded / failed</span><span class="value" id="dash-hour"><span class="ok">{{hour.succeeded}}</span> / <span class="failed">{{hour.failed}}</span></span></div>
+          <div class="card"><span class="label">Succeeded / failed, last 24 hours</span><span class="value" id="dash-day"><span class="ok">{{day.succeeded}}</span> / <span class="failed">{{day.failed}}</span></span></div>
+          <div class="card"><span class="label">Duration p50 / p95, last 24 hours</span><span class="value" id="dash-duration">{{duration.p50}} / {{duration.p95}}</span></div>
           {{#cost}}<div class="card"><span class="label">Cost today</span><span class="value" id="dash-cost">{{today}}</span>{{#budget}}<span class="label">Budget: {{spent}} of {{limit}} this {{period}}</span><meter min="0" max="100" value="{{percent}}" aria-label="Share of the budget spent">{{percent}} %</meter>{{/budget}}</div>{{/cost}}
         </section>
         <section class="charts">
-          <figure><figcaption>Executions per hour, last 24 hours</figcaption>{{{chart.runs}}}</figure>
-          {{#chart.cost}}<figure><figcaption>Cost per hour, last 24 hours</figcaption>{{{chart.cost}}}</figure>{{/chart.cost}}
+          <figure><figcaption>Executions ended per hour, last 24 hours: <span class="ok">succeeded</span>, <span class="failed">failed</span>, <span class="muted">cancelled</span></figcaption>{{{chart.runs}}}</figure>
         </section>
         {{#hasBreakers}}
         <section><h2>Open circuit breakers</h2><ul class="breakers">{{#breakers}}<li><code>{{.}}</code></li>{{/breakers}}</ul></section>

@@ -30,7 +30,7 @@ import Testing
     }
 
     static func csrf(_ page: SSOBrowser.Page) throws -> String {
-        try #require(page.body.firstMatch(of: /name="csrf-token" content="([^"]+)"/).map { String($0.1) })
+        try #require(page.body.firstMatch(of: /name="csrf-token" content="([^"]+)"/).map { String($0.1) }, "no CSRF token in: \(page.body.prefix(2000))")
     }
 
     @Test func aPersonSignsInAppliesRunsAndWatchesAnExecution() async throws {
@@ -172,6 +172,74 @@ import Testing
             #expect(other.status == 404)
             #expect(other.body.contains("404 Not found"))
             #expect(try await viewer.get(base + "/ui/no-such-page").status == 404)
+        }
+    }
+
+    @Test func anApproverDecidesFromTheInboxOnce() async throws {
+        try await TestDaemon.run { daemon in
+            let (olga, base) = try await Self.signedIn(daemon, "olga", role: "operator")
+            try await Run.apply(daemon.socket, "workflow: gate\nnodes:\n  review: {kind: approval, config: {approvers: [olga], message: \"Ship it?\"}}\n")
+            let id = try await Run.start(daemon.socket, "gate")
+            let deadline = ContinuousClock.now + .seconds(20)
+            var inbox = try await olga.get(base + "/ui/approvals")
+            while !inbox.body.contains("data-approval="), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                inbox = try await olga.get(base + "/ui/approvals")
+            }
+            #expect(inbox.status == 200)
+            #expect(inbox.body.contains("Ship it?"))
+            let approval = try #require(inbox.body.firstMatch(of: /data-approval="([^"]+)"/).map { String($0.1) })
+            let token = try Self.csrf(inbox)
+            let unsure = try await olga.post(base + "/ui/approvals/\(approval)", form: [("csrf_token", token), ("decision", "maybe")])
+            #expect(unsure.status == 422)
+            let approved = try await olga.post(base + "/ui/approvals/\(approval)",
+                                               form: [("csrf_token", token), ("decision", "approve"), ("comment", "looks <b>good</b>")])
+            #expect(approved.status == 303, "\(approved.body)")
+            let finished = try await Run.finish(daemon.socket, id)
+            #expect(finished["status"] as? String == "succeeded")
+            let again = try await olga.post(base + "/ui/approvals/\(approval)", form: [("csrf_token", token), ("decision", "reject")])
+            #expect(again.status == 409)
+            #expect(again.body.contains("role=\"alert\""))
+            let after = try await olga.get(base + "/ui/approvals")
+            #expect(after.body.contains("id=\"nothing-waiting\""))
+            #expect(after.body.contains("looks &lt;b&gt;good&lt;/b&gt;"), "the comment, escaped")
+
+            let (viewer, _) = try await Self.signedIn(daemon, "val", role: "viewer")
+            let seen = try await viewer.get(base + "/ui/approvals")
+            #expect(seen.status == 200 && !seen.body.contains("class=\"decision\""))
+            let refused = try await viewer.post(base + "/ui/approvals/\(approval)", form: [("csrf_token", try Self.csrf(seen)), ("decision", "approve")])
+            #expect(refused.status == 403)
+        }
+    }
+
+    @Test func costsShowTheWindowAndAnAdminSetsABudget() async throws {
+        try await TestDaemon.run { daemon in
+            let (admin, base) = try await Self.signedIn(daemon, "ada", role: "admin")
+            let page = try await admin.get(base + "/ui/costs?since=7d")
+            #expect(page.status == 200)
+            #expect(page.body.contains("id=\"costs-by-model\"") || page.body.contains("No model calls in the window."))
+            #expect(page.body.contains("No budget set"))
+            let token = try Self.csrf(page)
+            let bad = try await admin.post(base + "/ui/costs/budget", form: [("csrf_token", token), ("limit", "lots"), ("period", "monthly")])
+            #expect(bad.status == 422)
+            #expect(bad.body.contains("amount of dollars"))
+            let set = try await admin.post(base + "/ui/costs/budget", form: [("csrf_token", token), ("limit", "250"), ("period", "quarterly")])
+            #expect(set.status == 303)
+            let budgets = try await daemon.socket.call(.GET, "/api/v1/budgets")
+            let budget = try #require((budgets.json?["items"] as? [[String: Any]])?.first)
+            #expect(budget["limit_micros"] as? Int == 250_000_000)
+            #expect(budget["period"] as? String == "quarterly")
+            #expect(try await admin.get(base + "/ui/costs").body.contains("id=\"budgets\""))
+
+            // A developer sees costs but may not set budgets; a viewer does not see costs.
+            let (developer, _) = try await Self.signedIn(daemon, "dev", role: "developer")
+            let seen = try await developer.get(base + "/ui/costs")
+            #expect(seen.status == 200 && !seen.body.contains("id=\"budget-form\""))
+            let refused = try await developer.post(base + "/ui/costs/budget", form: [("csrf_token", try Self.csrf(seen)), ("limit", "1")])
+            #expect(refused.status == 403)
+            let (viewer, _) = try await Self.signedIn(daemon, "vera", role: "viewer")
+            #expect(try await viewer.get(base + "/ui/costs").status == 403)
+            #expect(!(try await viewer.get(base + "/ui/dashboard").body.contains("href=\"/ui/costs\"")), "no link to a page it may not open")
         }
     }
 

@@ -19,6 +19,7 @@ enum ConsoleFrame {
             "workflowsView": scope.allows(.workflowsView), "workflowsCreate": scope.allows(.workflowsCreate),
             "workflowsExecute": scope.allows(.workflowsExecute), "executionsView": scope.allows(.executionsView),
             "executionsCancel": scope.allows(.executionsCancel), "costsView": scope.allows(.costsView),
+            "budgetsManage": scope.allows(.budgetsManage), "approvalsDecide": scope.allows(.approvalsDecide),
         ]
         return data
     }

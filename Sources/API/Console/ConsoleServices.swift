@@ -9,16 +9,18 @@ public struct ConsoleServices: Sendable {
     public let definitions: DefinitionService
     public let executions: ExecutionService
     public let costs: CostService
+    public let approvals: ApprovalService
     let clock: WallClock
 
     public init(login: LoginService, sso: SSOService, identity: IdentityService, definitions: DefinitionService,
-                executions: ExecutionService, costs: CostService) {
+                executions: ExecutionService, costs: CostService, approvals: ApprovalService) {
         self.login = login
         self.sso = sso
         self.identity = identity
         self.definitions = definitions
         self.executions = executions
         self.costs = costs
+        self.approvals = approvals
         self.clock = executions.clock
     }
 }

@@ -22,6 +22,8 @@ extension ConsoleTemplates {
             {{#can.executionsView}}<a href="/ui/dashboard"{{#nav.dashboard}} aria-current="page"{{/nav.dashboard}}>Dashboard</a>{{/can.executionsView}}
             {{#can.workflowsView}}<a href="/ui/workflows"{{#nav.workflows}} aria-current="page"{{/nav.workflows}}>Workflows</a>{{/can.workflowsView}}
             {{#can.executionsView}}<a href="/ui/executions"{{#nav.executions}} aria-current="page"{{/nav.executions}}>Executions</a>{{/can.executionsView}}
+            {{#can.executionsView}}<a href="/ui/approvals"{{#nav.approvals}} aria-current="page"{{/nav.approvals}}>Approvals</a>{{/can.executionsView}}
+            {{#can.costsView}}<a href="/ui/costs"{{#nav.costs}} aria-current="page"{{/nav.costs}}>Costs</a>{{/can.costsView}}
           </nav>
           <div class="who">
             <span class="person" title="Signed in as">{{user}}</span>
@@ -89,6 +91,7 @@ enum ConsoleTemplates {
         "top": top, "bottom": bottom, "error": error, "login": login,
         "dashboard": dashboard, "dashboard-live": dashboardLive,
         "workflows": workflows, "workflow": workflow, "editor": editor,
+        "costs": costs, "approvals": approvals,
         "executions": executions, "execution-rows": executionRows, "execution": execution, "execution-live": executionLive,
     ]
 }

@@ -243,6 +243,73 @@ import Testing
         }
     }
 
+    @Test func anAdminManagesPeopleKeysAndSecretsFromSettings() async throws {
+        try await TestDaemon.run { daemon in
+            let (admin, base) = try await Self.signedIn(daemon, "ines", role: "admin")
+            let home = try await admin.get(base + "/ui/settings")
+            #expect(home.status == 303 && home.location == "/ui/settings/users")
+            let people = try await admin.get(base + "/ui/settings/users")
+            #expect(people.status == 200 && people.body.contains("id=\"user-form\""))
+            let token = try Self.csrf(people)
+
+            // A person added with a first password can sign in with it.
+            let added = try await admin.post(base + "/ui/settings/users", form: [("csrf_token", token), ("login", "newbie"), ("role", "viewer"),
+                                                                                 ("password", "a first long password")])
+            #expect(added.status == 201, "\(added.body)")
+            #expect(added.body.contains("newbie can now sign in"))
+            let newbie = SSOBrowser()
+            #expect(try await newbie.post(base + "/ui/login", form: [("login", "newbie"), ("password", "a first long password")]).status == 303)
+            let twice = try await admin.post(base + "/ui/settings/users", form: [("csrf_token", token), ("login", "newbie"), ("role", "viewer")])
+            #expect(twice.status == 409)
+            #expect(twice.body.contains("role=\"alert\""))
+
+            // A key's token is shown once, on the answer to its creation, and works.
+            let created = try await admin.post(base + "/ui/settings/keys", form: [("csrf_token", token), ("name", "ci"), ("expires_in", "30d")])
+            #expect(created.status == 201)
+            #expect(created.setCookies.isEmpty)
+            let secretToken = try #require(created.body.firstMatch(of: /id="new-key-token">([^<]+)</).map { String($0.1) })
+            var client = daemon.tcp
+            client.bearerToken = secretToken
+            #expect(try await client.send(.GET, "/api/v1/whoami").status == 200)
+            let listed = try await admin.get(base + "/ui/settings/keys")
+            #expect(!listed.body.contains(secretToken), "never shown again")
+            let keyID = try #require(listed.body.firstMatch(of: /action="\/ui\/settings\/keys\/([^\/]+)\/revoke"/).map { String($0.1) })
+            let badScope = try await admin.post(base + "/ui/settings/keys", form: [("csrf_token", token), ("name", "x"), ("scopes", "no.such")])
+            #expect(badScope.status == 422)
+            #expect(try await admin.post(base + "/ui/settings/keys/\(keyID)/revoke", form: [("csrf_token", token)]).status == 303)
+            #expect(try await client.send(.GET, "/api/v1/whoami").status == 401)
+
+            // A secret's value goes in and never comes back.
+            let set = try await admin.post(base + "/ui/settings/secrets",
+                                           form: [("csrf_token", token), ("path", "crm/token"), ("environment", "dev"), ("value", "s3cr3t-value-xyz")])
+            #expect(set.status == 200, "\(set.body)")
+            #expect(set.body.contains("crm/token") && !set.body.contains("s3cr3t-value-xyz"))
+            let versions = try await daemon.socket.call(.GET, "/api/v1/secrets")
+            #expect((versions.json?["items"] as? [[String: Any]])?.contains { $0["path"] as? String == "crm/token" } == true)
+            let badPath = try await admin.post(base + "/ui/settings/secrets", form: [("csrf_token", token), ("path", "../up"), ("value", "x")])
+            #expect(badPath.status == 422)
+
+            // The audit log shows what was done here, filtered; an org admin may not verify the
+            // installation's chain.
+            let audit = try await admin.get(base + "/ui/settings/audit?action=key.created")
+            #expect(audit.status == 200)
+            #expect(audit.body.contains("<code>key.created</code>") && !audit.body.contains("<code>secret.written</code>"))
+            #expect(try await admin.get(base + "/ui/settings/audit?since=yesterday-ish").status == 400)
+            #expect(try await admin.get(base + "/ui/settings/audit").body.contains("<code>secret.written</code>"))
+            #expect(!audit.body.contains("id=\"verify-form\""))
+            #expect(try await admin.post(base + "/ui/settings/audit/verify", form: [("csrf_token", token)]).status == 403)
+            #expect(try await admin.get(base + "/ui/settings/models").status == 200)
+            #expect(try await admin.get(base + "/ui/alerts").status == 200)
+
+            // A viewer's settings are people only, read-only.
+            let (viewer, _) = try await Self.signedIn(daemon, "vince", role: "viewer")
+            let seen = try await viewer.get(base + "/ui/settings/users")
+            #expect(seen.status == 200 && !seen.body.contains("id=\"user-form\""))
+            #expect(try await viewer.get(base + "/ui/settings/keys").status == 403)
+            #expect(try await viewer.post(base + "/ui/settings/users", form: [("csrf_token", try Self.csrf(seen)), ("login", "x")]).status == 403)
+        }
+    }
+
     @Test func pagesCarryAStrictPolicyAndAssetsAreHashedAndCachedForGood() async throws {
         try await TestDaemon.run { daemon in
             let (browser, base) = try await Self.signedIn(daemon, "hana")

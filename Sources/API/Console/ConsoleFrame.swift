@@ -20,6 +20,11 @@ enum ConsoleFrame {
             "workflowsExecute": scope.allows(.workflowsExecute), "executionsView": scope.allows(.executionsView),
             "executionsCancel": scope.allows(.executionsCancel), "costsView": scope.allows(.costsView),
             "budgetsManage": scope.allows(.budgetsManage), "approvalsDecide": scope.allows(.approvalsDecide),
+            "usersView": scope.allows(.usersView), "usersManage": scope.allows(.usersManage), "apiKeysManage": scope.allows(.apiKeysManage),
+            "secretsRead": scope.allows(.secretsRead), "secretsWrite": scope.allows(.secretsWrite), "auditView": scope.allows(.auditView),
+            "auditVerify": scope.allows(.auditVerify), "settingsManage": scope.allows(.settingsManage),
+            "alertsView": scope.allows(.alertsView), "errorsView": scope.allows(.errorsView),
+            "settings": [Permission.usersView, .apiKeysManage, .secretsRead, .workflowsView, .auditView].contains { scope.allows($0) },
         ]
         return data
     }

@@ -10,10 +10,15 @@ public struct ConsoleServices: Sendable {
     public let executions: ExecutionService
     public let costs: CostService
     public let approvals: ApprovalService
+    public let vault: VaultService
+    public let models: ModelService
+    public let audit: AuditService
+    public let alerts: AlertService
     let clock: WallClock
 
     public init(login: LoginService, sso: SSOService, identity: IdentityService, definitions: DefinitionService,
-                executions: ExecutionService, costs: CostService, approvals: ApprovalService) {
+                executions: ExecutionService, costs: CostService, approvals: ApprovalService, vault: VaultService,
+                models: ModelService, audit: AuditService, alerts: AlertService) {
         self.login = login
         self.sso = sso
         self.identity = identity
@@ -21,6 +26,10 @@ public struct ConsoleServices: Sendable {
         self.executions = executions
         self.costs = costs
         self.approvals = approvals
+        self.vault = vault
+        self.models = models
+        self.audit = audit
+        self.alerts = alerts
         self.clock = executions.clock
     }
 }

@@ -55,13 +55,25 @@ public enum APIKeyRoutes: RouteFile {
 
     static func create(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let body = try await BodyDecoder.decode(CreateKeyBody.self, from: request, limits: services.limits)
+        let (key, token) = try await issue(name: body.name, user: body.user, org: body.org, scopes: body.scopes, expiresIn: body.expiresIn,
+                                           context, services)
+        var response = try JSONResponse.make(.created, APIKeyResource(key, token: token))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// Makes a key (for the API and the console alike): its owner (default: the caller), its
+    /// scopes (permissions and presets) and expiry checked; the token is returned once, only
+    /// its hash is kept.
+    static func issue(name: String, user: String?, org: String?, scopes names: [String]?, expiresIn: String?,
+                      _ context: AgentRequestContext, _ services: Services) async throws -> (APIKey, String) {
         let caller = try requireCaller(context)
-        guard let owner = body.user ?? caller.login else {
+        guard let owner = user ?? caller.login else {
             throw ValidationError(field: "user", "give the key's owner: socket administrators own no keys themselves")
         }
         var scopes: Set<Permission>?
         var presets = Set<Permission>()
-        if let names = body.scopes {
+        if let names {
             var parsed = Set<Permission>()
             for name in names {
                 if let preset = KeyScopePreset(rawValue: name) {
@@ -81,19 +93,17 @@ public enum APIKeyRoutes: RouteFile {
         }
         let change = try context.change(services.clock)
         var expiresAt: Instant?
-        if let text = body.expiresIn {
+        if let text = expiresIn {
             guard let millis = TimeFilter.milliseconds(text), millis > 0 else {
                 throw ValidationError(field: "expires_in", "must be a positive duration like 90d, 12h or 30m")
             }
             expiresAt = change.now.adding(milliseconds: millis)
         }
         let token = APIKeyAuthenticator.newToken(at: change.now)
-        let key = try await services.keys.create(id: token.id, secretHash: services.authenticator.hash(token), name: body.name,
-                                                 userReference: owner, orgReference: body.org, scopes: scopes,
+        let key = try await services.keys.create(id: token.id, secretHash: services.authenticator.hash(token), name: name,
+                                                 userReference: owner, orgReference: org, scopes: scopes,
                                                  presetScopes: presets, expiresAt: expiresAt, context: change)
-        var response = try JSONResponse.make(.created, APIKeyResource(key, token: token.text))
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return (key, token.text)
     }
 
     struct RotateBody: RequestBody {

@@ -107,18 +107,24 @@ public enum SecretRoutes: RouteFile {
         default: throw ValidationError(field: "value", "give `value` or `value_base64`, one of them")
         }
         defer { for index in value.indices { value[index] = 0 } }
-        guard value.count <= services.vaultLimits.maximumValueBytes else {
-            throw APIError.secretTooLarge(limit: services.vaultLimits.maximumValueBytes)
-        }
-        let sealer = try services.vault.sealer(for: value)
-        switch try await services.secrets.put(path: body.path, environment: environment, orgReference: body.org, team: body.team,
-                                              context: context.change(services.clock), seal: sealer) {
+        switch try await write(value, path: body.path, environment: environment, org: body.org, team: body.team, context, services) {
         case .written(let info):
             return try JSONResponse.make(.ok, SecretResource(info))
         case .requested(let change):
             // A prod write held for approval (`secret.prod`): the value waits sealed, never shown.
             return DefinitionResources.respond(.accepted, ["change_request": ChangeRoutes.resource(change)])
         }
+    }
+
+    /// Seals and stores a value (for the API and the console alike); the caller wipes `value`.
+    static func write(_ value: [UInt8], path: String, environment: DeployEnvironment, org: String?, team: String?,
+                      _ context: AgentRequestContext, _ services: Services) async throws -> SecretStore.PutOutcome {
+        guard value.count <= services.vaultLimits.maximumValueBytes else {
+            throw APIError.secretTooLarge(limit: services.vaultLimits.maximumValueBytes)
+        }
+        let sealer = try services.vault.sealer(for: value)
+        return try await services.secrets.put(path: path, environment: environment, orgReference: org, team: team,
+                                              context: context.change(services.clock), seal: sealer)
     }
 
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {

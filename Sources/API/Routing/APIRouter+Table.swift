@@ -24,7 +24,7 @@ extension APIRouter {
                             schedules: ScheduleService, webhooks: WebhookService, approvals: ApprovalService,
                             alerts: AlertService, compliance: ComplianceService, sso: SSOService) -> [BoundRoute] {
         let console = ConsoleServices(login: login, sso: sso, identity: identity, definitions: definitions, executions: executions, costs: costs,
-                                      approvals: approvals)
+                                      approvals: approvals, vault: vault, models: models, audit: audit, alerts: alerts)
         return
         SystemRoutes.bound(to: system) + OrgRoutes.bound(to: identity) + UserRoutes.bound(to: identity) + RoleRoutes.bound(to: identity)
             + TeamRoutes.bound(to: identity) + SessionRoutes.bound(to: login) + MFARoutes.bound(to: login) + PlanRoutes.bound(to: identity)

@@ -24,6 +24,8 @@ extension ConsoleTemplates {
             {{#can.executionsView}}<a href="/ui/executions"{{#nav.executions}} aria-current="page"{{/nav.executions}}>Executions</a>{{/can.executionsView}}
             {{#can.executionsView}}<a href="/ui/approvals"{{#nav.approvals}} aria-current="page"{{/nav.approvals}}>Approvals</a>{{/can.executionsView}}
             {{#can.costsView}}<a href="/ui/costs"{{#nav.costs}} aria-current="page"{{/nav.costs}}>Costs</a>{{/can.costsView}}
+            {{#can.alertsView}}<a href="/ui/alerts"{{#nav.alerts}} aria-current="page"{{/nav.alerts}}>Alerts</a>{{/can.alertsView}}
+            {{#can.settings}}<a href="/ui/settings"{{#nav.settings}} aria-current="page"{{/nav.settings}}>Settings</a>{{/can.settings}}
           </nav>
           <div class="who">
             <span class="person" title="Signed in as">{{user}}</span>
@@ -91,7 +93,9 @@ enum ConsoleTemplates {
         "top": top, "bottom": bottom, "error": error, "login": login,
         "dashboard": dashboard, "dashboard-live": dashboardLive,
         "workflows": workflows, "workflow": workflow, "editor": editor,
-        "costs": costs, "approvals": approvals,
+        "costs": costs, "approvals": approvals, "alerts": alerts,
+        "settings-nav": settingsNav, "settings-users": settingsUsers, "settings-keys": settingsKeys, "settings-secrets": settingsSecrets,
+        "settings-models": settingsModels, "settings-audit": settingsAudit,
         "executions": executions, "execution-rows": executionRows, "execution": execution, "execution-live": executionLive,
     ]
 }

@@ -116,3 +116,26 @@ import Testing
         #expect(!svg.contains("<rect"))
     }
 }
+
+@Suite struct LineDiffTests {
+    @Test func changedLinesPairUpBesideWhatTheyReplaced() throws {
+        let rows = try #require(LineDiff.sideBySide("a\nb\nc\nd\n", "a\nB\nc\nd\ne\n"))
+        #expect(rows.map(\.kind) == [.same, .changed, .same, .same, .added])
+        #expect(rows[1].left == "b" && rows[1].right == "B" && rows[1].leftNumber == 2 && rows[1].rightNumber == 2)
+        #expect(rows[4].left == nil && rows[4].right == "e" && rows[4].rightNumber == 5)
+    }
+
+    @Test func removalsAndIdenticalTexts() throws {
+        let rows = try #require(LineDiff.sideBySide("x\ny\nz", "x\nz"))
+        #expect(rows.map(\.kind) == [.same, .removed, .same])
+        #expect(rows[1].left == "y" && rows[1].right == nil)
+        #expect(try #require(LineDiff.sideBySide("same\n", "same\n")).allSatisfy { $0.kind == .same })
+        #expect(try #require(LineDiff.sideBySide("", "")).isEmpty)
+        #expect(try #require(LineDiff.sideBySide("", "new")).map(\.kind) == [.added])
+    }
+
+    @Test func hugeTextsAreNotCompared() {
+        let big = String(repeating: "line\n", count: 3000)
+        #expect(LineDiff.sideBySide(big, big + "more\n") == nil)
+    }
+}

@@ -65,6 +65,16 @@ import Testing
             #expect(applied.location == "/ui/workflows/console-demo")
             let versions = try await daemon.socket.call(.GET, "/api/v1/workflows/console-demo/versions")
             #expect((versions.json?["items"] as? [[String: Any]])?.first?["message"] as? String == "first from the console")
+            // A second version, compared side by side with the first.
+            let second = Self.workflow.replacingOccurrences(of: "Greets a customer.", with: "Greets a customer warmly.")
+            #expect(try await browser.post(base + "/ui/editor/apply", form: [("csrf_token", token), ("document", second), ("message", "warmer")]).status == 303)
+            let diff = try await browser.get(base + "/ui/workflows/console-demo/diff")
+            #expect(diff.status == 200)
+            #expect(diff.body.contains("v1 and v2"))
+            #expect(diff.body.contains("<tr class=\"changed\">") && diff.body.contains("warmly"))
+            #expect(diff.body.contains("1 lines differ"))
+            #expect(try await browser.get(base + "/ui/workflows/console-demo/diff?from=9").status == 404)
+            #expect(try await browser.get(base + "/ui/workflows/console-demo/diff?from=x").status == 400)
 
             let page = try await browser.get(base + "/ui/workflows/console-demo")
             #expect(page.status == 200)

@@ -35,6 +35,8 @@ public enum ConsoleRoutes: RouteFile {
                       handler: ConsoleWorkflowPages.list),
             RouteSpec(.get, "/ui/workflows/{workflow}", needs: .permission(.workflowsView), page("consoleWorkflow", "A workflow."),
                       handler: ConsoleWorkflowPages.show),
+            RouteSpec(.get, "/ui/workflows/{workflow}/diff", needs: .permission(.workflowsView), page("consoleDiff", "Two versions side by side."),
+                      handler: ConsoleWorkflowPages.diff),
             RouteSpec(.post, "/ui/workflows/{workflow}/run", needs: .permission(.workflowsExecute), form("consoleRun", "Run a workflow."),
                       handler: ConsoleWorkflowPages.run),
             RouteSpec(.get, "/ui/editor", needs: .permission(.workflowsCreate), page("consoleEditorNew", "The editor, for a new workflow."),

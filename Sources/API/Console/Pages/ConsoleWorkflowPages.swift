@@ -84,7 +84,8 @@ enum ConsoleWorkflowPages {
         data["deployments"] = deployed
         data["hasDeployments"] = !deployed.isEmpty
         data["versions"] = versions.items.map { version -> [String: Any] in
-            ["version": version.version, "message": version.message ?? "", "branch": version.branch, "by": version.createdBy,
+            ["version": version.version, "previous": version.parentVersion ?? (version.version > 1 ? version.version - 1 : nil) as Any,
+             "message": version.message ?? "", "branch": version.branch, "by": version.createdBy,
              "at": version.createdAt.rfc3339, "when": ConsoleView.time(version.createdAt)]
         }
         // The form follows the schema of what runs by default (dev's deployment, else the newest).
@@ -96,6 +97,35 @@ enum ConsoleWorkflowPages {
         data["executions"] = recent.items.map(ConsoleExecutionPages.row)
         data["hasExecutions"] = !recent.items.isEmpty
         return HTMLResponse.page(ConsoleView.render("workflow", data), status: status)
+    }
+
+    /// Two versions side by side (their YAML, as `agentctl workflows export` writes it), the
+    /// changed lines marked: `?from=N&to=M`, by default the newest and the one before it.
+    static func diff(_ request: Request, _ context: AgentRequestContext, _ services: ConsoleServices) async throws -> Response {
+        let scope = try context.scope()
+        let reference = try context.parameters.require("workflow")
+        let store = services.definitions.definitions
+        let (record, latest) = try await store.workflow(reference, in: scope)
+        let query = request.uri.queryParameters
+        let to = try query["to"].map { try DefinitionQuery.version(String($0), name: "to") } ?? latest.version
+        let from = try query["from"].map { try DefinitionQuery.version(String($0), name: "from") } ?? max(1, to - 1)
+        let old = try await store.workflowVersion(record.id.rawValue, version: from, in: scope).1
+        let new = try await store.workflowVersion(record.id.rawValue, version: to, in: scope).1
+        let rows = LineDiff.sideBySide(YAMLDocuments.export(old.definition.json), YAMLDocuments.export(new.definition.json))
+        var data = await ConsoleFrame.data(context, services, title: "\(record.name) v\(from) and v\(to)", nav: "workflows")
+        data["name"] = record.name
+        data["link"] = FormEncoding.escape(record.name)
+        data["from"] = from
+        data["to"] = to
+        data["choicesFrom"] = (1...latest.version).map { ["version": $0, "selected": $0 == from] }
+        data["choicesTo"] = (1...latest.version).map { ["version": $0, "selected": $0 == to] }
+        data["tooLarge"] = rows == nil
+        data["changed"] = rows?.filter { $0.kind != .same }.count ?? 0
+        data["rows"] = (rows ?? []).map { row -> [String: Any] in
+            ["kind": row.kind.rawValue, "leftNumber": row.leftNumber.map(String.init) ?? "", "left": row.left ?? "",
+             "rightNumber": row.rightNumber.map(String.init) ?? "", "right": row.right ?? ""]
+        }
+        return HTMLResponse.page(ConsoleView.render("workflow-diff", data))
     }
 
     static func deployments(_ record: WorkflowRecord) -> [[String: Any]] {

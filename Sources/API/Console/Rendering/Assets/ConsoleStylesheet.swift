@@ -102,6 +102,12 @@ enum ConsoleStylesheet {
         #validation-status[data-state=issues] { color: var(--failed); font-weight: 600; }
         #issues li { color: var(--failed); }
         meter { width: 100%; }
+        table.diff { border-collapse: collapse; width: 100%; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85rem;
+          background: var(--panel); }
+        table.diff td { padding: 0 .4rem; white-space: pre-wrap; vertical-align: top; }
+        table.diff td.n { color: var(--muted); text-align: right; width: 3rem; user-select: none; }
+        table.diff tr.changed .old, table.diff tr.removed .old { background: color-mix(in srgb, var(--failed) 18%, transparent); }
+        table.diff tr.changed .new, table.diff tr.added .new { background: color-mix(in srgb, var(--ok) 18%, transparent); }
         .error-page { max-width: 40rem; }
         """
 }

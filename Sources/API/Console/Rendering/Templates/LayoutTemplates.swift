@@ -92,7 +92,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "top": top, "bottom": bottom, "error": error, "login": login,
         "dashboard": dashboard, "dashboard-live": dashboardLive,
-        "workflows": workflows, "workflow": workflow, "editor": editor,
+        "workflows": workflows, "workflow": workflow, "workflow-diff": workflowDiff, "editor": editor,
         "costs": costs, "approvals": approvals, "alerts": alerts,
         "settings-nav": settingsNav, "settings-users": settingsUsers, "settings-keys": settingsKeys, "settings-secrets": settingsSecrets,
         "settings-models": settingsModels, "settings-audit": settingsAudit,

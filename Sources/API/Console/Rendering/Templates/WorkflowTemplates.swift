@@ -70,7 +70,7 @@ extension ConsoleTemplates {
         <section>
         <h2>Versions</h2>
         <table class="list" id="versions"><thead><tr><th scope="col">Version</th><th scope="col">Message</th><th scope="col">Branch</th><th scope="col">By</th><th scope="col">When</th></tr></thead><tbody>
-        {{#versions}}<tr><td>v{{version}}</td><td>{{message}}</td><td>{{branch}}</td><td>{{by}}</td><td><time datetime="{{at}}">{{when}}</time></td></tr>{{/versions}}
+        {{#versions}}<tr><td>v{{version}}{{#previous}} <a href="/ui/workflows/{{link}}/diff?from={{previous}}&amp;to={{version}}">compare with v{{previous}}</a>{{/previous}}</td><td>{{message}}</td><td>{{branch}}</td><td>{{by}}</td><td><time datetime="{{at}}">{{when}}</time></td></tr>{{/versions}}
         </tbody></table>
         </section>
         <section>
@@ -78,6 +78,24 @@ extension ConsoleTemplates {
         {{#hasExecutions}}{{> execution-rows}}{{/hasExecutions}}
         {{^hasExecutions}}<p class="muted">None yet.</p>{{/hasExecutions}}
         </section>
+        {{> bottom}}
+        """
+
+    static let workflowDiff = """
+        {{> top}}
+        <h1>{{name}}: v{{from}} and v{{to}}</h1>
+        <form method="get" action="/ui/workflows/{{link}}/diff" class="filters">
+          <label for="from">From</label><select id="from" name="from">{{#choicesFrom}}<option{{#selected}} selected{{/selected}}>{{version}}</option>{{/choicesFrom}}</select>
+          <label for="to">To</label><select id="to" name="to">{{#choicesTo}}<option{{#selected}} selected{{/selected}}>{{version}}</option>{{/choicesTo}}</select>
+          <button type="submit">Compare</button>
+        </form>
+        <p class="meta">{{changed}} lines differ. <a href="/ui/workflows/{{link}}">Back to {{name}}</a></p>
+        {{#tooLarge}}<p class="alert" role="alert">These versions are too large to compare line by line; <code>agentctl workflows diff</code> compares them by field.</p>{{/tooLarge}}
+        <table class="diff" id="diff">
+        <thead><tr><th scope="col" colspan="2">v{{from}}</th><th scope="col" colspan="2">v{{to}}</th></tr></thead>
+        <tbody>
+        {{#rows}}<tr class="{{kind}}"><td class="n">{{leftNumber}}</td><td class="text old">{{left}}</td><td class="n">{{rightNumber}}</td><td class="text new">{{right}}</td></tr>{{/rows}}
+        </tbody></table>
         {{> bottom}}
         """
 

@@ -64,6 +64,21 @@ public final class ExecutionNotifier: Sendable {
         }
     }
 
+    /// Wakes whoever waits on `execution` now, as a timeout would (`wait` returns false), without
+    /// a change: for a stream that must end (agentd stopping).
+    public func interrupt(_ execution: String) {
+        let (woken, timers) = state.withLock { all -> ([CheckedContinuation<Bool, Never>], [Task<Void, Never>]) in
+            guard all[execution] != nil else { return ([], []) }
+            defer {
+                all[execution]!.waiters = [:]
+                all[execution]!.timers = [:]
+            }
+            return (Array(all[execution]!.waiters.values), Array(all[execution]!.timers.values))
+        }
+        for timer in timers { timer.cancel() }
+        for continuation in woken { continuation.resume(returning: false) }
+    }
+
     func notify(_ executions: [String]) {
         let (woken, timers) = state.withLock { all -> ([CheckedContinuation<Bool, Never>], [Task<Void, Never>]) in
             var woken: [CheckedContinuation<Bool, Never>] = [], timers: [Task<Void, Never>] = []

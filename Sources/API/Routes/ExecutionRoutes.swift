@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import Storage
 
 /// Executions: start one (202 at once), list, read, stream events, cancel; breakers.
@@ -179,7 +180,10 @@ public enum ExecutionRoutes: RouteFile {
             notifier.watch(id)
             defer { notifier.unwatch(id) }
             var last = after
-            while true {
+            // Ends when agentd begins to stop (the client resumes with Last-Event-ID), so a
+            // followed execution never holds up a shutdown.
+            try await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully {
                 // Note the generation before reading: a change committed after the read is then
                 // seen by the wait below, never lost.
                 let generation = notifier.generation(of: id)
@@ -191,9 +195,12 @@ public enum ExecutionRoutes: RouteFile {
                 guard events.isEmpty else { continue }
                 if current.status.isTerminal { break }
                 // Wait for news, with a comment every 15 s to keep proxies from closing.
-                if !(await notifier.wait(for: id, after: generation, timeout: .seconds(15))) {
+                if !(await notifier.wait(for: id, after: generation, timeout: .seconds(15))), !Task.isShuttingDownGracefully {
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                 }
+            }
+            } onGracefulShutdown: {
+                notifier.interrupt(id)
             }
             try await writer.finish(nil)
         }

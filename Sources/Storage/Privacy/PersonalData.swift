@@ -72,6 +72,7 @@ public enum PersonalData {
         "execution": Table(names: ["created_by"], mentions: ["input", "output", "error"]),
         "execution_event": Table(mentions: ["data"]),
         "execution_tally": .none,
+        "execution_hour": .none,
         "installation": .none,
         "job": .none,
         "llm_call": .none,

@@ -52,15 +52,15 @@ enum ConsoleCostPages {
         var data = await ConsoleFrame.data(context, services, title: "Costs", nav: "costs")
         data["windows"] = windows.map { ["value": $0.value, "label": $0.label, "selected": $0.value == window.value] }
         let (projection, budget) = try await costs.forecast(in: scope, now: now)
-        var forecast: [String: Any] = ["spent": Money.format(projection.spentMicros), "rate": Money.format(projection.dailyRateMicros) + " a day",
-                                       "projected": Money.format(projection.projectedMicros), "end": String(ConsoleView.time(projection.periodEnd).prefix(10))]
+        var forecast: [String: Any] = ["spent": ConsoleView.money(projection.spentMicros), "rate": ConsoleView.money(projection.dailyRateMicros) + " a day",
+                                       "projected": ConsoleView.money(projection.projectedMicros), "end": String(ConsoleView.time(projection.periodEnd).prefix(10))]
         if let budget {
             let percent = Int((Double(projection.projectedMicros) * 100 / Double(max(1, budget.budget.limitMicros))).rounded())
-            forecast["budget"] = ["percent": percent, "meter": min(100, percent), "limit": Money.format(budget.budget.limitMicros)]
+            forecast["budget"] = ["percent": percent, "meter": min(100, percent), "limit": ConsoleView.money(budget.budget.limitMicros)]
         }
         data["forecast"] = forecast
         let trend = try await costs.trend(in: scope, since: since, until: tomorrow)
-        data["total"] = Money.format(trend.reduce(0) { $0 + $1.costMicros })
+        data["total"] = ConsoleView.money(trend.reduce(0) { $0 + $1.costMicros })
         data["chart"] = BarChart(title: "Cost per day, \(window.label.lowercased())", series: [.init("cost", name: "cost")],
                                  bars: trend.map { BarChart.Bar(label: String($0.key.dropFirst(5)), values: [Double($0.costMicros) / 1_000_000]) },
                                  format: { String(format: "$%.2f", $0) }).svg()
@@ -69,26 +69,26 @@ enum ConsoleCostPages {
             let rows = try await costs.breakdown(in: scope, by: dimension, since: since, until: tomorrow)
             breakdowns.append(["dimension": dimension.rawValue, "hasRows": !rows.isEmpty, "rows": rows.prefix(10).map { row -> [String: Any] in
                 ["key": row.key.isEmpty ? "(none)" : row.key, "calls": row.calls, "failed": row.failedCalls,
-                 "tokens": row.promptTokens + row.completionTokens, "cost": Money.format(row.costMicros)]
+                 "tokens": row.promptTokens + row.completionTokens, "cost": ConsoleView.money(row.costMicros)]
             }])
         }
         data["breakdowns"] = breakdowns
         let top = try await costs.topExecutions(in: scope, since: since, limit: 10)
         data["top"] = top.map { row -> [String: Any] in
             ["id": row.id, "workflow": row.workflow, "status": row.status, "tokens": row.usage.promptTokens + row.usage.completionTokens,
-             "cost": Money.format(row.costMicros)]
+             "cost": ConsoleView.money(row.costMicros)]
         }
         data["hasTop"] = !top.isEmpty
         let advice = try await costs.advice(in: scope, since: since, now: now)
         data["advice"] = advice.map { item -> [String: Any] in
-            ["subject": item.subject, "message": item.message, "saving": item.savingMicros.map(Money.format) as Any]
+            ["subject": item.subject, "message": item.message, "saving": item.savingMicros.map(ConsoleView.money) as Any]
         }
         data["hasAdvice"] = !advice.isEmpty
         let budgets = try await services.costs.budgets.list(in: scope, now: now)
         data["budgets"] = budgets.map { status -> [String: Any] in
             let percent = status.budget.limitMicros == 0 ? 0 : Int((Double(status.spentMicros) * 100 / Double(status.budget.limitMicros)).rounded())
-            return ["scope": status.budget.label, "period": status.budget.period.rawValue, "limit": Money.format(status.budget.limitMicros),
-                    "spent": Money.format(status.spentMicros), "percent": percent, "meter": min(100, percent), "overage": status.budget.allowOverage]
+            return ["scope": status.budget.label, "period": status.budget.period.rawValue, "limit": ConsoleView.money(status.budget.limitMicros),
+                    "spent": ConsoleView.money(status.spentMicros), "percent": percent, "meter": min(100, percent), "overage": status.budget.allowOverage]
         }
         data["hasBudgets"] = !budgets.isEmpty
         data["problem"] = problem

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import Storage
 
 /// The dashboard: what runs now, the last hour and day, durations, queue depth, cost today
@@ -24,10 +25,16 @@ enum ConsoleDashboardPage {
         headers[.cacheControl] = "no-store"
         HTMLResponse.secure(&headers)
         let body = ResponseBody { writer in
-            for _ in 0..<interval.rounds {
-                try await Task.sleep(for: interval.every)
-                let html = ConsoleView.render("dashboard-live", try await live(scope, services))
-                try await writer.write(ByteBuffer(string: sse("overview", html)))
+            // Ends when agentd begins to stop, so an open console never holds up a shutdown.
+            let pause = InterruptibleSleep()
+            try await withGracefulShutdownHandler {
+                for _ in 0..<interval.rounds {
+                    guard await pause.sleep(for: interval.every) else { break }
+                    let html = ConsoleView.render("dashboard-live", try await live(scope, services))
+                    try await writer.write(ByteBuffer(string: sse("overview", html)))
+                }
+            } onGracefulShutdown: {
+                pause.interrupt()
             }
             try await writer.finish(nil)
         }
@@ -73,10 +80,10 @@ enum ConsoleDashboardPage {
         data["chart"] = ["runs": runs.svg()]
         if scope.allows(.costsView) {
             let spent = try await services.costs.costs.breakdown(in: scope, by: .day, since: now.startOfDay, until: now).reduce(Int64(0)) { $0 + $1.costMicros }
-            var cost: [String: Any] = ["today": Money.format(spent)]
+            var cost: [String: Any] = ["today": ConsoleView.money(spent)]
             if let budget = try await services.costs.budgets.list(in: scope, now: now).first(where: { $0.budget.teamID == nil }) {
                 let limit = budget.budget.limitMicros
-                cost["budget"] = ["spent": Money.format(budget.spentMicros), "limit": Money.format(limit),
+                cost["budget"] = ["spent": ConsoleView.money(budget.spentMicros), "limit": ConsoleView.money(limit),
                                   "period": budget.budget.period == .monthly ? "month" : "quarter",
                                   "percent": limit > 0 ? min(100, Int(budget.spentMicros * 100 / limit)) : 100]
             }

@@ -119,7 +119,7 @@ enum ConsoleExecutionPages {
             "id": record.id.rawValue, "workflow": record.workflowName, "workflowLink": FormEncoding.escape(record.workflowName),
             "version": record.workflowVersion, "status": record.status.rawValue, "environment": record.environment.rawValue,
             "trigger": record.trigger, "createdAt": record.createdAt.rfc3339, "created": ConsoleView.time(record.createdAt),
-            "cost": Money.format(record.costMicros),
+            "cost": ConsoleView.money(record.costMicros),
         ]
         if let finished = record.finishedAt {
             data["duration"] = ConsoleView.duration(milliseconds: finished.millisecondsSinceEpoch - record.createdAt.millisecondsSinceEpoch)

@@ -177,8 +177,8 @@ enum ConsoleSettingsPages {
         let models = try await services.models.models.list(in: context.scope())
         data["models"] = models.map { record -> [String: Any] in
             ["name": record.spec.name, "structured": record.capabilities.structuredOutput.rawValue, "endpoint": record.spec.baseURL,
-             "model": record.spec.model, "priceIn": Money.format(record.spec.price.inputMicrosPerMillion),
-             "priceOut": Money.format(record.spec.price.outputMicrosPerMillion)]
+             "model": record.spec.model, "priceIn": ConsoleView.money(record.spec.price.inputMicrosPerMillion),
+             "priceOut": ConsoleView.money(record.spec.price.outputMicrosPerMillion)]
         }
         data["hasModels"] = !models.isEmpty
         data["tested"] = tested

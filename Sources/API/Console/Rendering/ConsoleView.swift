@@ -43,6 +43,11 @@ enum ConsoleView {
         return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
     }
 
+    /// Money for people: `$12.50` (amounts are dollars throughout agentd).
+    static func money(_ micros: Int64) -> String {
+        micros < 0 ? "-$" + Money.format(-micros) : "$" + Money.format(micros)
+    }
+
     /// JSON shown in a `<pre>`: indented, keys sorted (escaped by the template).
     static func json(_ value: JSONValue) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: foundation(value), options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed]),

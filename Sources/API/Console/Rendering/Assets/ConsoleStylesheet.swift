@@ -86,6 +86,7 @@ enum ConsoleStylesheet {
         .dag g.node[data-status=failed] rect, .dag g.node[data-status=poisoned] rect { stroke: #b3261e; stroke-width: 3; }
         .dag g.node[data-status=running] rect { stroke: #1f5fbf; stroke-width: 3; stroke-dasharray: 6 3; }
         .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1.5rem; }
+        .columns > section { min-width: 0; overflow-x: auto; }
         .timeline { list-style: none; padding: 0; }
         .timeline li { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: .5rem .75rem; margin-bottom: .5rem; }
         .timeline pre { margin: .4rem 0 0; }

@@ -258,7 +258,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "console-bench",
-            dependencies: ["Client", "Core", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Client", "Core", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "bench/console-bench"
         ),
         .executableTarget(

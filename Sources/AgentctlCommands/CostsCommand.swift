@@ -30,9 +30,9 @@ struct Costs: AsyncParsableCommand {
     }
 
     struct Breakdown: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "by", abstract: "Costs by team, workflow (default), agent, model or day.")
+        static let configuration = CommandConfiguration(commandName: "by", abstract: "Costs by team, workflow (default), agent, model, user or day.")
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "team, workflow, agent, model or day.") var by = "workflow"
+        @Option(help: "team, workflow, agent, model, user (who started the executions) or day.") var by = "workflow"
         @OptionGroup var window: Window
 
         func run() async throws {

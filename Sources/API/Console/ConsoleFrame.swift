@@ -20,7 +20,7 @@ enum ConsoleFrame {
             "workflowsExecute": scope.allows(.workflowsExecute), "executionsView": scope.allows(.executionsView),
             "executionsCancel": scope.allows(.executionsCancel), "costsView": scope.allows(.costsView),
             "budgetsManage": scope.allows(.budgetsManage), "approvalsDecide": scope.allows(.approvalsDecide),
-            "usersView": scope.allows(.usersView), "usersManage": scope.allows(.usersManage), "apiKeysManage": scope.allows(.apiKeysManage),
+            "usersView": scope.allows(.usersView), "usersManage": scope.allows(.usersManage), "teamsManage": scope.allows(.teamsManage), "apiKeysManage": scope.allows(.apiKeysManage),
             "secretsRead": scope.allows(.secretsRead), "secretsWrite": scope.allows(.secretsWrite), "auditView": scope.allows(.auditView),
             "auditVerify": scope.allows(.auditVerify), "settingsManage": scope.allows(.settingsManage),
             "alertsView": scope.allows(.alertsView), "errorsView": scope.allows(.errorsView),

@@ -73,6 +73,8 @@ public enum ConsoleRoutes: RouteFile {
                       handler: ConsoleSettingsPages.users),
             RouteSpec(.post, "/ui/settings/users", needs: .permission(.usersManage), page("consoleAddUser", "Add a person."),
                       handler: ConsoleSettingsPages.addUser),
+            RouteSpec(.post, "/ui/settings/teams", needs: .permission(.teamsManage), page("consoleAddTeam", "Add a team."),
+                      handler: ConsoleSettingsPages.addTeam),
             RouteSpec(.get, "/ui/settings/keys", needs: .permission(.apiKeysManage), page("consoleKeys", "API keys."),
                       handler: ConsoleSettingsPages.keys),
             RouteSpec(.post, "/ui/settings/keys", needs: .permission(.apiKeysManage), page("consoleCreateKey", "Create an API key (shown once)."),

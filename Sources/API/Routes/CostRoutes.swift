@@ -23,7 +23,7 @@ public enum CostRoutes: RouteFile {
     public static var routes: [RouteSpec<Services>] {
         [
             RouteSpec(.get, "/api/v1/costs", needs: .permission(.costsView),
-                      Operation(id: "costBreakdown", summary: "Costs and tokens by team, workflow, agent, model or day.", tag: "costs",
+                      Operation(id: "costBreakdown", summary: "Costs and tokens by team, workflow, agent, model, user (who started the executions) or day.", tag: "costs",
                                 query: window + [("by", ["enum": .array(CostDimension.allCases.map { .string($0.rawValue) })], "Default workflow.")],
                                 success: (200, Schemas.list(of: totals), "application/json"), problems: [400]),
                       handler: breakdown),
@@ -34,7 +34,7 @@ public enum CostRoutes: RouteFile {
             RouteSpec(.get, "/api/v1/costs/top", needs: .permission(.costsView),
                       Operation(id: "costTop", summary: "The biggest spenders: executions (default) or teams, workflows, agents, models.",
                                 tag: "costs",
-                                query: window + [("by", ["enum": ["execution", "team", "workflow", "agent", "model"]], "Default execution."),
+                                query: window + [("by", ["enum": ["execution", "team", "workflow", "agent", "model", "user"]], "Default execution."),
                                                  ("limit", ["type": "integer", "minimum": 1, "maximum": 100], "Default 10.")],
                                 success: (200, Schemas.list(of: ["type": "object"]), "application/json"), problems: [400]),
                       handler: top),
@@ -101,7 +101,7 @@ public enum CostRoutes: RouteFile {
             })])
         }
         guard let dimension = CostDimension(rawValue: byText), dimension != .day else {
-            throw APIError.invalidParameter(name: "by", "must be execution, team, workflow, agent or model; got `\(byText)`")
+            throw APIError.invalidParameter(name: "by", "must be execution, team, workflow, agent, model or user; got `\(byText)`")
         }
         let rows = try await services.costs.breakdown(in: context.scope(), by: dimension, since: window.since, until: window.until)
         return respond(Array(rows.prefix(limit)), window, extra: ["by": .string(dimension.rawValue)])

@@ -4,7 +4,7 @@ import GRDB
 
 /// How costs are grouped.
 public enum CostDimension: String, CaseIterable, Sendable {
-    case team, workflow, agent, model, day
+    case team, workflow, agent, model, user, day
 }
 
 /// Cost analytics of one org (`agentctl costs`), read from the daily sums so that they stay
@@ -106,6 +106,45 @@ public struct CostQueries: Sendable {
             return try totals(org: org, key: dimension.rawValue, since: since, until: until, db)
         case .agent:
             return try totals(org: org, key: "CASE agent WHEN '' THEN '(inline)' ELSE agent END", since: since, until: until, db)
+        case .user:
+            return try userTotals(org, since: since, until: until, db)
+        }
+    }
+
+    /// By who started the execution (a person's login, a key, `schedule`, `webhook`, …): from
+    /// the model calls themselves, which outlive their executions (an execution retention has
+    /// removed shows as `(removed)`), through their index by org and time.
+    private static func userTotals(_ org: Visibility, since: Instant, until: Instant, _ db: Database) throws -> [CostTotals] {
+        let values: [(any DatabaseValueConvertible)?] = [org.org.rawValue, since.millisecondsSinceEpoch, until.millisecondsSinceEpoch] + org.teams.arguments
+        return try Row.fetchAll(db, sql: """
+            SELECT CASE WHEN e.id IS NULL THEN '(removed)'
+                        WHEN e.created_by LIKE 'user:%' THEN coalesce((SELECT login FROM user_account WHERE id = substr(e.created_by, 6)), e.created_by)
+                        ELSE e.created_by END AS k,
+                   count(*) AS calls, sum(CASE WHEN c.succeeded = 0 THEN 1 ELSE 0 END) AS failed, sum(c.prompt_tokens) AS prompt,
+                   sum(c.completion_tokens) AS completion, sum(c.cost_micros) AS cost
+            FROM llm_call c LEFT JOIN execution e ON e.id = c.execution_id
+            WHERE c.org_id = ? AND c.at >= ? AND c.at < ?\(org.teams.clause("c.team_id")) GROUP BY k ORDER BY cost DESC, k
+            """, arguments: StatementArguments(values)).map { row in
+            CostTotals(key: row["k"], calls: row["calls"], failedCalls: row["failed"], promptTokens: row["prompt"],
+                       completionTokens: row["completion"], costMicros: row["cost"])
+        }
+    }
+
+    /// One execution's model calls by step (its node): calls, tokens and cost. The caller has
+    /// already been allowed to see the execution.
+    public func usageByStep(ofExecution id: String) async throws -> [String: CostTotals] {
+        try await database.read { db in
+            var byStep: [String: CostTotals] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT node_id, count(*) AS calls, sum(CASE WHEN succeeded = 0 THEN 1 ELSE 0 END) AS failed, sum(prompt_tokens) AS prompt,
+                       sum(completion_tokens) AS completion, sum(cost_micros) AS cost
+                FROM llm_call WHERE execution_id = ? GROUP BY node_id
+                """), arguments: [id]) {
+                let node: String = row["node_id"]
+                byStep[node] = CostTotals(key: node, calls: row["calls"], failedCalls: row["failed"], promptTokens: row["prompt"],
+                                          completionTokens: row["completion"], costMicros: row["cost"])
+            }
+            return byStep
         }
     }
 

@@ -65,7 +65,7 @@ enum ConsoleCostPages {
                                  bars: trend.map { BarChart.Bar(label: String($0.key.dropFirst(5)), values: [Double($0.costMicros) / 1_000_000]) },
                                  format: { String(format: "$%.2f", $0) }).svg()
         var breakdowns: [[String: Any]] = []
-        for dimension in [CostDimension.model, .workflow, .team, .agent] {
+        for dimension in [CostDimension.model, .workflow, .team, .user, .agent] {
             let rows = try await costs.breakdown(in: scope, by: dimension, since: since, until: tomorrow)
             breakdowns.append(["dimension": dimension.rawValue, "hasRows": !rows.isEmpty, "rows": rows.prefix(10).map { row -> [String: Any] in
                 ["key": row.key.isEmpty ? "(none)" : row.key, "calls": row.calls, "failed": row.failedCalls,

@@ -96,8 +96,13 @@ enum ConsoleExecutionPages {
         data["output"] = record.output.map(ConsoleView.json)
         data["canCancel"] = !terminal && scope.allows(.executionsCancel)
         data["canRetry"] = (record.status == .failed || record.status == .cancelled) && scope.allows(.workflowsExecute)
+        let usage = try await services.costs.costs.usageByStep(ofExecution: record.id.rawValue)
         data["steps"] = steps.map { step -> [String: Any] in
             var item: [String: Any] = ["node": step.node, "status": step.status.rawValue, "attempt": step.attempt]
+            if let used = usage[step.node] {
+                item["usage"] = "\(used.calls) model call\(used.calls == 1 ? "" : "s"), \(used.promptTokens + used.completionTokens) tokens, "
+                    + ConsoleView.money(used.costMicros)
+            }
             if let started = step.startedAt, let finished = step.finishedAt {
                 item["duration"] = ConsoleView.duration(milliseconds: finished.millisecondsSinceEpoch - started.millisecondsSinceEpoch)
             }

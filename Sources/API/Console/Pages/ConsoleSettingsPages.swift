@@ -56,6 +56,9 @@ enum ConsoleSettingsPages {
         }
         data["hasTeams"] = !teams.isEmpty
         data["roles"] = [Role.viewer, .operator, .developer, .admin, .guest].map(\.rawValue)
+        let custom = try await services.identity.roles.list(orgReference: nil, in: scope)
+        data["roleTable"] = Role.allCases.map { ["name": $0.rawValue, "builtIn": true, "permissions": $0.permissions.map(\.rawValue).sorted().joined(separator: ", ")] }
+            + custom.map { ["name": $0.name, "builtIn": false, "permissions": $0.permissions.map(\.rawValue).sorted().joined(separator: ", ")] }
         return HTMLResponse.page(ConsoleView.render("settings-users", data), status: status)
     }
 
@@ -73,6 +76,18 @@ enum ConsoleSettingsPages {
                                                      caller: requireCaller(context), change: context.change(services.clock))
             }
             return try await usersPage(context, services, problem: nil, notice: "\(profile.user.login) can now sign in.", status: .created)
+        } catch {
+            let (problem, status) = try shown(error)
+            return try await usersPage(context, services, problem: problem, notice: nil, status: status)
+        }
+    }
+
+    /// Adds a team (`POST /api/v1/teams`).
+    static func addTeam(_ request: Request, _ context: AgentRequestContext, _ services: ConsoleServices) async throws -> Response {
+        let form = try await ConsoleForm.read(request, limits: services.identity.limits)
+        do {
+            let team = try await services.identity.teams.create(name: form["name"] ?? "", orgReference: nil, context: context.change(services.clock))
+            return try await usersPage(context, services, problem: nil, notice: "Team \(team.name) added.", status: .created)
         } catch {
             let (problem, status) = try shown(error)
             return try await usersPage(context, services, problem: problem, notice: nil, status: status)

@@ -45,6 +45,7 @@ enum ConsoleStylesheet {
         button.danger { border-color: var(--failed); color: var(--failed); }
         button.link { border: none; background: none; color: var(--accent); padding: 0; margin: 0; text-decoration: underline; }
         .alert { border: 1px solid var(--failed); color: var(--failed); background: var(--panel); padding: .6rem .8rem; border-radius: 6px; }
+        td.permissions { font-size: .85rem; color: var(--muted); }
         .subnav { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin-bottom: 1rem; border-bottom: 1px solid var(--line); padding-bottom: .4rem; }
         .subnav a { text-decoration: none; }
         .subnav a[aria-current=page] { font-weight: 650; text-decoration: underline; }

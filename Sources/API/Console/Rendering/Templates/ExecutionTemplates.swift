@@ -61,7 +61,7 @@ extension ConsoleTemplates {
         <ol id="timeline" class="timeline">
         {{#steps}}<li class="step" data-node="{{node}}" data-status="{{status}}">
           <span class="status {{status}}">{{status}}</span> <strong>{{node}}</strong>
-          <span class="muted">{{#attempt}}attempt {{attempt}}{{/attempt}}{{#duration}} · {{duration}}{{/duration}}</span>
+          <span class="muted">{{#attempt}}attempt {{attempt}}{{/attempt}}{{#duration}} · {{duration}}{{/duration}}{{#usage}} · {{usage}}{{/usage}}</span>
           {{#error}}<p class="error-text">{{error}}</p>{{/error}}
           {{#output}}<details><summary>Output</summary><pre class="json">{{output}}</pre></details>{{/output}}
           <pre class="stream" data-stream="{{node}}" hidden></pre>

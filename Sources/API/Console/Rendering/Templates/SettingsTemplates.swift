@@ -39,6 +39,20 @@ extension ConsoleTemplates {
         {{#teams}}<tr><td>{{name}}</td><td>{{members}}</td></tr>{{/teams}}
         </tbody></table>{{/hasTeams}}
         {{^hasTeams}}<p class="muted">No teams: everything belongs to the whole org.</p>{{/hasTeams}}
+        {{#can.teamsManage}}
+        <form method="post" action="/ui/settings/teams" id="team-form" class="filters">
+          <input type="hidden" name="csrf_token" value="{{csrf}}">
+          <label for="team-name">Name</label><input id="team-name" name="name" required>
+          <button type="submit" id="add-team">Add team</button>
+        </form>
+        <p class="muted">Members join with <code>agentctl teams add-member</code>.</p>
+        {{/can.teamsManage}}
+        </section>
+        <section>
+        <h2>Roles</h2>
+        <table class="list" id="roles"><thead><tr><th scope="col">Role</th><th scope="col">Permissions</th></tr></thead><tbody>
+        {{#roleTable}}<tr><td>{{name}}{{^builtIn}} <span class="tag">custom</span>{{/builtIn}}</td><td class="permissions">{{permissions}}</td></tr>{{/roleTable}}
+        </tbody></table>
         </section>
         {{> bottom}}
         """

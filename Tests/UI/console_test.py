@@ -540,6 +540,11 @@ def step_tour(console, state):
     state["first_paint_ms"] = paint
     print(f"    first contentful paint of /ui/dashboard, caches cleared: {paint:.0f} ms")
     check(paint < 2000, f"first paint took {paint:.0f} ms")
+    # The live part comes again over server-sent events every 5 s, without a reload.
+    driver.execute_script("window.__notReloaded = true;")
+    first = console.text("#dash-at")
+    console.wait("the dashboard to update itself", lambda: console.text("#dash-at") != first, timeout=15)
+    check(driver.execute_script("return window.__notReloaded === true;"), "the dashboard reloaded instead of updating in place")
 
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     console.open("/ui/workflows/ui-demo")

@@ -60,6 +60,17 @@ import Testing
         #expect(try await costs.breakdown(in: Scope(orgID: org, reach: .org, roles: [.admin]), by: .user, since: window.until,
                                           until: window.until.adding(milliseconds: 1)).isEmpty)
 
+        // Today's spend is today's whole day of the daily totals, not yesterday's.
+        try await database.pool.write { db in
+            for (day, cost) in [("2027-01-15", 40), ("2027-01-14", 9)] {
+                try db.execute(sql: """
+                    INSERT INTO cost_daily (org_id, day, team_id, workflow, agent, model, calls, cost_micros) VALUES (?, ?, '', 'x', '', 'm', 1, ?)
+                    """, arguments: [org.rawValue, day, cost])
+            }
+        }
+        let noon = Instant(rfc3339: "2027-01-15T12:00:00Z")!
+        #expect(try await costs.spentToday(in: Scope(orgID: org, reach: .org, roles: [.admin]), now: noon) == 40)
+
         let steps = try await costs.usageByStep(ofExecution: byAda)
         #expect(steps["draft"]?.calls == 2 && steps["draft"]?.costMicros == 500 && steps["draft"]?.failedCalls == 1)
         #expect(steps["check"]?.completionTokens == 5)

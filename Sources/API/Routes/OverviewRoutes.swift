@@ -46,9 +46,7 @@ public enum OverviewRoutes: RouteFile {
         let steps = services.engine.stepTimes(org: scope.orgID, since: now.adding(milliseconds: -5 * Milliseconds.minute))
         var cost: JSONValue = .null
         if scope.allows(.costsView) {
-            let spent = try await services.executions.costs.breakdown(in: scope, by: .day, since: now.startOfDay, until: now)
-                .reduce(Int64(0)) { $0 + $1.costMicros }
-            cost = .string(Money.format(spent))
+            cost = .string(Money.format(try await services.executions.costs.spentToday(in: scope, now: now)))
         }
         var errors: JSONValue = .null
         if scope.allows(.errorsView) {
@@ -59,7 +57,7 @@ public enum OverviewRoutes: RouteFile {
             })
         }
         let ended = (executions.lastHour[.succeeded] ?? 0) + (executions.lastHour[.failed] ?? 0)
-        let breakers = services.engine.breakers.snapshot().filter { $0.key.org == scope.orgID && $0.breaker.state != .closed }.map(\.key.endpoint)
+        let breakers = services.openBreakers(of: scope.orgID)
         let milliseconds = { (micros: Int64?) in micros.map { JSONValue.number(Double($0) / 1000) } ?? .null }
         let body: JSONValue = [
             "at": .string(now.rfc3339),

@@ -1,3 +1,4 @@
+import Core
 import Engine
 import Platform
 import Storage
@@ -15,5 +16,12 @@ public struct ExecutionService: Sendable {
         self.engine = engine
         self.limits = limits
         self.clock = clock
+    }
+}
+
+extension ExecutionService {
+    /// The org's outbound endpoints whose circuit breaker is open or probing, by name.
+    public func openBreakers(of org: OrgID) -> [String] {
+        engine.breakers.snapshot().filter { $0.key.org == org && $0.breaker.state != .closed }.map(\.key.endpoint).sorted()
     }
 }

@@ -19,6 +19,13 @@ public struct CostQueries: Sendable {
         try await database.read { db in try Self.totals(Visibility(scope), by: dimension, since: since, until: until, db) }
     }
 
+    /// Spent since 00:00 UTC today (the dashboard's and `agentctl top`'s figure). Days are
+    /// whole in `cost_daily`: today is the window [today, tomorrow).
+    public func spentToday(in scope: Scope, now: Instant) async throws -> Int64 {
+        let today = now.startOfDay
+        return try await database.read { db in try Self.sum(Visibility(scope), since: today, until: today.adding(milliseconds: Milliseconds.day), db) }
+    }
+
     /// One row per day in [since, until), days without calls included as zero.
     public func trend(in scope: Scope, since: Instant, until: Instant) async throws -> [CostTotals] {
         let found = try await breakdown(in: scope, by: .day, since: since, until: until)

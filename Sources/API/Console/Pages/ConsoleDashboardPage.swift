@@ -79,7 +79,7 @@ enum ConsoleDashboardPage {
                             series: [.init("ok", name: "succeeded"), .init("failed", name: "failed"), .init("other", name: "cancelled")], bars: bars)
         data["chart"] = ["runs": runs.svg()]
         if scope.allows(.costsView) {
-            let spent = try await services.costs.costs.breakdown(in: scope, by: .day, since: now.startOfDay, until: now).reduce(Int64(0)) { $0 + $1.costMicros }
+            let spent = try await services.costs.costs.spentToday(in: scope, now: now)
             var cost: [String: Any] = ["today": ConsoleView.money(spent)]
             if let budget = try await services.costs.budgets.list(in: scope, now: now).first(where: { $0.budget.teamID == nil }) {
                 let limit = budget.budget.limitMicros
@@ -89,8 +89,7 @@ enum ConsoleDashboardPage {
             }
             data["cost"] = cost
         }
-        let breakers = services.executions.engine.breakers.snapshot()
-            .filter { $0.key.org == scope.orgID && $0.breaker.state != .closed }.map(\.key.endpoint).sorted()
+        let breakers = services.executions.openBreakers(of: scope.orgID)
         data["breakers"] = breakers
         data["hasBreakers"] = !breakers.isEmpty
         let failures = try await store.recentFailures(in: scope, since: now.adding(milliseconds: -Milliseconds.day), limit: 8)

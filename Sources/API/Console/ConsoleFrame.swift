@@ -53,6 +53,29 @@ enum ConsoleForm {
     }
 }
 
+extension ConsoleForm {
+    /// A refusal a person can act on (its status one of `shown`) as the words and status the
+    /// page shows it with; anything else is thrown on, to the error page.
+    static func refusal(_ error: any Error, shown: Set<Int>) throws -> (String, HTTPResponse.Status) {
+        let problem = Problems.problem(for: error)
+        guard shown.contains(problem.status) else { throw error }
+        return (problem.detail, HTTPResponse.Status(code: problem.status))
+    }
+}
+
+/// Reading a page's query, and writing the query of its "next page" link.
+enum ConsoleQuery {
+    /// The parameter's value; nil when absent or empty (a filter box left blank).
+    static func filled(_ request: Request, _ name: String) -> String? {
+        request.uri.queryParameters[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `a=1&b=x%20y` of the pairs that have a value.
+    static func string(_ pairs: [(String, String?)]) -> String {
+        pairs.compactMap { name, value in value.map { "\(name)=\(FormEncoding.escape($0))" } }.joined(separator: "&")
+    }
+}
+
 extension Dictionary where Key == String, Value == String {
     /// The field's value, nil when absent or empty (an empty optional input).
     func value(_ name: String) -> String? {

@@ -73,13 +73,13 @@ public enum RunForm {
                 }
                 object[field.name] = choice
             case .integer:
-                guard let value = Int(text.trimmingCharacters(in: " ")) else {
+                guard let value = Int(text.trimmingEdgeSpaces) else {
                     issues.append(DefinitionIssue("input.\(field.name)", "must be a whole number"))
                     continue
                 }
                 object[field.name] = .integer(value)
             case .number:
-                guard let value = Double(text.trimmingCharacters(in: " ")), value.isFinite else {
+                guard let value = Double(text.trimmingEdgeSpaces), value.isFinite else {
                     issues.append(DefinitionIssue("input.\(field.name)", "must be a number"))
                     continue
                 }
@@ -108,14 +108,5 @@ public enum RunForm {
         case .null: nil
         default: value.canonicalText
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        var text = Substring(self)
-        while text.first == set { text = text.dropFirst() }
-        while text.last == set { text = text.dropLast() }
-        return String(text)
     }
 }

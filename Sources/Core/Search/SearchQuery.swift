@@ -143,15 +143,7 @@ public struct SearchQuery: Hashable, Sendable {
     }
 
     static func quoted(_ term: Term) -> String {
-        "\"" + term.text.replacingAll("\"", with: "\"\"") + "\"" + (term.prefix ? " *" : "")
-    }
-}
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for character in self { if character == target { out += replacement } else { out.append(character) } }
-        return out
+        "\"" + term.text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" + (term.prefix ? " *" : "")
     }
 }
 

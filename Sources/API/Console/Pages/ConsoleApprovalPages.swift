@@ -30,9 +30,8 @@ enum ConsoleApprovalPages {
             return HTMLResponse.redirect("/ui/approvals")
         } catch {
             // A decided, expired or not-yours request says why on the page; a missing one is a 404.
-            let problem = Problems.problem(for: error)
-            guard problem.status == 403 || problem.status == 409 || problem.status == 422 else { throw error }
-            return try await page(context, services, problem: problem.detail, status: HTTPResponse.Status(code: problem.status))
+            let (problem, status) = try ConsoleForm.refusal(error, shown: [403, 409, 422])
+            return try await page(context, services, problem: problem, status: status)
         }
     }
 

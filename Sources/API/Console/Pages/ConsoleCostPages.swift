@@ -35,9 +35,9 @@ enum ConsoleCostPages {
                                       notice: "The change needs approval: change request \(change.id.rawValue) is waiting.", status: .accepted)
             }
         } catch {
-            let problem = Problems.problem(for: error)
-            guard problem.status == 400 || problem.status == 404 || problem.status == 409 || problem.status == 422 else { throw error }
-            return try await page(context, services, window: "30d", problem: problem.detail, notice: nil, status: HTTPResponse.Status(code: problem.status))
+            // A team that is not there, a limit out of range: on the page.
+            let (problem, status) = try ConsoleForm.refusal(error, shown: [400, 404, 409, 422])
+            return try await page(context, services, window: "30d", problem: problem, notice: nil, status: status)
         }
     }
 

@@ -8,8 +8,7 @@ import Storage
 /// and retry.
 enum ConsoleExecutionPages {
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: ConsoleServices) async throws -> Response {
-        let query = request.uri.queryParameters
-        let text = { (name: String) in query[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        let text = { (name: String) in ConsoleQuery.filled(request, name) }
         var data = await ConsoleFrame.data(context, services, title: "Executions", nav: "executions")
         var filter = ExecutionFilter()
         filter.workflow = text("workflow")
@@ -39,9 +38,8 @@ enum ConsoleExecutionPages {
         data["executions"] = page.items.map(row)
         data["hasExecutions"] = !page.items.isEmpty
         data["next"] = page.nextAfter.map { after in
-            [("status", text("status")), ("workflow", filter.workflow), ("since", text("since")),
-             ("cursor", Pagination.cursor(after: after, listing: "executions"))]
-                .compactMap { name, value in value.map { "\(name)=\(FormEncoding.escape($0))" } }.joined(separator: "&")
+            ConsoleQuery.string([("status", text("status")), ("workflow", filter.workflow), ("since", text("since")),
+                                 ("cursor", Pagination.cursor(after: after, listing: "executions"))])
         }
         return HTMLResponse.page(ConsoleView.render("executions", data), status: problems.isEmpty ? .ok : .badRequest)
     }

@@ -29,9 +29,7 @@ enum ConsoleSettingsPages {
 
     /// A refusal a person can act on, shown on the page; anything else is the error page.
     static func shown(_ error: any Error) throws -> (String, HTTPResponse.Status) {
-        let problem = Problems.problem(for: error)
-        guard [400, 409, 413, 422].contains(problem.status) else { throw error }
-        return (problem.detail, HTTPResponse.Status(code: problem.status))
+        try ConsoleForm.refusal(error, shown: [400, 409, 413, 422])
     }
 
     // MARK: People and teams
@@ -221,8 +219,7 @@ enum ConsoleSettingsPages {
     }
 
     static func auditPage(_ request: Request, _ context: AgentRequestContext, _ services: ConsoleServices, verified: String?) async throws -> Response {
-        let query = request.uri.queryParameters
-        let text = { (name: String) in query[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        let text = { (name: String) in ConsoleQuery.filled(request, name) }
         var problem: String?
         var filter = AuditLog.Filter()
         do {
@@ -243,8 +240,8 @@ enum ConsoleSettingsPages {
         }
         data["hasEvents"] = !page.items.isEmpty
         data["next"] = page.nextAfter.map { after in
-            [("action", text("action")), ("actor", text("actor")), ("since", text("since")), ("cursor", Pagination.cursor(after: after, listing: "audit"))]
-                .compactMap { name, value in value.map { "\(name)=\(FormEncoding.escape($0))" } }.joined(separator: "&")
+            ConsoleQuery.string([("action", text("action")), ("actor", text("actor")), ("since", text("since")),
+                                 ("cursor", Pagination.cursor(after: after, listing: "audit"))])
         }
         data["verified"] = verified
         return HTMLResponse.page(ConsoleView.render("settings-audit", data), status: problem == nil ? .ok : .badRequest)

@@ -8,9 +8,7 @@ import Storage
 /// makes.
 enum ConsoleWorkflowPages {
     static func list(_ request: Request, _ context: AgentRequestContext, _ services: ConsoleServices) async throws -> Response {
-        let query = request.uri.queryParameters
-        let q = query["q"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let tag = query["tag"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let q = ConsoleQuery.filled(request, "q"), tag = ConsoleQuery.filled(request, "tag")
         let page = try await services.definitions.definitions.listWorkflows(
             in: context.scope(), filter: DefinitionFilter(tag: tag, namePrefix: q), page: Pagination.request(from: request, listing: "workflows"))
         var data = await ConsoleFrame.data(context, services, title: "Workflows", nav: "workflows")
@@ -22,10 +20,7 @@ enum ConsoleWorkflowPages {
              "updated": ConsoleView.time(record.updatedAt)]
         }
         data["hasItems"] = !page.items.isEmpty
-        data["next"] = page.nextAfter.map { after in
-            [("q", q), ("tag", tag), ("cursor", Pagination.cursor(after: after, listing: "workflows"))]
-                .compactMap { name, value in value.map { "\(name)=\(FormEncoding.escape($0))" } }.joined(separator: "&")
-        }
+        data["next"] = page.nextAfter.map { ConsoleQuery.string([("q", q), ("tag", tag), ("cursor", Pagination.cursor(after: $0, listing: "workflows"))]) }
         return HTMLResponse.page(ConsoleView.render("workflows", data))
     }
 
@@ -58,10 +53,9 @@ enum ConsoleWorkflowPages {
                              requestHash: nil, trigger: "console", timeoutMs: nil), context: context.change(services.clock))
             return HTMLResponse.redirect("/ui/executions/\(execution.id.rawValue)")
         } catch {
-            let problem = Problems.problem(for: error)
-            guard problem.status < 500, problem.status != 404, problem.status != 403 else { throw error }
-            return try await page(reference, context, services, runProblem: problem.detail, values: values,
-                                  status: HTTPResponse.Status(code: problem.status))
+            // Not deployed there, over budget or quota, an input the schema refuses: on the form.
+            let (problem, status) = try ConsoleForm.refusal(error, shown: [400, 402, 409, 413, 422, 429])
+            return try await page(reference, context, services, runProblem: problem, values: values, status: status)
         }
     }
 

@@ -73,6 +73,7 @@ bench: deps
 	$(SWIFT) build -c release --product retention-bench
 	$(SWIFT) build -c release --product sso-bench
 	$(SWIFT) build -c release --product console-bench
+	$(SWIFT) build -c release --product search-bench
 	.build/release/writer-bench
 	.build/release/pii-bench
 	.build/release/definition-bench
@@ -82,6 +83,8 @@ bench: deps
 	.build/release/api-bench --agentd .build/release/agentd
 	.build/release/sso-bench --agentd .build/release/agentd
 	.build/release/console-bench --agentd .build/release/agentd
+	.build/release/search-bench --agentd .build/release/agentd
+	.build/release/engine-bench --search-index
 	.build/release/triggers-bench --agentd .build/release/agentd
 	.build/release/approvals-bench
 	.build/release/alert-bench

@@ -263,6 +263,12 @@ let package = Package(
             path: "bench/console-bench"
         ),
         .executableTarget(
+            name: "search-bench",
+            dependencies: ["Client", "Core", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "bench/search-bench"
+        ),
+        .executableTarget(
             name: "sso-bench",
             dependencies: [
                 "Client", "Core", "AgentSecurity", "Storage",

@@ -146,6 +146,7 @@ import Testing
         "webhookDeliveries": Fixture(path: "/api/v1/webhooks/m-hook/deliveries", body: nil, foreign: .notFound),
         "deleteWebhook": Fixture(path: "/api/v1/webhooks/m-hook-doomed", body: nil, foreign: .notFound),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
+        "rebuildSearchIndex": Fixture(path: "/api/v1/search/rebuild", body: nil, foreign: .forbidden),
         "promoteWorkflow": Fixture(path: "/api/v1/workflows/m-promo/promote", body: #"{"from":"dev","to":"staging"}"#, foreign: .notFound),
         "listPromotions": Fixture(path: "/api/v1/workflows/m-promo/promotions", body: nil, foreign: .notFound),
         "diffEnvironments": Fixture(path: "/api/v1/environments/diff?from=dev&to=prod", body: nil, foreign: .ownOnly),

@@ -6,6 +6,9 @@
 //   - single-step executions/s, 100 concurrent submitters, sustained. Target ≥ 3,000/s.
 //   - dispatch latency commit → step start, p50/p99. Target p99 ≤ 2 ms.
 //   - `--span-cost`: what one span costs in CPU, made, queued and exported.
+//   - `--search-index [seconds per phase, default 6] [--rounds N]`: single-step throughput with the
+//     search index's execution triggers (migration 51) dropped, then kept, alternating, in the
+//     same run; each execution's input and output about 150 bytes of text. Target: cost ≤ 5 %.
 //   - `--observability [seconds]`: throughput and the 40-step chain with metrics and tracing off,
 //     then on (a Prometheus registry; spans to an OTLP collector on loopback), alternating, in
 //     the same run. Target: on costs ≤ 5 %.
@@ -28,11 +31,12 @@ import Tracing
 // `engine-bench --peers`: only the shapes `make bench-peers` compares, as JSON lines.
 let peersMode = CommandLine.arguments.contains("--peers")
 let observabilityMode = CommandLine.arguments.contains("--observability")
+let searchIndexMode = CommandLine.arguments.contains("--search-index")
 /// `--rounds N`: how many times each observability mode runs (interleaved).
 let roundsIndex = CommandLine.arguments.firstIndex(of: "--rounds")
 let observabilityRounds = roundsIndex.flatMap { CommandLine.arguments.indices.contains($0 + 1) ? Int(CommandLine.arguments[$0 + 1]) : nil } ?? 3
 let throughputSeconds = CommandLine.arguments.indices.dropFirst().filter { position in position != (roundsIndex ?? -2) + 1 && CommandLine.arguments[position - 1] != "--only" }
-    .compactMap { Double(CommandLine.arguments[$0]) }.first ?? (observabilityMode ? 6 : 30)
+    .compactMap { Double(CommandLine.arguments[$0]) }.first ?? (observabilityMode || searchIndexMode ? 6 : 30)
 
 let millis = Bench.millis
 let percentile = Bench.percentile
@@ -83,10 +87,11 @@ let engine = engine10
 try await engine.start()
 
 /// Submits and waits until the execution is durably finished (its last transaction committed).
-func runOnce(_ engine: Engine, _ workflow: String, store: ExecutionStore = store, setup: Bench.Setup = setup) async throws -> (Duration, String) {
+func runOnce(_ engine: Engine, _ workflow: String, store: ExecutionStore = store, setup: Bench.Setup = setup,
+             input: JSONValue = [:]) async throws -> (Duration, String) {
     let clock = ContinuousClock()
     let start = clock.now
-    let (record, _) = try await engine.submit(NewExecution(workflow: workflow, input: [:]), context: setup.context())
+    let (record, _) = try await engine.submit(NewExecution(workflow: workflow, input: input), context: setup.context())
     let id = record.id.rawValue
     engine.notifier.watch(id)
     defer { engine.notifier.unwatch(id) }
@@ -177,6 +182,76 @@ if CommandLine.arguments.contains("--span-cost") {
     await exporting.value
     collector.terminate()
     setup.remove()
+    exit(0)
+}
+
+if searchIndexMode {
+    await engine10.stop()
+    let echo: JSONValue = ["workflow": "echo", "nodes": ["only": ["kind": "transform", "config": ["output": "{{ input }}"]]]]
+    let input: JSONValue = ["customer": "C-20417", "invoice": "INV-2026-88812",
+                            "note": "monthly invoice for the northern region, check the ledger total before sending it"]
+    /// Executions per second and CPU per execution (100 submitters), on a fresh database, with
+    /// the execution index's triggers or without them.
+    func phase(indexed: Bool) async throws -> (perSecond: Double, cpu: Double) {
+        let fresh = try await Bench.setUp("engine-bench-search")
+        defer { fresh.remove() }
+        _ = try await DefinitionStore(database: fresh.database, audit: fresh.audit).apply(
+            [DefinitionStore.Input(document: try DefinitionDocument.parse(echo))], message: nil, deployTo: .dev, context: fresh.context())
+        if !indexed {
+            try await fresh.database.writer.submit { db in
+                try db.execute(sql: "DROP TRIGGER execution_search_end; DROP TRIGGER execution_search_insert; DROP TRIGGER execution_search_delete")
+            }
+        }
+        let phaseStore = ExecutionStore(database: fresh.database, audit: fresh.audit, instance: "bench")
+        let pool = Engine(store: phaseStore, settings: Engine.Settings().with(egress: loopbackEgress), now: wallNow, logger: logger)
+        try await pool.start()
+        let done = Tally()
+        let deadline = ContinuousClock.now + .milliseconds(Int(throughputSeconds * 1000))
+        let began = ContinuousClock.now, cpuBefore = Bench.processCPUSeconds()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    while ContinuousClock.now < deadline {
+                        if let (_, status) = try? await runOnce(pool, "echo", store: phaseStore, setup: fresh, input: input), status == "succeeded" {
+                            done.count.withLock { $0 += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        let executions = Double(done.count.withLock { $0 })
+        let rate = executions / (millis(ContinuousClock.now - began) / 1000)
+        let cpu = (Bench.processCPUSeconds() - cpuBefore) / executions * 1_000_000
+        let indexedRows = try await fresh.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM search_doc WHERE kind = 'execution'") ?? 0 }
+        precondition(indexed == (indexedRows > 0), "indexed \(indexedRows) executions with the triggers \(indexed ? "kept" : "dropped")")
+        await pool.stop()
+        await fresh.database.writer.stop()
+        return (rate, cpu)
+    }
+    func median(_ values: [Double]) -> Double { percentile(values.sorted(), 0.5) }
+    _ = try await phase(indexed: true)  // warm up
+    var off: [(perSecond: Double, cpu: Double)] = [], on: [(perSecond: Double, cpu: Double)] = []
+    // Interleaved, the order swapped each round; each round's "on" compared with its own "off".
+    for round in 0..<observabilityRounds {
+        if round % 2 == 0 {
+            off.append(try await phase(indexed: false))
+            on.append(try await phase(indexed: true))
+        } else {
+            on.append(try await phase(indexed: true))
+            off.append(try await phase(indexed: false))
+        }
+    }
+    let rateCost = zip(on, off).map { 1 - $0.perSecond / $1.perSecond }, cpuCost = zip(on, off).map { $0.cpu / $1.cpu - 1 }
+    for (name, phases) in [("no index", off), ("indexed", on)] {
+        print(String(format: "%-8@ %5.0f executions/s (phases %@), %4.0f µs CPU per execution", name as NSString,
+                     median(phases.map(\.perSecond)), phases.map { String(format: "%.0f", $0.perSecond) }.joined(separator: ", ") as NSString,
+                     median(phases.map(\.cpu))))
+    }
+    print(String(format: "search index cost on single-step executions (median of %d rounds): throughput %+.1f %%, CPU %+.1f %%   target ≤ 5 %%",
+                 observabilityRounds, median(rateCost) * 100, median(cpuCost) * 100))
+    await database.writer.stop()
+    upstream.terminate()
+    setup.remove()  // exit skips the top level's defer
     exit(0)
 }
 

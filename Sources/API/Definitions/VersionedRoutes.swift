@@ -23,6 +23,10 @@ protocol VersionedResource {
 
     static func resource(_ record: Record, latest: Version?) -> JSONValue
     static func resource(_ version: Version) -> JSONValue
+
+    /// What the caller's recent items call it, and its ID there.
+    static var searchKind: SearchQuery.Kind { get }
+    static func id(of record: Record) -> String
 }
 
 /// The handlers agents and workflows share: list, read, history, one version, delete. One
@@ -42,6 +46,7 @@ enum VersionedRoutes<Resource: VersionedResource> {
 
     static func get(_ request: Request, _ context: AgentRequestContext, _ services: DefinitionService) async throws -> Response {
         let (record, latest) = try await Resource.newest(context.parameters.require(Resource.parameter), services.definitions, in: context.scope())
+        services.recent?.note(Resource.searchKind, id: Resource.id(of: record), caller: context.caller, at: services.clock.now())
         return DefinitionResources.respond(.ok, Resource.resource(record, latest: latest))
     }
 

@@ -114,6 +114,8 @@ public enum AgentRoutes: RouteFile, VersionedResource {
 
     static let parameter = "agent"
     static let filtersByKind = true
+    static let searchKind = SearchQuery.Kind.agent
+    static func id(of record: AgentRecord) -> String { record.id.rawValue }
 
     static func list(_ store: DefinitionStore, in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<AgentRecord> {
         try await store.listAgents(in: scope, filter: filter, page: page)

@@ -129,6 +129,7 @@ public enum ExecutionRoutes: RouteFile {
 
     static func get(_ request: Request, _ context: AgentRequestContext, _ services: Services) async throws -> Response {
         let (record, steps) = try await services.executions.execution(context.parameters.require("execution"), in: context.scope())
+        services.recent?.note(.execution, id: record.id.rawValue, caller: context.caller, at: services.clock.now())
         return DefinitionResources.respond(.ok, ExecutionResources.execution(record, steps: steps))
     }
 

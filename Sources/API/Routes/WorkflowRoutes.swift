@@ -182,6 +182,8 @@ public enum WorkflowRoutes: RouteFile, VersionedResource {
 
     static let parameter = "workflow"
     static let filtersByKind = false
+    static let searchKind = SearchQuery.Kind.workflow
+    static func id(of record: WorkflowRecord) -> String { record.id.rawValue }
 
     static func list(_ store: DefinitionStore, in scope: Scope, filter: DefinitionFilter, page: PageRequest) async throws -> Page<WorkflowRecord> {
         try await store.listWorkflows(in: scope, filter: filter, page: page)

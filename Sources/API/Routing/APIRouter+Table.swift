@@ -15,6 +15,7 @@ extension APIRouter {
             + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
             + ArchiveRoutes.declarations + PrivacyRoutes.declarations
             + PersonalDataRoutes.declarations + SSORoutes.declarations + ConsoleRoutes.declarations
+            + SearchRoutes.declarations + FavoriteRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -22,7 +23,8 @@ extension APIRouter {
                             audit: AuditService, definitions: DefinitionService, executions: ExecutionService,
                             models: ModelService, costs: CostService, backups: BackupService,
                             schedules: ScheduleService, webhooks: WebhookService, approvals: ApprovalService,
-                            alerts: AlertService, compliance: ComplianceService, sso: SSOService) -> [BoundRoute] {
+                            alerts: AlertService, compliance: ComplianceService, sso: SSOService,
+                            collaboration: CollaborationService) -> [BoundRoute] {
         let console = ConsoleServices(login: login, sso: sso, identity: identity, definitions: definitions, executions: executions, costs: costs,
                                       approvals: approvals, vault: vault, models: models, audit: audit, alerts: alerts)
         return
@@ -37,5 +39,6 @@ extension APIRouter {
             + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
             + ArchiveRoutes.bound(to: compliance) + PrivacyRoutes.bound(to: compliance)
             + PersonalDataRoutes.bound(to: compliance) + SSORoutes.bound(to: sso) + ConsoleRoutes.bound(to: console)
+            + SearchRoutes.bound(to: collaboration) + FavoriteRoutes.bound(to: collaboration)
     }
 }

@@ -9,11 +9,14 @@ public struct DefinitionService: Sendable {
     public let refusals: RefusalAudit
     public let limits: RequestLimits
     public let clock: WallClock
+    /// Where a person's opening of a workflow or agent is noted (their recent items).
+    public let recent: PersonalLists?
 
-    public init(definitions: DefinitionStore, refusals: RefusalAudit, limits: RequestLimits, clock: WallClock) {
+    public init(definitions: DefinitionStore, refusals: RefusalAudit, limits: RequestLimits, clock: WallClock, recent: PersonalLists? = nil) {
         self.definitions = definitions
         self.refusals = refusals
         self.limits = limits
         self.clock = clock
+        self.recent = recent
     }
 }

@@ -10,12 +10,15 @@ public struct ExecutionService: Sendable {
     public let engine: Engine
     public let limits: RequestLimits
     public let clock: WallClock
+    /// Where a person's opening of an execution is noted (their recent items).
+    public let recent: PersonalLists?
 
-    public init(executions: ExecutionStore, engine: Engine, limits: RequestLimits, clock: WallClock) {
+    public init(executions: ExecutionStore, engine: Engine, limits: RequestLimits, clock: WallClock, recent: PersonalLists? = nil) {
         self.executions = executions
         self.engine = engine
         self.limits = limits
         self.clock = clock
+        self.recent = recent
     }
 }
 

@@ -5,6 +5,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     // Installation: the box itself and its tenants.
     case systemView = "system.view"
     case systemBackup = "system.backup"
+    /// Upkeep of the installation's own data: rebuilding the search index.
+    case systemMaintain = "system.maintain"
     case orgsView = "orgs.view"
     case orgsCreate = "orgs.create"
     case orgsEdit = "orgs.edit"
@@ -66,7 +68,7 @@ extension Permission {
     /// scope reaches the whole installation may use them, whatever their role in their own org.
     public var isInstallationWide: Bool {
         switch self {
-        case .systemView, .systemBackup, .orgsCreate, .orgsDelete, .auditVerify, .plansManage, .vaultManage: true
+        case .systemView, .systemBackup, .systemMaintain, .orgsCreate, .orgsDelete, .auditVerify, .plansManage, .vaultManage: true
         default: false
         }
     }

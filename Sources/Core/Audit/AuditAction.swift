@@ -119,6 +119,14 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case ssoLoginRefused = "sso.login_refused"
     /// An org's "SSO required" setting or its break-glass logins changed.
     case ssoRequirementChanged = "sso.requirement_changed"
+    /// Someone kept a search under a name, or removed it (`agentctl search --save`).
+    case searchSaved = "search.saved"
+    case searchForgotten = "search.forgotten"
+    /// The search index was emptied and filled again from the rows (`agentctl search --rebuild-index`).
+    case searchIndexRebuilt = "search.index_rebuilt"
+    /// Someone added a workflow, agent or execution to their favourites, or removed it.
+    case favoriteAdded = "favorite.added"
+    case favoriteRemoved = "favorite.removed"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

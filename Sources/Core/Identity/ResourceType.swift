@@ -25,4 +25,7 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case alertChannel = "alert_channel"
     case alertSilence = "alert_silence"
     case ssoProvider = "sso_provider"
+    case savedSearch = "saved_search"
+    case comment
+    case searchIndex = "search_index"
 }

@@ -41,7 +41,7 @@ public struct SearchQuery: Hashable, Sendable {
     public static let maximumTermLength = 100
     public static let maximumLength = 1000
     static let statuses: Set<String> = ["queued", "running", "waiting", "succeeded", "failed", "cancelled",
-                                        "deployed", "open", "resolved"]
+                                        "deployed", "draft", "open", "resolved"]
 
     public struct Problem: Error, Hashable, Sendable, CustomStringConvertible {
         /// Where in the text (0-based character offset).

@@ -24,7 +24,7 @@ public enum PersonalData {
     /// Column names that, wherever they appear, name a person: a new column with such a name
     /// must be listed in its table's `names`.
     public static func looksLikeAPerson(_ column: String) -> Bool {
-        column.hasSuffix("_by") || ["user_id", "login", "actor", "delegate_id", "on_behalf_of", "on_behalf_of_login", "requested_actor",
+        column.hasSuffix("_by") || ["user_id", "owner", "login", "actor", "delegate_id", "on_behalf_of", "on_behalf_of_login", "requested_actor",
                                     "unix_uid"].contains(column)
     }
 
@@ -32,7 +32,7 @@ public enum PersonalData {
     /// columns holds the person's user id (the account itself among them).
     public static let ownRows: [String: [String]] = [
         "api_key": ["user_id"], "approval_delegation": ["user_id", "delegate_id"], "membership": ["user_id"],
-        "mfa_recovery_code": ["user_id"], "mfa_totp": ["user_id"], "password": ["user_id"], "password_history": ["user_id"],
+        "mfa_recovery_code": ["user_id"], "mfa_totp": ["user_id"], "saved_search": ["owner"], "favorite": ["owner"], "recent_item": ["owner"], "password": ["user_id"], "password_history": ["user_id"],
         "session": ["user_id"], "sso_identity": ["user_id"], "sso_login": ["user_id"], "team_member": ["user_id"],
         "user_account": ["id"],
     ]
@@ -88,7 +88,17 @@ public enum PersonalData {
         "retention_pass": .none,
         "schedule": Table(names: ["created_by"], mentions: ["input"]),
         "schedule_fire": .none,
+        "saved_search": Table(names: ["owner"], mentions: ["query"]),
+        "favorite": Table(names: ["owner"]),
+        "recent_item": Table(names: ["owner"]),
         "schema_migration": .none,
+        // The search index (migration 51): tokens and copies of indexed columns of the tables
+        // above, rewritten by triggers whenever those rows change (erasure among the changes).
+        "search_doc": .none,
+        "execution_fts": .none, "execution_fts_config": .none, "execution_fts_data": .none, "execution_fts_docsize": .none,
+        "execution_fts_idx": .none,
+        "definition_fts": .none, "definition_fts_config": .none, "definition_fts_content": .none, "definition_fts_data": .none,
+        "definition_fts_docsize": .none, "definition_fts_idx": .none,
         "secret": Table(names: ["created_by", "updated_by"]),
         "secret_version": Table(names: ["created_by"]),
         "session": Table(names: ["user_id"], mentions: ["client"]),  // the client's address and agent

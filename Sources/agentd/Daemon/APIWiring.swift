@@ -123,6 +123,7 @@ struct APIWiring {
 
         let sso = SSOService(store: SSOStore(database: database, audit: audit), passwordLogin: passwordLogin, logins: logins, hasher: hasher,
                              secrets: secrets, vault: vault, publicURL: inputs.publicURL, buckets: loginBuckets, limits: limits, clock: clock)
+        let lists = PersonalLists(database: database, audit: audit)
         let routes = APIRouter.bind(
             system: SystemService(database: database, engine: engine, executions: executions, vault: vault,
                                   info: ServerInfo(version: AgentdVersion.current, startedAt: inputs.startedAt,
@@ -139,8 +140,8 @@ struct APIWiring {
                                 audit: audit, loginBuckets: loginBuckets, limits: limits, clock: clock),
             audit: AuditService(audit: audit, activity: ActivityFeed(database: database), clock: clock),
             definitions: DefinitionService(definitions: DefinitionStore(database: database, audit: audit),
-                                           refusals: RefusalAudit(audit: audit, clock: clock), limits: limits, clock: clock),
-            executions: ExecutionService(executions: executions, engine: engine, limits: limits, clock: clock),
+                                           refusals: RefusalAudit(audit: audit, clock: clock), limits: limits, clock: clock, recent: lists),
+            executions: ExecutionService(executions: executions, engine: engine, limits: limits, clock: clock, recent: lists),
             models: ModelService(models: models, engine: engine, audit: audit, limits: limits, clock: clock),
             costs: CostService(budgets: BudgetStore(database: database, audit: audit), costs: CostQueries(database: database),
                                limits: limits, clock: clock),
@@ -159,7 +160,8 @@ struct APIWiring {
                                           privacy: PrivacyStore(database: database, audit: audit), limits: limits, clock: clock,
                                           personalData: PersonalDataStore(database: database, audit: audit, archive: retention.settings.archive),
                                           audit: audit, authenticator: authenticator),
-            sso: sso)
+            sso: sso,
+            collaboration: CollaborationService(search: SearchIndex(database: database), lists: lists, audit: audit, limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),

@@ -1,0 +1,48 @@
+import Core
+import Platform
+import Storage
+
+/// Search, saved searches, favourites and recent items (docs/collaboration.md). What
+/// `SearchRoutes` and `FavoriteRoutes` are given; built by `agentd` (Daemon/APIWiring.swift).
+public struct CollaborationService: Sendable {
+    public let search: SearchIndex
+    public let lists: PersonalLists
+    public let audit: AuditLog
+    public let limits: RequestLimits
+    public let clock: WallClock
+
+    public init(search: SearchIndex, lists: PersonalLists, audit: AuditLog, limits: RequestLimits, clock: WallClock) {
+        self.search = search
+        self.lists = lists
+        self.audit = audit
+        self.limits = limits
+        self.clock = clock
+    }
+
+    /// Empties the search index and fills it again, audited.
+    func rebuild(change: ChangeContext) async throws -> (SearchIndex.Rebuilt, Double) {
+        let began = ContinuousClock.now
+        let rebuilt = try await search.rebuild()
+        let seconds = (ContinuousClock.now - began).inSeconds
+        try await audit.record(AuditEntry(at: clock.now(), orgID: nil, actor: change.actor, action: .searchIndexRebuilt,
+                                          targetType: ResourceType.searchIndex.rawValue, targetID: "search", requestID: change.requestID,
+                                          details: ["definitions": "\(rebuilt.definitions)", "executions": "\(rebuilt.executions)"]))
+        return (rebuilt, seconds)
+    }
+}
+
+extension PersonalLists {
+    /// Notes that `caller` opened something, without making the answer wait for the write (a
+    /// lost note costs a recent item, nothing else).
+    func note(_ kind: SearchQuery.Kind, id: String, caller: Caller?, at now: Instant) {
+        guard let caller else { return }
+        let owner = caller.owner, scope = caller.scope
+        Task { try? await opened(kind, id: id, in: scope, owner: owner, at: now) }
+    }
+}
+
+extension Caller {
+    /// Whose personal lists (saved searches, favourites, recent items) this caller reads and
+    /// writes: the user (an API key's owner), or the socket administrator's uid.
+    var owner: String { userID?.rawValue ?? name }
+}

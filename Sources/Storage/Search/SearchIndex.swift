@@ -1,0 +1,267 @@
+import Core
+import Foundation
+import GRDB
+
+/// One thing search found.
+public struct SearchHit: Sendable, Hashable {
+    public let kind: SearchQuery.Kind
+    /// `wf_…`, `ag_…`, `ex_…`.
+    public let id: String
+    /// The workflow's or agent's name; an execution's workflow.
+    public let name: String
+    /// Executions: their outcome. Workflows: `deployed` or `draft`. Agents: their kind.
+    public let status: String
+    /// Executions: when they were started. Definitions: when they last changed.
+    public let at: Instant
+    public let teamID: TeamID?
+    /// Where the words were found, the words between « and »; nil for a search of filters only.
+    public internal(set) var snippet: String?
+    /// Lower is better (SQLite's bm25); 0 for a search of filters only.
+    public let score: Double
+}
+
+/// What one search returns: a page of hits and how many there are of each kind.
+public struct SearchResults: Sendable, Hashable {
+    public let hits: [SearchHit]
+    /// Visible matches per kind, counted up to `SearchIndex.candidates`.
+    public let counts: [SearchQuery.Kind: Int]
+    /// Kinds with more matches than were counted (their count is a floor).
+    public let truncated: Set<SearchQuery.Kind>
+    /// Where the next page starts, when there is one.
+    public let nextOffset: Int?
+}
+
+/// Full-text search over what a caller may see (docs/collaboration.md#search), on the FTS5
+/// indexes migration 51 keeps (`SearchIndexSQL`).
+///
+/// Visibility is in the SQL, twice: the caller's org and teams are words of the MATCH (so the
+/// index reads only what the caller may see) and conditions on the rows themselves. Kinds the
+/// caller may not view are not queried. Nothing is filtered after the database answers, so no
+/// count, rank or snippet is computed over something the caller could not open.
+///
+/// Ranking: bm25, the name weighted above tags, description and the document. Of executions,
+/// the newest `candidates` that match are ranked (an execution search over years of history
+/// stays as fast as over a day); `since:` or `status:` reach further back.
+public struct SearchIndex: Sendable {
+    let database: AgentDatabase
+
+    /// Matches of one kind that are ranked and counted.
+    public static let candidates = 1000
+    public static let maximumPage = 100
+
+    public init(database: AgentDatabase) { self.database = database }
+
+    /// The kinds `scope` may view, of those asked (all when none are).
+    public static func readable(_ asked: Set<SearchQuery.Kind>, caller scope: Scope) -> Set<SearchQuery.Kind> {
+        var kinds = asked.isEmpty ? Set(SearchQuery.Kind.allCases) : asked
+        if !scope.allows(.workflowsView) { kinds.remove(.workflow) }
+        if !scope.allows(.agentsView) { kinds.remove(.agent) }
+        if !scope.allows(.executionsView) { kinds.remove(.execution) }
+        kinds.remove(.comment)  // comments arrive with their own index
+        return kinds
+    }
+
+    public func search(_ query: SearchQuery, in scope: Scope, offset: Int = 0, limit: Int = 20) async throws -> SearchResults {
+        let kinds = Self.readable(query.kinds, caller: scope)
+        let limit = min(max(1, limit), Self.maximumPage)
+        return try await database.read { db in
+            guard let facets = try Facets(query, scope: scope, db) else {
+                return SearchResults(hits: [], counts: Dictionary(uniqueKeysWithValues: kinds.map { ($0, 0) }), truncated: [], nextOffset: nil)
+            }
+            var hits: [SearchHit] = [], counts: [SearchQuery.Kind: Int] = [:], truncated: Set<SearchQuery.Kind> = []
+            if kinds.contains(.execution) {
+                let found = try Self.executions(query, facets: facets, scope: scope, db)
+                hits += found
+                counts[.execution] = found.count
+                if found.count == Self.candidates { truncated.insert(.execution) }
+            }
+            let definitionKinds = kinds.intersection([.workflow, .agent])
+            if !definitionKinds.isEmpty {
+                let found = try Self.definitions(query, kinds: definitionKinds, facets: facets, scope: scope, db)
+                hits += found
+                for kind in definitionKinds { counts[kind] = found.count { $0.kind == kind } }
+                if found.count == Self.candidates { truncated.formUnion(definitionKinds) }
+            }
+            if kinds.contains(.comment) { counts[.comment] = 0 }
+            // Best first; a search of filters only (every score 0) lists the newest first.
+            hits.sort { ($0.score, $1.at, $0.id) < ($1.score, $0.at, $1.id) }
+            let page = Array(hits.dropFirst(offset).prefix(limit))
+            var shown: [SearchHit] = []
+            for var hit in page {
+                hit.snippet = try Self.snippet(of: hit, query, db)
+                shown.append(hit)
+            }
+            let next = offset + limit < hits.count ? offset + limit : nil
+            return SearchResults(hits: shown, counts: counts, truncated: truncated, nextOffset: next)
+        }
+    }
+
+    /// The words of the MATCH that narrow to what the caller may see and the filters ask for.
+    struct Facets {
+        var required: [String] = []
+        /// Any one of each group.
+        var anyOf: [[String]] = []
+        /// `team:` resolved.
+        var teamID: String?
+        /// `workflow:` resolved.
+        var workflowID: String?
+
+        /// Nil when a filter names something that is not there (no results, not an error:
+        /// a team or workflow of that name may exist only where the caller cannot see).
+        init?(_ query: SearchQuery, scope: Scope, _ db: Database) throws {
+            required.append(Self.word(scope.orgID.rawValue))
+            let visibility = TeamVisibility(scope)
+            if let teams = visibility.teams { anyOf.append(["teamnone"] + teams.map(Self.word)) }
+            if let status = query.status { required.append("status" + status) }
+            if let name = query.team {
+                guard let id = try String.fetchOne(db, sql: "SELECT id FROM team WHERE org_id = ? AND name = ?", arguments: [scope.orgID.rawValue, name])
+                else { return nil }
+                teamID = id
+                required.append(Self.word(id))
+            }
+            if let name = query.workflow {
+                guard let id = try String.fetchOne(db, sql: "SELECT id FROM workflow WHERE org_id = ? AND name = ?", arguments: [scope.orgID.rawValue, name])
+                else { return nil }
+                workflowID = id
+                required.append(Self.word(id))
+            }
+        }
+
+        /// An ID as the index holds it: without its underscore (`org01…`), one token.
+        static func word(_ id: String) -> String { id.replacingOccurrences(of: "_", with: "") }
+
+        /// The MATCH: the facets, then the caller's words kept to `columns`.
+        func match(_ query: SearchQuery, columns: String, extra: [[String]] = []) -> String {
+            var parts = required.map { "facets : \"\($0)\"" }
+            for group in anyOf + extra {
+                parts.append("facets : (" + group.map { "\"\($0)\"" }.joined(separator: " OR ") + ")")
+            }
+            if let words = query.matchExpression { parts.append("{\(columns)} : (\(words))") }
+            return parts.joined(separator: " AND ")
+        }
+    }
+
+    static let executionColumns = "error input output"
+    static let definitionColumns = "name description tags body"
+
+    static func executions(_ query: SearchQuery, facets: Facets, scope: Scope, _ db: Database) throws -> [SearchHit] {
+        var extra: [[String]] = []
+        if !query.tags.isEmpty {
+            // Executions of workflows with one of the tags.
+            let marks = Array(repeating: "?", count: query.tags.count).joined(separator: ", ")
+            let workflows = try String.fetchAll(db, sql: """
+                SELECT DISTINCT owner_id FROM definition_tag WHERE org_id = ? AND tag IN (\(marks)) AND owner_id LIKE 'wf\\_%' ESCAPE '\\'
+                """, arguments: StatementArguments([scope.orgID.rawValue] + query.tags))
+            if workflows.isEmpty { return [] }
+            extra.append(workflows.map(Facets.word))
+        }
+        let visibility = TeamVisibility(scope)
+        var sql = """
+            SELECT e.id, e.workflow_name, e.status, e.created_at, e.team_id, \(query.matchExpression == nil ? "0.0" : "bm25(execution_fts, 3.0, 1.0, 1.0, 0.0)") AS score
+            FROM execution_fts JOIN search_doc d ON d.doc = execution_fts.rowid JOIN execution e ON e.id = d.ref_id
+            WHERE execution_fts MATCH ? AND e.org_id = ?\(visibility.clause("e.team_id"))
+            """
+        var arguments: [any DatabaseValueConvertible] = [facets.match(query, columns: executionColumns, extra: extra), scope.orgID.rawValue]
+        arguments += visibility.arguments
+        if let since = query.since {
+            sql += " AND e.created_at >= ?"
+            arguments.append(since.millisecondsSinceEpoch)
+        }
+        if let status = query.status {
+            sql += " AND e.status = ?"
+            arguments.append(status)
+        }
+        if let team = facets.teamID {
+            sql += " AND e.team_id = ?"
+            arguments.append(team)
+        }
+        if let workflow = facets.workflowID {
+            sql += " AND e.workflow_id = ?"
+            arguments.append(workflow)
+        }
+        // The newest that match (the index walks its rows backwards and stops), then ranked.
+        sql += " ORDER BY execution_fts.rowid DESC LIMIT \(candidates)"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+            SearchHit(kind: .execution, id: row["id"], name: row["workflow_name"], status: row["status"],
+                      at: Instant(millisecondsSinceEpoch: row["created_at"]), teamID: (row["team_id"] as String?).flatMap(TeamID.init),
+                      snippet: nil, score: row["score"])
+        }
+    }
+
+    static func definitions(_ query: SearchQuery, kinds: Set<SearchQuery.Kind>, facets: Facets, scope: Scope, _ db: Database) throws -> [SearchHit] {
+        // Agents have no status nor workflow: those filters leave only workflows.
+        var kinds = kinds
+        if query.status != nil || query.workflow != nil { kinds.remove(.agent) }
+        if query.status != nil, query.status != "deployed", query.status != "draft" { kinds.remove(.workflow) }
+        guard !kinds.isEmpty else { return [] }
+        let visibility = TeamVisibility(scope)
+        let owner = "coalesce(w.org_id, a.org_id)", team = "coalesce(w.team_id, a.team_id)"
+        var sql = """
+            SELECT d.kind, d.ref_id, coalesce(w.name, a.name) AS name, \(team) AS team_id,
+                   coalesce(w.updated_at, a.updated_at) AS updated_at,
+                   CASE WHEN w.id IS NULL THEN a.kind WHEN EXISTS (SELECT 1 FROM workflow_deployment p WHERE p.workflow_id = w.id)
+                        THEN 'deployed' ELSE 'draft' END AS status,
+                   \(query.matchExpression == nil ? "0.0" : "bm25(definition_fts, 10.0, 3.0, 5.0, 1.0, 0.0)") AS score
+            FROM definition_fts JOIN search_doc d ON d.doc = definition_fts.rowid
+            LEFT JOIN workflow w ON w.id = d.ref_id AND d.kind = 'workflow' LEFT JOIN agent a ON a.id = d.ref_id AND d.kind = 'agent'
+            WHERE definition_fts MATCH ? AND d.kind IN (\(kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))
+              AND \(owner) = ?\(visibility.clause(team))
+            """
+        var arguments: [any DatabaseValueConvertible] = [facets.match(query, columns: definitionColumns), scope.orgID.rawValue]
+        arguments += visibility.arguments
+        if let since = query.since {
+            sql += " AND coalesce(w.updated_at, a.updated_at) >= ?"
+            arguments.append(since.millisecondsSinceEpoch)
+        }
+        if !query.tags.isEmpty {
+            sql += " AND EXISTS (SELECT 1 FROM definition_tag t WHERE t.owner_id = d.ref_id AND t.tag IN (\(Array(repeating: "?", count: query.tags.count).joined(separator: ", "))))"
+            arguments += query.tags
+        }
+        if let id = facets.teamID {
+            sql += " AND \(team) = ?"
+            arguments.append(id)
+        }
+        if let id = facets.workflowID {
+            sql += " AND w.id = ?"
+            arguments.append(id)
+        }
+        sql += query.matchExpression == nil ? " ORDER BY updated_at DESC" : " ORDER BY score"
+        sql += " LIMIT \(candidates)"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).compactMap { row in
+            guard let kind = SearchQuery.Kind(rawValue: row["kind"]) else { return nil }
+            return SearchHit(kind: kind, id: row["ref_id"], name: row["name"], status: row["status"],
+                             at: Instant(millisecondsSinceEpoch: row["updated_at"]), teamID: (row["team_id"] as String?).flatMap(TeamID.init),
+                             snippet: nil, score: row["score"])
+        }
+    }
+
+    /// The best few words around the matches, from the one hit's own row (the MATCH is the
+    /// caller's words only, so the facets are never what is shown).
+    static func snippet(of hit: SearchHit, _ query: SearchQuery, _ db: Database) throws -> String? {
+        guard let words = query.matchExpression else { return nil }
+        let (table, columns) = hit.kind == .execution ? ("execution_fts", executionColumns) : ("definition_fts", definitionColumns)
+        return try String.fetchOne(db, sql: """
+            SELECT snippet(\(table), -1, '«', '»', '…', 16) FROM \(table)
+            WHERE \(table) MATCH ? AND rowid = (SELECT doc FROM search_doc WHERE ref_id = ?)
+            """, arguments: ["{\(columns)} : (\(words))", hit.id])
+    }
+}
+
+extension SearchIndex {
+    /// What a rebuild indexed.
+    public struct Rebuilt: Sendable, Hashable {
+        public let definitions: Int
+        public let executions: Int
+    }
+
+    /// Empties the indexes and fills them again from the rows, in one writer unit: writes wait
+    /// for it (about 10 s per million executions on this appliance's hardware; docs/collaboration.md).
+    /// For an index a crash or a restored file left in doubt: the triggers keep it otherwise.
+    public func rebuild() async throws -> Rebuilt {
+        try await database.writer.submit { db in
+            try db.execute(sql: SearchIndexSQL.rebuild)
+            return Rebuilt(definitions: try Int.fetchOne(db, sql: "SELECT count(*) FROM search_doc WHERE kind != 'execution'") ?? 0,
+                           executions: try Int.fetchOne(db, sql: "SELECT count(*) FROM search_doc WHERE kind = 'execution'") ?? 0)
+        }
+    }
+}

@@ -75,3 +75,16 @@ import Testing
         #expect(phrase.matchExpression == #""a ""quoted"" word""#)
     }
 }
+
+@Suite struct SnippetPartsTests {
+    @Test func matchesAreCutOutAndStrayMarksStayText() {
+        #expect(SnippetParts.split("…the «invoice» was «late»") == [
+            .init(text: "…the ", matched: false), .init(text: "invoice", matched: true), .init(text: " was ", matched: false),
+            .init(text: "late", matched: true),
+        ])
+        #expect(SnippetParts.split("a » b") == [.init(text: "a » b", matched: false)])
+        #expect(SnippetParts.split("«open") == [.init(text: "open", matched: true)])
+        #expect(SnippetParts.split("<b>«x»</b>") == [.init(text: "<b>", matched: false), .init(text: "x", matched: true), .init(text: "</b>", matched: false)])
+        #expect(SnippetParts.split("").isEmpty)
+    }
+}

@@ -185,6 +185,55 @@ import Testing
         }
     }
 
+    @Test func aPersonSearchesSavesAndKeepsFavourites() async throws {
+        try await TestDaemon.run { daemon in
+            try await Run.apply(daemon.socket, Self.workflow)
+            try await Run.apply(daemon.socket, "workflow: bold-demo\ndescription: a <b>bold</b> greeting <script>alert(1)</script> demo\nnodes:\n  a: {kind: transform, config: {output: 1}}\n")
+            let (person, base) = try await Self.signedIn(daemon, "sam")
+            // The top bar's search box, on every page.
+            let start = try await person.get(base + "/ui/workflows")
+            #expect(start.body.contains(#"action="/ui/search""#) && start.body.contains(#"id="search-box""#))
+
+            // Results with the matched word marked, every character of the text escaped.
+            let found = try await person.get(base + "/ui/search?q=" + "greeting demo".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(found.status == 200)
+            #expect(found.body.contains("<mark>greeting</mark>") && found.body.contains("&lt;b&gt;bold&lt;/b&gt;"), "\(found.body)")
+            #expect(!found.body.contains("<script>alert(1)</script>") && !found.body.contains("<b>bold</b>"))
+            #expect(found.body.contains("id=\"search-found\""))
+            let wrong = try await person.get(base + "/ui/search?q=%22open")
+            #expect(wrong.status == 422 && wrong.body.contains("closing quote"))
+
+            // Saved under a name, then run by it.
+            let token = try Self.csrf(found)
+            let saved = try await person.post(base + "/ui/search/save", form: [("csrf_token", token), ("q", "greeting demo"), ("name", "greetings")])
+            #expect(saved.status == 303 && saved.location == "/ui/search?saved=greetings", "\(saved.status) \(saved.body.prefix(300))")
+            #expect(try await person.get(base + "/ui/search?saved=greetings").body.contains("<mark>greeting</mark>"))
+            let badName = try await person.post(base + "/ui/search/save", form: [("csrf_token", token), ("q", "x"), ("name", "No Good")])
+            #expect(badName.status == 422)
+
+            // The star on a workflow's page, and the lists on the search page.
+            let workflow = try await person.get(base + "/ui/workflows/console-demo")
+            #expect(workflow.body.contains(#"id="favorite" aria-pressed="false""#))
+            let starred = try await person.post(base + "/ui/favorites", form: [("csrf_token", token), ("kind", "workflow"), ("ref", "console-demo"), ("action", "add")])
+            #expect(starred.status == 303 && starred.location == "/ui/workflows/console-demo")
+            #expect(try await person.get(base + "/ui/workflows/console-demo").body.contains(#"id="favorite" aria-pressed="true""#))
+            let home = try await person.get(base + "/ui/search")
+            #expect(home.body.contains(#"<a href="/ui/search?saved=greetings">greetings</a>"#), "\(home.body)")
+            #expect(home.body.contains(#"id="favorites""#) && home.body.contains(#"<a href="/ui/workflows/console-demo">console-demo</a>"#))
+            let deadline = ContinuousClock.now + .seconds(10)
+            var recent = home
+            while ContinuousClock.now < deadline, !recent.body.contains(#"id="recent""#) {
+                try await Task.sleep(for: .milliseconds(20))
+                recent = try await person.get(base + "/ui/search")
+            }
+            #expect(recent.body.contains(#"id="recent""#), "the workflow page noted the visit")
+            // Without the form's token: refused, nothing kept.
+            let forged = try await person.post(base + "/ui/favorites", form: [("kind", "workflow"), ("ref", "console-demo"), ("action", "remove")])
+            #expect(forged.status == 403)
+            #expect(try await person.get(base + "/ui/workflows/console-demo").body.contains(#"aria-pressed="true""#))
+        }
+    }
+
     @Test func anApproverDecidesFromTheInboxOnce() async throws {
         try await TestDaemon.run { daemon in
             let (olga, base) = try await Self.signedIn(daemon, "olga", role: "operator")

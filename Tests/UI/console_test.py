@@ -517,6 +517,29 @@ def step_lists(console, state):
     console.screenshot("08-workflows")
 
 
+def step_search(console, state):
+    """The top bar's search box finds the workflow and its execution, the words marked; the
+    workflow's star makes it a favourite the empty search page lists."""
+    from selenium.webdriver.common.keys import Keys
+    console.open("/ui/workflows")
+    console.fill("#search-box", "ui demo")
+    console.find("#search-box").send_keys(Keys.RETURN)
+    console.wait("the search results", lambda: console.exists("#search-results"))
+    kinds = [li.get_attribute("data-kind") for li in console.find_all("#search-results li")]
+    check("workflow" in kinds, f"the search found no workflow: {kinds}; {console.describe()}")
+    box = console.find("#search-page-q").get_attribute("value")
+    check(box == "ui demo", f"the search box shows {box!r}, not what was typed")
+    check(console.exists("#search-results mark"), "no matched word is marked")
+    console.screenshot(f"{len(console.shots) + 1:02d}-search")
+    console.open("/ui/workflows/ui-demo")
+    console.wait("the favourite button", lambda: console.exists("#favorite"))
+    console.find("#favorite").click()
+    console.wait("the star to turn on", lambda: console.exists('#favorite[aria-pressed="true"]'))
+    console.open("/ui/search")
+    console.wait("the favourites", lambda: console.exists("#favorites"))
+    check("ui-demo" in console.text("#favorites"), f"favourites: {console.text('#favorites')!r}")
+
+
 def step_tour(console, state):
     """Every other page renders with its heading and no script error; the dashboard in the dark
     theme and at 200 % zoom (a 640 px wide viewport at twice the pixels) fits without scrolling
@@ -680,6 +703,7 @@ STEPS = [
     ("the editor applies a valid workflow", step_editor_applies),
     ("the run form starts an execution, followed live", step_run),
     ("the lists show them", step_lists),
+    ("search finds them; a favourite is kept", step_search),
     ("the other pages, dark, and at 200 %", step_tour),
     ("security headers and assets", step_security_headers),
     ("a cross-site POST is refused", step_csrf),

@@ -95,6 +95,12 @@ public enum ConsoleRoutes: RouteFile {
                       handler: ConsoleSettingsPages.verifyAudit),
             RouteSpec(.post, "/ui/executions/{execution}/retry", needs: .permission(.workflowsExecute), form("consoleRetry", "Retry an execution."),
                       handler: ConsoleExecutionPages.retry),
+            RouteSpec(.get, "/ui/search", needs: .authenticated, page("consoleSearch", "Search, saved searches, favourites and recent items."),
+                      handler: ConsoleSearchPages.show),
+            RouteSpec(.post, "/ui/search/save", needs: .authenticated, form("consoleSaveSearch", "Save a search."),
+                      handler: ConsoleSearchPages.save),
+            RouteSpec(.post, "/ui/favorites", needs: .authenticated, form("consoleFavorite", "Add or remove a favourite."),
+                      handler: ConsoleSearchPages.favorite),
         ]
     }
 

@@ -14,11 +14,12 @@ public struct ConsoleServices: Sendable {
     public let models: ModelService
     public let audit: AuditService
     public let alerts: AlertService
+    public let collaboration: CollaborationService
     let clock: WallClock
 
     public init(login: LoginService, sso: SSOService, identity: IdentityService, definitions: DefinitionService,
                 executions: ExecutionService, costs: CostService, approvals: ApprovalService, vault: VaultService,
-                models: ModelService, audit: AuditService, alerts: AlertService) {
+                models: ModelService, audit: AuditService, alerts: AlertService, collaboration: CollaborationService) {
         self.login = login
         self.sso = sso
         self.identity = identity
@@ -30,6 +31,7 @@ public struct ConsoleServices: Sendable {
         self.models = models
         self.audit = audit
         self.alerts = alerts
+        self.collaboration = collaboration
         self.clock = executions.clock
     }
 }

@@ -26,7 +26,7 @@ extension APIRouter {
                             alerts: AlertService, compliance: ComplianceService, sso: SSOService,
                             collaboration: CollaborationService) -> [BoundRoute] {
         let console = ConsoleServices(login: login, sso: sso, identity: identity, definitions: definitions, executions: executions, costs: costs,
-                                      approvals: approvals, vault: vault, models: models, audit: audit, alerts: alerts)
+                                      approvals: approvals, vault: vault, models: models, audit: audit, alerts: alerts, collaboration: collaboration)
         return
         SystemRoutes.bound(to: system) + OrgRoutes.bound(to: identity) + UserRoutes.bound(to: identity) + RoleRoutes.bound(to: identity)
             + TeamRoutes.bound(to: identity) + SessionRoutes.bound(to: login) + MFARoutes.bound(to: login) + PlanRoutes.bound(to: identity)

@@ -1,6 +1,7 @@
 import Core
 import Platform
 import Storage
+import Synchronization
 
 /// Search, saved searches, favourites and recent items (docs/collaboration.md). What
 /// `SearchRoutes` and `FavoriteRoutes` are given; built by `agentd` (Daemon/APIWiring.swift).
@@ -37,7 +38,29 @@ extension PersonalLists {
     func note(_ kind: SearchQuery.Kind, id: String, caller: Caller?, at now: Instant) {
         guard let caller else { return }
         let owner = caller.owner, scope = caller.scope
+        guard RecentNotes.shared.due(scope.orgID.rawValue + " " + owner + " " + id, at: now) else { return }
         Task { try? await opened(kind, id: id, in: scope, owner: owner, at: now) }
+    }
+}
+
+/// When each person's view of each thing was last noted. why: a program that polls an
+/// execution (`GET /api/v1/executions/ID` every second) would otherwise write a row per poll;
+/// a view noted within the last minute is not noted again. Held in memory only, bounded.
+final class RecentNotes: Sendable {
+    static let shared = RecentNotes()
+    static let interval: Int64 = 60_000
+    static let capacity = 10_000
+    private let noted = Mutex<[String: Int64]>([:])
+
+    /// True (and remembered) when `key` was not noted in the last minute.
+    func due(_ key: String, at now: Instant) -> Bool {
+        noted.withLock { noted in
+            let millis = now.millisecondsSinceEpoch
+            if let last = noted[key], millis - last < Self.interval, millis >= last { return false }
+            if noted.count >= Self.capacity { noted.removeAll(keepingCapacity: true) }
+            noted[key] = millis
+            return true
+        }
     }
 }
 

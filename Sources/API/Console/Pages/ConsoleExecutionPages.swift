@@ -51,6 +51,8 @@ enum ConsoleExecutionPages {
         let (record, live) = try await liveData(reference, scope, context, services)
         data.merge(live) { _, new in new }
         data["title"] = "Execution of \(record.workflowName)"
+        services.executions.recent?.note(.execution, id: record.id.rawValue, caller: context.caller, at: services.clock.now())
+        data["favorite"] = ["kind": "execution", "ref": record.id.rawValue, "on": await ConsoleSearchPages.isFavorite(record.id.rawValue, context, services)]
         data["input"] = ConsoleView.json(record.input)
         let (_, events) = try await services.executions.executions.events(record.id.rawValue, after: 0, in: scope)
         data["events"] = events.filter { $0.type != ExecutionEventType.llmDelta.rawValue }.map { event -> [String: Any] in

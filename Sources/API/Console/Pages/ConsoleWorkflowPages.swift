@@ -90,6 +90,8 @@ enum ConsoleWorkflowPages {
         data["runProblem"] = runProblem
         data["executions"] = recent.items.map(ConsoleExecutionPages.row)
         data["hasExecutions"] = !recent.items.isEmpty
+        services.definitions.recent?.note(.workflow, id: record.id.rawValue, caller: context.caller, at: services.clock.now())
+        data["favorite"] = ["kind": "workflow", "ref": record.name, "on": await ConsoleSearchPages.isFavorite(record.id.rawValue, context, services)]
         return HTMLResponse.page(ConsoleView.render("workflow", data), status: status)
     }
 

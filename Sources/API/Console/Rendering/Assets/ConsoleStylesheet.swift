@@ -23,6 +23,10 @@ enum ConsoleStylesheet {
         nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
         nav a { text-decoration: none; padding: .2rem .1rem; color: var(--fg); }
         nav a[aria-current=page] { border-bottom: 3px solid var(--accent); font-weight: 600; }
+        .search-box input { min-width: 12rem; }
+        form.favorite { margin: -.5rem 0 1rem; }
+        .snippet { margin: .25rem 0 0; }
+        mark { background: var(--accent); color: var(--accent-fg); padding: 0 .1em; border-radius: 2px; }
         .who { margin-left: auto; display: flex; flex-wrap: wrap; align-items: center; gap: .75rem; color: var(--muted); }
         .who form { display: inline; }
         main { padding: 1rem 1.5rem 3rem; max-width: 90rem; }

@@ -31,6 +31,7 @@ extension ConsoleTemplates {
         {{> top}}
         <div class="heading">
         <h1>Execution <code>{{id}}</code></h1>
+        {{> favorite-button}}
         </div>
         <div id="execution" data-id="{{id}}"{{^terminal}} data-events="/api/v1/executions/{{id}}/events" data-live="/ui/executions/{{id}}/live"{{/terminal}}>
         {{> execution-live}}

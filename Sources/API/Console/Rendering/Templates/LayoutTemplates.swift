@@ -27,6 +27,10 @@ extension ConsoleTemplates {
             {{#can.alertsView}}<a href="/ui/alerts"{{#nav.alerts}} aria-current="page"{{/nav.alerts}}>Alerts</a>{{/can.alertsView}}
             {{#can.settings}}<a href="/ui/settings"{{#nav.settings}} aria-current="page"{{/nav.settings}}>Settings</a>{{/can.settings}}
           </nav>
+          <form method="get" action="/ui/search" role="search" class="search-box">
+            <label for="search-box" class="skip">Search</label>
+            <input id="search-box" type="search" name="q" placeholder="Search" maxlength="1000">
+          </form>
           <div class="who">
             <span class="person" title="Signed in as">{{user}}</span>
             <span class="org" title="Organisation">{{org}}</span>
@@ -97,5 +101,6 @@ enum ConsoleTemplates {
         "settings-nav": settingsNav, "settings-users": settingsUsers, "settings-keys": settingsKeys, "settings-secrets": settingsSecrets,
         "settings-models": settingsModels, "settings-audit": settingsAudit,
         "executions": executions, "execution-rows": executionRows, "execution": execution, "execution-live": executionLive,
+        "search": search, "favorite-button": favoriteButton,
     ]
 }

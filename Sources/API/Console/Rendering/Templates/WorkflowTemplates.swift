@@ -28,6 +28,7 @@ extension ConsoleTemplates {
         {{> top}}
         <div class="heading">
         <h1>{{name}}</h1>
+        {{> favorite-button}}
         {{#can.workflowsCreate}}<a class="button" id="edit-workflow" href="/ui/editor/{{link}}">Edit</a>{{/can.workflowsCreate}}
         </div>
         {{#description}}<p>{{description}}</p>{{/description}}

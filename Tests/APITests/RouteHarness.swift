@@ -98,6 +98,7 @@ final class RouteHarness: @unchecked Sendable {
             sso: SSOService(store: SSOStore(database: database, audit: audit), passwordLogin: passwordLogin, logins: logins, hasher: hasher,
                             secrets: secrets, vault: sealed, publicURL: PublicURL("http://127.0.0.1:8700"), buckets: buckets, limits: limits, clock: clock),
             collaboration: CollaborationService(search: SearchIndex(database: database), lists: PersonalLists(database: database, audit: audit),
+                                                comments: CommentStore(database: database, audit: audit),
                                                 audit: audit, limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes

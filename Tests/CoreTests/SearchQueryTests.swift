@@ -88,3 +88,23 @@ import Testing
         #expect(SnippetParts.split("").isEmpty)
     }
 }
+
+@Suite struct CommentMentionsTests {
+    @Test func mentionsAreLoginsAfterASpaceNotAddresses() {
+        #expect(CommentMentions.logins(in: "@alice the timeout, cc @Bob.") == ["alice", "bob"])
+        #expect(CommentMentions.logins(in: "write to bob@corp.local or (@carol-ops)") == ["carol-ops"])
+        #expect(CommentMentions.logins(in: "@dan@corp.local and @dan@corp.local again") == ["dan@corp.local"])
+        #expect(CommentMentions.logins(in: "@ alone, @x (too short), @-dash") == [])
+        #expect(CommentMentions.logins(in: "“@eve” said") == ["eve"])
+    }
+
+    @Test func aCommentsTextIsCheckedAndItsTargetRead() {
+        #expect(CommentRules.problem(body: "fine") == nil)
+        #expect(CommentRules.problem(body: " \n ") == "is empty")
+        #expect(CommentRules.problem(body: String(repeating: "x", count: CommentRules.maximumBody + 1)) != nil)
+        #expect(CommentRules.problem(body: "bell\u{7}") == "holds control characters")
+        #expect(CommentTarget.parse("workflow/support-triage")! == (.workflow, "support-triage"))
+        #expect(CommentTarget.parse("execution/ex_1")! == (.execution, "ex_1"))
+        #expect(CommentTarget.parse("agent/x") == nil && CommentTarget.parse("workflow/") == nil && CommentTarget.parse("workflow") == nil)
+    }
+}

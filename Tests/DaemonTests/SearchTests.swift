@@ -60,14 +60,14 @@ import Testing
             // The org admin finds both teams' workflows and executions, best first.
             let all = try await search(admin, "invoice")
             #expect(self.ids(all) == [workflow["invoice-sync"]!, workflow["invoice-blue"]!, red, blue], "\(all)")
-            #expect(all["counts"] as? [String: Int] == ["workflow": 2, "agent": 0, "execution": 2], "\(all)")
+            #expect(all["counts"] as? [String: Int] == ["workflow": 2, "agent": 0, "execution": 2, "comment": 0], "\(all)")
             let first = (all["items"] as? [[String: Any]])?.first ?? [:]
             #expect(first["kind"] as? String == "workflow" && (first["snippet"] as? String)?.contains("«invoice»") == true, "\(first)")
 
             // Team red's developer: red's and no team's, never blue's, not even in a count.
             let seen = try await search(rae, "invoice")
             #expect(self.ids(seen) == [workflow["invoice-sync"]!, red], "\(seen)")
-            #expect(seen["counts"] as? [String: Int] == ["workflow": 1, "agent": 0, "execution": 1], "\(seen)")
+            #expect(seen["counts"] as? [String: Int] == ["workflow": 1, "agent": 0, "execution": 1, "comment": 0], "\(seen)")
             #expect(self.ids(try await search(rae, "april")).isEmpty)
             // Another org's admin and a guest (no view permission) find nothing of it.
             #expect(self.ids(try await search(olga, "invoice")).isEmpty)

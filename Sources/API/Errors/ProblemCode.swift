@@ -10,6 +10,8 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case validationFailed = "validation_failed"
     case invalidParameter = "invalid_parameter"
     case invalidCursor = "invalid_cursor"
+    case mentionWithoutAccess = "mention_without_access"
+    case notAuthor = "not_author"
     case yamlMalformed = "yaml_malformed"
     case documentTooLarge = "document_too_large"
     case definitionInvalid = "definition_invalid"

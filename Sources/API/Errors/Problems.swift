@@ -27,6 +27,16 @@ enum Problems {
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
         case let error as WebhookRefusal: return problem(for: error)
+        case let error as CommentRefusal:
+            switch error {
+            case .mentionWithoutAccess(let login, let target):
+                return Problem(code: .mentionWithoutAccess, status: 422, title: "Mention of someone who cannot see it",
+                               detail: "@\(login) is no one of this org who may open \(target); nothing was written. Leave the mention out, "
+                                   + "or have an administrator give them access (a team, a role) first.")
+            case .notAuthor(let id):
+                return Problem(code: .notAuthor, status: 403, title: "Not your comment",
+                               detail: "Only the author of \(id.rawValue) may change it (an org admin may also delete it).")
+            }
         case let error as MergeConflicts:
             return Problem(code: .mergeConflict, status: 409, title: "Merge conflict",
                            detail: "Branch \(error.branch) and main changed \(error.conflicts.count) place(s) of \(error.workflow) differently; nothing was "

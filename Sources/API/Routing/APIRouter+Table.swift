@@ -15,7 +15,7 @@ extension APIRouter {
             + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
             + ArchiveRoutes.declarations + PrivacyRoutes.declarations
             + PersonalDataRoutes.declarations + SSORoutes.declarations + ConsoleRoutes.declarations
-            + SearchRoutes.declarations + FavoriteRoutes.declarations
+            + SearchRoutes.declarations + FavoriteRoutes.declarations + CommentRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -39,6 +39,6 @@ extension APIRouter {
             + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
             + ArchiveRoutes.bound(to: compliance) + PrivacyRoutes.bound(to: compliance)
             + PersonalDataRoutes.bound(to: compliance) + SSORoutes.bound(to: sso) + ConsoleRoutes.bound(to: console)
-            + SearchRoutes.bound(to: collaboration) + FavoriteRoutes.bound(to: collaboration)
+            + SearchRoutes.bound(to: collaboration) + FavoriteRoutes.bound(to: collaboration) + CommentRoutes.bound(to: collaboration)
     }
 }

@@ -3,18 +3,20 @@ import Platform
 import Storage
 import Synchronization
 
-/// Search, saved searches, favourites and recent items (docs/collaboration.md). What
-/// `SearchRoutes` and `FavoriteRoutes` are given; built by `agentd` (Daemon/APIWiring.swift).
+/// Search, saved searches, favourites, recent items and comments (docs/collaboration.md). What
+/// `SearchRoutes`, `FavoriteRoutes` and `CommentRoutes` are given; built by `agentd` (Daemon/APIWiring.swift).
 public struct CollaborationService: Sendable {
     public let search: SearchIndex
     public let lists: PersonalLists
+    public let comments: CommentStore
     public let audit: AuditLog
     public let limits: RequestLimits
     public let clock: WallClock
 
-    public init(search: SearchIndex, lists: PersonalLists, audit: AuditLog, limits: RequestLimits, clock: WallClock) {
+    public init(search: SearchIndex, lists: PersonalLists, comments: CommentStore, audit: AuditLog, limits: RequestLimits, clock: WallClock) {
         self.search = search
         self.lists = lists
+        self.comments = comments
         self.audit = audit
         self.limits = limits
         self.clock = clock

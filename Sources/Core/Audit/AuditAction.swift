@@ -127,6 +127,12 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     /// Someone added a workflow, agent or execution to their favourites, or removed it.
     case favoriteAdded = "favorite.added"
     case favoriteRemoved = "favorite.removed"
+    /// A comment was added, edited or deleted; its thread resolved or reopened (`agentctl comments`).
+    case commentAdded = "comment.added"
+    case commentEdited = "comment.edited"
+    case commentDeleted = "comment.deleted"
+    case commentResolved = "comment.resolved"
+    case commentReopened = "comment.reopened"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

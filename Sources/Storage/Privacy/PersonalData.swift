@@ -24,7 +24,7 @@ public enum PersonalData {
     /// Column names that, wherever they appear, name a person: a new column with such a name
     /// must be listed in its table's `names`.
     public static func looksLikeAPerson(_ column: String) -> Bool {
-        column.hasSuffix("_by") || ["user_id", "owner", "login", "actor", "delegate_id", "on_behalf_of", "on_behalf_of_login", "requested_actor",
+        column.hasSuffix("_by") || ["user_id", "owner", "author", "login", "actor", "delegate_id", "on_behalf_of", "on_behalf_of_login", "requested_actor",
                                     "unix_uid"].contains(column)
     }
 
@@ -89,6 +89,9 @@ public enum PersonalData {
         "schedule": Table(names: ["created_by"], mentions: ["input"]),
         "schedule_fire": .none,
         "saved_search": Table(names: ["owner"], mentions: ["query"]),
+        "comment": Table(names: ["author", "resolved_by"], mentions: ["body"]),
+        "comment_mention": Table(names: ["user_id"]),
+        "comment_fts": .none, "comment_fts_config": .none, "comment_fts_data": .none, "comment_fts_docsize": .none, "comment_fts_idx": .none,
         "favorite": Table(names: ["owner"]),
         "recent_item": Table(names: ["owner"]),
         "schema_migration": .none,

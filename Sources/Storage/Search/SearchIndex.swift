@@ -57,7 +57,8 @@ public struct SearchIndex: Sendable {
         if !scope.allows(.workflowsView) { kinds.remove(.workflow) }
         if !scope.allows(.agentsView) { kinds.remove(.agent) }
         if !scope.allows(.executionsView) { kinds.remove(.execution) }
-        kinds.remove(.comment)  // comments arrive with their own index
+        // Comments are read with what they are about: a workflow or an execution.
+        if !scope.allows(.workflowsView), !scope.allows(.executionsView) { kinds.remove(.comment) }
         return kinds
     }
 
@@ -82,7 +83,12 @@ public struct SearchIndex: Sendable {
                 for kind in definitionKinds { counts[kind] = found.count { $0.kind == kind } }
                 if found.count == Self.candidates { truncated.formUnion(definitionKinds) }
             }
-            if kinds.contains(.comment) { counts[.comment] = 0 }
+            if kinds.contains(.comment) {
+                let found = try Self.comments(query, facets: facets, scope: scope, db)
+                hits += found
+                counts[.comment] = found.count
+                if found.count == Self.candidates { truncated.insert(.comment) }
+            }
             // Best first; a search of filters only (every score 0) lists the newest first.
             hits.sort { ($0.score, $1.at, $0.id) < ($1.score, $0.at, $1.id) }
             let page = Array(hits.dropFirst(offset).prefix(limit))
@@ -239,10 +245,13 @@ public struct SearchIndex: Sendable {
     /// caller's words only, so the facets are never what is shown).
     static func snippet(of hit: SearchHit, _ query: SearchQuery, _ db: Database) throws -> String? {
         guard let words = query.matchExpression else { return nil }
-        let (table, columns) = hit.kind == .execution ? ("execution_fts", executionColumns) : ("definition_fts", definitionColumns)
+        let (table, columns, doc) = switch hit.kind {
+        case .execution: ("execution_fts", executionColumns, "(SELECT doc FROM search_doc WHERE ref_id = ?)")
+        case .comment: ("comment_fts", commentColumns, "(SELECT doc FROM comment WHERE id = ?)")
+        case .workflow, .agent: ("definition_fts", definitionColumns, "(SELECT doc FROM search_doc WHERE ref_id = ?)")
+        }
         return try String.fetchOne(db, sql: """
-            SELECT snippet(\(table), -1, '«', '»', '…', 16) FROM \(table)
-            WHERE \(table) MATCH ? AND rowid = (SELECT doc FROM search_doc WHERE ref_id = ?)
+            SELECT snippet(\(table), -1, '«', '»', '…', 16) FROM \(table) WHERE \(table) MATCH ? AND rowid = \(doc)
             """, arguments: ["{\(columns)} : (\(words))", hit.id])
     }
 }

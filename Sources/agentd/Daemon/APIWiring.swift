@@ -161,7 +161,8 @@ struct APIWiring {
                                           personalData: PersonalDataStore(database: database, audit: audit, archive: retention.settings.archive),
                                           audit: audit, authenticator: authenticator),
             sso: sso,
-            collaboration: CollaborationService(search: SearchIndex(database: database), lists: lists, audit: audit, limits: limits, clock: clock))
+            collaboration: CollaborationService(search: SearchIndex(database: database), lists: lists,
+                                                comments: CommentStore(database: database, audit: audit), audit: audit, limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),

@@ -14,7 +14,7 @@ public struct Agentctl: AsyncParsableCommand {
         version: AgentdVersion.current,
         subcommands: [Status.self, Login.self, Logout.self, WhoAmI.self, Sessions.self, Passwd.self, Orgs.self, Users.self, Roles.self, Teams.self,
                       Keys.self, MFA.self, Secrets.self, VaultCommand.self, Audit.self, Apply.self, Validate.self, Agents.self, Workflows.self, Promote.self, Envs.self, Run.self, Executions.self, Errors.self, Alerts.self, Archive.self, GDPR.self, SSO.self, Top.self,
-                      Schedules.self, Webhooks.self, Approvals.self, Changes.self, Models.self, Budgets.self, Costs.self, Activity.self, Search.self, Searches.self, Favorites.self, Recent.self, Comments.self, Backup.self, RestoreCommand.self]
+                      Schedules.self, Webhooks.self, Approvals.self, Changes.self, Models.self, Budgets.self, Costs.self, Activity.self, Search.self, Searches.self, Favorites.self, Recent.self, Comments.self, Share.self, Backup.self, RestoreCommand.self]
     )
 
     public init() {}

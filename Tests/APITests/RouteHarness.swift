@@ -99,7 +99,9 @@ final class RouteHarness: @unchecked Sendable {
                             secrets: secrets, vault: sealed, publicURL: PublicURL("http://127.0.0.1:8700"), buckets: buckets, limits: limits, clock: clock),
             collaboration: CollaborationService(search: SearchIndex(database: database), lists: PersonalLists(database: database, audit: audit),
                                                 comments: CommentStore(database: database, audit: audit),
-                                                audit: audit, limits: limits, clock: clock))
+                                                audit: audit, limits: limits, clock: clock),
+            sharing: ShareService(links: ShareLinkStore(database: database, audit: audit), hasher: hasher, publicURL: PublicURL("http://127.0.0.1:8700"),
+                                  executions: executions, definitions: DefinitionStore(database: database, audit: audit), limits: limits, clock: clock))
         self.vault = vault
         self.boundRoutes = routes
 

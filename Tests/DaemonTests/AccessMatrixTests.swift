@@ -19,7 +19,7 @@ import Testing
     enum Foreign: Sendable { case notFound, ownOnly, forbidden }
 
     /// Operation id → fixture. Placeholders: @KEY@ and @ROTKEY@ (key ids), @TEAM@, @TEAM2@, @TEAM3@ (team ids),
-    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests), @CHG@, @CHG2@ (change requests), @ERR@ (an error group), @SIL@ (an alert silence); bodies: @UNTIL@ (a week ahead).
+    /// @EXEC@, @SLOWEXEC@, @FAILEXEC@ (executions), @APR@, @APR2@ (pending approval requests), @CHG@, @CHG2@ (change requests), @ERR@ (an error group), @SIL@ (an alert silence), @LINK@ (a share link); bodies: @UNTIL@ (a week ahead).
     /// Operations run in no fixed order, so each mutating one has objects of its own.
     static let fixtures: [String: Fixture] = [
         "getStatus": Fixture(path: "/api/v1/status", body: nil, foreign: .forbidden),
@@ -147,6 +147,9 @@ import Testing
         "deleteWebhook": Fixture(path: "/api/v1/webhooks/m-hook-doomed", body: nil, foreign: .notFound),
         "createBackup": Fixture(path: "/api/v1/system/backup", body: #"{"file":"matrix.db"}"#, foreign: .forbidden),
         "rebuildSearchIndex": Fixture(path: "/api/v1/search/rebuild", body: nil, foreign: .forbidden),
+        "createShareLink": Fixture(path: "/api/v1/share-links", body: #"{"on":"workflow/m-flow"}"#, foreign: .notFound),
+        "listShareLinks": Fixture(path: "/api/v1/share-links", body: nil, foreign: .ownOnly),
+        "revokeShareLink": Fixture(path: "/api/v1/share-links/@LINK@", body: nil, foreign: .notFound),
         "promoteWorkflow": Fixture(path: "/api/v1/workflows/m-promo/promote", body: #"{"from":"dev","to":"staging"}"#, foreign: .notFound),
         "listPromotions": Fixture(path: "/api/v1/workflows/m-promo/promotions", body: nil, foreign: .notFound),
         "diffEnvironments": Fixture(path: "/api/v1/environments/diff?from=dev&to=prod", body: nil, foreign: .ownOnly),
@@ -263,6 +266,7 @@ import Testing
             }
             let silenceID = try #require(try await admin.call(.POST, "/api/v1/alerts/silences", json: ["rule": "m-rule", "for": "1h", "comment": "matrix"])
                 .json?["id"] as? Int).description
+            let linkID = try #require(try await admin.call(.POST, "/api/v1/share-links", json: ["on": "workflow/m-flow"]).json?["id"] as? String)
             // A branch of m-flow to merge.
             _ = try await admin.call(.POST, "/api/v1/apply", json: ["branch": "m-branch", "document":
                 "workflow: m-flow\nnodes:\n  a: {agent: m-agent}\n  b: {kind: transform, config: {output: 9}}\nedges: [a -> b]\n"])
@@ -310,7 +314,7 @@ import Testing
                     for (token, value) in [("@ROTKEY@", rotateID), ("@KEY@", keyID), ("@SLOWEXEC@", slowID), ("@FAILEXEC@", failID),
                                            ("@EXEC@", executionID), ("@TEAM3@", teamIDs[2]), ("@TEAM2@", teamIDs[1]), ("@TEAM@", teamIDs[0]),
                                            ("@APR2@", approvals[1]), ("@APR@", approvals[0]), ("@CHG2@", changes[1]), ("@CHG@", changes[0]), ("@ERR@", errorGroup),
-                                           ("@SIL@", silenceID)] {
+                                           ("@SIL@", silenceID), ("@LINK@", linkID)] {
                         path = path.replacingOccurrences(of: token, with: value)
                     }
                     let verb = method.uppercased()

@@ -41,7 +41,8 @@ import Testing
 
     @Test func callersFindCountAndKeepOnlyWhatTheyMayOpen() async throws {
         let upstream = try await Upstream()
-        try await TestDaemon.run { daemon in
+        // Every ended execution searchable (the default takes failed ones only).
+        try await TestDaemon.run(environment: ["AGENTD_SEARCH_EXECUTIONS": "all"]) { daemon in
             let admin = daemon.socket
             for team in ["red", "blue"] { _ = try await admin.call(.POST, "/api/v1/teams", json: ["name": team]) }
             let rae = IdentityTests.tcp(daemon, key: try await IdentityTests.keyFor(daemon, login: "rae", role: "developer"))

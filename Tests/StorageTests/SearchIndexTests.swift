@@ -48,6 +48,7 @@ import Testing
         var teams: [OrgID: [TeamID]] = [:]
         for org in orgs { teams[org] = (0..<3).map { _ in TeamID.generate(at: now, using: &random) } }
         let made = teams
+        try await SearchIndex(database: database).setExecutionIndexing(.all)
         try await database.writer.submit { db in
             for org in orgs {
                 try db.execute(sql: "INSERT INTO org (id, name, display_name, created_at, updated_at) VALUES (?, ?, 'Org', 0, 0)",
@@ -265,6 +266,54 @@ import Testing
         try await database.writer.submit { db in
             try db.execute(sql: "INSERT INTO execution_fts (execution_fts, rank) VALUES ('integrity-check', 1)")
             try db.execute(sql: "INSERT INTO definition_fts (definition_fts, rank) VALUES ('integrity-check', 1)")
+        }
+    }
+
+    @Test func theSettingDecidesWhichEndedExecutionsAreIndexed() async throws {
+        let directory = try TemporaryDirectory()
+        let fixture = try await Self.fixture(directory)
+        defer { try? fixture.database.close() }
+        let database = fixture.database, index = SearchIndex(database: database)
+        let admin = Scope(orgID: fixture.orgs[0], reach: .org, roles: [.admin])
+        func executions() async throws -> [String: Int] {
+            try await database.read { db in
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: """
+                    SELECT e.status, count(*) AS n FROM search_doc d JOIN execution e ON e.id = d.ref_id GROUP BY e.status
+                    """).map { ($0["status"] as String, $0["n"] as Int) })
+            }
+        }
+        #expect(try await executions() == ["succeeded": 80, "failed": 80, "cancelled": 80])
+        // The default: failed and cancelled only, applied to what is there by a rebuild.
+        #expect(try await index.setExecutionIndexing(.failed) == .all)
+        #expect(try await index.executionIndexing() == .failed)
+        _ = try await index.rebuild()
+        #expect(try await executions() == ["failed": 80, "cancelled": 80])
+        let succeeded = fixture.items.first { $0.kind == .execution && $0.status == "succeeded" && $0.org == fixture.orgs[0] }!
+        let word = Self.tokens(succeeded.text).filter { Self.vocabulary.contains($0) }.sorted().first!
+        let found = try await index.search(try SearchQuery.parse("\(word) status:succeeded", now: Self.now), in: admin, limit: 100)
+        #expect(found.hits.isEmpty)
+        // An execution that ends now follows the setting; one whose text changes keeps its place.
+        var random = SystemRandomNumberGenerator()
+        let (ok, bad) = (ExecutionID.generate(at: Self.now, using: &random).rawValue, ExecutionID.generate(at: Self.now, using: &random).rawValue)
+        let workflow = fixture.items.first { $0.kind == .workflow && $0.org == fixture.orgs[0] }!
+        try await database.writer.submit { db in
+            for (id, status) in [(ok, "succeeded"), (bad, "failed")] {
+                try db.execute(sql: """
+                    INSERT INTO execution (id, org_id, workflow_id, workflow_name, workflow_version, environment, status, input, trigger, steps_total, created_by, created_at)
+                    SELECT ?, org_id, id, name, 1, 'dev', 'running', '{"note": "okapi"}', 'api', 1, 'test', ? FROM workflow WHERE id = ?
+                    """, arguments: [id, Self.now.millisecondsSinceEpoch, workflow.id])
+                try db.execute(sql: "UPDATE execution SET status = ?, finished_at = ? WHERE id = ?", arguments: [status, Self.now.millisecondsSinceEpoch, id])
+            }
+        }
+        #expect(try await index.search(try SearchQuery.parse("okapi", now: Self.now), in: admin).hits.map(\.id) == [bad])
+        // None: the next change takes an execution out; a rebuild takes out the rest.
+        try await index.setExecutionIndexing(.none)
+        try await database.writer.submit { db in try db.execute(sql: #"UPDATE execution SET input = '{"note": "okapi zebra"}' WHERE id = ?"#, arguments: [bad]) }
+        #expect(try await index.search(try SearchQuery.parse("okapi", now: Self.now), in: admin).hits.isEmpty)
+        _ = try await index.rebuild()
+        #expect(try await executions().isEmpty)
+        try await database.writer.submit { db in
+            try db.execute(sql: "INSERT INTO execution_fts (execution_fts, rank) VALUES ('integrity-check', 1)")
         }
     }
 

@@ -42,7 +42,9 @@ let process = Process()
 process.executableURL = URL(fileURLWithPath: agentdPath)
 process.arguments = ["serve", "--dev", "--listen", "127.0.0.1:0", "--socket", socketPath, "--database", databasePath]
 process.currentDirectoryURL = URL(fileURLWithPath: directory)
-process.environment = ProcessInfo.processInfo.environment.merging(["AGENTD_LIMITS_USER_PER_HOUR": "1000000", "AGENTD_LIMITS_KEY_PER_HOUR": "1000000",
+// Every ended execution indexed (`all`, not the default `failed`): the largest index to search.
+process.environment = ProcessInfo.processInfo.environment.merging(["AGENTD_SEARCH_EXECUTIONS": "all",
+                                                                   "AGENTD_LIMITS_USER_PER_HOUR": "1000000", "AGENTD_LIMITS_KEY_PER_HOUR": "1000000",
                                                                    "AGENTD_LIMITS_ORG_PER_HOUR": "1000000"]) { _, new in new }
 let errors = Pipe()
 process.standardError = errors

@@ -12,6 +12,8 @@ public enum ProblemCode: String, CaseIterable, Sendable, Codable {
     case invalidCursor = "invalid_cursor"
     case mentionWithoutAccess = "mention_without_access"
     case notAuthor = "not_author"
+    case linkExpired = "link_expired"
+    case linkRevoked = "link_revoked"
     case yamlMalformed = "yaml_malformed"
     case documentTooLarge = "document_too_large"
     case definitionInvalid = "definition_invalid"

@@ -27,6 +27,12 @@ enum Problems {
                            detail: "Too many requests from this key, user, org or client (limit \(error.decision.limit) per period); retry in \(seconds) s (Retry-After).")
         case let error as StorageError: return problem(for: error)
         case let error as WebhookRefusal: return problem(for: error)
+        case let error as ShareLinkClosed:
+            return error.state == .expired
+                ? Problem(code: .linkExpired, status: 410, title: "Link expired",
+                          detail: "This share link expired at \(error.at.rfc3339). Ask whoever gave it to you for a new one.")
+                : Problem(code: .linkRevoked, status: 410, title: "Link revoked",
+                          detail: "This share link was revoked at \(error.at.rfc3339). Ask whoever gave it to you for a new one.")
         case let error as CommentRefusal:
             switch error {
             case .mentionWithoutAccess(let login, let target):

@@ -15,7 +15,7 @@ extension APIRouter {
             + OverviewRoutes.declarations + AlertRoutes.declarations + RetentionRoutes.declarations
             + ArchiveRoutes.declarations + PrivacyRoutes.declarations
             + PersonalDataRoutes.declarations + SSORoutes.declarations + ConsoleRoutes.declarations
-            + SearchRoutes.declarations + FavoriteRoutes.declarations + CommentRoutes.declarations
+            + SearchRoutes.declarations + FavoriteRoutes.declarations + CommentRoutes.declarations + ShareRoutes.declarations
     }
 
     /// Every route agentd serves, each route file bound to the one service it is given.
@@ -24,7 +24,7 @@ extension APIRouter {
                             models: ModelService, costs: CostService, backups: BackupService,
                             schedules: ScheduleService, webhooks: WebhookService, approvals: ApprovalService,
                             alerts: AlertService, compliance: ComplianceService, sso: SSOService,
-                            collaboration: CollaborationService) -> [BoundRoute] {
+                            collaboration: CollaborationService, sharing: ShareService) -> [BoundRoute] {
         let console = ConsoleServices(login: login, sso: sso, identity: identity, definitions: definitions, executions: executions, costs: costs,
                                       approvals: approvals, vault: vault, models: models, audit: audit, alerts: alerts, collaboration: collaboration)
         return
@@ -39,6 +39,6 @@ extension APIRouter {
             + OverviewRoutes.bound(to: executions) + AlertRoutes.bound(to: alerts) + RetentionRoutes.bound(to: compliance)
             + ArchiveRoutes.bound(to: compliance) + PrivacyRoutes.bound(to: compliance)
             + PersonalDataRoutes.bound(to: compliance) + SSORoutes.bound(to: sso) + ConsoleRoutes.bound(to: console)
-            + SearchRoutes.bound(to: collaboration) + FavoriteRoutes.bound(to: collaboration) + CommentRoutes.bound(to: collaboration)
+            + SearchRoutes.bound(to: collaboration) + FavoriteRoutes.bound(to: collaboration) + CommentRoutes.bound(to: collaboration) + ShareRoutes.bound(to: sharing)
     }
 }

@@ -22,7 +22,9 @@ public enum APIRouter {
 
     /// The only `/api/` routes anyone may call unidentified.
     static let publicAPIRoutes: Set<String> = ["POST /api/v1/login", "POST /api/v1/sso/{provider}/terminal-logins",
-                                               "POST /api/v1/sso/terminal-logins/finish"]
+                                               "POST /api/v1/sso/terminal-logins/finish",
+                                               // The token in the path is the credential (docs/collaboration.md#share-links).
+                                               "GET /api/v1/shared/{token}"]
 
     /// Checks the table: no route twice, well-formed paths, and no `/api/` route open to
     /// anyone except those named in `publicAPIRoutes`. agentd does not start otherwise.

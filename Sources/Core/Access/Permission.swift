@@ -61,6 +61,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable, Codable {
     /// Setting an org's retention periods (read with orgs.view); erasure and export of a
     /// person's data arrive with their feature.
     case complianceManage = "compliance.manage"
+    /// Making read-only links to workflows and executions that open without a login.
+    case shareLinks = "share.links"
 }
 
 extension Permission {
@@ -86,11 +88,11 @@ public enum Role: String, CaseIterable, Hashable, Sendable, Codable {
         case .developer:
             return [.orgsView, .usersView, .workflowsView, .workflowsCreate, .workflowsEdit, .workflowsDelete, .workflowsExecute,
                     .agentsView, .agentsCreate, .agentsDelete, .agentsPublish, .executionsView, .executionsCancel, .secretsRead, .secretsWrite, .costsView,
-                    .schedulesManage, .webhooksManage, .workflowsMerge, .errorsView, .alertsView]
+                    .schedulesManage, .webhooksManage, .workflowsMerge, .errorsView, .alertsView, .shareLinks]
         case .operator:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .workflowsExecute, .executionsView, .executionsCancel, .approvalsDecide,
                     .changesApprove, .costsView,
-                    .schedulesManage, .errorsView, .alertsView, .alertsManage]
+                    .schedulesManage, .errorsView, .alertsView, .alertsManage, .shareLinks]
         case .viewer:
             return [.orgsView, .usersView, .workflowsView, .agentsView, .executionsView]
         case .guest:

@@ -133,6 +133,10 @@ public enum AuditAction: String, CaseIterable, Hashable, Sendable, Codable {
     case commentDeleted = "comment.deleted"
     case commentResolved = "comment.resolved"
     case commentReopened = "comment.reopened"
+    /// A share link was made, revoked, or opened (each opening, by the link).
+    case shareLinkCreated = "share.link_created"
+    case shareLinkRevoked = "share.link_revoked"
+    case shareLinkUsed = "share.link_used"
     /// A caller was identified but lacked the permission a route needs.
     case permissionDenied = "permission.denied"
 }

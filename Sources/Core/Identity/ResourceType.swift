@@ -28,4 +28,5 @@ public enum ResourceType: String, Hashable, Sendable, Codable {
     case savedSearch = "saved_search"
     case comment
     case searchIndex = "search_index"
+    case shareLink = "share_link"
 }

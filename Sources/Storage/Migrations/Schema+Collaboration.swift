@@ -48,7 +48,10 @@ extension Schema {
 ///   the privacy rules before they were stored). Its text lives in `execution`: it is an
 ///   external-content index over the view `execution_search`, so the text is not stored twice.
 ///   An execution is indexed when it ends (its text is final then) and again if its text is
-///   changed later (erasure); retention's deletes remove it.
+///   changed later (erasure); retention's deletes remove it. Which ended executions are indexed
+///   is `search_setting.executions` (`[search] executions`): `failed` (failed and cancelled,
+///   the default), `all`, or `none`. An execution is in the index exactly when it has a
+///   `search_doc` row, so a changed setting never confuses what is there.
 /// - `definition_fts` indexes workflows and agents: name, description, tags and the latest
 ///   version's document (its node configs). Few and small, so it keeps its own copy.
 /// - `facets` holds words no one types (`org01…`, `team01…`/`teamnone`, `statusfailed`,
@@ -63,6 +66,12 @@ enum SearchIndexSQL {
     static let indexedCharacters = 16_384
     static let ended = "('succeeded', 'failed', 'cancelled')"
 
+    /// Whether `row` (an execution) is to be in the index under the current setting.
+    static func wanted(_ row: String) -> String {
+        "(\(row).status IN ('failed', 'cancelled') AND (SELECT executions FROM search_setting) IN ('failed', 'all')"
+            + " OR \(row).status = 'succeeded' AND (SELECT executions FROM search_setting) = 'all')"
+    }
+
     static func clip(_ expression: String) -> String { "substr(coalesce(\(expression), ''), 1, \(indexedCharacters))" }
 
     /// An execution row's indexed columns (error, input, output, facets) from `row` (NEW, OLD, e).
@@ -75,17 +84,18 @@ enum SearchIndexSQL {
             + " || ' ' || replace(\(row).workflow_id, '_', '')"
     }
 
-    /// Removes `row`'s entry (its values as they were indexed), when it has one and `condition` holds.
-    static func unindexExecution(_ row: String, when condition: String = "1") -> String {
+    /// Removes `row`'s entry (its values as they were indexed), when it has one.
+    static func unindexExecution(_ row: String) -> String {
         """
         INSERT INTO execution_fts (execution_fts, rowid, error, input, output, facets)
-            SELECT 'delete', d.doc, \(executionColumns(row)) FROM search_doc d WHERE d.ref_id = \(row).id AND \(condition);
+            SELECT 'delete', d.doc, \(executionColumns(row)) FROM search_doc d WHERE d.ref_id = \(row).id;
         """
     }
 
+    /// Indexes `row` if the setting wants it (its `search_doc` number kept if it had one).
     static func indexExecution(_ row: String) -> String {
         """
-        INSERT OR IGNORE INTO search_doc (kind, ref_id) VALUES ('execution', \(row).id);
+        INSERT OR IGNORE INTO search_doc (kind, ref_id) SELECT 'execution', \(row).id WHERE \(wanted(row));
         INSERT INTO execution_fts (rowid, error, input, output, facets)
             SELECT d.doc, \(executionColumns(row)) FROM search_doc d WHERE d.ref_id = \(row).id;
         """
@@ -126,6 +136,14 @@ enum SearchIndexSQL {
     }
 
     static let migration = """
+        -- Which ended executions are indexed: failed, all or none (`[search] executions`,
+        -- written by agentd at each start).
+        CREATE TABLE search_setting (
+            id          INTEGER PRIMARY KEY CHECK (id = 1),
+            executions  TEXT    NOT NULL CHECK (executions IN ('failed', 'all', 'none'))
+        ) STRICT;
+        INSERT INTO search_setting (id, executions) VALUES (1, 'failed');
+
         CREATE TABLE search_doc (
             doc     INTEGER PRIMARY KEY,
             kind    TEXT    NOT NULL,
@@ -144,14 +162,17 @@ enum SearchIndexSQL {
             name, description, tags, body, facets, tokenize = 'unicode61 remove_diacritics 2'
         );
 
-        -- Executions: indexed when they end, re-indexed when their text changes after.
+        -- Executions: indexed when they end, re-indexed when their text changes after (the
+        -- old entry out, the new in under the same number; out for good if no longer wanted).
         CREATE TRIGGER execution_search_end AFTER UPDATE OF status, input, output, error, team_id ON execution
-            WHEN NEW.status IN \(ended) AND (OLD.status NOT IN \(ended) OR OLD.input IS NOT NEW.input
-                 OR OLD.output IS NOT NEW.output OR OLD.error IS NOT NEW.error OR OLD.team_id IS NOT NEW.team_id) BEGIN
-            \(unindexExecution("OLD", when: "OLD.status IN \(ended)"))
+            WHEN NEW.status IN \(ended) AND (OLD.status IS NOT NEW.status OR OLD.input IS NOT NEW.input
+                 OR OLD.output IS NOT NEW.output OR OLD.error IS NOT NEW.error OR OLD.team_id IS NOT NEW.team_id)
+                 AND (\(wanted("NEW")) OR EXISTS (SELECT 1 FROM search_doc WHERE ref_id = NEW.id)) BEGIN
+            \(unindexExecution("OLD"))
+            DELETE FROM search_doc WHERE ref_id = NEW.id AND NOT \(wanted("NEW"));
             \(indexExecution("NEW"))
         END;
-        CREATE TRIGGER execution_search_insert AFTER INSERT ON execution WHEN NEW.status IN \(ended) BEGIN
+        CREATE TRIGGER execution_search_insert AFTER INSERT ON execution WHEN \(wanted("NEW")) BEGIN
             \(indexExecution("NEW"))
         END;
         CREATE TRIGGER execution_search_delete AFTER DELETE ON execution WHEN OLD.status IN \(ended) BEGIN
@@ -213,7 +234,7 @@ enum SearchIndexSQL {
     static let fill = """
         INSERT INTO search_doc (kind, ref_id) SELECT 'workflow', id FROM workflow ORDER BY id;
         INSERT INTO search_doc (kind, ref_id) SELECT 'agent', id FROM agent ORDER BY id;
-        INSERT INTO search_doc (kind, ref_id) SELECT 'execution', id FROM execution WHERE status IN \(ended) ORDER BY finished_at, id;
+        INSERT INTO search_doc (kind, ref_id) SELECT 'execution', id FROM execution WHERE \(wanted("execution")) ORDER BY finished_at, id;
         INSERT INTO execution_fts (execution_fts) VALUES ('rebuild');
         \(workflowRows(where: "1"))
         \(agentRows(where: "1"))

@@ -6,7 +6,7 @@ public enum Schema {
     /// Every migration, in order: the foundation's, the hardening's (`Schema+Hardening.swift`), the
     /// structure's (`Schema+Structure.swift`), governance's (`Schema+Governance.swift`), observability's (`Schema+Observability.swift`),
     /// the data lifecycle's (`Schema+Lifecycle.swift`).
-    public static let migrations: [Migration] = foundation + hardening + structure + governance + observability + lifecycle + privacy + sso + console + collaboration + comments
+    public static let migrations: [Migration] = foundation + hardening + structure + governance + observability + lifecycle + privacy + sso + console + collaboration + comments + sharing
 
     /// Migrations 1–22: the foundation, identity, vault, definitions, engine and LLM work.
     static let foundation: [Migration] = [

@@ -91,6 +91,7 @@ public enum PersonalData {
         "saved_search": Table(names: ["owner"], mentions: ["query"]),
         "comment": Table(names: ["author", "resolved_by"], mentions: ["body"]),
         "comment_mention": Table(names: ["user_id"]),
+        "share_link": Table(names: ["created_by", "revoked_by"]),
         "comment_fts": .none, "comment_fts_config": .none, "comment_fts_data": .none, "comment_fts_docsize": .none, "comment_fts_idx": .none,
         "favorite": Table(names: ["owner"]),
         "recent_item": Table(names: ["owner"]),
@@ -98,6 +99,7 @@ public enum PersonalData {
         // The search index (migration 51): tokens and copies of indexed columns of the tables
         // above, rewritten by triggers whenever those rows change (erasure among the changes).
         "search_doc": .none,
+        "search_setting": .none,
         "execution_fts": .none, "execution_fts_config": .none, "execution_fts_data": .none, "execution_fts_docsize": .none,
         "execution_fts_idx": .none,
         "definition_fts": .none, "definition_fts_config": .none, "definition_fts_content": .none, "definition_fts_data": .none,

@@ -84,6 +84,12 @@ struct Config: Sendable, Equatable {
         var timerPollMs = 10_000
     }
 
+    /// The search index (docs/collaboration.md#search).
+    struct Search: Sendable, Equatable {
+        /// Which ended executions are indexed: failed (and cancelled), all, or none.
+        var executions = ExecutionIndexing.failed
+    }
+
     /// `/metrics` (docs/metrics.md).
     struct Metrics: Sendable, Equatable {
         /// Off: public, with no tenant in any label. On: system.view, with org ids.
@@ -179,6 +185,7 @@ struct Config: Sendable, Equatable {
     var engine = Engine()
     var egress = Egress()
     var metrics = Metrics()
+    var search = Search()
     /// `[[models]]`: model endpoints declared in the file (see `ModelDeclaration`).
     var models: [ModelDeclaration] = []
 

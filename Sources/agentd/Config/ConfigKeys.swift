@@ -233,6 +233,11 @@ enum ConfigKeys {
             guard value.hasPrefix("/") else { throw Rule("must be an absolute path") }
             config.log.journalSocket = value
         },
+        string("search", "executions",
+               "Which ended executions' error, input and output are searchable: failed (failed and cancelled), all, or none") { value, config in
+            guard let mode = ExecutionIndexing(rawValue: value) else { throw Rule("must be failed, all or none") }
+            config.search.executions = mode
+        },
         bool("metrics", "require_auth",
              "GET /metrics needs a caller with system.view, and then also counts unfinished executions by org id") {
             $1.metrics.requireAuth = $0

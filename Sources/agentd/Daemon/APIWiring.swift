@@ -162,7 +162,9 @@ struct APIWiring {
                                           audit: audit, authenticator: authenticator),
             sso: sso,
             collaboration: CollaborationService(search: SearchIndex(database: database), lists: lists,
-                                                comments: CommentStore(database: database, audit: audit), audit: audit, limits: limits, clock: clock))
+                                                comments: CommentStore(database: database, audit: audit), audit: audit, limits: limits, clock: clock),
+            sharing: ShareService(links: ShareLinkStore(database: database, audit: audit), hasher: hasher, publicURL: inputs.publicURL,
+                                  executions: executions, definitions: DefinitionStore(database: database, audit: audit), limits: limits, clock: clock))
         let identity = IdentityMiddleware(policy: SocketIdentityPolicy(adminGroup: config.server.adminGroup,
                                                                        devUID: inputs.devMode ? getuid() : nil,
                                                                        defaultOrg: inputs.defaultOrg),

@@ -129,6 +129,13 @@ struct Daemon {
             startedAt: startedAt, startedAtMonotonic: startedMonotonic, vacuum: vacuum, publicURL: publicURL, logger: logger))
         let responder = api.router.buildResponder()
         let engine = api.engine
+        // Which executions the search index takes from now on; a change leaves those indexed
+        // (or not) before as they are until a rebuild.
+        let replaced = try await SearchIndex(database: database).setExecutionIndexing(config.search.executions)
+        if replaced != config.search.executions {
+            logger.info("search index setting changed; executions that ended before keep their old state until agentctl search --rebuild-index",
+                        metadata: ["from": "\(replaced.rawValue)", "to": "\(config.search.executions.rawValue)"])
+        }
         // Models declared in agentd.toml: the file wins at every start.
         for declaration in config.models {
             do {

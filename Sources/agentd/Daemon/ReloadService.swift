@@ -79,6 +79,7 @@ struct ReloadService: Service {
         if old.vault != new.vault { sections.append("vault") }
         if old.engine != new.engine { sections.append("engine") }
         if old.backup != new.backup { sections.append("backup") }
+        if old.search != new.search { sections.append("search") }
         if old.log.format != new.log.format || old.log.journalSocket != new.log.journalSocket { sections.append("log.format") }
         return sections
     }

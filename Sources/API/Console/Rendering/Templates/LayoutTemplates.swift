@@ -101,6 +101,6 @@ enum ConsoleTemplates {
         "settings-nav": settingsNav, "settings-users": settingsUsers, "settings-keys": settingsKeys, "settings-secrets": settingsSecrets,
         "settings-models": settingsModels, "settings-audit": settingsAudit,
         "executions": executions, "execution-rows": executionRows, "execution": execution, "execution-live": executionLive,
-        "search": search, "favorite-button": favoriteButton,
+        "search": search, "favorite-button": favoriteButton, "shared": shared,
     ]
 }

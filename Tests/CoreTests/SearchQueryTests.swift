@@ -108,3 +108,22 @@ import Testing
         #expect(CommentTarget.parse("agent/x") == nil && CommentTarget.parse("workflow/") == nil && CommentTarget.parse("workflow") == nil)
     }
 }
+
+@Suite struct SearchSnippetTests {
+    static let now = Instant(millisecondsSinceEpoch: 1_800_000_000_000)
+
+    @Test func theFirstTextWithAWordIsCutAroundItsFirstMatch() throws {
+        let query = try SearchQuery.parse("invoice time* -retry", now: Self.now)
+        #expect(SearchSnippet.make(["nothing here", "the Invoice timed out; invoice again"], terms: query.terms)
+                == "the «Invoice» «timed» out; «invoice» again")
+        let long = String(repeating: "lorem ipsum ", count: 30) + "invoice" + String(repeating: " dolor", count: 40)
+        let cut = try #require(SearchSnippet.make([long], terms: query.terms))
+        #expect(cut.hasPrefix("…") && cut.hasSuffix("…") && cut.contains("«invoice»") && cut.count <= SearchSnippet.width + 10, "\(cut)")
+        #expect(!cut.dropFirst().hasPrefix("psum"), "starts on a word: \(cut)")
+        // Words, not substrings: "invoiced" is not "invoice"; an excluded word is not marked.
+        #expect(SearchSnippet.make(["invoiced twice", "retry later"], terms: query.terms) == nil)
+        #expect(SearchSnippet.make(["line one\ninvoice"], terms: query.terms) == "line one «invoice»")
+        #expect(SearchSnippet.make([#"{"note": "payment failed"}"#], terms: try SearchQuery.parse("\"payment failed\"", now: Self.now).terms)
+                == #"{"note": "«payment» «failed»"}"#)
+    }
+}

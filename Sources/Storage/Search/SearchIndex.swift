@@ -95,10 +95,11 @@ public struct SearchIndex: Sendable {
             // Best first; a search of filters only (every score 0) lists the newest first.
             hits.sort { ($0.score, $1.at, $0.id) < ($1.score, $0.at, $1.id) }
             let page = Array(hits.dropFirst(offset).prefix(limit))
-            var shown: [SearchHit] = []
-            for var hit in page {
-                hit.snippet = try Self.snippet(of: hit, query, db)
-                shown.append(hit)
+            let snippets = try Self.snippets(for: page, query, db)
+            let shown = page.map { hit in
+                var hit = hit
+                hit.snippet = snippets[hit.id]
+                return hit
             }
             let next = offset + limit < hits.count ? offset + limit : nil
             return SearchResults(hits: shown, counts: counts, truncated: truncated, nextOffset: next)
@@ -151,18 +152,23 @@ public struct SearchIndex: Sendable {
     }
 
     static let executionColumns = "error input output"
+    /// Tagged workflows a search names in its MATCH at most (beyond, the tag is checked on rows).
+    static let taggedWorkflowWords = 32
     static let definitionColumns = "name description tags body"
 
     static func executions(_ query: SearchQuery, facets: Facets, scope: Scope, _ db: Database) throws -> [SearchHit] {
         var extra: [[String]] = []
+        var tagged = false
+        let marks = Array(repeating: "?", count: query.tags.count).joined(separator: ", ")
         if !query.tags.isEmpty {
-            // Executions of workflows with one of the tags.
-            let marks = Array(repeating: "?", count: query.tags.count).joined(separator: ", ")
+            // Executions of workflows with one of the tags: a few such workflows are words of
+            // the MATCH; many would make it a long OR, so they are checked on the rows instead.
             let workflows = try String.fetchAll(db, sql: """
                 SELECT DISTINCT owner_id FROM definition_tag WHERE org_id = ? AND tag IN (\(marks)) AND owner_id LIKE 'wf\\_%' ESCAPE '\\'
+                LIMIT \(Self.taggedWorkflowWords + 1)
                 """, arguments: StatementArguments([scope.orgID.rawValue] + query.tags))
             if workflows.isEmpty { return [] }
-            extra.append(workflows.map(Facets.word))
+            if workflows.count <= Self.taggedWorkflowWords { extra.append(workflows.map(Facets.word)) } else { tagged = true }
         }
         let visibility = TeamVisibility(scope)
         var sql = """
@@ -192,6 +198,10 @@ public struct SearchIndex: Sendable {
         if let workflow = facets.workflowID {
             sql += " AND e.workflow_id = ?"
             arguments.append(workflow)
+        }
+        if tagged {
+            sql += " AND EXISTS (SELECT 1 FROM definition_tag t WHERE t.owner_id = e.workflow_id AND t.tag IN (\(marks)))"
+            arguments += query.tags
         }
         // The newest that match (the index walks its rows backwards and stops), then ranked.
         sql += " ORDER BY execution_fts.rowid DESC LIMIT \(candidates)"
@@ -275,18 +285,25 @@ public struct SearchIndex: Sendable {
         }
     }
 
-    /// The best few words around the matches, from the one hit's own row (the MATCH is the
-    /// caller's words only, so the facets are never what is shown).
-    static func snippet(of hit: SearchHit, _ query: SearchQuery, _ db: Database) throws -> String? {
-        guard let words = query.matchExpression else { return nil }
-        let (table, columns, doc) = switch hit.kind {
-        case .execution: ("execution_fts", executionColumns, "(SELECT doc FROM search_doc WHERE ref_id = ?)")
-        case .comment: ("comment_fts", commentColumns, "(SELECT doc FROM comment WHERE id = ?)")
-        case .workflow, .agent: ("definition_fts", definitionColumns, "(SELECT doc FROM search_doc WHERE ref_id = ?)")
+    /// The words around the matches of each hit of a page (`SearchSnippet`), from its own row's
+    /// text: one read per kind for the whole page.
+    static func snippets(for hits: [SearchHit], _ query: SearchQuery, _ db: Database) throws -> [String: String] {
+        guard query.matchExpression != nil, !hits.isEmpty else { return [:] }
+        var texts: [String: [String]] = [:]
+        func read(_ kinds: Set<SearchQuery.Kind>, _ sql: String) throws {
+            let ids = hits.filter { kinds.contains($0.kind) }.map(\.id)
+            guard !ids.isEmpty else { return }
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            for row in try Row.fetchAll(db, sql: sql.replacingOccurrences(of: "%IDS%", with: marks), arguments: StatementArguments(ids)) {
+                texts[row[0]] = (1..<row.count).map { (row[$0] as String?) ?? "" }
+            }
         }
-        return try String.fetchOne(db, sql: """
-            SELECT snippet(\(table), -1, '«', '»', '…', 16) FROM \(table) WHERE \(table) MATCH ? AND rowid = \(doc)
-            """, arguments: ["{\(columns)} : (\(words))", hit.id])
+        try read([.execution], "SELECT id, error, input, output FROM execution WHERE id IN (%IDS%)")
+        try read([.workflow, .agent], """
+            SELECT d.ref_id, f.description, f.name, f.tags, f.body FROM search_doc d JOIN definition_fts f ON f.rowid = d.doc WHERE d.ref_id IN (%IDS%)
+            """)
+        try read([.comment], "SELECT id, body FROM comment WHERE id IN (%IDS%)")
+        return texts.compactMapValues { SearchSnippet.make($0, terms: query.terms) }
     }
 }
 

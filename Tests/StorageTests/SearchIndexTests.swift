@@ -317,6 +317,25 @@ import Testing
         }
     }
 
+    @Test func anInstallationOfOneOrgSearchesWithoutItsWord() async throws {
+        let directory = try TemporaryDirectory()
+        let fixture = try await Self.fixture(directory)
+        defer { try? fixture.database.close() }
+        let database = fixture.database, index = SearchIndex(database: database)
+        let (kept, gone) = (fixture.orgs[0], fixture.orgs[1])
+        try await database.writer.submit { db in try db.execute(sql: "DELETE FROM org WHERE id = ?", arguments: [gone.rawValue]) }
+        let admin = Scope(orgID: kept, reach: .org, roles: [.admin])
+        let mine = Set(fixture.items.filter { $0.org == kept }.map(\.id))
+        // Filters only, then words: all of the org's, nothing of the removed one's.
+        for text in ["status:failed", "tag:billing", "type:workflow", Self.vocabulary[0], "\(Self.vocabulary[1]) OR \(Self.vocabulary[2])"] {
+            let query = try SearchQuery.parse(text, now: Self.now)
+            let kinds = SearchIndex.readable(query.kinds, caller: admin)
+            let expected = Set(fixture.items.filter { $0.org == kept && kinds.contains($0.kind) && Self.matches($0, query) }.map(\.id))
+            let found = Set(try await index.search(query, in: admin, limit: SearchIndex.maximumPage).hits.map(\.id))
+            #expect(found == expected && found.isSubset(of: mine), "\(text): \(found.symmetricDifference(expected))")
+        }
+    }
+
     /// Every word of every indexed thing, by the thing: what a rebuild must reproduce.
     static func everything(_ database: AgentDatabase) async throws -> [String: [String]] {
         // The writer's connection: fts5vocab is a (temporary) table to create.

@@ -115,11 +115,17 @@ public struct SearchIndex: Sendable {
         var teamID: String?
         /// `workflow:` resolved.
         var workflowID: String?
+        /// The caller's org as the index holds it.
+        var orgWord = ""
 
         /// Nil when a filter names something that is not there (no results, not an error:
         /// a team or workflow of that name may exist only where the caller cannot see).
         init?(_ query: SearchQuery, scope: Scope, _ db: Database) throws {
-            required.append(Self.word(scope.orgID.rawValue))
+            // why only with several orgs: on an installation of one org every row holds its
+            // word, and walking that list cost more than the rest of the search (search-bench:
+            // 34 ms against 15); the org is checked on the rows either way.
+            orgWord = Self.word(scope.orgID.rawValue)
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM org") ?? 0 > 1 { required.append(orgWord) }
             let visibility = TeamVisibility(scope)
             if let teams = visibility.teams { anyOf.append(["teamnone"] + teams.map(Self.word)) }
             if let status = query.status { required.append("status" + status) }
@@ -147,6 +153,8 @@ public struct SearchIndex: Sendable {
                 parts.append("facets : (" + group.map { "\"\($0)\"" }.joined(separator: " OR ") + ")")
             }
             if let words = query.matchExpression { parts.append("{\(columns)} : (\(words))") }
+            // A search of filters only, with nothing above: every row of the org, newest first.
+            if parts.isEmpty { parts.append("facets : \"\(orgWord)\"") }
             return parts.joined(separator: " AND ")
         }
     }

@@ -13,9 +13,10 @@ struct Search: AsyncParsableCommand {
             since:7d  team:payments  workflow:support-triage.
 
             Workflows and agents are matched on their name, description, tags and document;
-            executions on their error, input and output, once they have ended. Of executions,
-            the newest 1,000 that match are ranked: narrow with --since or --status to reach
-            further back. docs/collaboration.md#search.
+            ended executions on their error, input and output (failed and cancelled ones; all
+            of them where [search] executions = "all"). Of executions, the newest 200 that
+            match are listed: narrow with --since or --status to reach further back.
+            docs/collaboration.md#search.
 
             Examples:
               agentctl search "invoice timeout" --status failed --since 7d

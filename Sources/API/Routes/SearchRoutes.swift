@@ -23,7 +23,7 @@ public enum SearchRoutes: RouteFile {
         "properties": [
             "query": ["type": "string"], "items": ["type": "array", "items": hit],
             "counts": ["type": "object", "additionalProperties": ["type": "integer"],
-                       "description": "Matches per kind the caller may see, counted up to 1,000 each."],
+                       "description": "Matches per kind the caller may see, counted up to 1,000 each (executions: 200)."],
             "more": ["type": "array", "items": kinds, "description": "Kinds with more matches than were counted."],
             "next_offset": ["type": ["integer", "null"]],
         ],

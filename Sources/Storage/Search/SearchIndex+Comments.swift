@@ -36,18 +36,9 @@ extension SearchIndex {
         if let status = query.status {
             sql += status == "open" ? " AND coalesce(r.resolved_at, c.resolved_at) IS NULL" : " AND coalesce(r.resolved_at, c.resolved_at) IS NOT NULL"
         }
-        if let id = facets.teamID {
-            sql += " AND \(team) = ?"
-            arguments.append(id)
-        }
-        if let id = facets.workflowID {
-            sql += " AND \(workflow) = ?"
-            arguments.append(id)
-        }
-        if !query.tags.isEmpty {
-            sql += " AND EXISTS (SELECT 1 FROM definition_tag t WHERE t.owner_id = \(workflow) AND t.tag IN (\(Array(repeating: "?", count: query.tags.count).joined(separator: ", "))))"
-            arguments += query.tags
-        }
+        let (filters, values) = facets.filters(query, team: team, workflow: workflow, tagOwner: workflow)
+        sql += filters
+        arguments += values
         sql += query.matchExpression == nil ? " ORDER BY c.doc DESC" : " ORDER BY score"
         sql += " LIMIT \(candidates)"
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in

@@ -150,6 +150,26 @@ public struct SearchIndex: Sendable {
         /// An ID as the index holds it: without its underscore (`org01…`), one token.
         static func word(_ id: String) -> String { id.replacingOccurrences(of: "_", with: "") }
 
+        /// The `team:`, `workflow:` and `tag:` filters over a kind's own columns (`tagOwner`: what
+        /// holds the tags; nil when the MATCH took the tag already), with their arguments.
+        func filters(_ query: SearchQuery, team: String, workflow: String, tagOwner: String?) -> (String, [any DatabaseValueConvertible]) {
+            var sql = "", arguments: [any DatabaseValueConvertible] = []
+            if let teamID {
+                sql += " AND \(team) = ?"
+                arguments.append(teamID)
+            }
+            if let workflowID {
+                sql += " AND \(workflow) = ?"
+                arguments.append(workflowID)
+            }
+            if let tagOwner, !query.tags.isEmpty {
+                let marks = Array(repeating: "?", count: query.tags.count).joined(separator: ", ")
+                sql += " AND EXISTS (SELECT 1 FROM definition_tag t WHERE t.owner_id = \(tagOwner) AND t.tag IN (\(marks)))"
+                arguments += query.tags
+            }
+            return (sql, arguments)
+        }
+
         /// The MATCH: the facets, then the caller's words kept to `columns`.
         func match(_ query: SearchQuery, columns: String, extra: [[String]] = []) -> String {
             var parts = required.map { "facets : \"\($0)\"" }
@@ -203,18 +223,9 @@ public struct SearchIndex: Sendable {
             sql += " AND e.status = ?"
             arguments.append(status)
         }
-        if let team = facets.teamID {
-            sql += " AND e.team_id = ?"
-            arguments.append(team)
-        }
-        if let workflow = facets.workflowID {
-            sql += " AND e.workflow_id = ?"
-            arguments.append(workflow)
-        }
-        if tagged {
-            sql += " AND EXISTS (SELECT 1 FROM definition_tag t WHERE t.owner_id = e.workflow_id AND t.tag IN (\(marks)))"
-            arguments += query.tags
-        }
+        let (filters, values) = facets.filters(query, team: "e.team_id", workflow: "e.workflow_id", tagOwner: tagged ? "e.workflow_id" : nil)
+        sql += filters
+        arguments += values
         // The newest that match (the index walks its rows backwards and stops), then ranked.
         sql += " ORDER BY execution_fts.rowid DESC LIMIT \(executionCandidates)"
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
@@ -275,18 +286,9 @@ public struct SearchIndex: Sendable {
             sql += " AND coalesce(w.updated_at, a.updated_at) >= ?"
             arguments.append(since.millisecondsSinceEpoch)
         }
-        if !query.tags.isEmpty {
-            sql += " AND EXISTS (SELECT 1 FROM definition_tag t WHERE t.owner_id = d.ref_id AND t.tag IN (\(Array(repeating: "?", count: query.tags.count).joined(separator: ", "))))"
-            arguments += query.tags
-        }
-        if let id = facets.teamID {
-            sql += " AND \(team) = ?"
-            arguments.append(id)
-        }
-        if let id = facets.workflowID {
-            sql += " AND w.id = ?"
-            arguments.append(id)
-        }
+        let (filters, values) = facets.filters(query, team: team, workflow: "w.id", tagOwner: "d.ref_id")
+        sql += filters
+        arguments += values
         sql += query.matchExpression == nil ? " ORDER BY updated_at DESC" : " ORDER BY score"
         sql += " LIMIT \(candidates)"
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).compactMap { row in
